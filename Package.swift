@@ -1,0 +1,89 @@
+// swift-tools-version: 6.2
+import PackageDescription
+
+/// Settings every Muster target shares: Swift 6 language mode and explicit existentials.
+let swiftSettings: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "Muster",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "muster", targets: ["muster"]),
+        .library(name: "MusterCore", targets: ["MusterCore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-async-algorithms", from: "1.1.4"),
+        .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
+        .package(url: "https://github.com/pointfreeco/swift-clocks", from: "1.1.1"),
+    ],
+    targets: [
+        // C libraries: each is imported by exactly one Swift target (MusterTUI).
+        .systemLibrary(
+            name: "CNcursesw",
+            pkgConfig: "ncursesw",
+            providers: [.apt(["libncurses-dev"])]
+        ),
+        .systemLibrary(
+            name: "CLibedit",
+            pkgConfig: "libedit",
+            providers: [.apt(["libedit-dev"])]
+        ),
+
+        // The core: registry, agents, tools, commands, session. No terminal, never prints.
+        .target(
+            name: "MusterCore",
+            dependencies: [
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Collections", package: "swift-collections"),
+                .product(name: "AsyncAlgorithms", package: "swift-async-algorithms"),
+                .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "Clocks", package: "swift-clocks"),
+            ],
+            resources: [.copy("../../Resources/scripts")],
+            swiftSettings: swiftSettings
+        ),
+
+        // Front ends over the core: curses screen, plain line mode, and the libedit helpers.
+        .target(
+            name: "MusterTUI",
+            dependencies: ["MusterCore", "CNcursesw", "CLibedit"],
+            swiftSettings: swiftSettings
+        ),
+
+        .executableTarget(
+            name: "muster",
+            dependencies: [
+                "MusterCore",
+                "MusterTUI",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        .testTarget(
+            name: "MusterCoreTests",
+            dependencies: [
+                "MusterCore",
+                .product(name: "Clocks", package: "swift-clocks"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "MusterTUITests",
+            dependencies: ["MusterTUI", "MusterCore"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "MusterEndToEndTests",
+            dependencies: ["MusterCore"],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

@@ -1,0 +1,83 @@
+import Foundation
+
+/// A copy of one registry entry at one moment, safe to hand to any front end.
+public struct TaskSnapshot: Sendable, Equatable, Identifiable {
+    public let id: TaskID
+    /// E.g. the sub-agent type (`explore`).
+    public let name: String
+    public let kind: TaskKind
+    /// The prompt or description it was started with.
+    public let description: String
+    public let spawner: Spawner
+    public let mode: TaskMode
+    public let status: TaskStatus
+    /// Set once a cancel was requested and until the task reaches a terminal state.
+    public let cancelRequested: CancellationSource?
+    /// Start and end on the registry's timeline.
+    public let startedAt: Duration
+    public let endedAt: Duration?
+    /// Wall-clock start, for logs.
+    public let startDate: Date
+    /// Running time so far, or total running time once ended.
+    public let age: Duration
+    /// The most recent progress lines (oldest first).
+    public let trail: [String]
+
+    /// Running time as seen at `now` on the same timeline (live age for displays).
+    public func age(at now: Duration) -> Duration {
+        (endedAt ?? now) - startedAt
+    }
+
+    /// True while a background agent counts against the cap.
+    public var countsAgainstCap: Bool {
+        mode == .background && kind == .agent && !status.isTerminal && cancelRequested == nil
+    }
+}
+
+/// A finished task's outcome, delivered once to the agent that launched it.
+public struct TaskResult: Sendable, Equatable {
+    public let id: TaskID
+    public let name: String
+    public let description: String
+    /// Always terminal.
+    public let status: TaskStatus
+    public let duration: Duration
+    /// What the task did, most recent last.
+    public let trail: [String]
+}
+
+/// Something that changed in the registry, published to every subscriber.
+public enum TaskRegistryEvent: Sendable, Equatable {
+    case started(TaskSnapshot)
+    /// Status, step or activity changed; may coalesce with an undelivered update of the same task.
+    case updated(TaskSnapshot)
+    /// Exactly one per task; never coalesced or dropped.
+    case finished(TaskSnapshot)
+    /// The number of finished background results waiting for `spawner` changed.
+    case resultsWaiting(Spawner, count: Int)
+
+    /// The task the event is about, if any.
+    public var snapshot: TaskSnapshot? {
+        switch self {
+        case .started(let s), .updated(let s), .finished(let s): s
+        case .resultsWaiting: nil
+        }
+    }
+}
+
+/// What may coalesce in a registry subscription: one update per task, one count per inbox.
+public enum TaskRegistryEventKey: Hashable, Sendable {
+    case task(TaskID)
+    case inbox(Spawner)
+}
+
+extension TaskRegistryEvent {
+    /// Updates and inbox counts coalesce; starts and finishes never do.
+    @Sendable public static func coalescingKey(_ event: TaskRegistryEvent) -> TaskRegistryEventKey? {
+        switch event {
+        case .updated(let s): .task(s.id)
+        case .resultsWaiting(let spawner, _): .inbox(spawner)
+        case .started, .finished: nil
+        }
+    }
+}

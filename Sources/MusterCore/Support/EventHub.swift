@@ -1,0 +1,172 @@
+import DequeModule
+import Synchronization
+
+/// Fans events out to any number of subscribers without ever blocking the publisher.
+///
+/// Buffering policy: every subscriber has its own FIFO buffer that is never dropped from.
+/// An event that has a coalescing key replaces, in place, that subscriber's undelivered
+/// event with the same key (for example "task #7 updated": only the latest state matters).
+/// Events without a key (task started, task finished, text) are never merged or dropped.
+/// A subscriber that stops reading therefore holds at most one pending event per key plus
+/// the unkeyed ones, and the publisher only ever takes a short lock per subscriber.
+public final class EventHub<Event: Sendable, Key: Hashable & Sendable>: Sendable {
+    private struct Registration: Sendable {
+        weak var subscription: EventSubscription<Event, Key>?
+    }
+
+    private struct State: Sendable {
+        var subscribers: [Int: Registration] = [:]
+        var nextToken = 0
+        var finished = false
+    }
+
+    private let state = Mutex(State())
+    private let coalescingKey: @Sendable (Event) -> Key?
+
+    /// Makes a hub; `coalescingKey` names events that may replace an undelivered predecessor.
+    public init(coalescingKey: @escaping @Sendable (Event) -> Key? = { _ in nil }) {
+        self.coalescingKey = coalescingKey
+    }
+
+    /// A new subscriber that receives every event published from now on.
+    public func subscribe() -> EventSubscription<Event, Key> {
+        let subscription = EventSubscription<Event, Key>(coalescingKey: coalescingKey)
+        let alreadyFinished = state.withLock { state -> Bool in
+            if state.finished { return true }
+            state.subscribers[state.nextToken] = Registration(subscription: subscription)
+            state.nextToken += 1
+            return false
+        }
+        if alreadyFinished { subscription.finish() }
+        return subscription
+    }
+
+    /// Delivers `event` to every live subscriber; never waits for any of them.
+    public func publish(_ event: Event) {
+        let targets = state.withLock { state -> [EventSubscription<Event, Key>] in
+            var live: [EventSubscription<Event, Key>] = []
+            live.reserveCapacity(state.subscribers.count)
+            for (token, registration) in state.subscribers {
+                if let subscription = registration.subscription, !subscription.isFinished {
+                    live.append(subscription)
+                } else {
+                    state.subscribers[token] = nil
+                }
+            }
+            return live
+        }
+        for subscription in targets { subscription.enqueue(event) }
+    }
+
+    /// Ends every subscription after its buffered events; later subscribers end at once.
+    public func finish() {
+        let targets = state.withLock { state -> [EventSubscription<Event, Key>] in
+            state.finished = true
+            let all = state.subscribers.values.compactMap(\.subscription)
+            state.subscribers = [:]
+            return all
+        }
+        for subscription in targets { subscription.finish() }
+    }
+
+    /// Number of subscribers still registered (for tests and diagnostics).
+    public var subscriberCount: Int {
+        state.withLock { $0.subscribers.values.filter { $0.subscription != nil }.count }
+    }
+}
+
+/// One subscriber's buffer of an `EventHub`; iterate it with `for await`.
+public final class EventSubscription<Event: Sendable, Key: Hashable & Sendable>: AsyncSequence, Sendable {
+    private struct Buffer: Sendable {
+        var events = Deque<Event>()
+        /// Absolute position of the undelivered event for each key.
+        var positions: [Key: Int] = [:]
+        /// Absolute position of `events.first`.
+        var head = 0
+        var waiter: CheckedContinuation<Event?, Never>?
+        var finished = false
+
+        mutating func popFirst(keyOf: (Event) -> Key?) -> Event? {
+            guard let event = events.popFirst() else { return nil }
+            if let key = keyOf(event), positions[key] == head { positions[key] = nil }
+            head += 1
+            return event
+        }
+    }
+
+    private let buffer = Mutex(Buffer())
+    private let coalescingKey: @Sendable (Event) -> Key?
+
+    init(coalescingKey: @escaping @Sendable (Event) -> Key?) {
+        self.coalescingKey = coalescingKey
+    }
+
+    var isFinished: Bool { buffer.withLock { $0.finished } }
+
+    /// Events buffered and not yet read (for tests and diagnostics).
+    public var pendingCount: Int { buffer.withLock { $0.events.count } }
+
+    func enqueue(_ event: Event) {
+        let key = coalescingKey(event)
+        let waiter = buffer.withLock { buffer -> CheckedContinuation<Event?, Never>? in
+            guard !buffer.finished else { return nil }
+            if let waiter = buffer.waiter {
+                buffer.waiter = nil
+                return waiter
+            }
+            if let key {
+                if let position = buffer.positions[key] {
+                    buffer.events[position - buffer.head] = event
+                    return nil
+                }
+                buffer.positions[key] = buffer.head + buffer.events.count
+            }
+            buffer.events.append(event)
+            return nil
+        }
+        waiter?.resume(returning: event)
+    }
+
+    /// Stops the subscription: buffered events are still read, then iteration ends.
+    public func finish() {
+        let waiter = buffer.withLock { buffer -> CheckedContinuation<Event?, Never>? in
+            buffer.finished = true
+            defer { buffer.waiter = nil }
+            return buffer.waiter
+        }
+        waiter?.resume(returning: nil)
+    }
+
+    /// The next event, or nil once finished and drained, or when the reading task is cancelled.
+    public func next() async -> Event? {
+        let keyOf = coalescingKey
+        if let ready = buffer.withLock({ $0.popFirst(keyOf: keyOf) }) { return ready }
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Event?, Never>) in
+                // .some(value): resume now with value; nil: parked as the waiter.
+                let immediate = buffer.withLock { buffer -> Event?? in
+                    if let event = buffer.popFirst(keyOf: keyOf) { return .some(event) }
+                    if buffer.finished || Task.isCancelled { return .some(nil) }
+                    precondition(buffer.waiter == nil, "EventSubscription supports one reader at a time")
+                    buffer.waiter = continuation
+                    return nil
+                }
+                if let immediate { continuation.resume(returning: immediate) }
+            }
+        } onCancel: {
+            let waiter = buffer.withLock { buffer -> CheckedContinuation<Event?, Never>? in
+                defer { buffer.waiter = nil }
+                return buffer.waiter
+            }
+            waiter?.resume(returning: nil)
+        }
+    }
+
+    /// Iterator over the subscription's events.
+    public struct AsyncIterator: AsyncIteratorProtocol {
+        let subscription: EventSubscription
+        public mutating func next() async -> Event? { await subscription.next() }
+    }
+
+    public func makeAsyncIterator() -> AsyncIterator { AsyncIterator(subscription: self) }
+}

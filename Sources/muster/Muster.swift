@@ -1,0 +1,5 @@
+import MusterCore
+@main
+struct Muster {
+    static func main() async {}
+}
