@@ -1,0 +1,43 @@
+import Foundation
+import Logging
+import Synchronization
+
+/// The engine behind every agent of a session: model, tools, registry and event bus.
+/// Holds no per-agent or per-call state; each agent's conversation lives in its own loop.
+public final class AgentRuntime: Sendable {
+    public let registry: TaskRegistry
+    public let model: any LanguageModel
+    public let tools: [String: any Tool]
+    public let events: SessionEventHub
+    public let workspace: URL
+    public let clock: any Clock<Duration>
+    /// Model calls allowed per agent run before it fails.
+    public let stepLimit: Int
+    let logger: Logger
+    private let callCounter = Atomic<Int>(0)
+
+    public init(
+        registry: TaskRegistry,
+        model: any LanguageModel,
+        tools: [any Tool],
+        events: SessionEventHub = SessionEventHub(coalescingKey: SessionEvent.coalescingKey),
+        workspace: URL,
+        clock: any Clock<Duration> = ContinuousClock(),
+        stepLimit: Int = 20,
+        logger: Logger = Logger(label: "muster.agents", factory: { _ in SwiftLogNoOpLogHandler() })
+    ) {
+        self.registry = registry
+        self.model = model
+        self.tools = Dictionary(tools.map { ($0.name, $0) }, uniquingKeysWith: { _, last in last })
+        self.events = events
+        self.workspace = workspace
+        self.clock = clock
+        self.stepLimit = stepLimit
+        self.logger = logger
+    }
+
+    /// A session-unique tool call id (`call_1`, `call_2`, ...), used when a model gives none.
+    public func makeCallID() -> String {
+        "call_\(callCounter.add(1, ordering: .relaxed).newValue)"
+    }
+}

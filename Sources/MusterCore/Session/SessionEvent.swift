@@ -1,0 +1,45 @@
+/// Everything observable in a session, tagged with agent, task and call ids. Front ends,
+/// the headless JSON stream and the session log all consume these.
+public enum SessionEvent: Sendable, Equatable {
+    /// A piece of an assistant message as it streams.
+    case textDelta(agent: AgentRef, text: String)
+    /// A complete assistant message (after its deltas).
+    case assistantMessage(agent: AgentRef, text: String)
+    case toolStarted(agent: AgentRef, callID: String, tool: String, arguments: JSONValue)
+    case toolProgress(agent: AgentRef, callID: String, line: String)
+    case toolEnded(agent: AgentRef, callID: String, tool: String, output: ToolOutput)
+    /// A registry transition (task started, updated, finished, results waiting).
+    case task(TaskRegistryEvent)
+    /// An agent's model turn ended.
+    case modelTurnEnded(agent: AgentRef, usage: Usage)
+    /// Something the person should know that is not an error of the turn.
+    case warning(String)
+
+    /// The agent the event is about, if any.
+    public var agent: AgentRef? {
+        switch self {
+        case .textDelta(let agent, _), .assistantMessage(let agent, _), .toolStarted(let agent, _, _, _),
+             .toolProgress(let agent, _, _), .toolEnded(let agent, _, _, _), .modelTurnEnded(let agent, _):
+            agent
+        case .task, .warning:
+            nil
+        }
+    }
+}
+
+/// Session events never coalesce except registry updates (see `TaskRegistryEvent.coalescingKey`).
+public enum SessionEventKey: Hashable, Sendable {
+    case task(TaskRegistryEventKey)
+}
+
+extension SessionEvent {
+    @Sendable public static func coalescingKey(_ event: SessionEvent) -> SessionEventKey? {
+        if case .task(let taskEvent) = event, let key = TaskRegistryEvent.coalescingKey(taskEvent) {
+            return .task(key)
+        }
+        return nil
+    }
+}
+
+/// The session's event bus.
+public typealias SessionEventHub = EventHub<SessionEvent, SessionEventKey>
