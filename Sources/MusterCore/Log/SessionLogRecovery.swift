@@ -73,7 +73,10 @@ public enum SessionLogRecovery {
     public static func inspect(_ url: URL) -> Inspection {
         var inspection = Inspection()
         var tasks: [TaskID: TaskState] = [:]
-        guard let handle = try? FileHandle(forReadingFrom: url) else { return inspection }
+        // Only regular files: a device such as /dev/full or /dev/zero would never end.
+        var info = stat()
+        guard stat(url.path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG,
+              let handle = try? FileHandle(forReadingFrom: url) else { return inspection }
         defer { try? handle.close() }
 
         func take(_ line: Data) {
@@ -105,11 +108,18 @@ public enum SessionLogRecovery {
                 start = pending.index(after: newline)
             }
             pending = Data(pending[start...])
+            if pending.count > maximumLineLength {
+                // Not a record (no newline in 64 MB): drop it; its tail reads as one bad line.
+                inspection.unreadableLines += 1
+                pending = Data()
+            }
         }
         take(pending)
         inspection.tasks = tasks.values.sorted { $0.id < $1.id }
         return inspection
     }
+
+    private static let maximumLineLength = 64 << 20
 
     /// `The last session ended unexpectedly; 2 background agents were interrupted: #3 explore, #4 grep.`
     public static func message(interrupted: [TaskState], listing limit: Int = 10) -> String {
