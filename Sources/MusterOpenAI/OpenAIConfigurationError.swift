@@ -1,0 +1,22 @@
+import Foundation
+
+/// Why an OpenAI-compatible configuration could not be resolved from flags and environment.
+public enum OpenAIConfigurationError: Error, Equatable, CustomStringConvertible, LocalizedError {
+    case missingModel
+    case invalidBaseURL(String, reason: String)
+    case missingAPIKey(baseURL: String)
+
+    /// A message that tells the user what to pass or set.
+    public var description: String {
+        switch self {
+        case .missingModel:
+            "No model given: pass --model or set \(OpenAIConfiguration.EnvironmentKey.model) (e.g. gpt-4o-mini, llama3.1)."
+        case .invalidBaseURL(let url, let reason):
+            "Invalid base URL \"\(url)\": \(reason). Pass --base-url or set \(OpenAIConfiguration.EnvironmentKey.baseURL), e.g. http://localhost:11434/v1."
+        case .missingAPIKey(let url):
+            "\(url) needs an API key: pass --api-key or set \(OpenAIConfiguration.EnvironmentKey.apiKey)."
+        }
+    }
+
+    public var errorDescription: String? { description }
+}
