@@ -175,7 +175,9 @@ actor ChatCompletionTurn {
             default: break
             }
         }
-        return .connectionFailed(message: Self.transportMessage(error), attempts: attempts)
+        return .connectionFailed(
+            message: "\(TransportErrorMessage.describe(error)) (\(configuration.baseURL)).", attempts: attempts
+        )
     }
 
     /// Maps an error from reading the body; rethrows cancellation.
@@ -189,11 +191,7 @@ actor ChatCompletionTurn {
             default: break
             }
         }
-        return OpenAIModelError.truncatedStream("the connection broke mid-stream (\(Self.transportMessage(error))).")
-    }
-
-    private static func transportMessage(_ error: any Error) -> String {
-        String(describing: error)
+        return OpenAIModelError.truncatedStream("the connection broke mid-stream (\(TransportErrorMessage.describe(error))).")
     }
 }
 

@@ -23,10 +23,11 @@ public struct OpenAIConfiguration: Sendable, Equatable, CustomStringConvertible,
     public var model: String
     /// How long opening a connection may take.
     public var connectTimeout: Duration = .seconds(10)
-    /// How long the server may stay silent while we wait for the response or the next bytes of the stream.
-    public var readTimeout: Duration = .seconds(120)
-    /// How long one whole request, streaming included, may take.
-    public var requestTimeout: Duration = .seconds(600)
+    /// How long the server may stay silent while we wait for the response or the next bytes of the stream
+    /// (generous: a local model may read a long prompt for minutes before its first token).
+    public var readTimeout: Duration = .seconds(300)
+    /// How long one whole request, streaming included, may take (a backstop; stalls hit `readTimeout`).
+    public var requestTimeout: Duration = .seconds(3600)
     /// Tries per turn for 429, 5xx and failed connections (the first try included).
     public var maxAttempts: Int = 3
     /// The first backoff delay; it doubles on every retry unless the server sends `Retry-After`.

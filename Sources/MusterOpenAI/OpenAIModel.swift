@@ -27,6 +27,9 @@ public final class OpenAIModel: LanguageModel {
         // We retry failed connections ourselves (counted in `maxAttempts`); the pool's own retries would
         // otherwise hold a request until its deadline when the server is down.
         http.connectionPool.retryConnectionEstablishment = false
+        // Every running agent streams on its own HTTP/1 connection; the default of 8 would queue agents
+        // beyond the eighth silently behind the others.
+        http.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 64
         // A redirect could carry the Authorization header to another host.
         http.redirectConfiguration = .disallow
         self.client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: http)

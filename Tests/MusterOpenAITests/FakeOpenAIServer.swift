@@ -16,6 +16,8 @@ final class FakeOpenAIServer: Sendable {
         case streamThenHold([String])
         /// 200 with these SSE bytes, then the server closes the connection in the middle of the body.
         case streamThenDisconnect([String])
+        /// Nothing at all: the request waits for a response head until the client gives up.
+        case silence
         /// An error status with a body and extra headers.
         case status(HTTPResponseStatus, body: String, headers: [(String, String)] = [])
     }
@@ -121,6 +123,8 @@ final class FakeOpenAIServer: Sendable {
     /// Writes one response; false when the connection must close now.
     private func respond(with response: Response, to outbound: NIOAsyncChannelOutboundWriter<HTTPServerResponsePart>) async throws -> Bool {
         switch response {
+        case .silence:
+            return true
         case .status(let status, let body, let extraHeaders):
             var headers = HTTPHeaders(extraHeaders)
             headers.add(name: "Content-Type", value: "application/json")

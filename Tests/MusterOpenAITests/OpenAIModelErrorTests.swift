@@ -198,7 +198,7 @@ struct OpenAIModelErrorTests {
             return
         }
         #expect(attempts == 3)
-        #expect(!message.isEmpty)
+        #expect(message == "Connection refused (http://127.0.0.1:\(port)/v1).")
         #expect(start.duration(to: clock.now) == .seconds(3))
         expectKeyNeverAppears(in: outcome.error)
     }

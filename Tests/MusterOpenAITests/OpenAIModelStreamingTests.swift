@@ -163,7 +163,7 @@ struct OpenAIModelStreamingTests {
                 let closed = await seen.nextConnectionClose()
                 #expect(closed)
                 switch await consumer.result {
-                case .success(let events): #expect(!events.contains(.endOfTurn(Usage())))
+                case .success(let events): #expect(events == [.textDelta("partial")])
                 case .failure(let error): #expect(error is CancellationError)
                 }
 
@@ -172,6 +172,47 @@ struct OpenAIModelStreamingTests {
                 #expect(after.events.first == .textDelta("after"))
                 let next = await seen.nextRequest()
                 #expect(next?.lastMessageContent == "sentinel")
+            }
+        }
+    }
+
+    @Test("Cancelling the consumer while it waits for the response head closes the connection")
+    func cancellationBeforeResponse() async throws {
+        try await FakeOpenAIServer.with([.silence]) { server in
+            try await withModel(server) { model in
+                var seen = server.events.makeAsyncIterator()
+                let consumer = Task { await runTurn(model.streamTurn(turnRequest("waiting"))) }
+                let request = await seen.nextRequest()
+                #expect(request?.lastMessageContent == "waiting")
+                consumer.cancel()
+                let closed = await seen.nextConnectionClose()
+                #expect(closed)
+                let outcome = await consumer.value
+                #expect(outcome.events.isEmpty)
+                #expect(outcome.error == nil || outcome.error is CancellationError)
+            }
+        }
+    }
+
+    @Test("Twelve turns stream at the same time, each on its own connection")
+    func manyConcurrentTurns() async throws {
+        let count = 12
+        let script = Array(repeating: FakeOpenAIServer.Response.streamThenHold([SSE.text("working")]), count: count)
+        try await FakeOpenAIServer.with(script) { server in
+            try await withModel(server) { model in
+                var seen = server.events.makeAsyncIterator()
+                await withDiscardingTaskGroup { group in
+                    for index in 0..<count {
+                        group.addTask { _ = await runTurn(model.streamTurn(turnRequest("turn \(index)"))) }
+                    }
+                    // A pool that queued some turns behind others would never deliver all of them here.
+                    var prompts: Set<String> = []
+                    while prompts.count < count, let request = await seen.nextRequest() {
+                        prompts.insert(request.lastMessageContent ?? "")
+                    }
+                    #expect(prompts == Set((0..<count).map { "turn \($0)" }))
+                    group.cancelAll()
+                }
             }
         }
     }
