@@ -172,6 +172,7 @@ actor ChatCompletionTurn {
             case .readTimeout: return .timedOut(.read, after: configuration.readTimeout)
             case .deadlineExceeded: return .timedOut(.request, after: configuration.requestTimeout)
             case .cancelled: throw CancellationError()
+            case .alreadyShutdown: return .invalidRequest("the model was shut down; it cannot run more turns.")
             default: break
             }
         }
@@ -197,8 +198,10 @@ actor ChatCompletionTurn {
 
 extension TimeAmount {
     /// The same span as a NIO `TimeAmount`.
+    /// The same span as a NIO `TimeAmount`, clamped to what it can hold.
     init(_ duration: Duration) {
         let (seconds, attoseconds) = duration.components
-        self = .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+        let (nanoseconds, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
+        self = overflow ? .nanoseconds(seconds < 0 ? .min : .max) : .nanoseconds(nanoseconds &+ attoseconds / 1_000_000_000)
     }
 }

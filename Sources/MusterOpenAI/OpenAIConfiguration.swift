@@ -4,9 +4,13 @@ import Foundation
 public struct OpenAIConfiguration: Sendable, Equatable, CustomStringConvertible, CustomDebugStringConvertible {
     /// The environment variables the configuration is read from.
     public enum EnvironmentKey {
+        /// Selects the provider (`openai`); read by the CLI, not by `resolve`.
         public static let provider = "MUSTER_MODEL_PROVIDER"
+        /// The API root, e.g. `http://localhost:11434/v1`.
         public static let baseURL = "MUSTER_BASE_URL"
+        /// The key sent as a bearer token.
         public static let apiKey = "MUSTER_API_KEY"
+        /// The model name.
         public static let model = "MUSTER_MODEL"
     }
 

@@ -2,8 +2,11 @@ import Foundation
 
 /// Why an OpenAI-compatible configuration could not be resolved from flags and environment.
 public enum OpenAIConfigurationError: Error, Equatable, CustomStringConvertible, LocalizedError {
+    /// Neither `--model` nor `MUSTER_MODEL` names a model.
     case missingModel
+    /// The base URL is not an absolute http(s) API root.
     case invalidBaseURL(String, reason: String)
+    /// OpenAI's own endpoint was chosen without a key.
     case missingAPIKey(baseURL: String)
 
     /// A message that tells the user what to pass or set.
@@ -18,5 +21,6 @@ public enum OpenAIConfigurationError: Error, Equatable, CustomStringConvertible,
         }
     }
 
+    /// Same as `description`.
     public var errorDescription: String? { description }
 }

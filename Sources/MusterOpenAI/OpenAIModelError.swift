@@ -62,6 +62,7 @@ public enum OpenAIModelError: Error, Equatable, CustomStringConvertible, Localiz
         }
     }
 
+    /// Same as `description`.
     public var errorDescription: String? { description }
 
     private static func tries(_ count: Int) -> String { count == 1 ? "1 try" : "\(count) tries" }

@@ -10,12 +10,19 @@ enum RetryDelay {
 
     /// The delay the server asked for, if it sent one we can read (an HTTP date in `Retry-After` is ignored).
     static func serverRequested(_ headers: HTTPHeaders) -> Duration? {
-        if let text = headers.first(name: "retry-after-ms"), let milliseconds = Double(text), milliseconds >= 0 {
-            return .milliseconds(milliseconds)
+        if let text = headers.first(name: "retry-after-ms"), let milliseconds = Double(text) {
+            return clamped(seconds: milliseconds / 1000)
         }
-        if let text = headers.first(name: "retry-after"), let seconds = Double(text), seconds >= 0 {
-            return .milliseconds(seconds * 1000)
+        if let text = headers.first(name: "retry-after"), let seconds = Double(text) {
+            return clamped(seconds: seconds)
         }
         return nil
+    }
+
+    /// A day at most (anything that long fails the turn anyway), so absurd values such as `1e300` or `inf`
+    /// cannot overflow `Duration`; negative and NaN values are ignored.
+    private static func clamped(seconds: Double) -> Duration? {
+        guard seconds >= 0 else { return nil }
+        return .milliseconds(min(seconds, 86_400) * 1000)
     }
 }

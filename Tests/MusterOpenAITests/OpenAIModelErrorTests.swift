@@ -202,4 +202,18 @@ struct OpenAIModelErrorTests {
         #expect(start.duration(to: clock.now) == .seconds(3))
         expectKeyNeverAppears(in: outcome.error)
     }
+
+    @Test("A turn on a model that was shut down fails with a clear error instead of retrying")
+    func afterShutdown() async {
+        let clock = ImmediateClock()
+        let model = OpenAIModel(
+            configuration: OpenAIConfiguration(baseURL: "http://127.0.0.1:9/v1", apiKey: nil, model: "m"), clock: clock
+        )
+        await model.shutdown()
+        await model.shutdown()  // a second call is harmless
+        let start = clock.now
+        let outcome = await runTurn(model.streamTurn(turnRequest("Hi")))
+        #expect(outcome.modelError == .invalidRequest("the model was shut down; it cannot run more turns."))
+        #expect(start.duration(to: clock.now) == .zero)
+    }
 }
