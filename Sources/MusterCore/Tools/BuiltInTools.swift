@@ -2,7 +2,7 @@
 public enum BuiltInTools {
     /// The workspace and shell tools: list_files, read_file, grep and shell.
     /// `shellGrace` is the time a shell command's processes get between SIGTERM and SIGKILL;
-    /// `clock` times shell timeouts and that grace period.
+    /// `clock` times shell timeouts.
     public static func workspaceTools(
         shellGrace: Duration = .seconds(2),
         clock: any Clock<Duration> = ContinuousClock()

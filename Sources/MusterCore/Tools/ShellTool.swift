@@ -24,7 +24,8 @@ import Darwin
 public struct ShellTool: Tool {
     /// Time the command's processes get between SIGTERM and SIGKILL.
     public let grace: Duration
-    /// Clock of the timeout and of the grace period's wait.
+    /// Clock of the timeout. (The grace period is real time: swift-subprocess waits it on the
+    /// system clock, and a kill must never wait for a test clock to be advanced.)
     let clock: any Clock<Duration>
 
     static let defaultTimeout: Double = 120
@@ -35,7 +36,7 @@ public struct ShellTool: Tool {
     static let headBytes = 10_000
     static let tailBytes = 20_000
 
-    /// A shell tool whose processes get `grace` to exit after SIGTERM; `clock` times the timeout.
+    /// A shell tool whose processes get `grace` (real time) to exit after SIGTERM; `clock` times the timeout.
     public init(grace: Duration = .seconds(2), clock: any Clock<Duration> = ContinuousClock()) {
         self.grace = grace
         self.clock = clock
@@ -89,8 +90,7 @@ public struct ShellTool: Tool {
         // awaited here and bounded by grace plus the wait after SIGKILL.
         if let group = started.group {
             let grace = self.grace
-            let clock = self.clock
-            await Task { await group.terminate(grace: grace, clock: clock) }.value
+            await Task { await group.terminate(grace: grace, clock: ContinuousClock()) }.value
         }
         try Task.checkCancellation()
         return Self.output(finished, timedOut: timedOut, timeout: timeout)
@@ -101,13 +101,16 @@ public struct ShellTool: Tool {
     private func race(
         command: String, timeout: Duration, context: ToolContext, started: ProcessGroupRecord
     ) async -> (CommandOutcome, timedOut: Bool) {
-        await withTaskGroup(of: RaceEvent.self) { group in
+        // The deadline is fixed now, before either task runs: a timer task that starts late
+        // still ends at the same moment (and on a test clock already past it, at once).
+        let sleepUntilDeadline = clock.deadlineSleep(after: timeout)
+        return await withTaskGroup(of: RaceEvent.self) { group in
             group.addTask {
                 await .commandEnded(self.execute(command, context: context, started: started))
             }
             group.addTask {
                 do {
-                    try await self.clock.sleep(for: timeout)
+                    try await sleepUntilDeadline()
                     return .timeoutElapsed
                 } catch {
                     return .timerStopped
@@ -238,5 +241,13 @@ private final class ProcessGroupRecord: Sendable {
 
     var group: ProcessGroup? {
         value.withLock { $0 }
+    }
+}
+
+extension Clock {
+    /// A sleep that ends `interval` after this moment: the deadline is fixed when this is called.
+    fileprivate func deadlineSleep(after interval: Duration) -> @Sendable () async throws -> Void {
+        let deadline = now.advanced(by: interval)
+        return { try await self.sleep(until: deadline, tolerance: nil) }
     }
 }
