@@ -72,8 +72,8 @@ struct ListFilesToolTests {
         #expect(await harness.reportedLines() == [
             "Scanned Sources/ (2 entries)",
             "Scanned Sources/App/ (2 entries)",
-            "Scanned Sources/App/Deep/ (1 entries)",
-            "Scanned Sources/Lib/ (1 entries)",
+            "Scanned Sources/App/Deep/ (1 entry)",
+            "Scanned Sources/Lib/ (1 entry)",
         ])
         #expect(await other.reportedLines().isEmpty)
     }

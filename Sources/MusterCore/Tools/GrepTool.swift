@@ -60,13 +60,15 @@ public struct GrepTool: Tool {
         let target = try WorkspacePath.resolve(argument, in: context.workspace)
 
         var search = GrepSearch(expression: expression, root: target.root, maxResults: maxResults)
+        var reportedAt = 0
         switch DirectoryWalker.kind(of: target.absolute) {
         case .directory:
             try DirectoryWalker(maxDepth: nil).walk(target.absolute, visit: { entry in
                 guard entry.kind == .file else { return .proceed }
                 try search.searchFile(at: entry.path)
-                if search.filesSearched % Self.progressBatch == 0 {
+                if search.filesSearched >= reportedAt + Self.progressBatch {
                     context.progress.report(search.progressLine)
+                    reportedAt = search.filesSearched
                 }
                 return search.isFull ? .stop : .proceed
             })
@@ -79,7 +81,7 @@ public struct GrepTool: Tool {
             }
             throw ToolError("\"\(argument)\" is not a regular file or directory.")
         }
-        if search.filesSearched % Self.progressBatch != 0 { context.progress.report(search.progressLine) }
+        if search.filesSearched != reportedAt { context.progress.report(search.progressLine) }
         return search.output(pattern: pattern, path: target.relative)
     }
 

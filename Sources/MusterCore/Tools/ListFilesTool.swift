@@ -79,7 +79,7 @@ public struct ListFilesTool: Tool {
                 return .proceed
             },
             scanned: { directory, count in
-                context.progress.report("Scanned \(Self.directoryName(directory, root: root)) (\(count) entries)")
+                context.progress.report("Scanned \(Self.directoryName(directory, root: root)) (\(count) \(count == 1 ? "entry" : "entries"))")
             },
             skipped: { skipped.append(Self.directoryName($0, root: root)) },
             unreadable: { directory, reason in
