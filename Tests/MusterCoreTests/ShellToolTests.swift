@@ -60,7 +60,12 @@ struct ShellToolTests {
         #expect(try await tool.call([:], in: harness) == .error("Missing argument \"command\": expected a string."))
         #expect(try await tool.call(["command": "  "], in: harness) == .error("command is empty: give a shell command to run."))
         #expect(try await tool.call(["command": "true", "timeout_seconds": 0], in: harness)
-            == .error("timeout_seconds must be more than 0 and at most 86400, not 0.0."))
+            == .error("timeout_seconds must be more than 0 and at most 86400, not 0."))
+        #expect(try await tool.call(["command": "true", "timeout_seconds": -1.5], in: harness)
+            == .error("timeout_seconds must be more than 0 and at most 86400, not -1.5."))
+        let gone = fixture.root.appendingPathComponent("gone")
+        #expect(try await tool.call(["command": "true"], in: ToolCallHarness(workspace: gone))
+            == .error("The workspace \(gone.path) does not exist or is not a directory."))
         #expect(try await tool.call(["command": "true", "timeout_seconds": "soon"], in: harness)
             == .error("Invalid argument \"timeout_seconds\": expected a number, found a string."))
     }

@@ -18,8 +18,10 @@ public struct ProcessGroup: Sendable, Hashable, CustomStringConvertible {
     /// How long to wait for the group to vanish after SIGKILL.
     static let killWait: Duration = .seconds(2)
 
-    public init(id: pid_t) {
-        precondition(id > 1, "a process group id above 1 (signalling group 0 or 1 would hit this process or everything)")
+    /// Nil for ids 0 and 1 and below: signalling those "groups" would hit this process's own
+    /// group or every process there is.
+    public init?(id: pid_t) {
+        guard id > 1 else { return nil }
         self.id = id
     }
 

@@ -76,7 +76,12 @@ public struct ShellTool: Tool {
         }
         guard !command.contains("\0") else { throw ToolError("command contains a NUL character.") }
         guard timeout > 0, timeout <= Self.maxTimeout else {
-            throw ToolError("timeout_seconds must be more than 0 and at most \(Int(Self.maxTimeout)), not \(timeout).")
+            throw ToolError("timeout_seconds must be more than 0 and at most \(Int(Self.maxTimeout)), not \(Self.number(timeout)).")
+        }
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: context.workspace.path, isDirectory: &isDirectory),
+              isDirectory.boolValue else {
+            throw ToolError("The workspace \(context.workspace.path) does not exist or is not a directory.")
         }
         try Task.checkCancellation()
 
@@ -84,10 +89,14 @@ public struct ShellTool: Tool {
         let (finished, timedOut) = await race(
             command: command, timeout: .seconds(timeout), context: context, started: started
         )
-        // Whatever ended the call, nothing the command started may outlive it. This cleanup must
-        // run to the end even when the caller was cancelled (its waits are the grace period),
-        // so it runs in a task of its own that does not inherit the cancellation; the task is
-        // awaited here and bounded by grace plus the wait after SIGKILL.
+        // Whatever ended the call, nothing the command started may outlive it: background jobs
+        // of a finished command, and processes that ignore SIGTERM (swift-subprocess's teardown
+        // stops escalating as soon as the shell itself has exited, so it never kills them).
+        // This cleanup must run to the end even when the caller was cancelled (its waits are the
+        // grace period), so it runs in a task of its own that does not inherit the cancellation;
+        // the task is awaited here and bounded by grace plus the wait after SIGKILL.
+        // The shell has been reaped by now, but its pid cannot be reused while its group still
+        // has members; once the group is empty, signalling it finds nothing.
         if let group = started.group {
             let grace = self.grace
             await Task { await group.terminate(grace: grace, clock: ContinuousClock()) }.value
@@ -116,7 +125,7 @@ public struct ShellTool: Tool {
                     return .timerStopped
                 }
             }
-            var outcome: CommandOutcome = .failedToStart("the command did not run")
+            var outcome: CommandOutcome = .failed("the command did not run")
             var timedOut = false
             var commandEnded = false
             for await event in group {
@@ -154,7 +163,7 @@ public struct ShellTool: Tool {
                 output: .sequence,
                 error: .combinedWithOutput
             ) { execution in
-                started.record(ProcessGroup(id: execution.processIdentifier.value))
+                if let group = ProcessGroup(id: execution.processIdentifier.value) { started.record(group) }
                 var splitter = LineSplitter(maxLineBytes: Self.maxLineBytes, carriageReturnRestartsLine: true)
                 var collector = ShellOutputCollector(headLimit: Self.headBytes, tailLimit: Self.tailBytes)
                 let take = { (line: LineSplitter.Line) in
@@ -170,19 +179,19 @@ public struct ShellTool: Tool {
             }
             return .exited(result.terminationStatus, result.closureResult)
         } catch {
-            return .failedToStart("\(error)")
+            return .failed("\(error)")
         }
     }
 
     private static func output(_ outcome: CommandOutcome, timedOut: Bool, timeout: Double) -> ToolOutput {
         switch outcome {
-        case .failedToStart(let reason):
-            return .error("The command could not be run: \(reason)")
+        case .failed(let reason):
+            return .error("Running the command failed: \(reason)")
         case .exited(let status, let collector):
             var text = collector.totalLines == 0 ? "(no output)" : collector.text
             let isError: Bool
             if timedOut {
-                text += "\n[Timed out after \(seconds(timeout)): the command and every process it started were stopped.]"
+                text += "\n[Timed out after \(number(timeout)) s: the command and every process it started were stopped.]"
                 isError = true
             } else {
                 switch status {
@@ -198,8 +207,9 @@ public struct ShellTool: Tool {
         }
     }
 
-    private static func seconds(_ value: Double) -> String {
-        value.rounded() == value ? "\(Int(value)) s" : "\(value) s"
+    /// A number as people write it: 5, not 5.0.
+    private static func number(_ value: Double) -> String {
+        value.rounded() == value && abs(value) < 1e15 ? "\(Int(value))" : "\(value)"
     }
 
     private static func signalName(_ signal: Int32) -> String? {
@@ -220,7 +230,8 @@ public struct ShellTool: Tool {
 /// How the command's run ended.
 private enum CommandOutcome: Sendable {
     case exited(TerminationStatus, ShellOutputCollector)
-    case failedToStart(String)
+    /// Could not be started, or its output could not be read.
+    case failed(String)
 }
 
 /// What a child task of the timeout race reports.
