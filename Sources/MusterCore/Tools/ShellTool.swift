@@ -95,8 +95,9 @@ public struct ShellTool: Tool {
         // This cleanup must run to the end even when the caller was cancelled (its waits are the
         // grace period), so it runs in a task of its own that does not inherit the cancellation;
         // the task is awaited here and bounded by grace plus the wait after SIGKILL.
-        // The shell has been reaped by now, but its pid cannot be reused while its group still
-        // has members; once the group is empty, signalling it finds nothing.
+        // The shell has been reaped by now, but Linux does not reuse its pid while the group
+        // still has members; only an empty group's id could be taken again, by a new group
+        // leader within the moment between the shell's exit and this check.
         if let group = started.group {
             let grace = self.grace
             await Task { await group.terminate(grace: grace, clock: ContinuousClock()) }.value
