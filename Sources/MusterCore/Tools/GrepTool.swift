@@ -10,6 +10,7 @@ public struct GrepTool: Tool {
     /// A progress line after every this many files searched.
     static let progressBatch = 100
 
+    /// The tool; it holds no state.
     public init() {}
 
     public let spec = ToolSpec(
@@ -47,6 +48,7 @@ public struct GrepTool: Tool {
 
     public var isConcurrencySafe: Bool { true }
 
+    /// Returns the matching lines, reporting progress every hundred files.
     public func run(_ arguments: JSONValue, context: ToolContext) async throws -> ToolOutput {
         let pattern = try arguments.requiredString("pattern")
         let argument = try arguments.optionalString("path") ?? "."

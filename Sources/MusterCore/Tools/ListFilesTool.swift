@@ -5,6 +5,7 @@ public struct ListFilesTool: Tool {
     static let entryLimit = 10_000
     static let depthLimit = 50
 
+    /// The tool; it holds no state.
     public init() {}
 
     public let spec = ToolSpec(
@@ -41,6 +42,7 @@ public struct ListFilesTool: Tool {
 
     public var isConcurrencySafe: Bool { true }
 
+    /// Lists the entries under `path`, depth first in name order, reporting each directory scanned.
     public func run(_ arguments: JSONValue, context: ToolContext) async throws -> ToolOutput {
         let argument = try arguments.optionalString("path") ?? "."
         let maxDepth = try arguments.optionalInt("max_depth") ?? 3

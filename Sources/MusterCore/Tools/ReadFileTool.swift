@@ -9,6 +9,7 @@ public struct ReadFileTool: Tool {
     static let outputBudget = 256 * 1024
     static let chunkSize = 64 * 1024
 
+    /// The tool; it holds no state.
     public init() {}
 
     public let spec = ToolSpec(
@@ -41,6 +42,7 @@ public struct ReadFileTool: Tool {
 
     public var isConcurrencySafe: Bool { true }
 
+    /// Returns a window of the file's lines, numbered.
     public func run(_ arguments: JSONValue, context: ToolContext) async throws -> ToolOutput {
         let argument = try arguments.requiredString("path")
         let offset = try arguments.optionalInt("offset") ?? 1

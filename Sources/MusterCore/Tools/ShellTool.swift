@@ -68,6 +68,7 @@ public struct ShellTool: Tool {
 
     public var isConcurrencySafe: Bool { false }
 
+    /// Runs the command to its end, its timeout or the caller's cancellation, then stops whatever it left running.
     public func run(_ arguments: JSONValue, context: ToolContext) async throws -> ToolOutput {
         let command = try arguments.requiredString("command")
         let timeout = try arguments.optionalDouble("timeout_seconds") ?? Self.defaultTimeout
