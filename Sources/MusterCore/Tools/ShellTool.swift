@@ -246,7 +246,7 @@ private enum RaceEvent: Sendable {
 /// The process group of a started command, written by the task that runs it and read after
 /// that task ended (a mutex guards it because the two are different tasks).
 private final class ProcessGroupRecord: Sendable {
-    private let value = Mutex<ProcessGroup?>(nil)
+    private let value = Locked<ProcessGroup?>(nil)
 
     func record(_ group: ProcessGroup) {
         value.withLock { $0 = group }
