@@ -1,6 +1,5 @@
 import Foundation
 import MusterCore
-import Synchronization
 
 /// A language model for the log and headless tests: each turn's events come from a closure,
 /// which may also wait (on a `TestGate`) or hang until cancelled.
@@ -55,7 +54,7 @@ struct HeadlessTestModel: LanguageModel {
 
 /// The events of one turn, computed on first pull and handed out one at a time.
 private final class TurnCursor: Sendable {
-    private let events = Mutex<[ModelEvent]?>(nil)
+    private let events = Locked<[ModelEvent]?>(nil)
 
     func next(load: () async throws -> [ModelEvent]) async throws -> ModelEvent? {
         if events.withLock({ $0 == nil }) {
@@ -90,7 +89,7 @@ actor TestGate {
 
 /// What a headless run wrote, by stream.
 final class CapturedOutput: HeadlessOutput {
-    private let text = Mutex<(out: String, err: String)>(("", ""))
+    private let text = Locked<(out: String, err: String)>(("", ""))
 
     func write(_ text: String) throws(SessionSinkError) {
         self.text.withLock { $0.out += text }

@@ -1,6 +1,5 @@
 import Foundation
 import MusterCore
-import Synchronization
 import Testing
 
 @Suite("Session log recorder")

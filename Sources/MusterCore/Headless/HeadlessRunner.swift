@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 
 /// Runs the main agent on one prompt without a terminal and reports: the final answer, one
 /// JSON object, or a stream of JSON records. Background tasks still running when the main turn
@@ -269,7 +268,7 @@ public struct HeadlessRunner: Sendable {
 /// Standard-error notices of one run, each warning shown once.
 private final class Notices: Sendable {
     private let output: any HeadlessOutput
-    private let shown = Mutex<Set<String>>([])
+    private let shown = Locked<Set<String>>([])
 
     init(output: any HeadlessOutput) {
         self.output = output

@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 
 /// The session log file: every record goes to the OS with one `write(2)` as it is handed over,
 /// with no buffering in the process, so a session killed by SIGKILL keeps every record written.
@@ -14,7 +13,7 @@ public final class SessionLogWriter: SessionRecordSink {
     /// The log file.
     public let url: URL
     // The lock is uncontended (one I/O queue writes); it makes the descriptor safe to share.
-    private let state: Mutex<State>
+    private let state: Locked<State>
 
     /// Opens `url` for appending, creating it and its directory as needed.
     public init(url: URL) throws(SessionSinkError) {
@@ -29,7 +28,7 @@ public final class SessionLogWriter: SessionRecordSink {
         guard descriptor >= 0 else {
             throw SessionSinkError("Cannot open the session log \(url.path): \(String(cString: strerror(errno))).")
         }
-        state = Mutex(State(descriptor: descriptor, lineOpen: Self.endsMidLine(descriptor)))
+        state = Locked(State(descriptor: descriptor, lineOpen: Self.endsMidLine(descriptor)))
     }
 
     deinit { close() }
@@ -39,8 +38,8 @@ public final class SessionLogWriter: SessionRecordSink {
     public var wantsTextDeltas: Bool { false }
 
     public func write(_ line: String) throws(SessionSinkError) {
-        try state.withLock { state throws(SessionSinkError) in
-            guard let descriptor = state.descriptor else { throw SessionSinkError("\(displayName) is closed.") }
+        let failure = state.withLock { state -> SessionSinkError? in
+            guard let descriptor = state.descriptor else { return SessionSinkError("\(displayName) is closed.") }
             var bytes = Array(line.utf8)
             if state.lineOpen { bytes.insert(UInt8(ascii: "\n"), at: 0) }
             let written = Self.writeAll(bytes, to: descriptor)
@@ -49,10 +48,9 @@ public final class SessionLogWriter: SessionRecordSink {
             } else if written.count > 0 {
                 state.lineOpen = true
             }
-            if let failure = written.errno {
-                throw SessionSinkError("Cannot write \(displayName): \(String(cString: strerror(failure))).")
-            }
+            return written.errno.map { SessionSinkError("Cannot write \(displayName): \(String(cString: strerror($0))).") }
         }
+        if let failure { throw failure }
     }
 
     public func close() {

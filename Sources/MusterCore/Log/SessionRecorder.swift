@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 
 /// Records a session: turns every session event, and what the front end adds (slash commands,
 /// a headless result, the ending), into numbered records written to the log file and to any
@@ -23,13 +22,6 @@ public final class SessionRecorder: Sendable {
         var finalTally: SessionTally?
     }
 
-    /// Shared between the recorder and its writer task (which must not retain the recorder).
-    private final class SharedState: Sendable {
-        let mutex: Mutex<State>
-        init(_ state: State) { mutex = Mutex(state) }
-        func withLock<R>(_ body: (inout State) -> R) -> R { mutex.withLock { body(&$0) } }
-    }
-
     /// The session's id: in the log file's name, `session_start` and `session_end`.
     public let sessionID: String
     /// The log file, nil when logging is disabled or the file could not be opened.
@@ -41,7 +33,8 @@ public final class SessionRecorder: Sendable {
     private let inbox: AsyncStream<Item>.Continuation
     private let pump: Task<Void, Never>
     private let writer: Task<Void, Never>
-    private let state: SharedState
+    // Shared with the writer task, which must not retain the recorder.
+    private let state: Locked<State>
 
     /// Starts recording `session`: call before `session.start()` and `submit`, so that no event
     /// is missed. Checks for an unexpectedly ended earlier session first (see `recovery`), then
@@ -89,7 +82,7 @@ public final class SessionRecorder: Sendable {
         self.sessionID = sessionID
         self.logFile = logFile
         self.recovery = recovery
-        self.state = SharedState(State(logFailure: openFailure))
+        self.state = Locked(State(logFailure: openFailure))
 
         let (stream, inbox) = AsyncStream<Item>.makeStream(bufferingPolicy: .unbounded)
         self.inbox = inbox
@@ -215,11 +208,11 @@ private final class SinkQueue: Sendable {
     private let sinks: [any SessionRecordSink]
     private let queue = DispatchQueue(label: "muster.session-recorder")
     // Touched only on `queue`; the lock makes that provable to the compiler.
-    private let failed: Mutex<[Bool]>
+    private let failed: Locked<[Bool]>
 
     init(sinks: [any SessionRecordSink]) {
         self.sinks = sinks
-        self.failed = Mutex(Array(repeating: false, count: sinks.count))
+        self.failed = Locked(Array(repeating: false, count: sinks.count))
     }
 
     /// Writes `line` to every sink that takes it; returns the first failure of each sink.
