@@ -131,3 +131,36 @@ enum HeadlessFixtures {
 
     static let metadata = SessionMetadata(mode: .headless, workspace: "/tmp", model: "test")
 }
+
+/// A sink that hands every record it is given to the test, so a test can wait until records
+/// have been written (the log file is written before other sinks, in the same step).
+final class RecordTap: SessionRecordSink {
+    private let continuation: AsyncStream<SessionRecord>.Continuation
+    private let records: AsyncStream<SessionRecord>
+    private let seen = Locked<[SessionRecord]>([])
+
+    init() {
+        (records, continuation) = AsyncStream<SessionRecord>.makeStream()
+    }
+
+    var displayName: String { "the test tap" }
+    var wantsTextDeltas: Bool { false }
+
+    func write(_ line: String) throws(SessionSinkError) {
+        if let record = try? SessionRecord.parse(line) { continuation.yield(record) }
+    }
+
+    func close() { continuation.finish() }
+
+    /// Waits until the records written so far satisfy `condition` (one reader at a time).
+    func waitUntil(_ condition: ([SessionRecord]) -> Bool) async {
+        if condition(seen.withLock { $0 }) { return }
+        for await record in records {
+            let all = seen.withLock { seen in
+                seen.append(record)
+                return seen
+            }
+            if condition(all) { return }
+        }
+    }
+}

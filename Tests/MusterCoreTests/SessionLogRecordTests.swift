@@ -121,6 +121,19 @@ struct SessionLogRecordTests {
         #expect(!state.isTerminal)
     }
 
+    @Test("times print to the nearest millisecond and read back to the same text")
+    func timePrecision() throws {
+        for offset in [0.0, 0.0004, 0.0005, 0.2549, 0.9996, 0.254_999_999] {
+            let record = SessionRecord(sequence: 1, time: Date(timeIntervalSince1970: 1_763_740_800 + offset), body: .warning(message: "m"))
+            let reparsed = try SessionRecord.parse(record.jsonLine)
+            #expect(reparsed.jsonLine == record.jsonLine)
+        }
+        let rounded = SessionRecord(sequence: 1, time: Date(timeIntervalSince1970: 1_763_740_800.9996), body: .warning(message: "m"))
+        #expect(rounded.jsonLine.contains(#""time":"2025-11-21T16:00:01.000Z""#))
+        let before1970 = SessionRecord(sequence: 1, time: Date(timeIntervalSince1970: -0.25), body: .warning(message: "m"))
+        #expect(before1970.jsonLine.contains(#""time":"1969-12-31T23:59:59.750Z""#))
+    }
+
     @Test("an unknown type or a bad time is a clear decoding error")
     func badLines() {
         #expect(throws: DecodingError.self) { try SessionRecord.parse(#"{"type":"nope","seq":1,"time":"2025-11-21T16:00:00.125Z"}"#) }

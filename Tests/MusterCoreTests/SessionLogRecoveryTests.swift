@@ -113,19 +113,21 @@ struct SessionLogRecoveryTests {
         let url = try HeadlessFixtures.temporaryDirectory().appendingPathComponent("log.jsonl")
         let model = HeadlessTestModel.launcher(subAgents: ["explore", "grep"]) { _ in try await HeadlessTestModel.hang() }
         let session = HeadlessFixtures.session(model: model)
-        let recorder = SessionRecorder.start(session: session, log: .file(url), metadata: HeadlessFixtures.metadata)
+        let tap = RecordTap()
+        let recorder = SessionRecorder.start(session: session, log: .file(url), metadata: HeadlessFixtures.metadata, extraSinks: [tap])
         await session.start()
         await session.submit("go")
-        await session.waitUntilIdle()
-        await recorder.flush()
+        await tap.waitUntil { $0.contains { $0.body.type == "turn_end" } && $0.filter { $0.body.type == "task_started" }.count == 2 }
 
         // As if killed now: the file holds every record so far and no end.
         let records = try HeadlessFixtures.records(in: url)
         #expect(records.first?.body.type == "session_start")
-        #expect(records.last?.body.type == "turn_end")
+        #expect(records.contains { $0.body.type == "turn_end" })
         #expect(SessionLogRecovery.inspect(url).hasStart)
-        let finding = SessionLogRecovery.finding(in: url, isProcessRunning: Self.nobodyRuns)
-        #expect(finding?.message == "The last session ended unexpectedly; 2 background agents were interrupted: #1 explore, #2 grep.")
+        let finding = try #require(SessionLogRecovery.finding(in: url, isProcessRunning: Self.nobodyRuns))
+        #expect(finding.interruptedTasks.map(\.id) == [TaskID(1), TaskID(2)])
+        #expect(finding.interruptedTasks.map(\.name).sorted() == ["explore", "grep"])
+        #expect(finding.message.hasPrefix("The last session ended unexpectedly; 2 background agents were interrupted: #1 "))
         await recorder.finish(ending: .quit)
         #expect(SessionLogRecovery.inspect(url).hasEnd)
     }

@@ -133,8 +133,14 @@ extension SessionRecord: Codable {
         try JSONDecoder().decode(SessionRecord.self, from: Data(line.utf8))
     }
 
+    /// UTC, to the nearest millisecond: `2025-11-21T16:00:00.125Z`. Rounded by hand, because the
+    /// format style truncates, so a parsed time (a hair below the millisecond) would print one less.
     static func formatTime(_ date: Date) -> String {
-        date.formatted(timeStyle)
+        let milliseconds = Int64((date.timeIntervalSince1970 * 1000).rounded())
+        let (seconds, fraction) = milliseconds.quotientAndRemainder(dividingBy: 1000)
+        let (wholeSeconds, millis) = fraction < 0 ? (seconds - 1, fraction + 1000) : (seconds, fraction)
+        let stamp = Date(timeIntervalSince1970: TimeInterval(wholeSeconds)).formatted(secondsStyle)
+        return String(stamp.dropLast()) + String(format: ".%03dZ", millis)
     }
 
     static func decodeTime<Key: CodingKey>(_ text: String, in container: KeyedDecodingContainer<Key>, key: Key) throws -> Date {
@@ -145,6 +151,7 @@ extension SessionRecord: Codable {
     }
 
     private static let timeStyle = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
+    private static let secondsStyle = Date.ISO8601FormatStyle()
 }
 
 extension SessionRecord.Body: Codable {

@@ -159,7 +159,9 @@ public final class SessionRecorder: Sendable {
         inbox.yield(.record(body, Date()))
     }
 
-    /// Waits until every record handed over so far is written; returns the tally at that point.
+    /// Waits until every record handed over so far is written, and the session events the
+    /// recorder has already taken from the bus (one published a moment ago may still be on its
+    /// way: `drain` waits for all); returns the tally at that point.
     @discardableResult
     public func flush() async -> SessionTally {
         await withCheckedContinuation { continuation in
