@@ -65,6 +65,14 @@ struct ScriptedModelTests {
         #expect(streamedText(events) == expected)
     }
 
+    @Test("(?-i) inside a /regex/ makes it case-sensitive")
+    func caseSensitiveRegex() throws {
+        let match = Script.Match.regex("(?-i)^Deploy")
+        #expect(match.matches("Deploy now"))
+        #expect(!match.matches("deploy now"))
+        #expect(Script.Match.regex("^deploy").matches("DEPLOY now"))
+    }
+
     @Test("when several scenarios match, the first one in the script wins")
     func firstMatchWins() async throws {
         let events = try await playTurn(try scriptedModel(Self.selectionScript), [.user("hello there")])

@@ -75,12 +75,11 @@ struct ScriptJSONParser {
                 if current == UInt8(ascii: "/") { throw error("comments are not allowed in JSON") }
                 throw error("unexpected \(describeCurrent()); expected a key in double quotes")
             }
-            let keyLine = line
-            let keyColumn = column
+            let keyStart = index
             let key = try parseString()
             if members[key] != nil {
-                throw SyntaxError(line: keyLine, column: keyColumn,
-                                  message: "duplicate key \(JSONValue.string(key).jsonText) in \(path)")
+                index = keyStart
+                throw error("duplicate key \(JSONValue.string(key).jsonText) in \(path)")
             }
             skipWhitespace()
             guard current == UInt8(ascii: ":") else {
@@ -291,6 +290,8 @@ struct ScriptJSONParser {
     private func peek(_ offset: Int) -> UInt8? {
         index + offset < bytes.count ? bytes[index + offset] : nil
     }
+
+    // Line and column are counted from the start only when an error is reported.
 
     /// 1-based line of the current position.
     private var line: Int {
