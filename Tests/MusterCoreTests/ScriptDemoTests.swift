@@ -52,9 +52,9 @@ struct ScriptDemoTests {
         #expect(launches.compactMap { $0.arguments["name"]?.stringValue } == Self.subAgents)
         #expect(launches.allSatisfy { ($0.arguments["prompt"]?.stringValue ?? "").count > 40 })
         #expect(!main.texts[0].isEmpty)
-        // The foreground answer while they run points at /tasks and quotes the launch results.
+        // The foreground answer while they run points at /tasks.
         #expect(main.finalText.contains("/tasks stop <id>"))
-        #expect(main.finalText.contains("Started background agent largest."))
+        #expect(main.toolCalls.count == 3)
     }
 
     @Test("each demo sub-agent works for 20 to 60 seconds with real tools and ends with a summary of its last result",
@@ -79,22 +79,37 @@ struct ScriptDemoTests {
 
     @Test("the largest-file agent opens the file its shell step found")
     func largestReadsFoundFile() throws {
+        // The shell tool closes its output with the exit status; scripts see the output alone.
         let played = try PlayedAgent(try Self.bundled("demo.json"), agent: "largest", prompt: "survey") { call in
-            call.name == "shell" ? "Sources/Big.swift\n" : "text"
+            call.name == "shell" ? "Sources/Big.swift\n[exit status 0]" : "text"
         }
         let reads = played.toolCalls.filter { $0.name == "read_file" }
         #expect(reads.count == 1)
         #expect(reads.first?.arguments["path"] == "Sources/Big.swift")
     }
 
-    @Test("a background result reaching the main agent is summarised, quoting it")
+    static func backgroundResult(_ status: TaskStatus) -> String {
+        BackgroundResultMessage.render(TaskResult(
+            id: TaskID(2), name: "tree", description: "Map the directory tree of this workspace.", status: status,
+            duration: .seconds(25), trail: ["list_files {\"path\": \".\"}", "shell find . | wc -l"]))
+    }
+
+    @Test("a background result reaching the main agent is summarised, quoting its report")
     func backgroundResult() throws {
         let model = try Self.bundled("demo.json")
-        let result = "<background-result id=\"2\" agent=\"tree\">Tree survey finished. files: 37</background-result>"
-        let main = try PlayedAgent(model, agent: "main", prompt: result)
+        let main = try PlayedAgent(model, agent: "main", prompt: Self.backgroundResult(.completed(summary: "Tree survey finished.\nfiles: 37 <all>")))
         #expect(main.turns.count == 1)
-        #expect(main.finalText.contains("files: 37"))
         #expect(main.toolCalls.isEmpty)
+        #expect(main.finalText.hasPrefix("tree (#2) is back after 25.0s. Its report:\n\nTree survey finished.\nfiles: 37 <all>\n\n"))
+    }
+
+    @Test("a stopped or failed background agent is reported as such")
+    func backgroundFailures() throws {
+        let model = try Self.bundled("demo.json")
+        let stopped = try PlayedAgent(model, agent: "main", prompt: Self.backgroundResult(.cancelled(by: .user)))
+        #expect(stopped.finalText.hasPrefix("tree (#2) was stopped after 25.0s, so there is no report from it."))
+        let failed = try PlayedAgent(model, agent: "main", prompt: Self.backgroundResult(.failed(error: "step limit reached")))
+        #expect(failed.finalText.hasPrefix("tree (#2) failed after 25.0s: step limit reached"))
     }
 
     @Test("asking for help explains Muster without calling tools", arguments: ["help", "What can you do?"])

@@ -3,7 +3,7 @@ import Testing
 @testable import MusterCore
 
 /// A temporary folder removed when the test ends.
-final class TemporaryFolder {
+final class ScriptTestFolder {
     let url: URL
 
     init() throws {
@@ -45,7 +45,7 @@ struct ScriptLocatorTests {
 
     @Test("MUSTER_SCRIPTS_DIR is searched first")
     func environmentFirst() throws {
-        let folder = try TemporaryFolder()
+        let folder = try ScriptTestFolder()
         let demo = try folder.write("scripts/demo.json")
         let locator = ScriptLocator(environment: ["MUSTER_SCRIPTS_DIR": folder.url.appendingPathComponent("scripts").path])
         #expect(try locator.locate("demo.json").standardizedFileURL == demo.standardizedFileURL)
@@ -53,7 +53,7 @@ struct ScriptLocatorTests {
 
     @Test("an installed copy finds share/muster/scripts beside its bin folder, also through a symlink")
     func installedCopy() throws {
-        let folder = try TemporaryFolder()
+        let folder = try ScriptTestFolder()
         let executable = try folder.write("prefix/bin/muster", "#!/bin/sh\n")
         let demo = try folder.write("prefix/share/muster/scripts/demo.json")
         let direct = ScriptLocator(environment: [:], executableURL: executable, bundleDirectory: nil, sourceScriptsDirectory: nil)
@@ -68,7 +68,7 @@ struct ScriptLocatorTests {
 
     @Test("a folder named demo.json is not the script")
     func ignoresFolders() throws {
-        let folder = try TemporaryFolder()
+        let folder = try ScriptTestFolder()
         try FileManager.default.createDirectory(at: folder.url.appendingPathComponent("demo.json"), withIntermediateDirectories: true)
         let locator = ScriptLocator(environment: ["MUSTER_SCRIPTS_DIR": folder.url.path], executableURL: nil,
                                     bundleDirectory: nil, sourceScriptsDirectory: nil)

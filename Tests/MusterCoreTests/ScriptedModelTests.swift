@@ -4,7 +4,7 @@ import Testing
 @testable import MusterCore
 
 /// Every event of a stream, in order.
-func collectEvents(_ stream: AsyncThrowingStream<ModelEvent, any Error>) async throws -> [ModelEvent] {
+func collectScriptEvents(_ stream: AsyncThrowingStream<ModelEvent, any Error>) async throws -> [ModelEvent] {
     var events: [ModelEvent] = []
     for try await event in stream { events.append(event) }
     return events
@@ -22,7 +22,7 @@ func streamedToolCalls(_ events: [ModelEvent]) -> [ToolCall] {
 
 /// Plays one turn on an immediate clock.
 func playTurn(_ model: ScriptedModel, agent: String = "main", _ messages: [ChatMessage]) async throws -> [ModelEvent] {
-    try await collectEvents(model.streamTurn(ModelRequest(agentName: agent, messages: messages, tools: [])))
+    try await collectScriptEvents(model.streamTurn(ModelRequest(agentName: agent, messages: messages, tools: [])))
 }
 
 /// A model for `text` on an immediate clock.
@@ -230,6 +230,34 @@ struct ScriptedModelTests {
         let long = String(repeating: "abcdefghij", count: 50)
         let text = streamedText(try await playTurn(model, [.user(long)]))
         #expect(text == "[" + String(long.prefix(199)) + "…] . []")
+    }
+
+    @Test("tool results are quoted without the shell's closing [exit status 0], but other statuses stay")
+    func successStatusDropped() async throws {
+        let model = try scriptedModel(#"""
+            {"version": 1, "agents": {"main": {"scenarios": [{"name": "t", "turns": [
+              {"tools": [{"tool": "shell"}, {"tool": "shell"}]},
+              {"say": "[{{last_tool_result}}] [{{tool_results}}]", "chunk_chars": 1000}]}]}}}
+            """#)
+        let messages: [ChatMessage] = [
+            .user("go"), assistantCalling(2),
+            .tool(callID: "c0", name: "shell", content: "missing\n[exit status 2]"),
+            .tool(callID: "c1", name: "shell", content: "Sources/Big.swift\n[exit status 0]\n"),
+        ]
+        #expect(streamedText(try await playTurn(model, messages)) == "[Sources/Big.swift] [missing\n[exit status 2]\nSources/Big.swift]")
+    }
+
+    @Test("a background result message fills the background_ variables")
+    func backgroundVariables() async throws {
+        let model = try scriptedModel(scriptWithTurns(#"[{"say": "{{background_name}}|{{background_task}}|{{background_status}}|{{background_duration}}|{{background_result}}", "chunk_chars": 1000}]"#))
+        let message = BackgroundResultMessage.render(TaskResult(
+            id: TaskID(7), name: "todos \"x\"", description: "Find <notes>", status: .completed(summary: "3 notes & 2 <hacks>"),
+            duration: .milliseconds(1500), trail: ["grep TODO"]))
+        #expect(streamedText(try await playTurn(model, [.user(message)])) == "todos \"x\"|#7|completed|1.5s|3 notes & 2 <hacks>")
+        let failed = BackgroundResultMessage.render(TaskResult(
+            id: TaskID(8), name: "tree", description: "Map", status: .failed(error: "boom"), duration: .seconds(2), trail: []))
+        #expect(streamedText(try await playTurn(model, [.user(failed)])) == "tree|#8|failed|2.0s|boom")
+        #expect(streamedText(try await playTurn(model, [.user("an ordinary message")])) == "||||")
     }
 
     @Test("usage is the script's when given, an estimate otherwise")

@@ -9,7 +9,7 @@ import Testing
 struct WatchedConsumer {
     let events: AsyncStream<ModelEvent>
     let task: Task<[ModelEvent], any Error>
-    private let log = EventLog()
+    private let log = ScriptEventLog()
 
     /// The events received so far, without waiting.
     var receivedSoFar: [ModelEvent] { log.events.withLock { $0 } }
@@ -39,7 +39,7 @@ struct WatchedConsumer {
 }
 
 /// Events seen by a consumer task, readable from the test (a Mutex guards them).
-final class EventLog: Sendable {
+final class ScriptEventLog: Sendable {
     let events = Mutex<[ModelEvent]>([])
 }
 
@@ -139,7 +139,7 @@ struct ScriptedModelTimingTests {
         let model = try scriptedModel(Self.slowTurn)
         let task = Task { () -> [ModelEvent] in
             withUnsafeCurrentTask { $0?.cancel() }
-            return try await collectEvents(model.streamTurn(ModelRequest(agentName: "main", messages: [.user("x")], tools: [])))
+            return try await collectScriptEvents(model.streamTurn(ModelRequest(agentName: "main", messages: [.user("x")], tools: [])))
         }
         // AsyncThrowingStream(unfolding:) may end quietly for an already cancelled consumer, or the
         // model's own check throws; either way nothing is streamed.

@@ -4,7 +4,10 @@ import Foundation
 /// they are filled in from a conversation.
 struct ScriptTemplate: Sendable, Equatable {
     /// Every variable a script may use, sorted.
-    static let variableNames = ["agent", "input", "last_tool_result", "prompt", "tool_results", "workspace"]
+    static let variableNames = [
+        "agent", "background_duration", "background_name", "background_result", "background_status", "background_task",
+        "input", "last_tool_result", "prompt", "tool_results", "workspace",
+    ]
 
     /// How long `{{input}}` and `{{prompt}}` may grow before they are cut.
     static let messageLimit = 200
@@ -18,9 +21,9 @@ struct ScriptTemplate: Sendable, Equatable {
     init(request: ModelRequest, workspace: URL?) {
         let toolResults = Self.toolResultsOfLastTurn(request.messages)
         let lastToolResult = request.messages.reversed().lazy.compactMap { message -> String? in
-            if case .tool(_, _, let content) = message { content } else { nil }
+            if case .tool(_, _, let content) = message { Self.withoutSuccessStatus(content) } else { nil }
         }.first
-        values = [
+        var values = [
             "agent": request.agentName,
             "input": Self.shorten(request.latestUserMessage ?? "", to: Self.messageLimit),
             "prompt": Self.shorten(request.prompt ?? "", to: Self.messageLimit),
@@ -28,6 +31,50 @@ struct ScriptTemplate: Sendable, Equatable {
             "tool_results": Self.shorten(toolResults.joined(separator: "\n"), to: Self.toolResultLimit),
             "workspace": workspace?.path ?? ".",
         ]
+        let background = Self.backgroundResultFields(request.latestUserMessage ?? "")
+        for name in ["duration", "name", "result", "status", "task"] {
+            values["background_\(name)"] = Self.shorten(background[name] ?? "", to: Self.toolResultLimit)
+        }
+        self.values = values
+    }
+
+    /// The fields of a background result message (`BackgroundResultMessage`): `task`, `name`,
+    /// `status`, `duration` from its opening tag, and `result` (the summary, or the error); empty
+    /// for any other message.
+    static func backgroundResultFields(_ message: String) -> [String: String] {
+        let opening = "<\(BackgroundResultMessage.tag)"
+        guard message.hasPrefix(opening), let tagEnd = message.firstIndex(of: ">") else { return [:] }
+        var fields: [String: String] = [:]
+        let attributes = /([a-z_]+)="([^"]*)"/
+        for match in message[message.index(message.startIndex, offsetBy: opening.count)..<tagEnd].matches(of: attributes) {
+            fields[String(match.output.1)] = unescape(String(match.output.2))
+        }
+        for element in ["result", "error"] {
+            guard let start = message.range(of: "<\(element)>"),
+                  let end = message.range(of: "</\(element)>", range: start.upperBound..<message.endIndex) else { continue }
+            fields["result"] = unescape(String(message[start.upperBound..<end.lowerBound]).trimmingCharacters(in: .whitespacesAndNewlines))
+            break
+        }
+        return fields
+    }
+
+    /// Undoes `BackgroundResultMessage.escape`.
+    private static func unescape(_ text: String) -> String {
+        text.replacingOccurrences(of: "&lt;", with: "<")
+            .replacingOccurrences(of: "&gt;", with: ">")
+            .replacingOccurrences(of: "&quot;", with: "\"")
+            .replacingOccurrences(of: "&amp;", with: "&")
+    }
+
+    /// A tool result without the shell tool's closing `[exit status 0]` line: on success that line
+    /// says nothing, and scripts quote results (a path, a count) in text and arguments.
+    static func withoutSuccessStatus(_ content: String) -> String {
+        let trimmed = content.trimmingCharacters(in: .whitespacesAndNewlines)
+        let marker = "[exit status 0]"
+        guard trimmed.hasSuffix(marker) else { return trimmed }
+        let rest = trimmed.dropLast(marker.count)
+        guard rest.isEmpty || rest.hasSuffix("\n") else { return trimmed }
+        return rest.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     /// Every `{{name}}` in `text` whose name is a word (other braces are plain text).
@@ -82,7 +129,7 @@ struct ScriptTemplate: Sendable, Equatable {
         var results: [String] = []
         for message in messages.reversed() {
             guard case .tool(_, _, let content) = message else { break }
-            results.append(content.trimmingCharacters(in: .whitespacesAndNewlines))
+            results.append(withoutSuccessStatus(content))
         }
         return results.reversed()
     }
