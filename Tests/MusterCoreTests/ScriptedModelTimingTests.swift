@@ -100,6 +100,7 @@ struct ScriptedModelTimingTests {
         let consumer = WatchedConsumer(model.streamTurn(ModelRequest(agentName: "main", messages: [.user("x")], tools: [])))
         var events = consumer.events.makeAsyncIterator()
 
+        #expect(await waitUntilSleeping(clock))  // the 500 ms wait before the first chunk
         await clock.advance(by: .milliseconds(500))
         #expect(await events.next() == .textDelta("abcde"))
         #expect(await waitUntilSleeping(clock))  // now inside the 1000 ms chunk pause
