@@ -60,6 +60,7 @@ private struct ScriptValidator {
     private static let toolCallKeys = ["args", "tool"]
     private static let usageKeys = ["input", "output"]
 
+    /// The script a whole document describes, or the first mistake in it.
     func script(from document: JSONValue) throws(ScriptError) -> Script {
         let root = ScriptPath.root
         let members = try object(document, at: root, expected: "an object with \"version\" and \"agents\"", keys: Self.rootKeys)

@@ -15,6 +15,12 @@ public struct ScriptLocator: Sendable {
         /// What this place is, e.g. "resource bundle beside the executable".
         public let role: String
 
+        /// A place to search; a nil `directory` only explains why a place was skipped.
+        public init(directory: URL?, role: String) {
+            self.directory = directory
+            self.role = role
+        }
+
         public var description: String {
             directory.map { "\($0.path) (\(role))" } ?? role
         }

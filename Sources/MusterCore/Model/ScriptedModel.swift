@@ -146,6 +146,7 @@ private final class StepCursor: Sendable {
         self.clock = clock
     }
 
+    /// The next event after its pause; nil after the last; throws when cancelled during a pause.
     func next() async throws -> ModelEvent? {
         try Task.checkCancellation()
         let index = position.add(1, ordering: .relaxed).oldValue
