@@ -12,6 +12,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "muster", targets: ["muster"]),
+        .executable(name: "muster-bench", targets: ["muster-bench"]),
         .library(name: "MusterCore", targets: ["MusterCore"]),
         .library(name: "MusterOpenAI", targets: ["MusterOpenAI"]),
     ],
@@ -77,8 +78,21 @@ let package = Package(
             dependencies: [
                 "MusterCore",
                 "MusterTUI",
+                "MusterOpenAI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Clocks", package: "swift-clocks"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        // `make bench`: measures stop latency, scale, throughput, rendering, idle cost and start-up.
+        .executableTarget(
+            name: "muster-bench",
+            dependencies: [
+                "MusterCore",
+                "MusterTUI",
+                .product(name: "Clocks", package: "swift-clocks"),
             ],
             swiftSettings: swiftSettings
         ),
