@@ -35,8 +35,10 @@ public struct HeadlessRunner: Sendable {
     private let output: any HeadlessOutput
     private let clock: any Clock<Duration>
     private let environment: [String: String]
+    private let warnings: [String]
 
-    /// A runner for `session`; `clock` bounds the background wait (inject a test clock in tests).
+    /// A runner for `session`; `clock` bounds the background wait (inject a test clock in tests);
+    /// `warnings` (from setting up) are shown on standard error and logged.
     public init(
         session: Session,
         options: HeadlessOptions,
@@ -44,7 +46,8 @@ public struct HeadlessRunner: Sendable {
         metadata: SessionMetadata,
         output: any HeadlessOutput,
         clock: any Clock<Duration> = ContinuousClock(),
-        environment: [String: String] = ProcessInfo.processInfo.environment
+        environment: [String: String] = ProcessInfo.processInfo.environment,
+        warnings: [String] = []
     ) {
         self.session = session
         self.options = options
@@ -53,6 +56,7 @@ public struct HeadlessRunner: Sendable {
         self.output = output
         self.clock = clock
         self.environment = environment
+        self.warnings = warnings
     }
 
     /// Runs `prompt` to the end; `stops` delivers stop requests (signals) at any time.
@@ -63,6 +67,10 @@ public struct HeadlessRunner: Sendable {
         let recorder = SessionRecorder.start(session: session, log: log, metadata: metadata, extraSinks: sinks, environment: environment)
         let notices = Notices(output: output)
         for notice in recorder.startupNotices { notices.warn(notice) }
+        for warning in warnings {
+            notices.warn(warning)
+            recorder.record(.warning(message: warning))
+        }
 
         // Subscribed before the session starts, so the first turn's events are all seen.
         let subscription = session.events.subscribe()
