@@ -121,6 +121,24 @@ struct SessionLogRecordTests {
         #expect(!state.isTerminal)
     }
 
+    @Test("a sub-agent's records wait for its task_started, and nothing is lost at the end")
+    func causalOrder() {
+        var ordering = RecordOrdering()
+        let explore = AgentRef(name: "explore", taskID: TaskID(3))
+        let early = Self.time
+        let later = Self.time.addingTimeInterval(1)
+        #expect(ordering.admit(.textDelta(agent: explore, text: "a"), at: early).isEmpty)
+        #expect(ordering.admit(.toolStart(agent: explore, callID: "c", tool: "grep", arguments: [:]), at: early).isEmpty)
+        #expect(ordering.admit(.assistantMessage(agent: .main, text: "main goes on"), at: early).map(\.body.type) == ["assistant_message"])
+        let started = TaskState(id: TaskID(3), name: "explore", mode: .background, description: "d", status: "pending", startedAt: early, durationSeconds: 0)
+        #expect(ordering.admit(.taskStarted(started), at: later).map(\.body.type) == ["task_started", "text_delta", "tool_start"])
+        #expect(ordering.admit(.textDelta(agent: explore, text: "b"), at: later).count == 1)
+        let orphan = AgentRef(name: "grep", taskID: TaskID(9))
+        #expect(ordering.admit(.toolProgress(agent: orphan, callID: "d", line: "x"), at: later).isEmpty)
+        #expect(ordering.releaseAll().map(\.body.type) == ["tool_progress"])
+        #expect(ordering.releaseAll().isEmpty)
+    }
+
     @Test("times print to the nearest millisecond and read back to the same text")
     func timePrecision() throws {
         for offset in [0.0, 0.0004, 0.0005, 0.2549, 0.9996, 0.254_999_999] {

@@ -63,22 +63,26 @@ final class HeadlessProcess {
         let err = Pipe()
         process.standardOutput = out
         process.standardError = err
-        for (pipe, isOut) in [(out, true), (err, false)] {
-            pipe.fileHandleForReading.readabilityHandler = { [output] handle in
-                let data = handle.availableData
-                output.withLock { state in
-                    if data.isEmpty {
-                        state.openPipes -= 1
-                        handle.readabilityHandler = nil
-                    } else if isOut {
-                        state.out.append(data)
-                    } else {
-                        state.err.append(data)
-                    }
-                }
-            }
-        }
         try process.run()
+        // A blocking reader thread per pipe: Foundation's readabilityHandler sometimes misses
+        // the end of a pipe on Linux (seen here under load), which would hang `waitForExit`.
+        for (pipe, isOut) in [(out, true), (err, false)] {
+            let handle = pipe.fileHandleForReading
+            Thread { [output] in
+                while true {
+                    let data = handle.availableData
+                    let done = output.withLock { state -> Bool in
+                        if data.isEmpty {
+                            state.openPipes -= 1
+                            return true
+                        }
+                        if isOut { state.out.append(data) } else { state.err.append(data) }
+                        return false
+                    }
+                    if done { return }
+                }
+            }.start()
+        }
     }
 
     var pid: Int32 { process.processIdentifier }
@@ -112,7 +116,8 @@ final class HeadlessProcess {
         let deadline = ContinuousClock.now + timeout
         while !done() {
             guard ContinuousClock.now < deadline else {
-                throw Failure(description: "Timed out after \(timeout) waiting for \(what).\nstdout:\n\(standardOutput)\nstderr:\n\(standardError)")
+                let state = "running: \(process.isRunning), open pipes: \(output.withLock { $0.openPipes })"
+                throw Failure(description: "Timed out after \(timeout) waiting for \(what) (\(state)).\nstdout:\n\(standardOutput)\nstderr:\n\(standardError)")
             }
             try await Task.sleep(for: .milliseconds(20))
         }

@@ -102,19 +102,10 @@ public final class SessionRecorder: Sendable {
         let events = session.events
         writer = Task {
             var tally = SessionTally()
+            var ordering = RecordOrdering()
             var sequence = 0
-            for await item in stream {
-                let body: SessionRecord.Body
-                let time: Date
-                switch item {
-                case .barrier(let continuation):
-                    continuation.resume(returning: tally)
-                    continue
-                case .event(let event, let date):
-                    (body, time) = (SessionRecord.Body(event), date)
-                case .record(let record, let date):
-                    (body, time) = (record, date)
-                }
+
+            func write(_ body: SessionRecord.Body, at time: Date) async {
                 tally.apply(body)
                 // Numbered per session: the log skips the numbers of text deltas it leaves out.
                 sequence += 1
@@ -130,6 +121,24 @@ public final class SessionRecorder: Sendable {
                     if isFirst { events.publish(.warning(message)) }
                 }
             }
+
+            for await item in stream {
+                let admitted: [RecordOrdering.Entry]
+                switch item {
+                case .barrier(let continuation):
+                    continuation.resume(returning: tally)
+                    continue
+                case .event(let event, let date):
+                    admitted = ordering.admit(SessionRecord.Body(event), at: date)
+                case .record(.sessionEnd(let end), let date):
+                    // Nothing may follow the end: release what still waits first.
+                    admitted = ordering.releaseAll() + [(.sessionEnd(end), date)]
+                case .record(let record, let date):
+                    admitted = ordering.admit(record, at: date)
+                }
+                for entry in admitted { await write(entry.body, at: entry.time) }
+            }
+            for entry in ordering.releaseAll() { await write(entry.body, at: entry.time) }
             await output.close()
         }
     }
