@@ -7,18 +7,23 @@ import MusterOpenAI
 /// 0 answered, 1 the agent failed, 130/143/129 after SIGINT/SIGTERM/SIGHUP (everything
 /// cancelled and the log written first). A second signal exits at once.
 func runHeadless(setup: SessionSetup, command: Muster, prompt: String) async -> Int32 {
+    let (stops, stop) = AsyncStream<HeadlessStop>.makeStream()
+    let signals = StopSignals { stop.yield($0) }
+    defer { signals.cancel() }
+
     let environment = ProcessInfo.processInfo.environment
     let output = StandardStreams()
     let background: HeadlessOptions.BackgroundPolicy = if command.noWait {
         .noWait
     } else {
-        .wait(timeout: command.backgroundTimeout.map { .milliseconds(Int64(($0 * 1000).rounded())) })
+        // Clamped so that an absurd value (validated finite and >= 0) cannot overflow: ~30 years.
+        .wait(timeout: command.backgroundTimeout.map { .milliseconds(Int64((min($0, 1e9) * 1000).rounded())) })
     }
     let options = HeadlessOptions(outputFormat: HeadlessOptions.OutputFormat(command.outputFormat), background: background)
-    let log: SessionLogLocation = command.logFile.map { .file(URL(fileURLWithPath: $0)) } ?? .sessionsDirectory
+    let log = SessionLogLocation(logFile: command.logFile)
     let runner = HeadlessRunner(
         session: setup.session, options: options, log: log,
-        metadata: SessionMetadata(command: command, setup: setup, environment: environment),
+        metadata: SessionMetadata(mode: .headless, command: command, setup: setup, environment: environment),
         output: output,
         // The background timeout is the person's wall-clock bound, even when scripts run on
         // the immediate clock.
@@ -26,9 +31,6 @@ func runHeadless(setup: SessionSetup, command: Muster, prompt: String) async -> 
         environment: environment,
         warnings: setup.warnings
     )
-    let (stops, stop) = AsyncStream<HeadlessStop>.makeStream()
-    let signals = StopSignals { stop.yield($0) }
-    defer { signals.cancel() }
     let outcome = await runner.run(prompt: prompt, stops: stops)
     return outcome.exitCode
 }
@@ -43,14 +45,21 @@ extension HeadlessOptions.OutputFormat {
     }
 }
 
+extension SessionLogLocation {
+    /// `--log-file PATH`, else a new file in the sessions directory.
+    init(logFile: String?) {
+        self = logFile.map { .file(URL(fileURLWithPath: $0)) } ?? .sessionsDirectory
+    }
+}
+
 extension SessionMetadata {
-    /// What the session log's `session_start` says about a headless run.
-    init(command: Muster, setup: SessionSetup, environment: [String: String]) {
+    /// What the session log's `session_start` says about a session started from the command line.
+    init(mode: Mode, command: Muster, setup: SessionSetup, environment: [String: String]) {
         let fromEnvironment = environment[OpenAIConfiguration.EnvironmentKey.provider].flatMap { $0.isEmpty ? nil : $0 }
         let provider = command.modelProvider ?? fromEnvironment ?? "scripted"
         let model = provider == "scripted" ? provider : "\(provider):\(command.model ?? environment["MUSTER_MODEL"] ?? "default")"
         self.init(
-            mode: .headless, workspace: setup.workspace.path, model: model,
+            mode: mode, workspace: setup.workspace.path, model: model,
             script: provider == "scripted" ? command.script : nil,
             maxBackgroundAgents: setup.session.registry.maxBackgroundAgents
         )

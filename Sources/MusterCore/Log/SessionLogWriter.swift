@@ -19,10 +19,8 @@ public final class SessionLogWriter: SessionRecordSink {
     public init(url: URL) throws(SessionSinkError) {
         self.url = url
         let directory = url.deletingLastPathComponent()
-        do {
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        } catch {
-            throw SessionSinkError("Cannot create the session log directory \(directory.path): \(Self.reason(of: error)).")
+        if let failure = Self.makeDirectories(directory.path) {
+            throw SessionSinkError("Cannot create the session log directory \(directory.path): \(failure).")
         }
         let descriptor = open(url.path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else {
@@ -86,11 +84,16 @@ public final class SessionLogWriter: SessionRecordSink {
         return pread(descriptor, &last, 1, size - 1) == 1 && last != UInt8(ascii: "\n")
     }
 
-    private static func reason(of error: any Error) -> String {
-        if let cocoa = error as? CocoaError, let underlying = cocoa.userInfo[NSUnderlyingErrorKey] as? NSError,
-           underlying.domain == NSPOSIXErrorDomain {
-            return String(cString: strerror(Int32(underlying.code)))
+    /// `mkdir -p` (mode 0700: logs hold what the agents saw); returns why it failed, if it did.
+    /// POSIX calls rather than FileManager, for the system's own reason in the message.
+    private static func makeDirectories(_ path: String) -> String? {
+        var info = stat()
+        if stat(path, &info) == 0 {
+            return (info.st_mode & S_IFMT) == S_IFDIR ? nil : "\(path) is not a directory"
         }
-        return (error as NSError).localizedDescription
+        let parent = (path as NSString).deletingLastPathComponent
+        if !parent.isEmpty, parent != path, let failure = makeDirectories(parent) { return failure }
+        if mkdir(path, 0o700) == 0 || errno == EEXIST { return nil }
+        return String(cString: strerror(errno))
     }
 }
