@@ -404,7 +404,7 @@ public actor TaskRegistry {
         publish(.finished(snapshot(of: entry)))
         logger.debug("task ended", metadata: ["task": "\(id)", "status": "\(final.word)"])
 
-        if entry.request.mode == .background { deliver(entry) }
+        deliver(entry)
         // Everything this task launched ends with it.
         cancel(spawnedBy: .task(id), source: .parentEnded(id))
         if inboxes.removeValue(forKey: .task(id)) != nil {
@@ -439,7 +439,7 @@ public actor TaskRegistry {
         )
     }
 
-    /// Hands a finished background result to a waiting `wait`, else to the spawner's inbox.
+    /// Hands a finished result to a waiting `wait`, else (background only) to the spawner's inbox.
     private func deliver(_ entry: Entry) {
         let spawner = entry.request.spawner
         let result = result(of: entry)
@@ -451,6 +451,8 @@ public actor TaskRegistry {
             }
             return
         }
+        // Foreground results go to whoever waits for them, never to an inbox.
+        guard entry.request.mode == .background else { return }
         // A spawner that already ended will never drain its inbox: drop the result.
         if let parent = spawner.taskID, entries[parent]?.status.isTerminal ?? true { return }
         inboxes[spawner, default: []].append(result)

@@ -1,6 +1,12 @@
 /// Everything observable in a session, tagged with agent, task and call ids. Front ends,
 /// the headless JSON stream and the session log all consume these.
 public enum SessionEvent: Sendable, Equatable {
+    /// The person's input was accepted (it may wait in the queue while a turn runs).
+    case userMessage(text: String)
+    /// A main-agent turn began; `trigger` says why (the person's input, or results that arrived).
+    case turnStarted(turn: Int, trigger: TurnTrigger)
+    /// A main-agent turn ended.
+    case turnEnded(turn: Int, outcome: TurnOutcome)
     /// A piece of an assistant message as it streams.
     case textDelta(agent: AgentRef, text: String)
     /// A complete assistant message (after its deltas).
@@ -21,7 +27,7 @@ public enum SessionEvent: Sendable, Equatable {
         case .textDelta(let agent, _), .assistantMessage(let agent, _), .toolStarted(let agent, _, _, _),
              .toolProgress(let agent, _, _), .toolEnded(let agent, _, _, _), .modelTurnEnded(let agent, _):
             agent
-        case .task, .warning:
+        case .task, .warning, .userMessage, .turnStarted, .turnEnded:
             nil
         }
     }
@@ -43,3 +49,17 @@ extension SessionEvent {
 
 /// The session's event bus.
 public typealias SessionEventHub = EventHub<SessionEvent, SessionEventKey>
+
+/// Why a main-agent turn started.
+public enum TurnTrigger: Sendable, Equatable {
+    case input(String)
+    /// Finished background results arrived while the main agent was idle.
+    case backgroundResults
+}
+
+/// How a main-agent turn ended.
+public enum TurnOutcome: Sendable, Equatable {
+    case completed(text: String)
+    case cancelled
+    case failed(error: String)
+}

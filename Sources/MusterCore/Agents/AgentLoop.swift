@@ -1,0 +1,102 @@
+extension AgentRuntime {
+    /// Runs `agent` until its model answers without tool calls; returns that answer.
+    ///
+    /// Before each model call it drains the agent's finished background results into the
+    /// conversation. `conversation` keeps everything that happened, also when the run throws.
+    /// `mirror` receives a line per notable step (a foreground sub-agent's progress shown in
+    /// its parent's call).
+    public func run(
+        agent: AgentRef,
+        conversation: inout [ChatMessage],
+        task: TaskContext? = nil,
+        mirror: ToolProgress? = nil
+    ) async throws -> String {
+        let executor = ToolExecutor(runtime: self)
+        let specs = tools.values.map(\.spec).sorted { $0.name < $1.name }
+        var step = 0
+        while true {
+            try Task.checkCancellation()
+            for result in await registry.drainResults(for: agent.asSpawner) {
+                conversation.append(.user(BackgroundResultMessage.render(result)))
+                mirror?.report("\(agent.name): result of \(result.name) \(result.id) arrived (\(result.status.word))")
+            }
+            step += 1
+            if step > stepLimit { throw AgentError.stepLimitReached(stepLimit) }
+            await task?.report(step: step, activity: "thinking")
+            try Task.checkCancellation()
+
+            var text = ""
+            var calls: [ToolCall] = []
+            var usage = Usage()
+            do {
+                for try await event in model.streamTurn(ModelRequest(agentName: agent.name, messages: conversation, tools: specs)) {
+                    switch event {
+                    case .textDelta(let delta):
+                        text += delta
+                        events.publish(.textDelta(agent: agent, text: delta))
+                    case .toolCall(let call):
+                        calls.append(call)
+                    case .endOfTurn(let turnUsage):
+                        usage = turnUsage
+                    }
+                }
+            } catch {
+                if !text.isEmpty { conversation.append(.assistant(text: text, toolCalls: [])) }
+                if error is CancellationError || Task.isCancelled { throw CancellationError() }
+                throw AgentError.model(TaskRegistry.describe(error))
+            }
+            if !text.isEmpty {
+                events.publish(.assistantMessage(agent: agent, text: text))
+                mirror?.report("\(agent.name): \(text)")
+            }
+            events.publish(.modelTurnEnded(agent: agent, usage: usage))
+            conversation.append(.assistant(text: text, toolCalls: calls))
+            // A stream that ended because the task was cancelled is not an answer.
+            try Task.checkCancellation()
+            if calls.isEmpty { return text }
+
+            for call in calls { mirror?.report("\(agent.name): \(call.name) \(call.arguments.jsonText)") }
+            let outputs = await executor.run(calls, agent: agent, task: task)
+            for (call, output) in zip(calls, outputs) {
+                conversation.append(.tool(callID: call.id, name: call.name, content: output.isError ? "Error: \(output.content)" : output.content))
+            }
+        }
+    }
+
+    /// The system prompt of an agent.
+    public func systemPrompt(for name: String) -> String {
+        "You are the \(name) agent of Muster, working in \(workspace.path). Use the tools to act; answer concisely."
+    }
+
+    /// Starts a background sub-agent under `spawner`; returns its id at once (or the cap refusal).
+    public func startBackgroundAgent(name: String, prompt: String, spawner: Spawner) async throws(TaskRegistry.StartRefusal) -> TaskID {
+        let request = TaskRegistry.Request(name: name, kind: .agent, description: prompt, spawner: spawner, mode: .background)
+        return try await registry.start(request) { [self] context in
+            var conversation: [ChatMessage] = [.system(systemPrompt(for: name)), .user(prompt)]
+            return try await run(agent: AgentRef(name: name, taskID: context.id), conversation: &conversation, task: context)
+        }
+    }
+
+    /// Runs a foreground sub-agent: registered like any task (visible, stoppable), awaited here.
+    /// Cancelling the caller cancels the sub-agent.
+    public func runForegroundAgent(name: String, prompt: String, spawner: Spawner, mirror: ToolProgress?) async throws -> TaskResult {
+        let request = TaskRegistry.Request(name: name, kind: .agent, description: prompt, spawner: spawner, mode: .foreground)
+        let id = try await registry.start(request) { [self] context in
+            var conversation: [ChatMessage] = [.system(systemPrompt(for: name)), .user(prompt)]
+            return try await run(agent: AgentRef(name: name, taskID: context.id), conversation: &conversation, task: context, mirror: mirror)
+        }
+        let outcome = await registry.wait(for: id, requestedBy: spawner, timeout: .seconds(365 * 86_400))
+        if Task.isCancelled {
+            await registry.cancel(id, source: .turnInterrupted)
+            throw CancellationError()
+        }
+        switch outcome {
+        case .finished(let result):
+            return result
+        case .timedOut(let snapshot), .alreadyDelivered(let snapshot):
+            return TaskResult(id: id, name: name, description: prompt, status: snapshot.status, duration: snapshot.age, trail: snapshot.trail)
+        case .notFound, .forbidden:
+            throw ToolError("Sub-agent \(id) disappeared.")
+        }
+    }
+}

@@ -1,0 +1,84 @@
+/// Runs one model turn's tool calls: consecutive concurrency-safe calls run in parallel in a
+/// task group, unsafe ones alone; results come back in call order; a failing call never
+/// cancels its siblings; cancelling the turn cancels every call in flight.
+struct ToolExecutor: Sendable {
+    let runtime: AgentRuntime
+
+    /// Runs `calls` for `agent`; the returned outputs match `calls` index for index.
+    func run(_ calls: [ToolCall], agent: AgentRef, task: TaskContext?) async -> [ToolOutput] {
+        var outputs: [ToolOutput] = []
+        outputs.reserveCapacity(calls.count)
+        var index = 0
+        while index < calls.count {
+            var end = index + 1
+            if isConcurrencySafe(calls[index]) {
+                while end < calls.count, isConcurrencySafe(calls[end]) { end += 1 }
+            }
+            let batch = Array(calls[index..<end])
+            if let task {
+                let names = batch.map(\.name).joined(separator: ", ")
+                await task.report(activity: names)
+            }
+            if batch.count == 1 {
+                outputs.append(await runOne(batch[0], agent: agent))
+            } else {
+                outputs.append(contentsOf: await runConcurrently(batch, agent: agent))
+            }
+            index = end
+        }
+        return outputs
+    }
+
+    private func isConcurrencySafe(_ call: ToolCall) -> Bool {
+        runtime.tools[call.name]?.isConcurrencySafe ?? true
+    }
+
+    private func runConcurrently(_ batch: [ToolCall], agent: AgentRef) async -> [ToolOutput] {
+        await withTaskGroup(of: (Int, ToolOutput).self) { group in
+            for (offset, call) in batch.enumerated() {
+                group.addTask { (offset, await runOne(call, agent: agent)) }
+            }
+            var results = [ToolOutput?](repeating: nil, count: batch.count)
+            for await (offset, output) in group { results[offset] = output }
+            return results.map { $0 ?? .error("The call produced no result.") }
+        }
+    }
+
+    /// One call with its own progress stream, finished exactly once whatever happens.
+    func runOne(_ call: ToolCall, agent: AgentRef) async -> ToolOutput {
+        let events = runtime.events
+        events.publish(.toolStarted(agent: agent, callID: call.id, tool: call.name, arguments: call.arguments))
+        guard let tool = runtime.tools[call.name] else {
+            let known = runtime.tools.keys.sorted().joined(separator: ", ")
+            let output = ToolOutput.error("Unknown tool \"\(call.name)\". Available tools: \(known).")
+            events.publish(.toolEnded(agent: agent, callID: call.id, tool: call.name, output: output))
+            return output
+        }
+        let (stream, progress, finish) = ToolProgress.makeStream()
+        let context = ToolContext(
+            callID: call.id, agent: agent, workspace: runtime.workspace, progress: progress, runtime: runtime
+        )
+        let output = await withTaskGroup(of: ToolOutput?.self) { group in
+            // The forwarder ends when the stream is finished below, on every path.
+            group.addTask {
+                for await line in stream {
+                    events.publish(.toolProgress(agent: agent, callID: call.id, line: line))
+                }
+                return nil
+            }
+            let output: ToolOutput
+            do {
+                output = try await tool.run(call.arguments, context: context)
+            } catch is CancellationError {
+                output = .error("Cancelled.")
+            } catch {
+                output = .error(TaskRegistry.describe(error))
+            }
+            finish()
+            await group.waitForAll()
+            return output
+        }
+        events.publish(.toolEnded(agent: agent, callID: call.id, tool: call.name, output: output))
+        return output
+    }
+}

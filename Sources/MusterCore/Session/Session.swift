@@ -1,0 +1,164 @@
+import DequeModule
+import Logging
+
+/// One conversation with the main agent: owns the running turn's `Task`, queues input
+/// that arrives while a turn runs, relays registry transitions onto the session's event bus,
+/// and starts a turn by itself when background results arrive while the agent is idle.
+public actor Session {
+    /// Tunables of a session.
+    public struct Configuration: Sendable {
+        /// Start a turn automatically when background results arrive while idle.
+        public var continueOnBackgroundResults: Bool
+
+        public init(continueOnBackgroundResults: Bool = true) {
+            self.continueOnBackgroundResults = continueOnBackgroundResults
+        }
+    }
+
+    private enum TurnState {
+        case idle
+        case running(turn: Int, task: Task<Void, Never>)
+    }
+
+    /// The engine the session drives.
+    public nonisolated let runtime: AgentRuntime
+    private let configuration: Configuration
+    private var conversation: [ChatMessage]
+    private var state = TurnState.idle
+    private var queue = Deque<TurnTrigger>()
+    private var turnCount = 0
+    private var relay: Task<Void, Never>?
+    private var idleWaiters = WaiterTable<Void>()
+    private var isClosed = false
+
+    public init(runtime: AgentRuntime, configuration: Configuration = Configuration()) {
+        self.runtime = runtime
+        self.configuration = configuration
+        self.conversation = [.system(runtime.systemPrompt(for: "main"))]
+    }
+
+    /// The session's event bus (subscribe before submitting to see everything).
+    public nonisolated var events: SessionEventHub { runtime.events }
+    /// The task registry behind the session.
+    public nonisolated var registry: TaskRegistry { runtime.registry }
+
+    /// Starts relaying registry transitions onto the event bus; call once before use.
+    public func start() {
+        guard relay == nil, !isClosed else { return }
+        let subscription = runtime.registry.subscribe()
+        let events = runtime.events
+        relay = Task { [weak self] in
+            for await event in subscription {
+                events.publish(.task(event))
+                if case .resultsWaiting(.topLevel, let count) = event, count > 0 {
+                    await self?.backgroundResultsArrived()
+                }
+            }
+        }
+    }
+
+    /// Takes the person's input: starts a turn, or queues it behind the running one.
+    public func submit(_ text: String) {
+        guard !isClosed else { return }
+        runtime.events.publish(.userMessage(text: text))
+        queue.append(.input(text))
+        startNextTurnIfIdle()
+    }
+
+    /// Cancels the running foreground turn (background agents keep running); false when idle.
+    @discardableResult
+    public func interruptTurn() -> Bool {
+        guard case .running(_, let task) = state else { return false }
+        task.cancel()
+        return true
+    }
+
+    /// True while a main-agent turn runs.
+    public var isTurnRunning: Bool {
+        if case .running = state { true } else { false }
+    }
+
+    /// Inputs waiting behind the running turn.
+    public var queuedInputs: Int { queue.count }
+
+    /// Returns when no turn runs and nothing is queued.
+    public func waitUntilIdle() async {
+        if case .idle = state, queue.isEmpty { return }
+        let token = idleWaiters.register()
+        await withCheckedContinuation { continuation in
+            idleWaiters.attach(token, continuation)
+        }
+    }
+
+    /// Stops everything: the turn, every task (up to the grace period), and the relay.
+    public func shutdown(grace: Duration? = nil) async -> TaskRegistry.ShutdownReport {
+        isClosed = true
+        queue.removeAll()
+        if case .running(_, let task) = state {
+            task.cancel()
+            await task.value
+        }
+        let report = await runtime.registry.shutdown(grace: grace)
+        // The registry ended its subscriptions, so the relay finishes after the last event.
+        await relay?.value
+        relay = nil
+        runtime.events.finish()
+        idleWaiters.resolveAll(with: ())
+        return report
+    }
+
+    // MARK: Turns
+
+    private func backgroundResultsArrived() {
+        guard configuration.continueOnBackgroundResults, !isClosed else { return }
+        if !queue.contains(.backgroundResults) { queue.append(.backgroundResults) }
+        startNextTurnIfIdle()
+    }
+
+    private func startNextTurnIfIdle() {
+        guard case .idle = state, !isClosed else { return }
+        guard let trigger = queue.popFirst() else {
+            idleWaiters.resolveAll(with: ())
+            return
+        }
+        turnCount += 1
+        let turn = turnCount
+        if case .input(let text) = trigger { conversation.append(.user(text)) }
+        let history = conversation
+        let runtime = self.runtime
+        let task = Task { [weak self] in
+            var transcript = history
+            // The turn before may already have drained the results that queued this one.
+            if trigger == .backgroundResults, await runtime.registry.pendingResultCount(for: .topLevel) == 0 {
+                await self?.finishTurn(turn, transcript: transcript, outcome: nil)
+                return
+            }
+            runtime.events.publish(.turnStarted(turn: turn, trigger: trigger))
+            let outcome: TurnOutcome
+            do {
+                let text = try await runtime.run(agent: .main, conversation: &transcript)
+                outcome = .completed(text: text)
+            } catch is CancellationError {
+                outcome = .cancelled
+            } catch {
+                outcome = Task.isCancelled ? .cancelled : .failed(error: TaskRegistry.describe(error))
+            }
+            await self?.finishTurn(turn, transcript: transcript, outcome: outcome)
+        }
+        state = .running(turn: turn, task: task)
+    }
+
+    /// Records a turn's end; `outcome` is nil for a turn that found nothing to do.
+    private func finishTurn(_ turn: Int, transcript: [ChatMessage], outcome: TurnOutcome?) {
+        guard case .running(let current, _) = state, current == turn else { return }
+        conversation = transcript
+        if outcome == .cancelled {
+            // Leave the conversation valid for the next model call.
+            conversation.append(.user("[The person interrupted the previous turn.]"))
+        }
+        state = .idle
+        if let outcome { runtime.events.publish(.turnEnded(turn: turn, outcome: outcome)) }
+        // Results that arrived during the turn were drained by it; newer ones start a turn.
+        startNextTurnIfIdle()
+    }
+}

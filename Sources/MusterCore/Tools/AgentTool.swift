@@ -1,0 +1,58 @@
+/// `agent`: launches a named sub-agent with a prompt, in the foreground (awaited, its progress
+/// streamed into this call) or in the background (registered, capped, returns at once).
+public struct AgentTool: Tool {
+    public init() {}
+
+    public let spec = ToolSpec(
+        name: "agent",
+        description: "Launch a sub-agent with a prompt. With background: true it runs on its own and its result arrives later; otherwise this call waits for its answer.",
+        parameters: [
+            "type": "object",
+            "properties": [
+                "name": ["type": "string", "description": "Sub-agent type, e.g. explore"],
+                "prompt": ["type": "string", "description": "What the sub-agent should do"],
+                "background": ["type": "boolean", "description": "Run in the background (default false)"],
+            ],
+            "required": ["name", "prompt"],
+        ]
+    )
+
+    public var isConcurrencySafe: Bool { true }
+
+    public func run(_ arguments: JSONValue, context: ToolContext) async throws -> ToolOutput {
+        let name = try arguments.requiredString("name").trimmingCharacters(in: .whitespacesAndNewlines)
+        let prompt = try arguments.requiredString("prompt")
+        let background = try arguments.optionalBool("background") ?? false
+        guard !name.isEmpty else { throw ToolError("Invalid argument \"name\": expected a non-empty sub-agent name.") }
+        guard let runtime = context.runtime else { throw ToolError("Sub-agents are not available here.") }
+        let spawner = context.agent.asSpawner
+
+        if background {
+            // Refusal is a tool result, never an exception that aborts the turn.
+            if let refusal = await runtime.registry.preflight(mode: .background) {
+                return .error(refusal.description)
+            }
+            do {
+                let id = try await runtime.startBackgroundAgent(name: name, prompt: prompt, spawner: spawner)
+                context.progress.report("started \(name) \(id) in the background")
+                return ToolOutput("Background agent \"\(name)\" started (task \(id)). Its result arrives when it finishes; use wait_task or list_tasks to check on it.")
+            } catch {
+                return .error(error.description)
+            }
+        }
+
+        let result = try await runtime.runForegroundAgent(name: name, prompt: prompt, spawner: spawner, mirror: context.progress)
+        switch result.status {
+        case .completed(let summary):
+            return ToolOutput(summary)
+        case .failed(let error):
+            return .error("Sub-agent \"\(name)\" failed: \(error)")
+        case .cancelled(let source):
+            return .error("Sub-agent \"\(name)\" was cancelled \(source).")
+        case .pending, .running:
+            return .error("Sub-agent \"\(name)\" did not finish.")
+        }
+    }
+}
+
+import Foundation
