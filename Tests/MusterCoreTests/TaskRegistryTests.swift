@@ -371,6 +371,38 @@ struct TaskRegistryTests {
             #expect(await registry.activeTasks == 0)
             #expect(await registry.runningBackgroundAgents == 0)
         }
+        @Test("A task started for a parent that is being cancelled, or has ended, is cancelled before its body runs")
+        func childOfEndingParentNeverRuns() async throws {
+            let registry = TaskRegistry()
+            let events = registry.subscribe()
+            let stubborn = Gate()
+            let ran = Recorder<TaskID>()
+            let ending = try await registry.start(.background("planner")) { _ in
+                await stubborn.waitIgnoringCancellation()
+                return "ignored the cancel"
+            }
+            let ended = try await registry.start(.background("planner")) { _ in "done" }
+            await stubborn.untilArrivals(1)
+            _ = await events.readUntilFinished(ended)
+            await registry.cancel(ending)
+
+            let lateChild = try await registry.start(.background(spawner: .task(ending))) { context in
+                ran.record(context.id)
+                return "ran anyway"
+            }
+            let orphan = try await registry.start(.background(spawner: .task(ended))) { context in
+                ran.record(context.id)
+                return "ran anyway"
+            }
+            let finished = await events.readUntilFinished([lateChild, orphan])
+            #expect(finished[lateChild]?.status == .cancelled(by: .parentEnded(ending)))
+            #expect(finished[orphan]?.status == .cancelled(by: .parentEnded(ended)))
+            #expect(ran.values.isEmpty)
+            stubborn.open()
+            _ = await events.readUntilFinished(ending)
+            #expect(await registry.activeTasks == 0)
+            #expect(await registry.runningBackgroundAgents == 0)
+        }
     }
 
     // MARK: - Results
@@ -482,6 +514,27 @@ struct TaskRegistryTests {
             #expect(await registry.pendingResultCount(for: .task(parent)) == 1, "a refused wait consumes nothing")
             gate.open()
             _ = await events.readUntilFinished(parent)
+        }
+
+        @Test("A wait whose caller is cancelled returns at once with a timeout, consuming nothing")
+        func cancelledWaitReturns() async throws {
+            let clock = TestClock()
+            let registry = TaskRegistry(clock: clock)
+            let events = registry.subscribe()
+            let gate = Gate()
+            let id = try await registry.start(.background()) { _ in try await gate.wait(); return "A" }
+            await gate.untilArrivals(1)
+            let waiter = Task { await registry.wait(for: id, requestedBy: .topLevel, timeout: .seconds(3600)) }
+            await clock.untilSleeping()
+            waiter.cancel()
+            guard case .timedOut(let snapshot) = await waiter.value else {
+                Issue.record("expected .timedOut")
+                return
+            }
+            #expect(snapshot.status == .running(step: 0, activity: nil))
+            gate.open()
+            _ = await events.readUntilFinished(id)
+            #expect(await registry.drainResults(for: .topLevel).map(\.id) == [id])
         }
 
         @Test("After a drain, a wait for the same task answers alreadyDelivered")

@@ -200,6 +200,12 @@ public actor TaskRegistry {
             await self.recordEnd(id, outcome: outcome)
         }
         entries[id]?.task = task
+        // A parent that is being cancelled (or has ended) already ran its cascade: a child it
+        // launches now would otherwise outlive it unsupervised, its result dropped.
+        if let parent = request.spawner.taskID,
+           entries[parent].map({ $0.cancelRequested != nil || $0.status.isTerminal }) ?? true {
+            cancel(id, source: .parentEnded(parent))
+        }
         return id
     }
 
