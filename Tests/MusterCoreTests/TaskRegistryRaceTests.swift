@@ -38,7 +38,6 @@ struct TaskRegistryRaceTests {
 
     @Test("A cancel racing the start of a body either stops it before it runs or cancels it while running")
     func cancelRacingStart() async throws {
-        var stoppedBeforeRunning = 0
         for _ in 0..<Self.rounds {
             let registry = TaskRegistry()
             let events = registry.subscribe()
@@ -57,10 +56,7 @@ struct TaskRegistryRaceTests {
             #expect(ran.count <= 1)
             // The body ran exactly when the task was seen running.
             #expect(ran.count == (wentRunning ? 1 : 0))
-            if !wentRunning { stoppedBeforeRunning += 1 }
         }
-        // Not asserted: which way each round goes is up to the scheduler.
-        _ = stoppedBeforeRunning
     }
 
     @Test("A cancel racing completion leaves one terminal state, one finished event, and the cancel answer agrees")
