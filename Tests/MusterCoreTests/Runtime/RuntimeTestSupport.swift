@@ -9,7 +9,7 @@ final class TestLatch: Sendable {
         var waiters: [Int: CheckedContinuation<Void, any Error>] = [:]
         var next = 0
     }
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     func open() {
         let waiters = state.withLock { state -> [CheckedContinuation<Void, any Error>] in
@@ -44,7 +44,7 @@ final class TestLatch: Sendable {
 
 /// Counts things by key from any task (model calls per agent, tool completions, ...).
 final class Tally: Sendable {
-    private let counts = Mutex<[String: Int]>([:])
+    private let counts = Locked<[String: Int]>([:])
     func add(_ key: String) { counts.withLock { $0[key, default: 0] += 1 } }
     func count(_ key: String) -> Int { counts.withLock { $0[key, default: 0] } }
 }
