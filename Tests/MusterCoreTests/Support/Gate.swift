@@ -1,4 +1,4 @@
-import Synchronization
+import MusterCore
 
 /// A one-shot latch for tests: task bodies wait at it, the test sees them arrive and opens it.
 ///
@@ -13,7 +13,7 @@ final class Gate: Sendable {
         var arrivalWatchers: [(count: Int, continuation: CheckedContinuation<Void, Never>)] = []
     }
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     /// Waits until the gate opens; throws `CancellationError` if the waiting task is cancelled first.
     func wait() async throws {

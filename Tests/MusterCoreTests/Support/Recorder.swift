@@ -1,8 +1,8 @@
-import Synchronization
+import MusterCore
 
 /// Collects values from any task, in the order they were recorded (e.g. which bodies ran).
 final class Recorder<Value: Sendable>: Sendable {
-    private let storage = Mutex<[Value]>([])
+    private let storage = Locked<[Value]>([])
 
     /// Appends `value`.
     func record(_ value: Value) {
