@@ -125,6 +125,8 @@ let package = Package(
         .testTarget(
             name: "MusterEndToEndTests",
             dependencies: ["MusterCore"],
+            // Scripts the tests pass to the binary by path, not bundled resources.
+            exclude: ["Fixtures"],
             swiftSettings: swiftSettings
         ),
     ]

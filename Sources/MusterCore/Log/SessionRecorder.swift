@@ -112,13 +112,12 @@ public final class SessionRecorder: Sendable {
                 let line = SessionRecord(sequence: sequence, time: time, body: body).jsonLine + "\n"
                 for failure in await output.write(line, isTextDelta: body.isTextDelta) {
                     let message = "\(failure) The session goes on; the log may miss records."
-                    let isFirst = state.withLock { state -> Bool in
-                        guard state.logFailure == nil else { return false }
-                        state.logFailure = message
-                        return true
+                    state.withLock { state in
+                        if state.logFailure == nil { state.logFailure = message }
                     }
-                    // Reported once, on screen, through the session's own event bus.
-                    if isFirst { events.publish(.warning(message)) }
+                    // Each sink's first failure is reported once, on screen, through the
+                    // session's own event bus.
+                    events.publish(.warning(message))
                 }
             }
 
@@ -149,7 +148,8 @@ public final class SessionRecorder: Sendable {
     }
 
     /// The first problem with the log or another sink (could not open or write it), for the
-    /// front end to show if it missed the warning event (e.g. it was not subscribed yet at start).
+    /// front end to show if it missed the warning event (it was not subscribed yet at start, or
+    /// the failure came after the session's events ended).
     public var logFailure: String? { state.withLock { $0.logFailure } }
 
     /// Notices for the person at start: the recovery finding and a log that could not be opened.
