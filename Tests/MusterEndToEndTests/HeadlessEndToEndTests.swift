@@ -9,6 +9,7 @@ struct HeadlessEndToEndTests {
     @Test("text output: Muster waits for both background agents, lets the main agent take their results, prints its final answer and exits 0")
     func textWaitsForBackground() async throws {
         let scratch = try HeadlessProcess.makeScratch()
+        defer { try? FileManager.default.removeItem(at: scratch) }
         let muster = try HeadlessProcess(["-p", "0.3"], scratch: scratch)
         defer { muster.stop() }
         #expect(try await muster.waitForExit() == 0)
@@ -29,6 +30,7 @@ struct HeadlessEndToEndTests {
     @Test("json output: one object with the final text, every task's final status, usage and duration")
     func jsonOutput() async throws {
         let scratch = try HeadlessProcess.makeScratch()
+        defer { try? FileManager.default.removeItem(at: scratch) }
         let muster = try HeadlessProcess(["-p", "0.3", "--output-format", "json"], scratch: scratch)
         defer { muster.stop() }
         #expect(try await muster.waitForExit() == 0)
@@ -50,6 +52,7 @@ struct HeadlessEndToEndTests {
     @Test("stream-json: every line parses, ids match, and every started task has exactly one final event")
     func streamJSON() async throws {
         let scratch = try HeadlessProcess.makeScratch()
+        defer { try? FileManager.default.removeItem(at: scratch) }
         let muster = try HeadlessProcess(["-p", "0.3", "--output-format", "stream-json"], scratch: scratch)
         defer { muster.stop() }
         #expect(try await muster.waitForExit() == 0)
@@ -101,6 +104,7 @@ struct HeadlessEndToEndTests {
     @Test("--background-timeout bounds the wait, then cancels what still runs and reports it cancelled")
     func backgroundTimeout() async throws {
         let scratch = try HeadlessProcess.makeScratch()
+        defer { try? FileManager.default.removeItem(at: scratch) }
         let prompt = HeadlessProcess.sleepPrompt(seconds: 30)
         let started = ContinuousClock.now
         let muster = try HeadlessProcess(["-p", prompt, "--background-timeout", "1", "--output-format", "json"], scratch: scratch)
@@ -119,6 +123,7 @@ struct HeadlessEndToEndTests {
     @Test("--no-wait cancels background agents as soon as the main turn ends")
     func noWait() async throws {
         let scratch = try HeadlessProcess.makeScratch()
+        defer { try? FileManager.default.removeItem(at: scratch) }
         let prompt = HeadlessProcess.sleepPrompt(seconds: 30)
         let started = ContinuousClock.now
         let muster = try HeadlessProcess(["-p", prompt, "--no-wait", "--output-format", "json"], scratch: scratch)
@@ -138,6 +143,7 @@ struct HeadlessEndToEndTests {
     @Test("exit codes: a bad flag gives 2 with usage text, a bad script 2 naming the file, a failing agent 1")
     func exitCodes() async throws {
         let scratch = try HeadlessProcess.makeScratch()
+        defer { try? FileManager.default.removeItem(at: scratch) }
 
         let badFlag = try HeadlessProcess(["-p", "quick", "--no-such-flag"], scratch: scratch)
         #expect(try await badFlag.waitForExit() == 2)
@@ -170,6 +176,7 @@ struct HeadlessEndToEndTests {
           arguments: [(SIGTERM, Int32(143), SessionEnding.terminated), (SIGINT, Int32(130), SessionEnding.interrupted)])
     func signalled(signal: Int32, status: Int32, ending: SessionEnding) async throws {
         let scratch = try HeadlessProcess.makeScratch()
+        defer { try? FileManager.default.removeItem(at: scratch) }
         let prompt = HeadlessProcess.sleepPrompt(seconds: 30)
         let logFile = scratch.appendingPathComponent("run.jsonl")
         let muster = try HeadlessProcess(["-p", prompt, "--output-format", "stream-json", "--log-file", logFile.path], scratch: scratch)
@@ -197,6 +204,7 @@ struct HeadlessEndToEndTests {
     @Test("a log written by a process killed with SIGKILL reads back whole, and the next start names the interrupted tasks")
     func killed() async throws {
         let scratch = try HeadlessProcess.makeScratch()
+        defer { try? FileManager.default.removeItem(at: scratch) }
         let prompt = HeadlessProcess.sleepPrompt(seconds: 30)
         defer {
             // SIGKILL left the sleeper's shell behind (nothing could stop it): end it here.
