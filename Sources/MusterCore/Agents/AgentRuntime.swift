@@ -34,6 +34,8 @@ public final class AgentRuntime: Sendable {
         self.clock = clock
         self.stepLimit = stepLimit
         self.logger = logger
+        // Registry transitions join the session's bus in order with everything agents publish.
+        registry.forwardEvents { [events] event in events.publish(.task(event)) }
     }
 
     /// A session-unique tool call id (`call_1`, `call_2`, ...), used when a model gives none.

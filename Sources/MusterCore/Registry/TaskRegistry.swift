@@ -151,6 +151,12 @@ public actor TaskRegistry {
 
     // MARK: Subscribing
 
+    /// Forwards every transition, synchronously and in order, to `body` (e.g. onto a session's
+    /// event bus, so a task's start is there before anything its body publishes).
+    public nonisolated func forwardEvents(to body: @escaping @Sendable (TaskRegistryEvent) -> Void) {
+        hub.tap(body)
+    }
+
     /// A new subscriber to every transition from now on; it never slows the registry down.
     public nonisolated func subscribe() -> EventSubscription<TaskRegistryEvent, TaskRegistryEventKey> {
         hub.subscribe()

@@ -2,8 +2,8 @@ import DequeModule
 import Logging
 
 /// One conversation with the main agent: owns the running turn's `Task`, queues input
-/// that arrives while a turn runs, relays registry transitions onto the session's event bus,
-/// and starts a turn by itself when background results arrive while the agent is idle.
+/// that arrives while a turn runs, and starts a turn by itself when background results
+/// arrive while the agent is idle.
 public actor Session {
     /// Tunables of a session.
     public struct Configuration: Sendable {
@@ -27,7 +27,7 @@ public actor Session {
     private var state = TurnState.idle
     private var queue = Deque<TurnTrigger>()
     private var turnCount = 0
-    private var relay: Task<Void, Never>?
+    private var resultWatcher: Task<Void, Never>?
     private var idleWaiters = WaiterTable<Void>()
     private var isClosed = false
 
@@ -42,14 +42,13 @@ public actor Session {
     /// The task registry behind the session.
     public nonisolated var registry: TaskRegistry { runtime.registry }
 
-    /// Starts relaying registry transitions onto the event bus; call once before use.
+    /// Starts watching for background results (the runtime already forwards registry
+    /// transitions onto the event bus); call once before use.
     public func start() {
-        guard relay == nil, !isClosed else { return }
+        guard resultWatcher == nil, !isClosed else { return }
         let subscription = runtime.registry.subscribe()
-        let events = runtime.events
-        relay = Task { [weak self] in
+        resultWatcher = Task { [weak self] in
             for await event in subscription {
-                events.publish(.task(event))
                 if case .resultsWaiting(.topLevel, let count) = event, count > 0 {
                     await self?.backgroundResultsArrived()
                 }
@@ -90,7 +89,7 @@ public actor Session {
         }
     }
 
-    /// Stops everything: the turn, every task (up to the grace period), and the relay.
+    /// Stops everything: the turn, every task (up to the grace period), and the result watcher.
     public func shutdown(grace: Duration? = nil) async -> TaskRegistry.ShutdownReport {
         isClosed = true
         queue.removeAll()
@@ -99,9 +98,9 @@ public actor Session {
             await task.value
         }
         let report = await runtime.registry.shutdown(grace: grace)
-        // The registry ended its subscriptions, so the relay finishes after the last event.
-        await relay?.value
-        relay = nil
+        // The registry ended its subscriptions, so the watcher finishes after the last event.
+        await resultWatcher?.value
+        resultWatcher = nil
         runtime.events.finish()
         idleWaiters.resolveAll(with: ())
         return report

@@ -16,6 +16,7 @@ public final class EventHub<Event: Sendable, Key: Hashable & Sendable>: Sendable
 
     private struct State: Sendable {
         var subscribers: [Int: Registration] = [:]
+        var taps: [@Sendable (Event) -> Void] = []
         var nextToken = 0
         var finished = false
     }
@@ -43,7 +44,7 @@ public final class EventHub<Event: Sendable, Key: Hashable & Sendable>: Sendable
 
     /// Delivers `event` to every live subscriber; never waits for any of them.
     public func publish(_ event: Event) {
-        let targets = state.withLock { state -> [EventSubscription<Event, Key>] in
+        let (targets, taps) = state.withLock { state -> ([EventSubscription<Event, Key>], [@Sendable (Event) -> Void]) in
             var live: [EventSubscription<Event, Key>] = []
             live.reserveCapacity(state.subscribers.count)
             for (token, registration) in state.subscribers {
@@ -53,9 +54,16 @@ public final class EventHub<Event: Sendable, Key: Hashable & Sendable>: Sendable
                     state.subscribers[token] = nil
                 }
             }
-            return live
+            return (live, state.taps)
         }
+        for tap in taps { tap(event) }
         for subscription in targets { subscription.enqueue(event) }
+    }
+
+    /// Calls `body` synchronously with every event from now on, in publication order (for
+    /// forwarding into another hub in order). `body` must be as quick and non-blocking as `publish`.
+    public func tap(_ body: @escaping @Sendable (Event) -> Void) {
+        state.withLock { $0.taps.append(body) }
     }
 
     /// Ends every subscription after its buffered events; later subscribers end at once.

@@ -262,4 +262,33 @@ struct AgentRuntimeTests {
         #expect(message.contains("&lt;/background-result&gt;"))
         #expect(await runtime.registry.drainResults(for: .topLevel).isEmpty)
     }
+
+    @Test("a sub-agent's start reaches the session bus before anything its agent publishes")
+    func taskStartPrecedesItsAgentsEvents() async throws {
+        let model = ClosureModel { agent, turn, request in
+            switch (agent, turn) {
+            case ("main", 0) where request.latestUserMessage == "go": (0..<20).map { .call("agent", ["name": .string("w\($0)"), "prompt": "p", "background": true]) } + [.end]
+            case ("main", _): [.textDelta("ok"), .end]
+            default: [.textDelta("hello from \(agent)"), .end]
+            }
+        }
+        let runtime = makeRuntime(model: model, tools: [])
+        let events = runtime.events.subscribe()
+        var conversation: [ChatMessage] = [.user("go")]
+        _ = try await runtime.run(agent: .main, conversation: &conversation)
+        var started: Set<TaskID> = []
+        var finished = 0
+        var outOfOrder = 0
+        for await event in events {
+            switch event {
+            case .task(.started(let snapshot)): started.insert(snapshot.id)
+            case .task(.finished): finished += 1
+            default:
+                if let id = event.agent?.taskID, !started.contains(id) { outOfOrder += 1 }
+            }
+            if finished == 20 { break }
+        }
+        #expect(started.count == 20)
+        #expect(outOfOrder == 0)
+    }
 }
