@@ -4,6 +4,7 @@
 #define MUSTER_CNCURSESW_SHIM_H
 #define NCURSES_WIDECHAR 1
 #include <locale.h>
+#include <stdio.h>
 #include <wchar.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
@@ -19,6 +20,8 @@ static inline attr_t muster_a_dim(void) { return A_DIM; }
 static inline attr_t muster_a_underline(void) { return A_UNDERLINE; }
 static inline attr_t muster_a_normal(void) { return A_NORMAL; }
 static inline attr_t muster_color_pair(int n) { return COLOR_PAIR(n); }
+static inline FILE *muster_curses_stdin(void) { return stdin; }
+static inline FILE *muster_curses_stdout(void) { return stdout; }
 /// Terminal size from the kernel: ncurses never sees SIGWINCH once libdispatch owns it.
 static inline int muster_terminal_size(int *rows, int *cols) {
     struct winsize ws;
@@ -26,5 +29,11 @@ static inline int muster_terminal_size(int *rows, int *cols) {
     *rows = ws.ws_row;
     *cols = ws.ws_col;
     return 0;
+}
+/// Writes one screen cell: a spacing character and up to four zero-width ones after it.
+static inline int muster_put_cell(WINDOW *win, int y, int x, const wchar_t *text, attr_t attrs, short pair) {
+    cchar_t cell;
+    if (setcchar(&cell, text, attrs, pair, NULL) != OK) return ERR;
+    return mvwadd_wch(win, y, x, &cell);
 }
 #endif

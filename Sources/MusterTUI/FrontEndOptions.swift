@@ -1,0 +1,22 @@
+import Foundation
+
+/// How the CLI wants the front end to run.
+public struct FrontEndOptions: Sendable {
+    /// `--plain`: line mode even on a terminal.
+    public var forcePlain: Bool
+    /// Where the input history lives; nil uses `$XDG_STATE_HOME/muster/history`.
+    public var historyFile: URL?
+    /// The environment (TERM, NO_COLOR, XDG_STATE_HOME, HOME).
+    public var environment: [String: String]
+
+    public init(forcePlain: Bool = false, historyFile: URL? = nil, environment: [String: String] = ProcessInfo.processInfo.environment) {
+        self.forcePlain = forcePlain
+        self.historyFile = historyFile
+        self.environment = environment
+    }
+
+    /// The history file in force.
+    var resolvedHistoryFile: URL? {
+        historyFile ?? HistoryLocation.file(environment: environment)
+    }
+}
