@@ -1,5 +1,5 @@
 import DequeModule
-import Synchronization
+
 
 /// Fans events out to any number of subscribers without ever blocking the publisher.
 ///
@@ -20,7 +20,7 @@ public final class EventHub<Event: Sendable, Key: Hashable & Sendable>: Sendable
         var finished = false
     }
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
     private let coalescingKey: @Sendable (Event) -> Key?
 
     /// Makes a hub; `coalescingKey` names events that may replace an undelivered predecessor.
@@ -94,7 +94,7 @@ public final class EventSubscription<Event: Sendable, Key: Hashable & Sendable>:
         }
     }
 
-    private let buffer = Mutex(Buffer())
+    private let buffer = Locked(Buffer())
     private let coalescingKey: @Sendable (Event) -> Key?
 
     init(coalescingKey: @escaping @Sendable (Event) -> Key?) {

@@ -1,0 +1,214 @@
+import Foundation
+
+/// `grep`: lines matching a regular expression in the workspace's text files, as `path:line: text`.
+public struct GrepTool: Tool {
+    static let resultLimit = 5_000
+    /// Files larger than this are skipped (and counted in the summary).
+    static let maxFileBytes = 16 * 1024 * 1024
+    /// Characters of a matching line shown; longer lines are cut.
+    static let maxShownCharacters = 400
+    /// A progress line after every this many files searched.
+    static let progressBatch = 100
+
+    /// The tool; it holds no state.
+    public init() {}
+
+    public let spec = ToolSpec(
+        name: "grep",
+        description: """
+            Search the workspace's text files for lines matching a regular expression (ICU syntax, \
+            as in NSRegularExpression). Results are "path:line: text". Skips binary files, .git, \
+            .build* and node_modules, and does not follow symbolic links inside directories.
+            """,
+        parameters: [
+            "type": "object",
+            "properties": [
+                "pattern": ["type": "string", "description": "Regular expression to search for."],
+                "path": [
+                    "type": "string",
+                    "description": "File or directory to search, relative to the workspace root.",
+                    "default": ".",
+                ],
+                "max_results": [
+                    "type": "integer",
+                    "description": "Stop after this many matching lines.",
+                    "default": 200,
+                    "minimum": 1,
+                ],
+                "ignore_case": [
+                    "type": "boolean",
+                    "description": "Match letters regardless of case.",
+                    "default": false,
+                ],
+            ],
+            "required": ["pattern"],
+            "additionalProperties": false,
+        ]
+    )
+
+    public var isConcurrencySafe: Bool { true }
+
+    /// Returns the matching lines, reporting progress every hundred files.
+    public func run(_ arguments: JSONValue, context: ToolContext) async throws -> ToolOutput {
+        let pattern = try arguments.requiredString("pattern")
+        let argument = try arguments.optionalString("path") ?? "."
+        let maxResults = try arguments.optionalInt("max_results") ?? 200
+        let ignoreCase = try arguments.optionalBool("ignore_case") ?? false
+        guard !pattern.isEmpty else { throw ToolError("pattern is empty: give a regular expression to search for.") }
+        guard (1...Self.resultLimit).contains(maxResults) else {
+            throw ToolError("max_results must be between 1 and \(Self.resultLimit), not \(maxResults).")
+        }
+        let expression = try Self.compile(pattern, ignoreCase: ignoreCase)
+        let target = try WorkspacePath.resolve(argument, in: context.workspace)
+
+        var search = GrepSearch(expression: expression, root: target.root, maxResults: maxResults)
+        var reportedAt = 0
+        switch DirectoryWalker.kind(of: target.absolute) {
+        case .directory:
+            try DirectoryWalker(maxDepth: nil).walk(target.absolute, visit: { entry in
+                guard entry.kind == .file else { return .proceed }
+                try search.searchFile(at: entry.path)
+                if search.filesSearched >= reportedAt + Self.progressBatch {
+                    context.progress.report(search.progressLine)
+                    reportedAt = search.filesSearched
+                }
+                return search.isFull ? .stop : .proceed
+            })
+        case .file, .symbolicLink:
+            // The path itself was resolved (links included) and confined by WorkspacePath.
+            try search.searchFile(at: target.absolute, explicit: true)
+        case .other:
+            if !FileManager.default.fileExists(atPath: target.absolute) {
+                throw ToolError("Path \"\(argument)\" does not exist.")
+            }
+            throw ToolError("\"\(argument)\" is not a regular file or directory.")
+        }
+        if search.filesSearched != reportedAt { context.progress.report(search.progressLine) }
+        return search.output(pattern: pattern, path: target.relative)
+    }
+
+    /// Compiles with NSRegularExpression; on failure asks Swift's own regex parser for a reason,
+    /// because NSRegularExpression on Linux only says "The value is invalid".
+    static func compile(_ pattern: String, ignoreCase: Bool) throws(ToolError) -> NSRegularExpression {
+        do {
+            return try NSRegularExpression(pattern: pattern, options: ignoreCase ? [.caseInsensitive] : [])
+        } catch {
+            let reason: String
+            do {
+                _ = try Regex(pattern)
+                reason = "it is not valid ICU regular expression syntax"
+            } catch let parseError {
+                reason = "\(parseError)"
+            }
+            throw ToolError("Invalid regular expression \"\(pattern)\": \(reason).")
+        }
+    }
+}
+
+/// The running state of one grep call: matches found and files seen.
+private struct GrepSearch {
+    let expression: NSRegularExpression
+    let root: String
+    let maxResults: Int
+    private(set) var matches: [String] = []
+    private(set) var filesSearched = 0
+    private(set) var binarySkipped = 0
+    private(set) var largeSkipped: [String] = []
+    private(set) var unreadable: [String] = []
+    private(set) var moreMatchesExist = false
+
+    init(expression: NSRegularExpression, root: String, maxResults: Int) {
+        self.expression = expression
+        self.root = root
+        self.maxResults = maxResults
+    }
+
+    var isFull: Bool { moreMatchesExist }
+
+    var progressLine: String {
+        "Searched \(filesSearched) file\(filesSearched == 1 ? "" : "s"), \(matches.count) match\(matches.count == 1 ? "" : "es")"
+    }
+
+    /// Adds the file's matching lines. An explicitly named binary or huge file is an error;
+    /// met during a walk it is only counted.
+    mutating func searchFile(at path: String, explicit: Bool = false) throws {
+        try Task.checkCancellation()
+        let relative = WorkspacePath.relative(path, to: root)
+        let bytes: [UInt8]
+        do {
+            let file = try ReadableFile(path: path)
+            if file.size > GrepTool.maxFileBytes {
+                if explicit { throw ToolError("\"\(relative)\" is too large to search (\(file.size) bytes).") }
+                largeSkipped.append(relative)
+                return
+            }
+            bytes = try Self.readAll(file)
+        } catch let failure as ReadableFile.OpenFailure {
+            if explicit, failure == .missing { throw ToolError("Path \"\(relative)\" does not exist.") }
+            unreadable.append(relative)
+            return
+        }
+        filesSearched += 1
+        if ReadableFile.looksBinary(bytes.prefix(ReadableFile.binaryProbeSize)) {
+            if explicit { throw ToolError("\"\(relative)\" looks like a binary file (it contains NUL bytes).") }
+            binarySkipped += 1
+            return
+        }
+        let expression = self.expression
+        let room = maxResults - matches.count
+        var found: [String] = []
+        var more = false
+        var lineNumber = 0
+        let check = { (line: LineSplitter.Line) in
+            lineNumber += 1
+            guard !more else { return }
+            let text = line.text
+            guard expression.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) != nil else { return }
+            guard found.count < room else {
+                more = true
+                return
+            }
+            found.append("\(relative):\(lineNumber): \(Self.shown(text))")
+        }
+        var splitter = LineSplitter(maxLineBytes: 64 * 1024)
+        splitter.append(bytes, emit: check)
+        if let last = splitter.finish() { check(last) }
+        matches += found
+        moreMatchesExist = more
+    }
+
+    func output(pattern: String, path: String) -> ToolOutput {
+        var lines = matches
+        if matches.isEmpty {
+            lines.append("No matches for /\(pattern)/ in \(path) (\(filesSearched) file\(filesSearched == 1 ? "" : "s") searched).")
+        }
+        if moreMatchesExist {
+            lines.append("[Stopped at \(maxResults) matches: narrow the pattern or the path, or raise max_results.]")
+        }
+        if binarySkipped > 0 { lines.append("[Skipped \(binarySkipped) binary file\(binarySkipped == 1 ? "" : "s").]") }
+        if !largeSkipped.isEmpty {
+            lines.append("[Skipped files over \(GrepTool.maxFileBytes / 1024 / 1024) MB: \(largeSkipped.prefix(10).joined(separator: ", ")).]")
+        }
+        if !unreadable.isEmpty {
+            lines.append("[Could not read: \(unreadable.prefix(10).joined(separator: ", ")).]")
+        }
+        return ToolOutput(lines.joined(separator: "\n"))
+    }
+
+    private static func readAll(_ file: borrowing ReadableFile) throws(ReadableFile.OpenFailure) -> [UInt8] {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(file.size)
+        while true {
+            let chunk = try file.read(upTo: 256 * 1024)
+            if chunk.isEmpty { return bytes }
+            bytes += chunk
+            if bytes.count > GrepTool.maxFileBytes { return bytes }
+        }
+    }
+
+    private static func shown(_ text: String) -> String {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        guard trimmed.count > GrepTool.maxShownCharacters else { return trimmed }
+        return trimmed.prefix(GrepTool.maxShownCharacters) + " …"
+    }
+}

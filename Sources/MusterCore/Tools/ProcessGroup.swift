@@ -1,0 +1,117 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A process group started by the shell tool: inspected through /proc and stopped as a whole.
+public struct ProcessGroup: Sendable, Hashable, CustomStringConvertible {
+    /// The process group id (the pid of its first process, the shell).
+    public let id: pid_t
+
+    /// Time between two looks at whether the group has emptied.
+    static let pollInterval: Duration = .milliseconds(20)
+    /// How long to wait for the group to vanish after SIGKILL.
+    static let killWait: Duration = .seconds(2)
+
+    /// Nil for ids 0 and 1 and below: signalling those "groups" would hit this process's own
+    /// group or every process there is.
+    public init?(id: pid_t) {
+        guard id > 1 else { return nil }
+        self.id = id
+    }
+
+    public var description: String { "process group \(id)" }
+
+    /// Processes of the group that are still alive (zombies, which hold no resources and only wait
+    /// for their parent to reap them, do not count). Nil when /proc cannot be read.
+    public func livingMembers() -> [pid_t]? {
+        #if os(Linux)
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return nil }
+        return names.compactMap { name -> pid_t? in
+            guard let pid = pid_t(name), let status = ProcessStatus.read(pid: pid) else { return nil }
+            return status.groupID == id && status.isAlive ? pid : nil
+        }
+        #else
+        return nil
+        #endif
+    }
+
+    /// True while any process of the group is alive.
+    public var hasLivingMembers: Bool {
+        // Cheap first: no process at all in the group (zombies included).
+        if kill(-id, 0) != 0, errno == ESRCH { return false }
+        guard let members = livingMembers() else { return true }
+        return !members.isEmpty
+    }
+
+    /// Sends `signal` to every process of the group.
+    public func send(_ signal: Int32) {
+        _ = kill(-id, signal)
+    }
+
+    /// Stops every process of the group: SIGTERM (and SIGCONT, so stopped processes see it),
+    /// up to `grace` for them to exit, then SIGKILL. Returns when the group is empty or, should
+    /// a process survive even SIGKILL (uninterruptible sleep), after a bounded wait.
+    ///
+    /// Run it in a task that is not cancelled: its waits are how the grace period passes.
+    public func terminate(grace: Duration, clock: any Clock<Duration>) async {
+        guard hasLivingMembers else { return }
+        send(SIGTERM)
+        send(SIGCONT)
+        if await waitUntilEmpty(within: grace, clock: clock) { return }
+        send(SIGKILL)
+        _ = await waitUntilEmpty(within: Self.killWait, clock: clock)
+    }
+
+    /// Polls until the group has no living member; false when `limit` passed first.
+    private func waitUntilEmpty(within limit: Duration, clock: any Clock<Duration>) async -> Bool {
+        var waited: Duration = .zero
+        while hasLivingMembers {
+            guard waited < limit else { return false }
+            let step = min(Self.pollInterval, limit - waited)
+            do {
+                try await clock.sleep(for: step)
+            } catch {
+                // Cancelled despite the contract: no waiting is possible any more, so stop now.
+                return !hasLivingMembers
+            }
+            waited += step
+        }
+        return true
+    }
+}
+
+/// The fields of `/proc/<pid>/stat` the shell tool needs.
+struct ProcessStatus: Sendable, Equatable {
+    /// One-letter state: R running, S sleeping, D disk sleep, T stopped, Z zombie, X dead, ...
+    var state: Character
+    var parentID: pid_t
+    var groupID: pid_t
+    var sessionID: pid_t
+
+    /// Neither a zombie nor dead.
+    var isAlive: Bool { state != "Z" && state != "X" && state != "x" }
+
+    /// Reads `/proc/<pid>/stat`; nil when the process is gone (or on a system without /proc).
+    static func read(pid: pid_t) -> ProcessStatus? {
+        guard let file = try? ReadableFile(path: "/proc/\(pid)/stat"),
+              let bytes = try? file.read(upTo: 4096) else { return nil }
+        return parse(String(decoding: bytes, as: UTF8.self))
+    }
+
+    /// Parses a stat line: `pid (comm) state ppid pgrp session ...`; the command name may itself
+    /// contain spaces and parentheses, so fields are counted from the last `)`.
+    static func parse(_ line: String) -> ProcessStatus? {
+        guard let close = line.lastIndex(of: ")") else { return nil }
+        let fields = line[line.index(after: close)...].split(separator: " ", omittingEmptySubsequences: true)
+        guard fields.count >= 4, let state = fields[0].first,
+              let parent = pid_t(fields[1]), let group = pid_t(fields[2]), let session = pid_t(fields[3])
+        else { return nil }
+        return ProcessStatus(state: state, parentID: parent, groupID: group, sessionID: session)
+    }
+}

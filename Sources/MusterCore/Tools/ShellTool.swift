@@ -1,0 +1,266 @@
+import Foundation
+import Subprocess
+import Synchronization
+
+#if canImport(System)
+import System
+#else
+import SystemPackage
+#endif
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// `shell`: runs a command with `/bin/sh -c` in the workspace, streaming its output as progress.
+///
+/// The command runs in a session and process group of its own. However the call ends (the
+/// command exits, times out, or the calling task is cancelled) no process of that group
+/// survives it: SIGTERM first, SIGKILL after the grace period.
+public struct ShellTool: Tool {
+    /// Time the command's processes get between SIGTERM and SIGKILL.
+    public let grace: Duration
+    /// Clock of the timeout. (The grace period is real time: swift-subprocess waits it on the
+    /// system clock, and a kill must never wait for a test clock to be advanced.)
+    let clock: any Clock<Duration>
+
+    static let defaultTimeout: Double = 120
+    static let maxTimeout: Double = 24 * 60 * 60
+    /// Bytes kept of one output line (in progress and in the result).
+    static let maxLineBytes = 4_000
+    /// Output kept for the result: this much from the start and this much from the end.
+    static let headBytes = 10_000
+    static let tailBytes = 20_000
+
+    /// A shell tool whose processes get `grace` (real time) to exit after SIGTERM; `clock` times the timeout.
+    public init(grace: Duration = .seconds(2), clock: any Clock<Duration> = ContinuousClock()) {
+        self.grace = grace
+        self.clock = clock
+    }
+
+    public let spec = ToolSpec(
+        name: "shell",
+        description: """
+            Run a shell command with /bin/sh -c in the workspace directory. Standard output and \
+            standard error are merged; the result shows the output (long output keeps its start \
+            and end) and the exit status. Standard input is empty. The command and everything \
+            it starts are stopped when it times out; background processes do not outlive the call.
+            """,
+        parameters: [
+            "type": "object",
+            "properties": [
+                "command": ["type": "string", "description": "The command line, as for sh -c."],
+                "timeout_seconds": [
+                    "type": "number",
+                    "description": "Stop the command after this many seconds.",
+                    "default": 120,
+                    "exclusiveMinimum": 0,
+                ],
+            ],
+            "required": ["command"],
+            "additionalProperties": false,
+        ]
+    )
+
+    public var isConcurrencySafe: Bool { false }
+
+    /// Runs the command to its end, its timeout or the caller's cancellation, then stops whatever it left running.
+    public func run(_ arguments: JSONValue, context: ToolContext) async throws -> ToolOutput {
+        let command = try arguments.requiredString("command")
+        let timeout = try arguments.optionalDouble("timeout_seconds") ?? Self.defaultTimeout
+        guard !command.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+            throw ToolError("command is empty: give a shell command to run.")
+        }
+        guard !command.contains("\0") else { throw ToolError("command contains a NUL character.") }
+        guard timeout > 0, timeout <= Self.maxTimeout else {
+            throw ToolError("timeout_seconds must be more than 0 and at most \(Int(Self.maxTimeout)), not \(Self.number(timeout)).")
+        }
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: context.workspace.path, isDirectory: &isDirectory),
+              isDirectory.boolValue else {
+            throw ToolError("The workspace \(context.workspace.path) does not exist or is not a directory.")
+        }
+        try Task.checkCancellation()
+
+        let started = ProcessGroupRecord()
+        let (finished, timedOut) = await race(
+            command: command, timeout: .seconds(timeout), context: context, started: started
+        )
+        // Whatever ended the call, nothing the command started may outlive it: background jobs
+        // of a finished command, and processes that ignore SIGTERM (swift-subprocess's teardown
+        // stops escalating as soon as the shell itself has exited, so it never kills them).
+        // This cleanup must run to the end even when the caller was cancelled (its waits are the
+        // grace period), so it runs in a task of its own that does not inherit the cancellation;
+        // the task is awaited here and bounded by grace plus the wait after SIGKILL.
+        // The shell has been reaped by now, but Linux does not reuse its pid while the group
+        // still has members; only an empty group's id could be taken again, by a new group
+        // leader within the moment between the shell's exit and this check.
+        if let group = started.group {
+            let grace = self.grace
+            await Task { await group.terminate(grace: grace, clock: ContinuousClock()) }.value
+        }
+        try Task.checkCancellation()
+        return Self.output(finished, timedOut: timedOut, timeout: timeout)
+    }
+
+    /// Runs the command against its timeout. Cancelling the command's child task makes
+    /// swift-subprocess send SIGTERM to the whole group and SIGKILL after the grace period.
+    private func race(
+        command: String, timeout: Duration, context: ToolContext, started: ProcessGroupRecord
+    ) async -> (CommandOutcome, timedOut: Bool) {
+        // The deadline is fixed now, before either task runs: a timer task that starts late
+        // still ends at the same moment (and on a test clock already past it, at once).
+        let sleepUntilDeadline = clock.deadlineSleep(after: timeout)
+        return await withTaskGroup(of: RaceEvent.self) { group in
+            group.addTask {
+                await .commandEnded(self.execute(command, context: context, started: started))
+            }
+            group.addTask {
+                do {
+                    try await sleepUntilDeadline()
+                    return .timeoutElapsed
+                } catch {
+                    return .timerStopped
+                }
+            }
+            var outcome: CommandOutcome = .failed("the command did not run")
+            var timedOut = false
+            var commandEnded = false
+            for await event in group {
+                switch event {
+                case .commandEnded(let ended):
+                    outcome = ended
+                    commandEnded = true
+                    group.cancelAll()
+                case .timeoutElapsed:
+                    if !commandEnded { timedOut = true }
+                    group.cancelAll()
+                case .timerStopped:
+                    break
+                }
+            }
+            return (outcome, timedOut)
+        }
+    }
+
+    private func execute(_ command: String, context: ToolContext, started: ProcessGroupRecord) async -> CommandOutcome {
+        var options = PlatformOptions()
+        // A new session: the command gets its own process group (so the whole group can be
+        // signalled) and no controlling terminal (so it cannot read from or draw over Muster's).
+        options.createSession = true
+        options.teardownSequence = [.gracefulShutDown(toProcessGroup: true, allowedDurationToNextStep: grace)]
+        let progress = context.progress
+        do {
+            let result = try await Subprocess.run(
+                .path("/bin/sh"),
+                arguments: ["-c", command],
+                environment: .inherit,
+                workingDirectory: FilePath(context.workspace.path),
+                platformOptions: options,
+                input: .none,
+                output: .sequence,
+                error: .combinedWithOutput
+            ) { execution in
+                if let group = ProcessGroup(id: execution.processIdentifier.value) { started.record(group) }
+                var splitter = LineSplitter(maxLineBytes: Self.maxLineBytes, carriageReturnRestartsLine: true)
+                var collector = ShellOutputCollector(headLimit: Self.headBytes, tailLimit: Self.tailBytes)
+                let take = { (line: LineSplitter.Line) in
+                    let text = line.isTruncated ? line.text + " … [line cut: \(line.byteCount) bytes]" : line.text
+                    progress.report(text)
+                    collector.add(text)
+                }
+                for try await buffer in execution.standardOutput {
+                    buffer.withUnsafeBytes { bytes in splitter.append(bytes, emit: take) }
+                }
+                if let last = splitter.finish() { take(last) }
+                return collector
+            }
+            return .exited(result.terminationStatus, result.closureResult)
+        } catch {
+            return .failed("\(error)")
+        }
+    }
+
+    private static func output(_ outcome: CommandOutcome, timedOut: Bool, timeout: Double) -> ToolOutput {
+        switch outcome {
+        case .failed(let reason):
+            return .error("Running the command failed: \(reason)")
+        case .exited(let status, let collector):
+            var text = collector.totalLines == 0 ? "(no output)" : collector.text
+            let isError: Bool
+            if timedOut {
+                text += "\n[Timed out after \(number(timeout)) s: the command and every process it started were stopped.]"
+                isError = true
+            } else {
+                switch status {
+                case .exited(let code):
+                    text += "\n[exit status \(code)]"
+                    isError = code != 0
+                case .signaled(let signal):
+                    text += "\n[terminated by signal \(signal)\(signalName(signal).map { " (\($0))" } ?? "")]"
+                    isError = true
+                }
+            }
+            return ToolOutput(text, isError: isError)
+        }
+    }
+
+    /// A number as people write it: 5, not 5.0.
+    private static func number(_ value: Double) -> String {
+        value.rounded() == value && abs(value) < 1e15 ? "\(Int(value))" : "\(value)"
+    }
+
+    private static func signalName(_ signal: Int32) -> String? {
+        switch signal {
+        case SIGHUP: "SIGHUP"
+        case SIGINT: "SIGINT"
+        case SIGQUIT: "SIGQUIT"
+        case SIGABRT: "SIGABRT"
+        case SIGKILL: "SIGKILL"
+        case SIGSEGV: "SIGSEGV"
+        case SIGPIPE: "SIGPIPE"
+        case SIGTERM: "SIGTERM"
+        default: nil
+        }
+    }
+}
+
+/// How the command's run ended.
+private enum CommandOutcome: Sendable {
+    case exited(TerminationStatus, ShellOutputCollector)
+    /// Could not be started, or its output could not be read.
+    case failed(String)
+}
+
+/// What a child task of the timeout race reports.
+private enum RaceEvent: Sendable {
+    case commandEnded(CommandOutcome)
+    case timeoutElapsed
+    case timerStopped
+}
+
+/// The process group of a started command, written by the task that runs it and read after
+/// that task ended (a mutex guards it because the two are different tasks).
+private final class ProcessGroupRecord: Sendable {
+    private let value = Locked<ProcessGroup?>(nil)
+
+    func record(_ group: ProcessGroup) {
+        value.withLock { $0 = group }
+    }
+
+    var group: ProcessGroup? {
+        value.withLock { $0 }
+    }
+}
+
+extension Clock {
+    /// A sleep that ends `interval` after this moment: the deadline is fixed when this is called.
+    fileprivate func deadlineSleep(after interval: Duration) -> @Sendable () async throws -> Void {
+        let deadline = now.advanced(by: interval)
+        return { try await self.sleep(until: deadline, tolerance: nil) }
+    }
+}

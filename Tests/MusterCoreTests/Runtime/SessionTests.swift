@@ -1,0 +1,110 @@
+import Foundation
+import MusterCore
+import Testing
+
+@Suite("Session")
+struct SessionTests {
+    @Test("interrupting a turn cancels only the foreground work; background agents keep running")
+    func interruptKeepsBackgroundRunning() async throws {
+        let latch = TestLatch()
+        let completions = Tally()
+        let model = ClosureModel { agent, turn, request in
+            switch (agent, turn) {
+            case ("main", 0) where request.latestUserMessage == "start":
+                return [.call("agent", ["name": "bg", "prompt": "bg", "background": true]), .call("block", id: "main-block"), .end]
+            case ("bg", 0):
+                return [.call("block"), .end]
+            default:
+                return [.textDelta("done"), .end]
+            }
+        }
+        let runtime = makeRuntime(model: model, tools: [BlockTool(latch: latch, completions: completions)])
+        let session = Session(runtime: runtime)
+        await session.start()
+        let events = session.events.subscribe()
+        await session.submit("start")
+        var blocking = 0
+        _ = await events.collect { event in
+            if case .toolProgress(_, _, "blocking") = event { blocking += 1 }
+            return blocking == 2
+        }
+        #expect(await session.interruptTurn())
+        let seen = await events.collect { event in
+            if case .turnEnded = event { return true }
+            return false
+        }
+        #expect(seen.last == .turnEnded(turn: 1, outcome: .cancelled))
+        #expect(await session.isTurnRunning == false)
+        #expect(await session.registry.runningBackgroundAgents == 1)
+        #expect(completions.count("main") == 0)
+
+        let report = await session.shutdown(grace: .seconds(5))
+        #expect(report.cancelled.map(\.name) == ["bg"])
+        #expect(report.stragglers.isEmpty)
+        latch.open()
+    }
+
+    @Test("input that arrives during a turn is queued and answered after it")
+    func inputIsQueued() async throws {
+        let latch = TestLatch()
+        let model = ClosureModel { _, _, request in
+            if request.latestUserMessage == "first" { try await latch.wait() }
+            return [.textDelta("re: \(request.latestUserMessage ?? "")"), .end]
+        }
+        let runtime = makeRuntime(model: model, tools: [])
+        let session = Session(runtime: runtime)
+        await session.start()
+        let events = session.events.subscribe()
+        await session.submit("first")
+        await session.submit("second")
+        #expect(await session.queuedInputs == 1)
+        latch.open()
+        var outcomes: [TurnOutcome] = []
+        _ = await events.collect { event in
+            if case .turnEnded(_, let outcome) = event { outcomes.append(outcome) }
+            return outcomes.count == 2
+        }
+        #expect(outcomes == [.completed(text: "re: first"), .completed(text: "re: second")])
+        await session.waitUntilIdle()
+        _ = await session.shutdown()
+    }
+
+    @Test("results that arrive while the main agent is idle start a turn that sees them")
+    func resultsStartATurn() async throws {
+        let latch = TestLatch()
+        let model = ClosureModel { agent, _, request in
+            switch agent {
+            case "bg":
+                try await latch.wait()
+                return [.textDelta("bg result"), .end]
+            default:
+                if request.latestUserMessage == "launch" {
+                    return request.messages.last.map { message in
+                        if case .tool = message { [.textDelta("launched"), .end] } else {
+                            [.call("agent", ["name": "bg", "prompt": "p", "background": true]), .end]
+                        }
+                    } ?? [.end]
+                }
+                let seen = request.latestUserMessage?.hasPrefix("<background-result") == true
+                return [.textDelta(seen ? "summary of bg" : "?"), .end]
+            }
+        }
+        let runtime = makeRuntime(model: model, tools: [])
+        let session = Session(runtime: runtime)
+        await session.start()
+        let events = session.events.subscribe()
+        await session.submit("launch")
+        _ = await events.collect { event in
+            if case .turnEnded(1, _) = event { return true }
+            return false
+        }
+        latch.open()
+        let seen = await events.collect { event in
+            if case .turnEnded(2, _) = event { return true }
+            return false
+        }
+        #expect(seen.contains(.turnStarted(turn: 2, trigger: .backgroundResults)))
+        #expect(seen.last == .turnEnded(turn: 2, outcome: .completed(text: "summary of bg")))
+        _ = await session.shutdown()
+    }
+}

@@ -1,0 +1,209 @@
+import Clocks
+import Foundation
+import Testing
+@testable import MusterCore
+
+@Suite("shell")
+struct ShellToolTests {
+    let fixture: WorkspaceFixture
+
+    init() throws {
+        fixture = try WorkspaceFixture()
+    }
+
+    @Test("Streams each output line as progress and returns the output with the exit status")
+    func streamsAndCollects() async throws {
+        let harness = ToolCallHarness(workspace: fixture.root)
+        let output = try await ShellTool().call(["command": "echo one; echo two >&2; printf three"], in: harness)
+        #expect(output == ToolOutput("one\ntwo\nthree\n[exit status 0]"))
+        #expect(await harness.reportedLines() == ["one", "two", "three"])
+    }
+
+    @Test("Runs in the workspace directory")
+    func workingDirectory() async throws {
+        let output = try await ShellTool().call(["command": "pwd -P"], in: ToolCallHarness(workspace: fixture.root))
+        #expect(output.content == "\(fixture.realRoot)\n[exit status 0]")
+    }
+
+    @Test("Reports a non-zero exit status and death by signal as errors")
+    func failures() async throws {
+        let harness = ToolCallHarness(workspace: fixture.root)
+        #expect(try await ShellTool().call(["command": "echo oops >&2; exit 3"], in: harness)
+            == .error("oops\n[exit status 3]"))
+        #expect(try await ShellTool().call(["command": "kill -9 $$"], in: harness)
+            == .error("(no output)\n[terminated by signal 9 (SIGKILL)]"))
+    }
+
+    @Test("Decodes output that is not valid UTF-8 with replacement characters")
+    func invalidUTF8() async throws {
+        let harness = ToolCallHarness(workspace: fixture.root)
+        let output = try await ShellTool().call(["command": #"printf 'caf\351 ok\n\377\376\n'"#], in: harness)
+        #expect(output == ToolOutput("caf\u{FFFD} ok\n\u{FFFD}\u{FFFD}\n[exit status 0]"))
+        #expect(await harness.reportedLines() == ["caf\u{FFFD} ok", "\u{FFFD}\u{FFFD}"])
+    }
+
+    @Test("Keeps the start and the end of long output and says how much was left out")
+    func trimsLongOutput() async throws {
+        let harness = ToolCallHarness(workspace: fixture.root)
+        let output = try await ShellTool().call(["command": "seq 1 20000"], in: harness)
+        #expect(output.content.hasPrefix("1\n2\n3\n"))
+        #expect(output.content.hasSuffix("\n19999\n20000\n[exit status 0]"))
+        #expect(output.content.contains(" lines of output omitted] …"))
+        #expect(output.content.utf8.count < 32_000)
+        #expect(await harness.reportedLines().count == 20_000)
+    }
+
+    @Test("Bad arguments get clear errors")
+    func argumentErrors() async throws {
+        let harness = ToolCallHarness(workspace: fixture.root)
+        let tool = ShellTool()
+        #expect(try await tool.call([:], in: harness) == .error("Missing argument \"command\": expected a string."))
+        #expect(try await tool.call(["command": "  "], in: harness) == .error("command is empty: give a shell command to run."))
+        #expect(try await tool.call(["command": "true", "timeout_seconds": 0], in: harness)
+            == .error("timeout_seconds must be more than 0 and at most 86400, not 0."))
+        #expect(try await tool.call(["command": "true", "timeout_seconds": -1.5], in: harness)
+            == .error("timeout_seconds must be more than 0 and at most 86400, not -1.5."))
+        let gone = fixture.root.appendingPathComponent("gone")
+        #expect(try await tool.call(["command": "true"], in: ToolCallHarness(workspace: gone))
+            == .error("The workspace \(gone.path) does not exist or is not a directory."))
+        #expect(try await tool.call(["command": "true", "timeout_seconds": "soon"], in: harness)
+            == .error("Invalid argument \"timeout_seconds\": expected a number, found a string."))
+    }
+
+    @Test("A timeout stops the command and every process of its group")
+    func timeout() async throws {
+        let clock = TestClock()
+        let tool = ShellTool(grace: .seconds(2), clock: clock)
+        let harness = ToolCallHarness(workspace: fixture.root)
+        let call = Task {
+            try await tool.call(["command": #"echo "leader $$"; sleep 30 & wait"#, "timeout_seconds": 5], in: harness)
+        }
+        let pids = await Self.readPIDs(["leader"], from: harness.progress)
+        let leader = try #require(pids["leader"])
+        #expect(!ProcessWatch.livingMembers(ofGroup: leader).isEmpty)
+
+        await clock.advance(by: .seconds(6))
+        let output = try await call.value
+        #expect(output == .error("leader \(leader)\n[Timed out after 5 s: the command and every process it started were stopped.]"))
+        #expect(await ProcessWatch.waitUntil(deadline: .now + .seconds(5)) {
+            ProcessWatch.livingMembers(ofGroup: leader).isEmpty
+        })
+    }
+
+    @Test("Cancelling the calling task ends the shell, its children and its grandchildren")
+    func cancellationEndsTheWholeGroup() async throws {
+        let harness = ToolCallHarness(workspace: fixture.root)
+        let command = """
+            echo "leader $$"
+            sh -c 'sleep 30 & echo "grandchild $!"; wait' &
+            echo "child $!"
+            wait
+            """
+        let call = Task { try await ShellTool().run(["command": .string(command)], context: harness.context) }
+        let pids = await Self.readPIDs(["leader", "child", "grandchild"], from: harness.progress)
+        let leader = try #require(pids["leader"])
+        let descendants = [try #require(pids["child"]), try #require(pids["grandchild"])]
+        // The command runs in a process group of its own, which holds its descendants.
+        #expect(leader != getpgrp())
+        #expect(descendants.map(ProcessWatch.groupID(of:)) == [leader, leader])
+        #expect(descendants.allSatisfy(ProcessWatch.isAlive))
+
+        call.cancel()
+        await #expect(throws: CancellationError.self) { try await call.value }
+        #expect(await ProcessWatch.waitUntil(deadline: .now + .seconds(5)) {
+            ProcessWatch.livingMembers(ofGroup: leader).isEmpty
+        })
+        #expect(!([leader] + descendants).contains(where: ProcessWatch.isAlive))
+    }
+
+    @Test("A process that ignores SIGTERM is killed once the grace period is over")
+    func sigkillAfterGrace() async throws {
+        let harness = ToolCallHarness(workspace: fixture.root)
+        let command = """
+            echo "leader $$"
+            sh -c 'trap "" TERM; sleep 30 & echo "stubborn $!"; wait' &
+            wait
+            """
+        let call = Task {
+            try await ShellTool(grace: .milliseconds(200)).run(["command": .string(command)], context: harness.context)
+        }
+        let pids = await Self.readPIDs(["leader", "stubborn"], from: harness.progress)
+        let leader = try #require(pids["leader"])
+        let stubborn = try #require(pids["stubborn"])
+
+        call.cancel()
+        await #expect(throws: CancellationError.self) { try await call.value }
+        #expect(await ProcessWatch.waitUntil(deadline: .now + .seconds(5)) {
+            ProcessWatch.livingMembers(ofGroup: leader).isEmpty
+        })
+        #expect(!ProcessWatch.isAlive(stubborn))
+    }
+
+    @Test("Background processes do not outlive a command that finished")
+    func backgroundProcessesAreStopped() async throws {
+        let harness = ToolCallHarness(workspace: fixture.root)
+        let output = try await ShellTool().call(["command": #"sleep 30 & echo "background $!""#], in: harness)
+        let background = try #require(pid_t(output.content.split(whereSeparator: \.isWhitespace)[1]))
+        #expect(output == ToolOutput("background \(background)\n[exit status 0]"))
+        #expect(await ProcessWatch.waitUntil(deadline: .now + .seconds(5)) { !ProcessWatch.isAlive(background) })
+    }
+
+    /// Reads progress lines `name pid` until every name has a pid (or the stream ends).
+    private static func readPIDs(_ names: Set<String>, from progress: AsyncStream<String>) async -> [String: pid_t] {
+        var pids: [String: pid_t] = [:]
+        for await line in progress {
+            let parts = line.split(separator: " ")
+            if parts.count == 2, names.contains(String(parts[0])), let pid = pid_t(parts[1]) {
+                pids[String(parts[0])] = pid
+            }
+            if pids.count == names.count { break }
+        }
+        return pids
+    }
+}
+
+@Suite("Shell output handling")
+struct ShellOutputHandlingTests {
+    private func lines(_ bytes: [UInt8], maxLineBytes: Int = 100, carriageReturnRestartsLine: Bool = false) -> [LineSplitter.Line] {
+        var splitter = LineSplitter(maxLineBytes: maxLineBytes, carriageReturnRestartsLine: carriageReturnRestartsLine)
+        var lines: [LineSplitter.Line] = []
+        // Fed one byte at a time: line ends and UTF-8 sequences may straddle reads.
+        for byte in bytes { splitter.append([byte]) { lines.append($0) } }
+        if let last = splitter.finish() { lines.append(last) }
+        return lines
+    }
+
+    @Test("Splits at newlines, drops CRLF terminators and keeps a last line without newline")
+    func splitting() {
+        #expect(lines(Array("a\r\nb\n\nc".utf8)).map(\.text) == ["a", "b", "", "c"])
+    }
+
+    @Test("A lone carriage return restarts the line when asked, as a terminal shows progress bars")
+    func carriageReturn() {
+        let bytes = Array("10%\r50%\r100%\ndone\n".utf8)
+        #expect(lines(bytes, carriageReturnRestartsLine: true).map(\.text) == ["100%", "done"])
+        #expect(lines(bytes).map(\.text) == ["10%\r50%\r100%", "done"])
+    }
+
+    @Test("Cuts a long line at the limit without splitting a character, and counts its full length")
+    func longLine() {
+        let bytes = Array(("ab" + String(repeating: "é", count: 10) + "\n").utf8)
+        let cut = lines(bytes, maxLineBytes: 5)
+        #expect(cut == [LineSplitter.Line(text: "abé", byteCount: 22, isTruncated: true)])
+    }
+
+    @Test("Keeps the first and last lines within budget and counts the omitted ones")
+    func collector() {
+        var collector = ShellOutputCollector(headLimit: 4, tailLimit: 4)
+        for line in ["a", "b", "c", "d", "e", "f"] { collector.add(line) }
+        #expect(collector.text == "a\nb\n… [2 lines of output omitted] …\ne\nf")
+        #expect(collector.totalLines == 6)
+    }
+
+    @Test("Parses a /proc stat line whose command name holds spaces and parentheses")
+    func parsesProcStat() {
+        let status = ProcessStatus.parse("4242 (we (ird) name) S 1 4240 4240 0 -1 4194560")
+        #expect(status == ProcessStatus(state: "S", parentID: 1, groupID: 4240, sessionID: 4240))
+        #expect(ProcessStatus.parse("garbage") == nil)
+    }
+}
