@@ -78,11 +78,15 @@ let package = Package(
         .testTarget(
             name: "MusterTUITests",
             dependencies: ["MusterTUI", "MusterCore"],
+            // Frame snapshots are read from the source tree (#filePath), not bundled.
+            exclude: ["Snapshots"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "MusterEndToEndTests",
             dependencies: ["MusterCore"],
+            // Scripts for the built binary, read from the source tree (#filePath).
+            exclude: ["Fixtures"],
             swiftSettings: swiftSettings
         ),
     ]
