@@ -60,9 +60,10 @@ final class TmuxDriver {
                        "-c", scratch.appendingPathComponent("workspace").path]
         for (key, value) in env.sorted(by: { $0.key < $1.key }) { command += ["-e", "\(key)=\(value)"] }
         command += ["sh", "-c", wrapper, binary.path, "--script", Self.script.path] + arguments
-        let started = Self.run(command)
-        guard started.status == 0 else { throw Failure(description: "tmux new-session failed: \(started.output)") }
-        tmux(["set-option", "-g", "remain-on-exit", "off"])
+        // The server forks off and keeps whatever output it inherits: give it none, or a
+        // read of the output would wait for the server to exit.
+        let started = Self.run(command, captureOutput: false)
+        guard started.status == 0 else { throw Failure(description: "tmux new-session failed with status \(started.status).") }
     }
 
     /// Ends the private server and removes the scratch folder.
@@ -139,22 +140,42 @@ final class TmuxDriver {
     }
 
     /// Runs a short command and returns its status and output (stdout and stderr).
+    ///
+    /// posix_spawn and waitpid, not Foundation's Process: its waitUntilExit never returned
+    /// here for a tmux client that had already exited.
     @discardableResult
-    static func run(_ command: [String]) -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = command
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        process.standardInput = FileHandle.nullDevice
-        do {
-            try process.run()
-        } catch {
-            return (-1, "\(error)")
+    static func run(_ command: [String], captureOutput: Bool = true) -> (status: Int32, output: String) {
+        var fds: [Int32] = [-1, -1]
+        guard pipe(&fds) == 0 else { return (-1, "pipe failed") }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        if captureOutput {
+            posix_spawn_file_actions_adddup2(&actions, fds[1], 1)
+            posix_spawn_file_actions_adddup2(&actions, fds[1], 2)
+        } else {
+            posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+            posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
         }
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        posix_spawn_file_actions_addclose(&actions, fds[0])
+        posix_spawn_file_actions_addclose(&actions, fds[1])
+        let argv = command.map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var pid: pid_t = 0
+        let spawned = posix_spawnp(&pid, command[0], &actions, nil, argv, environ)
+        close(fds[1])
+        defer { close(fds[0]) }
+        guard spawned == 0 else { return (-1, "cannot run \(command[0]): \(String(cString: strerror(spawned)))") }
+        var output = Data()
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let count = read(fds[0], &buffer, buffer.count)
+            if count > 0 { output.append(contentsOf: buffer[0..<count]) } else if count == 0 || errno != EINTR { break }
+        }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0, errno == EINTR {}
+        let exitStatus = (status & 0x7F) == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
+        return (exitStatus, String(decoding: output, as: UTF8.self))
     }
 }

@@ -92,7 +92,8 @@ struct TmuxTests {
                 guard let status = TmuxDriver.line(containing: "3/10 agents", in: screen) else { return false }
                 return status.count == 70 && status.hasSuffix("─")
             }
-            let lines = narrow.split(separator: "\n", omittingEmptySubsequences: false)
+            var lines = narrow.split(separator: "\n", omittingEmptySubsequences: false)
+            while lines.last?.isEmpty == true { lines.removeLast() }
             #expect(lines.count <= 20)
             #expect(lines.allSatisfy { $0.count <= 70 })
             #expect(lines.last?.hasPrefix("›") == true)
@@ -183,7 +184,10 @@ struct TmuxTests {
             try await app.waitForScreen(containing: "Unknown command /taks — try /help (did you mean /tasks?)")
             app.type("/he")
             app.press("Tab")
-            try await app.waitForScreen(containing: "› /help ")
+            // capture-pane strips the trailing space Tab added.
+            try await app.waitForScreen("to show the completed command") { screen in
+                screen.split(separator: "\n").last == "› /help"
+            }
             app.press("Enter")
             try await app.waitForScreen(containing: "/tasks stop <id>")
         }
