@@ -35,7 +35,8 @@ test-unit: build
 	$(SWIFT) test --parallel --num-workers 2
 
 test-tsan: deps
-	$(SWIFT) test --sanitize=thread --scratch-path $(TSAN_SCRATCH) --filter '$(TSAN_FILTER)'
+	TSAN_OPTIONS="suppressions=$(CURDIR)/Tests/tsan-suppressions.txt halt_on_error=0" \
+	  $(SWIFT) test --sanitize=thread --scratch-path $(TSAN_SCRATCH) --filter '$(TSAN_FILTER)'
 
 bench: deps
 	$(SWIFT) build -c release --product muster-bench

@@ -12,7 +12,9 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "muster", targets: ["muster"]),
+        .executable(name: "muster-bench", targets: ["muster-bench"]),
         .library(name: "MusterCore", targets: ["MusterCore"]),
+        .library(name: "MusterOpenAI", targets: ["MusterOpenAI"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -21,6 +23,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-async-algorithms", from: "1.1.4"),
         .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
         .package(url: "https://github.com/pointfreeco/swift-clocks", from: "1.1.1"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         // C libraries: each is imported by exactly one Swift target (MusterTUI).
@@ -49,6 +53,19 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // A real model: OpenAI-compatible chat completions over async-http-client.
+        .target(
+            name: "MusterOpenAI",
+            dependencies: [
+                "MusterCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
         // Front ends over the core: curses screen, plain line mode, and the libedit helpers.
         .target(
             name: "MusterTUI",
@@ -61,8 +78,21 @@ let package = Package(
             dependencies: [
                 "MusterCore",
                 "MusterTUI",
+                "MusterOpenAI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Clocks", package: "swift-clocks"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        // `make bench`: measures stop latency, scale, throughput, rendering, idle cost and start-up.
+        .executableTarget(
+            name: "muster-bench",
+            dependencies: [
+                "MusterCore",
+                "MusterTUI",
+                .product(name: "Clocks", package: "swift-clocks"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -72,6 +102,18 @@ let package = Package(
             dependencies: [
                 "MusterCore",
                 .product(name: "Clocks", package: "swift-clocks"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "MusterOpenAITests",
+            dependencies: [
+                "MusterOpenAI",
+                "MusterCore",
+                .product(name: "Clocks", package: "swift-clocks"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -1,5 +1,140 @@
+import ArgumentParser
+import Foundation
 import MusterCore
+
+/// The `muster` command: interactive by default, headless with `-p`.
 @main
-struct Muster {
-    static func main() async {}
+struct Muster: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "muster",
+        abstract: "A terminal agent shell whose background agents you can see and stop.",
+        discussion: """
+            Without -p, Muster starts an interactive session (curses, or a plain line mode when \
+            stdin/stdout is not a terminal, TERM=dumb, or --plain). Type /help inside for commands.
+            The default model is the scripted demo model: no network is used.
+            """,
+        version: MusterVersion.current
+    )
+
+    @Option(name: [.short, .customLong("print")], help: "Run headless on this prompt, print the answer, and exit.")
+    var prompt: String?
+
+    @Option(help: "Headless output: text (final answer), json (one object at the end), stream-json (one event per line).")
+    var outputFormat: OutputFormat = .text
+
+    @Option(help: ArgumentHelp("Headless: seconds to wait for background agents after the main turn, then cancel the rest.", valueName: "seconds"))
+    var backgroundTimeout: Double?
+
+    @Flag(help: "Headless: cancel background agents when the main turn ends instead of waiting for them.")
+    var noWait = false
+
+    @Option(help: ArgumentHelp("Write the session log here instead of $XDG_STATE_HOME/muster/sessions/.", valueName: "path"))
+    var logFile: String?
+
+    @Option(help: ArgumentHelp("Scripted-model script (JSON). Default: the bundled demo.", valueName: "path"))
+    var script: String?
+
+    @Option(help: ArgumentHelp("Cap on running background agents (default 10; env MUSTER_MAX_BACKGROUND_AGENTS).", valueName: "n"))
+    var maxBackgroundAgents: String?
+
+    @Flag(help: "Use the plain line mode instead of the full-screen interface.")
+    var plain = false
+
+    @Option(help: ArgumentHelp("Workspace root the tools work in. Default: the current directory.", valueName: "path"))
+    var workspace: String?
+
+    @Option(help: ArgumentHelp("Model provider: scripted (default) or openai (env MUSTER_MODEL_PROVIDER).", valueName: "name"))
+    var modelProvider: String?
+
+    @Option(help: ArgumentHelp("OpenAI-compatible base URL (env MUSTER_BASE_URL).", valueName: "url"))
+    var baseURL: String?
+
+    @Option(help: ArgumentHelp("API key for the openai provider (env MUSTER_API_KEY).", valueName: "key"))
+    var apiKey: String?
+
+    @Option(help: ArgumentHelp("Model name for the openai provider (env MUSTER_MODEL).", valueName: "name"))
+    var model: String?
+
+    @Option(help: ArgumentHelp("Model calls allowed per agent before it fails (default 20).", valueName: "n"))
+    var stepLimit: Int = 20
+
+    @Option(help: .hidden)
+    var clock: ClockChoice?
+
+    func validate() throws {
+        if let backgroundTimeout, !(backgroundTimeout >= 0 && backgroundTimeout.isFinite) {
+            throw ValidationError("--background-timeout must be a number of seconds, 0 or more.")
+        }
+        if stepLimit < 1 { throw ValidationError("--step-limit must be at least 1.") }
+        if prompt == nil, noWait || backgroundTimeout != nil || outputFormat != .text {
+            throw ValidationError("--output-format, --background-timeout and --no-wait apply only with -p/--print.")
+        }
+        if noWait, backgroundTimeout != nil {
+            throw ValidationError("Use either --no-wait or --background-timeout, not both.")
+        }
+    }
+
+    /// Parses arguments itself so that usage errors exit with 2 (documented), not 64.
+    static func main() async {
+        let command: Muster
+        do {
+            command = try parseAsRoot() as! Muster
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success {
+                exit(withError: error)
+            }
+            FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+            Foundation.exit(ExitStatus.usage)
+        }
+        let status = await command.execute()
+        Foundation.exit(status)
+    }
+
+    func execute() async -> Int32 {
+        let environment = ProcessInfo.processInfo.environment
+        FileLogging.bootstrap(environment: environment)
+        let setup: SessionSetup
+        do {
+            setup = try SessionSetup.make(from: self, environment: environment)
+        } catch {
+            FileHandle.standardError.write(Data("muster: \(error)\n".utf8))
+            return ExitStatus.usage
+        }
+        let status: Int32
+        if let prompt {
+            status = await runHeadless(setup: setup, command: self, prompt: prompt)
+        } else {
+            status = await runInteractive(setup: setup, command: self)
+        }
+        await setup.closeModel()
+        return status
+    }
+}
+
+/// Headless output formats.
+enum OutputFormat: String, ExpressibleByArgument, CaseIterable, Sendable {
+    case text
+    case json
+    case streamJSON = "stream-json"
+}
+
+/// Which clock drives script delays and timeouts (hidden: tests use `immediate`).
+enum ClockChoice: String, ExpressibleByArgument, CaseIterable, Sendable {
+    case continuous
+    case immediate
+}
+
+/// Documented exit codes.
+enum ExitStatus {
+    static let success: Int32 = 0
+    static let agentFailed: Int32 = 1
+    static let usage: Int32 = 2
+    static let interrupted: Int32 = 130
+    static let terminated: Int32 = 143
+}
+
+/// The version `muster --version` prints.
+enum MusterVersion {
+    static let current = "0.1.0"
 }

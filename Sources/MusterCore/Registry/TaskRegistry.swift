@@ -200,6 +200,12 @@ public actor TaskRegistry {
             await self.recordEnd(id, outcome: outcome)
         }
         entries[id]?.task = task
+        // A parent that is being cancelled (or has ended) already ran its cascade: a child it
+        // launches now would otherwise outlive it unsupervised, its result dropped.
+        if let parent = request.spawner.taskID,
+           entries[parent].map({ $0.cancelRequested != nil || $0.status.isTerminal }) ?? true {
+            cancel(id, source: .parentEnded(parent))
+        }
         return id
     }
 
@@ -435,7 +441,7 @@ public actor TaskRegistry {
         TaskResult(
             id: entry.id, name: entry.request.name, description: entry.request.description,
             status: entry.status, duration: (entry.endedAt ?? timeline.now) - entry.startedAt,
-            trail: Array(entry.trail)
+            trail: Self.lines(entry.trail)
         )
     }
 
@@ -526,8 +532,14 @@ public actor TaskRegistry {
             description: entry.request.description, spawner: entry.request.spawner,
             mode: entry.request.mode, status: entry.status, cancelRequested: entry.cancelRequested,
             startedAt: entry.startedAt, endedAt: entry.endedAt, startDate: entry.startDate,
-            age: (entry.endedAt ?? now) - entry.startedAt, trail: Array(entry.trail)
+            age: (entry.endedAt ?? now) - entry.startedAt, trail: Self.lines(entry.trail)
         )
+    }
+
+    /// A trail as an array. An empty deque is not converted: `Array(Deque())` writes a zero count
+    /// into the stdlib's shared empty-array storage, which the thread sanitizer reports as a race.
+    private static func lines(_ trail: Deque<String>) -> [String] {
+        trail.isEmpty ? [] : Array(trail)
     }
 
     private func publish(_ event: TaskRegistryEvent) {

@@ -1,0 +1,124 @@
+import Foundation
+
+/// A parsed, validated script: for each agent name, the scenarios the scripted model plays.
+/// Only `ScriptLoader` makes one, so every value in it has been checked.
+public struct Script: Sendable, Equatable {
+    /// The only format version this Muster reads.
+    public static let supportedVersion = 1
+    /// The agent name whose scenarios serve every agent the script does not name.
+    public static let wildcardAgentName = "*"
+
+    /// Where the script came from, for messages (e.g. `demo.json`).
+    public let origin: String
+    /// The optional top-level `description`.
+    public let summary: String?
+    /// Scenarios by agent name (`main`, `explore`, `*`, ...).
+    public let agents: [String: Agent]
+
+    init(origin: String, summary: String?, agents: [String: Agent]) {
+        self.origin = origin
+        self.summary = summary
+        self.agents = agents
+    }
+
+    /// One agent's scenarios, in document order.
+    public struct Agent: Sendable, Equatable {
+        public let scenarios: [Scenario]
+
+        /// The scenario without `match`, if any (the loader allows at most one).
+        public var fallback: Scenario? { scenarios.first { $0.match == nil } }
+
+        /// The first scenario whose `match` fits `text`; fallbacks never match here.
+        public func firstMatch(for text: String) -> Scenario? {
+            scenarios.first { $0.match?.matches(text) ?? false }
+        }
+    }
+
+    /// A named conversation: the turns one agent plays when its `match` fits.
+    public struct Scenario: Sendable, Equatable {
+        public let name: String
+        /// Nil for the agent's fallback scenario.
+        public let match: Match?
+        public let turns: [Turn]
+    }
+
+    /// How a scenario recognises a message: a case-insensitive substring or a regular expression.
+    public enum Match: Sendable, Equatable {
+        /// Matches when the message contains the text, ignoring case.
+        case substring(String)
+        /// Matches when the regular expression (checked at load, ignoring case) finds a match.
+        case regex(String)
+
+        /// True when `text` fits.
+        public func matches(_ text: String) -> Bool {
+            switch self {
+            case .substring(let needle):
+                return text.range(of: needle, options: [.caseInsensitive]) != nil
+            case .regex(let pattern):
+                // The loader compiled the pattern once already; Regex is not Sendable, so it is not stored.
+                guard let regex = try? Regex(pattern).ignoresCase() else { return false }
+                return text.contains(regex)
+            }
+        }
+
+        /// The form written in a script: `text` or `/regex/`.
+        public var written: String {
+            switch self {
+            case .substring(let needle): needle
+            case .regex(let pattern): "/\(pattern)/"
+            }
+        }
+    }
+
+    /// One model turn: an optional pause, optional streamed text, optional tool calls.
+    public struct Turn: Sendable, Equatable {
+        /// Pause before the turn's first output.
+        public let wait: Duration
+        /// Text streamed as deltas; may hold template variables.
+        public let say: String?
+        /// Characters per text delta.
+        public let chunkCharacters: Int
+        /// Pause between two text deltas.
+        public let chunkDelay: Duration
+        /// Calls made in this turn (several run in parallel); empty for a final answer.
+        public let toolCalls: [ToolCallTemplate]
+        /// Token counts to report; missing counts are estimated.
+        public let usage: UsageOverride?
+
+        /// Defaults for `chunk_chars` and `chunk_delay_ms`.
+        public static let defaultChunkCharacters = 16
+        public static let defaultChunkDelay = Duration.milliseconds(25)
+
+        /// True when this turn ends the agent's work (it calls no tools).
+        public var isFinalAnswer: Bool { toolCalls.isEmpty }
+    }
+
+    /// A tool call as written in a script; string arguments may hold template variables.
+    public struct ToolCallTemplate: Sendable, Equatable {
+        public let tool: String
+        /// Always an object.
+        public let arguments: JSONValue
+    }
+
+    /// Token counts a turn reports instead of the estimate.
+    public struct UsageOverride: Sendable, Equatable {
+        public let input: Int?
+        public let output: Int?
+    }
+
+    /// The scenario an agent plays for a conversation, or nil when the script has none for it.
+    ///
+    /// The latest user message decides: the first scenario whose `match` fits it, else the
+    /// agent's fallback. An agent without a fallback then tries its scenarios against the prompt
+    /// (the first user message). An agent the script does not name, or one that finds nothing,
+    /// uses the wildcard agent `*` the same way.
+    public func scenario(forAgent agentName: String, latestUserMessage: String?, prompt: String?) -> Scenario? {
+        let candidates = [agents[agentName], agentName == Self.wildcardAgentName ? nil : agents[Self.wildcardAgentName]]
+        for case let agent? in candidates {
+            if let latestUserMessage, let scenario = agent.firstMatch(for: latestUserMessage) { return scenario }
+            if let fallback = agent.fallback { return fallback }
+            if let prompt, prompt != latestUserMessage, let scenario = agent.firstMatch(for: prompt) { return scenario }
+        }
+        return nil
+    }
+}

@@ -1,0 +1,159 @@
+import Foundation
+import Synchronization
+
+/// Muster's default model: plays the turns of a `Script` with no network, at the pace of an
+/// injected clock (instant in tests, human speed in the demo).
+///
+/// It keeps no state between calls: the scenario comes from the conversation's latest user
+/// message and the turn index from the assistant messages that follow it, so a multi-step
+/// scenario moves on as tool results come back and restarts at each new user message.
+public struct ScriptedModel: LanguageModel {
+    public let script: Script
+    public let clock: any Clock<Duration>
+    /// The value of `{{workspace}}` (`.` when nil).
+    public let workspace: URL?
+
+    /// A model playing `script`, pausing on `clock`.
+    public init(script: Script, clock: any Clock<Duration> = ContinuousClock(), workspace: URL? = nil) {
+        self.script = script
+        self.clock = clock
+        self.workspace = workspace
+    }
+
+    /// One event of a planned turn and the pause before it.
+    public struct Step: Sendable, Equatable {
+        public let delay: Duration
+        public let event: ModelEvent
+    }
+
+    /// The script has nothing for this agent.
+    public struct NoScenarioError: Error, Equatable, CustomStringConvertible, LocalizedError {
+        public let origin: String
+        public let agentName: String
+        /// The agents the script does define, sorted.
+        public let definedAgents: [String]
+
+        public var description: String {
+            let defined = definedAgents.map { JSONValue.string($0).jsonText }.joined(separator: ", ")
+            return "\(origin): no scenario for agent \(JSONValue.string(agentName).jsonText) fits this conversation "
+                + "(the script defines agents \(defined)); add a scenario without \"match\" for it, or an agent \"*\""
+        }
+
+        public var errorDescription: String? { description }
+    }
+
+    /// Streams the planned turn; all pauses happen in the consuming task, so cancelling it ends the stream.
+    public func streamTurn(_ request: ModelRequest) -> AsyncThrowingStream<ModelEvent, any Error> {
+        let cursor: StepCursor
+        do {
+            cursor = StepCursor(steps: try plan(for: request), failure: nil, clock: clock)
+        } catch {
+            cursor = StepCursor(steps: [], failure: error, clock: clock)
+        }
+        return AsyncThrowingStream(unfolding: { try await cursor.next() })
+    }
+
+    /// Every event of the turn for `request`, with its pause; pure and immediate.
+    public func plan(for request: ModelRequest) throws(NoScenarioError) -> [Step] {
+        guard let scenario = script.scenario(forAgent: request.agentName, latestUserMessage: request.latestUserMessage,
+                                             prompt: request.prompt) else {
+            throw NoScenarioError(origin: script.origin, agentName: request.agentName, definedAgents: script.agents.keys.sorted())
+        }
+        let turnIndex = Self.turnIndex(of: request.messages)
+        let template = ScriptTemplate(request: request, workspace: workspace)
+        let inputEstimate = Self.estimatedTokens(characters: request.messages.reduce(0) { $0 + Self.characterCount($1) })
+
+        guard turnIndex < scenario.turns.count else {
+            let text = "(End of scenario \(JSONValue.string(scenario.name).jsonText) in \(script.origin): it has no more turns.)"
+            return [Step(delay: .zero, event: .textDelta(text)),
+                    Step(delay: .zero, event: .endOfTurn(Usage(inputTokens: inputEstimate, outputTokens: Self.estimatedTokens(characters: text.count))))]
+        }
+        let turn = scenario.turns[turnIndex]
+        var steps: [Step] = []
+        var pause = turn.wait
+        var outputCharacters = 0
+
+        if let say = turn.say.map(template.render), !say.isEmpty {
+            outputCharacters += say.count
+            for chunk in Self.chunks(of: say, size: turn.chunkCharacters) {
+                steps.append(Step(delay: pause, event: .textDelta(chunk)))
+                pause = turn.chunkDelay
+            }
+        }
+        // Unique across concurrent agents and repeated requests, yet readable in logs.
+        let requestTag = String(UUID().uuidString.prefix(8)).lowercased()
+        for (index, call) in turn.toolCalls.enumerated() {
+            let arguments = template.render(call.arguments)
+            outputCharacters += call.tool.count + arguments.jsonText.count
+            let id = "\(request.agentName)-t\(turnIndex)-c\(index)-\(requestTag)"
+            steps.append(Step(delay: steps.isEmpty ? pause : .zero, event: .toolCall(ToolCall(id: id, name: call.tool, arguments: arguments))))
+        }
+        let usage = Usage(inputTokens: turn.usage?.input ?? inputEstimate,
+                          outputTokens: turn.usage?.output ?? Self.estimatedTokens(characters: outputCharacters))
+        steps.append(Step(delay: steps.isEmpty ? pause : .zero, event: .endOfTurn(usage)))
+        return steps
+    }
+
+    /// The number of assistant messages after the latest user message.
+    static func turnIndex(of messages: [ChatMessage]) -> Int {
+        var count = 0
+        for message in messages.reversed() {
+            switch message {
+            case .user: return count
+            case .assistant: count += 1
+            case .system, .tool: break
+            }
+        }
+        return count
+    }
+
+    /// `text` cut into pieces of `size` characters (the last may be shorter).
+    static func chunks(of text: String, size: Int) -> [String] {
+        var pieces: [String] = []
+        var rest = Substring(text)
+        while !rest.isEmpty {
+            pieces.append(String(rest.prefix(size)))
+            rest = rest.dropFirst(size)
+        }
+        return pieces
+    }
+
+    /// About four characters per token, at least one.
+    private static func estimatedTokens(characters: Int) -> Int {
+        max(1, (characters + 3) / 4)
+    }
+
+    private static func characterCount(_ message: ChatMessage) -> Int {
+        switch message {
+        case .system(let text), .user(let text): text.count
+        case .assistant(let text, let calls): text.count + calls.reduce(0) { $0 + $1.name.count + $1.arguments.jsonText.count }
+        case .tool(_, _, let content): content.count
+        }
+    }
+}
+
+/// Hands out one planned step per pull, pausing on the clock first; pulled only by the
+/// consuming task, so a cancelled consumer stops at its next pause or pull.
+private final class StepCursor: Sendable {
+    private let steps: [ScriptedModel.Step]
+    private let failure: (any Error)?
+    private let clock: any Clock<Duration>
+    private let position = Atomic<Int>(0)
+
+    init(steps: [ScriptedModel.Step], failure: (any Error)?, clock: any Clock<Duration>) {
+        self.steps = steps
+        self.failure = failure
+        self.clock = clock
+    }
+
+    /// The next event after its pause; nil after the last; throws when cancelled during a pause.
+    func next() async throws -> ModelEvent? {
+        try Task.checkCancellation()
+        let index = position.add(1, ordering: .relaxed).oldValue
+        if index == 0, let failure { throw failure }
+        guard index < steps.count else { return nil }
+        let step = steps[index]
+        if step.delay > .zero { try await clock.sleep(for: step.delay) }
+        return step.event
+    }
+}

@@ -1,0 +1,223 @@
+import Foundation
+import MusterCore
+
+/// Benchmarks of the core: stop latency, scale, and progress throughput.
+struct CoreBenchmarks {
+    let report: BenchmarkReport
+    let trials: Int
+    let agents: Int
+    let workspace: URL
+
+    // MARK: Stop latency
+
+    /// From `cancel(id)` to the task's terminal event, for an agent waiting inside a model stream.
+    func stopLatencyInModelStream() async throws {
+        let script = try ScriptLoader.load(text: """
+            { "version": 1, "agents": { "streamer": { "scenarios": [ { "name": "talk", "turns": [
+              { "say": "a long answer that streams one chunk per minute", "chunk_chars": 2, "chunk_delay_ms": 60000 } ] } ] } } }
+            """, origin: "bench-stream.json")
+        let runtime = makeRuntime(model: ScriptedModel(script: script, clock: ContinuousClock()), tools: [])
+        let registry = runtime.registry
+        let sessionEvents = runtime.events.subscribe()
+        let taskEvents = registry.subscribe()
+        var samples: [Double] = []
+        for _ in 0..<trials {
+            let id = try await runtime.startBackgroundAgent(name: "streamer", prompt: "talk", spawner: .topLevel)
+            // Mid-stream: the first delta arrived, the next one is a minute away.
+            for await event in sessionEvents {
+                if case .textDelta(let agent, _) = event, agent.taskID == id { break }
+            }
+            let start = ContinuousClock.now
+            await registry.cancel(id)
+            for await event in taskEvents {
+                if case .finished(let snapshot) = event, snapshot.id == id { break }
+            }
+            samples.append((ContinuousClock.now - start).milliseconds)
+            _ = await registry.drainResults(for: .topLevel)
+        }
+        let distribution = Distribution(samples)
+        report.add("stop latency", "model stream, median", distribution.median, unit: "ms")
+        report.add("stop latency", "model stream, p99 (\(trials) trials)", distribution.p99, unit: "ms", target: "< 2 ms", met: distribution.p99 < 2)
+    }
+
+    /// From `cancel(id)` until no process of the shell's group is left, for `sleep 30` with a grandchild.
+    func stopLatencyInShell(trials: Int) async throws {
+        let script = try ScriptLoader.load(text: """
+            { "version": 1, "agents": { "sheller": { "scenarios": [ { "name": "sleep", "turns": [
+              { "tools": [ { "tool": "shell", "args": { "command": "echo pgid $$; sh -c 'sleep 30' & sleep 30; wait" } } ] },
+              { "say": "done" } ] } ] } } }
+            """, origin: "bench-shell.json")
+        let runtime = makeRuntime(
+            model: ScriptedModel(script: script, clock: ContinuousClock()),
+            tools: BuiltInTools.workspaceTools(shellGrace: .seconds(2))
+        )
+        let registry = runtime.registry
+        let sessionEvents = runtime.events.subscribe()
+        let taskEvents = registry.subscribe()
+        var samples: [Double] = []
+        var survivors = 0
+        for _ in 0..<trials {
+            let id = try await runtime.startBackgroundAgent(name: "sheller", prompt: "sleep", spawner: .topLevel)
+            var groupID: Int32 = 0
+            for await event in sessionEvents {
+                if case .toolProgress(let agent, _, let line) = event, agent.taskID == id, line.hasPrefix("pgid ") {
+                    groupID = Int32(line.dropFirst(5).trimmingCharacters(in: .whitespaces)) ?? 0
+                    break
+                }
+            }
+            guard let group = ProcessGroup(id: groupID) else { throw BenchmarkError("no process group id from the shell") }
+            // Wait until the grandchild exists, so the stop really has a tree to take down.
+            while (group.livingMembers()?.count ?? 0) < 3 { await Task.yield() }
+            let start = ContinuousClock.now
+            await registry.cancel(id)
+            for await event in taskEvents {
+                if case .finished(let snapshot) = event, snapshot.id == id { break }
+            }
+            let deadline = ContinuousClock.now + .seconds(5)
+            while group.hasLivingMembers, ContinuousClock.now < deadline { await Task.yield() }
+            if group.hasLivingMembers { survivors += 1 }
+            samples.append((ContinuousClock.now - start).milliseconds)
+            _ = await registry.drainResults(for: .topLevel)
+        }
+        let distribution = Distribution(samples)
+        report.add("stop latency", "shell group gone, median", distribution.median, unit: "ms")
+        report.add("stop latency", "shell group gone, p99 (\(trials) trials)", distribution.p99, unit: "ms", target: "< 50 ms", met: distribution.p99 < 50)
+        report.add("stop latency", "shell groups with a survivor", Double(survivors), unit: "groups", target: "0", met: survivors == 0)
+    }
+
+    // MARK: Scale
+
+    /// Many background agents at once, each waiting inside a scripted step.
+    func scale() async throws {
+        let script = try ScriptLoader.load(text: """
+            { "version": 1, "agents": { "idle": { "scenarios": [ { "name": "wait", "turns": [
+              { "wait_ms": 3600000, "say": "woke up" } ] } ] } } }
+            """, origin: "bench-scale.json")
+        let runtime = makeRuntime(
+            model: ScriptedModel(script: script, clock: ContinuousClock()), tools: [], maxBackgroundAgents: agents + 1
+        )
+        let registry = runtime.registry
+        let taskEvents = registry.subscribe()
+        let baseline = ProcessStats.residentBytes()
+
+        let start = ContinuousClock.now
+        for index in 0..<agents {
+            _ = try await runtime.startBackgroundAgent(name: "idle", prompt: "wait \(index)", spawner: .topLevel)
+        }
+        let registered = ContinuousClock.now - start
+        var running = 0
+        for await event in taskEvents {
+            if case .updated(let snapshot) = event, case .running(1, _) = snapshot.status { running += 1 }
+            if running == agents { break }
+        }
+        let allRunning = ContinuousClock.now - start
+        report.add("scale", "start \(agents) agents (ids returned)", registered.milliseconds, unit: "ms", target: "< 1000 ms", met: registered < .seconds(1))
+        report.add("scale", "start \(agents) agents (all in their step)", allRunning.milliseconds, unit: "ms")
+
+        let resident = ProcessStats.residentBytes() - baseline
+        let perAgent = Double(resident) / Double(agents) / 1024
+        report.add("scale", "resident memory per idle agent", perAgent, unit: "KB", target: "< 20 KB", met: perAgent < 20)
+
+        var snapshotSamples: [Double] = []
+        for _ in 0..<20 {
+            let begin = ContinuousClock.now
+            let entries = await registry.snapshot()
+            snapshotSamples.append((ContinuousClock.now - begin).milliseconds)
+            precondition(entries.count >= agents)
+        }
+        let snapshotTime = Distribution(snapshotSamples).median
+        report.add("scale", "snapshot() of \(agents) entries, median", snapshotTime, unit: "ms", target: "< 5 ms", met: snapshotTime < 5)
+
+        let cancelStart = ContinuousClock.now
+        await registry.cancelAll()
+        var finished = 0
+        for await event in taskEvents {
+            if case .finished = event { finished += 1 }
+            if finished == agents { break }
+        }
+        let cancelTime = ContinuousClock.now - cancelStart
+        report.add("scale", "cancelAll until \(agents) terminal", cancelTime.milliseconds, unit: "ms", target: "< 200 ms", met: cancelTime < .milliseconds(200))
+        _ = await registry.shutdown(grace: .seconds(1))
+    }
+
+    // MARK: Progress throughput
+
+    /// Concurrent tool calls each streaming many progress events; every event checked for its stream.
+    func progressThroughput(calls: Int = 100, eventsPerCall: Int = 10_000) async throws {
+        let model = FixedTurnModel(calls: (0..<calls).map {
+            ToolCall(id: "c\($0)", name: "stream", arguments: ["tag": .string("c\($0)"), "count": .number(Double(eventsPerCall))])
+        })
+        let runtime = makeRuntime(model: model, tools: [StreamTool()])
+        let subscription = runtime.events.subscribe()
+        let total = calls * eventsPerCall
+
+        let consumer = Task {
+            var nextIndex: [String: Int] = [:]
+            var wrong = 0
+            var received = 0
+            for await event in subscription {
+                guard case .toolProgress(_, let callID, let line) = event else { continue }
+                // Each line is "<tag>:<index>": it must belong to this call and come in order.
+                let parts = line.split(separator: ":")
+                let expected = nextIndex[callID, default: 0]
+                if parts.count != 2 || parts[0] != callID || Int(parts[1]) != expected { wrong += 1 }
+                nextIndex[callID] = expected + 1
+                received += 1
+                if received == total { break }
+            }
+            return (received, wrong)
+        }
+        let start = ContinuousClock.now
+        var conversation: [ChatMessage] = [.user("stream")]
+        _ = try await runtime.run(agent: .main, conversation: &conversation)
+        let (received, wrong) = await consumer.value
+        let elapsed = ContinuousClock.now - start
+        let rate = Double(received) / elapsed.seconds
+        report.add("throughput", "progress events/s (\(calls) calls × \(eventsPerCall))", rate, unit: "events/s", target: ">= 1,000,000/s", met: rate >= 1_000_000)
+        report.add("throughput", "events in the wrong stream or out of order", Double(wrong), unit: "events", target: "0", met: wrong == 0 && received == total)
+    }
+
+    private func makeRuntime(model: any LanguageModel, tools: [any Tool], maxBackgroundAgents: Int = 10_000) -> AgentRuntime {
+        let registry = TaskRegistry(configuration: .init(maxBackgroundAgents: maxBackgroundAgents, keepFinished: 50))
+        return AgentRuntime(registry: registry, model: model, tools: tools, workspace: workspace)
+    }
+}
+
+/// A model that asks for a fixed set of calls once, then answers.
+struct FixedTurnModel: LanguageModel {
+    let calls: [ToolCall]
+
+    func streamTurn(_ request: ModelRequest) -> AsyncThrowingStream<ModelEvent, any Error> {
+        let answered = request.messages.contains { if case .tool = $0 { true } else { false } }
+        let events: [ModelEvent] = answered
+            ? [.textDelta("done"), .endOfTurn(Usage())]
+            : calls.map(ModelEvent.toolCall) + [.endOfTurn(Usage())]
+        return AsyncThrowingStream { continuation in
+            for event in events { continuation.yield(event) }
+            continuation.finish()
+        }
+    }
+}
+
+/// `stream {tag, count}`: reports `tag:0` … `tag:(count-1)` on its own progress stream.
+struct StreamTool: Tool {
+    let spec = ToolSpec(name: "stream", description: "benchmark", parameters: ["type": "object"])
+    var isConcurrencySafe: Bool { true }
+
+    func run(_ arguments: JSONValue, context: ToolContext) async throws -> ToolOutput {
+        let tag = try arguments.requiredString("tag")
+        let count = try arguments.optionalInt("count") ?? 0
+        for index in 0..<count { context.progress.report("\(tag):\(index)") }
+        return ToolOutput("\(count)")
+    }
+}
+
+/// A benchmark that could not run.
+struct BenchmarkError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+extension Duration {
+    var milliseconds: Double { seconds * 1000 }
+}

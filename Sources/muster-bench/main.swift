@@ -1,0 +1,48 @@
+import Foundation
+import MusterCore
+
+// `muster-bench [--quick]`: measures what Muster exists for and prints a table; writes JSON to
+// .build/bench-results.json. Figures are reported, never asserted: a missed target is printed as MISSED.
+
+let arguments = CommandLine.arguments.dropFirst()
+let quick = arguments.contains("--quick")
+let report = BenchmarkReport()
+let workspace = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+let binDirectory = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+let scriptsDirectory = workspace.appendingPathComponent("Resources/bench")
+
+func attempt(_ name: String, _ body: () async throws -> Void) async {
+    do {
+        try await body()
+    } catch {
+        FileHandle.standardError.write(Data("  \(name) could not run: \(error)\n".utf8))
+        report.add(name, "did not run: \(error)", .nan, unit: "")
+    }
+}
+
+let core = CoreBenchmarks(report: report, trials: quick ? 100 : 1_000, agents: quick ? 1_000 : 10_000, workspace: workspace)
+FileHandle.standardError.write(Data("Measuring (this takes a minute or two)…\n".utf8))
+await attempt("stop latency") { try await core.stopLatencyInModelStream() }
+await attempt("stop latency") { try await core.stopLatencyInShell(trials: quick ? 50 : 1_000) }
+await attempt("scale") { try await core.scale() }
+await attempt("throughput") { try await core.progressThroughput(calls: 100, eventsPerCall: quick ? 1_000 : 10_000) }
+// FRONTEND
+
+let processes = ProcessBenchmarks(report: report, binary: binDirectory.appendingPathComponent("muster"), workspace: workspace)
+await attempt("start-up") { try processes.versionStartup() }
+await attempt("idle") { try processes.interactive(scriptsDirectory: scriptsDirectory) }
+
+print("")
+report.printTable()
+let machine = [
+    "cores": "\(ProcessInfo.processInfo.activeProcessorCount)",
+    "memory": "\(ProcessInfo.processInfo.physicalMemory / 1_073_741_824) GiB",
+    "os": ProcessInfo.processInfo.operatingSystemVersionString,
+]
+let output = workspace.appendingPathComponent(".build/bench-results.json")
+do {
+    try report.writeJSON(to: output, machine: machine)
+    print("\nWrote \(output.path)")
+} catch {
+    FileHandle.standardError.write(Data("Could not write \(output.path): \(error)\n".utf8))
+}

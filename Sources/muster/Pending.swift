@@ -1,0 +1,2 @@
+import MusterCore
+func runInteractive(setup: SessionSetup, command: Muster) async -> Int32 { 0 }

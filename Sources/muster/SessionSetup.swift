@@ -1,0 +1,105 @@
+import Clocks
+import Foundation
+import Logging
+import MusterCore
+import MusterOpenAI
+
+/// Everything a front end needs, built from the command line and the environment.
+struct SessionSetup {
+    let session: Session
+    /// Warnings to show once at start (e.g. an invalid cap value).
+    let warnings: [String]
+    let workspace: URL
+    /// Releases the model's resources (the OpenAI client's connections); call once at the end.
+    let closeModel: @Sendable () async -> Void
+
+    /// A clear, one-line reason the session could not be set up (exit code 2).
+    struct SetupError: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    static func make(from command: Muster, environment: [String: String]) throws -> SessionSetup {
+        var warnings: [String] = []
+        let limit = BackgroundAgentLimit.resolve(flag: command.maxBackgroundAgents, environment: environment)
+        if let warning = limit.warning { warnings.append(warning) }
+
+        let workspace = try resolveWorkspace(command.workspace)
+        let clock = try chooseClock(command.clock, environment: environment)
+        let tools = BuiltInTools.all()
+        let (model, closeModel) = try makeModel(command: command, environment: environment, clock: clock, toolNames: Set(tools.map(\.name)), workspace: workspace)
+
+        let registry = TaskRegistry(
+            configuration: .init(maxBackgroundAgents: limit.value),
+            clock: clock,
+            logger: Logger(label: "muster.registry")
+        )
+        let runtime = AgentRuntime(
+            registry: registry, model: model, tools: tools, workspace: workspace, clock: clock,
+            stepLimit: command.stepLimit, logger: Logger(label: "muster.agents")
+        )
+        return SessionSetup(session: Session(runtime: runtime), warnings: warnings, workspace: workspace, closeModel: closeModel)
+    }
+
+    private static func resolveWorkspace(_ path: String?) throws -> URL {
+        let raw = path ?? FileManager.default.currentDirectoryPath
+        let url = URL(fileURLWithPath: raw).standardizedFileURL.resolvingSymlinksInPath()
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw SetupError(description: "workspace \(raw) is not a directory.")
+        }
+        return url
+    }
+
+    private static func chooseClock(_ choice: ClockChoice?, environment: [String: String]) throws -> any Clock<Duration> {
+        var resolved = choice
+        if resolved == nil, let text = environment["MUSTER_CLOCK"], !text.isEmpty {
+            guard let parsed = ClockChoice(rawValue: text) else {
+                throw SetupError(description: "MUSTER_CLOCK=\(text) is not one of: continuous, immediate.")
+            }
+            resolved = parsed
+        }
+        switch resolved ?? .continuous {
+        case .continuous: return ContinuousClock()
+        case .immediate: return ImmediateClock()
+        }
+    }
+
+    private static func makeModel(
+        command: Muster, environment: [String: String], clock: any Clock<Duration>, toolNames: Set<String>, workspace: URL
+    ) throws -> (any LanguageModel, @Sendable () async -> Void) {
+        let fromEnvironment = environment[OpenAIConfiguration.EnvironmentKey.provider].flatMap { $0.isEmpty ? nil : $0 }
+        let provider = command.modelProvider ?? fromEnvironment ?? "scripted"
+        switch provider {
+        case OpenAIConfiguration.providerName:
+            let configuration: OpenAIConfiguration
+            do {
+                configuration = try OpenAIConfiguration.resolve(
+                    baseURL: command.baseURL, apiKey: command.apiKey, model: command.model, environment: environment
+                )
+            } catch {
+                throw SetupError(description: "\(error)")
+            }
+            let model = OpenAIModel(configuration: configuration)
+            return (model, { await model.shutdown() })
+        case "scripted":
+            let url: URL
+            if let script = command.script {
+                url = URL(fileURLWithPath: script)
+            } else {
+                do {
+                    url = try ScriptLocator.defaultScript()
+                } catch {
+                    throw SetupError(description: "\(error)")
+                }
+            }
+            do {
+                let script = try ScriptLoader.load(from: url, knownTools: toolNames)
+                return (ScriptedModel(script: script, clock: clock, workspace: workspace), {})
+            } catch {
+                throw SetupError(description: "\(error)")
+            }
+        default:
+            throw SetupError(description: "unknown model provider \"\(provider)\"; expected scripted or openai.")
+        }
+    }
+}
