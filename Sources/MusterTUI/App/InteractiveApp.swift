@@ -25,6 +25,7 @@ final class InteractiveApp {
     private let intentStream: AsyncStream<AppIntent>
     private var exitReason: ExitReason?
     private var exitWaiter: CheckedContinuation<ExitReason, Never>?
+    private var reportedHistoryError = false
 
     /// Sets up the session and the terminal, runs until the person leaves, shuts everything
     /// down, restores the terminal and prints the summary line; returns the exit code.
@@ -178,7 +179,7 @@ final class InteractiveApp {
                 screen.invalidate()
                 draw()
             case .submit(let text), .command(let text):
-                history?.add(text)
+                remember(text)
                 intents.yield(intent)
             case .answer, .interrupt:
                 intents.yield(intent)
@@ -204,14 +205,17 @@ final class InteractiveApp {
 
     private func apply(_ result: CommandResult) {
         if state.show(result) == .quit { requestExit(.quit) }
+        changed()
+    }
+
+    /// Saves a line in the history file; says once if the file cannot be written.
+    private func remember(_ line: String) {
+        history?.add(line)
         if let error = history?.saveError, !reportedHistoryError {
             reportedHistoryError = true
             state.append([TranscriptLine("⚠ " + error, style: .warning)])
         }
-        changed()
     }
-
-    private var reportedHistoryError = false
 
     // MARK: Session events
 

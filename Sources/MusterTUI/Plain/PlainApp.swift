@@ -40,6 +40,7 @@ enum PlainApp {
             group.addTask { await watch(signalNumbers, session: session, console: console) }
             let first = await group.next() ?? .quit
             group.cancelAll()
+            await console.hidePill()
             // Also ends a wait for the running turn at end of input.
             let report = await session.shutdown()
             return (first, report)

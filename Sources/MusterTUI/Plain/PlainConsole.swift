@@ -7,13 +7,22 @@ actor PlainConsole {
     private var formatter = TranscriptFormatter()
     private var pill: PillState
     private var lastPill: String
+    private var showsPill = true
     private let echoInput: Bool
+    private let output: @Sendable (String) -> Void
 
-    /// `echoInput` repeats the person's lines (useful when input is piped, noise on a terminal).
-    init(pill: PillState, echoInput: Bool) {
+    /// `echoInput` repeats the person's lines (useful when input is piped, noise on a terminal);
+    /// `output` writes text (standard output by default).
+    init(pill: PillState, echoInput: Bool, output: @escaping @Sendable (String) -> Void = PlainConsole.writeToStandardOutput) {
         self.pill = pill
         self.lastPill = pill.plainText
         self.echoInput = echoInput
+        self.output = output
+    }
+
+    /// Stops printing the pill (at shutdown, when every agent is being cancelled anyway).
+    func hidePill() {
+        showsPill = false
     }
 
     /// Prints what `event` adds, and the pill if it changed.
@@ -25,7 +34,7 @@ actor PlainConsole {
         var lines = formatter.lines(for: event)
         if case .task(let taskEvent) = event {
             pill.apply(taskEvent)
-            if pill.plainText != lastPill {
+            if showsPill, pill.plainText != lastPill {
                 lastPill = pill.plainText
                 lines.append(TranscriptLine(pill.plainText, style: .dim))
             }
@@ -51,7 +60,11 @@ actor PlainConsole {
 
     /// Prints raw text (a question without a newline).
     func write(_ text: String) {
-        // Errors (a closed pipe) are ignored: there is nobody left to tell.
+        output(text)
+    }
+
+    /// Writes to standard output; errors (a closed pipe) are ignored: there is nobody left to tell.
+    static let writeToStandardOutput: @Sendable (String) -> Void = { text in
         try? FileHandle.standardOutput.write(contentsOf: Data(text.utf8))
     }
 }
