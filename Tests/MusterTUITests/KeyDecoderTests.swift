@@ -43,5 +43,6 @@ struct KeyDecoderTests {
     @Test("C1 controls and unbound control characters are dropped")
     func dropped() {
         #expect(decoder.decode(scalars("\u{00}\u{9B}\u{1C}x")) == [.character("x")])
+        #expect(decoder.decode(scalars("a\u{202E}b")) == [.character("a"), .character("b")])
     }
 }

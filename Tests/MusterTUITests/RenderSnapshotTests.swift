@@ -137,4 +137,32 @@ struct RenderSnapshotTests {
         #expect(screen.frame.cells.allSatisfy { $0.style.foreground == nil })
         assertFrame(&state, named: "without colours every style keeps its attributes but loses its colour")
     }
+
+    @Test("tiny and empty screens render without losing the input line")
+    func tinyScreens() {
+        for (rows, columns) in [(0, 0), (1, 1), (1, 10), (2, 5), (3, 3), (4, 12)] {
+            var state = RenderFixtures.state(columns: columns, rows: rows)
+            state.append([TranscriptLine("日本語 and a long line that wraps")])
+            state.editor.setText("typed 日本")
+            let frame = InteractiveRenderer.frame(for: &state)
+            #expect(frame.size == ScreenSize(rows: rows, columns: columns))
+            for row in 0..<rows { #expect(DisplayWidth.of(frame.rowText(row)) <= columns) }
+            if rows > 0, columns > 1 { #expect(frame.rowText(rows - 1).hasPrefix("›")) }
+        }
+    }
+
+    @Test("a long input line scrolls sideways to keep the cursor in view")
+    func longInput() {
+        var state = RenderFixtures.state(columns: 20, rows: 4)
+        state.editor.setText(String(repeating: "abcdefghij", count: 5) + "日本")
+        let screen = RenderFixtures.render(&state)
+        let cursor = screen.frame.cursor
+        #expect(cursor?.row == 3)
+        #expect(cursor?.column == 19)
+        #expect(screen.frame.rowText(3).hasSuffix("日本"))
+        _ = state.editor.handle(.home)
+        let home = RenderFixtures.render(&state)
+        #expect(home.frame.cursor?.column == 2)
+        #expect(home.frame.rowText(3) == "› abcdefghijabcdefgh")
+    }
 }

@@ -1,3 +1,5 @@
+import MusterCore
+
 /// Turns what the terminal delivered in one read into keys, pairing `ESC x` into Alt-x.
 ///
 /// Curses already decodes function-key sequences; what remains is the byte-level meaning
@@ -53,7 +55,10 @@ public struct KeyDecoder: Sendable {
         case 0x01...0x1A: return .control(Character(Unicode.Scalar(scalar.value + 0x60)!))
         case 0x00, 0x1C...0x1F: return nil
         case 0x80..<0xA0: return nil
-        default: return .character(Character(scalar))
+        default:
+            // Characters that would reorder or break the line on screen (bidi overrides) are not typed.
+            guard TerminalSanitizer.isInert(String(scalar)) else { return nil }
+            return .character(Character(scalar))
         }
     }
 }

@@ -1,5 +1,6 @@
 import CNcursesw
 import Foundation
+import MusterCore
 
 /// The terminal through ncursesw: wide characters, colours unless `NO_COLOR`, and a front
 /// buffer so that only the cells that changed since the last frame are written.
@@ -79,6 +80,11 @@ public final class CursesScreen: Screen {
         var scratch = [wchar_t](repeating: 0, count: 6)
         for change in FrameDiff.changes(from: front, to: frame) {
             var count = 0
+            // A cell must start with a spacing character: put a zero-width one on a space.
+            if let first = change.cell.text.unicodeScalars.first, DisplayWidth.of(scalar: first) == 0 {
+                scratch[0] = 0x20
+                count = 1
+            }
             for scalar in change.cell.text.unicodeScalars where count < 5 {
                 scratch[count] = wchar_t(bitPattern: scalar.value)
                 count += 1
