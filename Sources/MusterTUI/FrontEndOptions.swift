@@ -9,6 +9,7 @@ public struct FrontEndOptions: Sendable {
     /// The environment (TERM, NO_COLOR, XDG_STATE_HOME, HOME).
     public var environment: [String: String]
 
+    /// Options; by default the process environment and the XDG history file.
     public init(forcePlain: Bool = false, historyFile: URL? = nil, environment: [String: String] = ProcessInfo.processInfo.environment) {
         self.forcePlain = forcePlain
         self.historyFile = historyFile

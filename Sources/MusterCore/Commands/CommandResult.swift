@@ -5,6 +5,7 @@ public struct CommandResult: Sendable, Equatable {
     /// What the front end must do beyond showing the lines.
     public var effect: CommandEffect?
 
+    /// A result with `lines` and an optional `effect`.
     public init(lines: [TranscriptLine] = [], effect: CommandEffect? = nil) {
         self.lines = lines
         self.effect = effect
@@ -37,6 +38,7 @@ public struct ConfirmationRequest: Sendable, Equatable {
     public let prompt: String
     public let action: Action
 
+    /// A question `prompt` guarding `action`.
     public init(prompt: String, action: Action) {
         self.prompt = prompt
         self.action = action

@@ -9,6 +9,7 @@ public struct CommandTokenizerError: Error, Equatable, Sendable, CustomStringCon
     /// What to show the person.
     public let message: String
 
+    /// An error with the message to show.
     public init(_ message: String) { self.message = message }
 
     public var description: String { message }
@@ -19,8 +20,10 @@ public struct CommandTokenizerError: Error, Equatable, Sendable, CustomStringCon
 
 /// The fallback tokenizer: words are separated by whitespace; quotes have no meaning.
 public struct WhitespaceTokenizer: CommandTokenizer {
+    /// The whitespace tokenizer.
     public init() {}
 
+    /// The blank-separated words of `line`; never fails.
     public func tokenize(_ line: String) throws(CommandTokenizerError) -> [String] {
         line.split(whereSeparator: \.isWhitespace).map(String.init)
     }

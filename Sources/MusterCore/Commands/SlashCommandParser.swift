@@ -74,6 +74,7 @@ public struct SlashCommandError: Error, Equatable, Sendable, CustomStringConvert
     /// What to show the person (a usage line, an unknown-command hint, a tokenizer error).
     public let message: String
 
+    /// An error with the message to show.
     public init(_ message: String) { self.message = message }
 
     public var description: String { message }

@@ -13,6 +13,7 @@ public struct TranscriptFormatter: Sendable {
     private var sawDeltas = false
     private var runningBackground: Set<TaskID> = []
 
+    /// A formatter with nothing streamed yet.
     public init() {}
 
     /// The main agent's line being streamed right now, if any.

@@ -113,7 +113,8 @@ final class InteractiveApp {
         hintTimer?.cancel()
         signals?.cancel()
         screen.end()
-        FileHandle.standardOutput.write(Data((ExitSummary.line(for: report) + "\n").utf8))
+        // After a hangup the terminal is gone and the write fails: nobody is left to tell.
+        try? FileHandle.standardOutput.write(contentsOf: Data((ExitSummary.line(for: report) + "\n").utf8))
         return reason
     }
 

@@ -21,6 +21,7 @@ public struct InteractiveState: Sendable {
     public private(set) var turnSpinnerFrame = 0
     private var lastIdleInterrupt: ContinuousClock.Instant?
 
+    /// A fresh screen state: empty transcript, `pill` as given, `history` for Up/Down.
     public init(size: ScreenSize, theme: Theme, pill: PillState, history: [String] = [], transcriptCapacity: Int = 5000) {
         self.size = size
         self.theme = theme

@@ -15,6 +15,7 @@ public struct RedrawThrottle: Sendable {
     public private(set) var lastDraw: ContinuousClock.Instant?
     public private(set) var isScheduled = false
 
+    /// A throttle allowing one frame per `interval`.
     public init(interval: Duration = .milliseconds(33)) {
         self.interval = interval
     }

@@ -6,6 +6,7 @@ public struct StatusHint: Sendable, Equatable {
     /// When it disappears by itself (nil: at the next key).
     public let expires: ContinuousClock.Instant?
 
+    /// A hint, quiet unless urgent, kept until `expires` or the next key.
     public init(_ text: String, isUrgent: Bool = false, expires: ContinuousClock.Instant? = nil) {
         self.text = text
         self.isUrgent = isUrgent

@@ -12,6 +12,7 @@ public struct CommandCompleter: Sendable, Equatable {
         case none
     }
 
+    /// A completer over the slash-command catalogue.
     public init() {}
 
     /// Completes `line` when it is a slash command being typed at its end.

@@ -11,6 +11,7 @@ public struct KeyDecoder: Sendable {
         case key(Key)
     }
 
+    /// A decoder (it keeps no state between reads).
     public init() {}
 
     /// The keys in one batch of input, in order.

@@ -3,8 +3,10 @@ import MusterCore
 
 /// Splits command lines with libedit's quote-aware tokenizer (`tok_str`): `"a b"` is one word.
 public struct LibeditTokenizer: CommandTokenizer {
+    /// The libedit tokenizer.
     public init() {}
 
+    /// The words of `line`, quotes and backslashes honoured; an open quote is an error.
     public func tokenize(_ line: String) throws(CommandTokenizerError) -> [String] {
         // A tokenizer per call: libedit's is stateful and not thread-safe, and making one is cheap.
         guard let tokenizer = tok_init(nil) else { throw CommandTokenizerError("Could not read the command.") }

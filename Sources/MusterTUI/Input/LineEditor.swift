@@ -18,6 +18,7 @@ public struct LineEditor: Sendable, Equatable {
     /// History entries kept.
     public let historyLimit: Int
 
+    /// An empty line with `history` (oldest first) for Up and Down.
     public init(history: [String] = [], historyLimit: Int = 1000) {
         self.historyLimit = historyLimit
         self.history = Array(history.suffix(historyLimit))

@@ -5,6 +5,7 @@ public struct Theme: Sendable, Equatable {
     /// False drops every colour (attributes such as bold and dim stay).
     public let usesColor: Bool
 
+    /// A theme with or without colours.
     public init(usesColor: Bool) {
         self.usesColor = usesColor
     }

@@ -13,6 +13,7 @@ public struct TranscriptBuffer: Sendable {
     /// Lines added while scrolled up.
     public private(set) var unseenLines = 0
 
+    /// An empty transcript keeping about `capacity` lines.
     public init(capacity: Int = 5000) {
         self.capacity = max(1, capacity)
     }

@@ -7,6 +7,7 @@ public struct Cell: Hashable, Sendable {
     public var text: String
     public var style: CellStyle
 
+    /// A cell showing `text` in `style`.
     public init(_ text: String, style: CellStyle = .plain) {
         self.text = text
         self.style = style

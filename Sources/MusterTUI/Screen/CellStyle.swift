@@ -11,6 +11,7 @@ public struct CellStyle: Hashable, Sendable {
     public var dim: Bool
     public var reverse: Bool
 
+    /// A style; by default the terminal's own.
     public init(foreground: Color? = nil, bold: Bool = false, dim: Bool = false, reverse: Bool = false) {
         self.foreground = foreground
         self.bold = bold

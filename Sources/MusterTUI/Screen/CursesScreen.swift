@@ -75,6 +75,7 @@ public final class CursesScreen: Screen {
         if let window { clearok(window, true) }
     }
 
+    /// Writes the cells that differ from the front buffer, then moves the cursor and refreshes.
     public func present(_ frame: Frame) {
         guard let window, frame.size == size else { return }
         var scratch = [wchar_t](repeating: 0, count: 6)

@@ -3,6 +3,7 @@ public struct ScreenSize: Hashable, Sendable, CustomStringConvertible {
     public var rows: Int
     public var columns: Int
 
+    /// A size; negative values count as zero.
     public init(rows: Int, columns: Int) {
         self.rows = max(0, rows)
         self.columns = max(0, columns)

@@ -9,11 +9,13 @@ public final class TextGridScreen: Screen {
     /// How many cells the last present changed (what curses would have written).
     public private(set) var lastChangedCells = 0
 
+    /// A blank screen of `size`.
     public init(size: ScreenSize) {
         self.size = size
         self.frame = Frame(size: size)
     }
 
+    /// Keeps `frame` and counts the cells curses would have written.
     public func present(_ frame: Frame) {
         lastChangedCells = FrameDiff.changes(from: presentCount == 0 ? nil : self.frame, to: frame).count
         self.frame = frame
