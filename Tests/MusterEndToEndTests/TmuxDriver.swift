@@ -105,6 +105,46 @@ final class TmuxDriver {
         return children.first
     }
 
+    /// Closes the pane: the app's terminal hangs up (SIGHUP).
+    func closePane() {
+        tmux(["kill-pane"])
+    }
+
+    /// Waits until no process has id `pid` (zombies count as gone).
+    static func waitUntilGone(_ pid: Int32, timeout: Duration) async throws {
+        let deadline = ContinuousClock.now.advanced(by: timeout)
+        while ContinuousClock.now < deadline {
+            guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8) else { return }
+            // The state letter follows the parenthesised command name.
+            if let close = stat.lastIndex(of: ")"), stat[stat.index(close, offsetBy: 2)] == "Z" { return }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        throw Failure(description: "Process \(pid) still runs after \(timeout).")
+    }
+
+    /// Waits until `pid` has at least one descendant process; returns all of them.
+    static func waitForDescendants(of pid: Int32, timeout: Duration) async throws -> [Int32] {
+        let deadline = ContinuousClock.now.advanced(by: timeout)
+        while ContinuousClock.now < deadline {
+            let found = descendants(of: pid)
+            if !found.isEmpty { return found }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        throw Failure(description: "Process \(pid) started no child within \(timeout).")
+    }
+
+    /// Every process whose parent chain leads to `pid`.
+    static func descendants(of pid: Int32) -> [Int32] {
+        var result: [Int32] = []
+        var frontier = [pid]
+        while let parent = frontier.popLast() {
+            let children = run(["pgrep", "-P", "\(parent)"]).output.split(separator: "\n").compactMap { Int32($0) }
+            result += children
+            frontier += children
+        }
+        return result
+    }
+
     /// Resizes the window (the app gets SIGWINCH).
     func resize(width: Int, height: Int) {
         tmux(["resize-window", "-x", "\(width)", "-y", "\(height)"])

@@ -192,4 +192,29 @@ struct TmuxTests {
             try await app.waitForScreen(containing: "/tasks stop <id>")
         }
     }
+
+    @Test("a hangup (the pane is closed) ends the app and its tasks")
+    func hangup() async throws {
+        try await withApp { app in
+            try await launchThree(app)
+            let pid = try #require(app.appPID())
+            app.closePane()
+            try await TmuxDriver.waitUntilGone(pid, timeout: .seconds(10))
+        }
+    }
+
+    @Test("quitting while a shell command runs leaves no child process behind")
+    func noChildSurvives() async throws {
+        try await withApp { app in
+            app.submit("sleepy")
+            try await app.waitForScreen(containing: "→ shell")
+            let pid = try #require(app.appPID())
+            let children = try await TmuxDriver.waitForDescendants(of: pid, timeout: .seconds(10))
+            app.submit("/quit")
+            try await app.waitForScreen(containing: "[exit 0]")
+            for child in children {
+                try await TmuxDriver.waitUntilGone(child, timeout: .seconds(5))
+            }
+        }
+    }
 }
