@@ -127,7 +127,7 @@ let package = Package(
         .testTarget(
             name: "MusterEndToEndTests",
             dependencies: ["MusterCore"],
-            // Scripts for the built binary, read from the source tree (#filePath).
+            // Scripts the tests pass to the binary by path, not bundled resources.
             exclude: ["Fixtures"],
             swiftSettings: swiftSettings
         ),

@@ -1,31 +1,134 @@
+import Dispatch
 import Foundation
 import MusterCore
+import MusterOpenAI
 
-/// Runs the main agent on `prompt` without a terminal and returns the exit code.
+/// Runs the main agent on `prompt` without a terminal and returns the exit status:
+/// 0 answered, 1 the agent failed, 130/143/129 after SIGINT/SIGTERM/SIGHUP (everything
+/// cancelled and the log written first). A second signal exits at once.
 func runHeadless(setup: SessionSetup, command: Muster, prompt: String) async -> Int32 {
-    let session = setup.session
-    for warning in setup.warnings {
-        FileHandle.standardError.write(Data("muster: warning: \(warning)\n".utf8))
+    let (stops, stop) = AsyncStream<HeadlessStop>.makeStream()
+    let signals = StopSignals { stop.yield($0) }
+    defer { signals.cancel() }
+
+    let environment = ProcessInfo.processInfo.environment
+    let output = StandardStreams()
+    let background: HeadlessOptions.BackgroundPolicy = if command.noWait {
+        .noWait
+    } else {
+        // Clamped so that an absurd value (validated finite and >= 0) cannot overflow: ~30 years.
+        .wait(timeout: command.backgroundTimeout.map { .milliseconds(Int64((min($0, 1e9) * 1000).rounded())) })
     }
-    await session.start()
-    let subscription = session.events.subscribe()
-    await session.submit(prompt)
-    var finalText = ""
-    var failed = false
-    for await event in subscription {
-        if case .turnEnded(_, let outcome) = event {
-            switch outcome {
-            case .completed(let text): finalText = text
-            case .failed(let error): failed = true; finalText = error
-            case .cancelled: failed = true
-            }
-            break
+    let options = HeadlessOptions(outputFormat: HeadlessOptions.OutputFormat(command.outputFormat), background: background)
+    let log = SessionLogLocation(logFile: command.logFile)
+    let runner = HeadlessRunner(
+        session: setup.session, options: options, log: log,
+        metadata: SessionMetadata(mode: .headless, command: command, setup: setup, environment: environment),
+        output: output,
+        // The background timeout is the person's wall-clock bound, even when scripts run on
+        // the immediate clock.
+        clock: ContinuousClock(),
+        environment: environment,
+        warnings: setup.warnings
+    )
+    let outcome = await runner.run(prompt: prompt, stops: stops)
+    return outcome.exitCode
+}
+
+extension HeadlessOptions.OutputFormat {
+    init(_ format: OutputFormat) {
+        switch format {
+        case .text: self = .text
+        case .json: self = .json
+        case .streamJSON: self = .streamJSON
         }
     }
-    let report = await session.shutdown()
-    print(finalText)
-    if !report.cancelled.isEmpty {
-        FileHandle.standardError.write(Data("muster: \(report.cancelled.count) tasks were cancelled at exit.\n".utf8))
+}
+
+extension SessionLogLocation {
+    /// `--log-file PATH`, else a new file in the sessions directory.
+    init(logFile: String?) {
+        self = logFile.map { .file(URL(fileURLWithPath: $0)) } ?? .sessionsDirectory
     }
-    return failed ? ExitStatus.agentFailed : ExitStatus.success
+}
+
+extension SessionMetadata {
+    /// What the session log's `session_start` says about a session started from the command line.
+    init(mode: Mode, command: Muster, setup: SessionSetup, environment: [String: String]) {
+        let fromEnvironment = environment[OpenAIConfiguration.EnvironmentKey.provider].flatMap { $0.isEmpty ? nil : $0 }
+        let provider = command.modelProvider ?? fromEnvironment ?? "scripted"
+        let model = provider == "scripted" ? provider : "\(provider):\(command.model ?? environment["MUSTER_MODEL"] ?? "default")"
+        self.init(
+            mode: mode, workspace: setup.workspace.path, model: model,
+            script: provider == "scripted" ? command.script : nil,
+            maxBackgroundAgents: setup.session.registry.maxBackgroundAgents
+        )
+    }
+}
+
+/// Standard output and error through `write(2)`, unbuffered, so `stream-json` lines leave
+/// as they happen and nothing waits in a buffer when the process ends.
+struct StandardStreams: HeadlessOutput {
+    func write(_ text: String) throws(SessionSinkError) {
+        if let failure = Self.write(text, to: STDOUT_FILENO) {
+            throw SessionSinkError("Cannot write to standard output: \(failure).")
+        }
+    }
+
+    func report(_ line: String) {
+        _ = Self.write(line + "\n", to: STDERR_FILENO)
+    }
+
+    /// Writes everything, retrying short writes and EINTR; returns the reason of a failure.
+    private static func write(_ text: String, to descriptor: Int32) -> String? {
+        var bytes = Array(text.utf8)
+        return bytes.withUnsafeMutableBytes { buffer -> String? in
+            guard let base = buffer.baseAddress else { return nil }
+            var offset = 0
+            while offset < buffer.count {
+                let written = Foundation.write(descriptor, base + offset, buffer.count - offset)
+                if written < 0 {
+                    if errno == EINTR { continue }
+                    return String(cString: strerror(errno))
+                }
+                offset += written
+            }
+            return nil
+        }
+    }
+}
+
+/// SIGINT, SIGTERM and SIGHUP as stop requests, through dispatch signal sources (which replace
+/// the default "die at once" action, so the run can cancel everything and write its log).
+/// SIGPIPE is ignored: a closed output pipe becomes a write error, reported once.
+final class StopSignals {
+    private let sources: [any DispatchSourceSignal]
+
+    init(onStop: @escaping @Sendable (HeadlessStop) -> Void) {
+        signal(SIGPIPE, SIG_IGN)
+        let queue = DispatchQueue(label: "muster.signals")
+        let received = Locked(false)
+        let watched: [(Int32, HeadlessStop)] = [(SIGINT, .interrupt), (SIGTERM, .terminate), (SIGHUP, .hangup)]
+        sources = watched.map { number, stop in
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
+            source.setEventHandler {
+                let isFirst = received.withLock { seen in
+                    defer { seen = true }
+                    return !seen
+                }
+                // A second signal means "now": skip the orderly shutdown.
+                guard isFirst else { _exit(stop.exitCode) }
+                onStop(stop)
+            }
+            source.resume()
+            return source
+        }
+    }
+
+    /// Stops watching and restores the default actions.
+    func cancel() {
+        for source in sources { source.cancel() }
+        for number in [SIGINT, SIGTERM, SIGHUP] { signal(number, SIG_DFL) }
+    }
 }

@@ -1,0 +1,295 @@
+import Foundation
+
+/// Runs the main agent on one prompt without a terminal and reports: the final answer, one
+/// JSON object, or a stream of JSON records. Background tasks still running when the main turn
+/// ends are waited for (their results go to the main agent for a final turn), bounded by a
+/// timeout, or cancelled at once, as the options say; whatever is cancelled or never reached
+/// the agent is reported. A stop request (a signal) cancels everything and still writes the log.
+public struct HeadlessRunner: Sendable {
+    /// What a run ended with.
+    public struct Outcome: Sendable, Equatable {
+        /// The process's exit status.
+        public var exitCode: Int32
+        /// The `result` record (also the `json` output).
+        public var result: RunResult
+        /// The session log, if one was written.
+        public var logFile: URL?
+    }
+
+    /// Why the run stopped waiting.
+    private enum Ending: Sendable, Equatable {
+        /// Nothing runs and nothing waits: the agent answered last.
+        case settled
+        case timedOut
+        case notWaited
+        case agentFailed(String)
+        case stopped(HeadlessStop)
+        /// The session closed under the runner.
+        case sessionClosed
+    }
+
+    private let session: Session
+    private let options: HeadlessOptions
+    private let log: SessionLogLocation
+    private let metadata: SessionMetadata
+    private let output: any HeadlessOutput
+    private let clock: any Clock<Duration>
+    private let environment: [String: String]
+    private let warnings: [String]
+
+    /// A runner for `session`; `clock` bounds the background wait (inject a test clock in tests);
+    /// `warnings` (from setting up) are shown on standard error and logged.
+    public init(
+        session: Session,
+        options: HeadlessOptions,
+        log: SessionLogLocation,
+        metadata: SessionMetadata,
+        output: any HeadlessOutput,
+        clock: any Clock<Duration> = ContinuousClock(),
+        environment: [String: String] = ProcessInfo.processInfo.environment,
+        warnings: [String] = []
+    ) {
+        self.session = session
+        self.options = options
+        self.log = log
+        self.metadata = metadata
+        self.output = output
+        self.clock = clock
+        self.environment = environment
+        self.warnings = warnings
+    }
+
+    /// Runs `prompt` to the end; `stops` delivers stop requests (signals) at any time.
+    public func run(prompt: String, stops: AsyncStream<HeadlessStop>) async -> Outcome {
+        let clock: any Clock<Duration> = self.clock
+        let timeline = Timeline(clock: clock)
+        let sinks: [any SessionRecordSink] = options.outputFormat == .streamJSON ? [StreamJSONSink(output: output)] : []
+        let recorder = SessionRecorder.start(session: session, log: log, metadata: metadata, extraSinks: sinks, environment: environment)
+        let notices = Notices(output: output)
+        for notice in recorder.startupNotices { notices.warn(notice) }
+        for warning in warnings {
+            notices.warn(warning)
+            recorder.record(.warning(message: warning))
+        }
+
+        // Subscribed before the session starts, so the first turn's events are all seen.
+        let subscription = session.events.subscribe()
+        await session.start()
+        await session.submit(prompt)
+
+        let ending = await waitForEnding(subscription: subscription, stops: stops, notices: notices)
+
+        let report = await session.shutdown(grace: options.shutdownGrace)
+        // Results no agent took: cancelled at shutdown, or finished after the last turn.
+        let undelivered = await session.registry.drainResults(for: .topLevel)
+        let tally = await recorder.drain()
+        let result = makeResult(
+            ending: ending, tally: tally, cancelled: report.cancelled, undelivered: undelivered,
+            duration: timeline.now
+        )
+        recorder.record(.result(result))
+        writeOutput(result, notices: notices)
+        tellAboutLeftovers(ending: ending, cancelled: report.cancelled, undelivered: undelivered, notices: notices)
+
+        await recorder.finish(ending: sessionEnding(for: ending), exitCode: result.exitCode)
+        if let failure = recorder.logFailure { notices.warn(failure) }
+        return Outcome(exitCode: result.exitCode, result: result, logFile: recorder.logFile)
+    }
+
+    // MARK: Waiting
+
+    /// Races the session settling against a stop request and the background timeout.
+    private func waitForEnding(
+        subscription: EventSubscription<SessionEvent, SessionEventKey>,
+        stops: AsyncStream<HeadlessStop>,
+        notices: Notices
+    ) async -> Ending {
+        let (firstTurnEnded, firstTurnSignal) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
+        return await withTaskGroup(of: Ending?.self) { group in
+            group.addTask {
+                await watch(subscription, firstTurnSignal: firstTurnSignal, notices: notices)
+            }
+            group.addTask {
+                for await stop in stops { return .stopped(stop) }
+                return nil
+            }
+            if case .wait(let timeout?) = options.background {
+                let clock = self.clock
+                group.addTask {
+                    // The timeout bounds the wait after the main turn, not the turn itself.
+                    for await _ in firstTurnEnded {
+                        do { try await clock.sleep(for: timeout) } catch { return nil }
+                        return .timedOut
+                    }
+                    return nil
+                }
+            }
+            var ending: Ending?
+            while ending == nil, let next = await group.next() { ending = next }
+            group.cancelAll()
+            return ending ?? .sessionClosed
+        }
+    }
+
+    /// Follows the session's events until it settles: the first turn ended, no turn runs,
+    /// no task is active and no result waits for the main agent.
+    private func watch(
+        _ subscription: EventSubscription<SessionEvent, SessionEventKey>,
+        firstTurnSignal: AsyncStream<Void>.Continuation,
+        notices: Notices
+    ) async -> Ending? {
+        var firstTurnDone = false
+        var turnOpen = false
+        for await event in subscription {
+            switch event {
+            case .warning(let message):
+                notices.warn(message)
+            case .turnStarted:
+                turnOpen = true
+            case .turnEnded(_, let outcome):
+                turnOpen = false
+                if case .failed(let error) = outcome { return .agentFailed(error) }
+                if !firstTurnDone {
+                    firstTurnDone = true
+                    firstTurnSignal.yield()
+                    firstTurnSignal.finish()
+                    if options.background == .noWait { return .notWaited }
+                }
+            default:
+                break
+            }
+            guard firstTurnDone, !turnOpen else { continue }
+            if await isSettled(subscription) { return .settled }
+        }
+        return Task.isCancelled ? nil : .sessionClosed
+    }
+
+    /// True when nothing can happen any more without new input.
+    ///
+    /// Tasks and results are asked of the registry; turns are known from the events read so
+    /// far, and the final check that no event is left unread makes that knowledge current: a
+    /// turn that started before the registry answered has published `turnStarted` by then.
+    /// (A turn queued for results that an earlier turn already took publishes nothing and
+    /// does nothing, so it is rightly ignored.)
+    private func isSettled(_ subscription: EventSubscription<SessionEvent, SessionEventKey>) async -> Bool {
+        let registry = session.registry
+        guard await registry.activeTasks == 0 else { return false }
+        guard await registry.pendingResultCount(for: .topLevel) == 0 else { return false }
+        return subscription.pendingCount == 0
+    }
+
+    // MARK: Reporting
+
+    private func makeResult(
+        ending: Ending, tally: SessionTally, cancelled: [TaskSnapshot], undelivered: [TaskResult], duration: Duration
+    ) -> RunResult {
+        let hadBackground = tally.tasks.values.contains { $0.mode == .background }
+        let leftovers = !cancelled.isEmpty || !undelivered.isEmpty
+        let status: RunResult.Status
+        let exitCode: Int32
+        var error: String?
+        let background: RunResult.BackgroundOutcome
+        switch ending {
+        case .settled:
+            (status, exitCode) = (.success, HeadlessExitCode.success)
+            background = hadBackground ? .completed : .none
+        case .timedOut:
+            (status, exitCode) = (.success, HeadlessExitCode.success)
+            background = leftovers ? .timedOut : (hadBackground ? .completed : .none)
+        case .notWaited:
+            (status, exitCode) = (.success, HeadlessExitCode.success)
+            background = leftovers ? .notWaited : .none
+        case .agentFailed(let message):
+            (status, exitCode, error) = (.error, HeadlessExitCode.agentFailed, message)
+            background = leftovers ? .cancelled : (hadBackground ? .completed : .none)
+        case .stopped(let stop):
+            (status, exitCode, error) = (.interrupted, stop.exitCode, "Stopped by \(stop.signalName).")
+            background = leftovers ? .cancelled : (hadBackground ? .completed : .none)
+        case .sessionClosed:
+            (status, exitCode, error) = (.error, HeadlessExitCode.agentFailed, "The session closed before the agent answered.")
+            background = leftovers ? .cancelled : (hadBackground ? .completed : .none)
+        }
+        return RunResult(
+            status: status, text: tally.lastAnswer ?? "", error: error, exitCode: exitCode,
+            durationSeconds: duration.seconds, usage: tally.usage, turns: tally.turns, background: background,
+            cancelledTaskIDs: cancelled.map(\.id), undeliveredTaskIDs: undelivered.map(\.id),
+            tasks: Array(tally.tasks.values)
+        )
+    }
+
+    private func writeOutput(_ result: RunResult, notices: Notices) {
+        let text: String
+        switch options.outputFormat {
+        case .streamJSON:
+            return  // The recorder already streamed the result record.
+        case .json:
+            text = SessionRecord.Body.result(result).jsonObject + "\n"
+        case .text:
+            // The last answer the agent gave, even when a stop or failure came later:
+            // the exit status says how the run ended.
+            guard !result.text.isEmpty else { return }
+            text = result.text.hasSuffix("\n") ? result.text : result.text + "\n"
+        }
+        do throws(SessionSinkError) { try output.write(text) } catch { notices.warn(error.message) }
+    }
+
+    /// Never leave silently: say what failed, what was cancelled, and which results no agent saw.
+    private func tellAboutLeftovers(ending: Ending, cancelled: [TaskSnapshot], undelivered: [TaskResult], notices: Notices) {
+        let cancelledList = cancelled.map { "\($0.id) \($0.name)" }.joined(separator: ", ")
+        let cancelledPhrase = cancelled.isEmpty ? "" : "; cancelled \(cancelled.count) still running: \(cancelledList)"
+        switch ending {
+        case .settled:
+            break
+        case .timedOut:
+            if case .wait(let timeout?) = options.background, !cancelled.isEmpty {
+                notices.say("Stopped waiting for background work after \(timeout.humanReadable)\(cancelledPhrase).")
+            }
+        case .notWaited:
+            if !cancelled.isEmpty { notices.say("Not waiting for background work (--no-wait)\(cancelledPhrase).") }
+        case .agentFailed(let message):
+            notices.say("The agent failed: \(message)\(cancelledPhrase)")
+        case .stopped(let stop):
+            notices.say("Stopped by \(stop.signalName)\(cancelledPhrase).")
+        case .sessionClosed:
+            notices.say("The session closed before the agent answered\(cancelledPhrase).")
+        }
+        for result in undelivered where !cancelled.contains(where: { $0.id == result.id }) {
+            var line = "Result of \(result.id) \(result.name) (\(result.status.word)), which no agent saw"
+            switch result.status {
+            case .completed(let summary): line += ":\n" + summary
+            case .failed(let error): line += ": " + error
+            default: line += "."
+            }
+            notices.say(line)
+        }
+    }
+
+    private func sessionEnding(for ending: Ending) -> SessionEnding {
+        switch ending {
+        case .settled, .timedOut, .notWaited: .completed
+        case .agentFailed, .sessionClosed: .failed
+        case .stopped(let stop): stop.ending
+        }
+    }
+}
+
+/// Standard-error notices of one run, each warning shown once.
+private final class Notices: Sendable {
+    private let output: any HeadlessOutput
+    private let shown = Locked<Set<String>>([])
+
+    init(output: any HeadlessOutput) {
+        self.output = output
+    }
+
+    /// A warning, unless already shown.
+    func warn(_ message: String) {
+        let isNew = shown.withLock { $0.insert(message).inserted }
+        if isNew { output.report("muster: warning: \(message)") }
+    }
+
+    /// A notice.
+    func say(_ message: String) {
+        output.report("muster: \(message)")
+    }
+}

@@ -1,0 +1,109 @@
+/// The `result` record of a headless run; also the whole `--output-format json` output.
+public struct RunResult: Sendable, Equatable {
+    /// How the run went, as `status`.
+    public enum Status: String, Sendable, Equatable, Codable {
+        case success
+        /// The main agent failed (exit 1).
+        case error
+        /// A signal stopped the run (exit 130, 143 or 129).
+        case interrupted
+    }
+
+    /// What happened to background work once the main turn ended, as `background`.
+    public enum BackgroundOutcome: String, Sendable, Equatable, Codable {
+        /// No background task was still running when the main turn ended.
+        case none
+        /// Muster waited for every background task and the agent took their results.
+        case completed
+        /// `--background-timeout` ran out; the rest were cancelled.
+        case timedOut = "timed_out"
+        /// `--no-wait`: the rest were cancelled at once.
+        case notWaited = "not_waited"
+        /// A signal or failure ended the wait; the rest were cancelled.
+        case cancelled
+    }
+
+    public var status: Status
+    /// The main agent's final answer (the last completed turn's text; empty if none).
+    public var text: String
+    /// Why the run failed or stopped.
+    public var error: String?
+    public var exitCode: Int32
+    public var durationSeconds: Double
+    /// Tokens of every agent's model turns, summed.
+    public var usage: Usage
+    /// Main-agent turns that ran.
+    public var turns: Int
+    public var background: BackgroundOutcome
+    /// Tasks still running at the end, which Muster cancelled.
+    public var cancelledTaskIDs: [TaskID]
+    /// Background results no agent took (e.g. after `--no-wait`); the person sees them here instead.
+    public var undeliveredTaskIDs: [TaskID]
+    /// Every task, in its final state.
+    public var tasks: [TaskState]
+
+    public init(
+        status: Status, text: String, error: String? = nil, exitCode: Int32, durationSeconds: Double,
+        usage: Usage, turns: Int, background: BackgroundOutcome, cancelledTaskIDs: [TaskID] = [],
+        undeliveredTaskIDs: [TaskID] = [], tasks: [TaskState]
+    ) {
+        self.status = status
+        self.text = text
+        self.error = error
+        self.exitCode = exitCode
+        self.durationSeconds = durationSeconds
+        self.usage = usage
+        self.turns = turns
+        self.background = background
+        self.cancelledTaskIDs = cancelledTaskIDs
+        self.undeliveredTaskIDs = undeliveredTaskIDs
+        self.tasks = tasks
+    }
+}
+
+extension RunResult: Codable {
+    enum CodingKeys: String, CodingKey {
+        case status, text, error, exitCode = "exit_code", durationSeconds = "duration_seconds", usage, turns
+        case background, cancelledTaskIDs = "cancelled_task_ids", undeliveredTaskIDs = "undelivered_task_ids", tasks
+    }
+
+    enum UsageKeys: String, CodingKey {
+        case inputTokens = "input_tokens", outputTokens = "output_tokens"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        status = try container.decode(Status.self, forKey: .status)
+        text = try container.decode(String.self, forKey: .text)
+        error = try container.decodeIfPresent(String.self, forKey: .error)
+        exitCode = try container.decode(Int32.self, forKey: .exitCode)
+        durationSeconds = try container.decode(Double.self, forKey: .durationSeconds)
+        let usageContainer = try container.nestedContainer(keyedBy: UsageKeys.self, forKey: .usage)
+        usage = Usage(
+            inputTokens: try usageContainer.decode(Int.self, forKey: .inputTokens),
+            outputTokens: try usageContainer.decode(Int.self, forKey: .outputTokens)
+        )
+        turns = try container.decode(Int.self, forKey: .turns)
+        background = try container.decode(BackgroundOutcome.self, forKey: .background)
+        cancelledTaskIDs = try container.decode([TaskID].self, forKey: .cancelledTaskIDs)
+        undeliveredTaskIDs = try container.decode([TaskID].self, forKey: .undeliveredTaskIDs)
+        tasks = try container.decode([TaskState].self, forKey: .tasks)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(status, forKey: .status)
+        try container.encode(text, forKey: .text)
+        try container.encode(error, forKey: .error)
+        try container.encode(exitCode, forKey: .exitCode)
+        try container.encode(durationSeconds, forKey: .durationSeconds)
+        var usageContainer = container.nestedContainer(keyedBy: UsageKeys.self, forKey: .usage)
+        try usageContainer.encode(usage.inputTokens, forKey: .inputTokens)
+        try usageContainer.encode(usage.outputTokens, forKey: .outputTokens)
+        try container.encode(turns, forKey: .turns)
+        try container.encode(background, forKey: .background)
+        try container.encode(cancelledTaskIDs, forKey: .cancelledTaskIDs)
+        try container.encode(undeliveredTaskIDs, forKey: .undeliveredTaskIDs)
+        try container.encode(tasks, forKey: .tasks)
+    }
+}

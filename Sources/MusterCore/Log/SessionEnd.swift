@@ -1,0 +1,56 @@
+/// The `session_end` record: how the session ended and the final state of every task.
+public struct SessionEnd: Sendable, Equatable {
+    public var sessionID: String
+    public var ending: SessionEnding
+    /// The process's exit status, when the front end knows it.
+    public var exitCode: Int32?
+    /// Every task the session ran, by id, in its last known state.
+    public var tasks: [TaskState]
+
+    public init(sessionID: String, ending: SessionEnding, exitCode: Int32?, tasks: [TaskState]) {
+        self.sessionID = sessionID
+        self.ending = ending
+        self.exitCode = exitCode
+        self.tasks = tasks
+    }
+}
+
+/// How a session ended.
+public enum SessionEnding: String, Sendable, Equatable, Codable, CaseIterable {
+    /// A headless run finished with an answer.
+    case completed
+    /// A headless run's agent failed.
+    case failed
+    /// The person quit (`/quit`, end of input).
+    case quit
+    /// SIGINT.
+    case interrupted
+    /// SIGTERM.
+    case terminated
+    /// SIGHUP (the terminal went away).
+    case hangup
+    /// Muster stopped on an error of its own.
+    case error
+}
+
+extension SessionEnd: Codable {
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        sessionID = try container.decode(String.self, forKey: .sessionID)
+        ending = try container.decode(SessionEnding.self, forKey: .ending)
+        exitCode = try container.decodeIfPresent(Int32.self, forKey: .exitCode)
+        tasks = try container.decode([TaskState].self, forKey: .tasks)
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case sessionID = "session_id", ending, exitCode = "exit_code", tasks
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(sessionID, forKey: .sessionID)
+        try container.encode(ending, forKey: .ending)
+        try container.encode(exitCode, forKey: .exitCode)
+        try container.encode(tasks, forKey: .tasks)
+    }
+}

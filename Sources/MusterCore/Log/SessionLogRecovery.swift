@@ -1,0 +1,166 @@
+import Foundation
+
+/// Finds out, when a session starts, whether the one before it ended without a `session_end`
+/// record (a crash, SIGKILL, power loss) and which tasks were still running in it.
+public enum SessionLogRecovery {
+    /// An earlier session that ended unexpectedly.
+    public struct Finding: Sendable, Equatable {
+        /// The log it was found in.
+        public var logFile: URL
+        public var sessionID: String?
+        /// Tasks started and never finished, by id.
+        public var interruptedTasks: [TaskState]
+
+        /// The sentence shown to the person.
+        public var message: String { SessionLogRecovery.message(interrupted: interruptedTasks) }
+    }
+
+    /// What one log file says about the last session it holds.
+    public struct Inspection: Sendable, Equatable {
+        /// The last session's `session_start` was found.
+        public var hasStart = false
+        /// The last session's `session_end` was found.
+        public var hasEnd = false
+        public var sessionID: String?
+        public var pid: Int32?
+        /// Every task of the last session in its last known state, by id.
+        public var tasks: [TaskState] = []
+        /// Lines that could not be read as records (a torn last line, foreign text).
+        public var unreadableLines = 0
+    }
+
+    /// Looks at the newest earlier session for `location` (the sessions directory, or what a
+    /// `--log-file` already holds); nil when it ended properly or there is none.
+    /// Sessions whose process still runs are not "earlier": another Muster may be writing them.
+    public static func check(
+        location: SessionLogLocation,
+        environment: [String: String],
+        isProcessRunning: (Int32) -> Bool = SessionLogRecovery.isProcessRunning
+    ) -> Finding? {
+        switch location {
+        case .disabled:
+            return nil
+        case .file(let url):
+            return finding(in: url, isProcessRunning: isProcessRunning)
+        case .sessionsDirectory:
+            let directory = SessionLogLocation.sessionsDirectory(environment: environment)
+            let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
+            for name in names.filter({ $0.hasSuffix(".jsonl") }).sorted(by: >) {
+                let url = directory.appendingPathComponent(name)
+                let inspection = inspect(url)
+                guard inspection.hasStart else { continue }
+                if !inspection.hasEnd, let pid = inspection.pid, pid != getpid(), isProcessRunning(pid) { continue }
+                return finding(from: inspection, in: url)
+            }
+            return nil
+        }
+    }
+
+    /// The finding for one file's last session, if it lacks its end.
+    static func finding(in url: URL, isProcessRunning: (Int32) -> Bool) -> Finding? {
+        let inspection = inspect(url)
+        if let pid = inspection.pid, pid != getpid(), !inspection.hasEnd, isProcessRunning(pid) { return nil }
+        return finding(from: inspection, in: url)
+    }
+
+    private static func finding(from inspection: Inspection, in url: URL) -> Finding? {
+        guard inspection.hasStart, !inspection.hasEnd else { return nil }
+        return Finding(logFile: url, sessionID: inspection.sessionID, interruptedTasks: inspection.tasks.filter { !$0.isTerminal })
+    }
+
+    /// Reads a log a chunk at a time (logs can be large) and sums up its last session.
+    /// Unreadable lines, such as a last line torn by a kill, are counted and skipped.
+    public static func inspect(_ url: URL) -> Inspection {
+        var inspection = Inspection()
+        var tasks: [TaskID: TaskState] = [:]
+        // Only regular files: a device such as /dev/full or /dev/zero would never end.
+        var info = stat()
+        guard stat(url.path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG,
+              let handle = try? FileHandle(forReadingFrom: url) else { return inspection }
+        defer { try? handle.close() }
+
+        func take(_ line: Data) {
+            guard !line.isEmpty, isOfInterest(line) else { return }
+            guard let probe = try? JSONDecoder().decode(Probe.self, from: line) else {
+                inspection.unreadableLines += 1
+                return
+            }
+            switch probe.type {
+            case "session_start":
+                // A --log-file can hold several sessions: only the last one counts.
+                inspection = Inspection(hasStart: true, sessionID: probe.sessionID, pid: probe.pid, unreadableLines: inspection.unreadableLines)
+                tasks = [:]
+            case "session_end":
+                inspection.hasEnd = true
+            case "task_started", "task_updated", "task_finished":
+                if let task = probe.task, tasks[task.id]?.isTerminal != true { tasks[task.id] = task }
+            default:
+                break
+            }
+        }
+
+        var pending = Data()
+        while let chunk = try? handle.read(upToCount: 1 << 16), !chunk.isEmpty {
+            pending.append(chunk)
+            var start = pending.startIndex
+            while let newline = pending[start...].firstIndex(of: UInt8(ascii: "\n")) {
+                take(pending[start..<newline])
+                start = pending.index(after: newline)
+            }
+            pending = Data(pending[start...])
+            if pending.count > maximumLineLength {
+                // Not a record (no newline in 64 MB): drop it; its tail reads as one bad line.
+                inspection.unreadableLines += 1
+                pending = Data()
+            }
+        }
+        take(pending)
+        inspection.tasks = tasks.values.sorted { $0.id < $1.id }
+        return inspection
+    }
+
+    private static let maximumLineLength = 64 << 20
+
+    /// `The last session ended unexpectedly; 2 background agents were interrupted: #3 explore, #4 grep.`
+    public static func message(interrupted: [TaskState], listing limit: Int = 10) -> String {
+        let opening = "The last session ended unexpectedly"
+        guard !interrupted.isEmpty else { return opening + "." }
+        let noun: String
+        if interrupted.allSatisfy({ $0.kind == .agent && $0.mode == .background }) {
+            noun = "background agent"
+        } else if interrupted.allSatisfy({ $0.kind == .agent }) {
+            noun = "agent"
+        } else {
+            noun = "task"
+        }
+        let count = interrupted.count
+        var names = interrupted.prefix(limit).map(\.label).joined(separator: ", ")
+        if count > limit { names += " and \(count - limit) more" }
+        return "\(opening); \(count) \(noun)\(count == 1 ? " was" : "s were") interrupted: \(names)."
+    }
+
+    /// True when a process with that id exists (EPERM means it exists but belongs to another user).
+    public static func isProcessRunning(_ pid: Int32) -> Bool {
+        guard pid > 0 else { return false }
+        return kill(pid, 0) == 0 || errno == EPERM
+    }
+
+    /// Only session and task records matter; skip the rest without parsing them.
+    private static func isOfInterest(_ line: Data) -> Bool {
+        let prefix = Data("{\"type\":\"".utf8)
+        guard line.starts(with: prefix) else { return true }
+        let type = line.dropFirst(prefix.count)
+        return type.starts(with: Data("task_".utf8)) || type.starts(with: Data("session_".utf8))
+    }
+
+    private struct Probe: Decodable {
+        var type: String
+        var sessionID: String?
+        var pid: Int32?
+        var task: TaskState?
+
+        enum CodingKeys: String, CodingKey {
+            case type, sessionID = "session_id", pid, task
+        }
+    }
+}

@@ -1,0 +1,42 @@
+import OrderedCollections
+
+/// What a session's records add up to: the last known state of every task, the main agent's
+/// turns and answer, and the tokens used. Built by the recorder from the records it writes.
+public struct SessionTally: Sendable, Equatable {
+    /// Every task seen, by id, in its last known state.
+    public private(set) var tasks: OrderedDictionary<TaskID, TaskState> = [:]
+    /// Tokens of every agent's model turns, summed.
+    public private(set) var usage = Usage()
+    /// Main-agent turns that ended.
+    public private(set) var turns = 0
+    /// How the last main-agent turn ended.
+    public private(set) var lastTurnOutcome: TurnOutcome?
+    /// The text of the last main-agent turn that completed.
+    public private(set) var lastAnswer: String?
+
+    public init() {}
+
+    /// Takes one record into account.
+    public mutating func apply(_ body: SessionRecord.Body) {
+        switch body {
+        case .taskStarted(let task), .taskUpdated(let task):
+            // A late update never overwrites a terminal state.
+            if tasks[task.id]?.isTerminal != true { tasks[task.id] = task }
+        case .taskFinished(let task):
+            tasks[task.id] = task
+        case .modelUsage(_, let turnUsage):
+            usage = usage + turnUsage
+        case .turnEnd(_, let outcome):
+            turns += 1
+            lastTurnOutcome = outcome
+            if case .completed(let text) = outcome { lastAnswer = text }
+        default:
+            break
+        }
+    }
+
+    /// Tasks that had not reached a terminal state, by id.
+    public var unfinishedTasks: [TaskState] {
+        tasks.values.filter { !$0.isTerminal }
+    }
+}

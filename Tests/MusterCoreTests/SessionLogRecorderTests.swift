@@ -1,0 +1,226 @@
+import Foundation
+import MusterCore
+import Testing
+
+@Suite("Session log recorder")
+struct SessionLogRecorderTests {
+    @Test("the log writer hands each record to the OS at once: a reader sees it before close")
+    func writerWritesThrough() throws {
+        let directory = try HeadlessFixtures.temporaryDirectory()
+        let url = directory.appendingPathComponent("nested/dir/log.jsonl")
+        let writer = try SessionLogWriter(url: url)
+        try writer.write("{\"a\":1}\n")
+        #expect(try String(contentsOf: url, encoding: .utf8) == "{\"a\":1}\n")
+        try writer.write("{\"b\":2}\n")
+        #expect(try String(contentsOf: url, encoding: .utf8) == "{\"a\":1}\n{\"b\":2}\n")
+        writer.close()
+        #expect(throws: SessionSinkError.self) { try writer.write("{}\n") }
+    }
+
+    @Test("records reach the file as they happen, before the session ends")
+    func recordsWrittenThrough() async throws {
+        let directory = try HeadlessFixtures.temporaryDirectory()
+        let url = directory.appendingPathComponent("session.jsonl")
+        let session = HeadlessFixtures.session(model: HeadlessTestModel { _ in HeadlessTestModel.say("Hi there.") })
+        let tap = RecordTap()
+        let recorder = SessionRecorder.start(session: session, log: .file(url), metadata: HeadlessFixtures.metadata, extraSinks: [tap])
+        recorder.recordSlashCommand("/tasks")
+        await recorder.flush()
+
+        let early = try HeadlessFixtures.records(in: url)
+        #expect(early.map(\.body.type) == ["session_start", "slash_command"])
+        guard case .sessionStart(let start) = early.first?.body else { Issue.record("no session_start"); return }
+        #expect(start.sessionID == recorder.sessionID)
+        #expect(start.pid == getpid())
+        #expect(start.logFile == url.path)
+
+        await session.start()
+        await session.submit("hello")
+        await tap.waitUntil { $0.contains { $0.body.type == "turn_end" } && $0.filter { $0.body.type == "task_started" }.count == 0 }
+        let types = try HeadlessFixtures.records(in: url).map(\.body.type)
+        #expect(types.contains("user_input"))
+        #expect(types.contains("assistant_message"))
+        #expect(types.last == "turn_end")
+        #expect(!types.contains("session_end"))
+
+        await recorder.finish(ending: .quit, exitCode: 0)
+        let records = try HeadlessFixtures.records(in: url)
+        #expect(records.last?.body == .sessionEnd(SessionEnd(sessionID: recorder.sessionID, ending: .quit, exitCode: 0, tasks: [])))
+        // Increasing; the numbers of text deltas (not logged) are skipped.
+        #expect(records.map(\.sequence) == records.map(\.sequence).sorted())
+        #expect(Set(records.map(\.sequence)).count == records.count)
+        #expect(records.first?.sequence == 1)
+    }
+
+    @Test("a new log goes to $XDG_STATE_HOME/muster/sessions/<time>-<id>.jsonl")
+    func defaultLocation() async throws {
+        let state = try HeadlessFixtures.temporaryDirectory()
+        let session = HeadlessFixtures.session(model: HeadlessTestModel { _ in [] })
+        let recorder = SessionRecorder.start(
+            session: session, log: .sessionsDirectory, metadata: HeadlessFixtures.metadata,
+            environment: ["XDG_STATE_HOME": state.path, "HOME": "/nonexistent"],
+            now: Date(timeIntervalSince1970: 1_763_740_800.125)
+        )
+        await recorder.finish(ending: .quit)
+        let expected = state.appendingPathComponent("muster/sessions/20251121T160000.125Z-\(recorder.sessionID).jsonl")
+        #expect(recorder.logFile?.path == expected.path)
+        #expect(FileManager.default.fileExists(atPath: expected.path))
+        #expect(recorder.sessionID.count == 8)
+        #expect(SessionLogLocation.sessionsDirectory(environment: ["XDG_STATE_HOME": "relative", "HOME": "/home/u"]).path
+            == "/home/u/.local/state/muster/sessions")
+    }
+
+    @Test("text deltas go to live sinks only; both outputs share numbering")
+    func textDeltasOnlyInStreams() async throws {
+        let directory = try HeadlessFixtures.temporaryDirectory()
+        let url = directory.appendingPathComponent("session.jsonl")
+        let captured = CapturedOutput()
+        let session = HeadlessFixtures.session(model: HeadlessTestModel { _ in HeadlessTestModel.say("Hello world.") })
+        let recorder = SessionRecorder.start(
+            session: session, log: .file(url), metadata: HeadlessFixtures.metadata,
+            extraSinks: [StreamJSONSink(output: captured)]
+        )
+        await session.start()
+        await session.submit("hi")
+        await session.waitUntilIdle()
+        await recorder.finish(ending: .quit)
+
+        let logged = try HeadlessFixtures.records(in: url)
+        let streamed = try captured.standardOutput.split(separator: "\n").map { try SessionRecord.parse($0) }
+        #expect(!logged.contains { $0.body.type == "text_delta" })
+        #expect(streamed.filter { $0.body.type == "text_delta" }.count == 2)
+        #expect(streamed.map(\.sequence) == Array(1...streamed.count))
+        #expect(streamed.filter { $0.body.type != "text_delta" } == logged)
+        #expect(logged.contains { $0.body == .assistantMessage(agent: .main, text: "Hello world.") })
+    }
+
+    @Test("session_end gives the final state of every task, also those cancelled at shutdown")
+    func sessionEndListsTasks() async throws {
+        let directory = try HeadlessFixtures.temporaryDirectory()
+        let url = directory.appendingPathComponent("session.jsonl")
+        let model = HeadlessTestModel.launcher(subAgents: ["explore", "grep"]) { _ in try await HeadlessTestModel.hang() }
+        let session = HeadlessFixtures.session(model: model)
+        let recorder = SessionRecorder.start(session: session, log: .file(url), metadata: HeadlessFixtures.metadata)
+        await session.start()
+        await session.submit("go")
+        await session.waitUntilIdle()
+        let tally = await recorder.finish(ending: .interrupted, exitCode: 130)
+
+        guard case .sessionEnd(let end)? = try HeadlessFixtures.records(in: url).last?.body else {
+            Issue.record("the log does not end with session_end")
+            return
+        }
+        #expect(end.ending == .interrupted)
+        #expect(end.exitCode == 130)
+        // The two agent calls run concurrently: either may get #1.
+        #expect(end.tasks.map(\.name).sorted() == ["explore", "grep"])
+        #expect(end.tasks.map(\.id) == [TaskID(1), TaskID(2)])
+        #expect(end.tasks.allSatisfy { $0.status == "cancelled" && $0.cancelledBy == "shutdown" && $0.mode == .background })
+        #expect(tally.tasks.values.map(\.label) == end.tasks.map(\.label))
+        #expect(tally.tasks.values.map(\.status) == end.tasks.map(\.status))
+        #expect(tally.lastAnswer == "Launched.")
+    }
+
+    @Test("a log that cannot be opened is reported once and the session goes on")
+    func unopenableLog() async throws {
+        let directory = try HeadlessFixtures.temporaryDirectory()
+        let blocker = directory.appendingPathComponent("file")
+        try Data("x".utf8).write(to: blocker)
+        let session = HeadlessFixtures.session(model: HeadlessTestModel { _ in HeadlessTestModel.say("Still here.") })
+        let captured = CapturedOutput()
+        let recorder = SessionRecorder.start(
+            session: session, log: .file(blocker.appendingPathComponent("sub/log.jsonl")), metadata: HeadlessFixtures.metadata,
+            extraSinks: [StreamJSONSink(output: captured)]
+        )
+        #expect(recorder.logFile == nil)
+        let failure = try #require(recorder.logFailure)
+        #expect(failure.contains("Cannot create the session log directory \(blocker.path)/sub"))
+        #expect(recorder.startupNotices == [failure])
+
+        await session.start()
+        await session.submit("hi")
+        await session.waitUntilIdle()
+        let tally = await recorder.finish(ending: .quit)
+        #expect(tally.lastAnswer == "Still here.")
+        // The other outputs still get everything, the failure included, once.
+        let streamed = try captured.standardOutput.split(separator: "\n").map { try SessionRecord.parse($0) }
+        #expect(streamed.filter { $0.body == .warning(message: failure) }.count == 1)
+        #expect(streamed.last?.body.type == "session_end")
+    }
+
+    @Test("a write failure is reported once, as a warning on the session's events, and the session goes on")
+    func writeFailureReportedOnce() async throws {
+        let session = HeadlessFixtures.session(model: HeadlessTestModel { _ in HeadlessTestModel.say("Many records follow.") })
+        let warnings = session.events.subscribe()
+        let recorder = SessionRecorder.start(
+            session: session, log: .disabled, metadata: HeadlessFixtures.metadata, extraSinks: [FailingSink()]
+        )
+        // The first write (session_start) fails; the warning goes out while the session is open.
+        await recorder.flush()
+        await session.start()
+        for prompt in ["one", "two", "three"] {
+            await session.submit(prompt)
+            await session.waitUntilIdle()
+        }
+        let tally = await recorder.finish(ending: .quit)
+        #expect(tally.turns == 3)
+        var seen: [String] = []
+        for await event in warnings { if case .warning(let message) = event { seen.append(message) } }
+        #expect(seen.count == 1)
+        #expect(seen.first?.hasPrefix("Cannot write the test sink: disk full.") == true)
+        #expect(recorder.logFailure == seen.first)
+    }
+
+    @Test("a full disk (/dev/full) is reported once with the system's reason", .enabled(if: FileManager.default.fileExists(atPath: "/dev/full")))
+    func diskFull() async throws {
+        let session = HeadlessFixtures.session(model: HeadlessTestModel { _ in HeadlessTestModel.say("Disk is full.") })
+        let warnings = session.events.subscribe()
+        let recorder = SessionRecorder.start(session: session, log: .file(URL(fileURLWithPath: "/dev/full")), metadata: HeadlessFixtures.metadata)
+        await recorder.flush()
+        await session.start()
+        await session.submit("hi")
+        await session.waitUntilIdle()
+        await recorder.finish(ending: .quit)
+        var seen: [String] = []
+        for await event in warnings { if case .warning(let message) = event { seen.append(message) } }
+        #expect(seen.count == 1)
+        #expect(seen.first?.contains("No space left on device") == true)
+    }
+
+    @Test("appending after a torn last line starts a new line, so every record stays readable")
+    func appendAfterTornLine() async throws {
+        let directory = try HeadlessFixtures.temporaryDirectory()
+        let url = directory.appendingPathComponent("log.jsonl")
+        try Data(#"{"type":"task_started","seq":3,"ti"#.utf8).write(to: url)
+        let session = HeadlessFixtures.session(model: HeadlessTestModel { _ in [] })
+        let recorder = SessionRecorder.start(session: session, log: .file(url), metadata: HeadlessFixtures.metadata)
+        await recorder.finish(ending: .quit)
+        let lines = try String(contentsOf: url, encoding: .utf8).split(separator: "\n")
+        #expect(lines.count == 3)
+        #expect(lines[0] == #"{"type":"task_started","seq":3,"ti"#)
+        #expect(try SessionRecord.parse(lines[1]).body.type == "session_start")
+        #expect(try SessionRecord.parse(lines[2]).body.type == "session_end")
+    }
+
+    @Test("finish is idempotent and later records are dropped, not written after session_end")
+    func finishTwice() async throws {
+        let directory = try HeadlessFixtures.temporaryDirectory()
+        let url = directory.appendingPathComponent("log.jsonl")
+        let session = HeadlessFixtures.session(model: HeadlessTestModel { _ in [] })
+        let recorder = SessionRecorder.start(session: session, log: .file(url), metadata: HeadlessFixtures.metadata)
+        async let first = recorder.finish(ending: .quit)
+        async let second = recorder.finish(ending: .error)
+        _ = await (first, second)
+        recorder.record(.warning(message: "too late"))
+        await recorder.flush()
+        #expect(try HeadlessFixtures.records(in: url).map(\.body.type) == ["session_start", "session_end"])
+    }
+}
+
+/// A sink whose every write fails, like a full disk.
+private struct FailingSink: SessionRecordSink {
+    var displayName: String { "the test sink" }
+    var wantsTextDeltas: Bool { true }
+    func write(_ line: String) throws(SessionSinkError) { throw SessionSinkError("Cannot write the test sink: disk full.") }
+    func close() {}
+}
