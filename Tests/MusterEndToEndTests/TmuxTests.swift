@@ -217,4 +217,20 @@ struct TmuxTests {
             }
         }
     }
+
+    @Test("even a crash gives the terminal back: normal screen, canonical mode and echo")
+    func crashRestoresTerminal() async throws {
+        // The Swift backtracer would wait for a key after a crash; the test wants the bare signal.
+        try await withApp(
+            environment: ["SWIFT_BACKTRACE": "enable=no"],
+            afterExit: "stty -a | tr ' ;' '\\n\\n' | grep -E '^-?(icanon|echo)$' | tr '\\n' ' '"
+        ) { app in
+            #expect(app.paneValue("#{alternate_on}") == "1")
+            let pid = try #require(app.appPID())
+            kill(pid, SIGSEGV)
+            try await app.waitForScreen(containing: "[exit 139]")
+            #expect(app.paneValue("#{alternate_on}") == "0")
+            try await app.waitForScreen(containing: "icanon echo")
+        }
+    }
 }

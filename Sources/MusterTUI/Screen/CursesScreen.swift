@@ -23,6 +23,9 @@ public final class CursesScreen: Screen {
     /// Takes over the terminal: cbreak (so Ctrl-C still raises SIGINT), no echo, keypad, non-blocking reads.
     public init(colors: Bool) throws(StartError) {
         setlocale(LC_ALL, "")
+        // The mode before curses, for the crash handler to put back.
+        var original = termios()
+        let hasOriginal = tcgetattr(STDIN_FILENO, &original) == 0
         // newterm, unlike initscr, returns nil for an unusable TERM instead of exiting the process.
         guard let terminal = newterm(nil, muster_curses_stdout(), muster_curses_stdin()) else {
             throw StartError(description: "Cannot use the terminal (TERM=\(ProcessInfo.processInfo.environment["TERM"] ?? "unset")).")
@@ -49,6 +52,7 @@ public final class CursesScreen: Screen {
         }
         usesColor = colors
         size = ScreenSize(rows: Int(muster_lines()), columns: Int(muster_cols()))
+        if hasOriginal { muster_install_crash_restore(&original) } else { muster_install_crash_restore(nil) }
         resize()
     }
 
@@ -133,6 +137,7 @@ public final class CursesScreen: Screen {
         guard let terminal else { return }
         if let window { curs_set(1); wnoutrefresh(window) }
         endwin()
+        muster_remove_crash_restore()
         delscreen(terminal)
         self.terminal = nil
         self.window = nil
