@@ -8,12 +8,18 @@ public struct FrontEndOptions: Sendable {
     public var historyFile: URL?
     /// The environment (TERM, NO_COLOR, XDG_STATE_HOME, HOME).
     public var environment: [String: String]
+    /// Called with each slash command line before it runs (the session log records them).
+    public var onSlashCommand: (@Sendable (String) -> Void)?
 
     /// Options; by default the process environment and the XDG history file.
-    public init(forcePlain: Bool = false, historyFile: URL? = nil, environment: [String: String] = ProcessInfo.processInfo.environment) {
+    public init(
+        forcePlain: Bool = false, historyFile: URL? = nil, environment: [String: String] = ProcessInfo.processInfo.environment,
+        onSlashCommand: (@Sendable (String) -> Void)? = nil
+    ) {
         self.forcePlain = forcePlain
         self.historyFile = historyFile
         self.environment = environment
+        self.onSlashCommand = onSlashCommand
     }
 
     /// The history file in force.

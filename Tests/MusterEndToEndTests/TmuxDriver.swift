@@ -66,7 +66,7 @@ final class TmuxDriver {
         guard started.status == 0 else { throw Failure(description: "tmux new-session failed with status \(started.status).") }
     }
 
-    /// Ends the private server and removes the scratch folder.
+    /// Ends the private server (and with it the app) and removes the scratch folder.
     func kill() {
         tmux(["kill-server"])
         try? FileManager.default.removeItem(at: scratch)
@@ -103,6 +103,14 @@ final class TmuxDriver {
         let shell = paneValue("#{pane_pid}")
         let children = Self.run(["pgrep", "-P", shell]).output.split(separator: "\n").compactMap { Int32($0) }
         return children.first
+    }
+
+    /// The text of the newest session log the app wrote under the scratch state folder.
+    func sessionLog() -> String? {
+        let folder = scratch.appendingPathComponent("state/muster/sessions")
+        let files = (try? FileManager.default.contentsOfDirectory(at: folder, includingPropertiesForKeys: nil)) ?? []
+        guard let newest = files.filter({ $0.pathExtension == "jsonl" }).map(\.path).max() else { return nil }
+        return try? String(contentsOfFile: newest, encoding: .utf8)
     }
 
     /// Closes the pane: the app's terminal hangs up (SIGHUP).
@@ -182,11 +190,27 @@ final class TmuxDriver {
     /// Runs a short command and returns its status and output (stdout and stderr).
     ///
     /// posix_spawn and waitpid, not Foundation's Process: its waitUntilExit never returned
-    /// here for a tmux client that had already exited.
+    /// here for a tmux client that had already exited. The child gets an empty signal mask and
+    /// default actions (a test thread blocks SIGTERM, and a tmux server started with it blocked
+    /// ignores kill-server), and only stdin, stdout and stderr: the pipe is close-on-exec, so a
+    /// tmux server spawned at the same time by another test cannot keep it open.
     @discardableResult
     static func run(_ command: [String], captureOutput: Bool = true) -> (status: Int32, output: String) {
         var fds: [Int32] = [-1, -1]
         guard pipe(&fds) == 0 else { return (-1, "pipe failed") }
+        // pipe2 is not visible from Swift here; the window before this fcntl is a few instructions.
+        for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var empty = sigset_t()
+        sigemptyset(&empty)
+        posix_spawnattr_setsigmask(&attributes, &empty)
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        for number in [SIGTERM, SIGINT, SIGHUP, SIGPIPE, SIGQUIT] { sigaddset(&defaults, number) }
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
@@ -198,12 +222,10 @@ final class TmuxDriver {
             posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
             posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
         }
-        posix_spawn_file_actions_addclose(&actions, fds[0])
-        posix_spawn_file_actions_addclose(&actions, fds[1])
         let argv = command.map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
         var pid: pid_t = 0
-        let spawned = posix_spawnp(&pid, command[0], &actions, nil, argv, environ)
+        let spawned = posix_spawnp(&pid, command[0], &actions, &attributes, argv, environ)
         close(fds[1])
         defer { close(fds[0]) }
         guard spawned == 0 else { return (-1, "cannot run \(command[0]): \(String(cString: strerror(spawned)))") }

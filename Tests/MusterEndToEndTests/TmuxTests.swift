@@ -142,6 +142,12 @@ struct TmuxTests {
             #expect(!screen.contains("/help for commands"))
             #expect(app.paneValue("#{alternate_on}") == "0")
             try await app.waitForScreen(containing: "icanon echo")
+            // The session log recorded the slash commands and how the session ended.
+            let log = try #require(app.sessionLog())
+            #expect(log.contains("\"slash_command\""))
+            #expect(log.contains("\"/quit\""))
+            #expect(log.contains("\"session_end\""))
+            #expect(log.contains("\"quit\""))
         }
     }
 

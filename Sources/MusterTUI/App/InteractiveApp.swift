@@ -11,6 +11,7 @@ final class InteractiveApp {
     private let screen: CursesScreen
     private let processor: CommandProcessor
     private let history: CommandHistory?
+    private let onSlashCommand: (@Sendable (String) -> Void)?
     private var state: InteractiveState
     private let decoder = KeyDecoder()
 
@@ -48,17 +49,21 @@ final class InteractiveApp {
             let messages = startupMessages + ["\(error.description) Using plain mode."]
             return await PlainApp.run(session: session, options: options, startupMessages: messages)
         }
-        let app = InteractiveApp(session: session, screen: screen, theme: theme, pill: pill, history: history)
+        let app = InteractiveApp(session: session, screen: screen, theme: theme, pill: pill, history: history, onSlashCommand: options.onSlashCommand)
         app.state.append(FrontEnd.welcome(workspace: session.runtime.workspace))
         app.state.append(startupMessages.flatMap { TranscriptLine.lines("⚠ " + $0, style: .warning) })
         let reason = await app.run(subscription)
         return reason.exitCode
     }
 
-    private init(session: Session, screen: CursesScreen, theme: Theme, pill: PillState, history: CommandHistory?) {
+    private init(
+        session: Session, screen: CursesScreen, theme: Theme, pill: PillState, history: CommandHistory?,
+        onSlashCommand: (@Sendable (String) -> Void)?
+    ) {
         self.session = session
         self.screen = screen
         self.history = history
+        self.onSlashCommand = onSlashCommand
         self.processor = CommandProcessor(session: session, tokenizer: LibeditTokenizer(), helpFooter: FrontEnd.interactiveKeyHelp)
         self.state = InteractiveState(size: screen.size, theme: theme, pill: pill, history: history?.entries ?? [])
         (intentStream, intents) = AsyncStream<AppIntent>.makeStream()
@@ -194,6 +199,7 @@ final class InteractiveApp {
         case .submit(let text):
             await session.submit(text)
         case .command(let line):
+            onSlashCommand?(line)
             apply(await processor.run(line))
         case .answer(let yes, let request):
             apply(await processor.answer(yes, to: request))

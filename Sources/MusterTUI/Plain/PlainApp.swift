@@ -36,7 +36,9 @@ enum PlainApp {
         }()
 
         let (reason, report) = await withTaskGroup(of: ExitReason.self) { group in
-            group.addTask { await readInput(reader.lines, session: session, processor: processor, console: console) }
+            group.addTask {
+                await readInput(reader.lines, session: session, processor: processor, console: console, onSlashCommand: options.onSlashCommand)
+            }
             group.addTask { await watch(signalNumbers, session: session, console: console) }
             let first = await group.next() ?? .quit
             group.cancelAll()
@@ -53,7 +55,10 @@ enum PlainApp {
     }
 
     /// Handles each line: commands, answers to a question, or input for the main agent.
-    private static func readInput(_ lines: AsyncStream<String>, session: Session, processor: CommandProcessor, console: PlainConsole) async -> ExitReason {
+    private static func readInput(
+        _ lines: AsyncStream<String>, session: Session, processor: CommandProcessor, console: PlainConsole,
+        onSlashCommand: (@Sendable (String) -> Void)?
+    ) async -> ExitReason {
         var question: ConfirmationRequest?
         for await line in lines {
             if let request = question {
@@ -72,6 +77,7 @@ enum PlainApp {
                 continue
             }
             await console.echo(trimmed)
+            onSlashCommand?(trimmed)
             let result = await processor.run(trimmed)
             await console.print(result.lines)
             switch result.effect {
