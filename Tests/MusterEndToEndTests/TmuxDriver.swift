@@ -187,6 +187,12 @@ final class TmuxDriver {
         Self.run(["tmux", "-L", server] + arguments)
     }
 
+    /// glibc's posix_spawn_file_actions_addclosefrom_np (2.34+), which Swift does not see declared.
+    private static let closeFrom: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32)? =
+        dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np").map {
+            unsafeBitCast($0, to: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32).self)
+        }
+
     /// Runs a short command and returns its status and output (stdout and stderr).
     ///
     /// posix_spawn and waitpid, not Foundation's Process: its waitUntilExit never returned
@@ -222,6 +228,8 @@ final class TmuxDriver {
             posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
             posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
         }
+        // Other tests' pipes may lack close-on-exec; a tmux server must not keep them open.
+        if let closeFrom { _ = closeFrom(&actions, 3) }
         let argv = command.map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
         var pid: pid_t = 0
