@@ -148,6 +148,10 @@ struct TmuxTests {
             #expect(log.contains("\"/quit\""))
             #expect(log.contains("\"session_end\""))
             #expect(log.contains("\"quit\""))
+            // The input history went to libedit's file in the XDG state folder.
+            let history = try String(contentsOf: app.scratch.appendingPathComponent("state/muster/history"), encoding: .utf8)
+            #expect(history.hasPrefix("_HiStOrY_V2_"))
+            #expect(history.contains("/quit"))
         }
     }
 
