@@ -120,6 +120,8 @@ let package = Package(
         .testTarget(
             name: "MusterTUITests",
             dependencies: ["MusterTUI", "MusterCore"],
+            // Frame snapshots are read from the source tree (#filePath), not bundled.
+            exclude: ["Snapshots"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -4,10 +4,15 @@
 #define MUSTER_CNCURSESW_SHIM_H
 #define NCURSES_WIDECHAR 1
 #include <locale.h>
+#include <stdio.h>
 #include <wchar.h>
+#include <signal.h>
+#include <string.h>
+#include <termios.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 #include <ncursesw/curses.h>
+#include <ncursesw/term.h>
 
 // Macros and globals Swift cannot import (or Swift 6 rejects as not concurrency-safe).
 static inline WINDOW *muster_stdscr(void) { return stdscr; }
@@ -19,6 +24,8 @@ static inline attr_t muster_a_dim(void) { return A_DIM; }
 static inline attr_t muster_a_underline(void) { return A_UNDERLINE; }
 static inline attr_t muster_a_normal(void) { return A_NORMAL; }
 static inline attr_t muster_color_pair(int n) { return COLOR_PAIR(n); }
+static inline FILE *muster_curses_stdin(void) { return stdin; }
+static inline FILE *muster_curses_stdout(void) { return stdout; }
 /// Terminal size from the kernel: ncurses never sees SIGWINCH once libdispatch owns it.
 static inline int muster_terminal_size(int *rows, int *cols) {
     struct winsize ws;
@@ -26,5 +33,74 @@ static inline int muster_terminal_size(int *rows, int *cols) {
     *rows = ws.ws_row;
     *cols = ws.ws_col;
     return 0;
+}
+/// Writes one screen cell: a spacing character and up to four zero-width ones after it.
+static inline int muster_put_cell(WINDOW *win, int y, int x, const wchar_t *text, attr_t attrs, short pair) {
+    cchar_t cell;
+    if (setcchar(&cell, text, attrs, pair, NULL) != OK) return ERR;
+    return mvwadd_wch(win, y, x, &cell);
+}
+// Terminal restore on a crash (SIGSEGV, SIGILL, SIGTRAP, SIGABRT, SIGBUS, SIGFPE): the
+// handler only calls async-signal-safe functions (tcsetattr, write, sigaction, raise),
+// with the terminal mode and reset sequence saved beforehand, then hands the signal to
+// whatever handled it before (the Swift runtime's backtracer, or the default action).
+#define MUSTER_CRASH_SIGNAL_COUNT 6
+static inline const int *muster_crash_signals(void) {
+    static const int signals[MUSTER_CRASH_SIGNAL_COUNT] = { SIGSEGV, SIGILL, SIGTRAP, SIGABRT, SIGBUS, SIGFPE };
+    return signals;
+}
+struct muster_crash_state {
+    struct termios mode;
+    int has_mode;
+    char reset[256];
+    size_t reset_length;
+    struct sigaction previous[MUSTER_CRASH_SIGNAL_COUNT];
+    int installed;
+};
+static inline struct muster_crash_state *muster_crash_state(void) {
+    static struct muster_crash_state state;
+    return &state;
+}
+static inline void muster_crash_handler(int number) {
+    struct muster_crash_state *state = muster_crash_state();
+    if (state->reset_length > 0) { ssize_t ignored = write(STDOUT_FILENO, state->reset, state->reset_length); (void)ignored; }
+    if (state->has_mode) tcsetattr(STDIN_FILENO, TCSANOW, &state->mode);
+    const int *signals = muster_crash_signals();
+    for (int i = 0; i < MUSTER_CRASH_SIGNAL_COUNT; i++) {
+        if (signals[i] == number) sigaction(number, &state->previous[i], NULL);
+    }
+    raise(number);
+}
+static inline void muster_append_capability(struct muster_crash_state *state, const char *name) {
+    char *value = tigetstr((char *)name);
+    if (value == NULL || value == (char *)-1) return;
+    size_t length = strlen(value);
+    if (state->reset_length + length >= sizeof(state->reset)) return;
+    memcpy(state->reset + state->reset_length, value, length);
+    state->reset_length += length;
+}
+/// Call after curses started: saves the mode to restore (from before curses) and installs the handlers.
+static inline void muster_install_crash_restore(const struct termios *mode) {
+    struct muster_crash_state *state = muster_crash_state();
+    if (mode != NULL) { state->mode = *mode; state->has_mode = 1; }
+    state->reset_length = 0;
+    muster_append_capability(state, "sgr0");
+    muster_append_capability(state, "cnorm");
+    muster_append_capability(state, "rmcup");
+    struct sigaction action;
+    memset(&action, 0, sizeof(action));
+    action.sa_handler = muster_crash_handler;
+    sigemptyset(&action.sa_mask);
+    const int *signals = muster_crash_signals();
+    for (int i = 0; i < MUSTER_CRASH_SIGNAL_COUNT; i++) sigaction(signals[i], &action, &state->previous[i]);
+    state->installed = 1;
+}
+/// Puts the handlers that were there before back (after a normal exit from curses).
+static inline void muster_remove_crash_restore(void) {
+    struct muster_crash_state *state = muster_crash_state();
+    if (!state->installed) return;
+    const int *signals = muster_crash_signals();
+    for (int i = 0; i < MUSTER_CRASH_SIGNAL_COUNT; i++) sigaction(signals[i], &state->previous[i], NULL);
+    state->installed = 0;
 }
 #endif

@@ -1,0 +1,26 @@
+/// A question a command needs answered before it acts, e.g. `Cancel 3 running tasks? (y/n)`.
+public struct ConfirmationRequest: Sendable, Equatable {
+    /// The action waiting for a yes.
+    public enum Action: Sendable, Equatable {
+        case cancelAll
+    }
+
+    /// The question, ending in `(y/n)`.
+    public let prompt: String
+    public let action: Action
+
+    /// A question `prompt` guarding `action`.
+    public init(prompt: String, action: Action) {
+        self.prompt = prompt
+        self.action = action
+    }
+
+    /// Reads an answer: true for yes (`y`, `yes`), false for no (`n`, `no`, empty), nil otherwise.
+    public static func interpret(_ answer: String) -> Bool? {
+        switch answer.trimmingCharacters(in: .whitespaces).lowercased() {
+        case "y", "yes": true
+        case "n", "no", "": false
+        default: nil
+        }
+    }
+}

@@ -1,0 +1,110 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Columns text takes on a terminal, measured the way curses and terminals do (C `wcwidth`):
+/// wide CJK and emoji take two, combining marks and joiners none.
+public enum DisplayWidth {
+    /// One screen cell's worth of text: a spacing character and the zero-width ones after it.
+    public struct Cluster: Sendable, Equatable {
+        public let text: String
+        /// 1 or 2 (a lone zero-width character at the start of a string counts as 1).
+        public let width: Int
+    }
+
+    /// Columns `text` takes.
+    public static func of(_ text: some StringProtocol) -> Int {
+        if text.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) { return text.utf8.count }
+        return clusters(of: text).reduce(0) { $0 + $1.width }
+    }
+
+    /// Columns one scalar takes: 0, 1 or 2 (control characters count 1; they are never shown raw).
+    public static func of(scalar: Unicode.Scalar) -> Int {
+        if scalar.value >= 0x20 && scalar.value < 0x7F { return 1 }
+        return UTF8Locale.shared.withLocale { UTF8Locale.shared.columns(scalar) }.clamped
+    }
+
+    /// Splits `text` into screen cells: each spacing scalar starts one, zero-width ones join it.
+    public static func clusters(of text: some StringProtocol) -> [Cluster] {
+        UTF8Locale.shared.withLocale {
+            var clusters: [Cluster] = []
+            var current = String.UnicodeScalarView()
+            var currentWidth = 0
+            for scalar in text.unicodeScalars {
+                let width: Int
+                if scalar.value >= 0x20 && scalar.value < 0x7F {
+                    width = 1
+                } else {
+                    width = UTF8Locale.shared.columns(scalar).clamped
+                }
+                if width == 0, !current.isEmpty {
+                    current.append(scalar)
+                    continue
+                }
+                if !current.isEmpty { clusters.append(Cluster(text: String(current), width: currentWidth)) }
+                current = String.UnicodeScalarView([scalar])
+                currentWidth = max(1, width)
+            }
+            if !current.isEmpty { clusters.append(Cluster(text: String(current), width: currentWidth)) }
+            return clusters
+        }
+    }
+
+    /// `text` cut to at most `width` columns, ending in `…` when something was cut.
+    public static func truncate(_ text: String, to width: Int) -> String {
+        guard width > 0 else { return "" }
+        guard of(text) > width else { return text }
+        var result = ""
+        var used = 0
+        for cluster in clusters(of: text) {
+            if used + cluster.width > width - 1 { break }
+            result += cluster.text
+            used += cluster.width
+        }
+        return result + "…"
+    }
+
+    /// `text` padded with spaces on the right to `width` columns (never cut).
+    public static func pad(_ text: String, to width: Int) -> String {
+        let missing = width - of(text)
+        return missing > 0 ? text + String(repeating: " ", count: missing) : text
+    }
+}
+
+private extension Int {
+    /// wcwidth gives -1 for non-printable characters; they are shown in one cell.
+    var clamped: Int { self < 0 ? 1 : Swift.min(self, 2) }
+}
+
+/// A C.UTF-8 locale for `wcwidth`, installed per thread around each measurement, so widths
+/// never depend on (or change) the process locale.
+private struct UTF8Locale: @unchecked Sendable {
+    // @unchecked: the locale handle and function pointer are set once, never freed, only read.
+    let handle: locale_t?
+    private let wcwidth: (@convention(c) (wchar_t) -> Int32)?
+
+    static let shared = UTF8Locale()
+
+    private init() {
+        handle = newlocale(LC_CTYPE_MASK, "C.UTF-8", nil) ?? newlocale(LC_CTYPE_MASK, "en_US.UTF-8", nil)
+        // The Glibc module hides wcwidth (it needs _XOPEN_SOURCE), so it is looked up by name.
+        wcwidth = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "wcwidth").map {
+            unsafeBitCast($0, to: (@convention(c) (wchar_t) -> Int32).self)
+        }
+    }
+
+    /// C `wcwidth` of one scalar (call inside `withLocale`); 1 when unavailable.
+    func columns(_ scalar: Unicode.Scalar) -> Int {
+        guard let wcwidth else { return 1 }
+        return Int(wcwidth(wchar_t(bitPattern: scalar.value)))
+    }
+
+    func withLocale<T>(_ body: () -> T) -> T {
+        guard let handle else { return body() }
+        let previous = uselocale(handle)
+        defer { uselocale(previous) }
+        return body()
+    }
+}

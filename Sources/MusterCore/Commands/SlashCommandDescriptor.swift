@@ -1,0 +1,46 @@
+/// One entry of the slash-command catalogue: its name, usage line and one-line help.
+public struct SlashCommandDescriptor: Sendable, Equatable {
+    /// The word after the slash, e.g. `tasks`.
+    public let name: String
+    /// What to type, e.g. `/tasks stop <id>`.
+    public let usage: String
+    /// One line saying what it does.
+    public let summary: String
+    /// True when it may run while a foreground turn runs (all of Muster's commands may).
+    public let isAllowedWhileTurnRuns: Bool
+
+    init(name: String, usage: String, summary: String, isAllowedWhileTurnRuns: Bool = true) {
+        self.name = name
+        self.usage = usage
+        self.summary = summary
+        self.isAllowedWhileTurnRuns = isAllowedWhileTurnRuns
+    }
+
+    static let help = SlashCommandDescriptor(name: "help", usage: "/help", summary: "List the commands.")
+    static let tasks = SlashCommandDescriptor(name: "tasks", usage: "/tasks", summary: "Show running and recently finished tasks.")
+    static let tasksShow = SlashCommandDescriptor(name: "tasks", usage: "/tasks show <id>", summary: "Show a task's prompt, recent progress and result.")
+    static let tasksStop = SlashCommandDescriptor(name: "tasks", usage: "/tasks stop <id>", summary: "Stop a running task.")
+    static let cancel = SlashCommandDescriptor(name: "cancel", usage: "/cancel <id>", summary: "Stop a running task (same as /tasks stop).")
+    static let cancelAll = SlashCommandDescriptor(name: "cancel", usage: "/cancel all", summary: "Stop every running task (asks first).")
+    static let clear = SlashCommandDescriptor(name: "clear", usage: "/clear", summary: "Clear the transcript.")
+    static let quit = SlashCommandDescriptor(name: "quit", usage: "/quit", summary: "Stop every task and exit.")
+
+    /// Every usage line, in the order `/help` lists them.
+    public static let all: [SlashCommandDescriptor] = [help, tasks, tasksShow, tasksStop, cancel, cancelAll, clear, quit]
+
+    /// The distinct command names (`help`, `tasks`, `cancel`, `clear`, `quit`), for completion.
+    public static let names: [String] = {
+        var seen: [String] = []
+        for descriptor in all where !seen.contains(descriptor.name) { seen.append(descriptor.name) }
+        return seen
+    }()
+
+    /// Subcommand words a command takes (for completion): `tasks` → `show`, `stop`.
+    public static func subcommands(of name: String) -> [String] {
+        switch name {
+        case "tasks": ["show", "stop"]
+        case "cancel": ["all"]
+        default: []
+        }
+    }
+}

@@ -1,0 +1,127 @@
+/// Formats tasks for people: the `/tasks` table and the `/tasks show` detail.
+public enum TaskTable {
+    /// Finished tasks listed under the running ones.
+    public static let recentFinishedLimit = 10
+    /// Longest name shown in the table before it is cut.
+    static let nameWidth = 20
+    /// Longest activity text, before the screen edge cuts it anyway.
+    static let activityWidth = 120
+
+    /// The `/tasks` table: running (and pending) first by id, then the most recently finished.
+    public static func lines(for snapshots: [TaskSnapshot]) -> [TranscriptLine] {
+        guard !snapshots.isEmpty else {
+            return [TranscriptLine("No tasks yet. Background agents appear here while they run.", style: .notice)]
+        }
+        let active = snapshots.filter { !$0.status.isTerminal }.sorted { $0.id < $1.id }
+        let finished = snapshots.filter(\.status.isTerminal).sorted {
+            ($0.endedAt ?? .zero, $0.id) > ($1.endedAt ?? .zero, $1.id)
+        }
+        let shownFinished = finished.prefix(recentFinishedLimit)
+        let rows = (active + shownFinished).map(row(for:))
+        let header = ["ID", "NAME", "KIND", "STATUS", "AGE", "ACTIVITY"]
+        var widths = header.map { DisplayWidth.of($0) }
+        for row in rows {
+            for (column, cell) in row.cells.enumerated() where column < widths.count - 1 {
+                widths[column] = max(widths[column], DisplayWidth.of(cell))
+            }
+        }
+        func format(_ cells: [String]) -> String {
+            cells.enumerated().map { column, cell in
+                column == cells.count - 1 ? cell : DisplayWidth.pad(cell, to: widths[column])
+            }.joined(separator: "  ")
+        }
+        var lines = [TranscriptLine(format(header), style: .heading, wraps: false)]
+        lines += rows.map { TranscriptLine(format($0.cells), style: $0.style, wraps: false) }
+        let hidden = finished.count - shownFinished.count
+        if hidden > 0 {
+            lines.append(TranscriptLine("(\(hidden) older finished \(hidden == 1 ? "task" : "tasks") not shown; /tasks show <id> still finds them)", style: .dim))
+        }
+        return lines
+    }
+
+    /// The `/tasks show <id>` detail: header, prompt, recent trail, and result or error.
+    public static func detail(of task: TaskSnapshot) -> [TranscriptLine] {
+        var lines: [TranscriptLine] = []
+        let kind = "\(task.mode.rawValue) \(task.kind.rawValue)"
+        lines.append(TranscriptLine("Task \(task.id) · \(task.name) · \(kind) · \(statusWord(task)) · \(task.age.humanReadable)", style: .heading))
+        lines.append(TranscriptLine("Launched by \(task.spawner == .topLevel ? "the main agent" : "task \(task.spawner)")", style: .dim))
+        lines.append(TranscriptLine("Prompt:", style: .heading))
+        lines += TranscriptLine.lines(task.description.isEmpty ? "(none)" : task.description, indent: "  ")
+        lines.append(TranscriptLine("Recent progress:", style: .heading))
+        if task.trail.isEmpty {
+            lines.append(TranscriptLine("  (nothing yet)", style: .dim))
+        } else {
+            lines += task.trail.flatMap { TranscriptLine.lines($0, style: .toolOutput, indent: "  · ") }
+        }
+        switch task.status {
+        case .pending:
+            lines.append(TranscriptLine("Waiting to start.", style: .dim))
+        case .running(let step, let activity):
+            let now = task.cancelRequested != nil ? "stopping…" : activityText(step: step, activity: activity)
+            lines.append(TranscriptLine("Now: \(now)", style: .notice))
+        case .completed(let summary):
+            lines.append(TranscriptLine("Result:", style: .heading))
+            lines += TranscriptLine.lines(summary.isEmpty ? "(empty)" : summary, indent: "  ")
+        case .failed(let error):
+            lines.append(TranscriptLine("Error:", style: .error))
+            lines += TranscriptLine.lines(error, style: .error, indent: "  ")
+        case .cancelled(let source):
+            lines.append(TranscriptLine("Cancelled \(source).", style: .warning))
+        }
+        return lines
+    }
+
+    private struct Row {
+        let cells: [String]
+        let style: TranscriptLine.Style
+    }
+
+    private static func row(for task: TaskSnapshot) -> Row {
+        let kind = task.mode == .background ? task.kind.rawValue : "fg \(task.kind.rawValue)"
+        let cells = ["\(task.id)", cut(oneLine(task.name), to: nameWidth), kind, task.status.word, task.age.humanReadable, cut(activity(of: task), to: activityWidth)]
+        let style: TranscriptLine.Style = switch task.status {
+        case .pending: .dim
+        case .running: task.cancelRequested == nil ? .plain : .warning
+        case .completed: .success
+        case .failed: .error
+        case .cancelled: .warning
+        }
+        return Row(cells: cells, style: style)
+    }
+
+    /// What the ACTIVITY column says: `step 3 · grep` while running, the outcome once ended.
+    static func activity(of task: TaskSnapshot) -> String {
+        switch task.status {
+        case .pending:
+            return task.cancelRequested != nil ? "stopping…" : "waiting to start"
+        case .running(let step, let activity):
+            return task.cancelRequested != nil ? "stopping…" : activityText(step: step, activity: activity)
+        case .completed(let summary):
+            return oneLine(summary)
+        case .failed(let error):
+            return oneLine(error)
+        case .cancelled(let source):
+            return "cancelled \(source)"
+        }
+    }
+
+    private static func activityText(step: Int, activity: String?) -> String {
+        guard step > 0 else { return "starting" }
+        guard let activity, !activity.isEmpty else { return "step \(step)" }
+        return "step \(step) · \(oneLine(activity))"
+    }
+
+    private static func statusWord(_ task: TaskSnapshot) -> String {
+        task.cancelRequested != nil && !task.status.isTerminal ? "stopping" : task.status.word
+    }
+
+    /// The first non-empty line of `text`.
+    static func oneLine(_ text: String) -> String {
+        let first = text.split(whereSeparator: \.isNewline).first { !$0.allSatisfy(\.isWhitespace) }
+        return first.map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
+    }
+
+    static func cut(_ text: String, to width: Int) -> String {
+        DisplayWidth.truncate(TerminalSanitizer.sanitize(text), to: width)
+    }
+}

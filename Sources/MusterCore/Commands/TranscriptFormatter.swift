@@ -1,0 +1,178 @@
+/// Turns session events into transcript lines, the same for the curses screen and plain mode.
+///
+/// Only the main agent speaks in the transcript; sub-agents show up through the pill,
+/// `/tasks`, and one line when a background agent ends. Streamed text is emitted line by
+/// line as each line completes; the unfinished rest is `streamingLine`.
+public struct TranscriptFormatter: Sendable {
+    /// Tool output lines shown under a finished call before the rest is summarised.
+    public static let toolOutputPreview = 3
+    /// Longest rendering of a tool call's arguments.
+    static let argumentsWidth = 100
+
+    private var tail = ""
+    private var sawDeltas = false
+    private var runningBackground: Set<TaskID> = []
+
+    /// A formatter with nothing streamed yet.
+    public init() {}
+
+    /// The main agent's line being streamed right now, if any.
+    public var streamingLine: TranscriptLine? {
+        tail.isEmpty ? nil : TranscriptLine(tail)
+    }
+
+    /// The transcript lines `event` adds (often none).
+    public mutating func lines(for event: SessionEvent) -> [TranscriptLine] {
+        switch event {
+        case .userMessage(let text):
+            var lines = flush()
+            for (index, line) in TerminalSanitizer.lines(of: text).enumerated() {
+                lines.append(TranscriptLine((index == 0 ? "› " : "  ") + line, style: .user))
+            }
+            return lines
+
+        case .turnStarted(_, .backgroundResults):
+            return flush() + [TranscriptLine("Background results arrived; the main agent is reading them.", style: .notice)]
+        case .turnStarted:
+            return []
+
+        case .turnEnded(_, let outcome):
+            var lines = flush()
+            switch outcome {
+            case .completed:
+                break
+            case .cancelled:
+                let running = runningBackground.count
+                let rest = switch running {
+                case 0: ""
+                case 1: " The background agent keeps running (see /tasks)."
+                default: " \(running) background agents keep running (see /tasks)."
+                }
+                lines.append(TranscriptLine("Turn interrupted." + rest, style: .warning))
+            case .failed(let error):
+                lines += TranscriptLine.lines("Turn failed: \(error)", style: .error)
+            }
+            lines.append(.blank)
+            return lines
+
+        case .textDelta(let agent, let text) where agent.taskID == nil:
+            sawDeltas = true
+            tail += text
+            var lines: [TranscriptLine] = []
+            while let newline = tail.unicodeScalars.firstIndex(of: "\n") {
+                var line = String(tail.unicodeScalars[..<newline])
+                if line.unicodeScalars.last == "\r" { line.unicodeScalars.removeLast() }
+                lines.append(TranscriptLine(line))
+                tail = String(tail.unicodeScalars[tail.unicodeScalars.index(after: newline)...])
+            }
+            return lines
+
+        case .assistantMessage(let agent, let text) where agent.taskID == nil:
+            defer { sawDeltas = false }
+            if sawDeltas { return flush() }
+            return TranscriptLine.lines(text)
+
+        case .toolStarted(let agent, _, let tool, let arguments) where agent.taskID == nil:
+            return flush() + [TranscriptLine("  → \(tool) \(Self.describe(arguments))", style: .tool)]
+
+        case .toolProgress(let agent, _, let line) where agent.taskID == nil:
+            return TranscriptLine.lines(line, style: .toolOutput, indent: "    │ ")
+
+        case .toolEnded(let agent, _, _, let output) where agent.taskID == nil:
+            return Self.summary(of: output)
+
+        case .task(let taskEvent):
+            return lines(for: taskEvent)
+
+        case .warning(let text):
+            return flush() + TranscriptLine.lines("⚠ " + text, style: .warning)
+
+        case .textDelta, .assistantMessage, .toolStarted, .toolProgress, .toolEnded, .modelTurnEnded:
+            return []
+        }
+    }
+
+    /// Ends the streamed line, if one is open.
+    public mutating func flush() -> [TranscriptLine] {
+        guard !tail.isEmpty else { return [] }
+        defer { tail = "" }
+        return [TranscriptLine(tail)]
+    }
+
+    private mutating func lines(for event: TaskRegistryEvent) -> [TranscriptLine] {
+        switch event {
+        case .started(let task), .updated(let task):
+            if task.countsAgainstCap { runningBackground.insert(task.id) } else { runningBackground.remove(task.id) }
+            return []
+        case .finished(let task):
+            runningBackground.remove(task.id)
+            guard task.mode == .background, let line = Self.completionLine(for: task) else { return [] }
+            return flush() + [line]
+        case .resultsWaiting:
+            return []
+        }
+    }
+
+    /// `Background agent "explore" completed (task #3, 12.4s).` and its failed / cancelled forms.
+    public static func completionLine(for task: TaskSnapshot) -> TranscriptLine? {
+        let what = task.kind == .agent ? "Background agent" : "Background task"
+        let name = TerminalSanitizer.sanitize(task.name)
+        let facts = "(task \(task.id), \(task.age.humanReadable))"
+        switch task.status {
+        case .completed:
+            return TranscriptLine("\(what) \"\(name)\" completed \(facts).", style: .success)
+        case .failed(let error):
+            var reason = TaskTable.oneLine(error)
+            while reason.hasSuffix(".") { reason.removeLast() }
+            return TranscriptLine("\(what) \"\(name)\" failed: \(reason) \(facts).", style: .error)
+        case .cancelled:
+            return TranscriptLine("\(what) \"\(name)\" was cancelled \(facts).", style: .warning)
+        case .pending, .running:
+            return nil
+        }
+    }
+
+    /// A tool call's arguments on one line: `name="explore" background=true`.
+    static func describe(_ arguments: JSONValue) -> String {
+        let text: String
+        if let object = arguments.objectValue {
+            text = object.keys.sorted().map { key in "\(key)=\(compact(object[key] ?? .null))" }.joined(separator: " ")
+        } else {
+            text = compact(arguments)
+        }
+        return DisplayWidth.truncate(TerminalSanitizer.sanitize(text), to: argumentsWidth)
+    }
+
+    private static func compact(_ value: JSONValue) -> String {
+        switch value {
+        case .string(let string):
+            let flat = string.split(whereSeparator: \.isNewline).joined(separator: " ")
+            return "\"" + (flat.count > 60 ? flat.prefix(59) + "…" : flat) + "\""
+        default:
+            return value.jsonText
+        }
+    }
+
+    /// The first lines of a tool's output under its call, errors marked.
+    static func summary(of output: ToolOutput) -> [TranscriptLine] {
+        let all = TerminalSanitizer.lines(of: output.content.trimmingCharacters(in: .newlines))
+        let content = all.count == 1 && all[0].isEmpty ? [] : all
+        guard !content.isEmpty else {
+            return [TranscriptLine(output.isError ? "  ✗ (error without a message)" : "    (no output)", style: output.isError ? .error : .dim)]
+        }
+        let shown = content.prefix(toolOutputPreview)
+        var lines: [TranscriptLine] = []
+        for (index, line) in shown.enumerated() {
+            if output.isError {
+                lines.append(TranscriptLine((index == 0 ? "  ✗ " : "    ") + line, style: .error))
+            } else {
+                lines.append(TranscriptLine("    " + line, style: .toolOutput))
+            }
+        }
+        let hidden = content.count - shown.count
+        if hidden > 0 {
+            lines.append(TranscriptLine("    … \(hidden) more \(hidden == 1 ? "line" : "lines")", style: .dim))
+        }
+        return lines
+    }
+}

@@ -1,0 +1,18 @@
+import MusterCore
+
+/// What the person asked for, as the interactive state decided from a key or a signal.
+/// The app carries these out against the session, in order.
+public enum AppIntent: Sendable, Equatable {
+    /// Send text to the main agent.
+    case submit(String)
+    /// Run a slash command line.
+    case command(String)
+    /// Answer a pending confirmation.
+    case answer(Bool, ConfirmationRequest)
+    /// Cancel the running foreground turn (background agents keep running).
+    case interrupt
+    /// Leave, for this reason.
+    case quit(ExitReason)
+    /// Repaint every cell (Ctrl-L).
+    case repaint
+}

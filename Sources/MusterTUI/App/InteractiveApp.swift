@@ -1,0 +1,288 @@
+import Dispatch
+import Foundation
+import MusterCore
+
+/// The full-screen front end. One isolation domain (the main actor) owns every curses call;
+/// keys, signals, resizes and session events all arrive there as events, and redraws are
+/// coalesced. Nothing runs while nothing changes: no polling, a 1 Hz tick only while work runs.
+@MainActor
+final class InteractiveApp {
+    private let session: Session
+    private let screen: CursesScreen
+    private let processor: CommandProcessor
+    private let history: CommandHistory?
+    private let onSlashCommand: (@Sendable (String) -> Void)?
+    private var state: InteractiveState
+    private let decoder = KeyDecoder()
+
+    private var throttle = RedrawThrottle()
+    private let redrawTimer: any DispatchSourceTimer
+    private var tickTimer: (any DispatchSourceTimer)?
+    private var hintTimer: (any DispatchSourceTimer)?
+    private var inputSource: (any DispatchSourceRead)?
+    private var signals: SignalSources?
+
+    private let intents: AsyncStream<AppIntent>.Continuation
+    private let intentStream: AsyncStream<AppIntent>
+    private var exitReason: ExitReason?
+    private var exitWaiter: CheckedContinuation<ExitReason, Never>?
+    private var reportedHistoryError = false
+
+    /// Sets up the session and the terminal, runs until the person leaves, shuts everything
+    /// down, restores the terminal and prints the summary line; returns the exit code.
+    static func run(session: Session, options: FrontEndOptions, startupMessages: [String]) async -> Int32 {
+        let subscription = session.events.subscribe()
+        await session.start()
+        let registry = session.registry
+        let pill = PillState(
+            cap: registry.maxBackgroundAgents,
+            snapshots: await registry.snapshot(),
+            pendingResults: await registry.pendingResultCount(for: .topLevel)
+        )
+        let theme = Theme.from(environment: options.environment)
+        let history = CommandHistory(file: options.resolvedHistoryFile)
+        let screen: CursesScreen
+        do {
+            screen = try CursesScreen(colors: theme.usesColor)
+        } catch {
+            subscription.finish()
+            let messages = startupMessages + ["\(error.description) Using plain mode."]
+            return await PlainApp.run(session: session, options: options, startupMessages: messages)
+        }
+        let app = InteractiveApp(session: session, screen: screen, theme: theme, pill: pill, history: history, onSlashCommand: options.onSlashCommand)
+        app.state.append(FrontEnd.welcome(workspace: session.runtime.workspace))
+        app.state.append(startupMessages.flatMap { TranscriptLine.lines("⚠ " + $0, style: .warning) })
+        let reason = await app.run(subscription)
+        return reason.exitCode
+    }
+
+    private init(
+        session: Session, screen: CursesScreen, theme: Theme, pill: PillState, history: CommandHistory?,
+        onSlashCommand: (@Sendable (String) -> Void)?
+    ) {
+        self.session = session
+        self.screen = screen
+        self.history = history
+        self.onSlashCommand = onSlashCommand
+        self.processor = CommandProcessor(session: session, tokenizer: LibeditTokenizer(), helpFooter: FrontEnd.interactiveKeyHelp)
+        self.state = InteractiveState(size: screen.size, theme: theme, pill: pill, history: history?.entries ?? [])
+        (intentStream, intents) = AsyncStream<AppIntent>.makeStream()
+        redrawTimer = DispatchSource.makeTimerSource(queue: .main)
+    }
+
+    // MARK: Lifecycle
+
+    private func run(_ subscription: EventSubscription<SessionEvent, SessionEventKey>) async -> ExitReason {
+        redrawTimer.setEventHandler { [weak self] in
+            MainActor.assumeIsolated { self?.draw() }
+        }
+        redrawTimer.schedule(deadline: .distantFuture)
+        redrawTimer.resume()
+        installInput()
+        signals = SignalSources([SIGINT, SIGTERM, SIGHUP, SIGWINCH]) { [weak self] number in
+            self?.handleSignal(number)
+        }
+
+        // Both loops are owned here and awaited below: events end when the session's hub
+        // finishes (at shutdown), intents when their stream is finished.
+        let events = Task { [weak self] in
+            for await event in subscription {
+                self?.handle(event)
+            }
+        }
+        let work = Task { [weak self, intentStream] in
+            for await intent in intentStream {
+                await self?.perform(intent)
+            }
+        }
+        draw()
+
+        let reason = await withCheckedContinuation { continuation in
+            if let exitReason { continuation.resume(returning: exitReason) } else { exitWaiter = continuation }
+        }
+
+        // Leaving: no more keys; say what is happening while the session stops its tasks.
+        inputSource?.cancel()
+        inputSource = nil
+        let running = state.pill.runningCount
+        state.close(running == 0 ? "Exiting…" : "Stopping \(running) background \(running == 1 ? "agent" : "agents")…")
+        draw()
+        intents.finish()
+        await work.value
+        let report = await session.shutdown()
+        await events.value
+        draw()
+
+        redrawTimer.cancel()
+        tickTimer?.cancel()
+        hintTimer?.cancel()
+        signals?.cancel()
+        screen.end()
+        // After a hangup the terminal is gone and the write fails: nobody is left to tell.
+        try? FileHandle.standardOutput.write(contentsOf: Data((ExitSummary.line(for: report) + "\n").utf8))
+        return reason
+    }
+
+    private func requestExit(_ reason: ExitReason) {
+        guard exitReason == nil else { return }
+        exitReason = reason
+        exitWaiter?.resume(returning: reason)
+        exitWaiter = nil
+    }
+
+    // MARK: Input
+
+    private func installInput() {
+        let source = DispatchSource.makeReadSource(fileDescriptor: STDIN_FILENO, queue: .main)
+        source.setEventHandler { [weak self] in
+            MainActor.assumeIsolated { self?.readKeys(available: source.data) }
+        }
+        source.resume()
+        inputSource = source
+    }
+
+    private func readKeys(available: UInt) {
+        let inputs = screen.readInput()
+        if inputs.isEmpty, available == 0 {
+            // Readable with nothing to read: the terminal is gone. Stop, or this would spin.
+            inputSource?.cancel()
+            inputSource = nil
+            requestExit(.hangup)
+            return
+        }
+        let now = ContinuousClock.now
+        for key in decoder.decode(inputs) {
+            dispatch(state.handle(key, now: now))
+        }
+        changed()
+    }
+
+    private func handleSignal(_ number: Int32) {
+        switch number {
+        case SIGWINCH:
+            screen.resize()
+            state.size = screen.size
+            state.transcript.scroll(by: 0, width: state.size.columns, height: state.transcriptHeight)
+            draw()
+        case SIGINT:
+            dispatch(state.interruptSignal(now: .now))
+            changed()
+        case SIGTERM:
+            requestExit(.terminate)
+        case SIGHUP:
+            requestExit(.hangup)
+        default:
+            break
+        }
+    }
+
+    private func dispatch(_ newIntents: [AppIntent]) {
+        for intent in newIntents {
+            switch intent {
+            case .quit(let reason):
+                requestExit(reason)
+            case .repaint:
+                screen.invalidate()
+                draw()
+            case .submit(let text), .command(let text):
+                remember(text)
+                intents.yield(intent)
+            case .answer, .interrupt:
+                intents.yield(intent)
+            }
+        }
+    }
+
+    /// Carries out one intent against the session, in the order the person gave them.
+    private func perform(_ intent: AppIntent) async {
+        switch intent {
+        case .submit(let text):
+            await session.submit(text)
+        case .command(let line):
+            onSlashCommand?(line)
+            apply(await processor.run(line))
+        case .answer(let yes, let request):
+            apply(await processor.answer(yes, to: request))
+        case .interrupt:
+            await session.interruptTurn()
+        case .quit, .repaint:
+            break
+        }
+    }
+
+    private func apply(_ result: CommandResult) {
+        if state.show(result) == .quit { requestExit(.quit) }
+        changed()
+    }
+
+    /// Saves a line in the history file; says once if the file cannot be written.
+    private func remember(_ line: String) {
+        history?.add(line)
+        if let error = history?.saveError, !reportedHistoryError {
+            reportedHistoryError = true
+            state.append([TranscriptLine("⚠ " + error, style: .warning)])
+        }
+    }
+
+    // MARK: Session events
+
+    private func handle(_ event: SessionEvent) {
+        if state.apply(event) { changed() }
+    }
+
+    // MARK: Drawing
+
+    /// Something on screen changed: draw soon (coalesced), and keep the tick and hint timers right.
+    private func changed() {
+        switch throttle.request(now: .now) {
+        case .schedule(let instant):
+            let delay = ContinuousClock.now.duration(to: instant)
+            redrawTimer.schedule(deadline: .now() + .nanoseconds(Int(max(0, delay.seconds) * 1e9)))
+        case .alreadyScheduled:
+            break
+        }
+        updateTimers()
+    }
+
+    private func draw() {
+        let frame = InteractiveRenderer.frame(for: &state)
+        screen.present(frame)
+        throttle.didDraw(at: .now)
+        redrawTimer.schedule(deadline: .distantFuture)
+    }
+
+    private func updateTimers() {
+        if state.needsTicks, tickTimer == nil {
+            let timer = DispatchSource.makeTimerSource(queue: .main)
+            timer.schedule(deadline: .now() + 1, repeating: 1)
+            timer.setEventHandler { [weak self] in
+                MainActor.assumeIsolated {
+                    guard let self else { return }
+                    self.state.tick()
+                    self.changed()
+                }
+            }
+            timer.resume()
+            tickTimer = timer
+        } else if !state.needsTicks, let timer = tickTimer {
+            timer.cancel()
+            tickTimer = nil
+        }
+        if let expires = state.hint?.expires, hintTimer == nil {
+            let timer = DispatchSource.makeTimerSource(queue: .main)
+            let delay = max(0, ContinuousClock.now.duration(to: expires).seconds)
+            timer.schedule(deadline: .now() + .nanoseconds(Int(delay * 1e9) + 1_000_000))
+            timer.setEventHandler { [weak self] in
+                MainActor.assumeIsolated {
+                    guard let self else { return }
+                    self.hintTimer?.cancel()
+                    self.hintTimer = nil
+                    if self.state.expireHint(now: .now) { self.changed() }
+                    self.updateTimers()
+                }
+            }
+            timer.resume()
+            hintTimer = timer
+        }
+    }
+}

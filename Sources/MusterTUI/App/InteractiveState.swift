@@ -1,0 +1,195 @@
+import MusterCore
+
+/// Everything the interactive screen shows, and how keys, signals and session events change
+/// it. A value with no I/O: the app feeds it and draws it; tests do the same without a terminal.
+public struct InteractiveState: Sendable {
+    /// How long a second Ctrl-C at an idle prompt still means "quit".
+    public static let doubleInterruptWindow: Duration = .seconds(1)
+
+    public var size: ScreenSize
+    public let theme: Theme
+    public var transcript: TranscriptBuffer
+    public private(set) var formatter = TranscriptFormatter()
+    public private(set) var pill: PillState
+    public var editor: LineEditor
+    public private(set) var turnRunning = false
+    public private(set) var interrupting = false
+    public private(set) var confirmation: ConfirmationRequest?
+    public private(set) var hint: StatusHint?
+    /// Shown instead of the pill while shutting down.
+    public private(set) var closingMessage: String?
+    public private(set) var turnSpinnerFrame = 0
+    private var lastIdleInterrupt: ContinuousClock.Instant?
+
+    /// A fresh screen state: empty transcript, `pill` as given, `history` for Up/Down.
+    public init(size: ScreenSize, theme: Theme, pill: PillState, history: [String] = [], transcriptCapacity: Int = 5000) {
+        self.size = size
+        self.theme = theme
+        self.pill = pill
+        self.editor = LineEditor(history: history)
+        self.transcript = TranscriptBuffer(capacity: transcriptCapacity)
+    }
+
+    /// Rows the transcript gets: all but the status and input lines.
+    public var transcriptHeight: Int { max(0, size.rows - 2) }
+
+    /// True while something moves on screen by itself (spinners), so a 1 Hz tick is needed.
+    public var needsTicks: Bool { (pill.isActive || turnRunning) && closingMessage == nil }
+
+    // MARK: Output
+
+    /// Adds lines to the transcript.
+    public mutating func append(_ lines: [TranscriptLine]) {
+        transcript.append(lines, width: size.columns)
+    }
+
+    /// Applies a session event; returns true when the screen changed.
+    @discardableResult
+    public mutating func apply(_ event: SessionEvent) -> Bool {
+        var changed = false
+        switch event {
+        case .turnStarted:
+            changed = !turnRunning || interrupting
+            turnRunning = true
+            interrupting = false
+        case .turnEnded:
+            changed = turnRunning
+            turnRunning = false
+            interrupting = false
+        case .task(let taskEvent):
+            changed = pill.apply(taskEvent)
+        default:
+            break
+        }
+        let streamingBefore = formatter.streamingLine
+        let lines = formatter.lines(for: event)
+        append(lines)
+        return changed || !lines.isEmpty || formatter.streamingLine != streamingBefore
+    }
+
+    /// Moves the spinners on (the 1 Hz tick).
+    public mutating func tick() {
+        pill.advanceSpinner()
+        if turnRunning { turnSpinnerFrame = (turnSpinnerFrame + 1) % PillState.spinnerFrames.count }
+    }
+
+    /// Drops a hint whose time is up; returns true when one was dropped.
+    public mutating func expireHint(now: ContinuousClock.Instant) -> Bool {
+        guard let expires = hint?.expires, expires <= now else { return false }
+        hint = nil
+        return true
+    }
+
+    /// Asks the person a yes/no question in the input line.
+    public mutating func ask(_ request: ConfirmationRequest) {
+        confirmation = request
+    }
+
+    /// Applies a command's effect that stays on screen (clear); returns the rest for the app.
+    public mutating func show(_ result: CommandResult) -> CommandEffect? {
+        append(result.lines)
+        switch result.effect {
+        case .clearTranscript:
+            transcript.clear()
+            return nil
+        case .confirm(let request):
+            ask(request)
+            return nil
+        case .quit, nil:
+            return result.effect
+        }
+    }
+
+    /// Shutting down: keys are ignored from now on and the status line says `message`.
+    public mutating func close(_ message: String) {
+        closingMessage = message
+        confirmation = nil
+        hint = nil
+    }
+
+    // MARK: Input
+
+    /// Applies a key; returns what the app must do.
+    public mutating func handle(_ key: Key, now: ContinuousClock.Instant) -> [AppIntent] {
+        guard closingMessage == nil else { return [] }
+        if let request = confirmation { return answer(key, to: request) }
+        if key != .control("c") { hint = nil }
+        switch key {
+        case .pageUp:
+            transcript.scroll(by: max(1, transcriptHeight - 1), width: size.columns, height: transcriptHeight)
+            return []
+        case .pageDown:
+            transcript.scroll(by: -max(1, transcriptHeight - 1), width: size.columns, height: transcriptHeight)
+            return []
+        case .escape:
+            if turnRunning { return interruptTurn() }
+            transcript.scrollToBottom()
+            return []
+        case .control("c"):
+            return interruptSignal(now: now)
+        case .control("l"):
+            return [.repaint]
+        default:
+            break
+        }
+        switch editor.handle(key) {
+        case .submit(let line):
+            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            guard !trimmed.isEmpty else { return [] }
+            transcript.scrollToBottom()
+            if SlashCommandParser.isCommand(trimmed) {
+                append([TranscriptLine("› " + trimmed, style: .user)])
+                return [.command(trimmed)]
+            }
+            return [.submit(line)]
+        case .endOfInput:
+            return [.quit(.quit)]
+        case .showCompletions(let candidates):
+            hint = StatusHint(candidates.joined(separator: "  "))
+            return []
+        case .edited, .none:
+            return []
+        }
+    }
+
+    /// Ctrl-C (SIGINT): declines a question, interrupts the turn, clears typed text, or, twice
+    /// within a second at an empty idle prompt, quits.
+    public mutating func interruptSignal(now: ContinuousClock.Instant) -> [AppIntent] {
+        guard closingMessage == nil else { return [] }
+        if let request = confirmation { return answer(.escape, to: request) }
+        if turnRunning { return interruptTurn() }
+        if !editor.isEmpty {
+            editor.clear()
+            return []
+        }
+        if let last = lastIdleInterrupt, last.duration(to: now) <= Self.doubleInterruptWindow {
+            return [.quit(.interrupt)]
+        }
+        lastIdleInterrupt = now
+        hint = StatusHint("Press Ctrl-C again to quit", isUrgent: true, expires: now.advanced(by: Self.doubleInterruptWindow))
+        return []
+    }
+
+    private mutating func interruptTurn() -> [AppIntent] {
+        guard !interrupting else { return [] }
+        interrupting = true
+        return [.interrupt]
+    }
+
+    private mutating func answer(_ key: Key, to request: ConfirmationRequest) -> [AppIntent] {
+        let yes: Bool
+        switch key {
+        case .character("y"), .character("Y"):
+            yes = true
+        case .character("n"), .character("N"), .escape, .enter, .control("c"), .control("d"):
+            yes = false
+        default:
+            hint = StatusHint("Answer y or n")
+            return []
+        }
+        confirmation = nil
+        hint = nil
+        append([TranscriptLine("\(request.prompt) \(yes ? "y" : "n")", style: .user)])
+        return [.answer(yes, request)]
+    }
+}

@@ -1,0 +1,29 @@
+import Foundation
+
+/// How the CLI wants the front end to run.
+public struct FrontEndOptions: Sendable {
+    /// `--plain`: line mode even on a terminal.
+    public var forcePlain: Bool
+    /// Where the input history lives; nil uses `$XDG_STATE_HOME/muster/history`.
+    public var historyFile: URL?
+    /// The environment (TERM, NO_COLOR, XDG_STATE_HOME, HOME).
+    public var environment: [String: String]
+    /// Called with each slash command line before it runs (the session log records them).
+    public var onSlashCommand: (@Sendable (String) -> Void)?
+
+    /// Options; by default the process environment and the XDG history file.
+    public init(
+        forcePlain: Bool = false, historyFile: URL? = nil, environment: [String: String] = ProcessInfo.processInfo.environment,
+        onSlashCommand: (@Sendable (String) -> Void)? = nil
+    ) {
+        self.forcePlain = forcePlain
+        self.historyFile = historyFile
+        self.environment = environment
+        self.onSlashCommand = onSlashCommand
+    }
+
+    /// The history file in force.
+    var resolvedHistoryFile: URL? {
+        historyFile ?? HistoryLocation.file(environment: environment)
+    }
+}

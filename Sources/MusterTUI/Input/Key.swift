@@ -1,0 +1,25 @@
+/// A key press, decoded from the terminal, as the line editor and the app understand it.
+public enum Key: Hashable, Sendable {
+    /// A printable character.
+    case character(Character)
+    /// Ctrl plus a letter, e.g. `.control("a")` for Ctrl-A.
+    case control(Character)
+    /// Alt (Meta) plus a character, e.g. `.alt("b")`.
+    case alt(Character)
+    case enter
+    case tab
+    case backTab
+    case backspace
+    /// Alt-Backspace: delete the word before the cursor.
+    case altBackspace
+    case delete
+    case escape
+    case left
+    case right
+    case up
+    case down
+    case home
+    case end
+    case pageUp
+    case pageDown
+}

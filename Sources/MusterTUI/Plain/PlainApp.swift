@@ -1,0 +1,121 @@
+import Dispatch
+import Foundation
+import MusterCore
+
+/// Line mode for pipes, dumb terminals and `--plain`: the same commands and messages as the
+/// full-screen UI, printed line by line. Input is read off the cooperative pool, so agents
+/// keep running while it waits; at end of input it lets the running turn finish, then exits.
+enum PlainApp {
+    static func run(session: Session, options: FrontEndOptions, startupMessages: [String]) async -> Int32 {
+        let subscription = session.events.subscribe()
+        await session.start()
+        let registry = session.registry
+        let pill = PillState(
+            cap: registry.maxBackgroundAgents,
+            snapshots: await registry.snapshot(),
+            pendingResults: await registry.pendingResultCount(for: .topLevel)
+        )
+        let interactive = isatty(STDIN_FILENO) != 0
+        let console = PlainConsole(pill: pill, echoInput: !interactive)
+        let terminalMode = TerminalModeGuard()
+        // A closed stdout must end writes with an error, not kill the process.
+        signal(SIGPIPE, SIG_IGN)
+        await console.print(startupMessages.flatMap { TranscriptLine.lines("⚠ " + $0, style: .warning) })
+        if interactive {
+            await console.print([TranscriptLine("Muster (plain mode) · \(session.runtime.workspace.path) · /help lists commands")])
+        }
+
+        let processor = CommandProcessor(session: session, tokenizer: LibeditTokenizer(), helpFooter: FrontEnd.plainKeyHelp)
+        let reader = LineReader(prompt: interactive && isatty(STDOUT_FILENO) != 0, historyFile: interactive ? options.resolvedHistoryFile : nil)
+        let signals = SignalStream([SIGINT, SIGTERM, SIGHUP])
+        let signalNumbers = signals.numbers
+
+        async let printing: Void = {
+            for await event in subscription { await console.handle(event) }
+            await console.flush()
+        }()
+
+        let (reason, report) = await withTaskGroup(of: ExitReason.self) { group in
+            group.addTask {
+                await readInput(reader.lines, session: session, processor: processor, console: console, onSlashCommand: options.onSlashCommand)
+            }
+            group.addTask { await watch(signalNumbers, session: session, console: console) }
+            let first = await group.next() ?? .quit
+            group.cancelAll()
+            await console.hidePill()
+            // Also ends a wait for the running turn at end of input.
+            let report = await session.shutdown()
+            return (first, report)
+        }
+        await printing
+        signals.cancel()
+        terminalMode.restore()
+        await console.write(ExitSummary.line(for: report) + "\n")
+        return reason.exitCode
+    }
+
+    /// Handles each line: commands, answers to a question, or input for the main agent.
+    private static func readInput(
+        _ lines: AsyncStream<String>, session: Session, processor: CommandProcessor, console: PlainConsole,
+        onSlashCommand: (@Sendable (String) -> Void)?
+    ) async -> ExitReason {
+        var question: ConfirmationRequest?
+        for await line in lines {
+            if let request = question {
+                guard let yes = ConfirmationRequest.interpret(line) else {
+                    await console.write("Answer y or n. \(request.prompt) ")
+                    continue
+                }
+                question = nil
+                await console.print(await processor.answer(yes, to: request).lines)
+                continue
+            }
+            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            guard !trimmed.isEmpty else { continue }
+            guard SlashCommandParser.isCommand(trimmed) else {
+                await session.submit(line)
+                continue
+            }
+            await console.echo(trimmed)
+            onSlashCommand?(trimmed)
+            let result = await processor.run(trimmed)
+            await console.print(result.lines)
+            switch result.effect {
+            case .quit:
+                return .quit
+            case .confirm(let request):
+                question = request
+                await console.write(request.prompt + " ")
+            case .clearTranscript, nil:
+                break
+            }
+        }
+        if Task.isCancelled { return .quit }
+        // End of input: let the running turn (and anything queued) finish, then leave.
+        await session.waitUntilIdle()
+        return .quit
+    }
+
+    /// Ctrl-C interrupts the turn, or quits when pressed twice within a second at an idle prompt.
+    private static func watch(_ signals: AsyncStream<Int32>, session: Session, console: PlainConsole) async -> ExitReason {
+        var lastIdleInterrupt: ContinuousClock.Instant?
+        for await number in signals {
+            switch number {
+            case SIGTERM: return .terminate
+            case SIGHUP: return .hangup
+            default: break
+            }
+            if await session.interruptTurn() {
+                lastIdleInterrupt = nil
+                continue
+            }
+            let now = ContinuousClock.now
+            if let last = lastIdleInterrupt, last.duration(to: now) <= InteractiveState.doubleInterruptWindow {
+                return .interrupt
+            }
+            lastIdleInterrupt = now
+            await console.print([TranscriptLine("Press Ctrl-C again to quit.", style: .warning)])
+        }
+        return .quit
+    }
+}

@@ -1,0 +1,70 @@
+import Foundation
+import MusterCore
+
+/// Everything plain mode prints, in one place and one order: transcript lines from session
+/// events and commands, and the pill as a line whenever it changes.
+actor PlainConsole {
+    private var formatter = TranscriptFormatter()
+    private var pill: PillState
+    private var lastPill: String
+    private var showsPill = true
+    private let echoInput: Bool
+    private let output: @Sendable (String) -> Void
+
+    /// `echoInput` repeats the person's lines (useful when input is piped, noise on a terminal);
+    /// `output` writes text (standard output by default).
+    init(pill: PillState, echoInput: Bool, output: @escaping @Sendable (String) -> Void = PlainConsole.writeToStandardOutput) {
+        self.pill = pill
+        self.lastPill = pill.plainText
+        self.echoInput = echoInput
+        self.output = output
+    }
+
+    /// Stops printing the pill (at shutdown, when every agent is being cancelled anyway).
+    func hidePill() {
+        showsPill = false
+    }
+
+    /// Prints what `event` adds, and the pill if it changed.
+    func handle(_ event: SessionEvent) {
+        if case .userMessage = event, !echoInput {
+            _ = formatter.lines(for: event)
+            return
+        }
+        var lines = formatter.lines(for: event)
+        if case .task(let taskEvent) = event {
+            pill.apply(taskEvent)
+            if showsPill, pill.plainText != lastPill {
+                lastPill = pill.plainText
+                lines.append(TranscriptLine(pill.plainText, style: .dim))
+            }
+        }
+        print(lines)
+    }
+
+    /// Repeats a command line the person typed, when input is echoed.
+    func echo(_ line: String) {
+        if echoInput { print([TranscriptLine("› " + line, style: .user)]) }
+    }
+
+    /// Prints transcript lines.
+    func print(_ lines: [TranscriptLine]) {
+        guard !lines.isEmpty else { return }
+        write(lines.map { $0.text + "\n" }.joined())
+    }
+
+    /// Prints the rest of a streamed line, if any.
+    func flush() {
+        print(formatter.flush())
+    }
+
+    /// Prints raw text (a question without a newline).
+    func write(_ text: String) {
+        output(text)
+    }
+
+    /// Writes to standard output; errors (a closed pipe) are ignored: there is nobody left to tell.
+    static let writeToStandardOutput: @Sendable (String) -> Void = { text in
+        try? FileHandle.standardOutput.write(contentsOf: Data(text.utf8))
+    }
+}

@@ -1,0 +1,43 @@
+import Foundation
+import MusterCore
+import MusterTUI
+
+/// Runs an interactive session: the full-screen UI on a terminal, the plain line mode when
+/// stdin or stdout is not a terminal, `TERM` is dumb, or `--plain` was given. The session log
+/// records it like a headless run, slash commands and the way it ended included.
+func runInteractive(setup: SessionSetup, command: Muster) async -> Int32 {
+    let environment = ProcessInfo.processInfo.environment
+    let recorder = SessionRecorder.start(
+        session: setup.session,
+        log: SessionLogLocation(logFile: command.logFile),
+        metadata: SessionMetadata(mode: .interactive, command: command, setup: setup, environment: environment),
+        environment: environment
+    )
+    let options = FrontEndOptions(
+        forcePlain: command.plain,
+        environment: environment,
+        onSlashCommand: { recorder.recordSlashCommand($0) }
+    )
+    let messages = recorder.startupNotices + setup.warnings
+    let status: Int32
+    if FrontEnd.shouldUsePlainMode(options) {
+        status = await FrontEnd.runPlain(session: setup.session, options: options, startupMessages: messages)
+    } else {
+        status = await FrontEnd.runInteractive(session: setup.session, options: options, startupMessages: messages)
+    }
+    await recorder.finish(ending: SessionEnding(exitStatus: status), exitCode: status)
+    return status
+}
+
+extension SessionEnding {
+    /// How an interactive session ended, from the front end's exit status.
+    init(exitStatus: Int32) {
+        switch exitStatus {
+        case 0: self = .quit
+        case 130: self = .interrupted
+        case 143: self = .terminated
+        case 129: self = .hangup
+        default: self = .error
+        }
+    }
+}

@@ -1,2 +1,0 @@
-import MusterCore
-func runInteractive(setup: SessionSetup, command: Muster) async -> Int32 { 0 }

@@ -1,0 +1,71 @@
+@testable import MusterCore
+import Testing
+
+@Suite("Inert terminal text and display width")
+struct CommandsTerminalTextTests {
+    @Test("escape and other control characters are shown in caret notation")
+    func caretNotation() {
+        #expect(TerminalSanitizer.sanitize("\u{1B}[31mred\u{1B}[0m") == "^[[31mred^[[0m")
+        #expect(TerminalSanitizer.sanitize("bell\u{07} nul\u{00} del\u{7F}") == "bell^G nul^@ del^?")
+        #expect(TerminalSanitizer.sanitize("a\rb") == "a^Mb")
+        #expect(TerminalSanitizer.sanitize("csi\u{9B}2J") == "csiM-^[2J")
+    }
+
+    @Test("tabs become spaces up to the next tab stop")
+    func tabs() {
+        #expect(TerminalSanitizer.sanitize("a\tb") == "a   b")
+        #expect(TerminalSanitizer.sanitize("\tx") == "    x")
+    }
+
+    @Test("bidirectional overrides are shown, not obeyed")
+    func bidi() {
+        #expect(TerminalSanitizer.sanitize("abc\u{202E}def") == "abc<U+202E>def")
+    }
+
+    @Test("ordinary text, wide characters and combining marks pass unchanged")
+    func passThrough() {
+        for text in ["plain", "日本語のテキスト", "e\u{301}te\u{301}", "emoji 🎉", "· → │ ●"] {
+            #expect(TerminalSanitizer.isInert(text))
+        }
+    }
+
+    @Test("text splits into lines on LF and CRLF")
+    func lines() {
+        #expect(TerminalSanitizer.lines(of: "one\r\ntwo\nthree\u{1B}") == ["one", "two", "three^["])
+        #expect(TerminalSanitizer.lines(of: "") == [""])
+    }
+
+    @Test("wide characters take two columns, combining marks none")
+    func widths() {
+        #expect(DisplayWidth.of("abc") == 3)
+        #expect(DisplayWidth.of("日本") == 4)
+        #expect(DisplayWidth.of("e\u{301}") == 1)
+        #expect(DisplayWidth.of("🎉") == 2)
+        #expect(DisplayWidth.clusters(of: "a日e\u{301}").map(\.width) == [1, 2, 1])
+        #expect(DisplayWidth.clusters(of: "e\u{301}").first?.text == "e\u{301}")
+    }
+
+    @Test("truncation and padding count columns, not characters")
+    func truncateAndPad() {
+        #expect(DisplayWidth.truncate("日本語テキスト", to: 7) == "日本語…")
+        #expect(DisplayWidth.truncate("short", to: 10) == "short")
+        #expect(DisplayWidth.pad("日本", to: 6) == "日本  ")
+    }
+
+    @Test("the exit summary counts background agents cancelled and names stragglers")
+    func exitSummary() {
+        func task(_ id: Int, mode: TaskMode) -> TaskSnapshot {
+            TaskSnapshot(
+                id: TaskID(id), name: "a\(id)", kind: .agent, description: "", spawner: .topLevel, mode: mode,
+                status: .cancelled(by: .shutdown), cancelRequested: nil, startedAt: .zero, endedAt: .zero,
+                startDate: .distantPast, age: .zero, trail: []
+            )
+        }
+        let none = TaskRegistry.ShutdownReport(cancelled: [], stragglers: [])
+        #expect(ExitSummary.line(for: none) == "No background agents were running at exit.")
+        let two = TaskRegistry.ShutdownReport(cancelled: [task(1, mode: .background), task(2, mode: .background), task(3, mode: .foreground)], stragglers: [])
+        #expect(ExitSummary.line(for: two) == "2 background agents were cancelled at exit (and 1 other task).")
+        let stuck = TaskRegistry.ShutdownReport(cancelled: [task(1, mode: .background)], stragglers: [task(1, mode: .background)])
+        #expect(ExitSummary.line(for: stuck, grace: .seconds(2)) == "1 background agent was cancelled at exit. Did not stop within 2.0s: #1 a1.")
+    }
+}

@@ -1,0 +1,117 @@
+@testable import MusterCore
+import Testing
+
+@Suite("Transcript lines from session events")
+struct CommandsTranscriptFormatterTests {
+    private let sub = AgentRef(name: "explore", taskID: TaskID(3))
+
+    private func snapshot(
+        _ id: Int, _ name: String, status: TaskStatus, age: Duration, mode: TaskMode = .background, cancelRequested: CancellationSource? = nil
+    ) -> TaskSnapshot {
+        TaskSnapshot(
+            id: TaskID(id), name: name, kind: .agent, description: "prompt", spawner: .topLevel, mode: mode,
+            status: status, cancelRequested: cancelRequested, startedAt: .zero, endedAt: status.isTerminal ? age : nil,
+            startDate: .distantPast, age: age, trail: []
+        )
+    }
+
+    @Test("a background agent's end becomes one line: completed, failed or cancelled")
+    func completionLines() {
+        var formatter = TranscriptFormatter()
+        let completed = formatter.lines(for: .task(.finished(snapshot(3, "explore", status: .completed(summary: "ok"), age: .milliseconds(12_400)))))
+        #expect(completed == [TranscriptLine("Background agent \"explore\" completed (task #3, 12.4s).", style: .success)])
+        let failed = formatter.lines(for: .task(.finished(snapshot(4, "grep", status: .failed(error: "Step limit reached.\nmore"), age: .seconds(2)))))
+        #expect(failed == [TranscriptLine("Background agent \"grep\" failed: Step limit reached (task #4, 2.0s).", style: .error)])
+        let cancelled = formatter.lines(for: .task(.finished(snapshot(7, "explore", status: .cancelled(by: .user), age: .milliseconds(3200)))))
+        #expect(cancelled == [TranscriptLine("Background agent \"explore\" was cancelled (task #7, 3.2s).", style: .warning)])
+    }
+
+    @Test("a foreground sub-agent's end adds no completion line")
+    func foregroundEnd() {
+        var formatter = TranscriptFormatter()
+        #expect(formatter.lines(for: .task(.finished(snapshot(2, "explore", status: .completed(summary: "ok"), age: .seconds(1), mode: .foreground)))).isEmpty)
+    }
+
+    @Test("streamed text comes out line by line; the rest stays as the streaming line until the message ends")
+    func streaming() {
+        var formatter = TranscriptFormatter()
+        #expect(formatter.lines(for: .textDelta(agent: .main, text: "Hello, ")).isEmpty)
+        #expect(formatter.streamingLine?.text == "Hello, ")
+        #expect(formatter.lines(for: .textDelta(agent: .main, text: "world.\r\nSecond")) == [TranscriptLine("Hello, world.")])
+        #expect(formatter.streamingLine?.text == "Second")
+        #expect(formatter.lines(for: .assistantMessage(agent: .main, text: "Hello, world.\nSecond line")) == [TranscriptLine("Second")])
+        #expect(formatter.streamingLine == nil)
+    }
+
+    @Test("a message that was not streamed is shown whole")
+    func unstreamedMessage() {
+        var formatter = TranscriptFormatter()
+        #expect(formatter.lines(for: .assistantMessage(agent: .main, text: "One\nTwo")).map(\.text) == ["One", "Two"])
+    }
+
+    @Test("sub-agents' text and tool calls stay out of the transcript")
+    func subAgentsQuiet() {
+        var formatter = TranscriptFormatter()
+        #expect(formatter.lines(for: .textDelta(agent: sub, text: "thinking\n")).isEmpty)
+        #expect(formatter.lines(for: .assistantMessage(agent: sub, text: "done")).isEmpty)
+        #expect(formatter.lines(for: .toolStarted(agent: sub, callID: "c1", tool: "grep", arguments: [:])).isEmpty)
+        #expect(formatter.lines(for: .toolProgress(agent: sub, callID: "c1", line: "x")).isEmpty)
+        #expect(formatter.lines(for: .toolEnded(agent: sub, callID: "c1", tool: "grep", output: ToolOutput("x"))).isEmpty)
+        #expect(formatter.streamingLine == nil)
+    }
+
+    @Test("the main agent's tool calls show their arguments, progress and the start of their output")
+    func toolCalls() {
+        var formatter = TranscriptFormatter()
+        let started = formatter.lines(for: .toolStarted(agent: .main, callID: "c1", tool: "agent", arguments: ["name": "explore", "background": true]))
+        #expect(started == [TranscriptLine("  → agent background=true name=\"explore\"", style: .tool)])
+        #expect(formatter.lines(for: .toolProgress(agent: .main, callID: "c1", line: "step one")) == [TranscriptLine("    │ step one", style: .toolOutput)])
+        let ended = formatter.lines(for: .toolEnded(agent: .main, callID: "c1", tool: "list_files", output: ToolOutput("a\nb\nc\nd\ne\n")))
+        #expect(ended.map(\.text) == ["    a", "    b", "    c", "    … 2 more lines"])
+    }
+
+    @Test("a tool error, such as the cap refusal, is shown whole on one marked line")
+    func toolError() {
+        var formatter = TranscriptFormatter()
+        let refusal = TaskRegistry.StartRefusal.capReached(limit: 1).description
+        let lines = formatter.lines(for: .toolEnded(agent: .main, callID: "c2", tool: "agent", output: .error(refusal)))
+        #expect(lines == [TranscriptLine("  ✗ Cannot start background agent: maximum concurrent background agents (1) reached. Stop an existing agent first.", style: .error)])
+    }
+
+    @Test("an escape sequence in tool output is shown inert")
+    func inertToolOutput() {
+        var formatter = TranscriptFormatter()
+        let lines = formatter.lines(for: .toolProgress(agent: .main, callID: "c1", line: "\u{1B}[2J\u{1B}]0;pwned\u{07}"))
+        #expect(lines.map(\.text) == ["    │ ^[[2J^[]0;pwned^G"])
+    }
+
+    @Test("an interrupted turn says how many background agents keep running")
+    func interruptedTurn() {
+        var formatter = TranscriptFormatter()
+        _ = formatter.lines(for: .task(.started(snapshot(1, "explore", status: .running(step: 1, activity: nil), age: .zero))))
+        _ = formatter.lines(for: .task(.started(snapshot(2, "grep", status: .running(step: 1, activity: nil), age: .zero))))
+        let lines = formatter.lines(for: .turnEnded(turn: 1, outcome: .cancelled))
+        #expect(lines.first == TranscriptLine("Turn interrupted. 2 background agents keep running (see /tasks).", style: .warning))
+        _ = formatter.lines(for: .task(.updated(snapshot(2, "grep", status: .running(step: 1, activity: nil), age: .zero, cancelRequested: .user))))
+        #expect(formatter.lines(for: .turnEnded(turn: 2, outcome: .cancelled)).first?.text == "Turn interrupted. The background agent keeps running (see /tasks).")
+        _ = formatter.lines(for: .task(.finished(snapshot(1, "explore", status: .completed(summary: ""), age: .zero))))
+        #expect(formatter.lines(for: .turnEnded(turn: 3, outcome: .cancelled)).first?.text == "Turn interrupted.")
+    }
+
+    @Test("the person's input, warnings and failed turns get their own lines")
+    func otherEvents() {
+        var formatter = TranscriptFormatter()
+        #expect(formatter.lines(for: .userMessage(text: "hi\nthere")) == [TranscriptLine("› hi", style: .user), TranscriptLine("  there", style: .user)])
+        #expect(formatter.lines(for: .warning("Ignoring X")) == [TranscriptLine("⚠ Ignoring X", style: .warning)])
+        #expect(formatter.lines(for: .turnEnded(turn: 1, outcome: .failed(error: "model down"))).first == TranscriptLine("Turn failed: model down", style: .error))
+        #expect(formatter.lines(for: .turnStarted(turn: 2, trigger: .backgroundResults)).map(\.text) == ["Background results arrived; the main agent is reading them."])
+    }
+
+    @Test("new output ends a streamed line that lacked its newline")
+    func flushOnOtherOutput() {
+        var formatter = TranscriptFormatter()
+        _ = formatter.lines(for: .textDelta(agent: .main, text: "Let me look"))
+        let lines = formatter.lines(for: .toolStarted(agent: .main, callID: "c1", tool: "grep", arguments: ["pattern": "TODO"]))
+        #expect(lines.map(\.text) == ["Let me look", "  → grep pattern=\"TODO\""])
+    }
+}

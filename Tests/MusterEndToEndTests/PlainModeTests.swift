@@ -1,0 +1,51 @@
+import Foundation
+import Testing
+
+/// The real binary in plain mode, fed from a pipe: the same commands and messages, the pill as lines.
+@Suite("Plain mode with piped input", .enabled(if: TmuxDriver.binary != nil, "needs the built binary (.build/debug/muster)"))
+struct PlainModeTests {
+    /// Runs the binary with `input` on stdin (bounded by coreutils `timeout`); returns status and output.
+    private func run(input: String, environment: [String: String] = [:]) throws -> (status: Int32, output: String) {
+        let binary = try #require(TmuxDriver.binary)
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("muster-plain-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let inputFile = folder.appendingPathComponent("input.txt")
+        try input.write(to: inputFile, atomically: true, encoding: .utf8)
+        let variables = ["XDG_STATE_HOME=\(folder.path)/state", "HOME=\(folder.path)", "LANG=C.UTF-8"]
+            + environment.map { "\($0.key)=\($0.value)" }
+        let command = "cd \(folder.path) && env \(variables.joined(separator: " ")) timeout 30 '\(binary.path)' --script '\(TmuxDriver.script.path)' < input.txt"
+        return TmuxDriver.run(["sh", "-c", command])
+    }
+
+    @Test("a piped session runs the turn, prints the pill as it changes, answers commands, and exits 0 at end of input")
+    func pipedSession() throws {
+        let (status, output) = try run(input: "launch the agents\n/taks\n/tasks stop 42\n")
+        #expect(status == 0)
+        let lines = output.split(separator: "\n").map(String.init)
+        #expect(lines.contains("› launch the agents"))
+        #expect(lines.contains("Unknown command /taks — try /help (did you mean /tasks?)"))
+        #expect(lines.contains("No task #42."))
+        let pills = lines.filter { $0.hasPrefix("[") && $0.hasSuffix("agents]") }
+        #expect(pills.prefix(3) == ["[1/10 agents]", "[2/10 agents]", "[3/10 agents]"])
+        #expect(lines.contains("All three are running."))
+        #expect(lines.last == "3 background agents were cancelled at exit.")
+    }
+
+    @Test("the cap refusal reads the same in plain mode")
+    func capRefusal() throws {
+        let (status, output) = try run(input: "launch\n", environment: ["MUSTER_MAX_BACKGROUND_AGENTS": "1"])
+        #expect(status == 0)
+        #expect(output.contains("Cannot start background agent: maximum concurrent background agents (1) reached. Stop an existing agent first."))
+        #expect(output.contains("[1/1 agents]"))
+        #expect(output.hasSuffix("1 background agent was cancelled at exit.\n"))
+    }
+
+    @Test("an invalid cap is reported once at start, naming the value and the default")
+    func invalidCap() throws {
+        let (_, output) = try run(input: "", environment: ["MUSTER_MAX_BACKGROUND_AGENTS": "lots"])
+        #expect(output.components(separatedBy: "MUSTER_MAX_BACKGROUND_AGENTS").count == 2)
+        #expect(output.contains("\"lots\""))
+        #expect(output.hasSuffix("No background agents were running at exit.\n"))
+    }
+}

@@ -1,0 +1,246 @@
+import Foundation
+import Testing
+
+/// The real binary in tmux at 120x40: what a person sees and does.
+@Suite(
+    "The interactive front end in tmux",
+    .serialized,
+    .enabled(if: TmuxDriver.isAvailable, "needs tmux and the built binary (.build/debug/muster); run swift build first")
+)
+struct TmuxTests {
+    /// Starts the app, waits for the first frame, runs `body`, and always kills the server.
+    private func withApp(
+        arguments: [String] = [], environment: [String: String] = [:], afterExit: String? = nil,
+        _ body: (TmuxDriver) async throws -> Void
+    ) async throws {
+        let app = try TmuxDriver(arguments: arguments, environment: environment, afterExit: afterExit)
+        defer { app.kill() }
+        try await app.waitForScreen(containing: "/help for commands", timeout: .seconds(20))
+        try await body(app)
+    }
+
+    private func launchThree(_ app: TmuxDriver) async throws {
+        app.submit("launch the agents")
+        try await app.waitForScreen(containing: "● 1/10 agents")
+        try await app.waitForScreen(containing: "● 2/10 agents")
+        try await app.waitForScreen(containing: "● 3/10 agents")
+        try await app.waitForScreen(containing: "All three are running.")
+    }
+
+    @Test("the pill starts at 0 of 10 and counts up as agents launch")
+    func pillCountsUp() async throws {
+        try await withApp { app in
+            #expect(app.screen().contains("○ 0/10 agents"))
+            try await launchThree(app)
+        }
+    }
+
+    @Test("/tasks lists the running agents with their status")
+    func tasksTable() async throws {
+        try await withApp { app in
+            try await launchThree(app)
+            app.submit("/tasks")
+            let screen = try await app.waitForScreen(containing: "#3  gamma")
+            #expect(screen.contains("ID  NAME   KIND   STATUS"))
+            for (id, name) in [(1, "alpha"), (2, "beta"), (3, "gamma")] {
+                let row = try #require(TmuxDriver.line(containing: "#\(id)  \(name)", in: screen))
+                #expect(row.contains("agent  running"))
+            }
+        }
+    }
+
+    @Test("/tasks stop stops one agent, says so, and the pill counts down")
+    func stopOne() async throws {
+        try await withApp { app in
+            try await launchThree(app)
+            app.submit("/tasks stop 2")
+            try await app.waitForScreen(containing: "Stopping task #2 (beta)…")
+            try await app.waitForScreen(containing: "Background agent \"beta\" was cancelled (task #2, ")
+            try await app.waitForScreen(containing: "● 2/10 agents")
+            app.submit("/cancel #2")
+            try await app.waitForScreen(containing: "Task #2 already cancelled.")
+            app.submit("/tasks stop 99")
+            try await app.waitForScreen(containing: "No task #99.")
+            app.submit("/tasks stop")
+            try await app.waitForScreen(containing: "Usage: /tasks stop <id>")
+        }
+    }
+
+    @Test("with a cap of 1 the second launch is refused in so many words while the first keeps running")
+    func capRefusal() async throws {
+        try await withApp(environment: ["MUSTER_MAX_BACKGROUND_AGENTS": "1"]) { app in
+            try await app.waitForScreen(containing: "○ 0/1 agents")
+            app.submit("launch the agents")
+            try await app.waitForScreen(
+                containing: "Cannot start background agent: maximum concurrent background agents (1) reached. Stop an existing agent first."
+            )
+            try await app.waitForScreen(containing: "All three are running.")
+            #expect(app.screen().contains("● 1/1 agents"))
+            app.submit("/tasks")
+            let screen = try await app.waitForScreen(containing: "#1  alpha")
+            #expect(TmuxDriver.line(containing: "#1  alpha", in: screen)?.contains("running") == true)
+            #expect(app.screen().contains("● 1/1 agents"))
+        }
+    }
+
+    @Test("a resize redraws the whole screen at the new size")
+    func resize() async throws {
+        try await withApp { app in
+            try await launchThree(app)
+            app.resize(width: 70, height: 20)
+            let narrow = try await app.waitForScreen("to show the status line at 70 columns") { screen in
+                guard let status = TmuxDriver.line(containing: "3/10 agents", in: screen) else { return false }
+                return status.count == 70 && status.hasSuffix("─")
+            }
+            var lines = narrow.split(separator: "\n", omittingEmptySubsequences: false)
+            while lines.last?.isEmpty == true { lines.removeLast() }
+            #expect(lines.count <= 20)
+            #expect(lines.allSatisfy { $0.count <= 70 })
+            #expect(lines.last?.hasPrefix("›") == true)
+            app.resize(width: 120, height: 40)
+            try await app.waitForScreen("to show the status line at 120 columns") { screen in
+                TmuxDriver.line(containing: "3/10 agents", in: screen)?.count == 120
+            }
+        }
+    }
+
+    @Test("Ctrl-C cancels the foreground turn only: background agents keep running")
+    func interruptTurnOnly() async throws {
+        try await withApp { app in
+            try await launchThree(app)
+            app.submit("slow please")
+            try await app.waitForScreen(containing: "Esc interrupts")
+            try await app.waitForScreen(containing: "Thinking")
+            app.press("C-c")
+            try await app.waitForScreen(containing: "Turn interrupted. 3 background agents keep running (see /tasks).")
+            #expect(app.screen().contains("● 3/10 agents"))
+            #expect(app.screen().contains("/help for commands"))
+            app.submit("/tasks")
+            let screen = try await app.waitForScreen(containing: "#3  gamma")
+            #expect(TmuxDriver.line(containing: "#3  gamma", in: screen)?.contains("running") == true)
+        }
+    }
+
+    @Test("Esc cancels the foreground turn too")
+    func escapeInterrupts() async throws {
+        try await withApp { app in
+            app.submit("slow please")
+            try await app.waitForScreen(containing: "Thinking")
+            app.press("Escape")
+            try await app.waitForScreen(containing: "Turn interrupted.")
+        }
+    }
+
+    @Test("/quit cancels the agents, restores the terminal, prints one summary line and exits 0")
+    func quitRestoresTerminal() async throws {
+        try await withApp(afterExit: "stty -a | tr ' ;' '\\n\\n' | grep -E '^-?(icanon|echo)$' | tr '\\n' ' '") { app in
+            #expect(app.paneValue("#{alternate_on}") == "1")
+            try await launchThree(app)
+            app.submit("/quit")
+            let screen = try await app.waitForScreen(containing: "[exit 0]")
+            #expect(screen.contains("3 background agents were cancelled at exit."))
+            #expect(!screen.contains("/help for commands"))
+            #expect(app.paneValue("#{alternate_on}") == "0")
+            try await app.waitForScreen(containing: "icanon echo")
+            // The session log recorded the slash commands and how the session ended.
+            let log = try #require(app.sessionLog())
+            #expect(log.contains("\"slash_command\""))
+            #expect(log.contains("\"/quit\""))
+            #expect(log.contains("\"session_end\""))
+            #expect(log.contains("\"quit\""))
+            // The input history went to libedit's file in the XDG state folder.
+            let history = try String(contentsOf: app.scratch.appendingPathComponent("state/muster/history"), encoding: .utf8)
+            #expect(history.hasPrefix("_HiStOrY_V2_"))
+            #expect(history.contains("/quit"))
+        }
+    }
+
+    @Test("Ctrl-C twice at an idle prompt exits with 130")
+    func doubleInterruptExits() async throws {
+        try await withApp { app in
+            app.press("C-c")
+            try await app.waitForScreen(containing: "Press Ctrl-C again to quit")
+            app.press("C-c")
+            let screen = try await app.waitForScreen(containing: "[exit 130]")
+            #expect(screen.contains("No background agents were running at exit."))
+        }
+    }
+
+    @Test("SIGTERM cancels the agents and exits with 143")
+    func terminate() async throws {
+        try await withApp { app in
+            try await launchThree(app)
+            let pid = try #require(app.appPID())
+            kill(pid, SIGTERM)
+            let screen = try await app.waitForScreen(containing: "[exit 143]")
+            #expect(screen.contains("3 background agents were cancelled at exit."))
+        }
+    }
+
+    @Test("an escape sequence in tool output is shown inert")
+    func inertOutput() async throws {
+        try await withApp { app in
+            app.submit("escape please")
+            let screen = try await app.waitForScreen(containing: "Printed.")
+            #expect(screen.contains("before ^[[2J^[[31mred^[[0m ^Gafter"))
+            #expect(screen.contains("Muster ·"))
+        }
+    }
+
+    @Test("an unknown command gets a suggestion and Tab completes command names")
+    func commandsAndCompletion() async throws {
+        try await withApp { app in
+            app.submit("/taks")
+            try await app.waitForScreen(containing: "Unknown command /taks — try /help (did you mean /tasks?)")
+            app.type("/he")
+            app.press("Tab")
+            // capture-pane strips the trailing space Tab added.
+            try await app.waitForScreen("to show the completed command") { screen in
+                screen.split(separator: "\n").last == "› /help"
+            }
+            app.press("Enter")
+            try await app.waitForScreen(containing: "/tasks stop <id>")
+        }
+    }
+
+    @Test("a hangup (the pane is closed) ends the app and its tasks")
+    func hangup() async throws {
+        try await withApp { app in
+            try await launchThree(app)
+            let pid = try #require(app.appPID())
+            app.closePane()
+            try await TmuxDriver.waitUntilGone(pid, timeout: .seconds(10))
+        }
+    }
+
+    @Test("quitting while a shell command runs leaves no child process behind")
+    func noChildSurvives() async throws {
+        try await withApp { app in
+            app.submit("sleepy")
+            try await app.waitForScreen(containing: "→ shell")
+            let pid = try #require(app.appPID())
+            let children = try await TmuxDriver.waitForDescendants(of: pid, timeout: .seconds(10))
+            app.submit("/quit")
+            try await app.waitForScreen(containing: "[exit 0]")
+            for child in children {
+                try await TmuxDriver.waitUntilGone(child, timeout: .seconds(5))
+            }
+        }
+    }
+
+    @Test("even a crash gives the terminal back: normal screen, canonical mode and echo")
+    func crashRestoresTerminal() async throws {
+        // The Swift backtracer would wait for a key after a crash; the test wants the bare signal.
+        try await withApp(
+            environment: ["SWIFT_BACKTRACE": "enable=no"],
+            afterExit: "stty -a | tr ' ;' '\\n\\n' | grep -E '^-?(icanon|echo)$' | tr '\\n' ' '"
+        ) { app in
+            #expect(app.paneValue("#{alternate_on}") == "1")
+            let pid = try #require(app.appPID())
+            kill(pid, SIGSEGV)
+            try await app.waitForScreen(containing: "[exit 139]")
+            #expect(app.paneValue("#{alternate_on}") == "0")
+            try await app.waitForScreen(containing: "icanon echo")
+        }
+    }
+}

@@ -1,0 +1,31 @@
+import MusterTUI
+import Testing
+
+@Suite("Tab completion of commands")
+struct CommandCompleterTests {
+    let completer = CommandCompleter()
+
+    @Test("command names complete from their prefix")
+    func names() {
+        #expect(completer.complete("/h") == .replace("/help "))
+        #expect(completer.complete("/q") == .replace("/quit "))
+        #expect(completer.complete("/") == .candidates(["/help", "/tasks", "/cancel", "/clear", "/quit"]))
+        #expect(completer.complete("/TA") == .replace("/tasks "))
+        #expect(completer.complete("/x") == .none)
+    }
+
+    @Test("subcommands complete after the command")
+    func subcommands() {
+        #expect(completer.complete("/cancel a") == .replace("/cancel all "))
+        #expect(completer.complete("/tasks ") == .replace("/tasks s"))
+        #expect(completer.complete("/tasks sh") == .replace("/tasks show "))
+        #expect(completer.complete("/tasks show 3") == .none)
+        #expect(completer.complete("/quit ") == .none)
+    }
+
+    @Test("text that is not a command is left alone")
+    func notCommands() {
+        #expect(completer.complete("hello /ta") == .none)
+        #expect(completer.complete("") == .none)
+    }
+}
