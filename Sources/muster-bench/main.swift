@@ -26,7 +26,7 @@ await attempt("stop latency") { try await core.stopLatencyInModelStream() }
 await attempt("stop latency") { try await core.stopLatencyInShell(trials: quick ? 50 : 1_000) }
 await attempt("scale") { try await core.scale() }
 await attempt("throughput") { try await core.progressThroughput(calls: 100, eventsPerCall: quick ? 1_000 : 10_000) }
-// FRONTEND
+await attempt("front end") { try await FrontEndBenchmarks(report: report).run(quick: quick) }
 
 let processes = ProcessBenchmarks(report: report, binary: binDirectory.appendingPathComponent("muster"), workspace: workspace)
 await attempt("start-up") { try processes.versionStartup() }

@@ -272,7 +272,7 @@ struct AgentRuntimeTests {
             default: [.textDelta("hello from \(agent)"), .end]
             }
         }
-        let runtime = makeRuntime(model: model, tools: [])
+        let runtime = makeRuntime(model: model, tools: [], maxBackgroundAgents: 20)
         let events = runtime.events.subscribe()
         var conversation: [ChatMessage] = [.user("go")]
         _ = try await runtime.run(agent: .main, conversation: &conversation)
