@@ -60,7 +60,7 @@ struct AgentRuntimeTests {
 
     @Test("stopping a background agent mid-tool stops its tool and its model calls for real")
     func stopMidToolIsReal() async throws {
-        let latch = TestLatch()
+        let latch = Gate()
         let completions = Tally()
         let model = ClosureModel { agent, turn, _ in
             turn == 0 ? [.call("block"), .end] : [.textDelta("should never get here"), .end]
@@ -103,7 +103,7 @@ struct AgentRuntimeTests {
 
     @Test("stopping a background agent mid-model-stream ends the stream and makes no further model calls")
     func stopMidModelStreamIsReal() async throws {
-        let latch = TestLatch()
+        let latch = Gate()
         let model = ClosureModel { _, _, _ in
             try await latch.wait()
             return [.textDelta("late"), .end]
@@ -129,7 +129,7 @@ struct AgentRuntimeTests {
 
     @Test("cancelling an agent cancels what it launched, transitively")
     func cascadeThroughAgents() async throws {
-        let latch = TestLatch()
+        let latch = Gate()
         let completions = Tally()
         let model = ClosureModel { agent, turn, _ in
             switch (agent, turn) {
@@ -165,7 +165,7 @@ struct AgentRuntimeTests {
 
     @Test("the cap applies to sub-agents launched by sub-agents, and the refusal is a tool result")
     func capAppliesToNestedLaunches() async throws {
-        let latch = TestLatch()
+        let latch = Gate()
         let model = ClosureModel { agent, turn, _ in
             switch (agent, turn) {
             case ("a", 0): [.call("agent", ["name": "b", "prompt": "b", "background": true], id: "a-launch"), .call("block"), .end]

@@ -2,46 +2,6 @@ import Foundation
 import MusterCore
 import Synchronization
 
-/// A one-way latch: `wait()` suspends until `open()`; a cancelled waiter throws at once.
-final class TestLatch: Sendable {
-    private struct State {
-        var isOpen = false
-        var waiters: [Int: CheckedContinuation<Void, any Error>] = [:]
-        var next = 0
-    }
-    private let state = Locked(State())
-
-    func open() {
-        let waiters = state.withLock { state -> [CheckedContinuation<Void, any Error>] in
-            state.isOpen = true
-            defer { state.waiters = [:] }
-            return Array(state.waiters.values)
-        }
-        for waiter in waiters { waiter.resume() }
-    }
-
-    func wait() async throws {
-        let token = state.withLock { state -> Int in
-            state.next += 1
-            return state.next
-        }
-        try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-                let resumeNow: Result<Void, any Error>? = state.withLock { state in
-                    if state.isOpen { return .success(()) }
-                    if Task.isCancelled { return .failure(CancellationError()) }
-                    state.waiters[token] = continuation
-                    return nil
-                }
-                if let resumeNow { continuation.resume(with: resumeNow) }
-            }
-        } onCancel: {
-            let waiter = state.withLock { $0.waiters.removeValue(forKey: token) }
-            waiter?.resume(throwing: CancellationError())
-        }
-    }
-}
-
 /// Counts things by key from any task (model calls per agent, tool completions, ...).
 final class Tally: Sendable {
     private let counts = Locked<[String: Int]>([:])
@@ -116,7 +76,7 @@ struct EmitTool: Tool {
 /// `block {}`: waits on a latch that never opens; counts calls that complete.
 struct BlockTool: Tool {
     let spec = ToolSpec(name: "block", description: "test", parameters: ["type": "object"])
-    let latch: TestLatch
+    let latch: Gate
     let completions: Tally
     var isConcurrencySafe: Bool { true }
 

@@ -6,7 +6,7 @@ import Testing
 struct SessionTests {
     @Test("interrupting a turn cancels only the foreground work; background agents keep running")
     func interruptKeepsBackgroundRunning() async throws {
-        let latch = TestLatch()
+        let latch = Gate()
         let completions = Tally()
         let model = ClosureModel { agent, turn, request in
             switch (agent, turn) {
@@ -46,7 +46,7 @@ struct SessionTests {
 
     @Test("input that arrives during a turn is queued and answered after it")
     func inputIsQueued() async throws {
-        let latch = TestLatch()
+        let latch = Gate()
         let model = ClosureModel { _, _, request in
             if request.latestUserMessage == "first" { try await latch.wait() }
             return [.textDelta("re: \(request.latestUserMessage ?? "")"), .end]
@@ -71,7 +71,7 @@ struct SessionTests {
 
     @Test("results that arrive while the main agent is idle start a turn that sees them")
     func resultsStartATurn() async throws {
-        let latch = TestLatch()
+        let latch = Gate()
         let model = ClosureModel { agent, _, request in
             switch agent {
             case "bg":
