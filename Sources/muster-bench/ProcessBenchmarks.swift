@@ -57,11 +57,21 @@ struct ProcessBenchmarks {
 struct Tmux {
     let socket: String
 
+    /// Runs a tmux command and returns its output. `capture: false` for commands that may start
+    /// the tmux server: the server would inherit the pipe and the read would never end.
     @discardableResult
-    func run(_ arguments: [String]) -> String {
+    func run(_ arguments: [String], capture: Bool = true) -> String {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["tmux", "-L", socket] + arguments
+        process.standardInput = FileHandle.nullDevice
+        guard capture else {
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            do { try process.run() } catch { return "" }
+            process.waitUntilExit()
+            return ""
+        }
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = FileHandle.nullDevice
@@ -74,7 +84,7 @@ struct Tmux {
     func start(command: [String]) throws {
         let quoted = command.map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }.joined(separator: " ")
         run(["new-session", "-d", "-x", "120", "-y", "40", "-e", "LANG=C.UTF-8", "-e", "TERM=xterm-256color",
-             "sh -c 'trap : INT; \"$0\" \"$@\"; echo \"[exit $?]\"; exec sleep 600' " + quoted])
+             "sh -c 'trap : INT; \"$0\" \"$@\"; echo \"[exit $?]\"; exec sleep 600' " + quoted], capture: false)
     }
 
     func screen() -> String { run(["capture-pane", "-p"]) }

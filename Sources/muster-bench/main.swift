@@ -6,6 +6,9 @@ import MusterCore
 
 let arguments = CommandLine.arguments.dropFirst()
 let quick = arguments.contains("--quick")
+// `--only processes` (or core, front-end) runs one group of benchmarks.
+let only = arguments.firstIndex(of: "--only").flatMap { arguments.index(after: $0) < arguments.endIndex ? arguments[arguments.index(after: $0)] : nil }
+func selected(_ group: String) -> Bool { only == nil || only == group }
 let report = BenchmarkReport()
 let workspace = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
 let binDirectory = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
@@ -22,15 +25,27 @@ func attempt(_ name: String, _ body: () async throws -> Void) async {
 
 let core = CoreBenchmarks(report: report, trials: quick ? 100 : 1_000, agents: quick ? 1_000 : 10_000, workspace: workspace)
 FileHandle.standardError.write(Data("Measuring (this takes a minute or two)…\n".utf8))
-await attempt("stop latency") { try await core.stopLatencyInModelStream() }
-await attempt("stop latency") { try await core.stopLatencyInShell(trials: quick ? 50 : 1_000) }
-await attempt("scale") { try await core.scale() }
-await attempt("throughput") { try await core.progressThroughput(calls: 100, eventsPerCall: quick ? 1_000 : 10_000) }
-await attempt("front end") { try await FrontEndBenchmarks(report: report).run(quick: quick) }
+if selected("core") {
+    await attempt("stop latency") { try await core.stopLatencyInModelStream() }
+    await attempt("stop latency") { try await core.stopLatencyInShell(trials: quick ? 50 : 1_000) }
+    await attempt("scale") { try await core.scale() }
+    await attempt("throughput") { try await core.progressThroughput(calls: 100, eventsPerCall: quick ? 1_000 : 10_000) }
+}
+if selected("front-end") {
+    await attempt("front end") { try await FrontEndBenchmarks(report: report).run(quick: quick) }
+}
 
 let processes = ProcessBenchmarks(report: report, binary: binDirectory.appendingPathComponent("muster"), workspace: workspace)
-await attempt("start-up") { try processes.versionStartup() }
-await attempt("idle") { try processes.interactive(scriptsDirectory: scriptsDirectory) }
+if selected("processes") {
+    await attempt("start-up") { try processes.versionStartup() }
+    // Known problem: this tmux-driven measurement hangs under `make bench` (see the README's
+    // Performance section), so it runs only on request.
+    if arguments.contains("--with-tmux") {
+        await attempt("idle") { try processes.interactive(scriptsDirectory: scriptsDirectory) }
+    } else {
+        FileHandle.standardError.write(Data("  idle CPU and first paint in tmux: skipped (pass --with-tmux; known to hang)\n".utf8))
+    }
+}
 
 print("")
 report.printTable()
