@@ -183,7 +183,9 @@ struct HeadlessEndToEndTests {
         defer { muster.stop() }
         // Signal once the sleeper's shell command runs.
         try await muster.waitForOutput { $0.contains(#""tool":"shell""#) }
-        try await poll { !HeadlessProcess.processes(containing: "sleep \(prompt)").isEmpty }
+        try await HeadlessProcess.waitUntil(timeout: .seconds(30), what: "the shell's sleep to start") {
+            !HeadlessProcess.processes(containing: "sleep \(prompt)").isEmpty
+        }
         muster.send(signal)
         #expect(try await muster.waitForExit() == status)
 
@@ -234,13 +236,5 @@ struct HeadlessEndToEndTests {
         let expected = "The last session ended unexpectedly; \(count) background agent\(count == 1 ? " was" : "s were") interrupted: \(names)."
         #expect(next.standardError.contains("muster: warning: \(expected)"), "stderr: \(next.standardError)")
         #expect(next.standardOutput == "Quick answer.\n")
-    }
-
-    private func poll(timeout: Duration = .seconds(30), _ done: () -> Bool) async throws {
-        let deadline = ContinuousClock.now + timeout
-        while !done() {
-            guard ContinuousClock.now < deadline else { throw HeadlessProcess.Failure(description: "timed out") }
-            try await Task.sleep(for: .milliseconds(20))
-        }
     }
 }

@@ -113,11 +113,21 @@ final class HeadlessProcess {
     }
 
     private func poll(timeout: Duration, what: String, _ done: () -> Bool) async throws {
+        do {
+            try await Self.waitUntil(timeout: timeout, what: what, done)
+        } catch {
+            let state = "running: \(process.isRunning), open pipes: \(output.withLock { $0.openPipes })"
+            throw Failure(description: "\(error) (\(state)).\nstdout:\n\(standardOutput)\nstderr:\n\(standardError)")
+        }
+    }
+
+    /// Polls an observable outside this process (pipes, /proc) every 20 ms until `done` or the
+    /// deadline: such state sends no event a test could wait on (platform.md's advice for it).
+    static func waitUntil(timeout: Duration, what: String, _ done: () -> Bool) async throws {
         let deadline = ContinuousClock.now + timeout
         while !done() {
             guard ContinuousClock.now < deadline else {
-                let state = "running: \(process.isRunning), open pipes: \(output.withLock { $0.openPipes })"
-                throw Failure(description: "Timed out after \(timeout) waiting for \(what) (\(state)).\nstdout:\n\(standardOutput)\nstderr:\n\(standardError)")
+                throw Failure(description: "Timed out after \(timeout) waiting for \(what)")
             }
             try await Task.sleep(for: .milliseconds(20))
         }
