@@ -73,6 +73,12 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // Drives outside processes and tmux panes for the end-to-end tests and the benchmarks.
+        .target(
+            name: "MusterTmux",
+            swiftSettings: swiftSettings
+        ),
+
         .executableTarget(
             name: "muster",
             dependencies: [
@@ -92,6 +98,7 @@ let package = Package(
             dependencies: [
                 "MusterCore",
                 "MusterTUI",
+                "MusterTmux",
                 .product(name: "Clocks", package: "swift-clocks"),
             ],
             swiftSettings: swiftSettings
@@ -126,7 +133,7 @@ let package = Package(
         ),
         .testTarget(
             name: "MusterEndToEndTests",
-            dependencies: ["MusterCore"],
+            dependencies: ["MusterCore", "MusterTmux"],
             // Scripts the tests pass to the binary by path, not bundled resources.
             exclude: ["Fixtures"],
             swiftSettings: swiftSettings

@@ -94,8 +94,26 @@ enum ProcessStats {
         return 0
     }
 
-    /// User + system CPU time of a process in seconds (from /proc/<pid>/stat).
+    /// CPU time (user and system) used so far by every live thread of `pid`, in seconds, from the
+    /// scheduler's nanosecond counters (/proc/PID/task/TID/schedstat); the 10 ms clock ticks of
+    /// /proc/PID/stat only when those are missing.
     static func cpuSeconds(pid: Int32) -> Double? {
+        let tasks = "/proc/\(pid)/task"
+        if let threads = try? FileManager.default.contentsOfDirectory(atPath: tasks), !threads.isEmpty {
+            var nanoseconds: UInt64 = 0
+            var read = 0
+            for thread in threads {
+                guard let text = try? String(contentsOfFile: "\(tasks)/\(thread)/schedstat", encoding: .utf8),
+                      let first = text.split(separator: " ").first, let value = UInt64(first) else { continue }
+                nanoseconds += value
+                read += 1
+            }
+            if read > 0 { return Double(nanoseconds) / 1e9 }
+        }
+        return cpuSecondsFromTicks(pid: pid)
+    }
+
+    private static func cpuSecondsFromTicks(pid: Int32) -> Double? {
         guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
               let close = stat.lastIndex(of: ")") else { return nil }
         let fields = stat[stat.index(after: close)...].split(separator: " ")

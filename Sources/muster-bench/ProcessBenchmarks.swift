@@ -1,4 +1,5 @@
 import Foundation
+import MusterTmux
 
 /// Benchmarks that run the built `muster` binary: start-up, first paint and idle CPU in tmux.
 struct ProcessBenchmarks {
@@ -11,111 +12,76 @@ struct ProcessBenchmarks {
         var samples: [Double] = []
         for _ in 0..<runs {
             let start = ContinuousClock.now
-            let process = Process()
-            process.executableURL = binary
-            process.arguments = ["--version"]
-            process.standardOutput = FileHandle.nullDevice
-            try process.run()
-            process.waitUntilExit()
+            let outcome = ShortCommand.run([binary.path, "--version"])
+            guard outcome.status == 0 else { throw BenchmarkError("muster --version exited with \(outcome.status): \(outcome.output)") }
             samples.append((ContinuousClock.now - start).milliseconds)
         }
         report.add("start-up", "muster --version, median of \(runs)", Distribution(samples).median, unit: "ms")
     }
 
-    /// Launch to first painted frame, then idle CPU with no tasks and with 10 agents on long steps.
-    func interactive(scriptsDirectory: URL) throws {
-        let tmux = Tmux(socket: "muster-bench-\(getpid())")
-        defer { tmux.kill() }
+    /// Launch to first painted frame (median of several launches), then idle CPU over `idleSeconds`
+    /// with no tasks and with 10 background agents waiting on long steps.
+    func interactive(scriptsDirectory: URL, launches: Int, idleSeconds: Int) async throws {
+        guard ShortCommand.run(["tmux", "-V"]).status == 0 else { throw BenchmarkError("tmux is not installed") }
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("muster-bench-\(getpid())")
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: scratch) }
         let script = scriptsDirectory.appendingPathComponent("bench-idle.json")
-        let start = ContinuousClock.now
-        try tmux.start(command: [binary.path, "--script", script.path, "--workspace", workspace.path])
-        guard tmux.waitFor("agents", timeout: .seconds(20)) else { throw BenchmarkError("the first frame never appeared") }
-        report.add("start-up", "launch to first painted frame (tmux)", (ContinuousClock.now - start).milliseconds, unit: "ms")
+        let command = [binary.path, "--script", script.path, "--workspace", workspace.path]
+        // Its own history, logs and session files: the benchmark never touches the user's.
+        let environment = [
+            "LANG": "C.UTF-8", "TERM": "xterm-256color",
+            "HOME": scratch.path, "XDG_STATE_HOME": scratch.appendingPathComponent("state").path,
+        ]
 
-        guard let pid = tmux.appPID() else { throw BenchmarkError("could not find muster's pid") }
-        // Let start-up work settle before measuring idle.
-        Thread.sleep(forTimeInterval: 1)
-        let idle = try cpu(pid: pid, over: 10)
-        report.add("idle", "CPU over 10 s, no tasks", idle * 1000, unit: "ms", target: "< 10 ms", met: idle < 0.010)
+        var paints: [Double] = []
+        for launch in 0..<launches {
+            let start = ContinuousClock.now
+            let pane = try TmuxPane(server: "muster-bench-\(getpid())-\(launch)", command: command, environment: environment)
+            defer { pane.killServer() }
+            // The status bar's pill is the last thing the first frame draws.
+            try await waitFor(pane, toShow: "agents", timeout: .seconds(20))
+            paints.append((ContinuousClock.now - start).milliseconds)
+        }
+        report.add("start-up", "launch to first painted frame in tmux, median of \(launches)", Distribution(paints).median, unit: "ms")
 
-        tmux.type("launch ten")
-        guard tmux.waitFor("10/10 agents", timeout: .seconds(20)) else { throw BenchmarkError("ten agents never ran") }
-        Thread.sleep(forTimeInterval: 1)
-        let busy = try cpu(pid: pid, over: 10)
-        report.add("idle", "CPU over 10 s, 10 agents on long steps", busy * 1000, unit: "ms", target: "< 50 ms", met: busy < 0.050)
+        let pane = try TmuxPane(server: "muster-bench-\(getpid())-idle", command: command, environment: environment)
+        defer { pane.killServer() }
+        try await waitFor(pane, toShow: "agents", timeout: .seconds(20))
+        guard let pid = pane.commandPID() else { throw BenchmarkError("could not find muster's pid in the pane") }
+        // Start-up work (history load, session log) settles before idle is measured.
+        try await Task.sleep(for: .seconds(1))
+        let idle = try await cpu(pid: pid, over: idleSeconds)
+        report.add("idle", "CPU over \(idleSeconds) s, no tasks", idle * 1000, unit: "ms",
+                   target: "< \(idleSeconds) ms", met: idle < 0.001 * Double(idleSeconds))
+
+        pane.type("launch ten")
+        pane.press(["Enter"])
+        try await waitFor(pane, toShow: "10/", timeout: .seconds(20))
+        try await waitFor(pane, toShow: "All ten are running", timeout: .seconds(20))
+        try await Task.sleep(for: .seconds(1))
+        let busy = try await cpu(pid: pid, over: idleSeconds)
+        report.add("idle", "CPU over \(idleSeconds) s, 10 agents on long steps", busy * 1000, unit: "ms",
+                   target: "< \(5 * idleSeconds) ms", met: busy < 0.005 * Double(idleSeconds))
     }
 
-    private func cpu(pid: Int32, over seconds: Double) throws -> Double {
+    /// Polls the pane (every 10 ms) until it shows `text`.
+    private func waitFor(_ pane: TmuxPane, toShow text: String, timeout: Duration) async throws {
+        let deadline = ContinuousClock.now + timeout
+        var screen = ""
+        while ContinuousClock.now < deadline {
+            screen = pane.screen()
+            if screen.contains(text) { return }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        throw BenchmarkError("the pane never showed \"\(text)\" within \(timeout); last screen:\n\(screen)")
+    }
+
+    /// User plus system CPU seconds `pid` used over `seconds`.
+    private func cpu(pid: Int32, over seconds: Int) async throws -> Double {
         guard let before = ProcessStats.cpuSeconds(pid: pid) else { throw BenchmarkError("cannot read /proc/\(pid)/stat") }
-        Thread.sleep(forTimeInterval: seconds)
+        try await Task.sleep(for: .seconds(seconds))
         guard let after = ProcessStats.cpuSeconds(pid: pid) else { throw BenchmarkError("muster exited during the measurement") }
         return after - before
     }
-}
-
-/// A private tmux server driving one pane.
-struct Tmux {
-    let socket: String
-
-    /// Runs a tmux command and returns its output. `capture: false` for commands that may start
-    /// the tmux server: the server would inherit the pipe and the read would never end.
-    @discardableResult
-    func run(_ arguments: [String], capture: Bool = true) -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["tmux", "-L", socket] + arguments
-        process.standardInput = FileHandle.nullDevice
-        guard capture else {
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-            do { try process.run() } catch { return "" }
-            process.waitUntilExit()
-            return ""
-        }
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
-        do { try process.run() } catch { return "" }
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return String(decoding: data, as: UTF8.self)
-    }
-
-    func start(command: [String]) throws {
-        let quoted = command.map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }.joined(separator: " ")
-        run(["new-session", "-d", "-x", "120", "-y", "40", "-e", "LANG=C.UTF-8", "-e", "TERM=xterm-256color",
-             "sh -c 'trap : INT; \"$0\" \"$@\"; echo \"[exit $?]\"; exec sleep 600' " + quoted], capture: false)
-    }
-
-    func screen() -> String { run(["capture-pane", "-p"]) }
-
-    func waitFor(_ text: String, timeout: Duration) -> Bool {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            if screen().contains(text) { return true }
-            Thread.sleep(forTimeInterval: 0.02)
-        }
-        return false
-    }
-
-    func type(_ text: String) {
-        run(["send-keys", "-l", text])
-        run(["send-keys", "Enter"])
-    }
-
-    /// The app is the only child of the pane's shell wrapper.
-    func appPID() -> Int32? {
-        let panePID = run(["display-message", "-p", "#{pane_pid}"]).trimmingCharacters(in: .whitespacesAndNewlines)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["pgrep", "-P", panePID]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try? process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return String(decoding: data, as: UTF8.self).split(separator: "\n").first.flatMap { Int32($0) }
-    }
-
-    func kill() { run(["kill-server"]) }
 }

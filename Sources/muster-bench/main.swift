@@ -38,12 +38,8 @@ if selected("front-end") {
 let processes = ProcessBenchmarks(report: report, binary: binDirectory.appendingPathComponent("muster"), workspace: workspace)
 if selected("processes") {
     await attempt("start-up") { try processes.versionStartup() }
-    // Known problem: this tmux-driven measurement hangs under `make bench` (see the README's
-    // Performance section), so it runs only on request.
-    if arguments.contains("--with-tmux") {
-        await attempt("idle") { try processes.interactive(scriptsDirectory: scriptsDirectory) }
-    } else {
-        FileHandle.standardError.write(Data("  idle CPU and first paint in tmux: skipped (pass --with-tmux; known to hang)\n".utf8))
+    await attempt("start-up") {
+        try await processes.interactive(scriptsDirectory: scriptsDirectory, launches: quick ? 3 : 10, idleSeconds: quick ? 3 : 10)
     }
 }
 

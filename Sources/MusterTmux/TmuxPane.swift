@@ -1,0 +1,72 @@
+import Foundation
+
+/// One pane on a private tmux server (`tmux -L <server>`), running a command under a wrapper
+/// that keeps the pane after the command exits and prints `[exit N]`.
+public struct TmuxPane: Sendable {
+    /// The private server's socket name.
+    public let server: String
+
+    /// Starts `command` in a new detached `width`x`height` session on server `server`, in
+    /// `directory`, with `environment` added. `afterExit` is a shell command run after `[exit N]`.
+    public init(
+        server: String, command: [String], width: Int = 120, height: Int = 40,
+        directory: URL? = nil, environment: [String: String] = [:], afterExit: String? = nil
+    ) throws(TmuxFailure) {
+        self.server = server
+        guard !command.isEmpty else { throw TmuxFailure("no command to run in tmux") }
+        // `trap : INT` keeps Ctrl-C from killing the wrapper; the command gets it.
+        let after = afterExit.map { "; \($0)" } ?? ""
+        let wrapper = "trap : INT; \"$0\" \"$@\"; echo \"[exit $?]\"\(after); exec sleep 600"
+        var arguments = ["tmux", "-L", server, "-f", "/dev/null", "new-session", "-d", "-x", "\(width)", "-y", "\(height)"]
+        if let directory { arguments += ["-c", directory.path] }
+        for (key, value) in environment.sorted(by: { $0.key < $1.key }) { arguments += ["-e", "\(key)=\(value)"] }
+        arguments += ["sh", "-c", wrapper] + command
+        // The server forks off and keeps whatever output it inherits: give it none, or a read of
+        // the output would wait for the server to exit.
+        let started = ShortCommand.run(arguments, captureOutput: false)
+        guard started.status == 0 else { throw TmuxFailure("tmux new-session failed with status \(started.status)") }
+    }
+
+    /// Runs a tmux command against this server.
+    @discardableResult
+    public func tmux(_ arguments: [String]) -> ShortCommand.Outcome {
+        ShortCommand.run(["tmux", "-L", server] + arguments)
+    }
+
+    /// The pane as text (trailing blanks stripped by tmux).
+    public func screen() -> String {
+        tmux(["capture-pane", "-p"]).output
+    }
+
+    /// Types text literally.
+    public func type(_ text: String) {
+        tmux(["send-keys", "-l", text])
+    }
+
+    /// Presses keys by tmux name (`Enter`, `Escape`, `C-c`, `PPage`).
+    public func press(_ keys: [String]) {
+        tmux(["send-keys"] + keys)
+    }
+
+    /// A tmux format value of the pane, e.g. `#{alternate_on}`.
+    public func paneValue(_ format: String) -> String {
+        tmux(["display-message", "-p", format]).output.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// The command's process id: the child of the pane's shell wrapper.
+    public func commandPID() -> Int32? {
+        let shell = paneValue("#{pane_pid}")
+        return ShortCommand.run(["pgrep", "-P", shell]).output.split(separator: "\n").compactMap { Int32($0) }.first
+    }
+
+    /// Ends the private server, and with it the pane and its command.
+    public func killServer() {
+        tmux(["kill-server"])
+    }
+}
+
+/// Why tmux could not do what was asked.
+public struct TmuxFailure: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
