@@ -6,9 +6,15 @@ import MusterCore
 
 let arguments = CommandLine.arguments.dropFirst()
 let quick = arguments.contains("--quick")
-// `--only processes` (or core, front-end) runs one group of benchmarks.
+// `--only GROUP` runs one group (core, front-end, processes) or one benchmark (stop-latency,
+// shell-stop, scale, throughput).
 let only = arguments.firstIndex(of: "--only").flatMap { arguments.index(after: $0) < arguments.endIndex ? arguments[arguments.index(after: $0)] : nil }
-func selected(_ group: String) -> Bool { only == nil || only == group }
+func selected(_ names: String...) -> Bool { only.map(names.contains) ?? true }
+let benchmarkNames = ["core", "front-end", "processes", "stop-latency", "shell-stop", "scale", "throughput"]
+if arguments.contains("--only"), only.map(benchmarkNames.contains) != true {
+    FileHandle.standardError.write(Data("muster-bench: --only needs one of: \(benchmarkNames.joined(separator: ", "))\n".utf8))
+    exit(2)
+}
 let report = BenchmarkReport()
 let workspace = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
 let binDirectory = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
@@ -25,10 +31,16 @@ func attempt(_ name: String, _ body: () async throws -> Void) async {
 
 let core = CoreBenchmarks(report: report, trials: quick ? 100 : 1_000, agents: quick ? 1_000 : 10_000, workspace: workspace)
 FileHandle.standardError.write(Data("Measuring (this takes a minute or two)…\n".utf8))
-if selected("core") {
+if selected("core", "stop-latency") {
     await attempt("stop latency") { try await core.stopLatencyInModelStream() }
+}
+if selected("core", "shell-stop") {
     await attempt("stop latency") { try await core.stopLatencyInShell(trials: quick ? 50 : 1_000) }
+}
+if selected("core", "scale") {
     await attempt("scale") { try await core.scale() }
+}
+if selected("core", "throughput") {
     await attempt("throughput") { try await core.progressThroughput(calls: 100, eventsPerCall: quick ? 1_000 : 10_000) }
 }
 if selected("front-end") {

@@ -44,7 +44,7 @@ struct ToolExecutor: Sendable {
         }
     }
 
-    /// One call with its own progress stream, finished exactly once whatever happens.
+    /// One call with its own progress stream, closed exactly once whatever happens.
     func runOne(_ call: ToolCall, agent: AgentRef) async -> ToolOutput {
         let events = runtime.events
         events.publish(.toolStarted(agent: agent, callID: call.id, tool: call.name, arguments: call.arguments))
@@ -54,30 +54,23 @@ struct ToolExecutor: Sendable {
             events.publish(.toolEnded(agent: agent, callID: call.id, tool: call.name, output: output))
             return output
         }
-        let (stream, progress, finish) = ToolProgress.makeStream()
+        // The call's progress goes onto the bus as it is reported, tagged with this call alone.
+        let callID = call.id
+        let (progress, closeProgress) = ToolProgress.forwarding { line in
+            events.publish(.toolProgress(agent: agent, callID: callID, line: line))
+        }
         let context = ToolContext(
             callID: call.id, agent: agent, workspace: runtime.workspace, progress: progress, runtime: runtime
         )
-        let output = await withTaskGroup(of: ToolOutput?.self) { group in
-            // The forwarder ends when the stream is finished below, on every path.
-            group.addTask {
-                for await line in stream {
-                    events.publish(.toolProgress(agent: agent, callID: call.id, line: line))
-                }
-                return nil
-            }
-            let output: ToolOutput
-            do {
-                output = try await tool.run(call.arguments, context: context)
-            } catch is CancellationError {
-                output = .error("Cancelled.")
-            } catch {
-                output = .error(TaskRegistry.describe(error))
-            }
-            finish()
-            await group.waitForAll()
-            return output
+        let output: ToolOutput
+        do {
+            output = try await tool.run(call.arguments, context: context)
+        } catch is CancellationError {
+            output = .error("Cancelled.")
+        } catch {
+            output = .error(TaskRegistry.describe(error))
         }
+        closeProgress()
         events.publish(.toolEnded(agent: agent, callID: call.id, tool: call.name, output: output))
         return output
     }

@@ -55,7 +55,8 @@ public enum DisplayWidth {
     /// `text` cut to at most `width` columns, ending in `…` when something was cut.
     public static func truncate(_ text: String, to width: Int) -> String {
         guard width > 0 else { return "" }
-        guard of(text) > width else { return text }
+        // No character is wider than its UTF-8 bytes are many, so a short string always fits.
+        guard text.utf8.count > width, of(text) > width else { return text }
         var result = ""
         var used = 0
         for cluster in clusters(of: text) {

@@ -117,6 +117,12 @@ public enum TaskTable {
 
     /// The first non-empty line of `text`.
     static func oneLine(_ text: String) -> String {
+        // Printable ASCII without line breaks or blanks at either end is already one line.
+        let bytes = text.utf8
+        if let head = bytes.first, let tail = bytes.last, head != 0x20, tail != 0x20,
+           bytes.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) {
+            return text
+        }
         let first = text.split(whereSeparator: \.isNewline).first { !$0.allSatisfy(\.isWhitespace) }
         return first.map { $0.trimmingCharacters(in: .whitespaces) } ?? ""
     }

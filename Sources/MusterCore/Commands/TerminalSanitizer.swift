@@ -8,6 +8,8 @@ public enum TerminalSanitizer {
     ///
     /// A newline inside `text` is shown as `^J`; use `lines(of:)` to split text into lines first.
     public static func sanitize(_ text: some StringProtocol) -> String {
+        // Most text has nothing to replace: checking is far cheaper than rebuilding it.
+        if !text.unicodeScalars.contains(where: needsReplacing) { return String(text) }
         var output = String.UnicodeScalarView()
         var column = 0
         for scalar in text.unicodeScalars {
@@ -39,6 +41,16 @@ public enum TerminalSanitizer {
             }
         }
         return String(output)
+    }
+
+    /// True for the scalars `sanitize` replaces.
+    private static func needsReplacing(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.value {
+        case 0x20..<0x7F: false
+        case 0x00..<0x20, 0x7F..<0xA0: true
+        case 0x202A...0x202E, 0x2066...0x2069, 0x2028, 0x2029, 0xFFF9...0xFFFB: true
+        default: false
+        }
     }
 
     /// Splits text into lines (on `\n` and `\r\n`) and sanitizes each one.

@@ -95,7 +95,9 @@ public actor TaskRegistry {
         public var stragglers: [TaskSnapshot]
     }
 
-    private struct Entry {
+    /// A class, so that updates change the entry in place instead of copying it out of the
+    /// dictionary and back (it never leaves the actor).
+    private final class Entry {
         let id: TaskID
         let request: Request
         let startedAt: Duration
@@ -107,6 +109,13 @@ public actor TaskRegistry {
         var task: Task<Void, Never>?
         /// The result has been handed to its spawner (drained or waited for).
         var delivered = false
+
+        init(id: TaskID, request: Request, startedAt: Duration, startDate: Date) {
+            self.id = id
+            self.request = request
+            self.startedAt = startedAt
+            self.startDate = startDate
+        }
 
         var countsAgainstCap: Bool {
             request.mode == .background && request.kind == .agent && !status.isTerminal && cancelRequested == nil
@@ -219,19 +228,17 @@ public actor TaskRegistry {
 
     /// Moves a running task to `step` and/or a new activity; appends the activity to its trail.
     public func report(_ id: TaskID, step: Int? = nil, activity: String?) {
-        guard var entry = entries[id], case .running(let currentStep, _) = entry.status else { return }
+        guard let entry = entries[id], case .running(let currentStep, _) = entry.status else { return }
         let next = TaskStatus.running(step: step ?? currentStep, activity: activity)
-        guard apply(next, to: &entry) else { return }
-        if let activity { appendTrail(activity, to: &entry) }
-        entries[id] = entry
+        guard apply(next, to: entry) else { return }
+        if let activity { appendTrail(activity, to: entry) }
         publish(.updated(snapshot(of: entry)))
     }
 
     /// Adds a line to a task's progress trail without changing its status.
     public func note(_ id: TaskID, _ line: String) {
-        guard var entry = entries[id], !entry.status.isTerminal else { return }
-        appendTrail(line, to: &entry)
-        entries[id] = entry
+        guard let entry = entries[id], !entry.status.isTerminal else { return }
+        appendTrail(line, to: entry)
     }
 
     // MARK: Cancelling
@@ -239,18 +246,17 @@ public actor TaskRegistry {
     /// Cancels the task's real `Task` (idempotent) and, transitively, everything it launched.
     @discardableResult
     public func cancel(_ id: TaskID, source: CancellationSource = .user) -> CancelOutcome {
-        guard var entry = entries[id] else { return .notFound }
+        guard let entry = entries[id] else { return .notFound }
         if entry.status.isTerminal { return .alreadyFinished(snapshot(of: entry)) }
         if entry.cancelRequested == nil {
             if entry.countsAgainstCap { runningBackgroundCount -= 1 }
             entry.cancelRequested = source
-            entries[id] = entry
             entry.task?.cancel()
             publish(.updated(snapshot(of: entry)))
             logger.debug("task cancel requested", metadata: ["task": "\(id)", "source": "\(source.tag)"])
             cancel(spawnedBy: .task(id), source: .parentEnded(id))
         }
-        return .cancelling(snapshot(of: entries[id] ?? entry))
+        return .cancelling(snapshot(of: entry))
     }
 
     /// The model-facing variant: only the task's own spawner may cancel it.
@@ -327,7 +333,8 @@ public actor TaskRegistry {
     /// Every listed entry sorted by id, with live age: active ones and the last finished ones.
     public func snapshot() -> [TaskSnapshot] {
         let now = timeline.now
-        return entries.values.sorted { $0.id < $1.id }.map { snapshot(of: $0, now: now) }
+        // Ids only are sorted: cheap to compare and to move.
+        return entries.keys.sorted().compactMap { entries[$0].map { snapshot(of: $0, now: now) } }
     }
 
     /// One entry, if still listed.
@@ -382,16 +389,15 @@ public actor TaskRegistry {
 
     /// pending → running, unless the task was cancelled before its body got to run.
     private func beginBody(_ id: TaskID) -> Bool {
-        guard var entry = entries[id], entry.cancelRequested == nil, !Task.isCancelled else { return false }
-        guard apply(.running(step: 0, activity: nil), to: &entry) else { return false }
-        entries[id] = entry
+        guard let entry = entries[id], entry.cancelRequested == nil, !Task.isCancelled else { return false }
+        guard apply(.running(step: 0, activity: nil), to: entry) else { return false }
         publish(.updated(snapshot(of: entry)))
         return true
     }
 
     /// Records the one terminal state, by id: a late body can never touch another entry.
     private func recordEnd(_ id: TaskID, outcome: BodyOutcome) {
-        guard var entry = entries[id], !entry.status.isTerminal else { return }
+        guard let entry = entries[id], !entry.status.isTerminal else { return }
         let final: TaskStatus
         if let source = entry.cancelRequested {
             final = .cancelled(by: source)
@@ -406,13 +412,12 @@ public actor TaskRegistry {
             }
         }
         if entry.countsAgainstCap { runningBackgroundCount -= 1 }
-        guard apply(final, to: &entry) else { return }
+        guard apply(final, to: entry) else { return }
         entry.endedAt = timeline.now
         entry.task = nil
         activeCount -= 1
         activeChildren[entry.request.spawner]?.remove(id)
         if activeChildren[entry.request.spawner]?.isEmpty == true { activeChildren[entry.request.spawner] = nil }
-        entries[id] = entry
         publish(.finished(snapshot(of: entry)))
         logger.debug("task ended", metadata: ["task": "\(id)", "status": "\(final.word)"])
 
@@ -429,7 +434,7 @@ public actor TaskRegistry {
 
     // MARK: Internals
 
-    private func apply(_ next: TaskStatus, to entry: inout Entry) -> Bool {
+    private func apply(_ next: TaskStatus, to entry: Entry) -> Bool {
         guard entry.status.canTransition(to: next) else {
             logger.error("illegal task transition", metadata: ["task": "\(entry.id)", "from": "\(entry.status.word)", "to": "\(next.word)"])
             return false
@@ -438,7 +443,7 @@ public actor TaskRegistry {
         return true
     }
 
-    private func appendTrail(_ line: String, to entry: inout Entry) {
+    private func appendTrail(_ line: String, to entry: Entry) {
         entry.trail.append(line)
         if entry.trail.count > configuration.trailLength { entry.trail.removeFirst() }
     }
@@ -456,10 +461,10 @@ public actor TaskRegistry {
         let spawner = entry.request.spawner
         let result = result(of: entry)
         if let tokens = resultWaitersByTask.removeValue(forKey: entry.id), let first = tokens.first {
-            entries[entry.id]?.delivered = true
+            entry.delivered = true
             resultWaiters.resolve(first, with: .finished(result))
             for token in tokens.dropFirst() {
-                resultWaiters.resolve(token, with: .alreadyDelivered(snapshot(of: entries[entry.id] ?? entry)))
+                resultWaiters.resolve(token, with: .alreadyDelivered(snapshot(of: entry)))
             }
             return
         }
@@ -473,7 +478,7 @@ public actor TaskRegistry {
 
     private func takeResult(of entry: Entry) -> WaitOutcome {
         if entry.delivered { return .alreadyDelivered(snapshot(of: entry)) }
-        entries[entry.id]?.delivered = true
+        entry.delivered = true
         let spawner = entry.request.spawner
         if var inbox = inboxes[spawner], let index = inbox.firstIndex(where: { $0.id == entry.id }) {
             inbox.remove(at: index)

@@ -14,8 +14,10 @@ public enum SessionEvent: Sendable, Equatable {
     case toolStarted(agent: AgentRef, callID: String, tool: String, arguments: JSONValue)
     case toolProgress(agent: AgentRef, callID: String, line: String)
     case toolEnded(agent: AgentRef, callID: String, tool: String, output: ToolOutput)
-    /// A registry transition (task started, updated, finished, results waiting).
-    case task(TaskRegistryEvent)
+    /// A registry transition (task started, updated, finished, results waiting). Boxed: a
+    /// snapshot is several times larger than any other case, and every buffered event of every
+    /// subscriber would otherwise be that large (the progress-throughput benchmark shows it).
+    indirect case task(TaskRegistryEvent)
     /// An agent's model turn ended.
     case modelTurnEnded(agent: AgentRef, usage: Usage)
     /// Something the person should know that is not an error of the turn.

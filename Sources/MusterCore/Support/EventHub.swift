@@ -15,9 +15,9 @@ public final class EventHub<Event: Sendable, Key: Hashable & Sendable>: Sendable
     }
 
     private struct State: Sendable {
-        var subscribers: [Int: Registration] = [:]
+        /// Copied out (a retain, not a copy) by every publish; rebuilt only when it changes.
+        var subscribers: [Registration] = []
         var taps: [@Sendable (Event) -> Void] = []
-        var nextToken = 0
         var finished = false
     }
 
@@ -34,8 +34,7 @@ public final class EventHub<Event: Sendable, Key: Hashable & Sendable>: Sendable
         let subscription = EventSubscription<Event, Key>(coalescingKey: coalescingKey)
         let alreadyFinished = state.withLock { state -> Bool in
             if state.finished { return true }
-            state.subscribers[state.nextToken] = Registration(subscription: subscription)
-            state.nextToken += 1
+            state.subscribers.append(Registration(subscription: subscription))
             return false
         }
         if alreadyFinished { subscription.finish() }
@@ -44,20 +43,20 @@ public final class EventHub<Event: Sendable, Key: Hashable & Sendable>: Sendable
 
     /// Delivers `event` to every live subscriber; never waits for any of them.
     public func publish(_ event: Event) {
-        let (targets, taps) = state.withLock { state -> ([EventSubscription<Event, Key>], [@Sendable (Event) -> Void]) in
-            var live: [EventSubscription<Event, Key>] = []
-            live.reserveCapacity(state.subscribers.count)
-            for (token, registration) in state.subscribers {
-                if let subscription = registration.subscription, !subscription.isFinished {
-                    live.append(subscription)
-                } else {
-                    state.subscribers[token] = nil
-                }
-            }
-            return (live, state.taps)
-        }
+        let (registrations, taps) = state.withLock { ($0.subscribers, $0.taps) }
         for tap in taps { tap(event) }
-        for subscription in targets { subscription.enqueue(event) }
+        var sawReleased = false
+        for registration in registrations {
+            if let subscription = registration.subscription {
+                subscription.enqueue(event)
+            } else {
+                sawReleased = true
+            }
+        }
+        // Subscriptions nobody holds any more are forgotten the first time they are seen.
+        if sawReleased {
+            state.withLock { $0.subscribers.removeAll { $0.subscription == nil } }
+        }
     }
 
     /// Calls `body` synchronously with every event from now on, in publication order (for
@@ -70,8 +69,8 @@ public final class EventHub<Event: Sendable, Key: Hashable & Sendable>: Sendable
     public func finish() {
         let targets = state.withLock { state -> [EventSubscription<Event, Key>] in
             state.finished = true
-            let all = state.subscribers.values.compactMap(\.subscription)
-            state.subscribers = [:]
+            let all = state.subscribers.compactMap(\.subscription)
+            state.subscribers = []
             return all
         }
         for subscription in targets { subscription.finish() }
@@ -79,7 +78,7 @@ public final class EventHub<Event: Sendable, Key: Hashable & Sendable>: Sendable
 
     /// Number of subscribers still registered (for tests and diagnostics).
     public var subscriberCount: Int {
-        state.withLock { $0.subscribers.values.filter { $0.subscription != nil }.count }
+        state.withLock { $0.subscribers.filter { $0.subscription != nil }.count }
     }
 }
 
@@ -103,16 +102,18 @@ public final class EventSubscription<Event: Sendable, Key: Hashable & Sendable>:
     }
 
     private let buffer = Locked(Buffer())
+    /// Events already moved out of `buffer` in one batch, read one by one. Only the reader
+    /// touches it, so its lock is never contended and the publishers' lock is taken once per
+    /// batch instead of once per event. Taken events no longer coalesce: they count as read.
+    private let taken = Locked(Deque<Event>())
     private let coalescingKey: @Sendable (Event) -> Key?
 
     init(coalescingKey: @escaping @Sendable (Event) -> Key?) {
         self.coalescingKey = coalescingKey
     }
 
-    var isFinished: Bool { buffer.withLock { $0.finished } }
-
     /// Events buffered and not yet read (for tests and diagnostics).
-    public var pendingCount: Int { buffer.withLock { $0.events.count } }
+    public var pendingCount: Int { taken.withLock { $0.count } + buffer.withLock { $0.events.count } }
 
     func enqueue(_ event: Event) {
         let key = coalescingKey(event)
@@ -148,7 +149,7 @@ public final class EventSubscription<Event: Sendable, Key: Hashable & Sendable>:
     /// The next event, or nil once finished and drained, or when the reading task is cancelled.
     public func next() async -> Event? {
         let keyOf = coalescingKey
-        if let ready = buffer.withLock({ $0.popFirst(keyOf: keyOf) }) { return ready }
+        if let ready = takeNext() { return ready }
         return await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Event?, Never>) in
                 // .some(value): resume now with value; nil: parked as the waiter.
@@ -167,6 +168,21 @@ public final class EventSubscription<Event: Sendable, Key: Hashable & Sendable>:
                 return buffer.waiter
             }
             waiter?.resume(returning: nil)
+        }
+    }
+
+    /// The next event from the reader's batch, refilling the batch with everything buffered.
+    private func takeNext() -> Event? {
+        taken.withLock { local -> Event? in
+            if let event = local.popFirst() { return event }
+            buffer.withLock { shared in
+                guard !shared.events.isEmpty else { return }
+                // `local` is empty: the publishers keep its capacity, the reader takes the events.
+                swap(&local, &shared.events)
+                shared.head += local.count
+                if !shared.positions.isEmpty { shared.positions = [:] }
+            }
+            return local.popFirst()
         }
     }
 
