@@ -52,6 +52,34 @@ struct CommandsTerminalTextTests {
         #expect(DisplayWidth.pad("日本", to: 6) == "日本  ")
     }
 
+    @Test("truncation cuts at exactly the width, whether the text is ASCII or wide")
+    func truncateAtTheEdge() {
+        #expect(DisplayWidth.truncate("abcde", to: 5) == "abcde")
+        #expect(DisplayWidth.truncate("abcdef", to: 5) == "abcd…")
+        // Six bytes but four columns: fits in four.
+        #expect(DisplayWidth.truncate("日本", to: 4) == "日本")
+        #expect(DisplayWidth.truncate("日本", to: 3) == "日…")
+    }
+
+    @Test("clean text is returned as is, and a control character anywhere is still replaced")
+    func sanitizeFastAndSlowPaths() {
+        #expect(TerminalSanitizer.sanitize("step 3 · grep") == "step 3 · grep")
+        #expect(TerminalSanitizer.sanitize("step 3 · grep\u{1B}") == "step 3 · grep^[")
+        #expect(TerminalSanitizer.sanitize("日本\u{85}") == "日本M-^E")
+        #expect(TerminalSanitizer.sanitize(Substring("x\u{2066}y")) == "x<U+2066>y")
+    }
+
+    @Test("a task's one-line text is its first non-blank line, trimmed")
+    func oneLine() {
+        #expect(TaskTable.oneLine("done") == "done")
+        #expect(TaskTable.oneLine("  done  ") == "done")
+        #expect(TaskTable.oneLine("\tdone") == "done")
+        #expect(TaskTable.oneLine("\n\n  first\nsecond") == "first")
+        #expect(TaskTable.oneLine("first\r\nsecond") == "first")
+        #expect(TaskTable.oneLine("   ") == "")
+        #expect(TaskTable.oneLine("") == "")
+    }
+
     @Test("the exit summary counts background agents cancelled and names stragglers")
     func exitSummary() {
         func task(_ id: Int, mode: TaskMode) -> TaskSnapshot {

@@ -56,6 +56,38 @@ struct EventHubTests {
         #expect(await read(3, from: subscription) == [.said("a"), .progress("one", 3), .said("b")])
     }
 
+    @Test("A reading loop that stops early loses nothing: the next loop goes on where it stopped")
+    func breakingOutOfALoopKeepsTheRest() async {
+        let hub = makeHub()
+        let subscription = hub.subscribe()
+        for index in 0..<10 { hub.publish(.said("\(index)")) }
+        var first: [Note] = []
+        for await note in subscription {
+            first.append(note)
+            if first.count == 3 { break }
+        }
+        #expect(first == [.said("0"), .said("1"), .said("2")])
+        #expect(subscription.pendingCount == 7)
+        hub.publish(.said("10"))
+        #expect(await read(8, from: subscription) == (3...10).map { .said("\($0)") })
+        #expect(subscription.pendingCount == 0)
+    }
+
+    @Test("Keyed events published after a read still coalesce with each other")
+    func coalescesAfterABatchWasTaken() async {
+        let hub = makeHub()
+        let subscription = hub.subscribe()
+        hub.publish(.progress("one", 1))
+        hub.publish(.said("a"))
+        hub.publish(.said("b"))
+        // Reading one takes the whole buffer; what remains of it is still delivered in order.
+        #expect(await subscription.next() == .progress("one", 1))
+        hub.publish(.progress("one", 2))
+        hub.publish(.progress("one", 3))
+        #expect(subscription.pendingCount == 3)
+        #expect(await read(3, from: subscription) == [.said("a"), .said("b"), .progress("one", 3)])
+    }
+
     @Test("Events without a key are never merged or dropped, however many wait")
     func neverDropsUnkeyed() async {
         let hub = makeHub()
