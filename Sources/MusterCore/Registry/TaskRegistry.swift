@@ -105,10 +105,14 @@ public actor TaskRegistry {
         var status: TaskStatus = .pending
         var cancelRequested: CancellationSource?
         var endedAt: Duration?
-        var trail = Deque<String>()
+        /// An array, not a deque: snapshots share its storage instead of copying it (at most
+        /// `trailLength` lines, so dropping the oldest is cheap).
+        var trail: [String] = []
         var task: Task<Void, Never>?
         /// The result has been handed to its spawner (drained or waited for).
         var delivered = false
+        /// Still in `entries` (false once trimmed from the listing).
+        var isListed = true
 
         init(id: TaskID, request: Request, startedAt: Duration, startDate: Date) {
             self.id = id
@@ -136,6 +140,10 @@ public actor TaskRegistry {
     private var phase = Phase.open
     private var nextID = 1
     private var entries: [TaskID: Entry] = [:]
+    /// The same entries in id order (ids only grow), so listings need no sort; trimmed entries
+    /// are skipped and swept out once they are half of it.
+    private var listed = Deque<Entry>()
+    private var unlistedCount = 0
     private var activeChildren: [Spawner: Set<TaskID>] = [:]
     private var inboxes: [Spawner: Deque<TaskResult>] = [:]
     private var finishedOrder = Deque<TaskID>()
@@ -192,6 +200,7 @@ public actor TaskRegistry {
         nextID += 1
         let entry = Entry(id: id, request: request, startedAt: timeline.now, startDate: Date())
         entries[id] = entry
+        listed.append(entry)
         activeCount += 1
         if entry.countsAgainstCap { runningBackgroundCount += 1 }
         activeChildren[request.spawner, default: []].insert(id)
@@ -281,7 +290,7 @@ public actor TaskRegistry {
     /// Cancels every active task; returns their ids.
     @discardableResult
     public func cancelAll(source: CancellationSource = .user) -> [TaskID] {
-        let active = entries.values.filter { !$0.status.isTerminal }.map(\.id).sorted()
+        let active = listed.filter { $0.isListed && !$0.status.isTerminal }.map(\.id)
         for id in active { cancel(id, source: source) }
         return active
     }
@@ -333,8 +342,10 @@ public actor TaskRegistry {
     /// Every listed entry sorted by id, with live age: active ones and the last finished ones.
     public func snapshot() -> [TaskSnapshot] {
         let now = timeline.now
-        // Ids only are sorted: cheap to compare and to move.
-        return entries.keys.sorted().compactMap { entries[$0].map { snapshot(of: $0, now: now) } }
+        var snapshots: [TaskSnapshot] = []
+        snapshots.reserveCapacity(listed.count - unlistedCount)
+        for entry in listed where entry.isListed { snapshots.append(snapshot(of: entry, now: now)) }
+        return snapshots
     }
 
     /// One entry, if still listed.
@@ -372,7 +383,7 @@ public actor TaskRegistry {
             }
         }
         hub.finish()
-        let stragglers = entries.values.filter { !$0.status.isTerminal }.sorted { $0.id < $1.id }.map { snapshot(of: $0) }
+        let stragglers = listed.filter { $0.isListed && !$0.status.isTerminal }.map { snapshot(of: $0) }
         let cancelled = wasActive.compactMap { entries[$0].map { snapshot(of: $0) } }
         if !stragglers.isEmpty {
             logger.warning("tasks did not stop within the grace period", metadata: ["tasks": "\(stragglers.map(\.id))"])
@@ -445,14 +456,14 @@ public actor TaskRegistry {
 
     private func appendTrail(_ line: String, to entry: Entry) {
         entry.trail.append(line)
-        if entry.trail.count > configuration.trailLength { entry.trail.removeFirst() }
+        if entry.trail.count > configuration.trailLength { entry.trail.removeFirst(entry.trail.count - configuration.trailLength) }
     }
 
     private func result(of entry: Entry) -> TaskResult {
         TaskResult(
             id: entry.id, name: entry.request.name, description: entry.request.description,
             status: entry.status, duration: (entry.endedAt ?? timeline.now) - entry.startedAt,
-            trail: Self.lines(entry.trail)
+            trail: entry.trail
         )
     }
 
@@ -532,7 +543,14 @@ public actor TaskRegistry {
     /// result stays in its spawner's inbox (and `wait` still finds it there).
     private func trimFinished() {
         while finishedOrder.count > configuration.keepFinished, let oldest = finishedOrder.popFirst() {
-            entries[oldest] = nil
+            guard let entry = entries.removeValue(forKey: oldest) else { continue }
+            entry.isListed = false
+            unlistedCount += 1
+        }
+        // Swept in one pass once half is gone: O(1) per trimmed entry on average.
+        if unlistedCount > listed.count / 2 {
+            listed.removeAll { !$0.isListed }
+            unlistedCount = 0
         }
     }
 
@@ -543,14 +561,8 @@ public actor TaskRegistry {
             description: entry.request.description, spawner: entry.request.spawner,
             mode: entry.request.mode, status: entry.status, cancelRequested: entry.cancelRequested,
             startedAt: entry.startedAt, endedAt: entry.endedAt, startDate: entry.startDate,
-            age: (entry.endedAt ?? now) - entry.startedAt, trail: Self.lines(entry.trail)
+            age: (entry.endedAt ?? now) - entry.startedAt, trail: entry.trail
         )
-    }
-
-    /// A trail as an array. An empty deque is not converted: `Array(Deque())` writes a zero count
-    /// into the stdlib's shared empty-array storage, which the thread sanitizer reports as a race.
-    private static func lines(_ trail: Deque<String>) -> [String] {
-        trail.isEmpty ? [] : Array(trail)
     }
 
     private func publish(_ event: TaskRegistryEvent) {
