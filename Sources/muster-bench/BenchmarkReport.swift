@@ -94,21 +94,14 @@ enum ProcessStats {
         return 0
     }
 
-    /// CPU time (user and system) used so far by every live thread of `pid`, in seconds, from the
-    /// scheduler's nanosecond counters (/proc/PID/task/TID/schedstat); the 10 ms clock ticks of
-    /// /proc/PID/stat only when those are missing.
+    /// CPU time (user and system) `pid` used so far, in seconds: its process CPU clock
+    /// (`clock_getcpuclockid`), which counts every thread, also those that have exited, to the
+    /// nanosecond; the 10 ms clock ticks of /proc/PID/stat only when that clock cannot be read.
     static func cpuSeconds(pid: Int32) -> Double? {
-        let tasks = "/proc/\(pid)/task"
-        if let threads = try? FileManager.default.contentsOfDirectory(atPath: tasks), !threads.isEmpty {
-            var nanoseconds: UInt64 = 0
-            var read = 0
-            for thread in threads {
-                guard let text = try? String(contentsOfFile: "\(tasks)/\(thread)/schedstat", encoding: .utf8),
-                      let first = text.split(separator: " ").first, let value = UInt64(first) else { continue }
-                nanoseconds += value
-                read += 1
-            }
-            if read > 0 { return Double(nanoseconds) / 1e9 }
+        var clock = clockid_t()
+        var time = timespec()
+        if clock_getcpuclockid(pid, &clock) == 0, clock_gettime(clock, &time) == 0 {
+            return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
         }
         return cpuSecondsFromTicks(pid: pid)
     }

@@ -97,3 +97,25 @@ struct CommandsTerminalTextTests {
         #expect(ExitSummary.line(for: stuck, grace: .seconds(2)) == "1 background agent was cancelled at exit. Did not stop within 2.0s: #1 a1.")
     }
 }
+
+@Suite("Durations for people")
+struct HumanReadableDurationTests {
+    @Test("milliseconds under a second, tenths under a minute, then minutes and hours", arguments: [
+        (Duration.zero, "0ms"),
+        (.milliseconds(850), "850ms"),
+        (.microseconds(999_400), "999ms"),
+        (.microseconds(999_600), "1.0s"),
+        (.milliseconds(3_200), "3.2s"),
+        (.milliseconds(3_250), "3.3s"),
+        (.milliseconds(59_940), "59.9s"),
+        (.milliseconds(59_950), "1m00s"),
+        (.seconds(245), "4m05s"),
+        (.seconds(3_599), "59m59s"),
+        (.seconds(3_720), "1h02m"),
+        (.seconds(90_000), "25h00m"),
+        (.milliseconds(-5), "0ms"),
+    ])
+    func formats(duration: Duration, text: String) {
+        #expect(duration.humanReadable == text)
+    }
+}

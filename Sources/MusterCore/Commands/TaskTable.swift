@@ -26,9 +26,17 @@ public enum TaskTable {
             }
         }
         func format(_ cells: [String]) -> String {
-            cells.enumerated().map { column, cell in
-                column == cells.count - 1 ? cell : DisplayWidth.pad(cell, to: widths[column])
-            }.joined(separator: "  ")
+            var line = ""
+            line.reserveCapacity(widths.reduce(2 * cells.count) { $0 + $1 } + (cells.last?.utf8.count ?? 0))
+            for (column, cell) in cells.enumerated() {
+                if column > 0 { line += "  " }
+                line += cell
+                if column < cells.count - 1 {
+                    let missing = widths[column] - DisplayWidth.of(cell)
+                    if missing > 0 { line += String(repeating: " ", count: missing) }
+                }
+            }
+            return line
         }
         var lines = [TranscriptLine(format(header), style: .heading, wraps: false)]
         lines += rows.map { TranscriptLine(format($0.cells), style: $0.style, wraps: false) }

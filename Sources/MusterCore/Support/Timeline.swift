@@ -19,13 +19,22 @@ extension Duration {
         return Double(s) + Double(atto) / 1e18
     }
 
-    /// Short human form: `850ms`, `3.2s`, `4m05s`, `1h02m`.
+    /// Short human form: `850ms`, `3.2s`, `4m05s`, `1h02m` (halves round up; negative is `0ms`).
+    ///
+    /// Integer arithmetic, not `String(format:)`: the `/tasks` table formats one per row.
     public var humanReadable: String {
-        let total = seconds
-        if total < 1 { return "\(Int((total * 1000).rounded()))ms" }
-        if total < 60 { return String(format: "%.1fs", total) }
-        let whole = Int(total)
-        if whole < 3600 { return String(format: "%dm%02ds", whole / 60, whole % 60) }
-        return String(format: "%dh%02dm", whole / 3600, (whole % 3600) / 60)
+        let (whole, atto) = components
+        guard whole >= 0, atto >= 0 else { return "0ms" }
+        let milliseconds = whole * 1000 + (atto + 500_000_000_000_000) / 1_000_000_000_000_000
+        if milliseconds < 1000 { return "\(milliseconds)ms" }
+        let tenths = (milliseconds + 50) / 100
+        if tenths < 600 { return "\(tenths / 10).\(tenths % 10)s" }
+        let seconds = (milliseconds + 500) / 1000
+        if seconds < 3600 { return "\(seconds / 60)m\(Self.twoDigits(seconds % 60))s" }
+        return "\(seconds / 3600)h\(Self.twoDigits((seconds % 3600) / 60))m"
+    }
+
+    private static func twoDigits(_ value: Int64) -> String {
+        value < 10 ? "0\(value)" : "\(value)"
     }
 }

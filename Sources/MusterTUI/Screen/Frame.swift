@@ -38,6 +38,16 @@ public struct Frame: Hashable, Sendable {
         guard row >= 0, row < size.rows, column >= 0 else { return column }
         let end = min(size.columns, limit.map { column + max(0, $0) } ?? size.columns)
         var x = column
+        // Printable ASCII: one cell per byte, no cluster splitting (most of every frame).
+        if text.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) {
+            for byte in text.utf8 {
+                guard x < end else { break }
+                clearWideNeighbours(row: row, column: x, width: 1)
+                self[row, x] = Cell(Self.asciiCells[Int(byte - 0x20)], style: style)
+                x += 1
+            }
+            return x
+        }
         for cluster in DisplayWidth.clusters(of: text) {
             guard x < end else { break }
             if x + cluster.width > end {
@@ -52,6 +62,9 @@ public struct Frame: Hashable, Sendable {
         }
         return x
     }
+
+    /// The text of a cell for each printable ASCII byte, from 0x20.
+    private static let asciiCells: [String] = (0x20..<0x7F).map { String(UnicodeScalar(UInt8($0))) }
 
     /// Fills `count` cells of `row` from `column` with `character`.
     public mutating func fill(row: Int, from column: Int, count: Int, with character: String = " ", style: CellStyle = .plain) {
