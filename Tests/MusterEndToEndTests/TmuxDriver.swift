@@ -41,7 +41,11 @@ final class TmuxDriver {
 
     /// Starts `muster` with `arguments` in a fresh pane of 120x40, under the wrapper that keeps
     /// the pane after it exits and prints `[exit N]` (and `afterExit`, a shell command, if given).
-    init(arguments: [String] = [], environment: [String: String] = [:], afterExit: String? = nil) throws {
+    ///
+    /// With `jobControlShell`, the pane runs an interactive bash instead, and the app is typed
+    /// there as a command, so Ctrl-Z and `fg` work as in a person's terminal (the wrapper's
+    /// process group is orphaned, and the kernel drops Ctrl-Z's SIGTSTP for those).
+    init(arguments: [String] = [], environment: [String: String] = [:], afterExit: String? = nil, jobControlShell: Bool = false) throws {
         guard let binary = Self.binary else { throw Failure(description: "The muster binary is not built.") }
         server = "muster-test-\(UUID().uuidString.prefix(8).lowercased())"
         scratch = FileManager.default.temporaryDirectory.appendingPathComponent(server)
@@ -55,15 +59,36 @@ final class TmuxDriver {
             "HOME": scratch.path,
         ]
         env.merge(environment) { _, new in new }
+        let app = [binary.path, "--script", Self.script.path] + arguments
+        if jobControlShell { env["PS1"] = "shell$ " }
         do {
             pane = try TmuxPane(
-                server: server, command: [binary.path, "--script", Self.script.path] + arguments,
+                server: server, command: jobControlShell ? ["bash", "--norc", "--noprofile", "-i"] : app,
                 width: Self.width, height: Self.height, directory: scratch.appendingPathComponent("workspace"),
                 environment: env, afterExit: afterExit
             )
         } catch {
             throw Failure(description: error.description)
         }
+        if jobControlShell {
+            submit(app.map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }.joined(separator: " "))
+        }
+    }
+
+    /// The app's process id when it runs under the job-control shell: the descendant named muster.
+    func appPIDUnderShell() -> Int32? {
+        guard let pane = Int32(paneValue("#{pane_pid}")) else { return nil }
+        return Self.descendants(of: pane).first { pid in
+            (try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8))?.hasPrefix("muster") == true
+        }
+    }
+
+    /// The process state letter (`S`, `R`, `T` for stopped, ...) of `pid`, nil when it is gone.
+    static func state(of pid: Int32) -> Character? {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")") else { return nil }
+        // The state letter follows the parenthesised command name.
+        return stat[stat.index(close, offsetBy: 2)]
     }
 
     /// Ends the private server (and with it the app) and removes the scratch folder.
@@ -120,9 +145,7 @@ final class TmuxDriver {
     static func waitUntilGone(_ pid: Int32, timeout: Duration) async throws {
         let deadline = ContinuousClock.now.advanced(by: timeout)
         while ContinuousClock.now < deadline {
-            guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8) else { return }
-            // The state letter follows the parenthesised command name.
-            if let close = stat.lastIndex(of: ")"), stat[stat.index(close, offsetBy: 2)] == "Z" { return }
+            guard let state = state(of: pid), state != "Z" else { return }
             try await Task.sleep(for: .milliseconds(50))
         }
         throw Failure(description: "Process \(pid) still runs after \(timeout).")

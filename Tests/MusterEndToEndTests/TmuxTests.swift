@@ -228,6 +228,32 @@ struct TmuxTests {
         }
     }
 
+    @Test("Ctrl-Z suspends to the shell with the terminal given back; fg redraws the screen and agents go on")
+    func suspendAndResume() async throws {
+        let app = try TmuxDriver(jobControlShell: true)
+        defer { app.kill() }
+        try await app.waitForScreen(containing: "/help for commands", timeout: .seconds(20))
+        try await launchThree(app)
+        let pid = try #require(app.appPIDUnderShell())
+
+        app.press("C-z")
+        try await app.waitForScreen(containing: "Stopped")
+        #expect(app.paneValue("#{alternate_on}") == "0")
+        #expect(TmuxDriver.state(of: pid) == "T")
+        #expect(app.screen().contains("shell$"))
+
+        app.submit("fg")
+        try await app.waitForScreen(containing: "● 3/10 agents")
+        #expect(app.paneValue("#{alternate_on}") == "1")
+        #expect(TmuxDriver.state(of: pid) != "T")
+        app.submit("/tasks")
+        let screen = try await app.waitForScreen(containing: "#3  gamma")
+        let row = try #require(TmuxDriver.line(containing: "#3  gamma", in: screen))
+        #expect(row.contains("agent  running"))
+        app.submit("/quit")
+        try await app.waitForScreen(containing: "shell$")
+    }
+
     @Test("even a crash gives the terminal back: normal screen, canonical mode and echo")
     func crashRestoresTerminal() async throws {
         // The Swift backtracer would wait for a key after a crash; the test wants the bare signal.
