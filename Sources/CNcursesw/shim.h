@@ -79,6 +79,23 @@ static inline void muster_append_capability(struct muster_crash_state *state, co
     memcpy(state->reset + state->reset_length, value, length);
     state->reset_length += length;
 }
+static inline void muster_append_raw(struct muster_crash_state *state, const char *bytes) {
+    size_t length = strlen(bytes);
+    if (state->reset_length + length >= sizeof(state->reset)) return;
+    memcpy(state->reset + state->reset_length, bytes, length);
+    state->reset_length += length;
+}
+/// Bracketed paste (xterm's mode 2004): pasted text then arrives between ESC [ 200 ~ and
+/// ESC [ 201 ~, so a newline in it does not submit the line. Written straight to the terminal.
+static inline void muster_bracketed_paste(int on) {
+    fputs(on ? "\033[?2004h" : "\033[?2004l", stdout);
+    fflush(stdout);
+}
+/// Makes curses report the paste markers as the key codes given (after keypad is on).
+static inline int muster_define_paste_keys(int start_code, int end_code) {
+    if (define_key("\033[200~", start_code) == ERR) return ERR;
+    return define_key("\033[201~", end_code);
+}
 /// Call after curses started: saves the mode to restore (from before curses) and installs the handlers.
 static inline void muster_install_crash_restore(const struct termios *mode) {
     struct muster_crash_state *state = muster_crash_state();
@@ -87,6 +104,7 @@ static inline void muster_install_crash_restore(const struct termios *mode) {
     muster_append_capability(state, "sgr0");
     muster_append_capability(state, "cnorm");
     muster_append_capability(state, "rmcup");
+    muster_append_raw(state, "\033[?2004l");
     struct sigaction action;
     memset(&action, 0, sizeof(action));
     action.sa_handler = muster_crash_handler;

@@ -107,6 +107,12 @@ final class TmuxDriver {
         pane.press(keys)
     }
 
+    /// Pastes `text` as a terminal does: bracketed when the app asked for bracketed paste.
+    func paste(_ text: String) {
+        pane.tmux(["set-buffer", "-b", "muster-paste", text])
+        pane.tmux(["paste-buffer", "-p", "-d", "-b", "muster-paste"])
+    }
+
     /// Types a line and presses Enter.
     func submit(_ line: String) {
         type(line)

@@ -228,6 +228,19 @@ struct TmuxTests {
         }
     }
 
+    @Test("a pasted text of several lines waits in the input as one message; Enter sends it whole")
+    func bracketedPaste() async throws {
+        try await withApp { app in
+            app.paste("first line\nsecond line\n")
+            try await app.waitForScreen(containing: "› first line↵second line↵")
+            #expect(!app.screen().contains("Okay:"))
+            app.press("Enter")
+            let screen = try await app.waitForScreen(containing: "Okay: first line")
+            #expect(screen.contains("› first line"))
+            #expect(screen.contains("  second line"))
+        }
+    }
+
     @Test("Ctrl-Z suspends to the shell with the terminal given back; fg redraws the screen and agents go on")
     func suspendAndResume() async throws {
         let app = try TmuxDriver(jobControlShell: true)

@@ -14,6 +14,7 @@ final class InteractiveApp {
     private let onSlashCommand: (@Sendable (String) -> Void)?
     private var state: InteractiveState
     private let decoder = KeyDecoder()
+    private var pastes = PasteAssembler()
 
     private var throttle = RedrawThrottle()
     private let redrawTimer: any DispatchSourceTimer
@@ -151,7 +152,7 @@ final class InteractiveApp {
             return
         }
         let now = ContinuousClock.now
-        for key in decoder.decode(inputs) {
+        for key in decoder.decode(pastes.assemble(inputs)) {
             dispatch(state.handle(key, now: now))
         }
         changed()

@@ -22,4 +22,6 @@ public enum Key: Hashable, Sendable {
     case end
     case pageUp
     case pageDown
+    /// Text pasted in one piece (bracketed paste); line breaks are `\n`.
+    case paste(String)
 }

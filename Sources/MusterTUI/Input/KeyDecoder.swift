@@ -9,6 +9,11 @@ public struct KeyDecoder: Sendable {
     public enum Input: Hashable, Sendable {
         case scalar(Unicode.Scalar)
         case key(Key)
+        /// The terminal's paste markers (bracketed paste), as curses reports them.
+        case pasteStart
+        case pasteEnd
+        /// What came between the markers, put together by `PasteAssembler`.
+        case pasted(String)
     }
 
     /// A decoder (it keeps no state between reads).
@@ -34,6 +39,9 @@ public struct KeyDecoder: Sendable {
             switch input {
             case .key(let key): keys.append(key)
             case .scalar(let scalar): if let key = Self.key(for: scalar) { keys.append(key) }
+            case .pasted(let text): keys.append(.paste(text))
+            // A marker the assembler did not pair has nothing left to say.
+            case .pasteStart, .pasteEnd: break
             }
         }
         return keys

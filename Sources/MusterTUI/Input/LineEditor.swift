@@ -35,6 +35,10 @@ public struct LineEditor: Sendable, Equatable {
         switch key {
         case .character(let character):
             insert([character])
+        case .paste(let text):
+            // Goes in whole, line breaks included: Enter sends it as one message.
+            guard !text.isEmpty else { return .none }
+            insert(Array(text))
         case .enter:
             let line = text
             remember(line)

@@ -88,7 +88,8 @@ public enum InteractiveRenderer {
             frame.cursor = (row, width - 1)
             return
         }
-        let characters = state.editor.characters
+        // A pasted line break shows as ↵ and a tab as a space: the input stays one row.
+        let characters = state.editor.characters.map { $0 == "\n" ? "↵" : $0 == "\t" ? " " : $0 }
         let widths = characters.map { DisplayWidth.of(String($0)) }
         let cursorColumn = widths.prefix(state.editor.cursor).reduce(0, +)
         // Scroll horizontally so the cursor stays visible, keeping one cell for it at the end.

@@ -38,6 +38,10 @@ public final class CursesScreen: Screen {
         noecho()
         nonl()
         keypad(window, true)
+        // Pastes arrive marked, so a pasted newline does not submit (see KeyDecoder.PasteAssembler).
+        if muster_define_paste_keys(Self.pasteStartCode, Self.pasteEndCode) != ERR {
+            muster_bracketed_paste(1)
+        }
         nodelay(window, true)
         intrflush(window, false)
         // Short, so a lone Esc (interrupt) is felt at once; Alt sequences arrive together anyway.
@@ -124,7 +128,11 @@ public final class CursesScreen: Screen {
             let status = wget_wch(window, &character)
             if status == ERR { break }
             if status == KEY_CODE_YES {
-                if let key = Self.key(forCode: Int32(character)) { inputs.append(.key(key)) }
+                switch Int32(character) {
+                case Self.pasteStartCode: inputs.append(.pasteStart)
+                case Self.pasteEndCode: inputs.append(.pasteEnd)
+                default: if let key = Self.key(forCode: Int32(character)) { inputs.append(.key(key)) }
+                }
             } else if let scalar = Unicode.Scalar(character) {
                 inputs.append(.scalar(scalar))
             }
@@ -136,6 +144,7 @@ public final class CursesScreen: Screen {
     public func end() {
         guard let terminal else { return }
         if let window { curs_set(1); wnoutrefresh(window) }
+        muster_bracketed_paste(0)
         endwin()
         muster_remove_crash_restore()
         delscreen(terminal)
@@ -151,6 +160,10 @@ public final class CursesScreen: Screen {
         guard usesColor, let color = style.foreground else { return (attributes, 0) }
         return (attributes, color.rawValue + 1)
     }
+
+    /// Key codes of our own for the paste markers, far above what curses hands out.
+    private static let pasteStartCode: Int32 = 0x3F00
+    private static let pasteEndCode: Int32 = 0x3F01
 
     private static func key(forCode code: Int32) -> Key? {
         switch code {
