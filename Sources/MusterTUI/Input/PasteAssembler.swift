@@ -5,6 +5,8 @@ import MusterCore
 public struct PasteAssembler: Sendable {
     /// The paste so far, while between the markers.
     private var pending: String.UnicodeScalarView?
+    /// Scalars in `pending` (the view's own count walks the whole text).
+    private var pendingCount = 0
     /// The largest paste kept; more is dropped (and the paste is still ended by its marker).
     public let limit: Int
 
@@ -23,17 +25,23 @@ public struct PasteAssembler: Sendable {
             switch input {
             case .pasteStart:
                 // A second start inside a paste is text the terminal did not mean as a marker.
-                if pending == nil { pending = String.UnicodeScalarView() }
+                if pending == nil {
+                    pending = String.UnicodeScalarView()
+                    pendingCount = 0
+                }
             case .pasteEnd:
                 if let text = pending {
                     output.append(.pasted(Self.normalized(text)))
                     pending = nil
                 }
             case .scalar(let scalar):
-                if pending != nil {
-                    if pending!.count < limit { pending!.append(scalar) }
-                } else {
+                guard pending != nil else {
                     output.append(input)
+                    continue
+                }
+                if pendingCount < limit {
+                    pending?.append(scalar)
+                    pendingCount += 1
                 }
             case .key, .pasted:
                 // Keys curses decoded inside a paste (an escape sequence in the text) are dropped.
