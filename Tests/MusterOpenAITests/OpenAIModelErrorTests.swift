@@ -174,10 +174,12 @@ struct OpenAIModelErrorTests {
     @Test("A server that goes silent mid-stream fails the turn with a read timeout")
     func readTimeout() async throws {
         try await FakeOpenAIServer.with([.streamThenHold([SSE.text("thinking")])]) { server in
-            try await withModel(server, configure: { $0.readTimeout = .milliseconds(300) }) { model in
+            // NIO's read timer runs on real time; 2 s leaves room for a slow machine (or the
+            // thread sanitizer) to deliver the first delta before the silence is timed.
+            try await withModel(server, configure: { $0.readTimeout = .seconds(2) }) { model in
                 let outcome = await runTurn(model.streamTurn(turnRequest("Hi")))
                 #expect(outcome.events == [.textDelta("thinking")])
-                #expect(outcome.modelError == .timedOut(.read, after: .milliseconds(300)))
+                #expect(outcome.modelError == .timedOut(.read, after: .seconds(2)))
             }
         }
     }
