@@ -91,6 +91,37 @@ static inline void muster_bracketed_paste(int on) {
     fputs(on ? "\033[?2004h" : "\033[?2004l", stdout);
     fflush(stdout);
 }
+/// Ctrl-Z: curses' own SIGTSTP handler gives the terminal back and stops the process; this one
+/// wraps it so that bracketed paste is off while the shell has the terminal, and on again after
+/// `fg`. Only write() and the wrapped handler run here.
+static inline struct sigaction *muster_tstp_previous(void) {
+    static struct sigaction previous;
+    return &previous;
+}
+static inline void muster_tstp_handler(int number) {
+    ssize_t ignored = write(STDOUT_FILENO, "\033[?2004l", 8);
+    struct sigaction *previous = muster_tstp_previous();
+    if (previous->sa_handler == SIG_DFL) {
+        raise(SIGSTOP);
+    } else if (previous->sa_handler != SIG_IGN) {
+        previous->sa_handler(number);
+    }
+    ignored = write(STDOUT_FILENO, "\033[?2004h", 8);
+    (void)ignored;
+}
+/// Installs the wrapper around whatever handles SIGTSTP now (after newterm: curses' handler).
+static inline void muster_install_tstp_wrapper(void) {
+    struct sigaction action;
+    memset(&action, 0, sizeof(action));
+    action.sa_handler = muster_tstp_handler;
+    sigemptyset(&action.sa_mask);
+    action.sa_flags = SA_RESTART;
+    sigaction(SIGTSTP, &action, muster_tstp_previous());
+}
+/// Puts the wrapped handler back.
+static inline void muster_remove_tstp_wrapper(void) {
+    sigaction(SIGTSTP, muster_tstp_previous(), NULL);
+}
 /// Makes curses report the paste markers as the key codes given (after keypad is on).
 static inline int muster_define_paste_keys(int start_code, int end_code) {
     if (define_key("\033[200~", start_code) == ERR) return ERR;

@@ -42,9 +42,10 @@ final class TmuxDriver {
     /// Starts `muster` with `arguments` in a fresh pane of 120x40, under the wrapper that keeps
     /// the pane after it exits and prints `[exit N]` (and `afterExit`, a shell command, if given).
     ///
-    /// With `jobControlShell`, the pane runs an interactive bash instead, and the app is typed
+    /// With `jobControlShell`, the pane runs an interactive dash instead, and the app is typed
     /// there as a command, so Ctrl-Z and `fg` work as in a person's terminal (the wrapper's
-    /// process group is orphaned, and the kernel drops Ctrl-Z's SIGTSTP for those).
+    /// process group is orphaned, and the kernel drops Ctrl-Z's SIGTSTP for those). dash, not
+    /// bash: it leaves the terminal's modes alone, so what the app leaves behind shows.
     init(arguments: [String] = [], environment: [String: String] = [:], afterExit: String? = nil, jobControlShell: Bool = false) throws {
         guard let binary = Self.binary else { throw Failure(description: "The muster binary is not built.") }
         server = "muster-test-\(UUID().uuidString.prefix(8).lowercased())"
@@ -60,10 +61,9 @@ final class TmuxDriver {
         ]
         env.merge(environment) { _, new in new }
         let app = [binary.path, "--script", Self.script.path] + arguments
-        if jobControlShell { env["PS1"] = "shell$ " }
         do {
             pane = try TmuxPane(
-                server: server, command: jobControlShell ? ["bash", "--norc", "--noprofile", "-i"] : app,
+                server: server, command: jobControlShell ? ["dash", "-i"] : app,
                 width: Self.width, height: Self.height, directory: scratch.appendingPathComponent("workspace"),
                 environment: env, afterExit: afterExit
             )

@@ -241,7 +241,7 @@ struct TmuxTests {
         }
     }
 
-    @Test("Ctrl-Z suspends to the shell with the terminal given back; fg redraws the screen and agents go on")
+    @Test("Ctrl-Z suspends to the shell with the terminal given back, paste mode off; fg redraws and agents go on")
     func suspendAndResume() async throws {
         let app = try TmuxDriver(jobControlShell: true)
         defer { app.kill() }
@@ -253,18 +253,26 @@ struct TmuxTests {
         try await app.waitForScreen(containing: "Stopped")
         #expect(app.paneValue("#{alternate_on}") == "0")
         #expect(TmuxDriver.state(of: pid) == "T")
-        #expect(app.screen().contains("shell$"))
+        // Bracketed paste is off while the shell has the terminal: a paste there is plain text.
+        app.paste("pasted-in-shell")
+        let shell = try await app.waitForScreen(containing: "pasted-in-shell")
+        #expect(!shell.contains("200~"))
+        app.press("C-u")
 
         app.submit("fg")
         try await app.waitForScreen(containing: "● 3/10 agents")
         #expect(app.paneValue("#{alternate_on}") == "1")
         #expect(TmuxDriver.state(of: pid) != "T")
+        // And on again once Muster has it back.
+        app.paste("one\ntwo")
+        try await app.waitForScreen(containing: "› one↵two")
+        app.press("C-u")
         app.submit("/tasks")
         let screen = try await app.waitForScreen(containing: "#3  gamma")
         let row = try #require(TmuxDriver.line(containing: "#3  gamma", in: screen))
         #expect(row.contains("agent  running"))
         app.submit("/quit")
-        try await app.waitForScreen(containing: "shell$")
+        try await TmuxDriver.waitUntilGone(pid, timeout: .seconds(10))
     }
 
     @Test("even a crash gives the terminal back: normal screen, canonical mode and echo")

@@ -19,6 +19,8 @@ public final class CursesScreen: Screen {
     private var cursorVisible: Bool?
 
     public private(set) var size: ScreenSize
+    /// Bracketed paste was turned on (and the Ctrl-Z wrapper installed) and must be undone.
+    private var pasteModeOn = false
 
     /// Takes over the terminal: cbreak (so Ctrl-C still raises SIGINT), no echo, keypad, non-blocking reads.
     public init(colors: Bool) throws(StartError) {
@@ -41,6 +43,8 @@ public final class CursesScreen: Screen {
         // Pastes arrive marked, so a pasted newline does not submit (see KeyDecoder.PasteAssembler).
         if muster_define_paste_keys(Self.pasteStartCode, Self.pasteEndCode) != ERR {
             muster_bracketed_paste(1)
+            muster_install_tstp_wrapper()
+            pasteModeOn = true
         }
         nodelay(window, true)
         intrflush(window, false)
@@ -144,7 +148,11 @@ public final class CursesScreen: Screen {
     public func end() {
         guard let terminal else { return }
         if let window { curs_set(1); wnoutrefresh(window) }
-        muster_bracketed_paste(0)
+        if pasteModeOn {
+            muster_remove_tstp_wrapper()
+            muster_bracketed_paste(0)
+            pasteModeOn = false
+        }
         endwin()
         muster_remove_crash_restore()
         delscreen(terminal)
