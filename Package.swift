@@ -73,7 +73,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
-        // Drives outside processes and tmux panes for the end-to-end tests and the benchmarks.
+        // Outside processes for the tests and the benchmarks: spawning, tmux panes, deadline polls.
         .target(
             name: "MusterTmux",
             swiftSettings: swiftSettings
@@ -108,6 +108,7 @@ let package = Package(
             name: "MusterCoreTests",
             dependencies: [
                 "MusterCore",
+                "MusterTmux",
                 .product(name: "Clocks", package: "swift-clocks"),
             ],
             swiftSettings: swiftSettings

@@ -38,6 +38,23 @@ public struct TmuxPane: Sendable {
         tmux(["capture-pane", "-p"]).output
     }
 
+    /// Polls the screen every `interval` until `condition` holds and returns that screen; the
+    /// failure says what was awaited (`what`) and shows the last screen seen.
+    @discardableResult
+    public func waitForScreen(
+        timeout: Duration, every interval: Duration = .milliseconds(20), _ what: String, until condition: (String) -> Bool
+    ) async throws -> String {
+        var last = ""
+        let matched = try await OutsideState.poll(every: interval, timeout: timeout) { () -> String? in
+            last = screen()
+            return condition(last) ? last : nil
+        }
+        guard let matched else {
+            throw TmuxFailure("Timed out after \(timeout) waiting for the screen \(what). Last screen:\n\(last)")
+        }
+        return matched
+    }
+
     /// Types text literally.
     public func type(_ text: String) {
         tmux(["send-keys", "-l", text])

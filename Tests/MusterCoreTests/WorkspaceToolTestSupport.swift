@@ -1,5 +1,6 @@
 import Foundation
 @testable import MusterCore
+import MusterTmux
 
 /// A temporary directory tree for one test, removed when the fixture goes away.
 final class WorkspaceFixture {
@@ -107,15 +108,11 @@ enum ProcessWatch {
         return names.compactMap(pid_t.init).filter { groupID(of: $0) == group && isAlive($0) }
     }
 
-    /// Polls an observable condition until it holds or the deadline passes; true when it held.
-    /// Only for conditions outside the program's control (processes dying in the kernel).
+    /// Waits until `condition` holds or the deadline passes; true when it held. Only for
+    /// conditions outside the program's control (processes dying in the kernel): see `OutsideState`.
     static func waitUntil(
         deadline: ContinuousClock.Instant, condition: () -> Bool
     ) async -> Bool {
-        while !condition() {
-            if ContinuousClock.now >= deadline { return false }
-            try? await ContinuousClock().sleep(for: .milliseconds(20))
-        }
-        return true
+        (try? await OutsideState.poll(timeout: ContinuousClock.now.duration(to: deadline), until: condition)) ?? false
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import MusterTmux
 import MusterCore
 
 /// Runs the built `muster` binary headless in a scratch folder (its own workspace and state
@@ -121,15 +122,10 @@ final class HeadlessProcess {
         }
     }
 
-    /// Polls an observable outside this process (pipes, /proc) every 20 ms until `done` or the
-    /// deadline: such state sends no event a test could wait on (platform.md's advice for it).
+    /// Waits for state outside this process (pipes, /proc) that sends no event: see `OutsideState`.
     static func waitUntil(timeout: Duration, what: String, _ done: () -> Bool) async throws {
-        let deadline = ContinuousClock.now + timeout
-        while !done() {
-            guard ContinuousClock.now < deadline else {
-                throw Failure(description: "Timed out after \(timeout) waiting for \(what)")
-            }
-            try await Task.sleep(for: .milliseconds(20))
+        guard try await OutsideState.poll(timeout: timeout, until: done) else {
+            throw Failure(description: "Timed out after \(timeout) waiting for \(what)")
         }
     }
 

@@ -2,7 +2,7 @@ import Foundation
 import MusterTmux
 
 /// Drives the real `muster` binary inside tmux on a private server: types keys, reads the
-/// screen, and polls it (every 50 ms, with a deadline) instead of sleeping fixed times.
+/// screen, and polls it (`OutsideState`, with a deadline) instead of sleeping fixed times.
 final class TmuxDriver {
     /// Why a test could not go on.
     struct Failure: Error, CustomStringConvertible {
@@ -149,23 +149,18 @@ final class TmuxDriver {
 
     /// Waits until no process has id `pid` (zombies count as gone).
     static func waitUntilGone(_ pid: Int32, timeout: Duration) async throws {
-        let deadline = ContinuousClock.now.advanced(by: timeout)
-        while ContinuousClock.now < deadline {
-            guard let state = state(of: pid), state != "Z" else { return }
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        throw Failure(description: "Process \(pid) still runs after \(timeout).")
+        let gone = try await OutsideState.poll(timeout: timeout) { state(of: pid).map { $0 == "Z" } ?? true }
+        guard gone else { throw Failure(description: "Process \(pid) still runs after \(timeout).") }
     }
 
     /// Waits until `pid` has at least one descendant process; returns all of them.
     static func waitForDescendants(of pid: Int32, timeout: Duration) async throws -> [Int32] {
-        let deadline = ContinuousClock.now.advanced(by: timeout)
-        while ContinuousClock.now < deadline {
+        let found = try await OutsideState.poll(timeout: timeout) { () -> [Int32]? in
             let found = descendants(of: pid)
-            if !found.isEmpty { return found }
-            try await Task.sleep(for: .milliseconds(50))
+            return found.isEmpty ? nil : found
         }
-        throw Failure(description: "Process \(pid) started no child within \(timeout).")
+        guard let found else { throw Failure(description: "Process \(pid) started no child within \(timeout).") }
+        return found
     }
 
     /// Every process whose parent chain leads to `pid`.
@@ -185,23 +180,21 @@ final class TmuxDriver {
         pane.tmux(["resize-window", "-x", "\(width)", "-y", "\(height)"])
     }
 
-    /// Polls the screen every 50 ms until it contains `text`; returns that screen.
+    /// Polls the screen until it contains `text`; returns that screen.
     @discardableResult
     func waitForScreen(containing text: String, timeout: Duration = .seconds(10)) async throws -> String {
         try await waitForScreen(timeout: timeout, "to contain \"\(text)\"") { $0.contains(text) }
     }
 
-    /// Polls the screen every 50 ms until `condition` holds; returns that screen.
+    /// Polls the screen until `condition` holds; returns that screen.
     @discardableResult
     func waitForScreen(timeout: Duration = .seconds(10), _ what: String, until condition: (String) -> Bool) async throws -> String {
-        let deadline = ContinuousClock.now.advanced(by: timeout)
-        var last = ""
-        while ContinuousClock.now < deadline {
-            last = screen()
-            if condition(last) { return last }
-            try await Task.sleep(for: .milliseconds(50))
+        do {
+            // Every 50 ms, as platform.md advises for tmux screens.
+            return try await pane.waitForScreen(timeout: timeout, every: .milliseconds(50), what, until: condition)
+        } catch let failure as TmuxFailure {
+            throw Failure(description: failure.description)
         }
-        throw Failure(description: "Timed out after \(timeout) waiting for the screen \(what). Last screen:\n\(last)")
     }
 
     /// The screen line that contains `text`, if any.
