@@ -99,7 +99,7 @@ struct BackgroundAgentLimitTests {
         #expect(await registry.runningBackgroundAgents == 0)
     }
 
-    @Test("Foreground tasks, shell tasks, cancel-requested agents and finished agents do not count against the cap")
+    @Test("Foreground tasks, shell tasks and finished agents do not count against the cap; a stopping agent does until its body returns")
     func onlyRunningBackgroundAgentsCount() async throws {
         let registry = TaskRegistry(configuration: .init(maxBackgroundAgents: 2))
         let events = registry.subscribe()
@@ -122,10 +122,16 @@ struct BackgroundAgentLimitTests {
             try await registry.start(.background()) { _ in "never" }
         }
 
-        // A cancel request frees the slot at once, even while the body ignores it.
+        // A cancel request does not free the slot while the body ignores it: its work still runs.
         await stubborn.untilArrivals(1)
         await registry.cancel(first)
         #expect(await registry.snapshot(of: first)?.status.isTerminal == false)
+        #expect(await registry.snapshot(of: first)?.statusWord == "stopping")
+        #expect(await registry.runningBackgroundAgents == 2)
+        #expect(await registry.preflight(mode: .background) == .capReached(limit: 2))
+        // Once the body really returns, the slot is free.
+        stubborn.open()
+        #expect(await events.readUntilFinished(first)?.status == .cancelled(by: .user))
         #expect(await registry.runningBackgroundAgents == 1)
         #expect(await registry.preflight(mode: .background) == nil)
         let third = try await registry.start(.background()) { _ in "quick" }
@@ -140,7 +146,7 @@ struct BackgroundAgentLimitTests {
 
         gate.open()
         stubborn.open()
-        _ = await events.readUntilFinished([first, second, fourth])
+        _ = await events.readUntilFinished([second, fourth])
         #expect(await registry.runningBackgroundAgents == 0)
         #expect(await registry.activeTasks == 0)
     }

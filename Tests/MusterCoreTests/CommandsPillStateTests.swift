@@ -33,17 +33,22 @@ struct CommandsPillStateTests {
         #expect(PillState.spinnerFrames.contains(String(pill.text.split(separator: " ").last ?? "")))
     }
 
-    @Test("it never counts a finished task or one whose cancellation was requested")
-    func neverStale() {
+    @Test("a stopping agent keeps its slot and is named stopping until its body ends; a finished one never counts")
+    func stoppingKeepsItsSlot() {
         var pill = PillState(cap: 3)
         pill.apply(.started(task(1)))
         pill.apply(.started(task(2)))
         pill.apply(.updated(task(2, cancelRequested: .user)))
-        #expect(pill.runningCount == 1)
+        #expect(pill.runningCount == 2)
+        #expect(pill.label == "2/3 agents · 1 stopping")
         pill.apply(.finished(task(1, status: .completed(summary: ""))))
+        #expect(pill.runningCount == 1)
+        #expect(pill.text.hasPrefix("● 1/3 agents · 1 stopping "))
+        pill.apply(.finished(task(2, status: .cancelled(by: .user))))
         #expect(pill.runningCount == 0)
         #expect(pill.text == "○ 0/3 agents")
         // A late update for an ended task must not bring it back.
+        pill.apply(.updated(task(2, cancelRequested: .user)))
         pill.apply(.finished(task(2, status: .cancelled(by: .user))))
         #expect(pill.runningCount == 0)
     }
@@ -85,6 +90,6 @@ struct CommandsPillStateTests {
     @Test("a pill started late takes the registry's current state")
     func fromSnapshots() {
         let pill = PillState(cap: 5, snapshots: [task(1), task(2, cancelRequested: .user), task(3, status: .completed(summary: ""))], pendingResults: 2)
-        #expect(pill.label == "1/5 agents · 2 done")
+        #expect(pill.label == "2/5 agents · 1 stopping · 2 done")
     }
 }

@@ -104,9 +104,9 @@ struct CommandsProcessorTests {
         #expect(await fixture.registry.runningBackgroundAgents == 2)
 
         #expect(texts(await processor.answer(true, to: request)) == ["Stopping 2 tasks: #1 explore, #2 grep…"])
-        #expect(await fixture.registry.runningBackgroundAgents == 0)
         #expect(await fixture.waitForEnd(of: one.id)?.status == .cancelled(by: .user))
         #expect(await fixture.waitForEnd(of: two.id)?.status == .cancelled(by: .user))
+        #expect(await fixture.registry.runningBackgroundAgents == 0)
     }
 
     @Test("/cancel all with nothing running says so without asking")

@@ -1,8 +1,8 @@
 /// The active-agents pill: running background agents against the cap, finished results
 /// waiting, and a spinner frame. A pure value fed by registry events.
 ///
-/// It never counts a finished task or one whose cancellation was requested: membership
-/// follows `TaskSnapshot.countsAgainstCap` on every event.
+/// Membership follows `TaskSnapshot.countsAgainstCap` on every event: a stopping agent still
+/// holds its slot (its work may still run) and is named as stopping: `● 2/10 agents · 1 stopping`.
 public struct PillState: Sendable, Equatable {
     /// Frames of the spinner shown while any agent runs (one per tick or transition).
     public static let spinnerFrames: [String] = ["◐", "◓", "◑", "◒"]
@@ -11,6 +11,8 @@ public struct PillState: Sendable, Equatable {
     public let cap: Int
     /// Background agents counting against the cap now.
     public private(set) var running: Set<TaskID> = []
+    /// Those of `running` whose stop was requested and whose body has not returned yet.
+    public private(set) var stopping: Set<TaskID> = []
     /// Finished background results waiting for the main agent.
     public private(set) var done = 0
     /// Index into `spinnerFrames`.
@@ -25,6 +27,7 @@ public struct PillState: Sendable, Equatable {
     public init(cap: Int, snapshots: [TaskSnapshot], pendingResults: Int) {
         self.cap = cap
         self.running = Set(snapshots.filter(\.countsAgainstCap).map(\.id))
+        self.stopping = Set(snapshots.filter { $0.countsAgainstCap && $0.isStopping }.map(\.id))
         self.done = max(0, pendingResults)
     }
 
@@ -44,10 +47,12 @@ public struct PillState: Sendable, Equatable {
         switch event {
         case .started(let snapshot), .updated(let snapshot):
             if snapshot.countsAgainstCap { running.insert(snapshot.id) } else { running.remove(snapshot.id) }
+            if snapshot.countsAgainstCap && snapshot.isStopping { stopping.insert(snapshot.id) } else { stopping.remove(snapshot.id) }
             // The spinner moves with the work, not only with the clock.
             if snapshot.countsAgainstCap, case .updated = event { advanceSpinner() }
         case .finished(let snapshot):
             running.remove(snapshot.id)
+            stopping.remove(snapshot.id)
         case .resultsWaiting(.topLevel, let count):
             done = max(0, count)
         case .resultsWaiting:
@@ -62,9 +67,10 @@ public struct PillState: Sendable, Equatable {
         spinnerFrame = (spinnerFrame + 1) % Self.spinnerFrames.count
     }
 
-    /// The pill's words: `2/10 agents · 1 done`.
+    /// The pill's words: `2/10 agents · 1 stopping · 1 done`.
     public var label: String {
         var label = "\(running.count)/\(cap) agents"
+        if !stopping.isEmpty { label += " · \(stopping.count) stopping" }
         if done > 0 { label += " · \(done) done" }
         return label
     }

@@ -51,7 +51,7 @@ public enum TaskTable {
     public static func detail(of task: TaskSnapshot) -> [TranscriptLine] {
         var lines: [TranscriptLine] = []
         let kind = "\(task.mode.rawValue) \(task.kind.rawValue)"
-        lines.append(TranscriptLine("Task \(task.id) · \(task.name) · \(kind) · \(statusWord(task)) · \(task.age.humanReadable)", style: .heading))
+        lines.append(TranscriptLine("Task \(task.id) · \(task.name) · \(kind) · \(task.statusWord) · \(task.age.humanReadable)", style: .heading))
         lines.append(TranscriptLine("Launched by \(task.spawner == .topLevel ? "the main agent" : "task \(task.spawner)")", style: .dim))
         lines.append(TranscriptLine("Prompt:", style: .heading))
         lines += TranscriptLine.lines(task.description.isEmpty ? "(none)" : task.description, indent: "  ")
@@ -63,10 +63,11 @@ public enum TaskTable {
         }
         switch task.status {
         case .pending:
-            lines.append(TranscriptLine("Waiting to start.", style: .dim))
+            lines.append(TranscriptLine(task.isStopping ? "Stopping before it started." : "Waiting to start.", style: .dim))
         case .running(let step, let activity):
-            let now = task.cancelRequested != nil ? "stopping…" : activityText(step: step, activity: activity)
-            lines.append(TranscriptLine("Now: \(now)", style: .notice))
+            // While stopping, the work it was doing may still be ending: say what that was.
+            let now = activityText(step: step, activity: activity)
+            lines.append(TranscriptLine(task.isStopping ? "Stopping; was: \(now)" : "Now: \(now)", style: task.isStopping ? .warning : .notice))
         case .completed(let summary):
             lines.append(TranscriptLine("Result:", style: .heading))
             lines += TranscriptLine.lines(summary.isEmpty ? "(empty)" : summary, indent: "  ")
@@ -86,10 +87,10 @@ public enum TaskTable {
 
     private static func row(for task: TaskSnapshot) -> Row {
         let kind = task.mode == .background ? task.kind.rawValue : "fg \(task.kind.rawValue)"
-        let cells = ["\(task.id)", cut(oneLine(task.name), to: nameWidth), kind, task.status.word, task.age.humanReadable, cut(activity(of: task), to: activityWidth)]
+        let cells = ["\(task.id)", cut(oneLine(task.name), to: nameWidth), kind, task.statusWord, task.age.humanReadable, cut(activity(of: task), to: activityWidth)]
         let style: TranscriptLine.Style = switch task.status {
         case .pending: .dim
-        case .running: task.cancelRequested == nil ? .plain : .warning
+        case .running: task.isStopping ? .warning : .plain
         case .completed: .success
         case .failed: .error
         case .cancelled: .warning
@@ -101,9 +102,10 @@ public enum TaskTable {
     static func activity(of task: TaskSnapshot) -> String {
         switch task.status {
         case .pending:
-            return task.cancelRequested != nil ? "stopping…" : "waiting to start"
+            return task.isStopping ? "never started" : "waiting to start"
         case .running(let step, let activity):
-            return task.cancelRequested != nil ? "stopping…" : activityText(step: step, activity: activity)
+            // The STATUS column says `stopping`; this one keeps saying what is still ending.
+            return activityText(step: step, activity: activity)
         case .completed(let summary):
             return oneLine(summary)
         case .failed(let error):
@@ -117,10 +119,6 @@ public enum TaskTable {
         guard step > 0 else { return "starting" }
         guard let activity, !activity.isEmpty else { return "step \(step)" }
         return "step \(step) · \(oneLine(activity))"
-    }
-
-    private static func statusWord(_ task: TaskSnapshot) -> String {
-        task.cancelRequested != nil && !task.status.isTerminal ? "stopping" : task.status.word
     }
 
     /// The first non-empty line of `text`.

@@ -102,7 +102,7 @@ public struct TranscriptFormatter: Sendable {
     private mutating func lines(for event: TaskRegistryEvent) -> [TranscriptLine] {
         switch event {
         case .started(let task), .updated(let task):
-            if task.countsAgainstCap { runningBackground.insert(task.id) } else { runningBackground.remove(task.id) }
+            if task.countsAgainstCap, !task.isStopping { runningBackground.insert(task.id) } else { runningBackground.remove(task.id) }
             return []
         case .finished(let task):
             runningBackground.remove(task.id)

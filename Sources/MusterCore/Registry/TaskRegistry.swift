@@ -121,8 +121,9 @@ public actor TaskRegistry {
             self.startDate = startDate
         }
 
+        /// A stopping agent still holds its slot: its work may still burn a core until the body returns.
         var countsAgainstCap: Bool {
-            request.mode == .background && request.kind == .agent && !status.isTerminal && cancelRequested == nil
+            request.mode == .background && request.kind == .agent && !status.isTerminal
         }
     }
 
@@ -258,7 +259,6 @@ public actor TaskRegistry {
         guard let entry = entries[id] else { return .notFound }
         if entry.status.isTerminal { return .alreadyFinished(snapshot(of: entry)) }
         if entry.cancelRequested == nil {
-            if entry.countsAgainstCap { runningBackgroundCount -= 1 }
             entry.cancelRequested = source
             entry.task?.cancel()
             publish(.updated(snapshot(of: entry)))

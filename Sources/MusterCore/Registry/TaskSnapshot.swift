@@ -28,9 +28,21 @@ public struct TaskSnapshot: Sendable, Equatable, Identifiable {
         (endedAt ?? now) - startedAt
     }
 
-    /// True while a background agent counts against the cap.
+    /// True while a background agent counts against the cap: running, pending or stopping (a
+    /// stopped agent keeps its slot until its body has really returned).
     public var countsAgainstCap: Bool {
-        mode == .background && kind == .agent && !status.isTerminal && cancelRequested == nil
+        mode == .background && kind == .agent && !status.isTerminal
+    }
+
+    /// A stop was requested and the body has not returned yet.
+    public var isStopping: Bool {
+        cancelRequested != nil && !status.isTerminal
+    }
+
+    /// The one word shown everywhere for the task's state: `stopping` while a stop is under way,
+    /// else the status word (`pending`, `running`, `completed`, `failed`, `cancelled`).
+    public var statusWord: String {
+        isStopping ? "stopping" : status.word
     }
 }
 

@@ -17,8 +17,7 @@ public struct ListTasksTool: Tool {
         let mine = await runtime.registry.snapshot().filter { $0.spawner == context.agent.asSpawner }
         guard !mine.isEmpty else { return ToolOutput("You have launched no tasks.") }
         let lines = mine.map { task in
-            "\(task.id) \(task.name) [\(task.mode.rawValue)] \(task.status.word) \(task.age.humanReadable)"
-                + (task.cancelRequested != nil && !task.status.isTerminal ? " (stopping)" : "")
+            "\(task.id) \(task.name) [\(task.mode.rawValue)] \(task.statusWord) \(task.age.humanReadable)"
         }
         return ToolOutput(lines.joined(separator: "\n"))
     }
