@@ -37,11 +37,14 @@ public enum FrontEnd {
     ]
 
     /// The greeting at the top of a session.
-    static func welcome(workspace: URL) -> [TranscriptLine] {
-        [
+    /// `introduction` is the model's own line (the scripted demo says what to type).
+    static func welcome(workspace: URL, introduction: String? = nil) -> [TranscriptLine] {
+        var lines = [
             TranscriptLine("Muster · \(workspace.path)", style: .heading),
             TranscriptLine("Ask the main agent anything; background agents show in the pill below. /help lists commands.", style: .dim),
-            .blank,
         ]
+        if let introduction { lines.append(TranscriptLine(introduction, style: .dim)) }
+        lines.append(.blank)
+        return lines
     }
 }

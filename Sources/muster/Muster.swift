@@ -22,7 +22,9 @@ struct Muster: AsyncParsableCommand {
     @Option(help: "Headless output: text (final answer), json (one object at the end), stream-json (one event per line).")
     var outputFormat: OutputFormat = .text
 
-    @Option(help: ArgumentHelp("Headless: seconds to wait for background agents after the main turn, then cancel the rest.", valueName: "seconds"))
+    // `.unconditional`: a negative number is taken as the value (and refused by `validate` with
+    // the reason) instead of being read as an option, which said "Missing value".
+    @Option(parsing: .unconditional, help: ArgumentHelp("Headless: seconds to wait for background agents after the main turn, then cancel the rest.", valueName: "seconds"))
     var backgroundTimeout: Double?
 
     @Flag(help: "Headless: cancel background agents when the main turn ends instead of waiting for them.")
@@ -34,7 +36,7 @@ struct Muster: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Scripted-model script (JSON). Default: the bundled demo.", valueName: "path"))
     var script: String?
 
-    @Option(help: ArgumentHelp("Cap on running background agents (default 10; env MUSTER_MAX_BACKGROUND_AGENTS).", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Cap on running background agents (default 10; env MUSTER_MAX_BACKGROUND_AGENTS).", valueName: "n"))
     var maxBackgroundAgents: String?
 
     @Flag(help: "Use the plain line mode instead of the full-screen interface.")
@@ -55,7 +57,7 @@ struct Muster: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Model name for the openai provider (env MUSTER_MODEL).", valueName: "name"))
     var model: String?
 
-    @Option(help: ArgumentHelp("Model calls allowed per agent before it fails (default 20).", valueName: "n"))
+    @Option(parsing: .unconditional, help: ArgumentHelp("Model calls allowed per agent before it fails (default 20).", valueName: "n"))
     var stepLimit: Int = 20
 
     @Option(help: .hidden)
@@ -63,9 +65,12 @@ struct Muster: AsyncParsableCommand {
 
     func validate() throws {
         if let backgroundTimeout, !(backgroundTimeout >= 0 && backgroundTimeout.isFinite) {
-            throw ValidationError("--background-timeout must be a number of seconds, 0 or more.")
+            throw ValidationError("--background-timeout must be 0 or more (seconds), not \(backgroundTimeout).")
         }
-        if stepLimit < 1 { throw ValidationError("--step-limit must be at least 1.") }
+        if stepLimit < 1 { throw ValidationError("--step-limit must be at least 1, not \(stepLimit).") }
+        if let prompt, prompt.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+            throw ValidationError("-p/--print needs a prompt: the text is empty.")
+        }
         if prompt == nil, noWait || backgroundTimeout != nil || outputFormat != .text {
             throw ValidationError("--output-format, --background-timeout and --no-wait apply only with -p/--print.")
         }
@@ -78,7 +83,15 @@ struct Muster: AsyncParsableCommand {
     static func main() async {
         let command: Muster
         do {
-            command = try parseAsRoot() as! Muster
+            let parsed = try parseAsRoot()
+            guard let muster = parsed as? Muster else {
+                // `--help`, `-h` and `--help-hidden` parse as the parser's own help command: running
+                // it throws the clean exit that prints the help below (exit 0).
+                var other = parsed
+                try other.run()
+                Foundation.exit(ExitStatus.success)
+            }
+            command = muster
         } catch {
             let code = exitCode(for: error)
             if code == .success {

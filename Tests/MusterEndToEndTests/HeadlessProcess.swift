@@ -47,7 +47,7 @@ final class HeadlessProcess {
 
     /// Starts `muster` with `arguments` in `scratch` (workspace as the current directory,
     /// state home and HOME inside the scratch folder).
-    init(_ arguments: [String], scratch: URL, script: URL? = HeadlessProcess.script) throws {
+    init(_ arguments: [String], scratch: URL, script: URL? = HeadlessProcess.script, environment extra: [String: String] = [:]) throws {
         guard let binary = Self.binary else { throw Failure(description: "The muster binary is not built.") }
         self.scratch = scratch
         process.executableURL = binary
@@ -58,6 +58,7 @@ final class HeadlessProcess {
         environment["HOME"] = scratch.path
         environment["MUSTER_MAX_BACKGROUND_AGENTS"] = nil
         environment["MUSTER_MODEL_PROVIDER"] = nil
+        environment.merge(extra) { _, new in new }
         process.environment = environment
         process.standardInput = FileHandle.nullDevice
         let out = Pipe()

@@ -78,4 +78,12 @@ public struct ModelRequest: Sendable {
 public protocol LanguageModel: Sendable {
     /// Streams one turn for `request`.
     func streamTurn(_ request: ModelRequest) -> AsyncThrowingStream<ModelEvent, any Error>
+
+    /// One line for the first screen saying what this model is and what to type, or nil.
+    var introduction: String? { get }
+}
+
+extension LanguageModel {
+    /// Most models need no introduction.
+    public var introduction: String? { nil }
 }

@@ -40,6 +40,16 @@ public struct Script: Sendable, Equatable {
         /// Nil for the agent's fallback scenario.
         public let match: Match?
         public let turns: [Turn]
+        /// What a person might type to play it (the optional `example`), offered on the first screen.
+        public let example: String?
+    }
+
+    /// The main agent's scenario examples, the fallback's first (what most messages play), then
+    /// the others in document order: what the first screen suggests.
+    public var examples: [String] {
+        guard let main = agents["main"] else { return [] }
+        let fallback = main.fallback?.example.map { [$0] } ?? []
+        return fallback + main.scenarios.filter { $0.match != nil }.compactMap(\.example)
     }
 
     /// How a scenario recognises a message: a case-insensitive substring or a regular expression.

@@ -8,9 +8,27 @@ public enum ScriptLoader {
         "agent", "cancel_task", "grep", "list_files", "list_tasks", "read_file", "shell", "wait_task",
     ]
 
+    /// The largest script file read (far above any real script).
+    static let maximumBytes = 16 << 20
+
     /// Loads the script at `url`; `knownTools` are the tool names its calls may use.
     public static func load(from url: URL, knownTools: Set<String> = builtInToolNames) throws(ScriptError) -> Script {
         let origin = url.lastPathComponent
+        // Say what is wrong with a path that is no script file, before reading it: a directory
+        // gave "NSCocoaErrorDomain error 256" and /dev/zero "You don't have permission".
+        var info = stat()
+        if stat(url.path, &info) == 0 {
+            let type = info.st_mode & S_IFMT
+            if type == S_IFDIR {
+                throw ScriptError(file: origin, location: "", problem: "cannot read \(url.path): it is a directory, not a script file")
+            }
+            if type != S_IFREG {
+                throw ScriptError(file: origin, location: "", problem: "cannot read \(url.path): it is not a regular file")
+            }
+            if info.st_size > Self.maximumBytes {
+                throw ScriptError(file: origin, location: "", problem: "cannot read \(url.path): it is \(info.st_size) bytes; a script may have at most \(Self.maximumBytes)")
+            }
+        }
         let data: Data
         do {
             data = try Data(contentsOf: url)
@@ -55,7 +73,7 @@ private struct ScriptValidator {
 
     private static let rootKeys = ["agents", "description", "version"]
     private static let agentKeys = ["scenarios"]
-    private static let scenarioKeys = ["description", "match", "name", "turns"]
+    private static let scenarioKeys = ["description", "example", "match", "name", "turns"]
     private static let turnKeys = ["chunk_chars", "chunk_delay_ms", "say", "tools", "usage", "wait_ms"]
     private static let toolCallKeys = ["args", "tool"]
     private static let usageKeys = ["input", "output"]
@@ -124,6 +142,10 @@ private struct ScriptValidator {
             throw failure(path.appending("name"), "expected a non-empty name")
         }
         _ = try optionalString(members, "description", at: path)
+        let example = try optionalString(members, "example", at: path)
+        if let example, example.trimmingCharacters(in: .whitespaces).isEmpty {
+            throw failure(path.appending("example"), "expected a non-empty example of what a person types")
+        }
         let match = try match(members["match"], at: path.appending("match"))
 
         let turnsPath = path.appending("turns")
@@ -135,7 +157,7 @@ private struct ScriptValidator {
         for (index, element) in elements.enumerated() {
             turns.append(try turn(element, at: turnsPath.appending(index: index)))
         }
-        return Script.Scenario(name: name, match: match, turns: turns)
+        return Script.Scenario(name: name, match: match, turns: turns, example: example)
     }
 
     private func match(_ value: JSONValue?, at path: ScriptPath) throws(ScriptError) -> Script.Match? {

@@ -20,6 +20,14 @@ public struct ScriptedModel: LanguageModel {
         self.workspace = workspace
     }
 
+    /// `Demo model (scripted, no network): try 'look around', 'status'`: the examples come from the
+    /// script's main scenarios, so a script of one's own suggests its own words.
+    public var introduction: String? {
+        let name = script.origin == ScriptLocator.defaultScriptName ? "Demo model" : "Scripted model \(script.origin)"
+        let examples = script.examples.map { "'\($0)'" }
+        return "\(name) (scripted, no network)" + (examples.isEmpty ? "." : ": try " + examples.joined(separator: ", "))
+    }
+
     /// One event of a planned turn and the pause before it.
     public struct Step: Sendable, Equatable {
         public let delay: Duration

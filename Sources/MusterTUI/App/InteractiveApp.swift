@@ -51,7 +51,7 @@ final class InteractiveApp {
             return await PlainApp.run(session: session, options: options, startupMessages: messages)
         }
         let app = InteractiveApp(session: session, screen: screen, theme: theme, pill: pill, history: history, onSlashCommand: options.onSlashCommand)
-        app.state.append(FrontEnd.welcome(workspace: session.runtime.workspace))
+        app.state.append(FrontEnd.welcome(workspace: session.runtime.workspace, introduction: session.runtime.model.introduction))
         app.state.append(startupMessages.flatMap { TranscriptLine.lines("⚠ " + $0, style: .warning) })
         let reason = await app.run(subscription)
         return reason.exitCode

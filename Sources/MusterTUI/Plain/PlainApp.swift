@@ -23,6 +23,9 @@ enum PlainApp {
         await console.print(startupMessages.flatMap { TranscriptLine.lines("⚠ " + $0, style: .warning) })
         if interactive {
             await console.print([TranscriptLine("Muster (plain mode) · \(session.runtime.workspace.path) · /help lists commands")])
+            if let introduction = session.runtime.model.introduction {
+                await console.print([TranscriptLine(introduction, style: .dim)])
+            }
         }
 
         let processor = CommandProcessor(session: session, tokenizer: LibeditTokenizer(), helpFooter: FrontEnd.plainKeyHelp)
