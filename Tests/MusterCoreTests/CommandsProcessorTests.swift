@@ -117,12 +117,15 @@ struct CommandsProcessorTests {
         #expect(result.effect == nil)
     }
 
-    @Test("answers are read as yes, no, or neither")
+    @Test("a whole answer line is read as yes, no, or neither; an empty line is neither")
     func interpretAnswers() {
         #expect(ConfirmationRequest.interpret("y") == true)
         #expect(ConfirmationRequest.interpret(" YES ") == true)
+        #expect(ConfirmationRequest.interpret("Yes") == true)
         #expect(ConfirmationRequest.interpret("n") == false)
-        #expect(ConfirmationRequest.interpret("") == false)
+        #expect(ConfirmationRequest.interpret("No") == false)
+        #expect(ConfirmationRequest.interpret("") == nil)
+        #expect(ConfirmationRequest.interpret("yes please") == nil)
         #expect(ConfirmationRequest.interpret("maybe") == nil)
     }
 

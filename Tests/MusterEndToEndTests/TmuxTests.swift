@@ -83,6 +83,33 @@ struct TmuxTests {
         }
     }
 
+    @Test("a confirmation takes a whole line: no⏎ and yes⏎ answer it and nothing typed there reaches the agent")
+    func confirmationTakesALine() async throws {
+        try await withApp { app in
+            try await launchThree(app)
+            app.submit("/cancel all")
+            try await app.waitForScreen(containing: "Cancel 3 running tasks? (y/n)")
+            app.submit("maybe")
+            try await app.waitForScreen(containing: "Answer y or n")
+            app.submit("no")
+            try await app.waitForScreen(containing: "Nothing was cancelled.")
+            app.submit("/cancel all")
+            try await app.waitForScreen("to ask again in the input line") { screen in
+                screen.split(separator: "\n").last?.hasPrefix("Cancel 3 running tasks? (y/n)") == true
+            }
+            app.submit("yes")
+            try await app.waitForScreen(containing: "Stopping 3 tasks: #1 alpha, #2 beta, #3 gamma…")
+            try await app.waitForScreen(containing: "○ 0/10 agents")
+            // A command after the answers: once its output shows, anything sent earlier would have been answered.
+            app.submit("/help")
+            let screen = try await app.waitForScreen(containing: "/tasks stop <id>")
+            #expect(!screen.contains("Okay:"))
+            #expect(!screen.contains("› es"))
+            #expect(!screen.contains("› o"))
+            #expect(!screen.contains("› maybe"))
+        }
+    }
+
     @Test("a resize redraws the whole screen at the new size")
     func resize() async throws {
         try await withApp { app in

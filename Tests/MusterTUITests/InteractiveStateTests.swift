@@ -85,18 +85,55 @@ struct InteractiveStateTests {
         do { let result = state.handle(.enter, now: start); #expect(result == [.command("/tasks stop 2")]) }
     }
 
-    @Test("a confirmation takes y or n; other keys are refused")
-    func confirmation() {
+    private func type(_ text: String, into state: inout InteractiveState) -> [AppIntent] {
+        text.flatMap { state.handle(.character($0), now: start) }
+    }
+
+    @Test("a confirmation takes a whole line: yes then Enter answers, and none of it reaches the agent")
+    func confirmationTakesALine() {
         var state = RenderFixtures.state()
         let request = ConfirmationRequest(prompt: "Cancel 3 running tasks? (y/n)", action: .cancelAll)
         do { let result = state.show(CommandResult(effect: .confirm(request))); #expect(result == nil) }
-        do { let result = state.handle(.character("x"), now: start).isEmpty; #expect(result) }
-        #expect(state.hint?.text == "Answer y or n")
-        do { let result = state.handle(.character("y"), now: start); #expect(result == [.answer(true, request)]) }
+        do { let result = type("yes", into: &state); #expect(result.isEmpty) }
+        #expect(state.confirmation == request)
+        #expect(state.answerLine.text == "yes")
+        do { let result = state.handle(.enter, now: start); #expect(result == [.answer(true, request)]) }
         #expect(state.confirmation == nil)
-        #expect(state.transcript.texts.last == "Cancel 3 running tasks? (y/n) y")
+        #expect(state.editor.isEmpty)
+        #expect(state.transcript.texts.last == "Cancel 3 running tasks? (y/n) yes")
+        // Enter again at the empty prompt sends nothing anywhere.
+        do { let result = state.handle(.enter, now: start); #expect(result.isEmpty) }
         state.ask(request)
+        do { let result = type("NO", into: &state) + state.handle(.enter, now: start); #expect(result == [.answer(false, request)]) }
+    }
+
+    @Test("at a confirmation anything but y, yes, n or no asks again, an empty line too")
+    func confirmationAsksAgain() {
+        var state = RenderFixtures.state()
+        let request = ConfirmationRequest(prompt: "Cancel 3 running tasks? (y/n)", action: .cancelAll)
+        state.ask(request)
+        for typed in ["es", "", "yes please", "o"] {
+            do { let result = type(typed, into: &state) + state.handle(.enter, now: start); #expect(result.isEmpty) }
+            #expect(state.confirmation == request)
+            #expect(state.answerLine.isEmpty)
+            #expect(state.hint?.text == "Answer y or n")
+        }
+        do { let result = type("Y", into: &state) + state.handle(.enter, now: start); #expect(result == [.answer(true, request)]) }
+    }
+
+    @Test("Esc, Ctrl-C or Ctrl-D at a confirmation say no; the draft in the input is kept")
+    func confirmationDeclines() {
+        var state = RenderFixtures.state()
+        let request = ConfirmationRequest(prompt: "Cancel 3 running tasks? (y/n)", action: .cancelAll)
+        state.editor.setText("half a thought")
+        state.ask(request)
+        do { let result = state.handle(.escape, now: start); #expect(result == [.answer(false, request)]) }
+        state.ask(request)
+        _ = type("y", into: &state)
         do { let result = state.interruptSignal(now: start); #expect(result == [.answer(false, request)]) }
+        state.ask(request)
+        do { let result = state.handle(.control("d"), now: start); #expect(result == [.answer(false, request)]) }
+        #expect(state.editor.text == "half a thought")
     }
 
     @Test("/clear empties the transcript and /quit is handed to the app")

@@ -15,11 +15,12 @@ public struct ConfirmationRequest: Sendable, Equatable {
         self.action = action
     }
 
-    /// Reads an answer: true for yes (`y`, `yes`), false for no (`n`, `no`, empty), nil otherwise.
+    /// Reads a whole answer line: true for `y`/`yes`, false for `n`/`no` (any case), nil for
+    /// anything else, an empty line included, so the question is asked again.
     public static func interpret(_ answer: String) -> Bool? {
         switch answer.trimmingCharacters(in: .whitespaces).lowercased() {
         case "y", "yes": true
-        case "n", "no", "": false
+        case "n", "no": false
         default: nil
         }
     }

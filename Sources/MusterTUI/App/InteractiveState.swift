@@ -15,6 +15,9 @@ public struct InteractiveState: Sendable {
     public private(set) var turnRunning = false
     public private(set) var interrupting = false
     public private(set) var confirmation: ConfirmationRequest?
+    /// The answer being typed to `confirmation`: a line of its own, so nothing typed there
+    /// reaches the main input (or the agent).
+    public private(set) var answerLine = LineEditor()
     public private(set) var hint: StatusHint?
     /// Shown instead of the pill while shutting down.
     public private(set) var closingMessage: String?
@@ -83,6 +86,7 @@ public struct InteractiveState: Sendable {
     /// Asks the person a yes/no question in the input line.
     public mutating func ask(_ request: ConfirmationRequest) {
         confirmation = request
+        answerLine = LineEditor()
     }
 
     /// Applies a command's effect that stays on screen (clear); returns the rest for the app.
@@ -104,6 +108,7 @@ public struct InteractiveState: Sendable {
     public mutating func close(_ message: String) {
         closingMessage = message
         confirmation = nil
+        answerLine = LineEditor()
         hint = nil
     }
 
@@ -112,7 +117,7 @@ public struct InteractiveState: Sendable {
     /// Applies a key; returns what the app must do.
     public mutating func handle(_ key: Key, now: ContinuousClock.Instant) -> [AppIntent] {
         guard closingMessage == nil else { return [] }
-        if let request = confirmation { return answer(key, to: request) }
+        if let request = confirmation, key != .pageUp, key != .pageDown { return answer(key, to: request) }
         if key != .control("c") { hint = nil }
         switch key {
         case .pageUp:
@@ -176,20 +181,37 @@ public struct InteractiveState: Sendable {
         return [.interrupt]
     }
 
+    /// A key at a question: the answer is a whole line, read at Enter; Esc, Ctrl-C and Ctrl-D say no.
     private mutating func answer(_ key: Key, to request: ConfirmationRequest) -> [AppIntent] {
-        let yes: Bool
         switch key {
-        case .character("y"), .character("Y"):
-            yes = true
-        case .character("n"), .character("N"), .escape, .enter, .control("c"), .control("d"):
-            yes = false
+        case .escape, .control("c"), .control("d"):
+            return settle(request, yes: false, typed: "n")
+        case .enter:
+            let typed = answerLine.text.trimmingCharacters(in: .whitespaces)
+            guard let yes = ConfirmationRequest.interpret(typed) else {
+                answerLine = LineEditor()
+                hint = StatusHint("Answer y or n", isUrgent: true)
+                return []
+            }
+            return settle(request, yes: yes, typed: typed)
+        case .up, .down, .tab, .control("p"), .control("n"):
+            return []
+        case .paste(let text) where text.contains("\n"):
+            // A pasted line break is not an Enter: the answer stays one line.
+            _ = answerLine.handle(.paste(text.replacingOccurrences(of: "\n", with: " ")))
+            return []
         default:
-            hint = StatusHint("Answer y or n")
+            hint = nil
+            _ = answerLine.handle(key)
             return []
         }
+    }
+
+    private mutating func settle(_ request: ConfirmationRequest, yes: Bool, typed: String) -> [AppIntent] {
         confirmation = nil
+        answerLine = LineEditor()
         hint = nil
-        append([TranscriptLine("\(request.prompt) \(yes ? "y" : "n")", style: .user)])
+        append([TranscriptLine("\(request.prompt) \(typed)", style: .user)])
         return [.answer(yes, request)]
     }
 }
