@@ -239,4 +239,18 @@ struct CommandsProcessorTests {
         #expect(await processor.run("/clear").effect == .clearTranscript)
         #expect(await processor.run("/quit").effect == .quit)
     }
+
+    @Test("/quit while background agents run asks first; no keeps them running, yes quits")
+    func quitAsksWhileAgentsRun() async throws {
+        let fixture = CommandsFixture()
+        let processor = CommandProcessor(registry: fixture.registry)
+        _ = try await fixture.startRunning("explore")
+        _ = try await fixture.startRunning("grep")
+        let result = await processor.run("/quit")
+        let request = ConfirmationRequest(prompt: "2 background agents are running. Stop them and quit? (y/n)", action: .quit)
+        #expect(result.effect == .confirm(request))
+        #expect(texts(await processor.answer(false, to: request)) == ["Nothing was stopped; Muster keeps running."])
+        #expect(await fixture.registry.runningBackgroundAgents == 2)
+        #expect(await processor.answer(true, to: request).effect == .quit)
+    }
 }

@@ -164,6 +164,8 @@ struct TmuxTests {
             #expect(app.paneValue("#{alternate_on}") == "1")
             try await launchThree(app)
             app.submit("/quit")
+            try await app.waitForScreen(containing: "3 background agents are running. Stop them and quit? (y/n)")
+            app.submit("y")
             let screen = try await app.waitForScreen(containing: "[exit 0]")
             #expect(screen.contains("3 background agents were cancelled at exit."))
             #expect(!screen.contains("/help for commands"))
@@ -179,6 +181,37 @@ struct TmuxTests {
             let history = try String(contentsOf: app.scratch.appendingPathComponent("state/muster/history"), encoding: .utf8)
             #expect(history.hasPrefix("_HiStOrY_V2_"))
             #expect(history.contains("/quit"))
+        }
+    }
+
+    @Test("/quit and Ctrl-D ask while background agents run: no keeps them running, yes stops them and exits 0")
+    func quitAsksWhileAgentsRun() async throws {
+        try await withApp { app in
+            try await launchThree(app)
+            app.submit("/quit")
+            try await app.waitForScreen(containing: "3 background agents are running. Stop them and quit? (y/n)")
+            app.submit("n")
+            try await app.waitForScreen(containing: "Nothing was stopped; Muster keeps running.")
+            #expect(app.screen().contains("● 3/10 agents"))
+            app.press("C-d")
+            try await app.waitForScreen("to ask again in the input line") { screen in
+                screen.split(separator: "\n").last?.hasPrefix("3 background agents are running. Stop them and quit? (y/n)") == true
+            }
+            app.submit("yes")
+            let screen = try await app.waitForScreen(containing: "[exit 0]")
+            #expect(screen.contains("3 background agents were cancelled at exit."))
+        }
+    }
+
+    @Test("Ctrl-C twice exits at once although background agents run")
+    func doubleInterruptDoesNotAsk() async throws {
+        try await withApp { app in
+            try await launchThree(app)
+            app.press("C-c")
+            try await app.waitForScreen(containing: "Press Ctrl-C again to quit")
+            app.press("C-c")
+            let screen = try await app.waitForScreen(containing: "[exit 130]")
+            #expect(screen.contains("3 background agents were cancelled at exit."))
         }
     }
 
@@ -299,6 +332,8 @@ struct TmuxTests {
         let row = try #require(TmuxDriver.line(containing: "#3  gamma", in: screen))
         #expect(row.contains("agent  running"))
         app.submit("/quit")
+        try await app.waitForScreen(containing: "Stop them and quit? (y/n)")
+        app.submit("y")
         try await TmuxDriver.waitUntilGone(pid, timeout: .seconds(10))
     }
 

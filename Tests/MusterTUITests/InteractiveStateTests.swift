@@ -58,10 +58,10 @@ struct InteractiveStateTests {
         #expect(state.hint == nil)
     }
 
-    @Test("Ctrl-D on an empty line quits with code 0")
+    @Test("Ctrl-D on an empty line quits as /quit does, asking first while agents run")
     func controlD() {
         var state = RenderFixtures.state()
-        do { let result = state.handle(.control("d"), now: start); #expect(result == [.quit(.quit)]) }
+        do { let result = state.handle(.control("d"), now: start); #expect(result == [.requestQuit]) }
         #expect(ExitReason.quit.exitCode == 0)
         #expect(ExitReason.terminate.exitCode == 143)
     }

@@ -3,6 +3,8 @@ public struct ConfirmationRequest: Sendable, Equatable {
     /// The action waiting for a yes.
     public enum Action: Sendable, Equatable {
         case cancelAll
+        /// Quit although background agents run (they are stopped on the way out).
+        case quit
     }
 
     /// The question, ending in `(y/n)`.

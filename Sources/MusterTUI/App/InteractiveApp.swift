@@ -188,7 +188,7 @@ final class InteractiveApp {
             case .submit(let text), .command(let text):
                 remember(text)
                 intents.yield(intent)
-            case .answer, .interrupt:
+            case .answer, .interrupt, .requestQuit:
                 intents.yield(intent)
             }
         }
@@ -204,6 +204,8 @@ final class InteractiveApp {
             apply(await processor.run(line))
         case .answer(let yes, let request):
             apply(await processor.answer(yes, to: request))
+        case .requestQuit:
+            apply(await processor.quit())
         case .interrupt:
             await session.interruptTurn()
         case .quit, .repaint:

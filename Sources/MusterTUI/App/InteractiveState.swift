@@ -148,7 +148,7 @@ public struct InteractiveState: Sendable {
             }
             return [.submit(line)]
         case .endOfInput:
-            return [.quit(.quit)]
+            return [.requestQuit]
         case .showCompletions(let candidates):
             hint = StatusHint(candidates.joined(separator: "  "))
             return []
