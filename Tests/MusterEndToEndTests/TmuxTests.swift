@@ -148,6 +148,49 @@ struct TmuxTests {
         }
     }
 
+    @Test("input typed while the agent streams waits as queued, can be taken back with Up, and goes after the turn")
+    func queuedInput() async throws {
+        try await withApp { app in
+            app.submit("slow please")
+            try await app.waitForScreen(containing: "Thinking")
+            app.submit("first question")
+            try await app.waitForScreen(containing: "› first question  · queued")
+            app.press("Up")
+            try await app.waitForScreen("to bring the queued line back into the input") { screen in
+                screen.split(separator: "\n").last == "› first question" && !screen.contains("· queued")
+            }
+            app.type(" again")
+            app.press("Enter")
+            try await app.waitForScreen(containing: "› first question again  · queued")
+            // The streamed answer goes on under nothing the person typed.
+            let streaming = app.screen()
+            #expect(!streaming.contains("Okay:"))
+            #expect(TmuxDriver.line(containing: "Thinking", in: streaming)?.hasPrefix("Thinking") == true)
+            app.press("C-c")
+            let screen = try await app.waitForScreen(containing: "Okay: first question again")
+            let lines = screen.split(separator: "\n").map(String.init)
+            let interrupted = try #require(lines.firstIndex { $0.hasPrefix("Turn interrupted.") })
+            let echo = try #require(lines.firstIndex(of: "› first question again"))
+            #expect(interrupted < echo)
+            #expect(!screen.contains("· queued"))
+        }
+    }
+
+    @Test("commands typed ahead run in order with their output in that order: /clear does not wipe the /tasks after it")
+    func commandsTypedAhead() async throws {
+        try await withApp { app in
+            try await launchThree(app)
+            // One write: both lines reach the app together, before the first has run.
+            app.type("/clear\r/tasks\r")
+            let screen = try await app.waitForScreen(containing: "#3  gamma")
+            let lines = screen.split(separator: "\n").map(String.init)
+            let echo = try #require(lines.firstIndex(of: "› /tasks"))
+            let header = try #require(lines.firstIndex { $0.hasPrefix("ID  NAME") })
+            #expect(echo < header)
+            #expect(!screen.contains("All three are running."))
+        }
+    }
+
     @Test("Esc cancels the foreground turn too")
     func escapeInterrupts() async throws {
         try await withApp { app in

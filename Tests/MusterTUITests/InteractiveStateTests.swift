@@ -66,15 +66,100 @@ struct InteractiveStateTests {
         #expect(ExitReason.terminate.exitCode == 143)
     }
 
-    @Test("Enter sends text to the agent, and commands to the processor with an echo")
+    @Test("Enter sends text to the agent, and commands to the processor, echoed with their output")
     func submit() {
         var state = RenderFixtures.state()
         state.editor.setText("find the TODOs")
         do { let result = state.handle(.enter, now: start); #expect(result == [.submit("find the TODOs")]) }
         state.editor.setText("  /tasks  ")
         do { let result = state.handle(.enter, now: start); #expect(result == [.command("/tasks")]) }
-        #expect(state.transcript.texts.last == "› /tasks")
+        #expect(state.transcript.texts.isEmpty)
+        _ = state.show(.line("No tasks yet."), for: "/tasks")
+        #expect(state.transcript.texts == ["› /tasks", "No tasks yet."])
         do { let result = state.handle(.enter, now: start).isEmpty; #expect(result) }
+    }
+
+    @Test("input typed while a turn runs waits, dimmed and marked queued under the transcript, and goes when the turn ends")
+    func queuedInput() {
+        var state = RenderFixtures.state()
+        running(&state)
+        state.apply(.textDelta(agent: .main, text: "Half a sen"))
+        state.editor.setText("next question")
+        do { let result = state.handle(.enter, now: start); #expect(result.isEmpty) }
+        state.editor.setText("and another")
+        do { let result = state.handle(.enter, now: start); #expect(result.isEmpty) }
+        #expect(state.queued == ["next question", "and another"])
+        #expect(state.trailingLines.map(\.text) == ["Half a sen", "› next question  · queued", "› and another  · queued"])
+        #expect(state.trailingLines.dropFirst().allSatisfy { $0.style == .dim })
+        #expect(state.transcript.texts.isEmpty)
+        state.apply(.textDelta(agent: .main, text: "tence.\n"))
+        state.apply(.turnEnded(turn: 1, outcome: .completed(text: "Half a sentence.")))
+        // One at a time: the second waits for the first one's turn to start and end.
+        do { let result = state.releaseQueued(); #expect(result == [.submit("next question")]) }
+        do { let result = state.releaseQueued(); #expect(result.isEmpty) }
+        state.apply(.userMessage(text: "next question"))
+        state.apply(.turnStarted(turn: 2, trigger: .input("next question")))
+        do { let result = state.releaseQueued(); #expect(result.isEmpty) }
+        state.apply(.turnEnded(turn: 2, outcome: .completed(text: "")))
+        do { let result = state.releaseQueued(); #expect(result == [.submit("and another")]) }
+        #expect(state.transcript.texts.prefix(3) == ["Half a sentence.", "", "› next question"])
+    }
+
+    @Test("Up or Esc on an empty input takes the newest queued line back to edit; Esc then interrupts")
+    func takeBackQueued() {
+        var state = RenderFixtures.state()
+        running(&state)
+        for line in ["first", "second"] {
+            state.editor.setText(line)
+            _ = state.handle(.enter, now: start)
+        }
+        do { let result = state.handle(.up, now: start); #expect(result.isEmpty) }
+        #expect(state.editor.text == "second")
+        #expect(state.queued == ["first"])
+        _ = state.handle(.control("u"), now: start)
+        do { let result = state.handle(.escape, now: start); #expect(result.isEmpty) }
+        #expect(state.editor.text == "first")
+        #expect(state.queued.isEmpty)
+        _ = state.handle(.control("u"), now: start)
+        do { let result = state.handle(.escape, now: start); #expect(result == [.interrupt]) }
+        state.apply(.turnEnded(turn: 1, outcome: .cancelled))
+        do { let result = state.releaseQueued(); #expect(result.isEmpty) }
+    }
+
+    @Test("a streamed answer is never split: command output and a background agent's end go above it")
+    func streamedAnswerStaysWhole() {
+        var state = RenderFixtures.state()
+        running(&state)
+        state.apply(.textDelta(agent: .main, text: "First line of the answer.\nSecond li"))
+        state.editor.setText("/tasks")
+        do { let result = state.handle(.enter, now: start); #expect(result == [.command("/tasks")]) }
+        _ = state.show(.line("No tasks yet."), for: "/tasks")
+        state.apply(.task(.finished(RenderFixtures.task(1, "explore", status: .completed(summary: "")))))
+        state.apply(.textDelta(agent: .main, text: "ne of it.\n"))
+        state.apply(.assistantMessage(agent: .main, text: "First line of the answer.\nSecond line of it.\n"))
+        let texts = state.transcript.texts
+        #expect(texts.count == 5)
+        #expect(Array(texts.prefix(2)) == ["› /tasks", "No tasks yet."])
+        #expect(texts[2].hasPrefix("Background agent \"explore\" completed"))
+        #expect(Array(texts.suffix(2)) == ["First line of the answer.", "Second line of it."])
+        #expect(state.liveLines.isEmpty)
+    }
+
+    @Test("commands typed ahead run one at a time with their output in order: /clear does not wipe the /tasks after it")
+    func commandsInOrder() {
+        var state = RenderFixtures.state()
+        state.append([TranscriptLine("old")])
+        state.editor.setText("/clear")
+        do { let result = state.handle(.enter, now: start); #expect(result == [.command("/clear")]) }
+        state.editor.setText("/tasks")
+        do { let result = state.handle(.enter, now: start); #expect(result.isEmpty) }
+        state.editor.setText("hello")
+        do { let result = state.handle(.enter, now: start); #expect(result.isEmpty) }
+        _ = state.show(CommandResult(effect: .clearTranscript), for: "/clear")
+        do { let result = state.releaseQueued(); #expect(result == [.command("/tasks")]) }
+        _ = state.show(.line("No tasks yet."), for: "/tasks")
+        do { let result = state.releaseQueued(); #expect(result == [.submit("hello")]) }
+        #expect(state.transcript.texts == ["› /tasks", "No tasks yet."])
     }
 
     @Test("commands can be typed while a turn runs")

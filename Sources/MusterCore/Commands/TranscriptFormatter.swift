@@ -106,8 +106,9 @@ public struct TranscriptFormatter: Sendable {
             return []
         case .finished(let task):
             runningBackground.remove(task.id)
+            // No flush: the main agent's half-streamed line stays open, not cut in two.
             guard task.mode == .background, let line = Self.completionLine(for: task) else { return [] }
-            return flush() + [line]
+            return [line]
         case .resultsWaiting:
             return []
         }

@@ -201,7 +201,7 @@ final class InteractiveApp {
             await session.submit(text)
         case .command(let line):
             onSlashCommand?(line)
-            apply(await processor.run(line))
+            apply(await processor.run(line), for: line)
         case .answer(let yes, let request):
             apply(await processor.answer(yes, to: request))
         case .requestQuit:
@@ -213,8 +213,9 @@ final class InteractiveApp {
         }
     }
 
-    private func apply(_ result: CommandResult) {
-        if state.show(result) == .quit { requestExit(.quit) }
+    private func apply(_ result: CommandResult, for line: String? = nil) {
+        if state.show(result, for: line) == .quit { requestExit(.quit) }
+        dispatch(state.releaseQueued())
         changed()
     }
 
@@ -231,6 +232,11 @@ final class InteractiveApp {
 
     private func handle(_ event: SessionEvent) {
         if state.apply(event) { changed() }
+        let released = state.releaseQueued()
+        if !released.isEmpty {
+            dispatch(released)
+            changed()
+        }
     }
 
     // MARK: Drawing

@@ -22,6 +22,16 @@ public struct InteractiveState: Sendable {
     /// Shown instead of the pill while shutting down.
     public private(set) var closingMessage: String?
     public private(set) var turnSpinnerFrame = 0
+    /// Lines typed ahead, oldest first, not handed over yet: shown dimmed under the transcript,
+    /// and Up or Esc takes the newest back into the input.
+    public private(set) var queued: [String] = []
+    /// The completed lines of the main agent's message being streamed: kept together under
+    /// the transcript until the message ends, so nothing lands in the middle of it.
+    public private(set) var liveLines: [TranscriptLine] = []
+    /// A command (or an answer) was handed over and its result is not shown yet.
+    private var commandInFlight = false
+    /// Input was handed to the session and its turn has not started yet.
+    private var submissionPending = false
     private var lastIdleInterrupt: ContinuousClock.Instant?
 
     /// A fresh screen state: empty transcript, `pill` as given, `history` for Up/Down.
@@ -46,15 +56,17 @@ public struct InteractiveState: Sendable {
         transcript.append(lines, width: size.columns)
     }
 
-    /// Applies a session event; returns true when the screen changed.
+    /// Applies a session event; returns true when the screen changed. Call `releaseQueued()`
+    /// after it: a turn that ended lets the next queued input go.
     @discardableResult
     public mutating func apply(_ event: SessionEvent) -> Bool {
         var changed = false
         switch event {
-        case .turnStarted:
+        case .turnStarted(_, let trigger):
             changed = !turnRunning || interrupting
             turnRunning = true
             interrupting = false
+            if case .input = trigger { submissionPending = false }
         case .turnEnded:
             changed = turnRunning
             turnRunning = false
@@ -66,8 +78,57 @@ public struct InteractiveState: Sendable {
         }
         let streamingBefore = formatter.streamingLine
         let lines = formatter.lines(for: event)
-        append(lines)
+        switch event {
+        case .textDelta(let agent, _) where agent.taskID == nil:
+            liveLines += lines
+        case .task:
+            // A background agent's end goes above the message being streamed, not into it.
+            append(lines)
+        case .assistantMessage(let agent, _) where agent.taskID == nil:
+            commitLiveLines()
+            append(lines)
+        default:
+            if !lines.isEmpty { commitLiveLines() }
+            append(lines)
+        }
         return changed || !lines.isEmpty || formatter.streamingLine != streamingBefore
+    }
+
+    /// What goes under the transcript: the message being streamed, then the queued input.
+    public var trailingLines: [TranscriptLine] {
+        var lines = liveLines
+        if let streaming = formatter.streamingLine { lines.append(streaming) }
+        for entry in queued {
+            let flat = entry.replacingOccurrences(of: "\n", with: "↵")
+            lines.append(TranscriptLine("› \(flat)  · queued", style: .dim))
+        }
+        return lines
+    }
+
+    /// Moves the streamed message's completed lines into the transcript.
+    private mutating func commitLiveLines() {
+        guard !liveLines.isEmpty else { return }
+        append(liveLines)
+        liveLines = []
+    }
+
+    /// Hands over what may go now, in the order typed: a command when none is in flight (also
+    /// while a turn runs), text for the agent when no turn runs or is about to start.
+    public mutating func releaseQueued() -> [AppIntent] {
+        var intents: [AppIntent] = []
+        while confirmation == nil, closingMessage == nil, !commandInFlight {
+            if let first = queued.first, !SlashCommandParser.isCommand(first), !turnRunning, !submissionPending {
+                queued.removeFirst()
+                submissionPending = true
+                intents.append(.submit(first))
+            } else if let index = queued.firstIndex(where: SlashCommandParser.isCommand) {
+                commandInFlight = true
+                intents.append(.command(queued.remove(at: index)))
+            } else {
+                break
+            }
+        }
+        return intents
     }
 
     /// Moves the spinners on (the 1 Hz tick).
@@ -89,8 +150,12 @@ public struct InteractiveState: Sendable {
         answerLine = LineEditor()
     }
 
-    /// Applies a command's effect that stays on screen (clear); returns the rest for the app.
-    public mutating func show(_ result: CommandResult) -> CommandEffect? {
+    /// Shows a command's result, after the echo of `line` (the command typed) when given, and
+    /// applies the effects that stay on screen (clear, a question); returns the rest for the app.
+    /// Call `releaseQueued()` after it: the next command may go.
+    public mutating func show(_ result: CommandResult, for line: String? = nil) -> CommandEffect? {
+        commandInFlight = false
+        if let line { append([TranscriptLine("› " + line, style: .user)]) }
         append(result.lines)
         switch result.effect {
         case .clearTranscript:
@@ -110,6 +175,8 @@ public struct InteractiveState: Sendable {
         confirmation = nil
         answerLine = LineEditor()
         hint = nil
+        queued = []
+        commitLiveLines()
     }
 
     // MARK: Input
@@ -127,6 +194,7 @@ public struct InteractiveState: Sendable {
             transcript.scroll(by: -max(1, transcriptHeight - 1), width: size.columns, height: transcriptHeight)
             return []
         case .escape:
+            if editor.isEmpty, takeBackQueued() { return [] }
             if turnRunning { return interruptTurn() }
             transcript.scrollToBottom()
             return []
@@ -134,6 +202,8 @@ public struct InteractiveState: Sendable {
             return interruptSignal(now: now)
         case .control("l"):
             return [.repaint]
+        case .up where editor.isEmpty:
+            if takeBackQueued() { return [] }
         default:
             break
         }
@@ -142,12 +212,11 @@ public struct InteractiveState: Sendable {
             let trimmed = line.trimmingCharacters(in: .whitespaces)
             guard !trimmed.isEmpty else { return [] }
             transcript.scrollToBottom()
-            if SlashCommandParser.isCommand(trimmed) {
-                append([TranscriptLine("› " + trimmed, style: .user)])
-                return [.command(trimmed)]
-            }
-            return [.submit(line)]
+            queued.append(SlashCommandParser.isCommand(trimmed) ? trimmed : line)
+            return releaseQueued()
         case .endOfInput:
+            guard !commandInFlight else { return [] }
+            commandInFlight = true
             return [.requestQuit]
         case .showCompletions(let candidates):
             hint = StatusHint(candidates.joined(separator: "  "))
@@ -207,7 +276,15 @@ public struct InteractiveState: Sendable {
         }
     }
 
+    /// Puts the newest queued line back into the (empty) input; false when nothing is queued.
+    private mutating func takeBackQueued() -> Bool {
+        guard let last = queued.popLast() else { return false }
+        editor.setText(last)
+        return true
+    }
+
     private mutating func settle(_ request: ConfirmationRequest, yes: Bool, typed: String) -> [AppIntent] {
+        commandInFlight = true
         confirmation = nil
         answerLine = LineEditor()
         hint = nil

@@ -17,7 +17,7 @@ public enum InteractiveRenderer {
     }
 
     private static func drawTranscript(_ frame: inout Frame, state: inout InteractiveState, height: Int) {
-        let trailing = state.transcript.isScrolledUp ? nil : state.formatter.streamingLine
+        let trailing = state.transcript.isScrolledUp ? [] : state.trailingLines
         let rows = state.transcript.visibleRows(width: frame.size.columns, height: height, trailing: trailing)
         // Short transcripts sit at the bottom, next to the input, as in a shell.
         let top = height - rows.count
