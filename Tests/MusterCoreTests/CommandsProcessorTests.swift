@@ -117,12 +117,15 @@ struct CommandsProcessorTests {
         #expect(result.effect == nil)
     }
 
-    @Test("answers are read as yes, no, or neither")
+    @Test("a whole answer line is read as yes, no, or neither; an empty line is neither")
     func interpretAnswers() {
         #expect(ConfirmationRequest.interpret("y") == true)
         #expect(ConfirmationRequest.interpret(" YES ") == true)
+        #expect(ConfirmationRequest.interpret("Yes") == true)
         #expect(ConfirmationRequest.interpret("n") == false)
-        #expect(ConfirmationRequest.interpret("") == false)
+        #expect(ConfirmationRequest.interpret("No") == false)
+        #expect(ConfirmationRequest.interpret("") == nil)
+        #expect(ConfirmationRequest.interpret("yes please") == nil)
         #expect(ConfirmationRequest.interpret("maybe") == nil)
     }
 
@@ -235,5 +238,19 @@ struct CommandsProcessorTests {
         let processor = CommandProcessor(registry: CommandsFixture().registry)
         #expect(await processor.run("/clear").effect == .clearTranscript)
         #expect(await processor.run("/quit").effect == .quit)
+    }
+
+    @Test("/quit while background agents run asks first; no keeps them running, yes quits")
+    func quitAsksWhileAgentsRun() async throws {
+        let fixture = CommandsFixture()
+        let processor = CommandProcessor(registry: fixture.registry)
+        _ = try await fixture.startRunning("explore")
+        _ = try await fixture.startRunning("grep")
+        let result = await processor.run("/quit")
+        let request = ConfirmationRequest(prompt: "2 background agents are running. Stop them and quit? (y/n)", action: .quit)
+        #expect(result.effect == .confirm(request))
+        #expect(texts(await processor.answer(false, to: request)) == ["Nothing was stopped; Muster keeps running."])
+        #expect(await fixture.registry.runningBackgroundAgents == 2)
+        #expect(await processor.answer(true, to: request).effect == .quit)
     }
 }

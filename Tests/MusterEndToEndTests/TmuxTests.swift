@@ -83,6 +83,33 @@ struct TmuxTests {
         }
     }
 
+    @Test("a confirmation takes a whole line: no⏎ and yes⏎ answer it and nothing typed there reaches the agent")
+    func confirmationTakesALine() async throws {
+        try await withApp { app in
+            try await launchThree(app)
+            app.submit("/cancel all")
+            try await app.waitForScreen(containing: "Cancel 3 running tasks? (y/n)")
+            app.submit("maybe")
+            try await app.waitForScreen(containing: "Answer y or n")
+            app.submit("no")
+            try await app.waitForScreen(containing: "Nothing was cancelled.")
+            app.submit("/cancel all")
+            try await app.waitForScreen("to ask again in the input line") { screen in
+                screen.split(separator: "\n").last?.hasPrefix("Cancel 3 running tasks? (y/n)") == true
+            }
+            app.submit("yes")
+            try await app.waitForScreen(containing: "Stopping 3 tasks: #1 alpha, #2 beta, #3 gamma…")
+            try await app.waitForScreen(containing: "○ 0/10 agents")
+            // A command after the answers: once its output shows, anything sent earlier would have been answered.
+            app.submit("/help")
+            let screen = try await app.waitForScreen(containing: "/tasks stop <id>")
+            #expect(!screen.contains("Okay:"))
+            #expect(!screen.contains("› es"))
+            #expect(!screen.contains("› o"))
+            #expect(!screen.contains("› maybe"))
+        }
+    }
+
     @Test("a resize redraws the whole screen at the new size")
     func resize() async throws {
         try await withApp { app in
@@ -121,6 +148,49 @@ struct TmuxTests {
         }
     }
 
+    @Test("input typed while the agent streams waits as queued, can be taken back with Up, and goes after the turn")
+    func queuedInput() async throws {
+        try await withApp { app in
+            app.submit("slow please")
+            try await app.waitForScreen(containing: "Thinking")
+            app.submit("first question")
+            try await app.waitForScreen(containing: "› first question  · queued")
+            app.press("Up")
+            try await app.waitForScreen("to bring the queued line back into the input") { screen in
+                screen.split(separator: "\n").last == "› first question" && !screen.contains("· queued")
+            }
+            app.type(" again")
+            app.press("Enter")
+            try await app.waitForScreen(containing: "› first question again  · queued")
+            // The streamed answer goes on under nothing the person typed.
+            let streaming = app.screen()
+            #expect(!streaming.contains("Okay:"))
+            #expect(TmuxDriver.line(containing: "Thinking", in: streaming)?.hasPrefix("Thinking") == true)
+            app.press("C-c")
+            let screen = try await app.waitForScreen(containing: "Okay: first question again")
+            let lines = screen.split(separator: "\n").map(String.init)
+            let interrupted = try #require(lines.firstIndex { $0.hasPrefix("Turn interrupted.") })
+            let echo = try #require(lines.firstIndex(of: "› first question again"))
+            #expect(interrupted < echo)
+            #expect(!screen.contains("· queued"))
+        }
+    }
+
+    @Test("commands typed ahead run in order with their output in that order: /clear does not wipe the /tasks after it")
+    func commandsTypedAhead() async throws {
+        try await withApp { app in
+            try await launchThree(app)
+            // One write: both lines reach the app together, before the first has run.
+            app.type("/clear\r/tasks\r")
+            let screen = try await app.waitForScreen(containing: "#3  gamma")
+            let lines = screen.split(separator: "\n").map(String.init)
+            let echo = try #require(lines.firstIndex(of: "› /tasks"))
+            let header = try #require(lines.firstIndex { $0.hasPrefix("ID  NAME") })
+            #expect(echo < header)
+            #expect(!screen.contains("All three are running."))
+        }
+    }
+
     @Test("Esc cancels the foreground turn too")
     func escapeInterrupts() async throws {
         try await withApp { app in
@@ -137,6 +207,8 @@ struct TmuxTests {
             #expect(app.paneValue("#{alternate_on}") == "1")
             try await launchThree(app)
             app.submit("/quit")
+            try await app.waitForScreen(containing: "3 background agents are running. Stop them and quit? (y/n)")
+            app.submit("y")
             let screen = try await app.waitForScreen(containing: "[exit 0]")
             #expect(screen.contains("3 background agents were cancelled at exit."))
             #expect(!screen.contains("/help for commands"))
@@ -152,6 +224,37 @@ struct TmuxTests {
             let history = try String(contentsOf: app.scratch.appendingPathComponent("state/muster/history"), encoding: .utf8)
             #expect(history.hasPrefix("_HiStOrY_V2_"))
             #expect(history.contains("/quit"))
+        }
+    }
+
+    @Test("/quit and Ctrl-D ask while background agents run: no keeps them running, yes stops them and exits 0")
+    func quitAsksWhileAgentsRun() async throws {
+        try await withApp { app in
+            try await launchThree(app)
+            app.submit("/quit")
+            try await app.waitForScreen(containing: "3 background agents are running. Stop them and quit? (y/n)")
+            app.submit("n")
+            try await app.waitForScreen(containing: "Nothing was stopped; Muster keeps running.")
+            #expect(app.screen().contains("● 3/10 agents"))
+            app.press("C-d")
+            try await app.waitForScreen("to ask again in the input line") { screen in
+                screen.split(separator: "\n").last?.hasPrefix("3 background agents are running. Stop them and quit? (y/n)") == true
+            }
+            app.submit("yes")
+            let screen = try await app.waitForScreen(containing: "[exit 0]")
+            #expect(screen.contains("3 background agents were cancelled at exit."))
+        }
+    }
+
+    @Test("Ctrl-C twice exits at once although background agents run")
+    func doubleInterruptDoesNotAsk() async throws {
+        try await withApp { app in
+            try await launchThree(app)
+            app.press("C-c")
+            try await app.waitForScreen(containing: "Press Ctrl-C again to quit")
+            app.press("C-c")
+            let screen = try await app.waitForScreen(containing: "[exit 130]")
+            #expect(screen.contains("3 background agents were cancelled at exit."))
         }
     }
 
@@ -272,6 +375,8 @@ struct TmuxTests {
         let row = try #require(TmuxDriver.line(containing: "#3  gamma", in: screen))
         #expect(row.contains("agent  running"))
         app.submit("/quit")
+        try await app.waitForScreen(containing: "Stop them and quit? (y/n)")
+        app.submit("y")
         try await TmuxDriver.waitUntilGone(pid, timeout: .seconds(10))
     }
 

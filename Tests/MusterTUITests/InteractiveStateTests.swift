@@ -58,23 +58,108 @@ struct InteractiveStateTests {
         #expect(state.hint == nil)
     }
 
-    @Test("Ctrl-D on an empty line quits with code 0")
+    @Test("Ctrl-D on an empty line quits as /quit does, asking first while agents run")
     func controlD() {
         var state = RenderFixtures.state()
-        do { let result = state.handle(.control("d"), now: start); #expect(result == [.quit(.quit)]) }
+        do { let result = state.handle(.control("d"), now: start); #expect(result == [.requestQuit]) }
         #expect(ExitReason.quit.exitCode == 0)
         #expect(ExitReason.terminate.exitCode == 143)
     }
 
-    @Test("Enter sends text to the agent, and commands to the processor with an echo")
+    @Test("Enter sends text to the agent, and commands to the processor, echoed with their output")
     func submit() {
         var state = RenderFixtures.state()
         state.editor.setText("find the TODOs")
         do { let result = state.handle(.enter, now: start); #expect(result == [.submit("find the TODOs")]) }
         state.editor.setText("  /tasks  ")
         do { let result = state.handle(.enter, now: start); #expect(result == [.command("/tasks")]) }
-        #expect(state.transcript.texts.last == "› /tasks")
+        #expect(state.transcript.texts.isEmpty)
+        _ = state.show(.line("No tasks yet."), for: "/tasks")
+        #expect(state.transcript.texts == ["› /tasks", "No tasks yet."])
         do { let result = state.handle(.enter, now: start).isEmpty; #expect(result) }
+    }
+
+    @Test("input typed while a turn runs waits, dimmed and marked queued under the transcript, and goes when the turn ends")
+    func queuedInput() {
+        var state = RenderFixtures.state()
+        running(&state)
+        state.apply(.textDelta(agent: .main, text: "Half a sen"))
+        state.editor.setText("next question")
+        do { let result = state.handle(.enter, now: start); #expect(result.isEmpty) }
+        state.editor.setText("and another")
+        do { let result = state.handle(.enter, now: start); #expect(result.isEmpty) }
+        #expect(state.queued == ["next question", "and another"])
+        #expect(state.trailingLines.map(\.text) == ["Half a sen", "› next question  · queued", "› and another  · queued"])
+        #expect(state.trailingLines.dropFirst().allSatisfy { $0.style == .dim })
+        #expect(state.transcript.texts.isEmpty)
+        state.apply(.textDelta(agent: .main, text: "tence.\n"))
+        state.apply(.turnEnded(turn: 1, outcome: .completed(text: "Half a sentence.")))
+        // One at a time: the second waits for the first one's turn to start and end.
+        do { let result = state.releaseQueued(); #expect(result == [.submit("next question")]) }
+        do { let result = state.releaseQueued(); #expect(result.isEmpty) }
+        state.apply(.userMessage(text: "next question"))
+        state.apply(.turnStarted(turn: 2, trigger: .input("next question")))
+        do { let result = state.releaseQueued(); #expect(result.isEmpty) }
+        state.apply(.turnEnded(turn: 2, outcome: .completed(text: "")))
+        do { let result = state.releaseQueued(); #expect(result == [.submit("and another")]) }
+        #expect(state.transcript.texts.prefix(3) == ["Half a sentence.", "", "› next question"])
+    }
+
+    @Test("Up or Esc on an empty input takes the newest queued line back to edit; Esc then interrupts")
+    func takeBackQueued() {
+        var state = RenderFixtures.state()
+        running(&state)
+        for line in ["first", "second"] {
+            state.editor.setText(line)
+            _ = state.handle(.enter, now: start)
+        }
+        do { let result = state.handle(.up, now: start); #expect(result.isEmpty) }
+        #expect(state.editor.text == "second")
+        #expect(state.queued == ["first"])
+        _ = state.handle(.control("u"), now: start)
+        do { let result = state.handle(.escape, now: start); #expect(result.isEmpty) }
+        #expect(state.editor.text == "first")
+        #expect(state.queued.isEmpty)
+        _ = state.handle(.control("u"), now: start)
+        do { let result = state.handle(.escape, now: start); #expect(result == [.interrupt]) }
+        state.apply(.turnEnded(turn: 1, outcome: .cancelled))
+        do { let result = state.releaseQueued(); #expect(result.isEmpty) }
+    }
+
+    @Test("a streamed answer is never split: command output and a background agent's end go above it")
+    func streamedAnswerStaysWhole() {
+        var state = RenderFixtures.state()
+        running(&state)
+        state.apply(.textDelta(agent: .main, text: "First line of the answer.\nSecond li"))
+        state.editor.setText("/tasks")
+        do { let result = state.handle(.enter, now: start); #expect(result == [.command("/tasks")]) }
+        _ = state.show(.line("No tasks yet."), for: "/tasks")
+        state.apply(.task(.finished(RenderFixtures.task(1, "explore", status: .completed(summary: "")))))
+        state.apply(.textDelta(agent: .main, text: "ne of it.\n"))
+        state.apply(.assistantMessage(agent: .main, text: "First line of the answer.\nSecond line of it.\n"))
+        let texts = state.transcript.texts
+        #expect(texts.count == 5)
+        #expect(Array(texts.prefix(2)) == ["› /tasks", "No tasks yet."])
+        #expect(texts[2].hasPrefix("Background agent \"explore\" completed"))
+        #expect(Array(texts.suffix(2)) == ["First line of the answer.", "Second line of it."])
+        #expect(state.liveLines.isEmpty)
+    }
+
+    @Test("commands typed ahead run one at a time with their output in order: /clear does not wipe the /tasks after it")
+    func commandsInOrder() {
+        var state = RenderFixtures.state()
+        state.append([TranscriptLine("old")])
+        state.editor.setText("/clear")
+        do { let result = state.handle(.enter, now: start); #expect(result == [.command("/clear")]) }
+        state.editor.setText("/tasks")
+        do { let result = state.handle(.enter, now: start); #expect(result.isEmpty) }
+        state.editor.setText("hello")
+        do { let result = state.handle(.enter, now: start); #expect(result.isEmpty) }
+        _ = state.show(CommandResult(effect: .clearTranscript), for: "/clear")
+        do { let result = state.releaseQueued(); #expect(result == [.command("/tasks")]) }
+        _ = state.show(.line("No tasks yet."), for: "/tasks")
+        do { let result = state.releaseQueued(); #expect(result == [.submit("hello")]) }
+        #expect(state.transcript.texts == ["› /tasks", "No tasks yet."])
     }
 
     @Test("commands can be typed while a turn runs")
@@ -85,18 +170,55 @@ struct InteractiveStateTests {
         do { let result = state.handle(.enter, now: start); #expect(result == [.command("/tasks stop 2")]) }
     }
 
-    @Test("a confirmation takes y or n; other keys are refused")
-    func confirmation() {
+    private func type(_ text: String, into state: inout InteractiveState) -> [AppIntent] {
+        text.flatMap { state.handle(.character($0), now: start) }
+    }
+
+    @Test("a confirmation takes a whole line: yes then Enter answers, and none of it reaches the agent")
+    func confirmationTakesALine() {
         var state = RenderFixtures.state()
         let request = ConfirmationRequest(prompt: "Cancel 3 running tasks? (y/n)", action: .cancelAll)
         do { let result = state.show(CommandResult(effect: .confirm(request))); #expect(result == nil) }
-        do { let result = state.handle(.character("x"), now: start).isEmpty; #expect(result) }
-        #expect(state.hint?.text == "Answer y or n")
-        do { let result = state.handle(.character("y"), now: start); #expect(result == [.answer(true, request)]) }
+        do { let result = type("yes", into: &state); #expect(result.isEmpty) }
+        #expect(state.confirmation == request)
+        #expect(state.answerLine.text == "yes")
+        do { let result = state.handle(.enter, now: start); #expect(result == [.answer(true, request)]) }
         #expect(state.confirmation == nil)
-        #expect(state.transcript.texts.last == "Cancel 3 running tasks? (y/n) y")
+        #expect(state.editor.isEmpty)
+        #expect(state.transcript.texts.last == "Cancel 3 running tasks? (y/n) yes")
+        // Enter again at the empty prompt sends nothing anywhere.
+        do { let result = state.handle(.enter, now: start); #expect(result.isEmpty) }
         state.ask(request)
+        do { let result = type("NO", into: &state) + state.handle(.enter, now: start); #expect(result == [.answer(false, request)]) }
+    }
+
+    @Test("at a confirmation anything but y, yes, n or no asks again, an empty line too")
+    func confirmationAsksAgain() {
+        var state = RenderFixtures.state()
+        let request = ConfirmationRequest(prompt: "Cancel 3 running tasks? (y/n)", action: .cancelAll)
+        state.ask(request)
+        for typed in ["es", "", "yes please", "o"] {
+            do { let result = type(typed, into: &state) + state.handle(.enter, now: start); #expect(result.isEmpty) }
+            #expect(state.confirmation == request)
+            #expect(state.answerLine.isEmpty)
+            #expect(state.hint?.text == "Answer y or n")
+        }
+        do { let result = type("Y", into: &state) + state.handle(.enter, now: start); #expect(result == [.answer(true, request)]) }
+    }
+
+    @Test("Esc, Ctrl-C or Ctrl-D at a confirmation say no; the draft in the input is kept")
+    func confirmationDeclines() {
+        var state = RenderFixtures.state()
+        let request = ConfirmationRequest(prompt: "Cancel 3 running tasks? (y/n)", action: .cancelAll)
+        state.editor.setText("half a thought")
+        state.ask(request)
+        do { let result = state.handle(.escape, now: start); #expect(result == [.answer(false, request)]) }
+        state.ask(request)
+        _ = type("y", into: &state)
         do { let result = state.interruptSignal(now: start); #expect(result == [.answer(false, request)]) }
+        state.ask(request)
+        do { let result = state.handle(.control("d"), now: start); #expect(result == [.answer(false, request)]) }
+        #expect(state.editor.text == "half a thought")
     }
 
     @Test("/clear empties the transcript and /quit is handed to the app")

@@ -71,7 +71,7 @@ struct LayoutTests {
     func streamingRow() {
         var buffer = TranscriptBuffer()
         buffer.append([TranscriptLine("done")], width: 20)
-        do { let result = buffer.visibleRows(width: 20, height: 3, trailing: TranscriptLine("partial")).map(\.text); #expect(result == ["done", "partial"]) }
+        do { let result = buffer.visibleRows(width: 20, height: 3, trailing: [TranscriptLine("partial")]).map(\.text); #expect(result == ["done", "partial"]) }
     }
 
     @Test("the transcript drops its oldest lines beyond its capacity")

@@ -50,15 +50,27 @@ public struct CommandProcessor: Sendable {
         case .clear:
             return CommandResult(effect: .clearTranscript)
         case .quit:
-            return CommandResult(effect: .quit)
+            return await quit()
         }
+    }
+
+    /// `/quit` (or Ctrl-D): leaves at once when no background agent runs, else asks first.
+    public func quit() async -> CommandResult {
+        let running = await registry.runningBackgroundAgents
+        guard running > 0 else { return CommandResult(effect: .quit) }
+        let prompt = running == 1
+            ? "1 background agent is running. Stop it and quit? (y/n)"
+            : "\(running) background agents are running. Stop them and quit? (y/n)"
+        return CommandResult(effect: .confirm(ConfirmationRequest(prompt: prompt, action: .quit)))
     }
 
     /// Carries out (or drops) a confirmed action; `yes` is the person's answer.
     public func answer(_ yes: Bool, to request: ConfirmationRequest) async -> CommandResult {
-        guard yes else { return .line("Nothing was cancelled.") }
         switch request.action {
+        case .quit:
+            return yes ? CommandResult(effect: .quit) : .line("Nothing was stopped; Muster keeps running.")
         case .cancelAll:
+            guard yes else { return .line("Nothing was cancelled.") }
             let before = await registry.snapshot()
             let names = Dictionary(uniqueKeysWithValues: before.map { ($0.id, $0.name) })
             let ids = await registry.cancelAll(source: .user)

@@ -3,6 +3,8 @@ public struct ConfirmationRequest: Sendable, Equatable {
     /// The action waiting for a yes.
     public enum Action: Sendable, Equatable {
         case cancelAll
+        /// Quit although background agents run (they are stopped on the way out).
+        case quit
     }
 
     /// The question, ending in `(y/n)`.
@@ -15,11 +17,12 @@ public struct ConfirmationRequest: Sendable, Equatable {
         self.action = action
     }
 
-    /// Reads an answer: true for yes (`y`, `yes`), false for no (`n`, `no`, empty), nil otherwise.
+    /// Reads a whole answer line: true for `y`/`yes`, false for `n`/`no` (any case), nil for
+    /// anything else, an empty line included, so the question is asked again.
     public static func interpret(_ answer: String) -> Bool? {
         switch answer.trimmingCharacters(in: .whitespaces).lowercased() {
         case "y", "yes": true
-        case "n", "no", "": false
+        case "n", "no": false
         default: nil
         }
     }

@@ -12,6 +12,10 @@ public struct TranscriptFormatter: Sendable {
     private var tail = ""
     private var sawDeltas = false
     private var runningBackground: Set<TaskID> = []
+    /// The main agent's calls in flight: background launches (shown as one line when they
+    /// return) and calls whose output already streamed as progress (not shown again).
+    private var launches: [String: String] = [:]
+    private var streamedCalls: Set<String> = []
 
     /// A formatter with nothing streamed yet.
     public init() {}
@@ -72,13 +76,22 @@ public struct TranscriptFormatter: Sendable {
             if sawDeltas { return flush() }
             return TranscriptLine.lines(text)
 
-        case .toolStarted(let agent, _, let tool, let arguments) where agent.taskID == nil:
+        case .toolStarted(let agent, let callID, let tool, let arguments) where agent.taskID == nil:
+            if tool == "agent", arguments["background"] == .bool(true) {
+                launches[callID] = arguments["name"]?.stringValue ?? "agent"
+                return flush()
+            }
             return flush() + [TranscriptLine("  → \(tool) \(Self.describe(arguments))", style: .tool)]
 
-        case .toolProgress(let agent, _, let line) where agent.taskID == nil:
+        case .toolProgress(let agent, let callID, let line) where agent.taskID == nil:
+            guard launches[callID] == nil else { return [] }
+            streamedCalls.insert(callID)
             return TranscriptLine.lines(line, style: .toolOutput, indent: "    │ ")
 
-        case .toolEnded(let agent, _, _, let output) where agent.taskID == nil:
+        case .toolEnded(let agent, let callID, _, let output) where agent.taskID == nil:
+            if let name = launches.removeValue(forKey: callID) { return [Self.launchLine(name: name, output: output)] }
+            // Output that streamed as progress is not repeated; only a failure is worth a line.
+            if streamedCalls.remove(callID) != nil, !output.isError { return [] }
             return Self.summary(of: output)
 
         case .task(let taskEvent):
@@ -106,8 +119,9 @@ public struct TranscriptFormatter: Sendable {
             return []
         case .finished(let task):
             runningBackground.remove(task.id)
+            // No flush: the main agent's half-streamed line stays open, not cut in two.
             guard task.mode == .background, let line = Self.completionLine(for: task) else { return [] }
-            return flush() + [line]
+            return [line]
         case .resultsWaiting:
             return []
         }
@@ -130,6 +144,17 @@ public struct TranscriptFormatter: Sendable {
         case .pending, .running:
             return nil
         }
+    }
+
+    /// A background launch in one line, in the person's words: `→ agent "tree" started in the
+    /// background (task #1)`, or why it was not started. The tool's own text is for the model.
+    static func launchLine(name: String, output: ToolOutput) -> TranscriptLine {
+        let shown = TerminalSanitizer.sanitize(name)
+        if output.isError {
+            return TranscriptLine("  ✗ agent \"\(shown)\" not started: \(TaskTable.oneLine(output.content))", style: .error)
+        }
+        let id = output.content.firstMatch(of: /\(task (#[0-9]+)\)/).map { " (task \($0.output.1))" } ?? ""
+        return TranscriptLine("  → agent \"\(shown)\" started in the background\(id)", style: .tool)
     }
 
     /// A tool call's arguments on one line: `name="explore" background=true`.

@@ -56,10 +56,10 @@ public actor Session {
         }
     }
 
-    /// Takes the person's input: starts a turn, or queues it behind the running one.
+    /// Takes the person's input: starts a turn, or queues it behind the running one (its
+    /// `userMessage` event comes when its turn starts).
     public func submit(_ text: String) {
         guard !isClosed else { return }
-        runtime.events.publish(.userMessage(text: text))
         queue.append(.input(text))
         startNextTurnIfIdle()
     }
@@ -122,7 +122,12 @@ public actor Session {
         }
         turnCount += 1
         let turn = turnCount
-        if case .input(let text) = trigger { conversation.append(.user(text)) }
+        if case .input(let text) = trigger {
+            conversation.append(.user(text))
+            // Published when its turn starts, not when queued: the message then never lands
+            // in the middle of the answer being streamed.
+            runtime.events.publish(.userMessage(text: text))
+        }
         let history = conversation
         let runtime = self.runtime
         let task = Task { [weak self] in
@@ -135,8 +140,11 @@ public actor Session {
             runtime.events.publish(.turnStarted(turn: turn, trigger: trigger))
             let outcome: TurnOutcome
             do {
-                let text = try await runtime.run(agent: .main, conversation: &transcript)
-                outcome = .completed(text: text)
+                let answers = try await runtime.runAnswering(
+                    agent: .main, conversation: &transcript, resultsFirst: trigger == .backgroundResults
+                )
+                // One answer per background result it took: the turn's text holds them all.
+                outcome = .completed(text: answers.filter { !$0.isEmpty }.joined(separator: "\n\n"))
             } catch is CancellationError {
                 outcome = .cancelled
             } catch {

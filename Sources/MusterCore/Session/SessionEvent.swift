@@ -1,7 +1,7 @@
 /// Everything observable in a session, tagged with agent, task and call ids. Front ends,
 /// the headless JSON stream and the session log all consume these.
 public enum SessionEvent: Sendable, Equatable {
-    /// The person's input was accepted (it may wait in the queue while a turn runs).
+    /// The person's input starts its turn (input queued behind a running turn comes when it starts).
     case userMessage(text: String)
     /// A main-agent turn began; `trigger` says why (the person's input, or results that arrived).
     case turnStarted(turn: Int, trigger: TurnTrigger)
@@ -61,6 +61,7 @@ public enum TurnTrigger: Sendable, Equatable {
 
 /// How a main-agent turn ended.
 public enum TurnOutcome: Sendable, Equatable {
+    /// `text`: the turn's answers (one, plus one per background result it answered), blank-line separated.
     case completed(text: String)
     case cancelled
     case failed(error: String)

@@ -11,7 +11,9 @@ public enum AppIntent: Sendable, Equatable {
     case answer(Bool, ConfirmationRequest)
     /// Cancel the running foreground turn (background agents keep running).
     case interrupt
-    /// Leave, for this reason.
+    /// Quit as `/quit` does: ask first while background agents run (Ctrl-D on an empty line).
+    case requestQuit
+    /// Leave, for this reason, without asking.
     case quit(ExitReason)
     /// Repaint every cell (Ctrl-L).
     case repaint

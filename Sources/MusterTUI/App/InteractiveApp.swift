@@ -188,7 +188,7 @@ final class InteractiveApp {
             case .submit(let text), .command(let text):
                 remember(text)
                 intents.yield(intent)
-            case .answer, .interrupt:
+            case .answer, .interrupt, .requestQuit:
                 intents.yield(intent)
             }
         }
@@ -201,9 +201,11 @@ final class InteractiveApp {
             await session.submit(text)
         case .command(let line):
             onSlashCommand?(line)
-            apply(await processor.run(line))
+            apply(await processor.run(line), for: line)
         case .answer(let yes, let request):
             apply(await processor.answer(yes, to: request))
+        case .requestQuit:
+            apply(await processor.quit())
         case .interrupt:
             await session.interruptTurn()
         case .quit, .repaint:
@@ -211,8 +213,9 @@ final class InteractiveApp {
         }
     }
 
-    private func apply(_ result: CommandResult) {
-        if state.show(result) == .quit { requestExit(.quit) }
+    private func apply(_ result: CommandResult, for line: String? = nil) {
+        if state.show(result, for: line) == .quit { requestExit(.quit) }
+        dispatch(state.releaseQueued())
         changed()
     }
 
@@ -229,6 +232,11 @@ final class InteractiveApp {
 
     private func handle(_ event: SessionEvent) {
         if state.apply(event) { changed() }
+        let released = state.releaseQueued()
+        if !released.isEmpty {
+            dispatch(released)
+            changed()
+        }
     }
 
     // MARK: Drawing

@@ -15,10 +15,23 @@ public struct InteractiveState: Sendable {
     public private(set) var turnRunning = false
     public private(set) var interrupting = false
     public private(set) var confirmation: ConfirmationRequest?
+    /// The answer being typed to `confirmation`: a line of its own, so nothing typed there
+    /// reaches the main input (or the agent).
+    public private(set) var answerLine = LineEditor()
     public private(set) var hint: StatusHint?
     /// Shown instead of the pill while shutting down.
     public private(set) var closingMessage: String?
     public private(set) var turnSpinnerFrame = 0
+    /// Lines typed ahead, oldest first, not handed over yet: shown dimmed under the transcript,
+    /// and Up or Esc takes the newest back into the input.
+    public private(set) var queued: [String] = []
+    /// The completed lines of the main agent's message being streamed: kept together under
+    /// the transcript until the message ends, so nothing lands in the middle of it.
+    public private(set) var liveLines: [TranscriptLine] = []
+    /// A command (or an answer) was handed over and its result is not shown yet.
+    private var commandInFlight = false
+    /// Input was handed to the session and its turn has not started yet.
+    private var submissionPending = false
     private var lastIdleInterrupt: ContinuousClock.Instant?
 
     /// A fresh screen state: empty transcript, `pill` as given, `history` for Up/Down.
@@ -43,15 +56,17 @@ public struct InteractiveState: Sendable {
         transcript.append(lines, width: size.columns)
     }
 
-    /// Applies a session event; returns true when the screen changed.
+    /// Applies a session event; returns true when the screen changed. Call `releaseQueued()`
+    /// after it: a turn that ended lets the next queued input go.
     @discardableResult
     public mutating func apply(_ event: SessionEvent) -> Bool {
         var changed = false
         switch event {
-        case .turnStarted:
+        case .turnStarted(_, let trigger):
             changed = !turnRunning || interrupting
             turnRunning = true
             interrupting = false
+            if case .input = trigger { submissionPending = false }
         case .turnEnded:
             changed = turnRunning
             turnRunning = false
@@ -63,8 +78,57 @@ public struct InteractiveState: Sendable {
         }
         let streamingBefore = formatter.streamingLine
         let lines = formatter.lines(for: event)
-        append(lines)
+        switch event {
+        case .textDelta(let agent, _) where agent.taskID == nil:
+            liveLines += lines
+        case .task:
+            // A background agent's end goes above the message being streamed, not into it.
+            append(lines)
+        case .assistantMessage(let agent, _) where agent.taskID == nil:
+            commitLiveLines()
+            append(lines)
+        default:
+            if !lines.isEmpty { commitLiveLines() }
+            append(lines)
+        }
         return changed || !lines.isEmpty || formatter.streamingLine != streamingBefore
+    }
+
+    /// What goes under the transcript: the message being streamed, then the queued input.
+    public var trailingLines: [TranscriptLine] {
+        var lines = liveLines
+        if let streaming = formatter.streamingLine { lines.append(streaming) }
+        for entry in queued {
+            let flat = entry.replacingOccurrences(of: "\n", with: "↵")
+            lines.append(TranscriptLine("› \(flat)  · queued", style: .dim))
+        }
+        return lines
+    }
+
+    /// Moves the streamed message's completed lines into the transcript.
+    private mutating func commitLiveLines() {
+        guard !liveLines.isEmpty else { return }
+        append(liveLines)
+        liveLines = []
+    }
+
+    /// Hands over what may go now, in the order typed: a command when none is in flight (also
+    /// while a turn runs), text for the agent when no turn runs or is about to start.
+    public mutating func releaseQueued() -> [AppIntent] {
+        var intents: [AppIntent] = []
+        while confirmation == nil, closingMessage == nil, !commandInFlight {
+            if let first = queued.first, !SlashCommandParser.isCommand(first), !turnRunning, !submissionPending {
+                queued.removeFirst()
+                submissionPending = true
+                intents.append(.submit(first))
+            } else if let index = queued.firstIndex(where: SlashCommandParser.isCommand) {
+                commandInFlight = true
+                intents.append(.command(queued.remove(at: index)))
+            } else {
+                break
+            }
+        }
+        return intents
     }
 
     /// Moves the spinners on (the 1 Hz tick).
@@ -83,10 +147,15 @@ public struct InteractiveState: Sendable {
     /// Asks the person a yes/no question in the input line.
     public mutating func ask(_ request: ConfirmationRequest) {
         confirmation = request
+        answerLine = LineEditor()
     }
 
-    /// Applies a command's effect that stays on screen (clear); returns the rest for the app.
-    public mutating func show(_ result: CommandResult) -> CommandEffect? {
+    /// Shows a command's result, after the echo of `line` (the command typed) when given, and
+    /// applies the effects that stay on screen (clear, a question); returns the rest for the app.
+    /// Call `releaseQueued()` after it: the next command may go.
+    public mutating func show(_ result: CommandResult, for line: String? = nil) -> CommandEffect? {
+        commandInFlight = false
+        if let line { append([TranscriptLine("› " + line, style: .user)]) }
         append(result.lines)
         switch result.effect {
         case .clearTranscript:
@@ -104,7 +173,10 @@ public struct InteractiveState: Sendable {
     public mutating func close(_ message: String) {
         closingMessage = message
         confirmation = nil
+        answerLine = LineEditor()
         hint = nil
+        queued = []
+        commitLiveLines()
     }
 
     // MARK: Input
@@ -112,7 +184,7 @@ public struct InteractiveState: Sendable {
     /// Applies a key; returns what the app must do.
     public mutating func handle(_ key: Key, now: ContinuousClock.Instant) -> [AppIntent] {
         guard closingMessage == nil else { return [] }
-        if let request = confirmation { return answer(key, to: request) }
+        if let request = confirmation, key != .pageUp, key != .pageDown { return answer(key, to: request) }
         if key != .control("c") { hint = nil }
         switch key {
         case .pageUp:
@@ -122,6 +194,7 @@ public struct InteractiveState: Sendable {
             transcript.scroll(by: -max(1, transcriptHeight - 1), width: size.columns, height: transcriptHeight)
             return []
         case .escape:
+            if editor.isEmpty, takeBackQueued() { return [] }
             if turnRunning { return interruptTurn() }
             transcript.scrollToBottom()
             return []
@@ -129,6 +202,8 @@ public struct InteractiveState: Sendable {
             return interruptSignal(now: now)
         case .control("l"):
             return [.repaint]
+        case .up where editor.isEmpty:
+            if takeBackQueued() { return [] }
         default:
             break
         }
@@ -137,13 +212,12 @@ public struct InteractiveState: Sendable {
             let trimmed = line.trimmingCharacters(in: .whitespaces)
             guard !trimmed.isEmpty else { return [] }
             transcript.scrollToBottom()
-            if SlashCommandParser.isCommand(trimmed) {
-                append([TranscriptLine("› " + trimmed, style: .user)])
-                return [.command(trimmed)]
-            }
-            return [.submit(line)]
+            queued.append(SlashCommandParser.isCommand(trimmed) ? trimmed : line)
+            return releaseQueued()
         case .endOfInput:
-            return [.quit(.quit)]
+            guard !commandInFlight else { return [] }
+            commandInFlight = true
+            return [.requestQuit]
         case .showCompletions(let candidates):
             hint = StatusHint(candidates.joined(separator: "  "))
             return []
@@ -176,20 +250,45 @@ public struct InteractiveState: Sendable {
         return [.interrupt]
     }
 
+    /// A key at a question: the answer is a whole line, read at Enter; Esc, Ctrl-C and Ctrl-D say no.
     private mutating func answer(_ key: Key, to request: ConfirmationRequest) -> [AppIntent] {
-        let yes: Bool
         switch key {
-        case .character("y"), .character("Y"):
-            yes = true
-        case .character("n"), .character("N"), .escape, .enter, .control("c"), .control("d"):
-            yes = false
+        case .escape, .control("c"), .control("d"):
+            return settle(request, yes: false, typed: "n")
+        case .enter:
+            let typed = answerLine.text.trimmingCharacters(in: .whitespaces)
+            guard let yes = ConfirmationRequest.interpret(typed) else {
+                answerLine = LineEditor()
+                hint = StatusHint("Answer y or n", isUrgent: true)
+                return []
+            }
+            return settle(request, yes: yes, typed: typed)
+        case .up, .down, .tab, .control("p"), .control("n"):
+            return []
+        case .paste(let text) where text.contains("\n"):
+            // A pasted line break is not an Enter: the answer stays one line.
+            _ = answerLine.handle(.paste(text.replacingOccurrences(of: "\n", with: " ")))
+            return []
         default:
-            hint = StatusHint("Answer y or n")
+            hint = nil
+            _ = answerLine.handle(key)
             return []
         }
+    }
+
+    /// Puts the newest queued line back into the (empty) input; false when nothing is queued.
+    private mutating func takeBackQueued() -> Bool {
+        guard let last = queued.popLast() else { return false }
+        editor.setText(last)
+        return true
+    }
+
+    private mutating func settle(_ request: ConfirmationRequest, yes: Bool, typed: String) -> [AppIntent] {
+        commandInFlight = true
         confirmation = nil
+        answerLine = LineEditor()
         hint = nil
-        append([TranscriptLine("\(request.prompt) \(yes ? "y" : "n")", style: .user)])
+        append([TranscriptLine("\(request.prompt) \(typed)", style: .user)])
         return [.answer(yes, request)]
     }
 }

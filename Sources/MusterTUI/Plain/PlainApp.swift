@@ -70,7 +70,9 @@ enum PlainApp {
                     continue
                 }
                 question = nil
-                await console.print(await processor.answer(yes, to: request).lines)
+                let result = await processor.answer(yes, to: request)
+                await console.print(result.lines)
+                if result.effect == .quit { return .quit }
                 continue
             }
             let trimmed = line.trimmingCharacters(in: .whitespaces)

@@ -17,7 +17,7 @@ public enum InteractiveRenderer {
     }
 
     private static func drawTranscript(_ frame: inout Frame, state: inout InteractiveState, height: Int) {
-        let trailing = state.transcript.isScrolledUp ? nil : state.formatter.streamingLine
+        let trailing = state.transcript.isScrolledUp ? [] : state.trailingLines
         let rows = state.transcript.visibleRows(width: frame.size.columns, height: height, trailing: trailing)
         // Short transcripts sit at the bottom, next to the input, as in a shell.
         let top = height - rows.count
@@ -76,22 +76,27 @@ public enum InteractiveRenderer {
     }
 
     private static func drawInput(_ frame: inout Frame, state: InteractiveState, row: Int) {
-        let width = frame.size.columns
         if let request = state.confirmation {
             let end = frame.draw(request.prompt + " ", row: row, column: 0, style: state.theme.attention)
-            frame.cursor = (row, min(end, width - 1))
+            drawEditor(state.answerLine, in: &frame, row: row, from: end)
             return
         }
         let promptEnd = frame.draw(prompt, row: row, column: 0, style: state.theme.prompt)
-        let available = width - promptEnd
+        drawEditor(state.editor, in: &frame, row: row, from: promptEnd)
+    }
+
+    /// The editor's text from `column` on, scrolled sideways so the cursor stays visible.
+    private static func drawEditor(_ editor: LineEditor, in frame: inout Frame, row: Int, from column: Int) {
+        let width = frame.size.columns
+        let available = width - column
         guard available > 0 else {
             frame.cursor = (row, width - 1)
             return
         }
         // A pasted line break shows as ↵ and a tab as a space: the input stays one row.
-        let characters = state.editor.characters.map { $0 == "\n" ? "↵" : $0 == "\t" ? " " : $0 }
+        let characters = editor.characters.map { $0 == "\n" ? "↵" : $0 == "\t" ? " " : $0 }
         let widths = characters.map { DisplayWidth.of(String($0)) }
-        let cursorColumn = widths.prefix(state.editor.cursor).reduce(0, +)
+        let cursorColumn = widths.prefix(editor.cursor).reduce(0, +)
         // Scroll horizontally so the cursor stays visible, keeping one cell for it at the end.
         var skipped = 0
         var first = 0
@@ -100,7 +105,7 @@ public enum InteractiveRenderer {
             first += 1
         }
         let visible = String(characters[first...])
-        frame.draw(visible, row: row, column: promptEnd, limit: available)
-        frame.cursor = (row, min(width - 1, promptEnd + cursorColumn - skipped))
+        frame.draw(visible, row: row, column: column, limit: available)
+        frame.cursor = (row, min(width - 1, column + cursorColumn - skipped))
     }
 }

@@ -64,15 +64,16 @@ public struct TranscriptBuffer: Sendable {
         unseenLines = 0
     }
 
-    /// The rows to show in a `height`-row area, oldest first, with `trailing` (a streaming line) last.
-    public mutating func visibleRows(width: Int, height: Int, trailing: TranscriptLine? = nil) -> [(text: String, style: TranscriptLine.Style)] {
+    /// The rows to show in a `height`-row area, oldest first, with `trailing` (the message being
+    /// streamed, queued input) last.
+    public mutating func visibleRows(width: Int, height: Int, trailing: [TranscriptLine] = []) -> [(text: String, style: TranscriptLine.Style)] {
         guard height > 0, width > 0 else { return [] }
         var needed = height + scrollOffset
         var collected: [(text: String, style: TranscriptLine.Style)] = []
-        if let trailing {
-            let rows = Self.rows(of: trailing, width: width)
-            collected = rows.suffix(needed).reversed().map { ($0, trailing.style) }
-            needed -= collected.count
+        for line in trailing.reversed() where needed > 0 {
+            let rows = Self.rows(of: line, width: width).suffix(needed).reversed().map { ($0, line.style) }
+            collected += rows
+            needed -= rows.count
         }
         var index = lines.count - 1
         while needed > 0, index >= 0 {

@@ -107,4 +107,31 @@ struct SessionTests {
         #expect(seen.last == .turnEnded(turn: 2, outcome: .completed(text: "summary of bg")))
         _ = await session.shutdown()
     }
+
+    @Test("input queued behind a running turn is announced when its own turn starts, never inside the answer being streamed")
+    func queuedInputIsAnnouncedAtItsTurn() async throws {
+        let latch = Gate()
+        let model = ClosureModel { _, _, request in
+            if request.latestUserMessage == "first" { try await latch.wait() }
+            return [.textDelta("re: \(request.latestUserMessage ?? "")"), .end]
+        }
+        let runtime = makeRuntime(model: model, tools: [])
+        let session = Session(runtime: runtime)
+        await session.start()
+        let events = session.events.subscribe()
+        await session.submit("first")
+        await session.submit("second")
+        latch.open()
+        var seen: [SessionEvent] = []
+        _ = await events.collect { event in
+            seen.append(event)
+            if case .turnEnded(2, _) = event { return true }
+            return false
+        }
+        let announced = try #require(seen.firstIndex(of: .userMessage(text: "second")))
+        let firstEnded = try #require(seen.firstIndex(of: .turnEnded(turn: 1, outcome: .completed(text: "re: first"))))
+        #expect(firstEnded < announced)
+        #expect(seen[announced + 1] == .turnStarted(turn: 2, trigger: .input("second")))
+        _ = await session.shutdown()
+    }
 }
