@@ -60,14 +60,40 @@ struct CommandsTranscriptFormatterTests {
         #expect(formatter.streamingLine == nil)
     }
 
-    @Test("the main agent's tool calls show their arguments, progress and the start of their output")
+    @Test("the main agent's tool calls show their arguments and the start of their output")
     func toolCalls() {
         var formatter = TranscriptFormatter()
-        let started = formatter.lines(for: .toolStarted(agent: .main, callID: "c1", tool: "agent", arguments: ["name": "explore", "background": true]))
-        #expect(started == [TranscriptLine("  → agent background=true name=\"explore\"", style: .tool)])
-        #expect(formatter.lines(for: .toolProgress(agent: .main, callID: "c1", line: "step one")) == [TranscriptLine("    │ step one", style: .toolOutput)])
+        let started = formatter.lines(for: .toolStarted(agent: .main, callID: "c1", tool: "list_files", arguments: ["path": ".", "max_depth": 2]))
+        #expect(started == [TranscriptLine("  → list_files max_depth=2 path=\".\"", style: .tool)])
         let ended = formatter.lines(for: .toolEnded(agent: .main, callID: "c1", tool: "list_files", output: ToolOutput("a\nb\nc\nd\ne\n")))
         #expect(ended.map(\.text) == ["    a", "    b", "    c", "    … 2 more lines"])
+    }
+
+    @Test("output that streamed as progress is not shown again when the call ends; a failure still is")
+    func streamedOutputOnce() {
+        var formatter = TranscriptFormatter()
+        _ = formatter.lines(for: .toolStarted(agent: .main, callID: "c1", tool: "shell", arguments: ["command": "echo hi"]))
+        #expect(formatter.lines(for: .toolProgress(agent: .main, callID: "c1", line: "hi")) == [TranscriptLine("    │ hi", style: .toolOutput)])
+        #expect(formatter.lines(for: .toolEnded(agent: .main, callID: "c1", tool: "shell", output: ToolOutput("hi\n[exit status 0]"))).isEmpty)
+        _ = formatter.lines(for: .toolStarted(agent: .main, callID: "c2", tool: "shell", arguments: ["command": "false"]))
+        _ = formatter.lines(for: .toolProgress(agent: .main, callID: "c2", line: "oops"))
+        let failed = formatter.lines(for: .toolEnded(agent: .main, callID: "c2", tool: "shell", output: .error("oops\n[exit status 1]")))
+        #expect(failed.first == TranscriptLine("  ✗ oops", style: .error))
+    }
+
+    @Test("a background launch is one line in the person's words; the text meant for the model stays out")
+    func launchIsOneLine() {
+        var formatter = TranscriptFormatter()
+        let arguments: JSONValue = ["name": "explore", "prompt": "look around", "background": true]
+        #expect(formatter.lines(for: .toolStarted(agent: .main, callID: "c1", tool: "agent", arguments: arguments)).isEmpty)
+        #expect(formatter.lines(for: .toolProgress(agent: .main, callID: "c1", line: "started explore #4 in the background")).isEmpty)
+        let output = ToolOutput("Background agent \"explore\" started (task #4). Its result arrives when it finishes; use wait_task or list_tasks to check on it.")
+        let ended = formatter.lines(for: .toolEnded(agent: .main, callID: "c1", tool: "agent", output: output))
+        #expect(ended == [TranscriptLine("  → agent \"explore\" started in the background (task #4)", style: .tool)])
+        _ = formatter.lines(for: .toolStarted(agent: .main, callID: "c2", tool: "agent", arguments: arguments))
+        let refusal = TaskRegistry.StartRefusal.capReached(limit: 1).description
+        let refused = formatter.lines(for: .toolEnded(agent: .main, callID: "c2", tool: "agent", output: .error(refusal)))
+        #expect(refused == [TranscriptLine("  ✗ agent \"explore\" not started:", style: .error), TranscriptLine("    \(refusal)", style: .error)])
     }
 
     @Test("a tool error, such as the cap refusal, is shown whole on one marked line")

@@ -51,7 +51,7 @@ struct HeadlessRunnerTests {
         #expect(run.log.last?.body == .sessionEnd(SessionEnd(sessionID: sessionID(run.log), ending: .completed, exitCode: 0, tasks: [])))
     }
 
-    @Test("background agents are waited for and their results go to the main agent for a final turn")
+    @Test("background agents are waited for, each result is answered, and the text output has every answer in order")
     func waitsForBackground() async throws {
         let gate = TestGate()
         let model = HeadlessTestModel.launcher(subAgents: ["explore", "grep"], subAgent: Self.gated(gate))
@@ -66,7 +66,7 @@ struct HeadlessRunnerTests {
         let result = try await run
 
         #expect(result.outcome.exitCode == 0)
-        #expect(result.output.standardOutput == "Summary of 2 results.\n")
+        #expect(result.output.standardOutput == "Launched.\n\nSummary of 1 results.\n\nSummary of 2 results.\n")
         #expect(result.outcome.result.turns >= 2)
         #expect(result.outcome.result.background == .completed)
         #expect(result.outcome.result.tasks.map(\.status) == ["completed", "completed"])

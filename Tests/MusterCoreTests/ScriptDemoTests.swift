@@ -88,10 +88,36 @@ struct ScriptDemoTests {
         #expect(reads.first?.arguments["path"] == "Sources/Big.swift")
     }
 
-    static func backgroundResult(_ status: TaskStatus) -> String {
+    static func backgroundResult(_ status: TaskStatus, stillRunning: Int? = nil) -> String {
         BackgroundResultMessage.render(TaskResult(
             id: TaskID(2), name: "tree", description: "Map the directory tree of this workspace.", status: status,
-            duration: .seconds(25), trail: ["list_files {\"path\": \".\"}", "shell find . | wc -l"]))
+            duration: .seconds(25), trail: ["list_files {\"path\": \".\"}", "shell find . | wc -l"]), stillRunning: stillRunning)
+    }
+
+    @Test("the demo says how many agents started and quotes a refusal, from the tool results", arguments: ["demo.json", "quick.json"])
+    func launchAnswerSpeaksFromResults(_ file: String) throws {
+        let model = try Self.bundled(file)
+        let refusal = TaskRegistry.StartRefusal.capReached(limit: 2).description
+        let main = try PlayedAgent(model, agent: "main", prompt: "look around", result: { call in
+            call.arguments["name"]?.stringValue == "largest" ? "Error: \(refusal)" : "Background agent started."
+        })
+        #expect(main.finalText.hasPrefix("Started in the background: 2 of 3."))
+        #expect(main.finalText.hasSuffix("\n" + refusal))
+        #expect(!main.finalText.contains("All three"))
+        let all = try PlayedAgent(model, agent: "main", prompt: "look around", result: { _ in "Background agent started." })
+        #expect(all.finalText.hasPrefix("Started in the background: 3 of 3."))
+    }
+
+    @Test("a stopped, failed or finished agent's answer says how many still run, from the result, not by assumption")
+    func resultAnswersCountWhatRuns() throws {
+        let model = try Self.bundled("demo.json")
+        let stopped = try PlayedAgent(model, agent: "main", prompt: Self.backgroundResult(.cancelled(by: .user), stillRunning: 0))
+        #expect(stopped.finalText.contains("Background agents still running: 0"))
+        #expect(!stopped.finalText.contains("carries on"))
+        let failed = try PlayedAgent(model, agent: "main", prompt: Self.backgroundResult(.failed(error: "boom"), stillRunning: 2))
+        #expect(failed.finalText.contains("Background agents still running: 2"))
+        let done = try PlayedAgent(model, agent: "main", prompt: Self.backgroundResult(.completed(summary: "ok"), stillRunning: 1))
+        #expect(done.finalText.contains("Background agents still running: 1."))
     }
 
     @Test("a background result reaching the main agent is summarised, quoting its report")

@@ -161,12 +161,12 @@ struct ScriptLoaderTests {
         Mistake(
             label: "unknown template variable in text",
             script: scriptWithTurns(#"[{"say": "You said {{inptu}}"}]"#),
-            message: #"demo.json: agents.main.scenarios[0].turns[0].say: unknown template variable {{inptu}}; expected one of: {{agent}}, {{background_duration}}, {{background_name}}, {{background_result}}, {{background_status}}, {{background_task}}, {{input}}, {{last_tool_result}}, {{prompt}}, {{tool_results}}, {{workspace}} (did you mean "input"?)"#
+            message: #"demo.json: agents.main.scenarios[0].turns[0].say: unknown template variable {{inptu}}; expected one of: {{agent}}, {{background_duration}}, {{background_name}}, {{background_result}}, {{background_status}}, {{background_still_running}}, {{background_task}}, {{input}}, {{last_tool_result}}, {{prompt}}, {{tool_errors}}, {{tool_ok_count}}, {{tool_results}}, {{workspace}} (did you mean "input"?)"#
         ),
         Mistake(
             label: "unknown template variable deep in arguments",
             script: scriptWithTurns(#"[{"tools": [{"tool": "agent", "args": {"name": "x", "options": [{"note": "{{colour}}"}]}}]}]"#),
-            message: #"demo.json: agents.main.scenarios[0].turns[0].tools[0].args.options[0].note: unknown template variable {{colour}}; expected one of: {{agent}}, {{background_duration}}, {{background_name}}, {{background_result}}, {{background_status}}, {{background_task}}, {{input}}, {{last_tool_result}}, {{prompt}}, {{tool_results}}, {{workspace}}"#
+            message: #"demo.json: agents.main.scenarios[0].turns[0].tools[0].args.options[0].note: unknown template variable {{colour}}; expected one of: {{agent}}, {{background_duration}}, {{background_name}}, {{background_result}}, {{background_status}}, {{background_still_running}}, {{background_task}}, {{input}}, {{last_tool_result}}, {{prompt}}, {{tool_errors}}, {{tool_ok_count}}, {{tool_results}}, {{workspace}}"#
         ),
         Mistake(
             label: "match of the wrong type",

@@ -86,7 +86,9 @@ struct RenderSnapshotTests {
         var state = RenderFixtures.state(columns: 60, rows: 8)
         state.apply(.toolStarted(agent: .main, callID: "c1", tool: "shell", arguments: ["command": "printf '\u{1B}[2J'"]))
         state.apply(.toolProgress(agent: .main, callID: "c1", line: "\u{1B}[31mred\u{1B}[0m \u{1B}]0;title\u{07} bell\u{07}"))
-        state.apply(.toolEnded(agent: .main, callID: "c1", tool: "shell", output: ToolOutput("done\u{1B}[?1049h\r\n\u{9B}6n")))
+        state.apply(.toolEnded(agent: .main, callID: "c1", tool: "shell", output: ToolOutput("streamed already")))
+        state.apply(.toolStarted(agent: .main, callID: "c2", tool: "read_file", arguments: ["path": "x"]))
+        state.apply(.toolEnded(agent: .main, callID: "c2", tool: "read_file", output: ToolOutput("done\u{1B}[?1049h\r\n\u{9B}6n")))
         let screen = RenderFixtures.render(&state)
         for cell in screen.frame.cells {
             #expect(cell.text.unicodeScalars.allSatisfy { $0.value >= 0x20 && !(0x7F..<0xA0).contains($0.value) })

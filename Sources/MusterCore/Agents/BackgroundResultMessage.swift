@@ -6,10 +6,12 @@ public enum BackgroundResultMessage {
     /// The opening tag every such message starts with (scripts match on it).
     public static let tag = "background-result"
 
-    /// The message text for `result`.
-    public static func render(_ result: TaskResult) -> String {
+    /// The message text for `result`; `stillRunning` (when known) counts the spawner's background
+    /// agents still running as it is delivered, so an answer can say what goes on.
+    public static func render(_ result: TaskResult, stillRunning: Int? = nil) -> String {
         var lines: [String] = []
-        lines.append("<\(tag) task=\"\(result.id)\" name=\"\(escape(result.name))\" status=\"\(result.status.word)\" duration=\"\(result.duration.humanReadable)\">")
+        let running = stillRunning.map { " still_running=\"\($0)\"" } ?? ""
+        lines.append("<\(tag) task=\"\(result.id)\" name=\"\(escape(result.name))\" status=\"\(result.status.word)\" duration=\"\(result.duration.humanReadable)\"\(running)>")
         lines.append("<prompt>\(escape(result.description))</prompt>")
         if !result.trail.isEmpty {
             lines.append("<trace>")

@@ -12,6 +12,10 @@ public struct TranscriptFormatter: Sendable {
     private var tail = ""
     private var sawDeltas = false
     private var runningBackground: Set<TaskID> = []
+    /// The main agent's calls in flight: background launches (shown as one line when they
+    /// return) and calls whose output already streamed as progress (not shown again).
+    private var launches: [String: String] = [:]
+    private var streamedCalls: Set<String> = []
 
     /// A formatter with nothing streamed yet.
     public init() {}
@@ -72,13 +76,22 @@ public struct TranscriptFormatter: Sendable {
             if sawDeltas { return flush() }
             return TranscriptLine.lines(text)
 
-        case .toolStarted(let agent, _, let tool, let arguments) where agent.taskID == nil:
+        case .toolStarted(let agent, let callID, let tool, let arguments) where agent.taskID == nil:
+            if tool == "agent", arguments["background"] == .bool(true) {
+                launches[callID] = arguments["name"]?.stringValue ?? "agent"
+                return flush()
+            }
             return flush() + [TranscriptLine("  → \(tool) \(Self.describe(arguments))", style: .tool)]
 
-        case .toolProgress(let agent, _, let line) where agent.taskID == nil:
+        case .toolProgress(let agent, let callID, let line) where agent.taskID == nil:
+            guard launches[callID] == nil else { return [] }
+            streamedCalls.insert(callID)
             return TranscriptLine.lines(line, style: .toolOutput, indent: "    │ ")
 
-        case .toolEnded(let agent, _, _, let output) where agent.taskID == nil:
+        case .toolEnded(let agent, let callID, _, let output) where agent.taskID == nil:
+            if let name = launches.removeValue(forKey: callID) { return Self.launchLines(name: name, output: output) }
+            // Output that streamed as progress is not repeated; only a failure is worth a line.
+            if streamedCalls.remove(callID) != nil, !output.isError { return [] }
             return Self.summary(of: output)
 
         case .task(let taskEvent):
@@ -131,6 +144,21 @@ public struct TranscriptFormatter: Sendable {
         case .pending, .running:
             return nil
         }
+    }
+
+    /// A background launch in the person's words: one line, `→ agent "tree" started in the
+    /// background (task #1)`, or why it was not started. The tool's own text is for the model.
+    static func launchLines(name: String, output: ToolOutput) -> [TranscriptLine] {
+        let shown = TerminalSanitizer.sanitize(name)
+        if output.isError {
+            // The reason on a line of its own: it is a sentence, and it should read whole.
+            return [
+                TranscriptLine("  ✗ agent \"\(shown)\" not started:", style: .error),
+                TranscriptLine("    " + TaskTable.oneLine(output.content), style: .error),
+            ]
+        }
+        let id = output.content.firstMatch(of: /\(task (#[0-9]+)\)/).map { " (task \($0.output.1))" } ?? ""
+        return [TranscriptLine("  → agent \"\(shown)\" started in the background\(id)", style: .tool)]
     }
 
     /// A tool call's arguments on one line: `name="explore" background=true`.

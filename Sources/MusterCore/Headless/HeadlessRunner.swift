@@ -77,7 +77,8 @@ public struct HeadlessRunner: Sendable {
         await session.start()
         await session.submit(prompt)
 
-        let ending = await waitForEnding(subscription: subscription, stops: stops, notices: notices)
+        let answers = Locked<[String]>([])
+        let ending = await waitForEnding(subscription: subscription, stops: stops, notices: notices, answers: answers)
 
         let report = await session.shutdown(grace: options.shutdownGrace)
         // Results no agent took: cancelled at shutdown, or finished after the last turn.
@@ -88,7 +89,7 @@ public struct HeadlessRunner: Sendable {
             duration: timeline.now
         )
         recorder.record(.result(result))
-        writeOutput(result, notices: notices)
+        writeOutput(result, answers: answers.withLock { $0 }, notices: notices)
         tellAboutLeftovers(ending: ending, cancelled: report.cancelled, undelivered: undelivered, notices: notices)
 
         await recorder.finish(ending: sessionEnding(for: ending), exitCode: result.exitCode)
@@ -102,12 +103,13 @@ public struct HeadlessRunner: Sendable {
     private func waitForEnding(
         subscription: EventSubscription<SessionEvent, SessionEventKey>,
         stops: AsyncStream<HeadlessStop>,
-        notices: Notices
+        notices: Notices,
+        answers: Locked<[String]>
     ) async -> Ending {
         let (firstTurnEnded, firstTurnSignal) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
         return await withTaskGroup(of: Ending?.self) { group in
             group.addTask {
-                await watch(subscription, firstTurnSignal: firstTurnSignal, notices: notices)
+                await watch(subscription, firstTurnSignal: firstTurnSignal, notices: notices, answers: answers)
             }
             group.addTask {
                 for await stop in stops { return .stopped(stop) }
@@ -136,7 +138,8 @@ public struct HeadlessRunner: Sendable {
     private func watch(
         _ subscription: EventSubscription<SessionEvent, SessionEventKey>,
         firstTurnSignal: AsyncStream<Void>.Continuation,
-        notices: Notices
+        notices: Notices,
+        answers: Locked<[String]>
     ) async -> Ending? {
         var firstTurnDone = false
         var turnOpen = false
@@ -148,6 +151,7 @@ public struct HeadlessRunner: Sendable {
                 turnOpen = true
             case .turnEnded(_, let outcome):
                 turnOpen = false
+                if case .completed(let text) = outcome, !text.isEmpty { answers.withLock { $0.append(text) } }
                 if case .failed(let error) = outcome { return .agentFailed(error) }
                 if !firstTurnDone {
                     firstTurnDone = true
@@ -217,7 +221,7 @@ public struct HeadlessRunner: Sendable {
         )
     }
 
-    private func writeOutput(_ result: RunResult, notices: Notices) {
+    private func writeOutput(_ result: RunResult, answers: [String], notices: Notices) {
         let text: String
         switch options.outputFormat {
         case .streamJSON:
@@ -225,10 +229,11 @@ public struct HeadlessRunner: Sendable {
         case .json:
             text = SessionRecord.Body.result(result).jsonObject + "\n"
         case .text:
-            // The last answer the agent gave, even when a stop or failure came later:
-            // the exit status says how the run ended.
-            guard !result.text.isEmpty else { return }
-            text = result.text.hasSuffix("\n") ? result.text : result.text + "\n"
+            // Every answer the agent gave, in order (each turn's text), even when a stop or
+            // failure came later: the exit status says how the run ended.
+            let all = answers.joined(separator: "\n\n")
+            guard !all.isEmpty else { return }
+            text = all.hasSuffix("\n") ? all : all + "\n"
         }
         do throws(SessionSinkError) { try output.write(text) } catch { notices.warn(error.message) }
     }

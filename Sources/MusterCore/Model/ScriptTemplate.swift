@@ -5,10 +5,12 @@ import Foundation
 struct ScriptTemplate: Sendable, Equatable {
     /// Every variable a script may use, sorted.
     static let variableNames = [
-        "agent", "background_duration", "background_name", "background_result", "background_status", "background_task",
-        "input", "last_tool_result", "prompt", "tool_results", "workspace",
+        "agent", "background_duration", "background_name", "background_result", "background_status", "background_still_running",
+        "background_task", "input", "last_tool_result", "prompt", "tool_errors", "tool_ok_count", "tool_results", "workspace",
     ]
 
+    /// How the agent loop marks a failed call's result for the model.
+    static let errorPrefix = "Error: "
     /// How long `{{input}}` and `{{prompt}}` may grow before they are cut.
     static let messageLimit = 200
     /// How long `{{last_tool_result}}` and `{{tool_results}}` may grow before they are cut.
@@ -29,10 +31,15 @@ struct ScriptTemplate: Sendable, Equatable {
             "prompt": Self.shorten(request.prompt ?? "", to: Self.messageLimit),
             "last_tool_result": Self.shorten(lastToolResult ?? "", to: Self.toolResultLimit),
             "tool_results": Self.shorten(toolResults.joined(separator: "\n"), to: Self.toolResultLimit),
+            "tool_ok_count": String(toolResults.filter { !$0.hasPrefix(Self.errorPrefix) }.count),
+            "tool_errors": Self.shorten(
+                toolResults.filter { $0.hasPrefix(Self.errorPrefix) }.map { String($0.dropFirst(Self.errorPrefix.count)) }.joined(separator: "\n"),
+                to: Self.toolResultLimit
+            ),
             "workspace": workspace?.path ?? ".",
         ]
         let background = Self.backgroundResultFields(request.latestUserMessage ?? "")
-        for name in ["duration", "name", "result", "status", "task"] {
+        for name in ["duration", "name", "result", "status", "still_running", "task"] {
             values["background_\(name)"] = Self.shorten(background[name] ?? "", to: Self.toolResultLimit)
         }
         self.values = values

@@ -140,8 +140,11 @@ public actor Session {
             runtime.events.publish(.turnStarted(turn: turn, trigger: trigger))
             let outcome: TurnOutcome
             do {
-                let text = try await runtime.run(agent: .main, conversation: &transcript)
-                outcome = .completed(text: text)
+                let answers = try await runtime.runAnswering(
+                    agent: .main, conversation: &transcript, resultsFirst: trigger == .backgroundResults
+                )
+                // One answer per background result it took: the turn's text holds them all.
+                outcome = .completed(text: answers.filter { !$0.isEmpty }.joined(separator: "\n\n"))
             } catch is CancellationError {
                 outcome = .cancelled
             } catch {

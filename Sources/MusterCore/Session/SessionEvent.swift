@@ -61,6 +61,7 @@ public enum TurnTrigger: Sendable, Equatable {
 
 /// How a main-agent turn ended.
 public enum TurnOutcome: Sendable, Equatable {
+    /// `text`: the turn's answers (one, plus one per background result it answered), blank-line separated.
     case completed(text: String)
     case cancelled
     case failed(error: String)

@@ -291,4 +291,49 @@ struct AgentRuntimeTests {
         #expect(started.count == 20)
         #expect(outOfOrder == 0)
     }
+
+    @Test("results that finish together are delivered one at a time after the answer, each answered by a model call of its own")
+    func everyResultIsAnswered() async throws {
+        let model = ClosureModel { agent, turn, request in
+            switch (agent, turn) {
+            case ("main", 0) where request.latestUserMessage == "go":
+                return [
+                    .call("agent", ["name": "a", "prompt": "x", "background": true]),
+                    .call("agent", ["name": "b", "prompt": "x", "background": true]),
+                    .call("wait", id: "w"), .end,
+                ]
+            case ("main", _):
+                let latest = request.latestUserMessage ?? ""
+                let name = latest.firstMatch(of: /name="([a-z])"/).map { String($0.output.1) }
+                return [.textDelta(name.map { "answer to \($0)" } ?? "launched"), .end]
+            default:
+                return [.textDelta("report of \(agent)"), .end]
+            }
+        }
+        struct WaitForBoth: Tool {
+            let spec = ToolSpec(name: "wait", description: "test", parameters: ["type": "object"])
+            var isConcurrencySafe: Bool { false }
+            func run(_ arguments: JSONValue, context: ToolContext) async throws -> ToolOutput {
+                let registry = context.runtime!.registry
+                let subscription = registry.subscribe()
+                if await registry.pendingResultCount(for: .topLevel) == 2 { return ToolOutput("ready") }
+                for await event in subscription {
+                    if case .resultsWaiting(.topLevel, 2) = event { break }
+                }
+                return ToolOutput("ready")
+            }
+        }
+        let runtime = makeRuntime(model: model, tools: [WaitForBoth()])
+        var conversation: [ChatMessage] = [.user("go")]
+        let answers = try await runtime.runAnswering(agent: .main, conversation: &conversation)
+        #expect(answers.count == 3)
+        #expect(answers.first == "launched")
+        #expect(Set(answers.dropFirst()) == ["answer to a", "answer to b"])
+        let delivered = conversation.compactMap { message -> String? in
+            if case .user(let text) = message, text.hasPrefix("<background-result") { text } else { nil }
+        }
+        #expect(delivered.count == 2)
+        #expect(delivered.allSatisfy { $0.contains("still_running=\"0\"") })
+        #expect(await runtime.registry.drainResults(for: .topLevel).isEmpty)
+    }
 }
