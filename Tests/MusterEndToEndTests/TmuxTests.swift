@@ -212,6 +212,16 @@ struct TmuxTests {
             let screen = try await app.waitForScreen(containing: "[exit 0]")
             #expect(screen.contains("3 background agents were cancelled at exit."))
             #expect(!screen.contains("/help for commands"))
+            // The conversation stays on the normal screen, then the summary names the session and its log.
+            let lines = screen.split(separator: "\n").map(String.init)
+            let answer = try #require(lines.firstIndex(of: "All three are running."))
+            let summary = try #require(lines.firstIndex { $0.hasPrefix("3 background agents were cancelled at exit. Session ") })
+            #expect(answer < summary)
+            // The path may wrap at the pane's edge: the summary runs up to the wrapper's `[exit 0]`.
+            let exitLine = try #require(lines.firstIndex(of: "[exit 0]"))
+            let logPath = try #require(lines[summary..<exitLine].joined().components(separatedBy: " · log: ").last)
+            #expect(logPath.hasSuffix(".jsonl"))
+            #expect(FileManager.default.fileExists(atPath: logPath))
             #expect(app.paneValue("#{alternate_on}") == "0")
             try await app.waitForScreen(containing: "icanon echo")
             // The session log recorded the slash commands and how the session ended.

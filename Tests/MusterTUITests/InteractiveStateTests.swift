@@ -262,6 +262,18 @@ struct InteractiveStateTests {
         do { let result = state.apply(.textDelta(agent: .main, text: "Hi")); #expect(result) }
     }
 
+    @Test("after exit the transcript's last screenful stays on the normal screen, then the summary with the session")
+    func farewell() {
+        var state = RenderFixtures.state()
+        state.append((1...100).map { TranscriptLine("line \($0)") })
+        state.transcript.scroll(by: 10, width: state.size.columns, height: state.transcriptHeight)
+        state.apply(.textDelta(agent: .main, text: "last words\n"))
+        let text = state.farewell(summary: "No background agents were running at exit.", session: "Session abc · log: /tmp/s.jsonl")
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).dropLast().map(String.init)
+        #expect(lines.count == state.size.rows - 1)
+        #expect(lines.suffix(3) == ["line 100", "last words", "No background agents were running at exit. Session abc · log: /tmp/s.jsonl"])
+    }
+
     @Test("after closing, keys and signals are ignored")
     func closing() {
         var state = RenderFixtures.state()

@@ -179,6 +179,16 @@ public struct InteractiveState: Sendable {
         commitLiveLines()
     }
 
+    /// What stays on the normal screen after exit (the alternate screen is gone by then): the
+    /// transcript's last screenful, then the summary line with `session` (id and log) after it.
+    public mutating func farewell(summary: String, session: String?) -> String {
+        commitLiveLines()
+        transcript.scrollToBottom()
+        let rows = transcript.visibleRows(width: size.columns, height: max(0, size.rows - 2)).map(\.text)
+        let last = [summary, session].compactMap { $0 }.joined(separator: " ")
+        return (rows + [last]).map { $0 + "\n" }.joined()
+    }
+
     // MARK: Input
 
     /// Applies a key; returns what the app must do.
