@@ -73,6 +73,13 @@ struct PlainTerminalTests {
         // The typed text is still the line being edited: Enter sends it whole.
         app.press("Enter")
         try await app.waitForScreen(containing: "Okay: half typed")
+        // Tab offers the running tasks' ids, as in the full-screen UI.
+        app.type("/tasks stop ")
+        app.press("Tab")
+        try await app.waitForScreen(containing: "#1  #2  #3")
+        app.type("2")
+        app.press("Tab")
+        try await app.waitForScreen("to complete the id") { $0.split(separator: "\n").last == "> /tasks stop 2" }
     }
 
     @Test("Tab completes command names and subcommands as in the full-screen UI")

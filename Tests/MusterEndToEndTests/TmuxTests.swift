@@ -316,6 +316,20 @@ struct TmuxTests {
         }
     }
 
+    @Test("Tab after /tasks stop completes the ids of running tasks")
+    func completesTaskIDs() async throws {
+        try await withApp { app in
+            try await launchThree(app)
+            app.type("/tasks stop ")
+            app.press("Tab")
+            try await app.waitForScreen(containing: "#1  #2  #3")
+            app.type("3")
+            app.press("Tab")
+            app.press("Enter")
+            try await app.waitForScreen(containing: "Stopping task #3 (gamma)…")
+        }
+    }
+
     @Test("a hangup (the pane is closed) ends the app and its tasks")
     func hangup() async throws {
         try await withApp { app in

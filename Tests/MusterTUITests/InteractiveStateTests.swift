@@ -240,6 +240,17 @@ struct InteractiveStateTests {
         #expect(state.hint == nil)
     }
 
+    @Test("Tab after /tasks stop offers the tasks still running, not the finished ones")
+    func completesRunningTaskIDs() {
+        var state = RenderFixtures.state()
+        state.apply(.task(.started(RenderFixtures.task(1, "alpha"))))
+        state.apply(.task(.started(RenderFixtures.task(2, "beta"))))
+        state.apply(.task(.finished(RenderFixtures.task(1, "alpha", status: .completed(summary: "")))))
+        state.editor.setText("/tasks stop ")
+        _ = state.handle(.tab, now: start)
+        #expect(state.editor.text == "/tasks stop 2 ")
+    }
+
     @Test("the tick is needed only while something runs")
     func ticks() {
         var state = RenderFixtures.state()

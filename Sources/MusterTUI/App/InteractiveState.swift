@@ -28,6 +28,8 @@ public struct InteractiveState: Sendable {
     /// The completed lines of the main agent's message being streamed: kept together under
     /// the transcript until the message ends, so nothing lands in the middle of it.
     public private(set) var liveLines: [TranscriptLine] = []
+    /// Tasks that have not ended, for Tab after `/tasks stop ` and the like.
+    private var runningTasks: Set<TaskID> = []
     /// A command (or an answer) was handed over and its result is not shown yet.
     private var commandInFlight = false
     /// Input was handed to the session and its turn has not started yet.
@@ -73,6 +75,7 @@ public struct InteractiveState: Sendable {
             interrupting = false
         case .task(let taskEvent):
             changed = pill.apply(taskEvent)
+            trackRunningTask(taskEvent)
         default:
             break
         }
@@ -103,6 +106,20 @@ public struct InteractiveState: Sendable {
             lines.append(TranscriptLine("› \(flat)  · queued", style: .dim))
         }
         return lines
+    }
+
+    /// Keeps the ids Tab completes: tasks not ended yet.
+    private mutating func trackRunningTask(_ event: TaskRegistryEvent) {
+        switch event {
+        case .started(let task), .updated(let task):
+            guard task.status.isTerminal == runningTasks.contains(task.id) else { return }
+            if task.status.isTerminal { runningTasks.remove(task.id) } else { runningTasks.insert(task.id) }
+        case .finished(let task):
+            guard runningTasks.remove(task.id) != nil else { return }
+        case .resultsWaiting:
+            return
+        }
+        editor.setCompletionTaskIDs(runningTasks.sorted().map(\.rawValue))
     }
 
     /// Moves the streamed message's completed lines into the transcript.

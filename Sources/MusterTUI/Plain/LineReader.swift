@@ -80,11 +80,12 @@ private let flushOutput: muster_flush_fn = { context in
 }
 
 /// Tab in plain mode: the curses UI's completion of command names and subcommands.
-private let completeCommand: muster_complete_fn = { _, line, out, size in
-    guard let line, let out, size > 0 else { return 0 }
+private let completeCommand: muster_complete_fn = { context, line, out, size in
+    guard let context, let line, let out, size > 0 else { return 0 }
+    let taskIDs = Unmanaged<PromptOutput>.fromOpaque(context).takeUnretainedValue().taskIDs
     let text: String
     let kind: Int32
-    switch CommandCompleter().complete(String(cString: line)) {
+    switch CommandCompleter(taskIDs: taskIDs).complete(String(cString: line)) {
     case .replace(let replacement): (text, kind) = (replacement, 1)
     case .candidates(let candidates): (text, kind) = (candidates.joined(separator: "  "), 2)
     case .none: return 0

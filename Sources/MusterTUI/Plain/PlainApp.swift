@@ -22,7 +22,7 @@ enum PlainApp {
         let reader = LineReader(prompt: interactive && isatty(STDOUT_FILENO) != 0, historyFile: interactive ? options.resolvedHistoryFile : nil)
         // With a prompt, everything printed goes above it and the prompt is drawn again below.
         let console = reader.output.map { output in
-            PlainConsole(pill: pill, echoInput: !interactive) { output.write($0) }
+            PlainConsole(pill: pill, echoInput: !interactive, taskIDsChanged: { output.taskIDs = $0 }) { output.write($0) }
         } ?? PlainConsole(pill: pill, echoInput: !interactive)
         await console.print(startupMessages.flatMap { TranscriptLine.lines("⚠ " + $0, style: .warning) })
         if interactive {

@@ -9,6 +9,7 @@ final class PromptOutput: Sendable {
         var pending = ""
         var direct = false
         var reading = false
+        var taskIDs: [Int] = []
     }
 
     private let state = Locked(State())
@@ -56,6 +57,12 @@ final class PromptOutput: Sendable {
             Self.writeOut(state.pending.hasSuffix("\n") ? state.pending : state.pending + "\n")
             state.pending = ""
         }
+    }
+
+    /// The running tasks' ids, for Tab after `/tasks stop ` and the like.
+    var taskIDs: [Int] {
+        get { state.withLock { $0.taskIDs } }
+        set { state.withLock { $0.taskIDs = newValue } }
     }
 
     /// The reading thread is inside `el_gets` (the prompt shows) or not.
