@@ -316,6 +316,21 @@ struct TmuxTests {
         }
     }
 
+    @Test("the mouse wheel scrolls the transcript up and back down, and leaves the input alone")
+    func mouseWheel() async throws {
+        try await withApp { app in
+            for _ in 1...5 { app.submit("/help") }
+            try await app.waitForScreen("to fill the transcript past the greeting") { !$0.contains("Muster ·") && $0.contains("› /help") }
+            // What the terminal sends for one notch: X10 mouse encoding, button 64 (up) or 65 (down) plus 32.
+            app.type("\u{1B}[M`**")
+            try await app.waitForScreen(containing: "scrolled up · PgDn")
+            #expect(app.screen().split(separator: "\n").last == "›")
+            for _ in 1...30 { app.type("\u{1B}[Ma**") }
+            try await app.waitForScreen(containing: "/help for commands")
+            #expect(app.screen().split(separator: "\n").last == "›")
+        }
+    }
+
     @Test("Tab after /tasks stop completes the ids of running tasks")
     func completesTaskIDs() async throws {
         try await withApp { app in

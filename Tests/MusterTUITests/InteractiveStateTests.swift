@@ -251,6 +251,21 @@ struct InteractiveStateTests {
         #expect(state.editor.text == "/tasks stop 2 ")
     }
 
+    @Test("the mouse wheel scrolls the transcript three rows a notch, also at a question")
+    func wheelScrolls() {
+        var state = RenderFixtures.state()
+        state.append((1...40).map { TranscriptLine("line \($0)") })
+        do { let result = state.handle(.wheelUp, now: start); #expect(result.isEmpty) }
+        #expect(state.transcript.scrollOffset == 3)
+        state.ask(ConfirmationRequest(prompt: "Cancel 3 running tasks? (y/n)", action: .cancelAll))
+        _ = state.handle(.wheelUp, now: start)
+        #expect(state.transcript.scrollOffset == 6)
+        _ = state.handle(.wheelDown, now: start)
+        #expect(state.transcript.scrollOffset == 3)
+        #expect(state.answerLine.isEmpty)
+        #expect(state.editor.isEmpty)
+    }
+
     @Test("the tick is needed only while something runs")
     func ticks() {
         var state = RenderFixtures.state()

@@ -5,6 +5,8 @@ import MusterCore
 public struct InteractiveState: Sendable {
     /// How long a second Ctrl-C at an idle prompt still means "quit".
     public static let doubleInterruptWindow: Duration = .seconds(1)
+    /// Rows one notch of the mouse wheel scrolls.
+    public static let wheelStep = 3
 
     public var size: ScreenSize
     public let theme: Theme
@@ -211,7 +213,7 @@ public struct InteractiveState: Sendable {
     /// Applies a key; returns what the app must do.
     public mutating func handle(_ key: Key, now: ContinuousClock.Instant) -> [AppIntent] {
         guard closingMessage == nil else { return [] }
-        if let request = confirmation, key != .pageUp, key != .pageDown { return answer(key, to: request) }
+        if let request = confirmation, ![.pageUp, .pageDown, .wheelUp, .wheelDown].contains(key) { return answer(key, to: request) }
         if key != .control("c") { hint = nil }
         switch key {
         case .pageUp:
@@ -219,6 +221,12 @@ public struct InteractiveState: Sendable {
             return []
         case .pageDown:
             transcript.scroll(by: -max(1, transcriptHeight - 1), width: size.columns, height: transcriptHeight)
+            return []
+        case .wheelUp:
+            transcript.scroll(by: Self.wheelStep, width: size.columns, height: transcriptHeight)
+            return []
+        case .wheelDown:
+            transcript.scroll(by: -Self.wheelStep, width: size.columns, height: transcriptHeight)
             return []
         case .escape:
             if editor.isEmpty, takeBackQueued() { return [] }
