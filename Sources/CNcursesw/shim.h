@@ -136,6 +136,8 @@ static inline void muster_install_crash_restore(const struct termios *mode) {
     muster_append_capability(state, "cnorm");
     muster_append_capability(state, "rmcup");
     muster_append_raw(state, "\033[?2004l");
+    // Mouse reporting (the wheel) off again, in both the normal and the SGR encoding.
+    muster_append_raw(state, "\033[?1000l\033[?1006l");
     struct sigaction action;
     memset(&action, 0, sizeof(action));
     action.sa_handler = muster_crash_handler;
@@ -151,5 +153,18 @@ static inline void muster_remove_crash_restore(void) {
     const int *signals = muster_crash_signals();
     for (int i = 0; i < MUSTER_CRASH_SIGNAL_COUNT; i++) sigaction(signals[i], &state->previous[i], NULL);
     state->installed = 0;
+}
+/// Turns on wheel reporting only (buttons 4 and 5, no click delay); 0 when the terminal has none.
+static inline int muster_enable_wheel(void) {
+    mouseinterval(0);
+    return mousemask(BUTTON4_PRESSED | BUTTON5_PRESSED, NULL) != 0;
+}
+/// The pending mouse event as wheel steps: -1 up, 1 down, 0 anything else.
+static inline int muster_wheel_direction(void) {
+    MEVENT event;
+    if (getmouse(&event) != OK) return 0;
+    if (event.bstate & BUTTON4_PRESSED) return -1;
+    if (event.bstate & BUTTON5_PRESSED) return 1;
+    return 0;
 }
 #endif

@@ -33,7 +33,7 @@ public enum FrontEnd {
 
     /// The key help `/help` adds in plain mode.
     static let plainKeyHelp = [
-        "Plain mode: one line per request · Ctrl-C interrupts the turn · end of input (Ctrl-D) exits after the turn",
+        "Plain mode: one line per request · Tab completes · Ctrl-C interrupts the turn · end of input (Ctrl-D) exits after the turn",
     ]
 
     /// The greeting at the top of a session.

@@ -10,16 +10,20 @@ public struct FrontEndOptions: Sendable {
     public var environment: [String: String]
     /// Called with each slash command line before it runs (the session log records them).
     public var onSlashCommand: (@Sendable (String) -> Void)?
+    /// Says which session this was and where its log is, after the exit summary
+    /// (`Session 3f2a… · log: ~/.local/state/muster/sessions/….jsonl`).
+    public var sessionNote: String?
 
     /// Options; by default the process environment and the XDG history file.
     public init(
         forcePlain: Bool = false, historyFile: URL? = nil, environment: [String: String] = ProcessInfo.processInfo.environment,
-        onSlashCommand: (@Sendable (String) -> Void)? = nil
+        onSlashCommand: (@Sendable (String) -> Void)? = nil, sessionNote: String? = nil
     ) {
         self.forcePlain = forcePlain
         self.historyFile = historyFile
         self.environment = environment
         self.onSlashCommand = onSlashCommand
+        self.sessionNote = sessionNote
     }
 
     /// The history file in force.

@@ -16,7 +16,8 @@ func runInteractive(setup: SessionSetup, command: Muster) async -> Int32 {
     let options = FrontEndOptions(
         forcePlain: command.plain,
         environment: environment,
-        onSlashCommand: { recorder.recordSlashCommand($0) }
+        onSlashCommand: { recorder.recordSlashCommand($0) },
+        sessionNote: "Session \(recorder.sessionID) · log: \(recorder.logFile?.path ?? "not written")"
     )
     let messages = recorder.startupNotices + setup.warnings
     let status: Int32

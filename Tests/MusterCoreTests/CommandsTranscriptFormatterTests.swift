@@ -93,7 +93,7 @@ struct CommandsTranscriptFormatterTests {
         _ = formatter.lines(for: .toolStarted(agent: .main, callID: "c2", tool: "agent", arguments: arguments))
         let refusal = TaskRegistry.StartRefusal.capReached(limit: 1).description
         let refused = formatter.lines(for: .toolEnded(agent: .main, callID: "c2", tool: "agent", output: .error(refusal)))
-        #expect(refused == [TranscriptLine("  ✗ agent \"explore\" not started: \(refusal)", style: .error)])
+        #expect(refused == [TranscriptLine("  ✗ agent \"explore\" not started:", style: .error), TranscriptLine("    \(refusal)", style: .error)])
     }
 
     @Test("a tool error, such as the cap refusal, is shown whole on one marked line")

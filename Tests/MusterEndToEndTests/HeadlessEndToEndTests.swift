@@ -6,14 +6,19 @@ import Testing
 /// starts two background agents (`fast` and `sleeper`, which runs `sleep <prompt>`).
 @Suite("Headless end to end", .enabled(if: HeadlessProcess.binary != nil, "build muster first (swift build)"), .serialized)
 struct HeadlessEndToEndTests {
-    @Test("text output: Muster waits for both background agents, lets the main agent take their results, prints its final answer and exits 0")
+    @Test("text output: Muster waits for both background agents, lets the main agent answer each result, prints every answer in order and exits 0")
     func textWaitsForBackground() async throws {
         let scratch = try HeadlessProcess.makeScratch()
         defer { try? FileManager.default.removeItem(at: scratch) }
         let muster = try HeadlessProcess(["-p", "0.3"], scratch: scratch)
         defer { muster.stop() }
         #expect(try await muster.waitForExit() == 0)
-        #expect(muster.standardOutput.hasPrefix("Got "), "the final answer is a summary of a result: \(muster.standardOutput)")
+        // Every answer after the prompt, in order: the launch turn's, then one per result.
+        let answers = muster.standardOutput.components(separatedBy: "\n\n")
+        #expect(answers.count == 3, "\(muster.standardOutput)")
+        #expect(answers.first == "Both are running.")
+        #expect(answers.dropFirst().contains { $0.hasPrefix("Got fast (completed): fast found the files.") })
+        #expect(answers.dropFirst().contains { $0.hasPrefix("Got sleeper (completed): sleeper woke") })
         #expect(muster.standardError == "")
 
         let log = try HeadlessProcess.records(String(contentsOf: muster.sessionLog(), encoding: .utf8))

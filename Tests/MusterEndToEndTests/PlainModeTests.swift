@@ -49,3 +49,60 @@ struct PlainModeTests {
         #expect(output.hasSuffix("No background agents were running at exit.\n"))
     }
 }
+
+/// Plain mode on a terminal (`--plain` in tmux): libedit's prompt shares the screen with output.
+@Suite(
+    "Plain mode on a terminal",
+    .serialized,
+    .enabled(if: TmuxDriver.isAvailable, "needs tmux and the built binary (.build/debug/muster)")
+)
+struct PlainTerminalTests {
+    @Test("output that arrives while a line is half typed goes above the prompt, and the prompt comes back with the typed text")
+    func outputGoesAbovePrompt() async throws {
+        let app = try TmuxDriver(arguments: ["--plain"])
+        defer { app.kill() }
+        try await app.waitForScreen(containing: "/help lists commands", timeout: .seconds(20))
+        app.submit("launch the agents")
+        try await app.waitForScreen(containing: "Launching alpha.")
+        app.type("half typed")
+        let screen = try await app.waitForScreen(containing: "All three are running.")
+        let lines = screen.split(separator: "\n").map(String.init)
+        #expect(lines.last == "> half typed")
+        #expect(lines.contains("[3/10 agents]"))
+        #expect(!lines.dropLast().contains { $0.contains("half typed") })
+        // The typed text is still the line being edited: Enter sends it whole.
+        app.press("Enter")
+        try await app.waitForScreen(containing: "Okay: half typed")
+        // Tab offers the running tasks' ids, as in the full-screen UI.
+        app.type("/tasks stop ")
+        app.press("Tab")
+        try await app.waitForScreen(containing: "#1  #2  #3")
+        app.type("2")
+        app.press("Tab")
+        try await app.waitForScreen("to complete the id") { $0.split(separator: "\n").last == "> /tasks stop 2" }
+    }
+
+    @Test("Tab completes command names and subcommands as in the full-screen UI")
+    func tabCompletes() async throws {
+        let app = try TmuxDriver(arguments: ["--plain"])
+        defer { app.kill() }
+        try await app.waitForScreen(containing: "/help lists commands", timeout: .seconds(20))
+        app.type("/ta")
+        app.press("Tab")
+        try await app.waitForScreen("to complete /tasks") { $0.split(separator: "\n").last == "> /tasks" }
+        app.type("s")
+        app.press("Tab")
+        try await app.waitForScreen(containing: "/tasks show  /tasks stop")
+        app.type("h")
+        app.press("Tab")
+        try await app.waitForScreen("to complete /tasks show") { $0.split(separator: "\n").last == "> /tasks show" }
+        app.press("C-u")
+        app.type("/c")
+        app.press("Tab")
+        try await app.waitForScreen(containing: "/cancel  /clear")
+        app.press("C-u")
+        app.submit("/quit")
+        let screen = try await app.waitForScreen(containing: "[exit 0]")
+        #expect(screen.split(separator: "\n").contains("No background agents were running at exit."))
+    }
+}

@@ -212,6 +212,16 @@ struct TmuxTests {
             let screen = try await app.waitForScreen(containing: "[exit 0]")
             #expect(screen.contains("3 background agents were cancelled at exit."))
             #expect(!screen.contains("/help for commands"))
+            // The conversation stays on the normal screen, then the summary names the session and its log.
+            let lines = screen.split(separator: "\n").map(String.init)
+            let answer = try #require(lines.firstIndex(of: "All three are running."))
+            let summary = try #require(lines.firstIndex { $0.hasPrefix("3 background agents were cancelled at exit. Session ") })
+            #expect(answer < summary)
+            // The path may wrap at the pane's edge: the summary runs up to the wrapper's `[exit 0]`.
+            let exitLine = try #require(lines.firstIndex(of: "[exit 0]"))
+            let logPath = try #require(lines[summary..<exitLine].joined().components(separatedBy: " · log: ").last)
+            #expect(logPath.hasSuffix(".jsonl"))
+            #expect(FileManager.default.fileExists(atPath: logPath))
             #expect(app.paneValue("#{alternate_on}") == "0")
             try await app.waitForScreen(containing: "icanon echo")
             // The session log recorded the slash commands and how the session ended.
@@ -303,6 +313,35 @@ struct TmuxTests {
             }
             app.press("Enter")
             try await app.waitForScreen(containing: "/tasks stop <id>")
+        }
+    }
+
+    @Test("the mouse wheel scrolls the transcript up and back down, and leaves the input alone")
+    func mouseWheel() async throws {
+        try await withApp { app in
+            for _ in 1...5 { app.submit("/help") }
+            try await app.waitForScreen("to fill the transcript past the greeting") { !$0.contains("Muster ·") && $0.contains("› /help") }
+            // What the terminal sends for one notch: X10 mouse encoding, button 64 (up) or 65 (down) plus 32.
+            app.type("\u{1B}[M`**")
+            try await app.waitForScreen(containing: "scrolled up · PgDn")
+            #expect(app.screen().split(separator: "\n").last == "›")
+            for _ in 1...30 { app.type("\u{1B}[Ma**") }
+            try await app.waitForScreen(containing: "/help for commands")
+            #expect(app.screen().split(separator: "\n").last == "›")
+        }
+    }
+
+    @Test("Tab after /tasks stop completes the ids of running tasks")
+    func completesTaskIDs() async throws {
+        try await withApp { app in
+            try await launchThree(app)
+            app.type("/tasks stop ")
+            app.press("Tab")
+            try await app.waitForScreen(containing: "#1  #2  #3")
+            app.type("3")
+            app.press("Tab")
+            app.press("Enter")
+            try await app.waitForScreen(containing: "Stopping task #3 (gamma)…")
         }
     }
 

@@ -28,4 +28,18 @@ struct CommandCompleterTests {
         #expect(completer.complete("hello /ta") == .none)
         #expect(completer.complete("") == .none)
     }
+
+    @Test("after /tasks stop, /tasks show and /cancel, Tab completes the ids of running tasks")
+    func taskIDs() {
+        let completer = CommandCompleter(taskIDs: [3, 7, 12])
+        #expect(completer.complete("/tasks stop ") == .candidates(["#3", "#7", "#12"]))
+        #expect(completer.complete("/tasks show 7") == .replace("/tasks show 7 "))
+        #expect(completer.complete("/tasks stop #1") == .replace("/tasks stop #12 "))
+        #expect(completer.complete("/cancel ") == .candidates(["/cancel all", "#3", "#7", "#12"]))
+        #expect(completer.complete("/cancel 3") == .replace("/cancel 3 "))
+        #expect(completer.complete("/cancel a") == .replace("/cancel all "))
+        #expect(completer.complete("/tasks stop 9") == .none)
+        #expect(completer.complete("/tasks stop 3 ") == .none)
+        #expect(CommandCompleter(taskIDs: [5]).complete("/tasks stop ") == .replace("/tasks stop 5 "))
+    }
 }

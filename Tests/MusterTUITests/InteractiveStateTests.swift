@@ -240,6 +240,32 @@ struct InteractiveStateTests {
         #expect(state.hint == nil)
     }
 
+    @Test("Tab after /tasks stop offers the tasks still running, not the finished ones")
+    func completesRunningTaskIDs() {
+        var state = RenderFixtures.state()
+        state.apply(.task(.started(RenderFixtures.task(1, "alpha"))))
+        state.apply(.task(.started(RenderFixtures.task(2, "beta"))))
+        state.apply(.task(.finished(RenderFixtures.task(1, "alpha", status: .completed(summary: "")))))
+        state.editor.setText("/tasks stop ")
+        _ = state.handle(.tab, now: start)
+        #expect(state.editor.text == "/tasks stop 2 ")
+    }
+
+    @Test("the mouse wheel scrolls the transcript three rows a notch, also at a question")
+    func wheelScrolls() {
+        var state = RenderFixtures.state()
+        state.append((1...40).map { TranscriptLine("line \($0)") })
+        do { let result = state.handle(.wheelUp, now: start); #expect(result.isEmpty) }
+        #expect(state.transcript.scrollOffset == 3)
+        state.ask(ConfirmationRequest(prompt: "Cancel 3 running tasks? (y/n)", action: .cancelAll))
+        _ = state.handle(.wheelUp, now: start)
+        #expect(state.transcript.scrollOffset == 6)
+        _ = state.handle(.wheelDown, now: start)
+        #expect(state.transcript.scrollOffset == 3)
+        #expect(state.answerLine.isEmpty)
+        #expect(state.editor.isEmpty)
+    }
+
     @Test("the tick is needed only while something runs")
     func ticks() {
         var state = RenderFixtures.state()
@@ -260,6 +286,18 @@ struct InteractiveStateTests {
         do { let result = state.apply(.modelTurnEnded(agent: sub, usage: Usage())); #expect(!result) }
         do { let result = state.apply(.task(.started(RenderFixtures.task(1, "explore")))); #expect(result) }
         do { let result = state.apply(.textDelta(agent: .main, text: "Hi")); #expect(result) }
+    }
+
+    @Test("after exit the transcript's last screenful stays on the normal screen, then the summary with the session")
+    func farewell() {
+        var state = RenderFixtures.state()
+        state.append((1...100).map { TranscriptLine("line \($0)") })
+        state.transcript.scroll(by: 10, width: state.size.columns, height: state.transcriptHeight)
+        state.apply(.textDelta(agent: .main, text: "last words\n"))
+        let text = state.farewell(summary: "No background agents were running at exit.", session: "Session abc · log: /tmp/s.jsonl")
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).dropLast().map(String.init)
+        #expect(lines.count == state.size.rows - 1)
+        #expect(lines.suffix(3) == ["line 100", "last words", "No background agents were running at exit. Session abc · log: /tmp/s.jsonl"])
     }
 
     @Test("after closing, keys and signals are ignored")

@@ -108,6 +108,25 @@ struct RenderSnapshotTests {
         assertFrame(&state, named: "a running turn streams its text and offers Esc in the status line")
     }
 
+    @Test("a narrow status line shortens its hints instead of dropping them: working, ↑ PgDn")
+    func narrowHints() {
+        var state = RenderFixtures.state(columns: 40, rows: 6)
+        for id in 1...3 { state.apply(.task(.started(RenderFixtures.task(id, "agent\(id)")))) }
+        state.apply(.turnStarted(turn: 1, trigger: .input("go")))
+        var status = RenderFixtures.render(&state).frame.rowText(4)
+        #expect(status.contains("3/10 agents"))
+        #expect(status.hasSuffix(" working ─"))
+        state.apply(.turnEnded(turn: 1, outcome: .completed(text: "")))
+        state.append((1...20).map { TranscriptLine("line \($0)") })
+        _ = state.handle(.pageUp, now: .now)
+        status = RenderFixtures.render(&state).frame.rowText(4)
+        #expect(status.hasSuffix(" ↑ PgDn ─"))
+        // Wide enough, the long forms come back.
+        state.size = ScreenSize(rows: 6, columns: 80)
+        status = RenderFixtures.render(&state).frame.rowText(4)
+        #expect(status.contains("scrolled up · PgDn"))
+    }
+
     @Test("a confirmation question takes the place of the input line")
     func confirmation() {
         var state = RenderFixtures.state(columns: 60, rows: 5)

@@ -89,7 +89,7 @@ public struct TranscriptFormatter: Sendable {
             return TranscriptLine.lines(line, style: .toolOutput, indent: "    │ ")
 
         case .toolEnded(let agent, let callID, _, let output) where agent.taskID == nil:
-            if let name = launches.removeValue(forKey: callID) { return [Self.launchLine(name: name, output: output)] }
+            if let name = launches.removeValue(forKey: callID) { return Self.launchLines(name: name, output: output) }
             // Output that streamed as progress is not repeated; only a failure is worth a line.
             if streamedCalls.remove(callID) != nil, !output.isError { return [] }
             return Self.summary(of: output)
@@ -146,15 +146,19 @@ public struct TranscriptFormatter: Sendable {
         }
     }
 
-    /// A background launch in one line, in the person's words: `→ agent "tree" started in the
+    /// A background launch in the person's words: one line, `→ agent "tree" started in the
     /// background (task #1)`, or why it was not started. The tool's own text is for the model.
-    static func launchLine(name: String, output: ToolOutput) -> TranscriptLine {
+    static func launchLines(name: String, output: ToolOutput) -> [TranscriptLine] {
         let shown = TerminalSanitizer.sanitize(name)
         if output.isError {
-            return TranscriptLine("  ✗ agent \"\(shown)\" not started: \(TaskTable.oneLine(output.content))", style: .error)
+            // The reason on a line of its own: it is a sentence, and it should read whole.
+            return [
+                TranscriptLine("  ✗ agent \"\(shown)\" not started:", style: .error),
+                TranscriptLine("    " + TaskTable.oneLine(output.content), style: .error),
+            ]
         }
         let id = output.content.firstMatch(of: /\(task (#[0-9]+)\)/).map { " (task \($0.output.1))" } ?? ""
-        return TranscriptLine("  → agent \"\(shown)\" started in the background\(id)", style: .tool)
+        return [TranscriptLine("  → agent \"\(shown)\" started in the background\(id)", style: .tool)]
     }
 
     /// A tool call's arguments on one line: `name="explore" background=true`.

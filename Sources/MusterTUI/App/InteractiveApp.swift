@@ -12,6 +12,7 @@ final class InteractiveApp {
     private let processor: CommandProcessor
     private let history: CommandHistory?
     private let onSlashCommand: (@Sendable (String) -> Void)?
+    private let sessionNote: String?
     private var state: InteractiveState
     private let decoder = KeyDecoder()
     private var pastes = PasteAssembler()
@@ -50,7 +51,10 @@ final class InteractiveApp {
             let messages = startupMessages + ["\(error.description) Using plain mode."]
             return await PlainApp.run(session: session, options: options, startupMessages: messages)
         }
-        let app = InteractiveApp(session: session, screen: screen, theme: theme, pill: pill, history: history, onSlashCommand: options.onSlashCommand)
+        let app = InteractiveApp(
+            session: session, screen: screen, theme: theme, pill: pill, history: history,
+            onSlashCommand: options.onSlashCommand, sessionNote: options.sessionNote
+        )
         app.state.append(FrontEnd.welcome(workspace: session.runtime.workspace, introduction: session.runtime.model.introduction))
         app.state.append(startupMessages.flatMap { TranscriptLine.lines("⚠ " + $0, style: .warning) })
         let reason = await app.run(subscription)
@@ -59,9 +63,10 @@ final class InteractiveApp {
 
     private init(
         session: Session, screen: CursesScreen, theme: Theme, pill: PillState, history: CommandHistory?,
-        onSlashCommand: (@Sendable (String) -> Void)?
+        onSlashCommand: (@Sendable (String) -> Void)?, sessionNote: String?
     ) {
         self.session = session
+        self.sessionNote = sessionNote
         self.screen = screen
         self.history = history
         self.onSlashCommand = onSlashCommand
@@ -120,7 +125,8 @@ final class InteractiveApp {
         signals?.cancel()
         screen.end()
         // After a hangup the terminal is gone and the write fails: nobody is left to tell.
-        try? FileHandle.standardOutput.write(contentsOf: Data((ExitSummary.line(for: report) + "\n").utf8))
+        let farewell = state.farewell(summary: ExitSummary.line(for: report), session: sessionNote)
+        try? FileHandle.standardOutput.write(contentsOf: Data(farewell.utf8))
         return reason
     }
 

@@ -5,6 +5,8 @@ import MusterCore
 public struct InteractiveState: Sendable {
     /// How long a second Ctrl-C at an idle prompt still means "quit".
     public static let doubleInterruptWindow: Duration = .seconds(1)
+    /// Rows one notch of the mouse wheel scrolls.
+    public static let wheelStep = 3
 
     public var size: ScreenSize
     public let theme: Theme
@@ -28,6 +30,8 @@ public struct InteractiveState: Sendable {
     /// The completed lines of the main agent's message being streamed: kept together under
     /// the transcript until the message ends, so nothing lands in the middle of it.
     public private(set) var liveLines: [TranscriptLine] = []
+    /// Tasks that have not ended, for Tab after `/tasks stop ` and the like.
+    private var runningTasks: Set<TaskID> = []
     /// A command (or an answer) was handed over and its result is not shown yet.
     private var commandInFlight = false
     /// Input was handed to the session and its turn has not started yet.
@@ -73,6 +77,7 @@ public struct InteractiveState: Sendable {
             interrupting = false
         case .task(let taskEvent):
             changed = pill.apply(taskEvent)
+            trackRunningTask(taskEvent)
         default:
             break
         }
@@ -103,6 +108,20 @@ public struct InteractiveState: Sendable {
             lines.append(TranscriptLine("› \(flat)  · queued", style: .dim))
         }
         return lines
+    }
+
+    /// Keeps the ids Tab completes: tasks not ended yet.
+    private mutating func trackRunningTask(_ event: TaskRegistryEvent) {
+        switch event {
+        case .started(let task), .updated(let task):
+            guard task.status.isTerminal == runningTasks.contains(task.id) else { return }
+            if task.status.isTerminal { runningTasks.remove(task.id) } else { runningTasks.insert(task.id) }
+        case .finished(let task):
+            guard runningTasks.remove(task.id) != nil else { return }
+        case .resultsWaiting:
+            return
+        }
+        editor.setCompletionTaskIDs(runningTasks.sorted().map(\.rawValue))
     }
 
     /// Moves the streamed message's completed lines into the transcript.
@@ -179,12 +198,22 @@ public struct InteractiveState: Sendable {
         commitLiveLines()
     }
 
+    /// What stays on the normal screen after exit (the alternate screen is gone by then): the
+    /// transcript's last screenful, then the summary line with `session` (id and log) after it.
+    public mutating func farewell(summary: String, session: String?) -> String {
+        commitLiveLines()
+        transcript.scrollToBottom()
+        let rows = transcript.visibleRows(width: size.columns, height: max(0, size.rows - 2)).map(\.text)
+        let last = [summary, session].compactMap { $0 }.joined(separator: " ")
+        return (rows + [last]).map { $0 + "\n" }.joined()
+    }
+
     // MARK: Input
 
     /// Applies a key; returns what the app must do.
     public mutating func handle(_ key: Key, now: ContinuousClock.Instant) -> [AppIntent] {
         guard closingMessage == nil else { return [] }
-        if let request = confirmation, key != .pageUp, key != .pageDown { return answer(key, to: request) }
+        if let request = confirmation, ![.pageUp, .pageDown, .wheelUp, .wheelDown].contains(key) { return answer(key, to: request) }
         if key != .control("c") { hint = nil }
         switch key {
         case .pageUp:
@@ -192,6 +221,12 @@ public struct InteractiveState: Sendable {
             return []
         case .pageDown:
             transcript.scroll(by: -max(1, transcriptHeight - 1), width: size.columns, height: transcriptHeight)
+            return []
+        case .wheelUp:
+            transcript.scroll(by: Self.wheelStep, width: size.columns, height: transcriptHeight)
+            return []
+        case .wheelDown:
+            transcript.scroll(by: -Self.wheelStep, width: size.columns, height: transcriptHeight)
             return []
         case .escape:
             if editor.isEmpty, takeBackQueued() { return [] }

@@ -12,8 +12,13 @@ public struct CommandCompleter: Sendable, Equatable {
         case none
     }
 
-    /// A completer over the slash-command catalogue.
-    public init() {}
+    /// Ids of the running tasks, offered after `/tasks show `, `/tasks stop ` and `/cancel `.
+    public var taskIDs: [Int]
+
+    /// A completer over the slash-command catalogue and the running tasks' ids.
+    public init(taskIDs: [Int] = []) {
+        self.taskIDs = taskIDs
+    }
 
     /// Completes `line` when it is a slash command being typed at its end.
     public func complete(_ line: String) -> Completion {
@@ -26,17 +31,38 @@ public struct CommandCompleter: Sendable, Equatable {
             return resolve(matches, typed: typed) { "/" + $0 }
         }
         let command = String(words[0].dropFirst()).lowercased()
-        let subcommands = SlashCommandDescriptor.subcommands(of: command)
-        guard !subcommands.isEmpty else { return .none }
-        if words.count == 1, endsInSpace {
-            return resolve(subcommands, typed: "") { "/\(command) " + $0 }
+        // The word being typed, and what comes before it.
+        let typed = endsInSpace ? "" : words.last ?? ""
+        let before = endsInSpace ? words : Array(words.dropLast())
+        let head = "/\(command) " + before.dropFirst().map { $0 + " " }.joined()
+        var choices: [String] = []
+        switch (command, before.count) {
+        case ("tasks", 1), ("cancel", 1):
+            choices = SlashCommandDescriptor.subcommands(of: command)
+        default:
+            break
         }
-        guard words.count == 2, !endsInSpace else { return .none }
-        let typed = words[1].lowercased()
-        return resolve(subcommands.filter { $0.hasPrefix(typed) }, typed: typed) { "/\(command) " + $0 }
+        let takesID = (command == "cancel" && before.count == 1)
+            || (command == "tasks" && before.count == 2 && ["show", "stop"].contains(before[1].lowercased()))
+        guard !choices.isEmpty || takesID else { return .none }
+        let lowered = typed.lowercased()
+        var matches = choices.filter { $0.hasPrefix(lowered) }
+        if takesID {
+            // Ids as typed: `7` or `#7`.
+            let hash = typed.hasPrefix("#") ? "#" : ""
+            let digits = typed.dropFirst(hash.count)
+            matches += taskIDs.map { hash + String($0) }.filter { $0.dropFirst(hash.count).hasPrefix(digits) }
+        }
+        // Listed, a word shows as its whole line, an id as `#7`.
+        let label: (String) -> String = { match in choices.contains(match) ? head + match : "#" + match.drop { $0 == "#" } }
+        return resolve(matches, typed: typed, label: label) { head + $0 }
     }
 
-    private func resolve(_ matches: [String], typed: String, render: (String) -> String) -> Completion {
+    /// One match replaces the word; several extend it to their common prefix, or are listed
+    /// (each as `label` gives it; by default as the whole line).
+    private func resolve(
+        _ matches: [String], typed: String, label: ((String) -> String)? = nil, render: (String) -> String
+    ) -> Completion {
         switch matches.count {
         case 0:
             return .none
@@ -47,7 +73,7 @@ public struct CommandCompleter: Sendable, Equatable {
                 String(zip(prefix, word).prefix { $0 == $1 }.map(\.0))
             }
             if common.count > typed.count { return .replace(render(common)) }
-            return .candidates(matches.map(render))
+            return .candidates(matches.map { label?($0) ?? render($0) })
         }
     }
 }

@@ -22,6 +22,9 @@ public enum Key: Hashable, Sendable {
     case end
     case pageUp
     case pageDown
+    /// The mouse wheel, one notch (curses reports it once wheel reporting is on).
+    case wheelUp
+    case wheelDown
     /// Text pasted in one piece (bracketed paste); line breaks are `\n`.
     case paste(String)
 }

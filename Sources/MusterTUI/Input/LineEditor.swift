@@ -14,7 +14,7 @@ public struct LineEditor: Sendable, Equatable {
     private var draft: [Character] = []
     /// Text removed by Ctrl-K, Ctrl-U or Ctrl-W; Ctrl-Y puts it back.
     private var killed: [Character] = []
-    private let completer = CommandCompleter()
+    private var completer = CommandCompleter()
     /// History entries kept.
     public let historyLimit: Int
 
@@ -89,6 +89,11 @@ public struct LineEditor: Sendable, Equatable {
             return .none
         }
         return .edited
+    }
+
+    /// The running tasks' ids, which Tab offers after `/tasks show `, `/tasks stop ` and `/cancel `.
+    public mutating func setCompletionTaskIDs(_ ids: [Int]) {
+        completer.taskIDs = ids
     }
 
     /// Replaces the whole line (the cursor goes to its end).

@@ -10,19 +10,34 @@ final class LineReader: Sendable {
     /// The lines, without their newline; finishes at end of input.
     let lines: AsyncStream<String>
 
-    /// Starts reading; `prompt` shows `> ` before each line; `historyFile` enables history.
+    /// With a prompt: where output goes while the prompt shows (printed above it, the prompt
+    /// and the partly typed line redrawn below). Nil without a prompt: write straight out.
+    let output: PromptOutput?
+
+    /// Starts reading; `prompt` shows `> ` before each line (and routes output through
+    /// `output`, with Tab completing commands); `historyFile` enables history.
     init(prompt: Bool, historyFile: URL?) {
         let (lines, continuation) = AsyncStream<String>.makeStream(bufferingPolicy: .unbounded)
         self.lines = lines
+        let output = prompt ? PromptOutput() : nil
+        self.output = output
         let thread = Thread {
-            Self.readLoop(prompt: prompt, historyFile: historyFile, into: continuation)
+            Self.readLoop(prompt: prompt, historyFile: historyFile, output: output, into: continuation)
         }
         thread.name = "muster.line-reader"
         thread.start()
     }
 
-    private static func readLoop(prompt: Bool, historyFile: URL?, into continuation: AsyncStream<String>.Continuation) {
-        defer { continuation.finish() }
+    private static func readLoop(
+        prompt: Bool, historyFile: URL?, output: PromptOutput?, into continuation: AsyncStream<String>.Continuation
+    ) {
+        defer {
+            output?.finish()
+            continuation.finish()
+        }
+        // Freed after el_end (defers run last first): libedit holds it as its client data.
+        let reader = UnsafeMutablePointer<muster_reader>.allocate(capacity: 1)
+        defer { reader.deallocate() }
         guard let editLine = el_init("muster", muster_edit_stdin(), muster_edit_stdout(), muster_edit_stderr()) else {
             // Without libedit, read plain lines.
             while let line = Swift.readLine(strippingNewline: true) { continuation.yield(line) }
@@ -34,9 +49,20 @@ final class LineReader: Sendable {
         // History lives on this thread only: libedit is not thread-safe.
         let history = historyFile.flatMap { CommandHistory(file: $0) }
         if let history { muster_el_set_history(editLine, history.handle) }
+        if let output {
+            reader.initialize(to: muster_reader(
+                wake_fd: output.wakeReader, flush: flushOutput, complete: completeCommand,
+                context: Unmanaged.passUnretained(output).toOpaque()
+            ))
+            muster_el_use_reader(editLine, reader)
+        }
 
         var count: Int32 = 0
-        while let raw = el_gets(editLine, &count), count > 0 {
+        while true {
+            output?.setReading(true)
+            let raw = el_gets(editLine, &count)
+            output?.setReading(false)
+            guard let raw, count > 0 else { break }
             var line = String(cString: raw)
             // el_gets keeps the newline (a last line without one comes back without it).
             if line.hasSuffix("\n") { line.removeLast() }
@@ -45,4 +71,27 @@ final class LineReader: Sendable {
             continuation.yield(line)
         }
     }
+}
+
+/// libedit's read function calls this to print the queued output (`context` is the `PromptOutput`).
+private let flushOutput: muster_flush_fn = { context in
+    guard let context else { return }
+    Unmanaged<PromptOutput>.fromOpaque(context).takeUnretainedValue().flushPending()
+}
+
+/// Tab in plain mode: the curses UI's completion of command names and subcommands.
+private let completeCommand: muster_complete_fn = { context, line, out, size in
+    guard let context, let line, let out, size > 0 else { return 0 }
+    let taskIDs = Unmanaged<PromptOutput>.fromOpaque(context).takeUnretainedValue().taskIDs
+    let text: String
+    let kind: Int32
+    switch CommandCompleter(taskIDs: taskIDs).complete(String(cString: line)) {
+    case .replace(let replacement): (text, kind) = (replacement, 1)
+    case .candidates(let candidates): (text, kind) = (candidates.joined(separator: "  "), 2)
+    case .none: return 0
+    }
+    let bytes = Array(text.utf8.prefix(size - 1))
+    for (index, byte) in bytes.enumerated() { out[index] = CChar(bitPattern: byte) }
+    out[bytes.count] = 0
+    return kind
 }

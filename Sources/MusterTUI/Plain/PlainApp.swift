@@ -16,10 +16,14 @@ enum PlainApp {
             pendingResults: await registry.pendingResultCount(for: .topLevel)
         )
         let interactive = isatty(STDIN_FILENO) != 0
-        let console = PlainConsole(pill: pill, echoInput: !interactive)
         let terminalMode = TerminalModeGuard()
         // A closed stdout must end writes with an error, not kill the process.
         signal(SIGPIPE, SIG_IGN)
+        let reader = LineReader(prompt: interactive && isatty(STDOUT_FILENO) != 0, historyFile: interactive ? options.resolvedHistoryFile : nil)
+        // With a prompt, everything printed goes above it and the prompt is drawn again below.
+        let console = reader.output.map { output in
+            PlainConsole(pill: pill, echoInput: !interactive, taskIDsChanged: { output.taskIDs = $0 }) { output.write($0) }
+        } ?? PlainConsole(pill: pill, echoInput: !interactive)
         await console.print(startupMessages.flatMap { TranscriptLine.lines("⚠ " + $0, style: .warning) })
         if interactive {
             await console.print([TranscriptLine("Muster (plain mode) · \(session.runtime.workspace.path) · /help lists commands")])
@@ -29,7 +33,6 @@ enum PlainApp {
         }
 
         let processor = CommandProcessor(session: session, tokenizer: LibeditTokenizer(), helpFooter: FrontEnd.plainKeyHelp)
-        let reader = LineReader(prompt: interactive && isatty(STDOUT_FILENO) != 0, historyFile: interactive ? options.resolvedHistoryFile : nil)
         let signals = SignalStream([SIGINT, SIGTERM, SIGHUP])
         let signalNumbers = signals.numbers
 
@@ -51,6 +54,7 @@ enum PlainApp {
             return (first, report)
         }
         await printing
+        reader.output?.finish()
         signals.cancel()
         terminalMode.restore()
         await console.write(ExitSummary.line(for: report) + "\n")
@@ -66,7 +70,7 @@ enum PlainApp {
         for await line in lines {
             if let request = question {
                 guard let yes = ConfirmationRequest.interpret(line) else {
-                    await console.write("Answer y or n. \(request.prompt) ")
+                    await console.write("Answer y or n. \(request.prompt)\n")
                     continue
                 }
                 question = nil
@@ -90,7 +94,7 @@ enum PlainApp {
                 return .quit
             case .confirm(let request):
                 question = request
-                await console.write(request.prompt + " ")
+                await console.write(request.prompt + "\n")
             case .clearTranscript, nil:
                 break
             }

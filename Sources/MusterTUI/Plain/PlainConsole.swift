@@ -10,13 +10,20 @@ actor PlainConsole {
     private var showsPill = true
     private let echoInput: Bool
     private let output: @Sendable (String) -> Void
+    /// Tasks that have not ended, told to `taskIDsChanged` (Tab completes their ids).
+    private var openTasks: Set<TaskID> = []
+    private let taskIDsChanged: (@Sendable ([Int]) -> Void)?
 
     /// `echoInput` repeats the person's lines (useful when input is piped, noise on a terminal);
     /// `output` writes text (standard output by default).
-    init(pill: PillState, echoInput: Bool, output: @escaping @Sendable (String) -> Void = PlainConsole.writeToStandardOutput) {
+    init(
+        pill: PillState, echoInput: Bool, taskIDsChanged: (@Sendable ([Int]) -> Void)? = nil,
+        output: @escaping @Sendable (String) -> Void = PlainConsole.writeToStandardOutput
+    ) {
         self.pill = pill
         self.lastPill = pill.plainText
         self.echoInput = echoInput
+        self.taskIDsChanged = taskIDsChanged
         self.output = output
     }
 
@@ -34,12 +41,26 @@ actor PlainConsole {
         var lines = formatter.lines(for: event)
         if case .task(let taskEvent) = event {
             pill.apply(taskEvent)
+            trackOpenTask(taskEvent)
             if showsPill, pill.plainText != lastPill {
                 lastPill = pill.plainText
                 lines.append(TranscriptLine(pill.plainText, style: .dim))
             }
         }
         print(lines)
+    }
+
+    private func trackOpenTask(_ event: TaskRegistryEvent) {
+        let before = openTasks
+        switch event {
+        case .started(let task), .updated(let task):
+            if task.status.isTerminal { openTasks.remove(task.id) } else { openTasks.insert(task.id) }
+        case .finished(let task):
+            openTasks.remove(task.id)
+        case .resultsWaiting:
+            break
+        }
+        if openTasks != before { taskIDsChanged?(openTasks.sorted().map(\.rawValue)) }
     }
 
     /// Repeats a command line the person typed, when input is echoed.

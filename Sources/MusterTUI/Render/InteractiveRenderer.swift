@@ -38,7 +38,6 @@ public enum InteractiveRenderer {
         } else {
             left = (state.pill.text, state.pill.isActive || state.pill.done > 0 ? theme.pillActive : theme.pillIdle)
         }
-        let right = rightSegment(state)
 
         let leftWidth = DisplayWidth.of(left.text)
         let margin = width >= 20 ? 2 : 0
@@ -49,30 +48,35 @@ public enum InteractiveRenderer {
         column = frame.draw(shownLeft, row: row, column: column, style: left.style)
         if column < width { frame.draw(" ", row: row, column: column) }
 
-        guard let right, !right.text.isEmpty else { return }
-        let rightWidth = DisplayWidth.of(right.text)
-        // The hint only goes where it fits whole, after the pill and a bit of rule.
-        let start = width - margin - rightWidth
-        guard start - 1 >= margin + leftWidth + 3 else { return }
+        // The hint only goes where it fits whole, after the pill and a bit of rule: the long
+        // form if it fits, else the short one (a narrow terminal still says what goes on).
+        let fitting = rightSegments(state).first { segment in
+            !segment.text.isEmpty && width - margin - DisplayWidth.of(segment.text) - 1 >= margin + leftWidth + 3
+        }
+        guard let right = fitting else { return }
+        let start = width - margin - DisplayWidth.of(right.text)
         frame.draw(" ", row: row, column: start - 1)
         let end = frame.draw(right.text, row: row, column: start, style: right.style)
         if margin > 0, end < width { frame.draw(" ", row: row, column: end) }
     }
 
-    private static func rightSegment(_ state: InteractiveState) -> (text: String, style: CellStyle)? {
+    /// The right side of the status line, longest form first.
+    private static func rightSegments(_ state: InteractiveState) -> [(text: String, style: CellStyle)] {
         let theme = state.theme
-        if state.closingMessage != nil { return nil }
-        if let hint = state.hint { return (hint.text, hint.isUrgent ? theme.attention : theme.rule) }
+        if state.closingMessage != nil { return [] }
+        if let hint = state.hint { return [(hint.text, hint.isUrgent ? theme.attention : theme.rule)] }
         if state.transcript.isScrolledUp {
             let unseen = state.transcript.unseenLines
-            let text = unseen > 0 ? "↓ \(unseen) new \(unseen == 1 ? "line" : "lines") · PgDn" : "scrolled up · PgDn"
-            return (text, theme.attention)
+            let long = unseen > 0 ? "↓ \(unseen) new \(unseen == 1 ? "line" : "lines") · PgDn" : "scrolled up · PgDn"
+            let short = unseen > 0 ? "↓ \(unseen) · PgDn" : "↑ PgDn"
+            return [(long, theme.attention), (short, theme.attention)]
         }
         if state.turnRunning {
-            if state.interrupting { return ("interrupting…", theme.attention) }
-            return ("working \(PillState.spinnerFrames[state.turnSpinnerFrame]) · Esc interrupts", theme.rule)
+            if state.interrupting { return [("interrupting…", theme.attention)] }
+            let spinner = PillState.spinnerFrames[state.turnSpinnerFrame]
+            return [("working \(spinner) · Esc interrupts", theme.rule), ("working", theme.rule)]
         }
-        return ("/help for commands", theme.rule)
+        return [("/help for commands", theme.rule), ("/help", theme.rule)]
     }
 
     private static func drawInput(_ frame: inout Frame, state: InteractiveState, row: Int) {

@@ -46,6 +46,9 @@ public final class CursesScreen: Screen {
             muster_install_tstp_wrapper()
             pasteModeOn = true
         }
+        // The wheel scrolls the transcript; unreported, some terminals turn it into arrow keys,
+        // which would browse the input history instead.
+        _ = muster_enable_wheel()
         nodelay(window, true)
         intrflush(window, false)
         // Short, so a lone Esc (interrupt) is felt at once; Alt sequences arrive together anyway.
@@ -135,6 +138,12 @@ public final class CursesScreen: Screen {
                 switch Int32(character) {
                 case Self.pasteStartCode: inputs.append(.pasteStart)
                 case Self.pasteEndCode: inputs.append(.pasteEnd)
+                case KEY_MOUSE:
+                    switch muster_wheel_direction() {
+                    case -1: inputs.append(.key(.wheelUp))
+                    case 1: inputs.append(.key(.wheelDown))
+                    default: break
+                    }
                 default: if let key = Self.key(forCode: Int32(character)) { inputs.append(.key(key)) }
                 }
             } else if let scalar = Unicode.Scalar(character) {
