@@ -83,7 +83,12 @@ extension AgentRuntime {
                 try Task.checkCancellation()
                 if calls.isEmpty {
                     answers.append(text)
-                    if await deliverNextResult() { continue }
+                    // A result is a new message: its answer gets the step limit afresh, as a
+                    // turn of its own would (50 results must not exhaust a limit of 20).
+                    if await deliverNextResult() {
+                        step = 0
+                        continue
+                    }
                     return answers
                 }
 

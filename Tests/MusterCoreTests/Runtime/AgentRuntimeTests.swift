@@ -336,4 +336,37 @@ struct AgentRuntimeTests {
         #expect(delivered.allSatisfy { $0.contains("still_running=\"0\"") })
         #expect(await runtime.registry.drainResults(for: .topLevel).isEmpty)
     }
+
+    @Test("answering more background results than the step limit is not a step-limit failure: each result is a new message")
+    func manyResultsUnderAStepLimit() async throws {
+        let workers = 6
+        let model = ClosureModel { agent, turn, request in
+            switch (agent, turn) {
+            case ("main", 0) where request.latestUserMessage == "go":
+                return (0..<workers).map { .call("agent", ["name": .string("w\($0)"), "prompt": "x", "background": true]) } + [.call("wait", id: "w"), .end]
+            case ("main", _):
+                return [.textDelta("noted"), .end]
+            default:
+                return [.textDelta("report of \(agent)"), .end]
+            }
+        }
+        struct WaitForAll: Tool {
+            let count: Int
+            let spec = ToolSpec(name: "wait", description: "test", parameters: ["type": "object"])
+            var isConcurrencySafe: Bool { false }
+            func run(_ arguments: JSONValue, context: ToolContext) async throws -> ToolOutput {
+                let registry = context.runtime!.registry
+                let subscription = registry.subscribe()
+                if await registry.pendingResultCount(for: .topLevel) == count { return ToolOutput("ready") }
+                for await event in subscription {
+                    if case .resultsWaiting(.topLevel, let waiting) = event, waiting == count { break }
+                }
+                return ToolOutput("ready")
+            }
+        }
+        let runtime = makeRuntime(model: model, tools: [WaitForAll(count: workers)], maxBackgroundAgents: workers, stepLimit: 3)
+        var conversation: [ChatMessage] = [.user("go")]
+        let answers = try await runtime.runAnswering(agent: .main, conversation: &conversation)
+        #expect(answers.count == 1 + workers)
+    }
 }
