@@ -41,6 +41,15 @@ struct PlainModeTests {
         #expect(output.hasSuffix("1 background agent was cancelled at exit.\n"))
     }
 
+    @Test("a 10 MB input line is refused with its size and the limit, and the next line is read whole")
+    func overLongLine() throws {
+        let (status, output) = try run(input: String(repeating: "a", count: 10_000_000) + "\n/tasks\n")
+        #expect(status == 0)
+        #expect(output.contains("That line (10000000 bytes) was not sent: a line may hold at most 1 MiB."))
+        #expect(output.contains("No tasks yet."))
+        #expect(!output.contains("aaaaaaaaaa"), "nothing of the line reaches the agent or the screen")
+    }
+
     @Test("an invalid cap is reported once at start, naming the value and the default")
     func invalidCap() throws {
         let (_, output) = try run(input: "", environment: ["MUSTER_MAX_BACKGROUND_AGENTS": "lots"])

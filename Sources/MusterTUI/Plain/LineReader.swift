@@ -8,7 +8,7 @@ import Foundation
 /// blocked in `read` until the process exits: `el_gets` cannot be interrupted safely.
 final class LineReader: Sendable {
     /// The lines, without their newline; finishes at end of input.
-    let lines: AsyncStream<String>
+    let lines: AsyncStream<InputLine>
 
     /// With a prompt: where output goes while the prompt shows (printed above it, the prompt
     /// and the partly typed line redrawn below). Nil without a prompt: write straight out.
@@ -17,7 +17,7 @@ final class LineReader: Sendable {
     /// Starts reading; `prompt` shows `> ` before each line (and routes output through
     /// `output`, with Tab completing commands); `historyFile` enables history.
     init(prompt: Bool, historyFile: URL?) {
-        let (lines, continuation) = AsyncStream<String>.makeStream(bufferingPolicy: .unbounded)
+        let (lines, continuation) = AsyncStream<InputLine>.makeStream(bufferingPolicy: .unbounded)
         self.lines = lines
         let output = prompt ? PromptOutput() : nil
         self.output = output
@@ -29,18 +29,22 @@ final class LineReader: Sendable {
     }
 
     private static func readLoop(
-        prompt: Bool, historyFile: URL?, output: PromptOutput?, into continuation: AsyncStream<String>.Continuation
+        prompt: Bool, historyFile: URL?, output: PromptOutput?, into continuation: AsyncStream<InputLine>.Continuation
     ) {
         defer {
             output?.finish()
             continuation.finish()
         }
+        // Piped input needs no line editor, and libedit would hold a whole line however long it is.
+        guard isatty(STDIN_FILENO) != 0 else {
+            readBounded(into: continuation)
+            return
+        }
         // Freed after el_end (defers run last first): libedit holds it as its client data.
         let reader = UnsafeMutablePointer<muster_reader>.allocate(capacity: 1)
         defer { reader.deallocate() }
         guard let editLine = el_init("muster", muster_edit_stdin(), muster_edit_stdout(), muster_edit_stderr()) else {
-            // Without libedit, read plain lines.
-            while let line = Swift.readLine(strippingNewline: true) { continuation.yield(line) }
+            readBounded(into: continuation)
             return
         }
         defer { el_end(editLine) }
@@ -67,9 +71,27 @@ final class LineReader: Sendable {
             // el_gets keeps the newline (a last line without one comes back without it).
             if line.hasSuffix("\n") { line.removeLast() }
             if line.hasSuffix("\r") { line.removeLast() }
+            let bytes = line.utf8.count
+            guard bytes <= BoundedLineSplitter.maximumBytes else {
+                continuation.yield(.tooLong(bytes: bytes))
+                continue
+            }
             history?.add(line)
-            continuation.yield(line)
+            continuation.yield(.text(line))
         }
+    }
+
+    /// Reads standard input in blocks and splits it into lines of at most 1 MiB each.
+    private static func readBounded(into continuation: AsyncStream<InputLine>.Continuation) {
+        var splitter = BoundedLineSplitter()
+        var buffer = [UInt8](repeating: 0, count: 64 * 1024)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { read(STDIN_FILENO, $0.baseAddress, $0.count) }
+            if count < 0, errno == EINTR { continue }
+            guard count > 0 else { break }
+            for line in splitter.feed(buffer[0..<count]) { continuation.yield(line) }
+        }
+        if let last = splitter.finish() { continuation.yield(last) }
     }
 }
 

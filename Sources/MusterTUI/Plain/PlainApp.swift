@@ -63,11 +63,19 @@ enum PlainApp {
 
     /// Handles each line: commands, answers to a question, or input for the main agent.
     private static func readInput(
-        _ lines: AsyncStream<String>, session: Session, processor: CommandProcessor, console: PlainConsole,
+        _ lines: AsyncStream<InputLine>, session: Session, processor: CommandProcessor, console: PlainConsole,
         onSlashCommand: (@Sendable (String) -> Void)?
     ) async -> ExitReason {
         var question: ConfirmationRequest?
-        for await line in lines {
+        for await input in lines {
+            let line: String
+            switch input {
+            case .text(let text):
+                line = text
+            case .tooLong(let bytes):
+                await console.print([TranscriptLine("⚠ " + InputLine.tooLongMessage(bytes: bytes), style: .warning)])
+                continue
+            }
             if let request = question {
                 guard let yes = ConfirmationRequest.interpret(line) else {
                     await console.write("Answer y or n. \(request.prompt)\n")
