@@ -10,8 +10,13 @@ public struct GrepTool: Tool {
     /// A progress line after every this many files searched.
     static let progressBatch = 100
 
+    /// How paths are resolved below the workspace (tests force the walk).
+    let resolution: BeneathResolver.Method
+
     /// The tool; it holds no state.
-    public init() {}
+    public init() { self.init(resolution: .automatic) }
+
+    init(resolution: BeneathResolver.Method) { self.resolution = resolution }
 
     public let spec = ToolSpec(
         name: "grep",
@@ -59,28 +64,37 @@ public struct GrepTool: Tool {
             throw ToolError("max_results must be between 1 and \(Self.resultLimit), not \(maxResults).")
         }
         let expression = try Self.compile(pattern, ignoreCase: ignoreCase)
-        let target = try WorkspacePath.resolve(argument, in: context.workspace)
+        let entry: WorkspaceEntry
+        do {
+            entry = try WorkspacePath.open(argument, in: context.workspace, method: resolution)
+        } catch {
+            throw error.toolError(argument: argument, workspace: context.workspace)
+        }
+        let target = entry.path
 
-        var search = GrepSearch(expression: expression, root: target.root, maxResults: maxResults)
+        var search = GrepSearch(expression: expression, maxResults: maxResults)
         var reportedAt = 0
-        switch DirectoryWalker.kind(of: target.absolute) {
+        switch entry.kind {
         case .directory:
-            try DirectoryWalker(maxDepth: nil).walk(target.absolute, visit: { entry in
+            try DirectoryWalker(maxDepth: nil).walk(entry.descriptor, path: target.relative, visit: { entry in
                 guard entry.kind == .file else { return .proceed }
-                try search.searchFile(at: entry.path)
+                try search.searchEntry(entry)
                 if search.filesSearched >= reportedAt + Self.progressBatch {
                     context.progress.report(search.progressLine)
                     reportedAt = search.filesSearched
                 }
                 return search.isFull ? .stop : .proceed
             })
-        case .file, .symbolicLink:
-            // The path itself was resolved (links included) and confined by WorkspacePath.
-            try search.searchFile(at: target.absolute, explicit: true)
-        case .other:
-            if !FileManager.default.fileExists(atPath: target.absolute) {
-                throw ToolError("Path \"\(argument)\" does not exist.")
+        case .regularFile:
+            // Checked and read on the descriptor the path was opened (and confined) as.
+            let file: ReadableFile
+            do {
+                file = try ReadableFile(descriptor: entry.descriptor)
+            } catch {
+                throw ToolError("\"\(argument)\" cannot be read: it is not a regular file.")
             }
+            try search.search(file, named: target.relative, explicit: true)
+        case .other:
             throw ToolError("\"\(argument)\" is not a regular file or directory.")
         }
         if search.filesSearched != reportedAt { context.progress.report(search.progressLine) }
@@ -108,7 +122,6 @@ public struct GrepTool: Tool {
 /// The running state of one grep call: matches found and files seen.
 private struct GrepSearch {
     let expression: NSRegularExpression
-    let root: String
     let maxResults: Int
     private(set) var matches: [String] = []
     private(set) var filesSearched = 0
@@ -117,9 +130,8 @@ private struct GrepSearch {
     private(set) var unreadable: [String] = []
     private(set) var moreMatchesExist = false
 
-    init(expression: NSRegularExpression, root: String, maxResults: Int) {
+    init(expression: NSRegularExpression, maxResults: Int) {
         self.expression = expression
-        self.root = root
         self.maxResults = maxResults
     }
 
@@ -129,22 +141,33 @@ private struct GrepSearch {
         "Searched \(filesSearched) file\(filesSearched == 1 ? "" : "s"), \(matches.count) match\(matches.count == 1 ? "" : "es")"
     }
 
+    /// Opens an entry met during a walk (never following a link) and searches it; what cannot
+    /// be opened as a regular file is counted as unreadable.
+    mutating func searchEntry(_ entry: DirectoryWalker.Entry) throws {
+        let file: ReadableFile
+        do {
+            file = try ReadableFile(name: entry.name, in: entry.directory)
+        } catch {
+            unreadable.append(entry.path)
+            return
+        }
+        try search(file, named: entry.path, explicit: false)
+    }
+
     /// Adds the file's matching lines. An explicitly named binary or huge file is an error;
     /// met during a walk it is only counted.
-    mutating func searchFile(at path: String, explicit: Bool = false) throws {
+    mutating func search(_ file: borrowing ReadableFile, named relative: String, explicit: Bool) throws {
         try Task.checkCancellation()
-        let relative = WorkspacePath.relative(path, to: root)
+        if file.size > GrepTool.maxFileBytes {
+            if explicit { throw ToolError("\"\(relative)\" is too large to search (\(file.size) bytes).") }
+            largeSkipped.append(relative)
+            return
+        }
         let bytes: [UInt8]
         do {
-            let file = try ReadableFile(path: path)
-            if file.size > GrepTool.maxFileBytes {
-                if explicit { throw ToolError("\"\(relative)\" is too large to search (\(file.size) bytes).") }
-                largeSkipped.append(relative)
-                return
-            }
             bytes = try Self.readAll(file)
-        } catch let failure as ReadableFile.OpenFailure {
-            if explicit, failure == .missing { throw ToolError("Path \"\(relative)\" does not exist.") }
+        } catch {
+            if explicit { throw ToolError("Cannot read \"\(relative)\": \(error).") }
             unreadable.append(relative)
             return
         }

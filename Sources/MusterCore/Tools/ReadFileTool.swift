@@ -9,8 +9,13 @@ public struct ReadFileTool: Tool {
     static let outputBudget = 256 * 1024
     static let chunkSize = 64 * 1024
 
+    /// How paths are resolved below the workspace (tests force the walk).
+    let resolution: BeneathResolver.Method
+
     /// The tool; it holds no state.
-    public init() {}
+    public init() { self.init(resolution: .automatic) }
+
+    init(resolution: BeneathResolver.Method) { self.resolution = resolution }
 
     public let spec = ToolSpec(
         name: "read_file",
@@ -51,10 +56,18 @@ public struct ReadFileTool: Tool {
         guard (1...Self.lineLimit).contains(maxLines) else {
             throw ToolError("max_lines must be between 1 and \(Self.lineLimit), not \(maxLines).")
         }
-        let target = try WorkspacePath.resolve(argument, in: context.workspace)
+        let entry: WorkspaceEntry
+        do {
+            entry = try WorkspacePath.open(argument, in: context.workspace, method: resolution)
+        } catch .missing {
+            throw ToolError("File \"\(argument)\" does not exist.")
+        } catch {
+            throw error.toolError(argument: argument, workspace: context.workspace)
+        }
         let file: ReadableFile
         do {
-            file = try ReadableFile(path: target.absolute)
+            // Checked on the descriptor it is read from: a regular file, nothing else.
+            file = try ReadableFile(descriptor: entry.descriptor)
         } catch {
             throw Self.error(for: error, argument: argument)
         }
