@@ -50,7 +50,7 @@ struct DirectoryWalker {
     /// Deepest level visited (nil: no limit but the ceiling).
     var maxDepth: Int?
     /// Throws when the walk should end (the call was cancelled).
-    var checkCancellation: () throws -> Void = { try Task.checkCancellation() }
+    var checkCancellation: () throws -> Void
 
     /// Visits every entry under the open directory `directory`, named `path` (relative to the
     /// workspace root, "." for the root); `scanned` reports each directory read with its entry

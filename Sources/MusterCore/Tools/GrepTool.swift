@@ -10,20 +10,29 @@ public struct GrepTool: Tool {
     /// A progress line after every this many files searched.
     static let progressBatch = 100
 
+    /// Time on one line after which it is reported as slow to match.
+    static let slowLine = Duration.milliseconds(100)
+
     /// How paths are resolved below the workspace (tests force the walk).
     let resolution: BeneathResolver.Method
+    /// Time the matching of one line may take (`BoundedRegex`).
+    let lineTimeLimit: Duration
 
     /// The tool; it holds no state.
     public init() { self.init(resolution: .automatic) }
 
-    init(resolution: BeneathResolver.Method) { self.resolution = resolution }
+    init(resolution: BeneathResolver.Method, lineTimeLimit: Duration = BoundedRegex.defaultTimeLimit) {
+        self.resolution = resolution
+        self.lineTimeLimit = lineTimeLimit
+    }
 
     public let spec = ToolSpec(
         name: "grep",
         description: """
             Search the workspace's text files for lines matching a regular expression (ICU syntax, \
             as in NSRegularExpression). Results are "path:line: text". Skips binary files, .git, \
-            .build* and node_modules, and does not follow symbolic links inside directories.
+            .build* and node_modules, and does not follow symbolic links inside directories. A \
+            pattern that spends more than a second on one line fails the call (it backtracks too much).
             """,
         parameters: [
             "type": "object",
@@ -53,7 +62,8 @@ public struct GrepTool: Tool {
 
     public var isConcurrencySafe: Bool { true }
 
-    /// Returns the matching lines, reporting progress every hundred files.
+    /// Returns the matching lines, reporting progress every hundred files. The search runs off
+    /// the cooperative pool and stops within one matcher callback of the call being cancelled.
     public func run(_ arguments: JSONValue, context: ToolContext) async throws -> ToolOutput {
         let pattern = try arguments.requiredString("pattern")
         let argument = try arguments.optionalString("path") ?? "."
@@ -63,7 +73,16 @@ public struct GrepTool: Tool {
         guard (1...Self.resultLimit).contains(maxResults) else {
             throw ToolError("max_results must be between 1 and \(Self.resultLimit), not \(maxResults).")
         }
-        let expression = try Self.compile(pattern, ignoreCase: ignoreCase)
+        let regex = BoundedRegex(try Self.compile(pattern, ignoreCase: ignoreCase), timeLimit: lineTimeLimit)
+        return try await BlockingWork.run { cancellation in
+            try search(regex, pattern: pattern, argument: argument, maxResults: maxResults, context: context, cancellation: cancellation)
+        }
+    }
+
+    private func search(
+        _ regex: BoundedRegex, pattern: String, argument: String, maxResults: Int, context: ToolContext,
+        cancellation: CancellationFlag
+    ) throws -> ToolOutput {
         let entry: WorkspaceEntry
         do {
             entry = try WorkspacePath.open(argument, in: context.workspace, method: resolution)
@@ -72,11 +91,12 @@ public struct GrepTool: Tool {
         }
         let target = entry.path
 
-        var search = GrepSearch(expression: expression, maxResults: maxResults)
+        var search = GrepSearch(regex: regex, maxResults: maxResults, cancellation: cancellation, report: context.progress.report)
         var reportedAt = 0
         switch entry.kind {
         case .directory:
-            try DirectoryWalker(maxDepth: nil).walk(entry.descriptor, path: target.relative, visit: { entry in
+            let walker = DirectoryWalker(maxDepth: nil, checkCancellation: cancellation.check)
+            try walker.walk(entry.descriptor, path: target.relative, visit: { entry in
                 guard entry.kind == .file else { return .proceed }
                 try search.searchEntry(entry)
                 if search.filesSearched >= reportedAt + Self.progressBatch {
@@ -121,8 +141,10 @@ public struct GrepTool: Tool {
 
 /// The running state of one grep call: matches found and files seen.
 private struct GrepSearch {
-    let expression: NSRegularExpression
+    let regex: BoundedRegex
     let maxResults: Int
+    let cancellation: CancellationFlag
+    let report: (String) -> Void
     private(set) var matches: [String] = []
     private(set) var filesSearched = 0
     private(set) var binarySkipped = 0
@@ -130,8 +152,10 @@ private struct GrepSearch {
     private(set) var unreadable: [String] = []
     private(set) var moreMatchesExist = false
 
-    init(expression: NSRegularExpression, maxResults: Int) {
-        self.expression = expression
+    init(regex: BoundedRegex, maxResults: Int, cancellation: CancellationFlag, report: @escaping (String) -> Void) {
+        self.regex = regex
+        self.cancellation = cancellation
+        self.report = report
         self.maxResults = maxResults
     }
 
@@ -157,7 +181,7 @@ private struct GrepSearch {
     /// Adds the file's matching lines. An explicitly named binary or huge file is an error;
     /// met during a walk it is only counted.
     mutating func search(_ file: borrowing ReadableFile, named relative: String, explicit: Bool) throws {
-        try Task.checkCancellation()
+        try cancellation.check()
         if file.size > GrepTool.maxFileBytes {
             if explicit { throw ToolError("\"\(relative)\" is too large to search (\(file.size) bytes).") }
             largeSkipped.append(relative)
@@ -177,27 +201,55 @@ private struct GrepSearch {
             binarySkipped += 1
             return
         }
-        let expression = self.expression
+        let regex = self.regex
+        let cancellation = self.cancellation
+        let report = self.report
         let room = maxResults - matches.count
         var found: [String] = []
         var more = false
         var lineNumber = 0
-        let check = { (line: LineSplitter.Line) in
+        let check = { (line: LineSplitter.Line) throws in
             lineNumber += 1
             guard !more else { return }
             let text = line.text
-            guard expression.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) != nil else { return }
+            let number = lineNumber
+            guard try Self.lineMatches(text, number: number, of: relative, regex: regex, cancellation: cancellation, report: report)
+            else { return }
             guard found.count < room else {
                 more = true
                 return
             }
-            found.append("\(relative):\(lineNumber): \(Self.shown(text))")
+            found.append("\(relative):\(number): \(Self.shown(text))")
         }
         var splitter = LineSplitter(maxLineBytes: 64 * 1024)
-        splitter.append(bytes, emit: check)
-        if let last = splitter.finish() { check(last) }
+        try splitter.append(bytes, emit: check)
+        if let last = splitter.finish() { try check(last) }
         matches += found
         moreMatchesExist = more
+    }
+
+    /// Matches one line within the regex's time limit; a stop becomes `CancellationError`, an
+    /// exceeded limit an error naming the line.
+    private static func lineMatches(
+        _ text: String, number: Int, of relative: String, regex: BoundedRegex, cancellation: CancellationFlag,
+        report: (String) -> Void
+    ) throws -> Bool {
+        do {
+            var reportedSlow = false
+            return try regex.firstMatch(in: text, shouldStop: { cancellation.isCancelled }, onProgress: { spent in
+                if !reportedSlow, spent >= GrepTool.slowLine {
+                    reportedSlow = true
+                    report("Line \(number) of \(relative) is slow to match")
+                }
+            })
+        } catch .stopped {
+            throw CancellationError()
+        } catch .tooExpensive(let reason) {
+            throw ToolError(
+                "Pattern too expensive on line \(number) of \(relative): it backtracks too much (\(reason)); "
+                    + "avoid nested repetition such as (a+)+."
+            )
+        }
     }
 
     func output(pattern: String, path: String) -> ToolOutput {

@@ -58,6 +58,14 @@ public struct ListFilesTool: Tool {
         guard (1...Self.entryLimit).contains(maxEntries) else {
             throw ToolError("max_entries must be between 1 and \(Self.entryLimit), not \(maxEntries).")
         }
+        return try await BlockingWork.run { cancellation in
+            try list(argument, maxDepth: maxDepth, maxEntries: maxEntries, context: context, cancellation: cancellation)
+        }
+    }
+
+    private func list(
+        _ argument: String, maxDepth: Int, maxEntries: Int, context: ToolContext, cancellation: CancellationFlag
+    ) throws -> ToolOutput {
         let entry: WorkspaceEntry
         do {
             entry = try WorkspacePath.open(argument, in: context.workspace, method: resolution)
@@ -77,7 +85,7 @@ public struct ListFilesTool: Tool {
         var skipped: [String] = []
         var unreadable: [String] = []
         var truncated = false
-        try DirectoryWalker(maxDepth: maxDepth).walk(
+        try DirectoryWalker(maxDepth: maxDepth, checkCancellation: cancellation.check).walk(
             entry.descriptor,
             path: target.relative,
             visit: { entry in

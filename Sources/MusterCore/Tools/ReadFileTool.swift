@@ -60,13 +60,21 @@ public struct ReadFileTool: Tool {
         guard (1...Self.lineLimit).contains(maxLines) else {
             throw ToolError("max_lines must be between 1 and \(Self.lineLimit), not \(maxLines).")
         }
+        return try await BlockingWork.run { cancellation in
+            try read(argument, offset: offset, maxLines: maxLines, workspace: context.workspace, cancellation: cancellation)
+        }
+    }
+
+    private func read(
+        _ argument: String, offset: Int, maxLines: Int, workspace: URL, cancellation: CancellationFlag
+    ) throws -> ToolOutput {
         let entry: WorkspaceEntry
         do {
-            entry = try WorkspacePath.open(argument, in: context.workspace, method: resolution)
+            entry = try WorkspacePath.open(argument, in: workspace, method: resolution)
         } catch .missing {
             throw ToolError("File \"\(argument)\" does not exist.")
         } catch {
-            throw error.toolError(argument: argument, workspace: context.workspace)
+            throw error.toolError(argument: argument, workspace: workspace)
         }
         let file: ReadableFile
         do {
@@ -80,7 +88,7 @@ public struct ReadFileTool: Tool {
         var splitter = LineSplitter(maxLineBytes: Self.maxLineBytes)
         var bytesRead = 0
         while !window.isComplete {
-            try Task.checkCancellation()
+            try cancellation.check()
             let chunk: [UInt8]
             do {
                 chunk = try file.read(upTo: Self.chunkSize)
