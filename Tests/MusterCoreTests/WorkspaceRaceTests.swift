@@ -8,8 +8,11 @@ import Glibc
 
 @Suite("Workspace confinement under a swapping race")
 struct WorkspaceRaceTests {
-    /// Swaps of `dir` between a real directory and a link out; the tools read all the while.
+    /// Swaps of `dir` between a real directory and a link out at least; the tools read all the while.
     static let swaps = 10_000
+    /// Tool calls made while the swapping goes on at least (on a loaded machine the swaps alone
+    /// can be over before the tools have read much).
+    static let reads = 400
 
     @Test("A directory swapped with a link out, over and over while the tools read, never leaks", arguments: BeneathResolver.Method.allCases)
     func swappingNeverLeaks(method: BeneathResolver.Method) async throws {
@@ -17,7 +20,7 @@ struct WorkspaceRaceTests {
         let outside = try WorkspaceFixture()
         try outside.write("secret.txt", "SECRET outside\n")
         try fixture.write("stash/inside.txt", "INSIDE stash\n")
-        let swapper = Swapper(workspace: fixture.root.path, outside: outside.root.path, swaps: Self.swaps)
+        let swapper = Swapper(workspace: fixture.root.path, outside: outside.root.path, swaps: Self.swaps, reads: Self.reads)
         swapper.start()
 
         let harness = ToolCallHarness(workspace: fixture.root)
@@ -35,6 +38,7 @@ struct WorkspaceRaceTests {
             for (tool, arguments) in tools {
                 let output = try await tool.call(arguments, in: harness)
                 reads += 1
+                swapper.countRead()
                 if output.content.contains("INSIDE") { insideSeen += 1 }
                 // Only the outside directory holds secret.txt: listing it is a leak too.
                 if output.content.contains("SECRET") || (tool.name == "list_files" && output.content.contains("secret.txt")) {
@@ -51,20 +55,26 @@ struct WorkspaceRaceTests {
     }
 }
 
-/// A thread that turns `dir` into the real directory and into a link out, `swaps` times.
+/// A thread that turns `dir` into the real directory and into a link out, `swaps` times and
+/// until the test has made `reads` tool calls.
 private final class Swapper: Sendable {
     let workspace: String
     let outside: String
     let swaps: Int
+    let reads: Int
     // Locked: written by the swapping thread, read by the test.
     private let state = Locked((finished: false, failures: 0))
+    private let readsDone = Locked(0)
     private let done = Locked<CheckedContinuation<Void, Never>?>(nil)
 
-    init(workspace: String, outside: String, swaps: Int) {
+    init(workspace: String, outside: String, swaps: Int, reads: Int) {
         self.workspace = workspace
         self.outside = outside
         self.swaps = swaps
+        self.reads = reads
     }
+
+    func countRead() { readsDone.withLock { $0 += 1 } }
 
     var isFinished: Bool { state.withLock { $0.finished } }
     var failures: Int { state.withLock { $0.failures } }
@@ -89,7 +99,9 @@ private final class Swapper: Sendable {
         let dir = workspace + "/dir"
         let stash = workspace + "/stash"
         var failures = 0
-        for _ in 0..<swaps {
+        var swapped = 0
+        while swapped < swaps || readsDone.withLock({ $0 }) < reads {
+            swapped += 1
             if rename(stash, dir) != 0 { failures += 1 }
             if rename(dir, stash) != 0 { failures += 1 }
             if symlink(outside, dir) != 0 { failures += 1 }

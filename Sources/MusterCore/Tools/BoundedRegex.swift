@@ -7,9 +7,7 @@ import Foundation
 /// position tried and once every 10,000 matching steps, also deep inside one backtracking
 /// attempt (measured here: thousands of callbacks a second on `(a+)+$`). The two kinds of
 /// callback cannot be told apart, so no step count is possible: the bound is the time spent.
-struct BoundedRegex: @unchecked Sendable {
-    // @unchecked: NSRegularExpression is immutable after creation and documented thread-safe;
-    // swift-corelibs-foundation does not mark it Sendable.
+struct BoundedRegex: Sendable {
     let expression: NSRegularExpression
     /// Time one search may take; an ordinary pattern takes a few milliseconds on a 64 KB line.
     let timeLimit: Duration
