@@ -80,3 +80,29 @@ struct PatternBoundsTests {
         #expect(Script.Match.regex("^(hi|hello)\\b").matches("Hello there"))
     }
 }
+
+@Suite("Bounded script matching in the scripted model")
+struct ScriptMatchCancellationTests {
+    static let script = """
+        {"version": 1, "agents": {"main": {"scenarios": [
+          {"name": "catastrophic", "match": "/(a+)+$/", "turns": [{"say": "matched"}]},
+          {"name": "fallback", "turns": [{"say": "fallback"}]}]}}}
+        """
+
+    @Test("A cancelled agent's turn does not wait for a catastrophic scenario match")
+    func cancelledTurnSkipsTheMatch() async throws {
+        let model = try scriptedModel(Self.script)
+        let message = String(catastrophicLine.prefix(4_100))
+        let planning = Task {
+            // Already cancelled when the model picks a scenario, as after a stop or a SIGTERM.
+            withUnsafeCurrentTask { $0?.cancel() }
+            let start = ContinuousClock.now
+            let steps = try model.plan(for: ModelRequest(agentName: "main", messages: [.user(message)], tools: []))
+            return (steps, start.duration(to: .now))
+        }
+        let (steps, elapsed) = try await planning.value
+        #expect(steps.contains { $0.event == .textDelta("fallback") })
+        // Without the stop check this match runs for the whole 1 s limit.
+        #expect(elapsed < .milliseconds(500), "planning took \(elapsed)")
+    }
+}

@@ -17,13 +17,6 @@ struct FileDescriptor: ~Copyable {
 
     deinit { close(raw) }
 
-    /// Gives the descriptor up without closing it: the caller owns it from now on.
-    consuming func release() -> Int32 {
-        let raw = self.raw
-        discard self
-        return raw
-    }
-
     /// The descriptor's file status, or the `errno` of `fstat`.
     func status() -> Result<stat, SystemError> {
         var info = stat()
