@@ -39,10 +39,14 @@ let package = Package(
             providers: [.apt(["libedit-dev"])]
         ),
 
+        // Linux system calls the C library does not wrap (openat2), for MusterCore only.
+        .target(name: "CMusterSystem"),
+
         // The core: registry, agents, tools, commands, session. No terminal, never prints.
         .target(
             name: "MusterCore",
             dependencies: [
+                "CMusterSystem",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Collections", package: "swift-collections"),
                 .product(name: "AsyncAlgorithms", package: "swift-async-algorithms"),

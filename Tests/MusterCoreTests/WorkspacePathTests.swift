@@ -75,19 +75,25 @@ struct WorkspacePathTests {
         #expect(path.relative == "src/main.swift")
     }
 
-    @Test("A path that does not exist yet resolves by its nearest existing ancestor")
+    @Test("A path that does not exist is reported as missing, however it is spelled")
     func nonExistentPath() throws {
-        let path = try WorkspacePath.resolve("src/new/deeper/file.txt", in: fixture.root)
-        #expect(path.absolute == fixture.realRoot + "/src/new/deeper/file.txt")
-        let tidied = try WorkspacePath.resolve("new/./a/../b.txt", in: fixture.root)
-        #expect(tidied.relative == "new/b.txt")
+        #expect(throws: ToolError("Path \"src/new/deeper/file.txt\" does not exist.")) {
+            try WorkspacePath.resolve("src/new/deeper/file.txt", in: fixture.root)
+        }
+        #expect(throws: ToolError("Path \"new/./a/../b.txt\" does not exist.")) {
+            try WorkspacePath.resolve("new/./a/../b.txt", in: fixture.root)
+        }
     }
 
-    @Test("A broken symbolic link is reported as such")
+    @Test("A broken symbolic link is reported as such; one pointing outside is outside")
     func brokenSymlink() throws {
-        try fixture.link("dangling", to: "/nonexistent-muster-target")
+        try fixture.link("dangling", to: "nonexistent-muster-target")
+        try fixture.link("dangling-out", to: "/nonexistent-muster-target")
         #expect(throws: ToolError("Path \"dangling/x\" goes through a broken symbolic link.")) {
             try WorkspacePath.resolve("dangling/x", in: fixture.root)
+        }
+        #expect(throws: ToolError("Path \"dangling-out\" is outside the workspace \(fixture.root.path).")) {
+            try WorkspacePath.resolve("dangling-out", in: fixture.root)
         }
     }
 

@@ -59,16 +59,28 @@ public struct Script: Sendable, Equatable {
         /// Matches when the regular expression (checked at load, ignoring case) finds a match.
         case regex(String)
 
-        /// True when `text` fits.
+        /// True when `text` fits. A regular expression is matched within a time limit and
+        /// stops when the calling task is cancelled; either way it then does not fit.
         public func matches(_ text: String) -> Bool {
+            matches(text, timeLimit: BoundedRegex.defaultTimeLimit, onProgress: { _ in })
+        }
+
+        func matches(_ text: String, timeLimit: Duration, onProgress: (Duration) -> Void) -> Bool {
             switch self {
             case .substring(let needle):
                 return text.range(of: needle, options: [.caseInsensitive]) != nil
             case .regex(let pattern):
-                // The loader compiled the pattern once already; Regex is not Sendable, so it is not stored.
-                guard let regex = try? Regex(pattern).ignoresCase() else { return false }
-                return text.contains(regex)
+                // The loader compiled the pattern once already; it is compiled again here rather
+                // than stored, so that a script stays a plain Equatable value.
+                guard let expression = Self.compile(pattern) else { return false }
+                let regex = BoundedRegex(expression, timeLimit: timeLimit)
+                return (try? regex.firstMatch(in: text, shouldStop: { Task.isCancelled }, onProgress: onProgress)) ?? false
             }
+        }
+
+        /// The pattern as the scripted model matches it: ICU syntax, ignoring case.
+        static func compile(_ pattern: String) -> NSRegularExpression? {
+            try? NSRegularExpression(pattern: pattern, options: [.caseInsensitive])
         }
 
         /// The form written in a script: `text` or `/regex/`.

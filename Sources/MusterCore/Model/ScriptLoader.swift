@@ -174,10 +174,16 @@ private struct ScriptValidator {
         guard !pattern.isEmpty else {
             throw failure(path, "the regular expression \"//\" is empty; expected a pattern between the slashes")
         }
-        do {
-            _ = try Regex(pattern)
-        } catch {
-            throw failure(path, "the regular expression \(text) does not compile (\(error)); expected a valid regular expression between the slashes")
+        guard Script.Match.compile(pattern) != nil else {
+            // NSRegularExpression on Linux only says "The value is invalid": ask Swift's parser why.
+            let reason: String
+            do {
+                _ = try Regex(pattern)
+                reason = "not valid ICU regular expression syntax"
+            } catch {
+                reason = "\(error)"
+            }
+            throw failure(path, "the regular expression \(text) does not compile (\(reason)); expected a valid regular expression between the slashes")
         }
         return .regex(pattern)
     }

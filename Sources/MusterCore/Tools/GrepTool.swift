@@ -10,15 +10,29 @@ public struct GrepTool: Tool {
     /// A progress line after every this many files searched.
     static let progressBatch = 100
 
+    /// Time on one line after which it is reported as slow to match.
+    static let slowLine = Duration.milliseconds(100)
+
+    /// How paths are resolved below the workspace (tests force the walk).
+    let resolution: BeneathResolver.Method
+    /// Time the matching of one line may take (`BoundedRegex`).
+    let lineTimeLimit: Duration
+
     /// The tool; it holds no state.
-    public init() {}
+    public init() { self.init(resolution: .automatic) }
+
+    init(resolution: BeneathResolver.Method, lineTimeLimit: Duration = BoundedRegex.defaultTimeLimit) {
+        self.resolution = resolution
+        self.lineTimeLimit = lineTimeLimit
+    }
 
     public let spec = ToolSpec(
         name: "grep",
         description: """
             Search the workspace's text files for lines matching a regular expression (ICU syntax, \
             as in NSRegularExpression). Results are "path:line: text". Skips binary files, .git, \
-            .build* and node_modules, and does not follow symbolic links inside directories.
+            .build* and node_modules, and does not follow symbolic links inside directories. A \
+            pattern that spends more than a second on one line fails the call (it backtracks too much).
             """,
         parameters: [
             "type": "object",
@@ -48,7 +62,8 @@ public struct GrepTool: Tool {
 
     public var isConcurrencySafe: Bool { true }
 
-    /// Returns the matching lines, reporting progress every hundred files.
+    /// Returns the matching lines, reporting progress every hundred files. The search runs off
+    /// the cooperative pool and stops within one matcher callback of the call being cancelled.
     public func run(_ arguments: JSONValue, context: ToolContext) async throws -> ToolOutput {
         let pattern = try arguments.requiredString("pattern")
         let argument = try arguments.optionalString("path") ?? "."
@@ -58,29 +73,48 @@ public struct GrepTool: Tool {
         guard (1...Self.resultLimit).contains(maxResults) else {
             throw ToolError("max_results must be between 1 and \(Self.resultLimit), not \(maxResults).")
         }
-        let expression = try Self.compile(pattern, ignoreCase: ignoreCase)
-        let target = try WorkspacePath.resolve(argument, in: context.workspace)
+        let regex = BoundedRegex(try Self.compile(pattern, ignoreCase: ignoreCase), timeLimit: lineTimeLimit)
+        return try await BlockingWork.run { cancellation in
+            try search(regex, pattern: pattern, argument: argument, maxResults: maxResults, context: context, cancellation: cancellation)
+        }
+    }
 
-        var search = GrepSearch(expression: expression, root: target.root, maxResults: maxResults)
+    private func search(
+        _ regex: BoundedRegex, pattern: String, argument: String, maxResults: Int, context: ToolContext,
+        cancellation: CancellationFlag
+    ) throws -> ToolOutput {
+        let entry: WorkspaceEntry
+        do {
+            entry = try WorkspacePath.open(argument, in: context.workspace, method: resolution)
+        } catch {
+            throw error.toolError(argument: argument, workspace: context.workspace)
+        }
+        let target = entry.path
+
+        var search = GrepSearch(regex: regex, maxResults: maxResults, cancellation: cancellation, report: context.progress.report)
         var reportedAt = 0
-        switch DirectoryWalker.kind(of: target.absolute) {
+        switch entry.kind {
         case .directory:
-            try DirectoryWalker(maxDepth: nil).walk(target.absolute, visit: { entry in
+            let walker = DirectoryWalker(maxDepth: nil, checkCancellation: cancellation.check)
+            try walker.walk(entry.descriptor, path: target.relative, visit: { entry in
                 guard entry.kind == .file else { return .proceed }
-                try search.searchFile(at: entry.path)
+                try search.searchEntry(entry)
                 if search.filesSearched >= reportedAt + Self.progressBatch {
                     context.progress.report(search.progressLine)
                     reportedAt = search.filesSearched
                 }
                 return search.isFull ? .stop : .proceed
             })
-        case .file, .symbolicLink:
-            // The path itself was resolved (links included) and confined by WorkspacePath.
-            try search.searchFile(at: target.absolute, explicit: true)
-        case .other:
-            if !FileManager.default.fileExists(atPath: target.absolute) {
-                throw ToolError("Path \"\(argument)\" does not exist.")
+        case .regularFile:
+            // Checked and read on the descriptor the path was opened (and confined) as.
+            let file: ReadableFile
+            do {
+                file = try ReadableFile(descriptor: entry.descriptor)
+            } catch {
+                throw ToolError("\"\(argument)\" cannot be read: it is not a regular file.")
             }
+            try search.search(file, named: target.relative, explicit: true)
+        case .other:
             throw ToolError("\"\(argument)\" is not a regular file or directory.")
         }
         if search.filesSearched != reportedAt { context.progress.report(search.progressLine) }
@@ -107,9 +141,10 @@ public struct GrepTool: Tool {
 
 /// The running state of one grep call: matches found and files seen.
 private struct GrepSearch {
-    let expression: NSRegularExpression
-    let root: String
+    let regex: BoundedRegex
     let maxResults: Int
+    let cancellation: CancellationFlag
+    let report: (String) -> Void
     private(set) var matches: [String] = []
     private(set) var filesSearched = 0
     private(set) var binarySkipped = 0
@@ -117,9 +152,10 @@ private struct GrepSearch {
     private(set) var unreadable: [String] = []
     private(set) var moreMatchesExist = false
 
-    init(expression: NSRegularExpression, root: String, maxResults: Int) {
-        self.expression = expression
-        self.root = root
+    init(regex: BoundedRegex, maxResults: Int, cancellation: CancellationFlag, report: @escaping (String) -> Void) {
+        self.regex = regex
+        self.cancellation = cancellation
+        self.report = report
         self.maxResults = maxResults
     }
 
@@ -129,22 +165,33 @@ private struct GrepSearch {
         "Searched \(filesSearched) file\(filesSearched == 1 ? "" : "s"), \(matches.count) match\(matches.count == 1 ? "" : "es")"
     }
 
+    /// Opens an entry met during a walk (never following a link) and searches it; what cannot
+    /// be opened as a regular file is counted as unreadable.
+    mutating func searchEntry(_ entry: DirectoryWalker.Entry) throws {
+        let file: ReadableFile
+        do {
+            file = try ReadableFile(name: entry.name, in: entry.directory)
+        } catch {
+            unreadable.append(entry.path)
+            return
+        }
+        try search(file, named: entry.path, explicit: false)
+    }
+
     /// Adds the file's matching lines. An explicitly named binary or huge file is an error;
     /// met during a walk it is only counted.
-    mutating func searchFile(at path: String, explicit: Bool = false) throws {
-        try Task.checkCancellation()
-        let relative = WorkspacePath.relative(path, to: root)
+    mutating func search(_ file: borrowing ReadableFile, named relative: String, explicit: Bool) throws {
+        try cancellation.check()
+        if file.size > GrepTool.maxFileBytes {
+            if explicit { throw ToolError("\"\(relative)\" is too large to search (\(file.size) bytes).") }
+            largeSkipped.append(relative)
+            return
+        }
         let bytes: [UInt8]
         do {
-            let file = try ReadableFile(path: path)
-            if file.size > GrepTool.maxFileBytes {
-                if explicit { throw ToolError("\"\(relative)\" is too large to search (\(file.size) bytes).") }
-                largeSkipped.append(relative)
-                return
-            }
             bytes = try Self.readAll(file)
-        } catch let failure as ReadableFile.OpenFailure {
-            if explicit, failure == .missing { throw ToolError("Path \"\(relative)\" does not exist.") }
+        } catch {
+            if explicit { throw ToolError("Cannot read \"\(relative)\": \(error).") }
             unreadable.append(relative)
             return
         }
@@ -154,27 +201,55 @@ private struct GrepSearch {
             binarySkipped += 1
             return
         }
-        let expression = self.expression
+        let regex = self.regex
+        let cancellation = self.cancellation
+        let report = self.report
         let room = maxResults - matches.count
         var found: [String] = []
         var more = false
         var lineNumber = 0
-        let check = { (line: LineSplitter.Line) in
+        let check = { (line: LineSplitter.Line) throws in
             lineNumber += 1
             guard !more else { return }
             let text = line.text
-            guard expression.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) != nil else { return }
+            let number = lineNumber
+            guard try Self.lineMatches(text, number: number, of: relative, regex: regex, cancellation: cancellation, report: report)
+            else { return }
             guard found.count < room else {
                 more = true
                 return
             }
-            found.append("\(relative):\(lineNumber): \(Self.shown(text))")
+            found.append("\(relative):\(number): \(Self.shown(text))")
         }
         var splitter = LineSplitter(maxLineBytes: 64 * 1024)
-        splitter.append(bytes, emit: check)
-        if let last = splitter.finish() { check(last) }
+        try splitter.append(bytes, emit: check)
+        if let last = splitter.finish() { try check(last) }
         matches += found
         moreMatchesExist = more
+    }
+
+    /// Matches one line within the regex's time limit; a stop becomes `CancellationError`, an
+    /// exceeded limit an error naming the line.
+    private static func lineMatches(
+        _ text: String, number: Int, of relative: String, regex: BoundedRegex, cancellation: CancellationFlag,
+        report: (String) -> Void
+    ) throws -> Bool {
+        do {
+            var reportedSlow = false
+            return try regex.firstMatch(in: text, shouldStop: { cancellation.isCancelled }, onProgress: { spent in
+                if !reportedSlow, spent >= GrepTool.slowLine {
+                    reportedSlow = true
+                    report("Line \(number) of \(relative) is slow to match")
+                }
+            })
+        } catch .stopped {
+            throw CancellationError()
+        } catch .tooExpensive(let reason) {
+            throw ToolError(
+                "Pattern too expensive on line \(number) of \(relative): it backtracks too much (\(reason)); "
+                    + "avoid nested repetition such as (a+)+."
+            )
+        }
     }
 
     func output(pattern: String, path: String) -> ToolOutput {

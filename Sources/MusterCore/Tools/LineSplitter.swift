@@ -53,6 +53,16 @@ struct LineSplitter: Sendable {
         pendingCount == 0 ? nil : takeLine()
     }
 
+    /// Bytes of the line not yet completed by a `\n`.
+    var pendingByteCount: Int { pendingCount }
+
+    /// Gives up on the line in progress: returns what is kept of it (cut) and forgets it.
+    mutating func abandonLine() -> Line {
+        var line = takeLine()
+        line.isTruncated = true
+        return line
+    }
+
     private mutating func keep(_ byte: UInt8) {
         if pending.count < maxLineBytes { pending.append(byte) }
         pendingCount += 1

@@ -5,8 +5,13 @@ public struct ListFilesTool: Tool {
     static let entryLimit = 10_000
     static let depthLimit = 50
 
+    /// How paths are resolved below the workspace (tests force the walk).
+    let resolution: BeneathResolver.Method
+
     /// The tool; it holds no state.
-    public init() {}
+    public init() { self.init(resolution: .automatic) }
+
+    init(resolution: BeneathResolver.Method) { self.resolution = resolution }
 
     public let spec = ToolSpec(
         name: "list_files",
@@ -53,39 +58,50 @@ public struct ListFilesTool: Tool {
         guard (1...Self.entryLimit).contains(maxEntries) else {
             throw ToolError("max_entries must be between 1 and \(Self.entryLimit), not \(maxEntries).")
         }
-        let target = try WorkspacePath.resolve(argument, in: context.workspace)
-        switch DirectoryWalker.kind(of: target.absolute) {
-        case .directory: break
-        case .file, .symbolicLink:
-            throw ToolError("\"\(argument)\" is a file, not a directory; read it with read_file.")
-        case .other:
-            if FileManager.default.fileExists(atPath: target.absolute) {
-                throw ToolError("\"\(argument)\" is not a directory.")
-            }
+        return try await BlockingWork.run { cancellation in
+            try list(argument, maxDepth: maxDepth, maxEntries: maxEntries, context: context, cancellation: cancellation)
+        }
+    }
+
+    private func list(
+        _ argument: String, maxDepth: Int, maxEntries: Int, context: ToolContext, cancellation: CancellationFlag
+    ) throws -> ToolOutput {
+        let entry: WorkspaceEntry
+        do {
+            entry = try WorkspacePath.open(argument, in: context.workspace, method: resolution)
+        } catch .missing {
             throw ToolError("Directory \"\(argument)\" does not exist.")
+        } catch {
+            throw error.toolError(argument: argument, workspace: context.workspace)
+        }
+        switch entry.kind {
+        case .directory: break
+        case .regularFile: throw ToolError("\"\(argument)\" is a file, not a directory; read it with read_file.")
+        case .other: throw ToolError("\"\(argument)\" is not a directory.")
         }
 
-        let root = target.root
+        let target = entry.path
         var lines: [String] = []
         var skipped: [String] = []
         var unreadable: [String] = []
         var truncated = false
-        try DirectoryWalker(maxDepth: maxDepth).walk(
-            target.absolute,
+        try DirectoryWalker(maxDepth: maxDepth, checkCancellation: cancellation.check).walk(
+            entry.descriptor,
+            path: target.relative,
             visit: { entry in
                 guard lines.count < maxEntries else {
                     truncated = true
                     return .stop
                 }
-                lines.append(Self.line(for: entry, root: root))
+                lines.append(Self.line(for: entry))
                 return .proceed
             },
             scanned: { directory, count in
-                context.progress.report("Scanned \(Self.directoryName(directory, root: root)) (\(count) \(count == 1 ? "entry" : "entries"))")
+                context.progress.report("Scanned \(Self.directoryName(directory)) (\(count) \(count == 1 ? "entry" : "entries"))")
             },
-            skipped: { skipped.append(Self.directoryName($0, root: root)) },
+            skipped: { skipped.append(Self.directoryName($0)) },
             unreadable: { directory, reason in
-                unreadable.append("\(Self.directoryName(directory, root: root)) (\(reason))")
+                unreadable.append("\(Self.directoryName(directory)) (\(reason))")
             }
         )
 
@@ -107,17 +123,15 @@ public struct ListFilesTool: Tool {
         return ToolOutput(lines.joined(separator: "\n"))
     }
 
-    private static func line(for entry: DirectoryWalker.Entry, root: String) -> String {
-        let path = WorkspacePath.relative(entry.path, to: root)
+    private static func line(for entry: DirectoryWalker.Entry) -> String {
         switch entry.kind {
-        case .directory: return path + "/"
-        case .file, .other: return path
-        case .symbolicLink(let target): return "\(path) -> \(target)"
+        case .directory: entry.path + "/"
+        case .file, .other: entry.path
+        case .symbolicLink(let target): "\(entry.path) -> \(target)"
         }
     }
 
-    private static func directoryName(_ path: String, root: String) -> String {
-        let relative = WorkspacePath.relative(path, to: root)
-        return relative == "." ? "./" : relative + "/"
+    private static func directoryName(_ path: String) -> String {
+        path == "." ? "./" : path + "/"
     }
 }

@@ -8,9 +8,18 @@ public struct ReadFileTool: Tool {
     /// Bytes of text returned by one call at most; the rest is offered by offset.
     static let outputBudget = 256 * 1024
     static let chunkSize = 64 * 1024
+    /// How far a line is followed in search of its end; reading stops inside a longer one.
+    static let lineScanLimit = 1024 * 1024
+    /// Bytes read by one call at most, wherever they go (lines before the window included).
+    static let readLimit = 64 * 1024 * 1024
+
+    /// How paths are resolved below the workspace (tests force the walk).
+    let resolution: BeneathResolver.Method
 
     /// The tool; it holds no state.
-    public init() {}
+    public init() { self.init(resolution: .automatic) }
+
+    init(resolution: BeneathResolver.Method) { self.resolution = resolution }
 
     public let spec = ToolSpec(
         name: "read_file",
@@ -51,18 +60,35 @@ public struct ReadFileTool: Tool {
         guard (1...Self.lineLimit).contains(maxLines) else {
             throw ToolError("max_lines must be between 1 and \(Self.lineLimit), not \(maxLines).")
         }
-        let target = try WorkspacePath.resolve(argument, in: context.workspace)
+        return try await BlockingWork.run { cancellation in
+            try read(argument, offset: offset, maxLines: maxLines, workspace: context.workspace, cancellation: cancellation)
+        }
+    }
+
+    private func read(
+        _ argument: String, offset: Int, maxLines: Int, workspace: URL, cancellation: CancellationFlag
+    ) throws -> ToolOutput {
+        let entry: WorkspaceEntry
+        do {
+            entry = try WorkspacePath.open(argument, in: workspace, method: resolution)
+        } catch .missing {
+            throw ToolError("File \"\(argument)\" does not exist.")
+        } catch {
+            throw error.toolError(argument: argument, workspace: workspace)
+        }
         let file: ReadableFile
         do {
-            file = try ReadableFile(path: target.absolute)
+            // Checked on the descriptor it is read from: a regular file, nothing else.
+            file = try ReadableFile(descriptor: entry.descriptor)
         } catch {
             throw Self.error(for: error, argument: argument)
         }
 
         var window = LineWindow(first: offset, count: maxLines, budget: Self.outputBudget)
         var splitter = LineSplitter(maxLineBytes: Self.maxLineBytes)
+        var bytesRead = 0
         while !window.isComplete {
-            try Task.checkCancellation()
+            try cancellation.check()
             let chunk: [UInt8]
             do {
                 chunk = try file.read(upTo: Self.chunkSize)
@@ -73,10 +99,18 @@ public struct ReadFileTool: Tool {
                 if let last = splitter.finish() { window.add(last) }
                 break
             }
+            bytesRead += chunk.count
             if ReadableFile.looksBinary(chunk) {
                 throw ToolError("\"\(argument)\" looks like a binary file (it contains NUL bytes); read_file shows text only.")
             }
             splitter.append(chunk) { window.add($0) }
+            // Reading is bounded by what is returned: a line is not followed (nor counted) past
+            // the scan limit, and no call reads more than the read limit.
+            if !window.isComplete, splitter.pendingByteCount > Self.lineScanLimit {
+                window.addUnfinished(splitter.abandonLine(), longerThan: Self.lineScanLimit)
+            } else if !window.isComplete, bytesRead >= Self.readLimit {
+                window.stopReading(after: bytesRead)
+            }
         }
         return try window.output(for: argument)
     }
@@ -102,6 +136,10 @@ private struct LineWindow {
     private(set) var continues = false
     /// The window stopped early because the output budget ran out.
     private(set) var budgetExhausted = false
+    /// Reading stopped inside a line longer than this many bytes.
+    private(set) var stoppedInsideLine: Int?
+    /// Reading stopped after this many bytes.
+    private(set) var stoppedAfterBytes: Int?
 
     init(first: Int, count: Int, budget: Int) {
         self.first = first
@@ -109,9 +147,26 @@ private struct LineWindow {
         self.budget = budget
     }
 
-    var isComplete: Bool { continues || budgetExhausted }
+    var isComplete: Bool { continues || budgetExhausted || stoppedInsideLine != nil || stoppedAfterBytes != nil }
+
+    /// Adds a line whose end was not found within `limit` bytes; nothing after it can be read.
+    mutating func addUnfinished(_ line: LineSplitter.Line, longerThan limit: Int) {
+        guard !isComplete else { return }
+        add(line, note: "line longer than \(limit) bytes")
+        // Unless the window was already full (the file just goes on), nothing more can be read.
+        if !isComplete { stoppedInsideLine = limit }
+    }
+
+    /// Ends the window because the call has read as much as it may.
+    mutating func stopReading(after bytes: Int) {
+        stoppedAfterBytes = bytes
+    }
 
     mutating func add(_ line: LineSplitter.Line) {
+        add(line, note: "line cut: \(line.byteCount) bytes in all")
+    }
+
+    private mutating func add(_ line: LineSplitter.Line, note: String) {
         guard !isComplete else { return }
         linesSeen += 1
         guard linesSeen >= first else { return }
@@ -120,7 +175,7 @@ private struct LineWindow {
             return
         }
         var text = line.text
-        if line.isTruncated { text += " … [line cut: \(line.byteCount) bytes in all]" }
+        if line.isTruncated { text += " … [\(note)]" }
         let numbered = Self.number(linesSeen) + "\t" + text
         if numbered.utf8.count > budget, !shown.isEmpty {
             budgetExhausted = true
@@ -132,12 +187,22 @@ private struct LineWindow {
 
     func output(for argument: String) throws(ToolError) -> ToolOutput {
         if linesSeen == 0 { return ToolOutput("(\"\(argument)\" is empty)") }
+        if shown.isEmpty, let limit = stoppedInsideLine {
+            throw ToolError("\"\(argument)\": line \(linesSeen) is longer than \(limit) bytes; read_file cannot read past it, so offset \(first) cannot be reached.")
+        }
+        if shown.isEmpty, let bytes = stoppedAfterBytes {
+            throw ToolError("\"\(argument)\": offset \(first) lies beyond the first \(bytes) bytes (\(linesSeen) lines), more than one call reads.")
+        }
         if shown.isEmpty {
             throw ToolError("\"\(argument)\" has \(linesSeen) lines; offset \(first) is past the end.")
         }
         var text = shown.joined(separator: "\n")
         let last = first + shown.count - 1
-        if budgetExhausted {
+        if let limit = stoppedInsideLine {
+            text += "\n[Stopped inside line \(linesSeen), which is longer than \(limit) bytes; the lines after it cannot be shown.]"
+        } else if stoppedAfterBytes != nil {
+            text += "\n[Stopped after reading \(ReadFileTool.readLimit / 1024 / 1024) MB; continue with offset \(last + 1).]"
+        } else if budgetExhausted {
             text += "\n[Output limit reached after line \(last); continue with offset \(last + 1).]"
         } else if continues {
             text += "\n[Showing lines \(first)–\(last); the file continues: read on with offset \(last + 1).]"

@@ -8,108 +8,148 @@ import Musl
 import Darwin
 #endif
 
-/// A path argument resolved against the workspace root and confined to it.
+/// A path argument of a file tool, resolved below the workspace root and confined to it.
 ///
-/// Existing paths are resolved with `realpath`, so `..` and symbolic links are judged by where
-/// they really lead; a path that does not exist yet is judged by its nearest existing ancestor.
+/// Confinement is by construction: the root is opened once per call and the path is opened
+/// below that descriptor (`BeneathResolver`); what a tool reads is the descriptor it got, never
+/// the path string again, so a symbolic link or directory swapped in between cannot redirect it.
 public struct WorkspacePath: Sendable, Equatable, CustomStringConvertible {
     /// The path as the caller wrote it.
     public let argument: String
     /// The real workspace root (symbolic links resolved).
     public let root: String
-    /// The resolved absolute path, inside `root`.
-    public let absolute: String
+    /// The physical path below the root, "." for the root itself.
+    public let relative: String
 
-    /// Resolves `argument` (relative to the workspace, or absolute) and refuses it when it leads outside.
-    public static func resolve(_ argument: String, in workspace: URL) throws(ToolError) -> WorkspacePath {
-        guard !argument.contains("\0") else {
-            throw ToolError("Path \"\(argument.replacingOccurrences(of: "\0", with: "\\0"))\" contains a NUL character.")
-        }
-        let root = try realRoot(of: workspace)
-        let spelled = argument.isEmpty ? "." : argument
-        let joined = spelled.hasPrefix("/") ? spelled : (root == "/" ? "/" : root + "/") + spelled
-        let resolved = try resolvePhysically(joined, argument: argument)
-        guard isInside(resolved, root: root) else {
-            throw ToolError("Path \"\(argument)\" is outside the workspace \(workspace.path).")
-        }
-        return WorkspacePath(argument: argument, root: root, absolute: resolved)
+    /// The absolute path, for messages.
+    public var absolute: String {
+        relative == "." ? root : (root == "/" ? "/" : root + "/") + relative
     }
-
-    /// The resolved path as a file URL.
-    public var url: URL { URL(fileURLWithPath: absolute) }
-
-    /// The path relative to the workspace root ("." for the root itself).
-    public var relative: String { Self.relative(absolute, to: root) }
 
     public var description: String { relative }
 
-    /// `path` relative to `root`, or `path` unchanged when it is not inside `root`.
-    static func relative(_ path: String, to root: String) -> String {
-        if path == root { return "." }
-        let prefix = root == "/" ? "/" : root + "/"
-        return path.hasPrefix(prefix) ? String(path.dropFirst(prefix.count)) : path
-    }
+    /// Why a path could not be opened.
+    enum Failure: Error, Equatable {
+        case containsNUL
+        case noWorkspace
+        case outside
+        case missing
+        case brokenLink
+        case tooManyLinks
+        case system(String)
 
-    /// True when `path` is `root` or lies below it.
-    static func isInside(_ path: String, root: String) -> Bool {
-        root == "/" || path == root || path.hasPrefix(root + "/")
-    }
-
-    private static func realRoot(of workspace: URL) throws(ToolError) -> String {
-        guard let root = realpath(workspace.path) else {
-            throw ToolError("The workspace \(workspace.path) does not exist or cannot be read.")
-        }
-        return root
-    }
-
-    /// Resolves symbolic links and `..` the way the kernel would: through the longest existing
-    /// prefix with `realpath`, then lexically through the components that do not exist yet
-    /// (which cannot be links).
-    private static func resolvePhysically(_ path: String, argument: String) throws(ToolError) -> String {
-        var existing = path.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
-        var missing: [String] = []
-        while true {
-            let candidate = "/" + existing.joined(separator: "/")
-            if let real = realpath(candidate) { return appendLexically(missing, to: real) }
-            let failure = errno
-            guard failure == ENOENT || failure == ENOTDIR else {
-                throw ToolError("Path \"\(argument)\" cannot be resolved: \(String(cString: strerror(failure))).")
-            }
-            if isSymbolicLink(candidate) {
-                throw ToolError("Path \"\(argument)\" goes through a broken symbolic link.")
-            }
-            guard let last = existing.popLast() else {
-                throw ToolError("Path \"\(argument)\" cannot be resolved.")
-            }
-            missing.insert(last, at: 0)
-        }
-    }
-
-    private static func appendLexically(_ components: [String], to base: String) -> String {
-        var parts = base.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
-        for component in components {
-            switch component {
-            case ".": continue
-            case "..": _ = parts.popLast()
-            default: parts.append(component)
+        /// The message a tool gives for the failure of `argument` in `workspace`.
+        func toolError(argument: String, workspace: URL) -> ToolError {
+            switch self {
+            case .containsNUL:
+                ToolError("Path \"\(argument.replacingOccurrences(of: "\0", with: "\\0"))\" contains a NUL character.")
+            case .noWorkspace: ToolError("The workspace \(workspace.path) does not exist or cannot be read.")
+            case .outside: ToolError("Path \"\(argument)\" is outside the workspace \(workspace.path).")
+            case .missing: ToolError("Path \"\(argument)\" does not exist.")
+            case .brokenLink: ToolError("Path \"\(argument)\" goes through a broken symbolic link.")
+            case .tooManyLinks: ToolError("Path \"\(argument)\" goes through too many symbolic links.")
+            case .system(let reason): ToolError("Path \"\(argument)\" cannot be opened: \(reason).")
             }
         }
-        return "/" + parts.joined(separator: "/")
     }
 
-    private static func realpath(_ path: String) -> String? {
-        guard let pointer = MusterCore.systemRealpath(path) else { return nil }
+    /// Opens `argument` (relative to the workspace, or absolute inside it) for reading, confined
+    /// to the workspace. FIFOs and devices are opened without blocking; callers check the kind.
+    static func open(
+        _ argument: String, in workspace: URL, method: BeneathResolver.Method = .automatic
+    ) throws(Failure) -> WorkspaceEntry {
+        guard !argument.contains("\0") else { throw .containsNUL }
+        guard let rootDescriptor = openDirectory(workspace.path) else { throw .noWorkspace }
+        guard let root = realPath(workspace.path) else { throw .noWorkspace }
+        let components = try components(of: argument, root: root, workspace: workspace)
+        let opened: BeneathResolver.Opened
+        do {
+            opened = try BeneathResolver.open(components, below: rootDescriptor.raw, rootPath: root, method: method)
+        } catch {
+            switch error {
+            case .outside: throw .outside
+            case .missing: throw .missing
+            case .brokenLink: throw .brokenLink
+            case .tooManyLinks: throw .tooManyLinks
+            case .system(let failure): throw .system(failure.description)
+            }
+        }
+        let path = WorkspacePath(argument: argument, root: root, relative: opened.relative.isEmpty ? "." : opened.relative)
+        return try WorkspaceEntry(path: path, descriptor: opened.descriptor)
+    }
+
+    /// Resolves `argument` and gives its name below the root (the file is opened and closed).
+    public static func resolve(_ argument: String, in workspace: URL) throws(ToolError) -> WorkspacePath {
+        try resolve(argument, in: workspace, method: .automatic)
+    }
+
+    static func resolve(
+        _ argument: String, in workspace: URL, method: BeneathResolver.Method
+    ) throws(ToolError) -> WorkspacePath {
+        do {
+            return try open(argument, in: workspace, method: method).path
+        } catch {
+            throw error.toolError(argument: argument, workspace: workspace)
+        }
+    }
+
+    /// The argument's components below the root; an absolute argument must name the root
+    /// (as given or as resolved) or something below it.
+    private static func components(of argument: String, root: String, workspace: URL) throws(Failure) -> [String] {
+        guard argument.hasPrefix("/") else {
+            return argument.split(separator: "/").map(String.init)
+        }
+        let spelled = "/" + argument.split(separator: "/").joined(separator: "/")
+        let given = "/" + workspace.path.split(separator: "/").joined(separator: "/")
+        guard let inside = BeneathResolver.below(root, spelled) ?? BeneathResolver.below(given, spelled) else {
+            throw .outside
+        }
+        return inside.split(separator: "/").map(String.init)
+    }
+
+    private static func realPath(_ path: String) -> String? {
+        guard let pointer = realpath(path, nil) else { return nil }
         defer { free(pointer) }
         return String(cString: pointer)
     }
 
-    private static func isSymbolicLink(_ path: String) -> Bool {
-        var info = stat()
-        return lstat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFLNK
+    /// `name` below `parent`, both relative to the root ("." for the root).
+    static func joined(_ parent: String, _ name: String) -> String {
+        parent == "." ? name : parent + "/" + name
     }
 }
 
-/// The C library's `realpath(3)`, allocating its result (the caller frees it).
-func systemRealpath(_ path: String) -> UnsafeMutablePointer<CChar>? {
-    realpath(path, nil)
+/// Opens the workspace root itself (following links: the workspace is the person's choice).
+private func openDirectory(_ path: String) -> FileDescriptor? {
+    let raw = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+    return raw >= 0 ? FileDescriptor(raw) : nil
+}
+
+/// What a file tool opened below the workspace: its name, its descriptor and its kind.
+struct WorkspaceEntry: ~Copyable {
+    /// What `fstat` says the descriptor is.
+    enum Kind: Equatable {
+        case directory
+        case regularFile
+        case other
+    }
+
+    let path: WorkspacePath
+    let descriptor: FileDescriptor
+    let kind: Kind
+
+    init(path: WorkspacePath, descriptor: consuming FileDescriptor) throws(WorkspacePath.Failure) {
+        switch descriptor.status() {
+        case .success(let info):
+            switch info.st_mode & S_IFMT {
+            case S_IFDIR: kind = .directory
+            case S_IFREG: kind = .regularFile
+            default: kind = .other
+            }
+        case .failure(let error):
+            throw .system(error.description)
+        }
+        self.path = path
+        self.descriptor = descriptor
+    }
 }

@@ -1,0 +1,108 @@
+import Foundation
+import Testing
+@testable import MusterCore
+
+/// A 1 MB line on which `(a+)+$` backtracks without end: runs of 40 `a`s, each followed by `!`.
+private let catastrophicLine = String(repeating: String(repeating: "a", count: 40) + "!", count: 1_000_000 / 41)
+
+@Suite("Bounded pattern matching")
+struct PatternBoundsTests {
+    let fixture: WorkspaceFixture
+
+    init() throws {
+        fixture = try WorkspaceFixture()
+    }
+
+    @Test("Stopping a grep stuck in a catastrophic pattern on a 1 MB line ends the call, and its matching, at once")
+    func grepStopsWhenCancelled() async throws {
+        try fixture.write("big.txt", "first line\n" + catastrophicLine + "\n")
+        // No practical limit: only the cancellation can end this search.
+        let tool = GrepTool(resolution: .automatic, lineTimeLimit: .seconds(3_600))
+        let harness = ToolCallHarness(workspace: fixture.root)
+        let call = Task { try await tool.run(["pattern": "(a+)+$", "path": "big.txt"], context: harness.context) }
+        // The matcher says when it is deep inside line 2.
+        var reports = harness.progress.makeAsyncIterator()
+        let report = await reports.next()
+        #expect(report == "Line 2 of big.txt is slow to match")
+
+        let cancelled = ContinuousClock.now
+        call.cancel()
+        let result = await call.result
+        let elapsed = cancelled.duration(to: .now)
+        // The call resumes only after its matching thread has returned (BlockingWork), so the
+        // work itself is over too. The target is 100 ms; the bound is generous for a loaded box.
+        #expect(throws: CancellationError.self) { try result.get() }
+        #expect(elapsed < .milliseconds(1_000), "the call ended \(elapsed) after the cancel")
+    }
+
+    @Test("A pattern that exceeds the time limit on a line fails the call, naming the line and the file")
+    func tooExpensiveNamesTheLine() async throws {
+        let lines = (1...11).map { "line \($0)" } + [String(catastrophicLine.prefix(4_100))]
+        try fixture.write("big.txt", lines.joined(separator: "\n") + "\n")
+        let tool = GrepTool(resolution: .automatic, lineTimeLimit: .milliseconds(50))
+        let output = try await tool.call(["pattern": "(a+)+$"], in: ToolCallHarness(workspace: fixture.root))
+        #expect(output == .error(
+            "Pattern too expensive on line 12 of big.txt: it backtracks too much (gave up after 0.05 seconds on that line); "
+                + "avoid nested repetition such as (a+)+."
+        ))
+    }
+
+    @Test("An ordinary pattern on a long line is well within the limit")
+    func ordinaryPatternOnLongLine() async throws {
+        try fixture.write("long.txt", String(repeating: "abc ", count: 16_000) + "needle\n")
+        let tool = GrepTool()
+        let output = try await tool.call(["pattern": "ne+dle$"], in: ToolCallHarness(workspace: fixture.root))
+        #expect(!output.isError)
+        #expect(output.content.hasPrefix("long.txt:1: abc abc"))
+    }
+
+    @Test("A catastrophic script match stops when its task is cancelled")
+    func scriptMatchIsCancellable() async throws {
+        let match = Script.Match.regex("(a+)+$")
+        let text = String(catastrophicLine.prefix(410))
+        let (underway, signal) = AsyncStream.makeStream(of: Void.self)
+        let matching = Task {
+            match.matches(text, timeLimit: .seconds(3_600), onProgress: { _ in signal.yield() })
+        }
+        var iterator = underway.makeAsyncIterator()
+        _ = await iterator.next()
+        let cancelled = ContinuousClock.now
+        matching.cancel()
+        let matched = await matching.value
+        let elapsed = cancelled.duration(to: .now)
+        #expect(!matched)
+        #expect(elapsed < .milliseconds(1_000), "the match ended \(elapsed) after the cancel")
+    }
+
+    @Test("A script match past its time limit does not fit, and an ordinary one still fits ignoring case")
+    func scriptMatchTimeLimit() {
+        #expect(!Script.Match.regex("(a+)+$").matches(String(catastrophicLine.prefix(410)), timeLimit: .milliseconds(50), onProgress: { _ in }))
+        #expect(Script.Match.regex("^(hi|hello)\\b").matches("Hello there"))
+    }
+}
+
+@Suite("Bounded script matching in the scripted model")
+struct ScriptMatchCancellationTests {
+    static let script = """
+        {"version": 1, "agents": {"main": {"scenarios": [
+          {"name": "catastrophic", "match": "/(a+)+$/", "turns": [{"say": "matched"}]},
+          {"name": "fallback", "turns": [{"say": "fallback"}]}]}}}
+        """
+
+    @Test("A cancelled agent's turn does not wait for a catastrophic scenario match")
+    func cancelledTurnSkipsTheMatch() async throws {
+        let model = try scriptedModel(Self.script)
+        let message = String(catastrophicLine.prefix(4_100))
+        let planning = Task {
+            // Already cancelled when the model picks a scenario, as after a stop or a SIGTERM.
+            withUnsafeCurrentTask { $0?.cancel() }
+            let start = ContinuousClock.now
+            let steps = try model.plan(for: ModelRequest(agentName: "main", messages: [.user(message)], tools: []))
+            return (steps, start.duration(to: .now))
+        }
+        let (steps, elapsed) = try await planning.value
+        #expect(steps.contains { $0.event == .textDelta("fallback") })
+        // Without the stop check this match runs for the whole 1 s limit.
+        #expect(elapsed < .milliseconds(500), "planning took \(elapsed)")
+    }
+}
