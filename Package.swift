@@ -39,10 +39,14 @@ let package = Package(
             providers: [.apt(["libedit-dev"])]
         ),
 
+        // prctl for the child subreaper (a C variadic, which Swift cannot call).
+        .target(name: "CMusterProcess"),
+
         // The core: registry, agents, tools, commands, session. No terminal, never prints.
         .target(
             name: "MusterCore",
             dependencies: [
+                "CMusterProcess",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Collections", package: "swift-collections"),
                 .product(name: "AsyncAlgorithms", package: "swift-async-algorithms"),
