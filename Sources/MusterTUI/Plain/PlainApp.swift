@@ -50,7 +50,7 @@ enum PlainApp {
         await printing
         signals.cancel()
         terminalMode.restore()
-        await console.write(ExitSummary.line(for: report) + "\n")
+        await console.write(ExitSummary.line(for: report, killed: ToolProcessRegistry.shared.killLeftovers()) + "\n")
         return reason.exitCode
     }
 
