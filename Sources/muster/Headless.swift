@@ -29,7 +29,8 @@ func runHeadless(setup: SessionSetup, command: Muster, prompt: String) async -> 
         // the immediate clock.
         clock: ContinuousClock(),
         environment: environment,
-        warnings: setup.warnings
+        warnings: setup.warnings,
+        processes: .shared
     )
     let outcome = await runner.run(prompt: prompt, stops: stops)
     return outcome.exitCode

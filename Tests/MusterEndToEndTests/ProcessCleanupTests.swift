@@ -47,4 +47,33 @@ struct ProcessCleanupTests {
         // The call stops them before it returns: nothing to wait for after the exit.
         #expect(Self.survivors(tag).isEmpty, "survivors: \(Self.survivors(tag))")
     }
+
+    @Test("after a SIGKILL of Muster, the next start kills the tool processes it left and says so")
+    func nextStartStopsSurvivorsOfAKilledSession() async throws {
+        let scratch = try HeadlessProcess.makeScratch()
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let tag = Self.tag()
+        defer { Self.killSurvivors(tag) }
+        let command = "setsid -f sleep 300.\(tag)1; sleep 300.\(tag)2"
+        let muster = try HeadlessProcess(["-p", command, "--output-format", "stream-json"], scratch: scratch, script: Self.script)
+        defer { muster.stop() }
+        try await muster.waitForOutput { $0.contains(#""type":"tool_process""#) }
+        try await Self.waitForSleeps(tag, count: 2)
+        muster.send(SIGKILL)
+        #expect(try await muster.waitForExit() == 128 + SIGKILL)
+        // Nothing could stop them: the attack worked.
+        #expect(Self.survivors(tag).count == 2)
+        let log = try HeadlessProcess.records(String(contentsOf: muster.sessionLog(), encoding: .utf8))
+        let started = log.compactMap { record -> ToolProcessRecord? in
+            if case .toolProcess(let process) = record.body { return process } else { return nil }
+        }
+        #expect(started.count == 1 && started.first?.event == .started)
+
+        let next = try HeadlessProcess(["-p", "quick"], scratch: scratch, script: Self.script)
+        defer { next.stop() }
+        #expect(try await next.waitForExit() == 0)
+        // The shell that ran the command, its sleep, and the sleep that left with setsid.
+        #expect(next.standardError.contains("Stopped 3 processes its tools left running."), "stderr: \(next.standardError)")
+        try await HeadlessProcess.waitUntil(timeout: .seconds(5), what: "the survivors to die") { Self.survivors(tag).isEmpty }
+    }
 }
