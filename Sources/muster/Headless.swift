@@ -19,7 +19,11 @@ func runHeadless(setup: SessionSetup, command: Muster, prompt: String) async -> 
         // Clamped so that an absurd value (validated finite and >= 0) cannot overflow: ~30 years.
         .wait(timeout: command.backgroundTimeout.map { .milliseconds(Int64((min($0, 1e9) * 1000).rounded())) })
     }
-    let options = HeadlessOptions(outputFormat: HeadlessOptions.OutputFormat(command.outputFormat), background: background)
+    // Tasks get part of the hard deadline to stop; the rest is for writing the result and the log.
+    let options = HeadlessOptions(
+        outputFormat: HeadlessOptions.OutputFormat(command.outputFormat), background: background,
+        shutdownGrace: StopSignals.taskGrace
+    )
     let log = SessionLogLocation(logFile: command.logFile)
     let runner = HeadlessRunner(
         session: setup.session, options: options, log: log,
@@ -102,24 +106,62 @@ struct StandardStreams: HeadlessOutput {
 /// SIGINT, SIGTERM and SIGHUP as stop requests, through dispatch signal sources (which replace
 /// the default "die at once" action, so the run can cancel everything and write its log).
 /// SIGPIPE is ignored: a closed output pipe becomes a write error, reported once.
+///
+/// The orderly shutdown has a hard deadline: `deadline` after the first signal, or at once on a
+/// second one, every tool process is killed and the process exits, whatever still has not
+/// returned (a model, a tool, the log writer). The deadline runs on a dispatch queue of its own,
+/// so it fires even when every thread of the concurrency pool is stuck in work that never yields.
 final class StopSignals {
+    /// Time the tasks get to stop after the first signal.
+    static let taskGrace: Duration = .milliseconds(1500)
+    /// From the first signal to the forced exit.
+    static let deadline: Duration = .seconds(2)
+
     private let sources: [any DispatchSourceSignal]
+    private let queue = DispatchQueue(label: "muster.signals")
+    private let watchdog: any DispatchSourceTimer
+    private let escalation: any DispatchSourceTimer
 
     init(onStop: @escaping @Sendable (HeadlessStop) -> Void) {
         signal(SIGPIPE, SIG_IGN)
-        let queue = DispatchQueue(label: "muster.signals")
-        let received = Locked(false)
+        let queue = self.queue
+        let received = Locked<HeadlessStop?>(nil)
+        let watchdog = DispatchSource.makeTimerSource(queue: queue)
+        watchdog.setEventHandler {
+            let killed = ToolProcessRegistry.shared.killAll()
+            let tools = killed.isEmpty ? "" : " Killed the processes of \(killed.sorted().map(\.description).joined(separator: ", "))."
+            StandardStreams().report(
+                "muster: the shutdown did not finish within \(Self.deadline.humanReadable) (a model, a tool or the log did not return); exiting now.\(tools) The session log may lack its last records, and the answer may not have been printed."
+            )
+            _exit(received.withLock { $0 }?.exitCode ?? HeadlessExitCode.terminated)
+        }
+        watchdog.schedule(deadline: .distantFuture)
+        watchdog.resume()
+        self.watchdog = watchdog
+        // Tool processes that ignored SIGTERM are killed when the tasks' grace ends, so their
+        // calls return and the orderly shutdown can still write everything before the deadline.
+        let escalation = DispatchSource.makeTimerSource(queue: queue)
+        escalation.setEventHandler { ToolProcessRegistry.shared.killAll() }
+        escalation.schedule(deadline: .distantFuture)
+        escalation.resume()
+        self.escalation = escalation
         let watched: [(Int32, HeadlessStop)] = [(SIGINT, .interrupt), (SIGTERM, .terminate), (SIGHUP, .hangup)]
         sources = watched.map { number, stop in
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
             source.setEventHandler {
                 let isFirst = received.withLock { seen in
-                    defer { seen = true }
-                    return !seen
+                    defer { if seen == nil { seen = stop } }
+                    return seen == nil
                 }
-                // A second signal means "now": skip the orderly shutdown.
-                guard isFirst else { _exit(stop.exitCode) }
+                // A second signal means "now": skip the orderly shutdown, but leave no process behind.
+                guard isFirst else {
+                    ToolProcessRegistry.shared.killAll()
+                    _exit(stop.exitCode)
+                }
+                // Stays armed until the process exits: what follows the run (closing the model) is bounded too.
+                watchdog.schedule(deadline: .now() + Self.deadline.seconds)
+                escalation.schedule(deadline: .now() + Self.taskGrace.seconds)
                 onStop(stop)
             }
             source.resume()

@@ -48,6 +48,39 @@ struct ProcessCleanupTests {
         #expect(Self.survivors(tag).isEmpty, "survivors: \(Self.survivors(tag))")
     }
 
+    @Test("a signal during a command that detached processes leaves none of them running",
+          arguments: [(SIGTERM, Int32(143)), (SIGHUP, Int32(129)), (SIGINT, Int32(130))])
+    func signalStopsDetachedProcesses(signal: Int32, status: Int32) async throws {
+        let scratch = try HeadlessProcess.makeScratch()
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let tag = Self.tag()
+        defer { Self.killSurvivors(tag) }
+        let muster = try HeadlessProcess(["-p", Self.detachingCommand(tag) + " sleep 300.\(tag)5"], scratch: scratch, script: Self.script)
+        defer { muster.stop() }
+        try await Self.waitForSleeps(tag, count: 5)
+        muster.send(signal)
+        #expect(try await muster.waitForExit() == status)
+        #expect(Self.survivors(tag).isEmpty, "survivors: \(Self.survivors(tag))")
+    }
+
+    @Test("a second SIGTERM exits at once and still kills every process, also those that ignore SIGTERM")
+    func secondSignalKillsEverything() async throws {
+        let scratch = try HeadlessProcess.makeScratch()
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let tag = Self.tag()
+        defer { Self.killSurvivors(tag) }
+        let command = "trap '' TERM; setsid -f sleep 300.\(tag)1; sleep 300.\(tag)2"
+        let muster = try HeadlessProcess(["-p", command], scratch: scratch, script: Self.script)
+        defer { muster.stop() }
+        try await Self.waitForSleeps(tag, count: 2)
+        let start = ContinuousClock.now
+        muster.send(SIGTERM)
+        muster.send(SIGTERM)
+        #expect(try await muster.waitForExit() == 143)
+        #expect(ContinuousClock.now - start < .seconds(1), "the second signal does not wait for the grace period")
+        #expect(Self.survivors(tag).isEmpty, "survivors: \(Self.survivors(tag))")
+    }
+
     @Test("after a SIGKILL of Muster, the next start kills the tool processes it left and says so")
     func nextStartStopsSurvivorsOfAKilledSession() async throws {
         let scratch = try HeadlessProcess.makeScratch()
@@ -75,5 +108,36 @@ struct ProcessCleanupTests {
         // The shell that ran the command, its sleep, and the sleep that left with setsid.
         #expect(next.standardError.contains("Stopped 3 processes its tools left running."), "stderr: \(next.standardError)")
         try await HeadlessProcess.waitUntil(timeout: .seconds(5), what: "the survivors to die") { Self.survivors(tag).isEmpty }
+    }
+
+    @Test("SIGTERM exits with 143 within 3 s while the model never returns (a catastrophic scenario match)")
+    func signalDuringAStuckModel() async throws {
+        let scratch = try HeadlessProcess.makeScratch()
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let prompt = String(repeating: "a", count: 64) + "!"
+        let muster = try HeadlessProcess(["-p", prompt, "--output-format", "stream-json"], scratch: scratch, script: Self.script)
+        defer { muster.stop() }
+        try await muster.waitForOutput { $0.contains(#""type":"turn_start""#) }
+        let start = ContinuousClock.now
+        muster.send(SIGTERM)
+        #expect(try await muster.waitForExit(timeout: .seconds(10)) == 143)
+        #expect(ContinuousClock.now - start < .seconds(3))
+        #expect(muster.standardError.contains("did not finish within"), "stderr: \(muster.standardError)")
+    }
+
+    @Test("SIGTERM exits with 143 within 3 s while a tool ignores SIGTERM, and kills it")
+    func signalDuringAToolThatIgnoresIt() async throws {
+        let scratch = try HeadlessProcess.makeScratch()
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let tag = Self.tag()
+        defer { Self.killSurvivors(tag) }
+        let muster = try HeadlessProcess(["-p", "trap '' TERM; sleep 300.\(tag)1"], scratch: scratch, script: Self.script)
+        defer { muster.stop() }
+        try await Self.waitForSleeps(tag, count: 1)
+        let start = ContinuousClock.now
+        muster.send(SIGTERM)
+        #expect(try await muster.waitForExit(timeout: .seconds(10)) == 143)
+        #expect(ContinuousClock.now - start < .seconds(3))
+        #expect(Self.survivors(tag).isEmpty, "survivors: \(Self.survivors(tag))")
     }
 }
