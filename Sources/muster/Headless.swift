@@ -155,7 +155,8 @@ final class StopSignals {
                     return seen == nil
                 }
                 // A second signal means "now": skip the orderly shutdown, but leave no process behind.
-                guard isFirst else {
+                // (Two signals that arrived before this handler ran show as one event with a count of 2.)
+                guard isFirst, source.data < 2 else {
                     ToolProcessRegistry.shared.killAll()
                     _exit(stop.exitCode)
                 }

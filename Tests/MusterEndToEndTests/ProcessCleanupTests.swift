@@ -69,12 +69,17 @@ struct ProcessCleanupTests {
         defer { try? FileManager.default.removeItem(at: scratch) }
         let tag = Self.tag()
         defer { Self.killSurvivors(tag) }
-        let command = "trap '' TERM; setsid -f sleep 300.\(tag)1; sleep 300.\(tag)2"
-        let muster = try HeadlessProcess(["-p", command], scratch: scratch, script: Self.script)
+        // In a background worker, so that the first signal shows at once (the worker is stopping).
+        let command = ": bg; trap '' TERM; setsid -f sleep 300.\(tag)1; sleep 300.\(tag)2"
+        let muster = try HeadlessProcess(["-p", command, "--output-format", "stream-json"], scratch: scratch, script: Self.script)
         defer { muster.stop() }
         try await Self.waitForSleeps(tag, count: 2)
+        try await muster.waitForOutput { $0.contains("The worker runs.") }
+        let before = muster.standardOutput.count
         let start = ContinuousClock.now
         muster.send(SIGTERM)
+        // A signal sent before the first was taken would merge with it in the kernel.
+        try await muster.waitForOutput { $0.count > before }
         muster.send(SIGTERM)
         #expect(try await muster.waitForExit() == 143)
         #expect(ContinuousClock.now - start < .seconds(1), "the second signal does not wait for the grace period")
