@@ -48,6 +48,31 @@ struct ProcessCleanupTests {
         #expect(Self.survivors(tag).isEmpty, "survivors: \(Self.survivors(tag))")
     }
 
+    @Test("/quit in a session whose worker detached processes and ignores SIGTERM leaves none running and says truthfully that they were killed")
+    func quitStopsEverythingAndSaysWhatHappened() async throws {
+        let scratch = try HeadlessProcess.makeScratch()
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let tag = Self.tag()
+        defer { Self.killSurvivors(tag) }
+        let input = Pipe()
+        let muster = try HeadlessProcess(["--plain"], scratch: scratch, script: Self.script, input: input)
+        defer { muster.stop() }
+        let command = ": bg; setsid -f sleep 300.\(tag)1; env -i /usr/bin/setsid -f /bin/sleep 300.\(tag)2; trap '' TERM; sleep 300.\(tag)3"
+        input.fileHandleForWriting.write(Data((command + "\n").utf8))
+        try await Self.waitForSleeps(tag, count: 3)
+        input.fileHandleForWriting.write(Data("/quit\n".utf8))
+        #expect(try await muster.waitForExit() == 0)
+        #expect(Self.survivors(tag).isEmpty, "survivors: \(Self.survivors(tag))")
+        // The worker's shell ignored SIGTERM and was killed: never "did not stop" for it.
+        let summary = muster.standardOutput.split(separator: "\n").last.map(String.init) ?? ""
+        // Whether the worker's task ended within the grace period depends on who kills first
+        // (the shell tool's own SIGKILL or the exit); either way the summary says what happened.
+        #expect([
+            "1 background agent was cancelled at exit.",
+            "1 background agent was cancelled at exit. Processes killed at exit (they did not stop): #1 worker.",
+        ].contains(summary), "output: \(muster.standardOutput)")
+    }
+
     @Test("a signal during a command that detached processes leaves none of them running",
           arguments: [(SIGTERM, Int32(143)), (SIGHUP, Int32(129)), (SIGINT, Int32(130))])
     func signalStopsDetachedProcesses(signal: Int32, status: Int32) async throws {
