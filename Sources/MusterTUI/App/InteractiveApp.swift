@@ -152,11 +152,17 @@ final class InteractiveApp {
         exitDeadline = timer
         // Tool processes that ignored SIGTERM are killed when the tasks' grace ends, so their
         // calls return and the orderly shutdown finishes before the deadline.
-        let escalation = DispatchSource.makeTimerSource(queue: .global())
-        escalation.schedule(deadline: .now() + Self.taskGrace.seconds)
-        escalation.setEventHandler { ToolProcessRegistry.shared.killAll() }
-        escalation.resume()
-        killEscalation = escalation
+        killEscalation = Self.killToolProcesses(after: Self.taskGrace)
+    }
+
+    /// A timer that kills every tool process off the main actor. Nonisolated, so that its handler
+    /// is not inferred to be main-actor code (which would trap when it runs on a global queue).
+    private nonisolated static func killToolProcesses(after delay: Duration) -> any DispatchSourceTimer {
+        let timer = DispatchSource.makeTimerSource(queue: .global())
+        timer.schedule(deadline: .now() + delay.seconds)
+        timer.setEventHandler { ToolProcessRegistry.shared.killAll() }
+        timer.resume()
+        return timer
     }
 
     /// Leaves without waiting for the session: kills every tool process, restores the terminal,
