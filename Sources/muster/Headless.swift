@@ -22,7 +22,7 @@ func runHeadless(setup: SessionSetup, command: Muster, prompt: String) async -> 
     // Tasks get part of the hard deadline to stop; the rest is for writing the result and the log.
     let options = HeadlessOptions(
         outputFormat: HeadlessOptions.OutputFormat(command.outputFormat), background: background,
-        shutdownGrace: StopSignals.taskGrace
+        shutdownGrace: ExitDeadline.taskGrace
     )
     let log = SessionLogLocation(logFile: command.logFile)
     let runner = HeadlessRunner(
@@ -107,62 +107,29 @@ struct StandardStreams: HeadlessOutput {
 /// the default "die at once" action, so the run can cancel everything and write its log).
 /// SIGPIPE is ignored: a closed output pipe becomes a write error, reported once.
 ///
-/// The orderly shutdown has a hard deadline: `deadline` after the first signal, or at once on a
-/// second one, every tool process is killed and the process exits, whatever still has not
-/// returned (a model, a tool, the log writer). The deadline runs on a dispatch queue of its own,
-/// so it fires even when every thread of the concurrency pool is stuck in work that never yields.
+/// The first signal arms the `ExitDeadline` (tool processes killed at 1.5 s, forced exit at 2 s,
+/// whatever has not returned: a model, a tool, the log writer); a second signal exits at once,
+/// after killing every tool process.
 final class StopSignals {
-    /// Time the tasks get to stop after the first signal.
-    static let taskGrace: Duration = .milliseconds(1500)
-    /// From the first signal to the forced exit.
-    static let deadline: Duration = .seconds(2)
-
     private let sources: [any DispatchSourceSignal]
-    private let queue = DispatchQueue(label: "muster.signals")
-    private let watchdog: any DispatchSourceTimer
-    private let escalation: any DispatchSourceTimer
+    // Stays armed until the process exits: what follows the run (closing the model) is bounded too.
+    private let deadline = ExitDeadline(unfinished: "The answer may not have been printed, and the session log may lack its last records.") {
+        StandardStreams().report($0)
+    }
 
     init(onStop: @escaping @Sendable (HeadlessStop) -> Void) {
         signal(SIGPIPE, SIG_IGN)
-        let queue = self.queue
-        let received = Locked<HeadlessStop?>(nil)
-        let watchdog = DispatchSource.makeTimerSource(queue: queue)
-        watchdog.setEventHandler {
-            let killed = ToolProcessRegistry.shared.killAll()
-            let tools = killed.isEmpty ? "" : " Killed the processes of \(killed.sorted().map(\.description).joined(separator: ", "))."
-            StandardStreams().report(
-                "muster: the shutdown did not finish within \(Self.deadline.humanReadable) (a model, a tool or the log did not return); exiting now.\(tools) The session log may lack its last records, and the answer may not have been printed."
-            )
-            _exit(received.withLock { $0 }?.exitCode ?? HeadlessExitCode.terminated)
-        }
-        watchdog.schedule(deadline: .distantFuture)
-        watchdog.resume()
-        self.watchdog = watchdog
-        // Tool processes that ignored SIGTERM are killed when the tasks' grace ends, so their
-        // calls return and the orderly shutdown can still write everything before the deadline.
-        let escalation = DispatchSource.makeTimerSource(queue: queue)
-        escalation.setEventHandler { ToolProcessRegistry.shared.killAll() }
-        escalation.schedule(deadline: .distantFuture)
-        escalation.resume()
-        self.escalation = escalation
+        let queue = DispatchQueue(label: "muster.signals")
+        let deadline = self.deadline
         let watched: [(Int32, HeadlessStop)] = [(SIGINT, .interrupt), (SIGTERM, .terminate), (SIGHUP, .hangup)]
         sources = watched.map { number, stop in
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
             source.setEventHandler {
-                let isFirst = received.withLock { seen in
-                    defer { if seen == nil { seen = stop } }
-                    return seen == nil
+                // Two signals that arrived before this handler ran show as one event with a count of 2.
+                guard deadline.arm(exitCode: stop.exitCode), source.data < 2 else {
+                    deadline.exitNow(exitCode: stop.exitCode)
                 }
-                // A second signal means "now": skip the orderly shutdown, but leave no process behind.
-                // (Two signals that arrived before this handler ran show as one event with a count of 2.)
-                guard isFirst, source.data < 2 else {
-                    ToolProcessRegistry.shared.killAll()
-                    _exit(stop.exitCode)
-                }
-                // Stays armed until the process exits: what follows the run (closing the model) is bounded too.
-                watchdog.schedule(deadline: .now() + Self.deadline.seconds)
-                escalation.schedule(deadline: .now() + Self.taskGrace.seconds)
                 onStop(stop)
             }
             source.resume()

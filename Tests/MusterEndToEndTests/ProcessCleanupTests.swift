@@ -155,6 +155,22 @@ struct ProcessCleanupTests {
         #expect(muster.standardError.contains("did not finish within"), "stderr: \(muster.standardError)")
     }
 
+    @Test("in plain mode too, SIGTERM exits with 143 within 3 s while the model never returns")
+    func plainSignalDuringAStuckModel() async throws {
+        let scratch = try HeadlessProcess.makeScratch()
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let input = Pipe()
+        let muster = try HeadlessProcess(["--plain"], scratch: scratch, script: Self.script, input: input)
+        defer { muster.stop() }
+        let prompt = String(repeating: "a", count: 64) + "!"
+        input.fileHandleForWriting.write(Data((prompt + "\n").utf8))
+        try await muster.waitForOutput { $0.contains(prompt) }
+        let start = ContinuousClock.now
+        muster.send(SIGTERM)
+        #expect(try await muster.waitForExit(timeout: .seconds(10)) == 143)
+        #expect(ContinuousClock.now - start < .seconds(3))
+    }
+
     @Test("SIGTERM exits with 143 within 3 s while a tool ignores SIGTERM, and kills it")
     func signalDuringAToolThatIgnoresIt() async throws {
         let scratch = try HeadlessProcess.makeScratch()

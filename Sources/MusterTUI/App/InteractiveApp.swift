@@ -132,9 +132,10 @@ final class InteractiveApp {
     }
 
     /// Time the tasks get to stop at exit.
-    static let taskGrace: Duration = .milliseconds(1500)
-    /// From the exit request to the forced exit, whatever has not returned by then.
-    static let exitDeadline: Duration = .seconds(2)
+    static let taskGrace = ExitDeadline.taskGrace
+    /// From the exit request to the forced exit, whatever has not returned by then. (Its own
+    /// timer on the main queue, not `ExitDeadline`: the terminal must be restored on the main actor.)
+    static let exitDeadline = ExitDeadline.deadline
 
     private func requestExit(_ reason: ExitReason) {
         guard exitReason == nil else { return }
