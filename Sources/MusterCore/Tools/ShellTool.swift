@@ -19,8 +19,9 @@ import Darwin
 /// `shell`: runs a command with `/bin/sh -c` in the workspace, streaming its output as progress.
 ///
 /// The command runs in a session and process group of its own. However the call ends (the
-/// command exits, times out, or the calling task is cancelled) no process of that group
-/// survives it: SIGTERM first, SIGKILL after the grace period.
+/// command exits, times out, or the calling task is cancelled) no process it started survives
+/// it, in the group or out of it (`setsid`, double forks: see `ToolProcessRegistry`): SIGTERM
+/// first, SIGKILL after the grace period.
 public struct ShellTool: Tool {
     /// Time the command's processes get between SIGTERM and SIGKILL.
     public let grace: Duration
