@@ -53,4 +53,5 @@ struct InteractiveProcessCleanupTests {
             #expect(Self.survivors(tag).isEmpty, "survivors: \(Self.survivors(tag))")
         }
     }
+
 }
