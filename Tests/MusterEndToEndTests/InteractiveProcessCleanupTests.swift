@@ -53,5 +53,4 @@ struct InteractiveProcessCleanupTests {
             #expect(Self.survivors(tag).isEmpty, "survivors: \(Self.survivors(tag))")
         }
     }
-
 }
