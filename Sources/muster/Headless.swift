@@ -19,7 +19,11 @@ func runHeadless(setup: SessionSetup, command: Muster, prompt: String) async -> 
         // Clamped so that an absurd value (validated finite and >= 0) cannot overflow: ~30 years.
         .wait(timeout: command.backgroundTimeout.map { .milliseconds(Int64((min($0, 1e9) * 1000).rounded())) })
     }
-    let options = HeadlessOptions(outputFormat: HeadlessOptions.OutputFormat(command.outputFormat), background: background)
+    // Tasks get part of the hard deadline to stop; the rest is for writing the result and the log.
+    let options = HeadlessOptions(
+        outputFormat: HeadlessOptions.OutputFormat(command.outputFormat), background: background,
+        shutdownGrace: ExitDeadline.taskGrace
+    )
     let log = SessionLogLocation(logFile: command.logFile)
     let runner = HeadlessRunner(
         session: setup.session, options: options, log: log,
@@ -29,7 +33,8 @@ func runHeadless(setup: SessionSetup, command: Muster, prompt: String) async -> 
         // the immediate clock.
         clock: ContinuousClock(),
         environment: environment,
-        warnings: setup.warnings
+        warnings: setup.warnings,
+        processes: .shared
     )
     let outcome = await runner.run(prompt: prompt, stops: stops)
     return outcome.exitCode
@@ -101,24 +106,30 @@ struct StandardStreams: HeadlessOutput {
 /// SIGINT, SIGTERM and SIGHUP as stop requests, through dispatch signal sources (which replace
 /// the default "die at once" action, so the run can cancel everything and write its log).
 /// SIGPIPE is ignored: a closed output pipe becomes a write error, reported once.
+///
+/// The first signal arms the `ExitDeadline` (tool processes killed at 1.5 s, forced exit at 2 s,
+/// whatever has not returned: a model, a tool, the log writer); a second signal exits at once,
+/// after killing every tool process.
 final class StopSignals {
     private let sources: [any DispatchSourceSignal]
+    // Stays armed until the process exits: what follows the run (closing the model) is bounded too.
+    private let deadline = ExitDeadline(unfinished: "The answer may not have been printed, and the session log may lack its last records.") {
+        StandardStreams().report($0)
+    }
 
     init(onStop: @escaping @Sendable (HeadlessStop) -> Void) {
         signal(SIGPIPE, SIG_IGN)
         let queue = DispatchQueue(label: "muster.signals")
-        let received = Locked(false)
+        let deadline = self.deadline
         let watched: [(Int32, HeadlessStop)] = [(SIGINT, .interrupt), (SIGTERM, .terminate), (SIGHUP, .hangup)]
         sources = watched.map { number, stop in
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
             source.setEventHandler {
-                let isFirst = received.withLock { seen in
-                    defer { seen = true }
-                    return !seen
+                // Two signals that arrived before this handler ran show as one event with a count of 2.
+                guard deadline.arm(exitCode: stop.exitCode), source.data < 2 else {
+                    deadline.exitNow(exitCode: stop.exitCode)
                 }
-                // A second signal means "now": skip the orderly shutdown.
-                guard isFirst else { _exit(stop.exitCode) }
                 onStop(stop)
             }
             source.resume()

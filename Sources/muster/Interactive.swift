@@ -13,6 +13,7 @@ func runInteractive(setup: SessionSetup, command: Muster) async -> Int32 {
         metadata: SessionMetadata(mode: .interactive, command: command, setup: setup, environment: environment),
         environment: environment
     )
+    ToolProcessRegistry.shared.observe { recorder.record(.toolProcess(ToolProcessRecord(sessionID: recorder.sessionID, $0))) }
     let options = FrontEndOptions(
         forcePlain: command.plain,
         environment: environment,

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Logging
 import MusterCore
 
 /// The `muster` command: interactive by default, headless with `-p`.
@@ -107,6 +108,10 @@ struct Muster: AsyncParsableCommand {
     func execute() async -> Int32 {
         let environment = ProcessInfo.processInfo.environment
         FileLogging.bootstrap(environment: environment)
+        // Before any tool runs: orphans of tool processes reparent to Muster, which stops them.
+        if let problem = ToolProcessRegistry.shared.adoptOrphans() {
+            Logger(label: "muster.processes").warning("\(problem)")
+        }
         let setup: SessionSetup
         do {
             setup = try SessionSetup.make(from: self, environment: environment)
@@ -121,6 +126,8 @@ struct Muster: AsyncParsableCommand {
             status = await runInteractive(setup: setup, command: self)
         }
         await setup.closeModel()
+        // Every call stopped its own processes; this catches what outlived a task that never returned.
+        ToolProcessRegistry.shared.killAll()
         return status
     }
 }

@@ -148,6 +148,51 @@ struct ShellToolTests {
         #expect(await ProcessWatch.waitUntil(deadline: .now + .seconds(5)) { !ProcessWatch.isAlive(background) })
     }
 
+    @Test("Processes that call setsid() or double-fork out of the group do not outlive a command that finished")
+    func detachedProcessesAreStopped() async throws {
+        let tag = Int.random(in: 100_000...999_999)
+        let command = """
+            setsid sleep 300.\(tag)1 &
+            setsid -f sleep 300.\(tag)2
+            (setsid sh -c 'sleep 300.\(tag)3 &' &)
+            echo started
+            """
+        let harness = ToolCallHarness(workspace: fixture.root)
+        defer { for pid in ProcessWatch.sleeps(containing: "300.\(tag)") { kill(pid, SIGKILL) } }
+        let output = try await ShellTool().call(["command": .string(command)], in: harness)
+        #expect(output == ToolOutput("started\n[exit status 0]"))
+        // Stopped before the call returned: the call waits for them to go.
+        #expect(ProcessWatch.sleeps(containing: "300.\(tag)").isEmpty)
+    }
+
+    @Test("Cancelling a call also stops the processes it detached with setsid()")
+    func cancellationStopsDetachedProcesses() async throws {
+        let tag = Int.random(in: 100_000...999_999)
+        let harness = ToolCallHarness(workspace: fixture.root)
+        defer { for pid in ProcessWatch.sleeps(containing: "300.\(tag)") { kill(pid, SIGKILL) } }
+        let command = "setsid -f sleep 300.\(tag)1; echo \"leader $$\"; sleep 300.\(tag)2"
+        let call = Task { try await ShellTool().run(["command": .string(command)], context: harness.context) }
+        _ = await Self.readPIDs(["leader"], from: harness.progress)
+        #expect(await ProcessWatch.waitUntil(deadline: .now + .seconds(10)) {
+            ProcessWatch.sleeps(containing: "300.\(tag)").count == 2
+        })
+        call.cancel()
+        await #expect(throws: CancellationError.self) { try await call.value }
+        #expect(ProcessWatch.sleeps(containing: "300.\(tag)").isEmpty)
+    }
+
+    @Test("Every process of a call carries the call's marker in its environment, and the call is forgotten when it ends")
+    func marksTheCallsProcesses() async throws {
+        let harness = ToolCallHarness(workspace: fixture.root)
+        let output = try await ShellTool().call(["command": "echo $MUSTER_TOOL_CALL $$; sh -c 'echo $MUSTER_TOOL_CALL'"], in: harness)
+        let lines = output.content.split(separator: "\n").map { $0.split(separator: " ").map(String.init) }
+        let marker = try #require(lines.first?.first)
+        let leader = try #require(lines.first?.last.flatMap { pid_t($0) })
+        #expect(marker.hasPrefix(ToolProcessRegistry.shared.tag + "-"))
+        #expect(lines.dropFirst().first == [marker], "a child inherits the marker")
+        #expect(!ToolProcessRegistry.shared.liveGroups.contains { $0.id == leader })
+    }
+
     /// Reads progress lines `name pid` until every name has a pid (or the stream ends).
     private static func readPIDs(_ names: Set<String>, from progress: AsyncStream<String>) async -> [String: pid_t] {
         var pids: [String: pid_t] = [:]
@@ -204,6 +249,8 @@ struct ShellOutputHandlingTests {
     func parsesProcStat() {
         let status = ProcessStatus.parse("4242 (we (ird) name) S 1 4240 4240 0 -1 4194560")
         #expect(status == ProcessStatus(state: "S", parentID: 1, groupID: 4240, sessionID: 4240))
+        let full = ProcessStatus.parse("77 (sleep) S 1 77 77 0 -1 4194560 100 0 0 0 0 0 0 0 20 0 1 0 123456 8192 200")
+        #expect(full?.startTime == 123456)
         #expect(ProcessStatus.parse("garbage") == nil)
     }
 }

@@ -108,6 +108,16 @@ enum ProcessWatch {
         return names.compactMap(pid_t.init).filter { groupID(of: $0) == group && isAlive($0) }
     }
 
+    /// Living `sleep` processes whose command line contains `marker` (not the shells that started them).
+    static func sleeps(containing marker: String) -> [pid_t] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return names.compactMap(pid_t.init).filter { pid in
+            guard isAlive(pid), let comm = try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8), comm == "sleep\n",
+                  let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return false }
+            return String(decoding: data.map { $0 == 0 ? 0x20 : $0 }, as: UTF8.self).contains(marker)
+        }
+    }
+
     /// Waits until `condition` holds or the deadline passes; true when it held. Only for
     /// conditions outside the program's control (processes dying in the kernel): see `OutsideState`.
     static func waitUntil(

@@ -47,7 +47,8 @@ final class HeadlessProcess {
 
     /// Starts `muster` with `arguments` in `scratch` (workspace as the current directory,
     /// state home and HOME inside the scratch folder).
-    init(_ arguments: [String], scratch: URL, script: URL? = HeadlessProcess.script, environment extra: [String: String] = [:]) throws {
+    /// `input`: standard input (default: empty), e.g. a pipe the test writes lines to.
+    init(_ arguments: [String], scratch: URL, script: URL? = HeadlessProcess.script, environment extra: [String: String] = [:], input: Pipe? = nil) throws {
         guard let binary = Self.binary else { throw Failure(description: "The muster binary is not built.") }
         self.scratch = scratch
         process.executableURL = binary
@@ -60,7 +61,7 @@ final class HeadlessProcess {
         environment["MUSTER_MODEL_PROVIDER"] = nil
         environment.merge(extra) { _, new in new }
         process.environment = environment
-        process.standardInput = FileHandle.nullDevice
+        process.standardInput = input ?? FileHandle.nullDevice
         let out = Pipe()
         let err = Pipe()
         process.standardOutput = out

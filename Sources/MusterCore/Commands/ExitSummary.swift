@@ -1,7 +1,8 @@
 /// The one line a front end prints on the normal screen after it shut the session down.
 public enum ExitSummary {
     /// `2 background agents were cancelled at exit.`, plus any task that did not stop in time.
-    public static func line(for report: TaskRegistry.ShutdownReport, grace: Duration? = nil) -> String {
+    /// `killed`: tasks whose tool processes were killed (SIGKILL) because they did not stop.
+    public static func line(for report: TaskRegistry.ShutdownReport, grace: Duration? = nil, killed: Set<TaskID> = []) -> String {
         let background = report.cancelled.filter { $0.mode == .background && $0.kind == .agent }.count
         let others = report.cancelled.count - background
         var text: String
@@ -12,10 +13,18 @@ public enum ExitSummary {
         }
         if others > 0 { text += " (and \(others) other \(others == 1 ? "task" : "tasks"))" }
         text += "."
-        if !report.stragglers.isEmpty {
-            let ids = report.stragglers.map { "\($0.id) \(TerminalSanitizer.sanitize($0.name))" }.joined(separator: ", ")
-            let within = grace.map { " within \($0.humanReadable)" } ?? " in time"
-            text += " Did not stop\(within): \(ids)."
+        // A straggler's work went on past the grace period; what happened to it is said as it is:
+        // its processes were killed, or its work (no process of its own) was left unfinished.
+        let within = grace.map { " within \($0.humanReadable)" } ?? " in time"
+        let name = { (task: TaskSnapshot) in "\(task.id) \(TerminalSanitizer.sanitize(task.name))" }
+        let killedTasks = report.stragglers.filter { killed.contains($0.id) }
+        let abandoned = report.stragglers.filter { !killed.contains($0.id) }
+        if !killedTasks.isEmpty {
+            let after = grace.map { " after \($0.humanReadable)" } ?? " at exit"
+            text += " Processes killed\(after) (they did not stop): \(killedTasks.map(name).joined(separator: ", "))."
+        }
+        if !abandoned.isEmpty {
+            text += " Did not stop\(within): \(abandoned.map(name).joined(separator: ", "))."
         }
         return text
     }

@@ -36,6 +36,7 @@ public struct HeadlessRunner: Sendable {
     private let clock: any Clock<Duration>
     private let environment: [String: String]
     private let warnings: [String]
+    private let processes: ToolProcessRegistry?
 
     /// A runner for `session`; `clock` bounds the background wait (inject a test clock in tests);
     /// `warnings` (from setting up) are shown on standard error and logged.
@@ -47,7 +48,8 @@ public struct HeadlessRunner: Sendable {
         output: any HeadlessOutput,
         clock: any Clock<Duration> = ContinuousClock(),
         environment: [String: String] = ProcessInfo.processInfo.environment,
-        warnings: [String] = []
+        warnings: [String] = [],
+        processes: ToolProcessRegistry? = nil
     ) {
         self.session = session
         self.options = options
@@ -57,6 +59,7 @@ public struct HeadlessRunner: Sendable {
         self.clock = clock
         self.environment = environment
         self.warnings = warnings
+        self.processes = processes
     }
 
     /// Runs `prompt` to the end; `stops` delivers stop requests (signals) at any time.
@@ -66,6 +69,7 @@ public struct HeadlessRunner: Sendable {
         let sinks: [any SessionRecordSink] = options.outputFormat == .streamJSON ? [StreamJSONSink(output: output)] : []
         let recorder = SessionRecorder.start(session: session, log: log, metadata: metadata, extraSinks: sinks, environment: environment)
         let notices = Notices(output: output)
+        processes?.observe { recorder.record(.toolProcess(ToolProcessRecord(sessionID: recorder.sessionID, $0))) }
         for notice in recorder.startupNotices { notices.warn(notice) }
         for warning in warnings {
             notices.warn(warning)

@@ -10,9 +10,17 @@ public enum SessionLogRecovery {
         public var sessionID: String?
         /// Tasks started and never finished, by id.
         public var interruptedTasks: [TaskState]
+        /// Processes of its tool calls that were still running and have now been killed.
+        public var stoppedProcesses = 0
 
         /// The sentence shown to the person.
-        public var message: String { SessionLogRecovery.message(interrupted: interruptedTasks) }
+        public var message: String {
+            var text = SessionLogRecovery.message(interrupted: interruptedTasks)
+            if stoppedProcesses > 0 {
+                text += " Stopped \(stoppedProcesses) process\(stoppedProcesses == 1 ? "" : "es") its tools left running."
+            }
+            return text
+        }
     }
 
     /// What one log file says about the last session it holds.
@@ -27,6 +35,8 @@ public enum SessionLogRecovery {
         public var tasks: [TaskState] = []
         /// Lines that could not be read as records (a torn last line, foreign text).
         public var unreadableLines = 0
+        /// Tool process groups of the last session that started and have no `ended` record.
+        public var openToolProcesses: [ToolProcessRecord] = []
     }
 
     /// Looks at the newest earlier session for `location` (the sessions directory, or what a
@@ -35,13 +45,14 @@ public enum SessionLogRecovery {
     public static func check(
         location: SessionLogLocation,
         environment: [String: String],
-        isProcessRunning: (Int32) -> Bool = SessionLogRecovery.isProcessRunning
+        isProcessRunning: (Int32) -> Bool = SessionLogRecovery.isProcessRunning,
+        stopSurvivors: ([ToolProcessRecord]) -> Int = SessionLogRecovery.stopSurvivors
     ) -> Finding? {
         switch location {
         case .disabled:
             return nil
         case .file(let url):
-            return finding(in: url, isProcessRunning: isProcessRunning)
+            return finding(in: url, isProcessRunning: isProcessRunning, stopSurvivors: stopSurvivors)
         case .sessionsDirectory:
             let directory = SessionLogLocation.sessionsDirectory(environment: environment)
             let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
@@ -50,22 +61,55 @@ public enum SessionLogRecovery {
                 let inspection = inspect(url)
                 guard inspection.hasStart else { continue }
                 if !inspection.hasEnd, let pid = inspection.pid, pid != getpid(), isProcessRunning(pid) { continue }
-                return finding(from: inspection, in: url)
+                return finding(from: inspection, in: url, stopSurvivors: stopSurvivors)
             }
             return nil
         }
     }
 
     /// The finding for one file's last session, if it lacks its end.
-    static func finding(in url: URL, isProcessRunning: (Int32) -> Bool) -> Finding? {
+    static func finding(
+        in url: URL, isProcessRunning: (Int32) -> Bool,
+        stopSurvivors: ([ToolProcessRecord]) -> Int = SessionLogRecovery.stopSurvivors
+    ) -> Finding? {
         let inspection = inspect(url)
         if let pid = inspection.pid, pid != getpid(), !inspection.hasEnd, isProcessRunning(pid) { return nil }
-        return finding(from: inspection, in: url)
+        return finding(from: inspection, in: url, stopSurvivors: stopSurvivors)
     }
 
-    private static func finding(from inspection: Inspection, in url: URL) -> Finding? {
+    /// The finding of a session without its end; its tool processes that still run are stopped first.
+    private static func finding(from inspection: Inspection, in url: URL, stopSurvivors: ([ToolProcessRecord]) -> Int) -> Finding? {
         guard inspection.hasStart, !inspection.hasEnd else { return nil }
-        return Finding(logFile: url, sessionID: inspection.sessionID, interruptedTasks: inspection.tasks.filter { !$0.isTerminal })
+        let stopped = inspection.openToolProcesses.isEmpty ? 0 : stopSurvivors(inspection.openToolProcesses)
+        return Finding(
+            logFile: url, sessionID: inspection.sessionID, interruptedTasks: inspection.tasks.filter { !$0.isTerminal },
+            stoppedProcesses: stopped
+        )
+    }
+
+    /// Kills (SIGKILL) the processes of tool calls an ended Muster left running: each recorded
+    /// group whose leader is still the same process (same pid and start time; a pid alone may
+    /// have been reused), and every process carrying one of the calls' markers (the marker holds
+    /// the old Muster's pid and start time, so no other process has it). Returns how many.
+    public static func stopSurvivors(_ records: [ToolProcessRecord]) -> Int {
+        let table = ProcessTable.read()
+        var targets = Set<pid_t>()
+        for record in records {
+            guard let leader = table.processes[record.processGroup], leader.isAlive,
+                  leader.startTime == record.startTime, leader.groupID == record.processGroup else { continue }
+            for (pid, status) in table.processes where status.groupID == record.processGroup && status.isAlive {
+                targets.insert(pid)
+            }
+        }
+        let entries = Set(records.map { "\(ToolProcessRegistry.markerVariable)=\($0.marker)" })
+        let prefix = "\(ToolProcessRegistry.markerVariable)="
+        for (pid, status) in table.processes where status.isAlive && pid != getpid() && !targets.contains(pid) {
+            if ProcessTable.environmentEntries(of: pid, withPrefix: prefix).contains(where: entries.contains) {
+                targets.insert(pid)
+            }
+        }
+        for pid in targets { kill(pid, SIGKILL) }
+        return targets.count
     }
 
     /// Reads a log a chunk at a time (logs can be large) and sums up its last session.
@@ -73,6 +117,7 @@ public enum SessionLogRecovery {
     public static func inspect(_ url: URL) -> Inspection {
         var inspection = Inspection()
         var tasks: [TaskID: TaskState] = [:]
+        var processes: [String: ToolProcessRecord] = [:]
         // Only regular files: a device such as /dev/full or /dev/zero would never end.
         var info = stat()
         guard stat(url.path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG,
@@ -90,10 +135,15 @@ public enum SessionLogRecovery {
                 // A --log-file can hold several sessions: only the last one counts.
                 inspection = Inspection(hasStart: true, sessionID: probe.sessionID, pid: probe.pid, unreadableLines: inspection.unreadableLines)
                 tasks = [:]
+                processes = [:]
             case "session_end":
                 inspection.hasEnd = true
             case "task_started", "task_updated", "task_finished":
                 if let task = probe.task, tasks[task.id]?.isTerminal != true { tasks[task.id] = task }
+            case "tool_process":
+                guard let record = try? JSONDecoder().decode(ToolProcessRecord.self, from: line) else { break }
+                let key = "\(record.processGroup).\(record.startTime)"
+                if record.event == .started { processes[key] = record } else { processes[key] = nil }
             default:
                 break
             }
@@ -116,6 +166,7 @@ public enum SessionLogRecovery {
         }
         take(pending)
         inspection.tasks = tasks.values.sorted { $0.id < $1.id }
+        inspection.openToolProcesses = processes.values.sorted { $0.processGroup < $1.processGroup }
         return inspection
     }
 
@@ -151,6 +202,7 @@ public enum SessionLogRecovery {
         guard line.starts(with: prefix) else { return true }
         let type = line.dropFirst(prefix.count)
         return type.starts(with: Data("task_".utf8)) || type.starts(with: Data("session_".utf8))
+            || type.starts(with: Data("tool_process".utf8))
     }
 
     private struct Probe: Decodable {

@@ -48,6 +48,8 @@ public struct SessionRecord: Sendable, Equatable {
         /// An agent's model turn ended, with its token counts.
         case modelUsage(agent: AgentRef, usage: Usage)
         case warning(message: String)
+        /// A tool process group started or ended (to stop survivors after a crash).
+        case toolProcess(ToolProcessRecord)
         /// The outcome of a headless run (before `session_end`).
         case result(RunResult)
         /// The session ended; always the last record of a complete log.
@@ -72,6 +74,7 @@ public struct SessionRecord: Sendable, Equatable {
             case .resultsWaiting: "results_waiting"
             case .modelUsage: "model_usage"
             case .warning: "warning"
+            case .toolProcess: "tool_process"
             case .result: "result"
             case .sessionEnd: "session_end"
             }
@@ -232,6 +235,8 @@ extension SessionRecord.Body: Codable {
             )
         case "warning":
             self = .warning(message: try container.decode(String.self, forKey: .message))
+        case "tool_process":
+            self = .toolProcess(try ToolProcessRecord(from: decoder))
         case "result":
             self = .result(try RunResult(from: decoder))
         case "session_end":
@@ -301,6 +306,8 @@ extension SessionRecord.Body: Codable {
             try container.encode(usage.outputTokens, forKey: .outputTokens)
         case .warning(let message):
             try container.encode(message, forKey: .message)
+        case .toolProcess(let record):
+            try record.encode(to: encoder)
         case .result(let result):
             try result.encode(to: encoder)
         case .sessionEnd(let end):

@@ -59,13 +59,16 @@ public struct ProcessGroup: Sendable, Hashable, CustomStringConvertible {
     /// a process survive even SIGKILL (uninterruptible sleep), after a bounded wait.
     ///
     /// Run it in a task that is not cancelled: its waits are how the grace period passes.
-    public func terminate(grace: Duration, clock: any Clock<Duration>) async {
-        guard hasLivingMembers else { return }
+    /// Returns true when SIGKILL was needed.
+    @discardableResult
+    public func terminate(grace: Duration, clock: any Clock<Duration>) async -> Bool {
+        guard hasLivingMembers else { return false }
         send(SIGTERM)
         send(SIGCONT)
-        if await waitUntilEmpty(within: grace, clock: clock) { return }
+        if await waitUntilEmpty(within: grace, clock: clock) { return false }
         send(SIGKILL)
         _ = await waitUntilEmpty(within: Self.killWait, clock: clock)
+        return true
     }
 
     /// Polls until the group has no living member; false when `limit` passed first.
@@ -93,6 +96,9 @@ struct ProcessStatus: Sendable, Equatable {
     var parentID: pid_t
     var groupID: pid_t
     var sessionID: pid_t
+    /// Field 22, `starttime`: clock ticks after boot. With the pid it names one process for good
+    /// (a pid is reused, never with the same start time).
+    var startTime: UInt64 = 0
 
     /// Neither a zombie nor dead.
     var isAlive: Bool { state != "Z" && state != "X" && state != "x" }
@@ -112,6 +118,8 @@ struct ProcessStatus: Sendable, Equatable {
         guard fields.count >= 4, let state = fields[0].first,
               let parent = pid_t(fields[1]), let group = pid_t(fields[2]), let session = pid_t(fields[3])
         else { return nil }
-        return ProcessStatus(state: state, parentID: parent, groupID: group, sessionID: session)
+        // Field 22 is the 20th after the command name.
+        let startTime = fields.count > 19 ? UInt64(fields[19]) ?? 0 : 0
+        return ProcessStatus(state: state, parentID: parent, groupID: group, sessionID: session, startTime: startTime)
     }
 }

@@ -19,8 +19,9 @@ import Darwin
 /// `shell`: runs a command with `/bin/sh -c` in the workspace, streaming its output as progress.
 ///
 /// The command runs in a session and process group of its own. However the call ends (the
-/// command exits, times out, or the calling task is cancelled) no process of that group
-/// survives it: SIGTERM first, SIGKILL after the grace period.
+/// command exits, times out, or the calling task is cancelled) no process it started survives
+/// it, in the group or out of it (`setsid`, double forks: see `ToolProcessRegistry`): SIGTERM
+/// first, SIGKILL after the grace period.
 public struct ShellTool: Tool {
     /// Time the command's processes get between SIGTERM and SIGKILL.
     public let grace: Duration
@@ -35,6 +36,8 @@ public struct ShellTool: Tool {
     /// Output kept for the result: this much from the start and this much from the end.
     static let headBytes = 10_000
     static let tailBytes = 20_000
+    /// `MUSTER_TOOL_CALL`, a valid name (no `=`, not empty), so the conversion cannot fail.
+    static let markerKey = Environment.Key(rawValue: ToolProcessRegistry.markerVariable)!
 
     /// A shell tool whose processes get `grace` (real time) to exit after SIGTERM; `clock` times the timeout.
     public init(grace: Duration = .seconds(2), clock: any Clock<Duration> = ContinuousClock()) {
@@ -86,7 +89,8 @@ public struct ShellTool: Tool {
         }
         try Task.checkCancellation()
 
-        let started = ProcessGroupRecord()
+        let processes = ToolProcessRegistry.shared.beginCall(callID: context.callID, taskID: context.taskID)
+        let started = ProcessGroupRecord(processes: processes)
         let (finished, timedOut) = await race(
             command: command, timeout: .seconds(timeout), context: context, started: started
         )
@@ -99,10 +103,14 @@ public struct ShellTool: Tool {
         // The shell has been reaped by now, but Linux does not reuse its pid while the group
         // still has members; only an empty group's id could be taken again, by a new group
         // leader within the moment between the shell's exit and this check.
-        if let group = started.group {
-            let grace = self.grace
-            await Task { await group.terminate(grace: grace, clock: ContinuousClock()) }.value
-        }
+        // Then whatever left the group (`setsid`, double forks) is found by the call's marker in
+        // its environment, or as an orphan Muster adopted (see ToolProcessRegistry).
+        let grace = self.grace
+        let group = started.group
+        await Task {
+            let neededKill = await group?.terminate(grace: grace, clock: ContinuousClock()) ?? false
+            await processes.finish(grace: grace, groupNeededKill: neededKill)
+        }.value
         try Task.checkCancellation()
         return Self.output(finished, timedOut: timedOut, timeout: timeout)
     }
@@ -158,14 +166,17 @@ public struct ShellTool: Tool {
             let result = try await Subprocess.run(
                 .path("/bin/sh"),
                 arguments: ["-c", command],
-                environment: .inherit,
+                environment: .inherit.updating([Self.markerKey: started.processes.marker]),
                 workingDirectory: FilePath(context.workspace.path),
                 platformOptions: options,
                 input: .none,
                 output: .sequence,
                 error: .combinedWithOutput
             ) { execution in
-                if let group = ProcessGroup(id: execution.processIdentifier.value) { started.record(group) }
+                if let group = ProcessGroup(id: execution.processIdentifier.value) {
+                    started.record(group)
+                    started.processes.spawned(group)
+                }
                 var splitter = LineSplitter(maxLineBytes: Self.maxLineBytes, carriageReturnRestartsLine: true)
                 var collector = ShellOutputCollector(headLimit: Self.headBytes, tailLimit: Self.tailBytes)
                 let take = { (line: LineSplitter.Line) in
@@ -247,6 +258,12 @@ private enum RaceEvent: Sendable {
 /// that task ended (a mutex guards it because the two are different tasks).
 private final class ProcessGroupRecord: Sendable {
     private let value = Locked<ProcessGroup?>(nil)
+    /// The call's entry in the process-wide registry.
+    let processes: ToolProcessCall
+
+    init(processes: ToolProcessCall) {
+        self.processes = processes
+    }
 
     func record(_ group: ProcessGroup) {
         value.withLock { $0 = group }

@@ -23,6 +23,9 @@ final class InteractiveApp {
     private var hintTimer: (any DispatchSourceTimer)?
     private var inputSource: (any DispatchSourceRead)?
     private var signals: SignalSources?
+    /// Forces the exit if the orderly shutdown has not ended in time (see `requestExit`).
+    private var exitDeadline: (any DispatchSourceTimer)?
+    private var killEscalation: (any DispatchSourceTimer)?
 
     private let intents: AsyncStream<AppIntent>.Continuation
     private let intentStream: AsyncStream<AppIntent>
@@ -115,26 +118,69 @@ final class InteractiveApp {
         draw()
         intents.finish()
         await work.value
-        let report = await session.shutdown()
+        let report = await session.shutdown(grace: Self.taskGrace)
         await events.value
         draw()
 
+        // Processes of tasks that did not return within the grace period are killed now.
+        let killed = ToolProcessRegistry.shared.killLeftovers()
+        exitDeadline?.cancel()
+        killEscalation?.cancel()
         redrawTimer.cancel()
         tickTimer?.cancel()
         hintTimer?.cancel()
         signals?.cancel()
         screen.end()
         // After a hangup the terminal is gone and the write fails: nobody is left to tell.
-        let farewell = state.farewell(summary: ExitSummary.line(for: report), session: sessionNote)
+        let farewell = state.farewell(summary: ExitSummary.line(for: report, grace: Self.taskGrace, killed: killed), session: sessionNote)
         try? FileHandle.standardOutput.write(contentsOf: Data(farewell.utf8))
         return reason
     }
+
+    /// Time the tasks get to stop at exit.
+    static let taskGrace = ExitDeadline.taskGrace
+    /// From the exit request to the forced exit, whatever has not returned by then. (Its own
+    /// timer on the main queue, not `ExitDeadline`: the terminal must be restored on the main actor.)
+    static let exitDeadline = ExitDeadline.deadline
 
     private func requestExit(_ reason: ExitReason) {
         guard exitReason == nil else { return }
         exitReason = reason
         exitWaiter?.resume(returning: reason)
         exitWaiter = nil
+        // The main actor stays free while the session shuts down (it only awaits), so this
+        // timer fires even when a model, a tool or the log never returns.
+        let timer = DispatchSource.makeTimerSource(queue: .main)
+        timer.schedule(deadline: .now() + Self.exitDeadline.seconds)
+        timer.setEventHandler { [weak self] in
+            MainActor.assumeIsolated { self?.exitNow(reason, late: true) }
+        }
+        timer.resume()
+        exitDeadline = timer
+        // Tool processes that ignored SIGTERM are killed when the tasks' grace ends, so their
+        // calls return and the orderly shutdown finishes before the deadline.
+        killEscalation = Self.killToolProcesses(after: Self.taskGrace)
+    }
+
+    /// A timer that kills every tool process off the main actor. Nonisolated, so that its handler
+    /// is not inferred to be main-actor code (which would trap when it runs on a global queue).
+    private nonisolated static func killToolProcesses(after delay: Duration) -> any DispatchSourceTimer {
+        let timer = DispatchSource.makeTimerSource(queue: .global())
+        timer.schedule(deadline: .now() + delay.seconds)
+        timer.setEventHandler { ToolProcessRegistry.shared.killAll() }
+        timer.resume()
+        return timer
+    }
+
+    /// Leaves without waiting for the session: kills every tool process, restores the terminal,
+    /// says what was not finished, and exits. For a second signal and for the exit deadline.
+    private func exitNow(_ reason: ExitReason, late: Bool) {
+        ToolProcessRegistry.shared.killAll()
+        screen.end()
+        let why = late ? "the shutdown did not finish within \(Self.exitDeadline.humanReadable) (a model, a tool or the log did not return)" : "a second signal"
+        let message = "muster: exiting at once after \(why); tool processes were killed, the session log may lack its last records.\n"
+        FileHandle.standardError.write(Data(message.utf8))
+        _exit(reason.exitCode)
     }
 
     // MARK: Input
@@ -174,10 +220,11 @@ final class InteractiveApp {
         case SIGINT:
             dispatch(state.interruptSignal(now: .now))
             changed()
-        case SIGTERM:
-            requestExit(.terminate)
-        case SIGHUP:
-            requestExit(.hangup)
+        case SIGTERM, SIGHUP:
+            let reason: ExitReason = number == SIGTERM ? .terminate : .hangup
+            // A second signal while leaving means "now".
+            if exitReason != nil { exitNow(reason, late: false) }
+            requestExit(reason)
         default:
             break
         }

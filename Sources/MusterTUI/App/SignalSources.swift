@@ -15,8 +15,11 @@ final class SignalSources {
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: .main)
             source.setEventHandler {
+                // Signals that arrived before this ran come as one event with their count; a
+                // second SIGTERM means "now", so a merged pair is delivered as two.
+                let count = min(max(Int(source.data), 1), 2)
                 // Sources on the main queue run on the main thread, which is the main actor's.
-                MainActor.assumeIsolated { handler(number) }
+                MainActor.assumeIsolated { for _ in 0..<count { handler(number) } }
             }
             source.resume()
             sources[number] = source

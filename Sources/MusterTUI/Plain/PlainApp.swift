@@ -57,7 +57,7 @@ enum PlainApp {
         reader.output?.finish()
         signals.cancel()
         terminalMode.restore()
-        await console.write(ExitSummary.line(for: report) + "\n")
+        await console.write(ExitSummary.line(for: report, killed: ToolProcessRegistry.shared.killLeftovers()) + "\n")
         return reason.exitCode
     }
 
