@@ -246,6 +246,41 @@ struct HeadlessRunnerTests {
         #expect(text.contains(#""message":"\#(notice)""#))
     }
 
+    /// Clears the screen, sets the window title and writes the clipboard on a terminal that obeys.
+    static let hostile = "\u{1B}[2J\u{1B}]0;pwned\u{07}\u{1B}]52;c;ZXZpbA==\u{07}\u{9B}31m\u{202E}"
+
+    @Test("notices on standard error are inert: task names and errors are shown, never obeyed")
+    func inertNotices() async throws {
+        let model = HeadlessTestModel.launcher(subAgents: ["x\(Self.hostile)"]) { _ in try await HeadlessTestModel.hang() }
+        let timedOut = try await Self.run(model, options: HeadlessOptions(background: .wait(timeout: .seconds(5))))
+        #expect(timedOut.output.standardError.contains("muster: Stopped waiting for background work after 5.0s; cancelled 1 still running: #1 x^[[2J^[]0;pwned^G^[]52;c;ZXZpbA==^GM-^[31m<U+202E>."))
+
+        struct Hostile: Error, CustomStringConvertible { var description: String { "bad\(HeadlessRunnerTests.hostile)\nsecond line\u{1B}c" } }
+        let failed = try await Self.run(HeadlessTestModel { _ in throw Hostile() })
+        #expect(failed.output.standardError.contains("second line^[c"))
+        for run in [timedOut, failed] {
+            let scalars = run.output.standardError.unicodeScalars
+            #expect(!scalars.contains { $0.value == 0x1B || $0.value == 0x07 || $0.value == 0x9B || $0.value == 0x202E })
+        }
+    }
+
+    @Test("the text answer is shown inert on a terminal and written raw to a pipe or file")
+    func textAnswerOnATerminal() async throws {
+        let answer = "Done \(Self.hostile)\nline two\u{200F}"
+        let model = HeadlessTestModel { _ in HeadlessTestModel.say(answer) }
+        let piped = try await Self.run(model)
+        #expect(piped.output.standardOutput == answer + "\n")
+
+        let url = try HeadlessFixtures.temporaryDirectory().appendingPathComponent("session.jsonl")
+        let terminal = CapturedOutput(standardOutputIsTerminal: true)
+        let runner = HeadlessRunner(
+            session: HeadlessFixtures.session(model: model), options: HeadlessOptions(), log: .file(url),
+            metadata: HeadlessFixtures.metadata, output: terminal, clock: ImmediateClock(), environment: [:]
+        )
+        _ = await runner.run(prompt: "go", stops: AsyncStream { $0.finish() })
+        #expect(terminal.standardOutput == "Done ^[[2J^[]0;pwned^G^[]52;c;ZXZpbA==^GM-^[31m<U+202E>\nline two<U+200F>\n")
+    }
+
     private func sessionID(_ records: [SessionRecord]) -> String {
         if case .sessionStart(let start)? = records.first?.body { start.sessionID } else { "" }
     }

@@ -90,6 +90,11 @@ actor TestGate {
 /// What a headless run wrote, by stream.
 final class CapturedOutput: HeadlessOutput {
     private let text = Locked<(out: String, err: String)>(("", ""))
+    let standardOutputIsTerminal: Bool
+
+    init(standardOutputIsTerminal: Bool = false) {
+        self.standardOutputIsTerminal = standardOutputIsTerminal
+    }
 
     func write(_ text: String) throws(SessionSinkError) {
         self.text.withLock { $0.out += text }
