@@ -18,6 +18,8 @@ func runInteractive(setup: SessionSetup, command: Muster) async -> Int32 {
         environment: environment,
         onSlashCommand: { recorder.recordSlashCommand($0) }
     )
+    // Logged like a headless run's: an invalid option value is part of the session's story.
+    for warning in setup.warnings { recorder.record(.warning(message: warning)) }
     let messages = recorder.startupNotices + setup.warnings
     let status: Int32
     if FrontEnd.shouldUsePlainMode(options) {

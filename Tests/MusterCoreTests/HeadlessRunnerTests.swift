@@ -240,10 +240,35 @@ struct HeadlessRunnerTests {
         )
         let outcome = await runner.run(prompt: "go", stops: AsyncStream { $0.finish() })
         #expect(outcome.exitCode == 0)
-        let notice = "The last session ended unexpectedly; 1 background agent was interrupted: #3 explore."
+        let notice = "The last session's log is incomplete (no end record: the session was killed, or could not write its end); 1 background agent had not finished: #3 explore."
         #expect(output.standardError == "muster: warning: \(notice)\n")
         let text = try String(contentsOf: url, encoding: .utf8)
         #expect(text.contains(#""message":"\#(notice)""#))
+    }
+
+    @Test("with more than 50 tasks, cancelled_task_ids and the notice count every task cancelled at the end")
+    func moreThanFiftyTasks() async throws {
+        let names = (1...60).map { "agent\($0)" }
+        let model = HeadlessTestModel.launcher(subAgents: names) { _ in try await HeadlessTestModel.hang() }
+        let session = HeadlessFixtures.session(model: model, maxBackgroundAgents: 100)
+        let run = try await Self.run(model, options: HeadlessOptions(background: .noWait), session: session)
+        #expect(run.outcome.result.cancelledTaskIDs.count == 60)
+        #expect(run.outcome.result.tasks.count == 60)
+        #expect(run.output.standardError.contains("cancelled 60 still running: "))
+        guard case .sessionEnd(let end)? = run.log.last?.body else { Issue.record("no session_end"); return }
+        #expect(end.tasks.count == 60)
+    }
+
+    @Test("every record of the log carries the session's id")
+    func sessionIDOnEveryRecord() async throws {
+        let model = HeadlessTestModel.launcher(subAgents: ["explore"]) { _ in HeadlessTestModel.say("done") }
+        let run = try await Self.run(model)
+        let id = sessionID(run.log)
+        #expect(id.count == 8)
+        #expect(run.log.count > 5)
+        for record in run.log { #expect(record.sessionID == id, "\(record.body.type) lacks the session id") }
+        let text = try String(contentsOf: try #require(run.outcome.logFile), encoding: .utf8)
+        for line in text.split(separator: "\n") { #expect(line.contains(#""session_id":"\#(id)""#), "\(line)") }
     }
 
     /// Clears the screen, sets the window title and writes the clipboard on a terminal that obeys.

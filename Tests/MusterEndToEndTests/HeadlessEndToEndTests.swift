@@ -120,6 +120,23 @@ struct HeadlessEndToEndTests {
         #expect(HeadlessProcess.processes(containing: prompt).isEmpty, "the sleeper's shell is gone")
     }
 
+    @Test("a plain session writes a warning record for an invalid option value, like a headless run")
+    func plainSessionLogsInvalidOption() async throws {
+        let scratch = try HeadlessProcess.makeScratch()
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let log = scratch.appendingPathComponent("plain.jsonl")
+        // No -p and stdin not a terminal: the plain line mode, which ends at the end of input.
+        let muster = try HeadlessProcess(["--max-background-agents", "lots", "--log-file", log.path], scratch: scratch)
+        defer { muster.stop() }
+        #expect(try await muster.waitForExit() == 0)
+        let records = try HeadlessProcess.records(String(contentsOf: log, encoding: .utf8))
+        guard case .sessionStart(let start)? = records.first?.body else { Issue.record("no session_start"); return }
+        #expect(start.metadata.mode == .interactive)
+        let warnings = records.compactMap { if case .warning(let message) = $0.body { message } else { nil } }
+        #expect(warnings.count == 1)
+        #expect(warnings.first?.contains("lots") == true, "\(warnings)")
+    }
+
     @Test("--no-wait cancels background agents as soon as the main turn ends")
     func noWait() async throws {
         let scratch = try HeadlessProcess.makeScratch()
@@ -233,7 +250,7 @@ struct HeadlessEndToEndTests {
         #expect(try await next.waitForExit() == 0)
         let names = running.map(\.label).joined(separator: ", ")
         let count = running.count
-        let expected = "The last session ended unexpectedly; \(count) background agent\(count == 1 ? " was" : "s were") interrupted: \(names)."
+        let expected = "The last session's log is incomplete (no end record: the session was killed, or could not write its end); \(count) background agent\(count == 1 ? "" : "s") had not finished: \(names)."
         #expect(next.standardError.contains("muster: warning: \(expected)"), "stderr: \(next.standardError)")
         #expect(next.standardOutput == "Quick answer.\n")
     }

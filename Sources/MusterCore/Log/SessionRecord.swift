@@ -12,11 +12,14 @@ public struct SessionRecord: Sendable, Equatable {
     public var time: Date
     /// What happened.
     public var body: Body
+    /// The session the record belongs to (several sessions may append to one `--log-file`).
+    public var sessionID: String?
 
-    public init(sequence: Int, time: Date, body: Body) {
+    public init(sequence: Int, time: Date, body: Body, sessionID: String? = nil) {
         self.sequence = sequence
         self.time = time
         self.body = body
+        self.sessionID = sessionID ?? body.ownSessionID
     }
 
     /// What a record says happened; each case is one `type`.
@@ -103,6 +106,7 @@ extension SessionRecord: Codable {
         case task, spawnerID = "spawner_id", count
         case inputTokens = "input_tokens", outputTokens = "output_tokens"
         case message
+        case sessionID = "session_id"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -110,19 +114,23 @@ extension SessionRecord: Codable {
         sequence = try container.decode(Int.self, forKey: .seq)
         time = try SessionRecord.decodeTime(container.decode(String.self, forKey: .time), in: container, key: .time)
         body = try Body(from: decoder)
+        sessionID = try container.decodeIfPresent(String.self, forKey: .sessionID)
     }
 
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(sequence, forKey: .seq)
         try container.encode(SessionRecord.formatTime(time), forKey: .time)
+        if body.ownSessionID == nil { try container.encodeIfPresent(sessionID, forKey: .sessionID) }
         try body.encode(to: encoder)
     }
 
-    /// The record as one line of compact JSON (no trailing newline), `type`, `seq` and `time`
-    /// first and the other keys sorted, so logs read well and diff stably.
+    /// The record as one line of compact JSON (no trailing newline), `type`, `seq`, `time` and
+    /// `session_id` first and the other keys sorted, so logs read well and diff stably.
+    /// (`session_start` and `session_end` carry `session_id` among their sorted fields.)
     public var jsonLine: String {
-        let head = "{\"type\":\"\(body.type)\",\"seq\":\(sequence),\"time\":\"\(SessionRecord.formatTime(time))\""
+        var head = "{\"type\":\"\(body.type)\",\"seq\":\(sequence),\"time\":\"\(SessionRecord.formatTime(time))\""
+        if body.ownSessionID == nil, let sessionID { head += ",\"session_id\":" + JSONValue.string(sessionID).jsonText }
         let payload = body.payloadJSON
         // payload is "{...}": splice its members after the head.
         return payload == "{}" ? head + "}" : head + "," + payload.dropFirst()
@@ -305,6 +313,15 @@ extension SessionRecord.Body: Codable {
             try result.encode(to: encoder)
         case .sessionEnd(let end):
             try end.encode(to: encoder)
+        }
+    }
+
+    /// The session id written in the body's own fields (`session_start`, `session_end`).
+    var ownSessionID: String? {
+        switch self {
+        case .sessionStart(let start): start.sessionID
+        case .sessionEnd(let end): end.sessionID
+        default: nil
         }
     }
 

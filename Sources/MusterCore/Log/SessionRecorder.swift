@@ -109,7 +109,7 @@ public final class SessionRecorder: Sendable {
                 tally.apply(body)
                 // Numbered per session: the log skips the numbers of text deltas it leaves out.
                 sequence += 1
-                let line = SessionRecord(sequence: sequence, time: time, body: body).jsonLine + "\n"
+                let line = SessionRecord(sequence: sequence, time: time, body: body, sessionID: sessionID).jsonLine + "\n"
                 for failure in await output.write(line, isTextDelta: body.isTextDelta) {
                     let message = "\(failure) The session goes on; the log may miss records."
                     state.withLock { state in
