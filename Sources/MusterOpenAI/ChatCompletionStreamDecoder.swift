@@ -23,8 +23,9 @@ struct ChatCompletionStreamDecoder {
     /// Redacted from excerpts before they are cut.
     private let apiKey: APIKey?
 
-    init(apiKey: APIKey? = nil) {
+    init(apiKey: APIKey? = nil, sizeLimit: Int = ServerSentEventParser.sizeLimit) {
         self.apiKey = apiKey
+        self.events = ServerSentEventParser(limit: sizeLimit)
     }
 
     private static let jsonDecoder: JSONDecoder = {
@@ -39,7 +40,7 @@ struct ChatCompletionStreamDecoder {
     /// Feeds body bytes and returns the events they complete.
     mutating func consume(_ bytes: some Sequence<UInt8>) throws(OpenAIModelError) -> [ModelEvent] {
         var output: [ModelEvent] = []
-        for data in events.consume(bytes) where !isDone {
+        for data in try events.consume(bytes) where !isDone {
             output += try handle(data)
         }
         return output
