@@ -118,6 +118,7 @@ struct SessionLogRecoveryTests {
         await session.start()
         await session.submit("go")
         await tap.waitUntil { $0.contains { $0.body.type == "turn_end" } && $0.filter { $0.body.type == "task_started" }.count == 2 }
+        await recorder.flushLog()
 
         // As if killed now: the file holds every record so far and no end.
         let records = try HeadlessFixtures.records(in: url)

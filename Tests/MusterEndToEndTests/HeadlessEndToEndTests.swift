@@ -80,7 +80,7 @@ struct HeadlessEndToEndTests {
                 #expect(openCalls[callID] == nil)
                 openCalls[callID] = tool
                 if let id = agent.taskID { #expect(started[id] == agent.name, "tool call of an unknown task \(id)") }
-            case .toolProgress(_, let callID, _):
+            case .toolProgress(_, let callID, _, _):
                 #expect(openCalls[callID] != nil && !closedCalls.contains(callID), "progress outside call \(callID)")
             case .toolEnd(let agent, let callID, let tool, _, _):
                 #expect(openCalls[callID] == tool, "tool_end \(callID) without its tool_start")
@@ -118,6 +118,20 @@ struct HeadlessEndToEndTests {
         let sleeper = (json["tasks"]?.arrayValue ?? []).first { $0["name"] == "sleeper" }?["id"]?.intValue ?? 0
         #expect(muster.standardError.contains("Stopped waiting for background work after 1.0s; cancelled 1 still running: #\(sleeper) sleeper."))
         #expect(HeadlessProcess.processes(containing: prompt).isEmpty, "the sleeper's shell is gone")
+    }
+
+    @Test("--log-file on a FIFO nobody reads is refused with a clear message, and the run still answers and exits at once")
+    func logFileOnAFIFO() async throws {
+        let scratch = try HeadlessProcess.makeScratch()
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let fifo = scratch.appendingPathComponent("log.fifo")
+        try #require(mkfifo(fifo.path, 0o600) == 0)
+        let muster = try HeadlessProcess(["-p", "0.1", "--log-file", fifo.path], scratch: scratch)
+        defer { muster.stop() }
+        // Before the fix, opening or writing the FIFO blocked: no answer, and SIGTERM was ignored.
+        #expect(try await muster.waitForExit(timeout: .seconds(20)) == 0)
+        #expect(muster.standardOutput.hasPrefix("Got "))
+        #expect(muster.standardError.contains("muster: warning: The session log \(fifo.path) is a FIFO; Muster writes its log only to a regular file. The session goes on without a log."))
     }
 
     @Test("a plain session writes a warning record for an invalid option value, like a headless run")

@@ -39,7 +39,9 @@ public struct SessionRecord: Sendable, Equatable {
         /// A complete assistant message.
         case assistantMessage(agent: AgentRef, text: String)
         case toolStart(agent: AgentRef, callID: String, tool: String, arguments: JSONValue)
-        case toolProgress(agent: AgentRef, callID: String, line: String)
+        /// A progress line of a tool call; `lines` > 1 when a writer that fell behind joined that
+        /// many lines of the call into this record (`line` is the newest of them).
+        case toolProgress(agent: AgentRef, callID: String, line: String, lines: Int = 1)
         case toolEnd(agent: AgentRef, callID: String, tool: String, output: String, isError: Bool)
         case taskStarted(TaskState)
         /// Status, step or activity changed (may skip intermediate states).
@@ -102,7 +104,7 @@ extension SessionRecord: Codable {
         case type, seq, time
         case text, command, turn, trigger, outcome, error
         case agent, taskID = "task_id", callID = "call_id"
-        case tool, arguments, line, output, isError = "is_error"
+        case tool, arguments, line, lines, output, isError = "is_error"
         case task, spawnerID = "spawner_id", count
         case inputTokens = "input_tokens", outputTokens = "output_tokens"
         case message
@@ -209,7 +211,8 @@ extension SessionRecord.Body: Codable {
             self = .toolProgress(
                 agent: try Self.agent(in: container),
                 callID: try container.decode(String.self, forKey: .callID),
-                line: try container.decode(String.self, forKey: .line)
+                line: try container.decode(String.self, forKey: .line),
+                lines: try container.decodeIfPresent(Int.self, forKey: .lines) ?? 1
             )
         case "tool_end":
             self = .toolEnd(
@@ -288,10 +291,11 @@ extension SessionRecord.Body: Codable {
             try container.encode(callID, forKey: .callID)
             try container.encode(tool, forKey: .tool)
             try container.encode(arguments, forKey: .arguments)
-        case .toolProgress(let agent, let callID, let line):
+        case .toolProgress(let agent, let callID, let line, let lines):
             try Self.encode(agent, in: &container)
             try container.encode(callID, forKey: .callID)
             try container.encode(line, forKey: .line)
+            if lines != 1 { try container.encode(lines, forKey: .lines) }
         case .toolEnd(let agent, let callID, let tool, let output, let isError):
             try Self.encode(agent, in: &container)
             try container.encode(callID, forKey: .callID)
