@@ -22,7 +22,7 @@ public final class SessionRecorder: Sendable {
     }
 
     /// Waiting records per sink from which a call's progress lines are joined.
-    public static let coalescingThreshold = 4096
+    public static let coalescingThreshold = 1024
     /// How long the end waits for a sink that writes nothing before giving up on it.
     static let writePatience: Duration = .seconds(2)
 
