@@ -134,6 +134,18 @@ struct HeadlessEndToEndTests {
         #expect(muster.standardError.contains("muster: warning: The session log \(fifo.path) is a FIFO; Muster writes its log only to a regular file. The session goes on without a log."))
     }
 
+    @Test("a set-up error that quotes escape sequences is shown inert on standard error")
+    func setupErrorIsInert() async throws {
+        let scratch = try HeadlessProcess.makeScratch()
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let missing = scratch.appendingPathComponent("no\u{1B}]0;pwned\u{07}\u{1B}[2J").path
+        let muster = try HeadlessProcess(["-p", "hi", "--workspace", missing], scratch: scratch)
+        defer { muster.stop() }
+        #expect(try await muster.waitForExit() == 2)
+        #expect(muster.standardError.contains("no^[]0;pwned^G^[[2J is not a directory."), "\(muster.standardError)")
+        #expect(!muster.standardError.unicodeScalars.contains { $0.value == 0x1B || $0.value == 0x07 })
+    }
+
     @Test("a plain session writes a warning record for an invalid option value, like a headless run")
     func plainSessionLogsInvalidOption() async throws {
         let scratch = try HeadlessProcess.makeScratch()
