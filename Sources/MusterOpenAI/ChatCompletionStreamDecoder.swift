@@ -20,6 +20,13 @@ struct ChatCompletionStreamDecoder {
     private var toolCalls = ToolCallAssembler()
     private var usage = Usage()
     private var sawAnyChunk = false
+    /// Redacted from excerpts before they are cut.
+    private let apiKey: APIKey?
+
+    init(apiKey: APIKey? = nil, sizeLimit: Int = ServerSentEventParser.sizeLimit) {
+        self.apiKey = apiKey
+        self.events = ServerSentEventParser(limit: sizeLimit)
+    }
 
     private static let jsonDecoder: JSONDecoder = {
         let decoder = JSONDecoder()
@@ -33,7 +40,7 @@ struct ChatCompletionStreamDecoder {
     /// Feeds body bytes and returns the events they complete.
     mutating func consume(_ bytes: some Sequence<UInt8>) throws(OpenAIModelError) -> [ModelEvent] {
         var output: [ModelEvent] = []
-        for data in events.consume(bytes) where !isDone {
+        for data in try events.consume(bytes) where !isDone {
             output += try handle(data)
         }
         return output
@@ -63,11 +70,11 @@ struct ChatCompletionStreamDecoder {
         do {
             chunk = try Self.jsonDecoder.decode(ChatCompletionChunk.self, from: Data(data.utf8))
         } catch {
-            throw .malformedStream("a chunk is not valid JSON: \(Self.excerpt(data))")
+            throw .malformedStream("a chunk is not valid JSON: \(excerpt(data))")
         }
         sawAnyChunk = true
         if let error = chunk.error {
-            throw .streamError(error.message ?? Self.excerpt(data))
+            throw .streamError(error.message ?? excerpt(data))
         }
         if let counts = chunk.usage {
             usage = Usage(inputTokens: counts.promptTokens ?? 0, outputTokens: counts.completionTokens ?? 0)
@@ -96,7 +103,10 @@ struct ChatCompletionStreamDecoder {
         return try toolCalls.assembledCalls().map(ModelEvent.toolCall)
     }
 
-    private static func excerpt(_ text: String) -> String {
-        text.count > 200 ? String(text.prefix(200)) + "..." : text
+    /// At most 200 characters of `text`, the key redacted first: a cut before the redaction
+    /// could leave most of a key that straddles it.
+    private func excerpt(_ text: String) -> String {
+        let clean = apiKey?.redacting(text) ?? text
+        return clean.count > 200 ? String(clean.prefix(200)) + "..." : clean
     }
 }

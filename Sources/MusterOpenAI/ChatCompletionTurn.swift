@@ -29,7 +29,7 @@ actor ChatCompletionTurn {
     private let clock: any Clock<Duration>
     private let body: JSONValue
     private var state = State.notStarted
-    private var decoder = ChatCompletionStreamDecoder()
+    private var decoder: ChatCompletionStreamDecoder
     private var pending: [ModelEvent] = []
 
     init(client: HTTPClient, configuration: OpenAIConfiguration, clock: any Clock<Duration>, request: ModelRequest) {
@@ -37,6 +37,7 @@ actor ChatCompletionTurn {
         self.configuration = configuration
         self.clock = clock
         self.body = ChatCompletionRequestBody.make(model: configuration.model, request: request)
+        self.decoder = ChatCompletionStreamDecoder(apiKey: configuration.apiKey)
     }
 
     /// The next event of the turn, or nil once `endOfTurn` has been returned.
@@ -108,7 +109,9 @@ actor ChatCompletionTurn {
         let status = response.status
         if (200..<300).contains(status.code) { return .streaming(response) }
 
-        let message = ErrorResponseMessage.extract(from: try await errorBody(of: response), status: status)
+        let message = ErrorResponseMessage.extract(
+            from: try await errorBody(of: response), status: status, redacting: configuration.apiKey
+        )
         let delay = backoff(before: attempt + 1, headers: response.headers)
         switch status.code {
         case 401, 403:

@@ -33,10 +33,11 @@ enum ErrorResponseMessage {
         }
     }
 
-    static func extract(from body: [UInt8], status: HTTPResponseStatus) -> String {
+    /// The message, with `key` redacted before it is cut to 500 characters (so no part of the key survives the cut).
+    static func extract(from body: [UInt8], status: HTTPResponseStatus, redacting key: APIKey?) -> String {
         let structured = (try? JSONDecoder().decode(Envelope.self, from: Data(body)))?.bestMessage
         let candidate = structured.flatMap { $0.isEmpty ? nil : $0 } ?? String(decoding: body, as: UTF8.self)
-        var text = candidate.trimmingCharacters(in: .whitespacesAndNewlines)
+        var text = (key?.redacting(candidate) ?? candidate).trimmingCharacters(in: .whitespacesAndNewlines)
         if text.isEmpty { text = status.reasonPhrase }
         if text.count > 500 { text = String(text.prefix(500)) + "..." }
         if let last = text.last, !".!?".contains(last) { text += "." }

@@ -74,6 +74,8 @@ extension SessionMetadata {
 /// Standard output and error through `write(2)`, unbuffered, so `stream-json` lines leave
 /// as they happen and nothing waits in a buffer when the process ends.
 struct StandardStreams: HeadlessOutput {
+    let standardOutputIsTerminal = isatty(STDOUT_FILENO) == 1
+
     func write(_ text: String) throws(SessionSinkError) {
         if let failure = Self.write(text, to: STDOUT_FILENO) {
             throw SessionSinkError("Cannot write to standard output: \(failure).")

@@ -20,6 +20,8 @@ func runInteractive(setup: SessionSetup, command: Muster) async -> Int32 {
         onSlashCommand: { recorder.recordSlashCommand($0) },
         sessionNote: "Session \(recorder.sessionID) · log: \(recorder.logFile?.path ?? "not written")"
     )
+    // Logged like a headless run's: an invalid option value is part of the session's story.
+    for warning in setup.warnings { recorder.record(.warning(message: warning)) }
     let messages = recorder.startupNotices + setup.warnings
     let status: Int32
     if FrontEnd.shouldUsePlainMode(options) {

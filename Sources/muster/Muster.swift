@@ -98,7 +98,7 @@ struct Muster: AsyncParsableCommand {
             if code == .success {
                 exit(withError: error)
             }
-            FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+            FileHandle.standardError.write(Data((inert(fullMessage(for: error)) + "\n").utf8))
             Foundation.exit(ExitStatus.usage)
         }
         let status = await command.execute()
@@ -116,7 +116,8 @@ struct Muster: AsyncParsableCommand {
         do {
             setup = try SessionSetup.make(from: self, environment: environment)
         } catch {
-            FileHandle.standardError.write(Data("muster: \(error)\n".utf8))
+            // A script's mistake quotes the script: shown inert, like everything on standard error.
+            FileHandle.standardError.write(Data("muster: \(inert("\(error)"))\n".utf8))
             return ExitStatus.usage
         }
         let status: Int32
@@ -130,6 +131,11 @@ struct Muster: AsyncParsableCommand {
         ToolProcessRegistry.shared.killAll()
         return status
     }
+}
+
+/// `text` with control characters and escape sequences made visible, line by line.
+private func inert(_ text: String) -> String {
+    TerminalSanitizer.lines(of: text).joined(separator: "\n")
 }
 
 /// Headless output formats.

@@ -22,6 +22,14 @@ struct CommandsTerminalTextTests {
         #expect(TerminalSanitizer.sanitize("abc\u{202E}def") == "abc<U+202E>def")
     }
 
+    @Test("the left-to-right, right-to-left and Arabic letter marks are shown, not obeyed")
+    func bidiMarks() {
+        #expect(TerminalSanitizer.sanitize("a\u{200E}b\u{200F}c\u{061C}d") == "a<U+200E>b<U+200F>c<U+061C>d")
+        #expect(!TerminalSanitizer.isInert("\u{200F}"))
+        // Each escape takes its own width in columns, so a tab after it still reaches the next stop.
+        #expect(TerminalSanitizer.sanitize("\u{200E}\tx") == "<U+200E>    x")
+    }
+
     @Test("ordinary text, wide characters and combining marks pass unchanged")
     func passThrough() {
         for text in ["plain", "日本語のテキスト", "e\u{301}te\u{301}", "emoji 🎉", "· → │ ●"] {

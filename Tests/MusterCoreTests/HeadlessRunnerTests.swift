@@ -240,10 +240,70 @@ struct HeadlessRunnerTests {
         )
         let outcome = await runner.run(prompt: "go", stops: AsyncStream { $0.finish() })
         #expect(outcome.exitCode == 0)
-        let notice = "The last session ended unexpectedly; 1 background agent was interrupted: #3 explore."
+        let notice = "The last session's log is incomplete (no end record: the session was killed, or could not write its end); 1 background agent had not finished: #3 explore."
         #expect(output.standardError == "muster: warning: \(notice)\n")
         let text = try String(contentsOf: url, encoding: .utf8)
         #expect(text.contains(#""message":"\#(notice)""#))
+    }
+
+    @Test("with more than 50 tasks, cancelled_task_ids and the notice count every task cancelled at the end")
+    func moreThanFiftyTasks() async throws {
+        let names = (1...60).map { "agent\($0)" }
+        let model = HeadlessTestModel.launcher(subAgents: names) { _ in try await HeadlessTestModel.hang() }
+        let session = HeadlessFixtures.session(model: model, maxBackgroundAgents: 100)
+        let run = try await Self.run(model, options: HeadlessOptions(background: .noWait), session: session)
+        #expect(run.outcome.result.cancelledTaskIDs.count == 60)
+        #expect(run.outcome.result.tasks.count == 60)
+        #expect(run.output.standardError.contains("cancelled 60 still running: "))
+        guard case .sessionEnd(let end)? = run.log.last?.body else { Issue.record("no session_end"); return }
+        #expect(end.tasks.count == 60)
+    }
+
+    @Test("every record of the log carries the session's id")
+    func sessionIDOnEveryRecord() async throws {
+        let model = HeadlessTestModel.launcher(subAgents: ["explore"]) { _ in HeadlessTestModel.say("done") }
+        let run = try await Self.run(model)
+        let id = sessionID(run.log)
+        #expect(id.count == 8)
+        #expect(run.log.count > 5)
+        for record in run.log { #expect(record.sessionID == id, "\(record.body.type) lacks the session id") }
+        let text = try String(contentsOf: try #require(run.outcome.logFile), encoding: .utf8)
+        for line in text.split(separator: "\n") { #expect(line.contains(#""session_id":"\#(id)""#), "\(line)") }
+    }
+
+    /// Clears the screen, sets the window title and writes the clipboard on a terminal that obeys.
+    static let hostile = "\u{1B}[2J\u{1B}]0;pwned\u{07}\u{1B}]52;c;ZXZpbA==\u{07}\u{9B}31m\u{202E}"
+
+    @Test("notices on standard error are inert: task names and errors are shown, never obeyed")
+    func inertNotices() async throws {
+        let model = HeadlessTestModel.launcher(subAgents: ["x\(Self.hostile)"]) { _ in try await HeadlessTestModel.hang() }
+        let timedOut = try await Self.run(model, options: HeadlessOptions(background: .wait(timeout: .seconds(5))))
+        #expect(timedOut.output.standardError.contains("muster: Stopped waiting for background work after 5.0s; cancelled 1 still running: #1 x^[[2J^[]0;pwned^G^[]52;c;ZXZpbA==^GM-^[31m<U+202E>."))
+
+        struct Hostile: Error, CustomStringConvertible { var description: String { "bad\(HeadlessRunnerTests.hostile)\nsecond line\u{1B}c" } }
+        let failed = try await Self.run(HeadlessTestModel { _ in throw Hostile() })
+        #expect(failed.output.standardError.contains("second line^[c"))
+        for run in [timedOut, failed] {
+            let scalars = run.output.standardError.unicodeScalars
+            #expect(!scalars.contains { $0.value == 0x1B || $0.value == 0x07 || $0.value == 0x9B || $0.value == 0x202E })
+        }
+    }
+
+    @Test("the text answer is shown inert on a terminal and written raw to a pipe or file")
+    func textAnswerOnATerminal() async throws {
+        let answer = "Done \(Self.hostile)\nline two\u{200F}"
+        let model = HeadlessTestModel { _ in HeadlessTestModel.say(answer) }
+        let piped = try await Self.run(model)
+        #expect(piped.output.standardOutput == answer + "\n")
+
+        let url = try HeadlessFixtures.temporaryDirectory().appendingPathComponent("session.jsonl")
+        let terminal = CapturedOutput(standardOutputIsTerminal: true)
+        let runner = HeadlessRunner(
+            session: HeadlessFixtures.session(model: model), options: HeadlessOptions(), log: .file(url),
+            metadata: HeadlessFixtures.metadata, output: terminal, clock: ImmediateClock(), environment: [:]
+        )
+        _ = await runner.run(prompt: "go", stops: AsyncStream { $0.finish() })
+        #expect(terminal.standardOutput == "Done ^[[2J^[]0;pwned^G^[]52;c;ZXZpbA==^GM-^[31m<U+202E>\nline two<U+200F>\n")
     }
 
     private func sessionID(_ records: [SessionRecord]) -> String {

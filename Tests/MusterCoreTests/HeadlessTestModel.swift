@@ -90,6 +90,11 @@ actor TestGate {
 /// What a headless run wrote, by stream.
 final class CapturedOutput: HeadlessOutput {
     private let text = Locked<(out: String, err: String)>(("", ""))
+    let standardOutputIsTerminal: Bool
+
+    init(standardOutputIsTerminal: Bool = false) {
+        self.standardOutputIsTerminal = standardOutputIsTerminal
+    }
 
     func write(_ text: String) throws(SessionSinkError) {
         self.text.withLock { $0.out += text }
@@ -133,7 +138,7 @@ enum HeadlessFixtures {
 }
 
 /// A sink that hands every record it is given to the test, so a test can wait until records
-/// have been written (the log file is written before other sinks, in the same step).
+/// have been written (to the tap: the log file has its own queue, see `flushLog`).
 final class RecordTap: SessionRecordSink {
     private let continuation: AsyncStream<SessionRecord>.Continuation
     private let records: AsyncStream<SessionRecord>
@@ -147,7 +152,10 @@ final class RecordTap: SessionRecordSink {
     var wantsTextDeltas: Bool { false }
 
     func write(_ line: String) throws(SessionSinkError) {
-        if let record = try? SessionRecord.parse(line) { continuation.yield(record) }
+        // A write may carry many records, one a line.
+        for text in line.split(separator: "\n") {
+            if let record = try? SessionRecord.parse(text) { continuation.yield(record) }
+        }
     }
 
     func close() { continuation.finish() }

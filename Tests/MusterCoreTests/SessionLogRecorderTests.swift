@@ -37,6 +37,7 @@ struct SessionLogRecorderTests {
         await session.start()
         await session.submit("hello")
         await tap.waitUntil { $0.contains { $0.body.type == "turn_end" } && $0.filter { $0.body.type == "task_started" }.count == 0 }
+        await recorder.flushLog()
         let types = try HeadlessFixtures.records(in: url).map(\.body.type)
         #expect(types.contains("user_input"))
         #expect(types.contains("assistant_message"))
@@ -171,22 +172,6 @@ struct SessionLogRecorderTests {
         #expect(recorder.logFailure == seen.first)
     }
 
-    @Test("a full disk (/dev/full) is reported once with the system's reason", .enabled(if: FileManager.default.fileExists(atPath: "/dev/full")))
-    func diskFull() async throws {
-        let session = HeadlessFixtures.session(model: HeadlessTestModel { _ in HeadlessTestModel.say("Disk is full.") })
-        let warnings = session.events.subscribe()
-        let recorder = SessionRecorder.start(session: session, log: .file(URL(fileURLWithPath: "/dev/full")), metadata: HeadlessFixtures.metadata)
-        await recorder.flush()
-        await session.start()
-        await session.submit("hi")
-        await session.waitUntilIdle()
-        await recorder.finish(ending: .quit)
-        var seen: [String] = []
-        for await event in warnings { if case .warning(let message) = event { seen.append(message) } }
-        #expect(seen.count == 1)
-        #expect(seen.first?.contains("No space left on device") == true)
-    }
-
     @Test("appending after a torn last line starts a new line, so every record stays readable")
     func appendAfterTornLine() async throws {
         let directory = try HeadlessFixtures.temporaryDirectory()
@@ -223,4 +208,121 @@ private struct FailingSink: SessionRecordSink {
     var wantsTextDeltas: Bool { true }
     func write(_ line: String) throws(SessionSinkError) { throw SessionSinkError("Cannot write the test sink: disk full.") }
     func close() {}
+}
+
+/// A sink that blocks in `write` (on its own queue) until opened, like a pipe nobody reads.
+private final class StalledSink: SessionRecordSink {
+    private let gate = DispatchGroup()
+    private let lines = Locked<[String]>([])
+
+    init() { gate.enter() }
+
+    var displayName: String { "the stalled sink" }
+    var wantsTextDeltas: Bool { true }
+
+    func write(_ line: String) throws(SessionSinkError) {
+        gate.wait()
+        lines.withLock { $0.append(line) }
+    }
+
+    func close() {}
+
+    /// Lets every write through, now and later.
+    func open() { gate.leave() }
+
+    var records: [SessionRecord] {
+        get throws {
+            try lines.withLock { $0 }.joined().split(separator: "\n").map { try SessionRecord.parse($0) }
+        }
+    }
+}
+
+@Suite("Session log under load")
+struct SessionLogLoadTests {
+    @Test("a flood of progress lines while a sink is stalled keeps the waiting records bounded, and each record says how many lines it stands for")
+    func floodIsBounded() async throws {
+        let url = try HeadlessFixtures.temporaryDirectory().appendingPathComponent("session.jsonl")
+        let session = HeadlessFixtures.session(model: HeadlessTestModel { _ in [] })
+        let stalled = StalledSink()
+        let tap = RecordTap()
+        let recorder = SessionRecorder.start(
+            session: session, log: .file(url), metadata: HeadlessFixtures.metadata, extraSinks: [stalled, tap],
+            coalescingThreshold: 100
+        )
+        let flood = 50_000
+        for index in 1...flood {
+            session.events.publish(.toolProgress(agent: .main, callID: "c1", line: "y \(index)"))
+        }
+        session.events.publish(.warning("flood over"))
+        await tap.waitUntil { $0.last?.body == .warning(message: "flood over") }
+        await recorder.flushLog()
+        // The stalled sink holds its first write; everything after waits, one record per call.
+        #expect(recorder.mostRecordsWaiting <= 100 + 2)
+
+        func lines(_ records: [SessionRecord]) -> (count: Int, last: String?) {
+            records.reduce(into: (0, nil as String?)) { sum, record in
+                if case .toolProgress(_, "c1", let line, let lines) = record.body { sum = (sum.0 + lines, line) }
+            }
+        }
+        let logged = try HeadlessFixtures.records(in: url)
+        #expect(lines(logged).count == flood)
+        #expect(lines(logged).last == "y \(flood)")
+
+        stalled.open()
+        await recorder.finish(ending: .quit)
+        let delivered = try stalled.records
+        #expect(lines(delivered).count == flood)
+        #expect(delivered.filter { $0.body.type == "tool_progress" }.count < 200, "the stalled sink got the flood coalesced")
+        #expect(delivered.last?.body.type == "session_end")
+    }
+
+    @Test("a stalled stream-json reader never holds back the log file")
+    func stalledStreamDoesNotHoldTheLog() async throws {
+        let url = try HeadlessFixtures.temporaryDirectory().appendingPathComponent("session.jsonl")
+        let session = HeadlessFixtures.session(model: HeadlessTestModel { _ in [] })
+        let stalled = StalledSink()
+        let recorder = SessionRecorder.start(session: session, log: .file(url), metadata: HeadlessFixtures.metadata, extraSinks: [stalled])
+        recorder.recordSlashCommand("/tasks")
+        await recorder.flushLog()
+        #expect(try HeadlessFixtures.records(in: url).map(\.body.type) == ["session_start", "slash_command"])
+        stalled.open()
+        await recorder.finish(ending: .quit)
+        #expect(try stalled.records.map(\.body.type) == ["session_start", "slash_command", "session_end"])
+    }
+
+    @Test("the end gives up on a sink that takes nothing, says so, and still completes the log")
+    func stuckSinkDoesNotHoldTheEnd() async throws {
+        let url = try HeadlessFixtures.temporaryDirectory().appendingPathComponent("session.jsonl")
+        let session = HeadlessFixtures.session(model: HeadlessTestModel { _ in [] })
+        let stalled = StalledSink()
+        defer { stalled.open() }
+        let recorder = SessionRecorder.start(session: session, log: .file(url), metadata: HeadlessFixtures.metadata, extraSinks: [stalled])
+        await recorder.finish(ending: .quit)
+        #expect(try HeadlessFixtures.records(in: url).map(\.body.type) == ["session_start", "session_end"])
+        #expect(recorder.logFailure?.hasPrefix("the stalled sink stopped taking records;") == true)
+    }
+
+    @Test("a FIFO, a device or a directory is refused as the log at once, with what it is", arguments: ["fifo", "/dev/null", "directory"])
+    func irregularLogRefused(kind: String) async throws {
+        let directory = try HeadlessFixtures.temporaryDirectory()
+        let path: String
+        let expected: String
+        switch kind {
+        case "fifo":
+            path = directory.appendingPathComponent("log.fifo").path
+            try #require(mkfifo(path, 0o600) == 0)
+            expected = "a FIFO"
+        case "directory":
+            path = directory.path
+            expected = "a directory"
+        default:
+            path = kind
+            expected = "a device"
+        }
+        let session = HeadlessFixtures.session(model: HeadlessTestModel { _ in [] })
+        let recorder = SessionRecorder.start(session: session, log: .file(URL(fileURLWithPath: path)), metadata: HeadlessFixtures.metadata)
+        #expect(recorder.logFile == nil)
+        #expect(recorder.logFailure == "The session log \(path) is \(expected); Muster writes its log only to a regular file. The session goes on without a log.")
+        await recorder.finish(ending: .quit)
+    }
 }

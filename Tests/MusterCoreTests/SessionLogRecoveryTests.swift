@@ -47,7 +47,7 @@ struct SessionLogRecoveryTests {
         ], to: url, trailingNewline: false)
 
         let finding = try #require(SessionLogRecovery.check(location: .file(url), environment: [:], isProcessRunning: Self.nobodyRuns))
-        #expect(finding.message == "The last session ended unexpectedly; 2 background agents were interrupted: #3 explore, #4 grep.")
+        #expect(finding.message == "The last session's log is incomplete (no end record: the session was killed, or could not write its end); 2 background agents had not finished: #3 explore, #4 grep.")
         #expect(finding.sessionID == "0000beef")
         #expect(SessionLogRecovery.inspect(url).unreadableLines == 1)
     }
@@ -87,7 +87,7 @@ struct SessionLogRecoveryTests {
         let skipRunning = SessionLogRecovery.check(location: .sessionsDirectory, environment: environment, isProcessRunning: { $0 == 4242 })
         #expect(skipRunning?.sessionID == "aaaaaaaa")
         let newest = SessionLogRecovery.check(location: .sessionsDirectory, environment: environment, isProcessRunning: Self.nobodyRuns)
-        #expect(newest?.message == "The last session ended unexpectedly; 1 background agent was interrupted: #1 grep.")
+        #expect(newest?.message == "The last session's log is incomplete (no end record: the session was killed, or could not write its end); 1 background agent had not finished: #1 grep.")
 
         #expect(SessionLogRecovery.check(location: .disabled, environment: environment) == nil)
         #expect(SessionLogRecovery.check(location: .sessionsDirectory, environment: ["XDG_STATE_HOME": state.appendingPathComponent("none").path]) == nil)
@@ -98,14 +98,14 @@ struct SessionLogRecoveryTests {
         func state(_ id: Int, _ name: String, mode: TaskMode = .background, kind: TaskKind = .agent) -> TaskState {
             TaskState(id: TaskID(id), name: name, kind: kind, mode: mode, description: "", status: "running", startedAt: Self.time, durationSeconds: 0)
         }
-        #expect(SessionLogRecovery.message(interrupted: []) == "The last session ended unexpectedly.")
+        #expect(SessionLogRecovery.message(interrupted: []) == "The last session's log is incomplete (no end record: the session was killed, or could not write its end).")
         #expect(SessionLogRecovery.message(interrupted: [state(1, "a", mode: .foreground), state(2, "b")])
-            == "The last session ended unexpectedly; 2 agents were interrupted: #1 a, #2 b.")
+            == "The last session's log is incomplete (no end record: the session was killed, or could not write its end); 2 agents had not finished: #1 a, #2 b.")
         #expect(SessionLogRecovery.message(interrupted: [state(1, "a", kind: .shell)])
-            == "The last session ended unexpectedly; 1 task was interrupted: #1 a.")
+            == "The last session's log is incomplete (no end record: the session was killed, or could not write its end); 1 task had not finished: #1 a.")
         let many = (1...13).map { state($0, "x") }
         #expect(SessionLogRecovery.message(interrupted: many, listing: 2)
-            == "The last session ended unexpectedly; 13 background agents were interrupted: #1 x, #2 x and 11 more.")
+            == "The last session's log is incomplete (no end record: the session was killed, or could not write its end); 13 background agents had not finished: #1 x, #2 x and 11 more.")
     }
 
     @Test("a recorder's log cut off before finish reads back whole and names its running tasks")
@@ -118,6 +118,7 @@ struct SessionLogRecoveryTests {
         await session.start()
         await session.submit("go")
         await tap.waitUntil { $0.contains { $0.body.type == "turn_end" } && $0.filter { $0.body.type == "task_started" }.count == 2 }
+        await recorder.flushLog()
 
         // As if killed now: the file holds every record so far and no end.
         let records = try HeadlessFixtures.records(in: url)
@@ -127,7 +128,7 @@ struct SessionLogRecoveryTests {
         let finding = try #require(SessionLogRecovery.finding(in: url, isProcessRunning: Self.nobodyRuns))
         #expect(finding.interruptedTasks.map(\.id) == [TaskID(1), TaskID(2)])
         #expect(finding.interruptedTasks.map(\.name).sorted() == ["explore", "grep"])
-        #expect(finding.message.hasPrefix("The last session ended unexpectedly; 2 background agents were interrupted: #1 "))
+        #expect(finding.message.hasPrefix("The last session's log is incomplete (no end record: the session was killed, or could not write its end); 2 background agents had not finished: #1 "))
         await recorder.finish(ending: .quit)
         #expect(SessionLogRecovery.inspect(url).hasEnd)
     }

@@ -11,7 +11,7 @@ struct ToolProcessRecoveryTests {
     }
 
     static func line(_ record: ToolProcessRecord, sequence: Int) -> String {
-        SessionRecord(sequence: sequence, time: SessionLogRecoveryTests.time, body: .toolProcess(record)).jsonLine
+        SessionRecord(sequence: sequence, time: SessionLogRecoveryTests.time, body: .toolProcess(record), sessionID: record.sessionID).jsonLine
     }
 
     @Test("a tool_process record reads back as written, with its session id")
@@ -20,6 +20,7 @@ struct ToolProcessRecoveryTests {
         let line = Self.line(record, sequence: 5)
         #expect(line.hasPrefix(#"{"type":"tool_process","seq":5,"#))
         #expect(line.contains(#""session_id":"0000beef""#) && line.contains(#""pgid":4242"#) && line.contains(#""start_time":987654"#))
+        #expect(line.components(separatedBy: #""session_id""#).count == 2, "session_id once: \(line)")
         #expect(try SessionRecord.parse(line).body == .toolProcess(record))
     }
 
@@ -43,7 +44,7 @@ struct ToolProcessRecoveryTests {
             }
         ))
         #expect(asked.withLock { $0 } == [open])
-        #expect(finding.message == "The last session ended unexpectedly. Stopped 3 processes its tools left running.")
+        #expect(finding.message == "The last session's log is incomplete (no end record: the session was killed, or could not write its end). Stopped 3 processes its tools left running.")
     }
 
     @Test("only a survivor that is still the same process (pid and start time, or the call's marker) is killed")
@@ -71,10 +72,12 @@ struct ToolProcessRecoveryTests {
         })
         #expect(ProcessWatch.groupID(of: same) == same && ProcessWatch.groupID(of: reused) == reused)
         let startTime = try #require(ProcessStatus.read(pid: same)?.startTime)
+        let reusedStartTime = try #require(ProcessStatus.read(pid: reused)?.startTime)
         let records = [
             Self.record(.started, group: same, startTime: startTime, marker: "dead.1-1"),
             // Same pid as a recorded group, but another start time and marker: a reused pid.
-            Self.record(.started, group: reused, startTime: startTime &+ 1, marker: "dead.1-2"),
+            // (Its own start time moved far off: `same`'s plus one tick could be its real one.)
+            Self.record(.started, group: reused, startTime: reusedStartTime &+ 100_000, marker: "dead.1-2"),
         ]
         #expect(SessionLogRecovery.stopSurvivors(records) == 1)
         #expect(await ProcessWatch.waitUntil(deadline: .now + .seconds(5)) { !ProcessWatch.isAlive(same) })

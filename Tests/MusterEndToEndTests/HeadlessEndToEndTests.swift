@@ -85,7 +85,7 @@ struct HeadlessEndToEndTests {
                 #expect(openCalls[callID] == nil)
                 openCalls[callID] = tool
                 if let id = agent.taskID { #expect(started[id] == agent.name, "tool call of an unknown task \(id)") }
-            case .toolProgress(_, let callID, _):
+            case .toolProgress(_, let callID, _, _):
                 #expect(openCalls[callID] != nil && !closedCalls.contains(callID), "progress outside call \(callID)")
             case .toolEnd(let agent, let callID, let tool, _, _):
                 #expect(openCalls[callID] == tool, "tool_end \(callID) without its tool_start")
@@ -123,6 +123,49 @@ struct HeadlessEndToEndTests {
         let sleeper = (json["tasks"]?.arrayValue ?? []).first { $0["name"] == "sleeper" }?["id"]?.intValue ?? 0
         #expect(muster.standardError.contains("Stopped waiting for background work after 1.0s; cancelled 1 still running: #\(sleeper) sleeper."))
         #expect(HeadlessProcess.processes(containing: prompt).isEmpty, "the sleeper's shell is gone")
+    }
+
+    @Test("--log-file on a FIFO nobody reads is refused with a clear message, and the run still answers and exits at once")
+    func logFileOnAFIFO() async throws {
+        let scratch = try HeadlessProcess.makeScratch()
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let fifo = scratch.appendingPathComponent("log.fifo")
+        try #require(mkfifo(fifo.path, 0o600) == 0)
+        let muster = try HeadlessProcess(["-p", "0.1", "--log-file", fifo.path], scratch: scratch)
+        defer { muster.stop() }
+        // Before the fix, opening or writing the FIFO blocked: no answer, and SIGTERM was ignored.
+        #expect(try await muster.waitForExit(timeout: .seconds(20)) == 0)
+        #expect(muster.standardOutput.hasPrefix("Got "))
+        #expect(muster.standardError.contains("muster: warning: The session log \(fifo.path) is a FIFO; Muster writes its log only to a regular file. The session goes on without a log."))
+    }
+
+    @Test("a set-up error that quotes escape sequences is shown inert on standard error")
+    func setupErrorIsInert() async throws {
+        let scratch = try HeadlessProcess.makeScratch()
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let missing = scratch.appendingPathComponent("no\u{1B}]0;pwned\u{07}\u{1B}[2J").path
+        let muster = try HeadlessProcess(["-p", "hi", "--workspace", missing], scratch: scratch)
+        defer { muster.stop() }
+        #expect(try await muster.waitForExit() == 2)
+        #expect(muster.standardError.contains("no^[]0;pwned^G^[[2J is not a directory."), "\(muster.standardError)")
+        #expect(!muster.standardError.unicodeScalars.contains { $0.value == 0x1B || $0.value == 0x07 })
+    }
+
+    @Test("a plain session writes a warning record for an invalid option value, like a headless run")
+    func plainSessionLogsInvalidOption() async throws {
+        let scratch = try HeadlessProcess.makeScratch()
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let log = scratch.appendingPathComponent("plain.jsonl")
+        // No -p and stdin not a terminal: the plain line mode, which ends at the end of input.
+        let muster = try HeadlessProcess(["--max-background-agents", "lots", "--log-file", log.path], scratch: scratch)
+        defer { muster.stop() }
+        #expect(try await muster.waitForExit() == 0)
+        let records = try HeadlessProcess.records(String(contentsOf: log, encoding: .utf8))
+        guard case .sessionStart(let start)? = records.first?.body else { Issue.record("no session_start"); return }
+        #expect(start.metadata.mode == .interactive)
+        let warnings = records.compactMap { if case .warning(let message) = $0.body { message } else { nil } }
+        #expect(warnings.count == 1)
+        #expect(warnings.first?.contains("lots") == true, "\(warnings)")
     }
 
     @Test("--no-wait cancels background agents as soon as the main turn ends")
@@ -238,7 +281,7 @@ struct HeadlessEndToEndTests {
         #expect(try await next.waitForExit() == 0)
         let names = running.map(\.label).joined(separator: ", ")
         let count = running.count
-        let expected = "The last session ended unexpectedly; \(count) background agent\(count == 1 ? " was" : "s were") interrupted: \(names)."
+        let expected = "The last session's log is incomplete (no end record: the session was killed, or could not write its end); \(count) background agent\(count == 1 ? "" : "s") had not finished: \(names)."
         #expect(next.standardError.contains("muster: warning: \(expected)"), "stderr: \(next.standardError)")
         #expect(next.standardOutput == "Quick answer.\n")
     }

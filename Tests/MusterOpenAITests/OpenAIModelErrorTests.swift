@@ -205,6 +205,50 @@ struct OpenAIModelErrorTests {
         expectKeyNeverAppears(in: outcome.error)
     }
 
+    @Test("A key echoed where an error body is cut is redacted before the cut, so no part of it shows")
+    func keyAtTheCutOfAnErrorBody() async throws {
+        // 490 characters, then the key: a cut at 500 before redacting left its first 10 characters.
+        let body = String(repeating: "x", count: 490) + testKey + " tail"
+        try await FakeOpenAIServer.with([.status(.badRequest, body: body)]) { server in
+            try await withModel(server) { model in
+                let outcome = await runTurn(model.streamTurn(turnRequest("Hi")))
+                guard case .requestRejected(400, let message) = outcome.modelError else {
+                    Issue.record("expected a rejected request, got \(String(describing: outcome.error))")
+                    return
+                }
+                #expect(message == String(repeating: "x", count: 490) + "<redacted>...")
+                expectKeyNeverAppears(in: outcome.error)
+            }
+        }
+    }
+
+    @Test("A key echoed where a malformed stream line is cut is redacted before the cut")
+    func keyAtTheCutOfAMalformedLine() async throws {
+        let line = "data: " + String(repeating: "y", count: 190) + testKey + "\n\n"
+        try await FakeOpenAIServer.with([.stream([line])]) { server in
+            try await withModel(server) { model in
+                let outcome = await runTurn(model.streamTurn(turnRequest("Hi")))
+                guard case .malformedStream(let detail) = outcome.modelError else {
+                    Issue.record("expected a malformed stream, got \(String(describing: outcome.error))")
+                    return
+                }
+                #expect(detail.hasSuffix(String(repeating: "y", count: 190) + "<redacted>"))
+                expectKeyNeverAppears(in: outcome.error)
+            }
+        }
+    }
+
+    @Test("A run of 8 or more of the key's leading characters is redacted; a shorter run is ordinary text")
+    func keyPrefixes() {
+        let key = APIKey(testKey)
+        #expect(key.redacting("a \(testKey.prefix(8)) b") == "a <redacted> b")
+        #expect(key.redacting("a \(testKey.prefix(12))Z b") == "a <redacted>Z b")
+        #expect(key.redacting("\(testKey)\(testKey)") == "<redacted><redacted>")
+        #expect(key.redacting("a \(testKey.prefix(7)) b") == "a \(testKey.prefix(7)) b")
+        #expect(key.redacting("sk-sk-test-SECRET") == "sk-<redacted>")
+        #expect(APIKey("abc").redacting("xabcx ab") == "x<redacted>x ab")
+    }
+
     @Test("A turn on a model that was shut down fails with a clear error instead of retrying")
     func afterShutdown() async {
         let clock = ImmediateClock()

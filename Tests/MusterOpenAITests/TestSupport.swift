@@ -57,6 +57,7 @@ func expectKeyNeverAppears(in error: (any Error)?, sourceLocation: SourceLocatio
     dump(error, to: &dumped)
     for text in ["\(error)", String(reflecting: error), error.localizedDescription, dumped] {
         #expect(!text.contains(testKey), "the key leaked into: \(text)", sourceLocation: sourceLocation)
+        #expect(!text.contains(testKey.prefix(APIKey.minimumRedactedPrefix)), "part of the key leaked into: \(text)", sourceLocation: sourceLocation)
     }
 }
 

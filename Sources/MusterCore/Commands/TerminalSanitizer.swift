@@ -30,11 +30,13 @@ public enum TerminalSanitizer {
                 output.append(contentsOf: "M-^".unicodeScalars)
                 output.append(Unicode.Scalar(UInt8(scalar.value - 0x80 + 0x40)))
                 column += 4
-            case 0x202A...0x202E, 0x2066...0x2069, 0x2028, 0x2029, 0xFFF9...0xFFFB:
-                // Bidirectional overrides and separators can reorder or break what is shown.
-                let hex = String(scalar.value, radix: 16, uppercase: true)
+            case 0x061C, 0x200E, 0x200F, 0x202A...0x202E, 0x2066...0x2069, 0x2028, 0x2029, 0xFFF9...0xFFFB:
+                // Bidirectional marks, overrides and separators can reorder or break what is shown.
+                var hex = String(scalar.value, radix: 16, uppercase: true)
+                // U+061C has three hex digits: shown with four, like the others.
+                if hex.count < 4 { hex = String(repeating: "0", count: 4 - hex.count) + hex }
                 output.append(contentsOf: "<U+\(hex)>".unicodeScalars)
-                column += 7 + hex.count - 4
+                column += 4 + hex.count
             default:
                 output.append(scalar)
                 column += 1
@@ -48,7 +50,7 @@ public enum TerminalSanitizer {
         switch scalar.value {
         case 0x20..<0x7F: false
         case 0x00..<0x20, 0x7F..<0xA0: true
-        case 0x202A...0x202E, 0x2066...0x2069, 0x2028, 0x2029, 0xFFF9...0xFFFB: true
+        case 0x061C, 0x200E, 0x200F, 0x202A...0x202E, 0x2066...0x2069, 0x2028, 0x2029, 0xFFF9...0xFFFB: true
         default: false
         }
     }

@@ -5,6 +5,12 @@ public protocol HeadlessOutput: Sendable {
     func write(_ text: String) throws(SessionSinkError)
     /// Writes one notice line (no trailing newline needed) to standard error.
     func report(_ line: String)
+    /// Whether standard output is a terminal: then the `text` answer is shown inert.
+    var standardOutputIsTerminal: Bool { get }
+}
+
+extension HeadlessOutput {
+    public var standardOutputIsTerminal: Bool { false }
 }
 
 /// The `stream-json` output: every session record, text deltas included, one line each,

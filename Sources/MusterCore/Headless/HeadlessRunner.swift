@@ -237,7 +237,11 @@ public struct HeadlessRunner: Sendable {
             // failure came later: the exit status says how the run ended.
             let all = answers.joined(separator: "\n\n")
             guard !all.isEmpty else { return }
-            text = all.hasSuffix("\n") ? all : all + "\n"
+            // A person reads a terminal: escape sequences from the model must not reach it.
+            // A pipe or file gets the answers byte for byte.
+            let answer = output.standardOutputIsTerminal
+                ? TerminalSanitizer.lines(of: all).joined(separator: "\n") : all
+            text = answer.hasSuffix("\n") ? answer : answer + "\n"
         }
         do throws(SessionSinkError) { try output.write(text) } catch { notices.warn(error.message) }
     }
@@ -282,7 +286,8 @@ public struct HeadlessRunner: Sendable {
     }
 }
 
-/// Standard-error notices of one run, each warning shown once.
+/// Standard-error notices of one run, each warning shown once, every line made inert first
+/// (task names, errors and results come from models and tools).
 private final class Notices: Sendable {
     private let output: any HeadlessOutput
     private let shown = Locked<Set<String>>([])
@@ -294,11 +299,15 @@ private final class Notices: Sendable {
     /// A warning, unless already shown.
     func warn(_ message: String) {
         let isNew = shown.withLock { $0.insert(message).inserted }
-        if isNew { output.report("muster: warning: \(message)") }
+        if isNew { output.report("muster: warning: \(Self.inert(message))") }
     }
 
     /// A notice.
     func say(_ message: String) {
-        output.report("muster: \(message)")
+        output.report("muster: \(Self.inert(message))")
+    }
+
+    private static func inert(_ text: String) -> String {
+        TerminalSanitizer.lines(of: text).joined(separator: "\n")
     }
 }

@@ -14,15 +14,25 @@ struct RecordOrdering {
 
     /// The records to write now, in order, for one that arrived.
     mutating func admit(_ body: SessionRecord.Body, at time: Date) -> [Entry] {
+        var entries: [Entry] = []
+        admit(body, at: time) { entries.append(($0, $1)) }
+        return entries
+    }
+
+    /// Hands `emit` the records to write now, in order, for one that arrived (no array per
+    /// record: this runs for every line of a flood).
+    mutating func admit(_ body: SessionRecord.Body, at time: Date, emit: (SessionRecord.Body, Date) -> Void) {
         if case .taskStarted(let task) = body {
             started.insert(task.id)
-            return [(body, time)] + (held.removeValue(forKey: task.id) ?? [])
+            emit(body, time)
+            for entry in held.removeValue(forKey: task.id) ?? [] { emit(entry.body, entry.time) }
+            return
         }
         if let id = body.agent?.taskID, !started.contains(id) {
             held[id, default: []].append((body, time))
-            return []
+            return
         }
-        return [(body, time)]
+        emit(body, time)
     }
 
     /// Everything still waiting (its task never started in this recording), oldest first.
@@ -37,7 +47,7 @@ extension SessionRecord.Body {
     public var agent: AgentRef? {
         switch self {
         case .textDelta(let agent, _), .assistantMessage(let agent, _), .toolStart(let agent, _, _, _),
-             .toolProgress(let agent, _, _), .toolEnd(let agent, _, _, _, _), .modelUsage(let agent, _):
+             .toolProgress(let agent, _, _, _), .toolEnd(let agent, _, _, _, _), .modelUsage(let agent, _):
             agent
         default:
             nil

@@ -1,7 +1,8 @@
 import Foundation
 
-/// Finds out, when a session starts, whether the one before it ended without a `session_end`
-/// record (a crash, SIGKILL, power loss) and which tasks were still running in it.
+/// Finds out, when a session starts, whether the one before it left its log without a
+/// `session_end` record (a crash, SIGKILL, power loss, a full disk) and which tasks were still
+/// running in it.
 public enum SessionLogRecovery {
     /// An earlier session that ended unexpectedly.
     public struct Finding: Sendable, Equatable {
@@ -172,9 +173,12 @@ public enum SessionLogRecovery {
 
     private static let maximumLineLength = 64 << 20
 
-    /// `The last session ended unexpectedly; 2 background agents were interrupted: #3 explore, #4 grep.`
+    /// `The last session's log is incomplete (no end record: the session was killed, or could not write its end); 2 background agents had not finished: #3 explore, #4 grep.`
+    ///
+    /// Only what is known: a log without its end may come from a session that was killed, or
+    /// from one that ended normally but could not write the end (a full disk).
     public static func message(interrupted: [TaskState], listing limit: Int = 10) -> String {
-        let opening = "The last session ended unexpectedly"
+        let opening = "The last session's log is incomplete (no end record: the session was killed, or could not write its end)"
         guard !interrupted.isEmpty else { return opening + "." }
         let noun: String
         if interrupted.allSatisfy({ $0.kind == .agent && $0.mode == .background }) {
@@ -187,7 +191,7 @@ public enum SessionLogRecovery {
         let count = interrupted.count
         var names = interrupted.prefix(limit).map(\.label).joined(separator: ", ")
         if count > limit { names += " and \(count - limit) more" }
-        return "\(opening); \(count) \(noun)\(count == 1 ? " was" : "s were") interrupted: \(names)."
+        return "\(opening); \(count) \(noun)\(count == 1 ? "" : "s") had not finished: \(names)."
     }
 
     /// True when a process with that id exists (EPERM means it exists but belongs to another user).

@@ -1,7 +1,8 @@
 import Foundation
 
-/// The session log file: every record goes to the OS with one `write(2)` as it is handed over,
-/// with no buffering in the process, so a session killed by SIGKILL keeps every record written.
+/// The session log file (a regular file, never a FIFO or device): each batch of records goes to
+/// the OS with one `write(2)` as it is handed over, so a session killed by SIGKILL keeps every
+/// record written.
 public final class SessionLogWriter: SessionRecordSink {
     private struct State {
         var descriptor: Int32?
@@ -22,11 +23,40 @@ public final class SessionLogWriter: SessionRecordSink {
         if let failure = Self.makeDirectories(directory.path) {
             throw SessionSinkError("Cannot create the session log directory \(directory.path): \(failure).")
         }
-        let descriptor = open(url.path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
+        // Only a regular file: a FIFO nobody reads, a socket or a terminal would block the
+        // writes (and the end of the session) for as long as nobody reads them.
+        var info = stat()
+        if stat(url.path, &info) == 0, let kind = Self.irregularKind(info.st_mode) {
+            throw Self.notRegular(url, kind)
+        }
+        // O_NONBLOCK: whatever the name has become since the check, opening it never waits
+        // (a FIFO without a reader); it changes nothing for a regular file.
+        let descriptor = open(url.path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC | O_NONBLOCK, 0o600)
         guard descriptor >= 0 else {
             throw SessionSinkError("Cannot open the session log \(url.path): \(String(cString: strerror(errno))).")
         }
+        guard fstat(descriptor, &info) == 0, Self.irregularKind(info.st_mode) == nil else {
+            let kind = Self.irregularKind(info.st_mode) ?? "not a regular file"
+            _ = Foundation.close(descriptor)
+            throw Self.notRegular(url, kind)
+        }
         state = Locked(State(descriptor: descriptor, lineOpen: Self.endsMidLine(descriptor)))
+    }
+
+    /// What the file is when it is not a regular file (`a FIFO`), nil for a regular file.
+    private static func irregularKind(_ mode: mode_t) -> String? {
+        switch mode & S_IFMT {
+        case S_IFREG: nil
+        case S_IFIFO: "a FIFO"
+        case S_IFSOCK: "a socket"
+        case S_IFCHR, S_IFBLK: "a device"
+        case S_IFDIR: "a directory"
+        default: "not a regular file"
+        }
+    }
+
+    private static func notRegular(_ url: URL, _ kind: String) -> SessionSinkError {
+        SessionSinkError("The session log \(url.path) is \(kind); Muster writes its log only to a regular file.")
     }
 
     deinit { close() }

@@ -12,11 +12,14 @@ public struct SessionRecord: Sendable, Equatable {
     public var time: Date
     /// What happened.
     public var body: Body
+    /// The session the record belongs to (several sessions may append to one `--log-file`).
+    public var sessionID: String?
 
-    public init(sequence: Int, time: Date, body: Body) {
+    public init(sequence: Int, time: Date, body: Body, sessionID: String? = nil) {
         self.sequence = sequence
         self.time = time
         self.body = body
+        self.sessionID = sessionID ?? body.ownSessionID
     }
 
     /// What a record says happened; each case is one `type`.
@@ -36,7 +39,9 @@ public struct SessionRecord: Sendable, Equatable {
         /// A complete assistant message.
         case assistantMessage(agent: AgentRef, text: String)
         case toolStart(agent: AgentRef, callID: String, tool: String, arguments: JSONValue)
-        case toolProgress(agent: AgentRef, callID: String, line: String)
+        /// A progress line of a tool call; `lines` > 1 when a writer that fell behind joined that
+        /// many lines of the call into this record (`line` is the newest of them).
+        case toolProgress(agent: AgentRef, callID: String, line: String, lines: Int = 1)
         case toolEnd(agent: AgentRef, callID: String, tool: String, output: String, isError: Bool)
         case taskStarted(TaskState)
         /// Status, step or activity changed (may skip intermediate states).
@@ -102,10 +107,11 @@ extension SessionRecord: Codable {
         case type, seq, time
         case text, command, turn, trigger, outcome, error
         case agent, taskID = "task_id", callID = "call_id"
-        case tool, arguments, line, output, isError = "is_error"
+        case tool, arguments, line, lines, output, isError = "is_error"
         case task, spawnerID = "spawner_id", count
         case inputTokens = "input_tokens", outputTokens = "output_tokens"
         case message
+        case sessionID = "session_id"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -113,19 +119,23 @@ extension SessionRecord: Codable {
         sequence = try container.decode(Int.self, forKey: .seq)
         time = try SessionRecord.decodeTime(container.decode(String.self, forKey: .time), in: container, key: .time)
         body = try Body(from: decoder)
+        sessionID = try container.decodeIfPresent(String.self, forKey: .sessionID)
     }
 
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(sequence, forKey: .seq)
         try container.encode(SessionRecord.formatTime(time), forKey: .time)
+        if body.ownSessionID == nil { try container.encodeIfPresent(sessionID, forKey: .sessionID) }
         try body.encode(to: encoder)
     }
 
-    /// The record as one line of compact JSON (no trailing newline), `type`, `seq` and `time`
-    /// first and the other keys sorted, so logs read well and diff stably.
+    /// The record as one line of compact JSON (no trailing newline), `type`, `seq`, `time` and
+    /// `session_id` first and the other keys sorted, so logs read well and diff stably.
+    /// (`session_start` and `session_end` carry `session_id` among their sorted fields.)
     public var jsonLine: String {
-        let head = "{\"type\":\"\(body.type)\",\"seq\":\(sequence),\"time\":\"\(SessionRecord.formatTime(time))\""
+        var head = "{\"type\":\"\(body.type)\",\"seq\":\(sequence),\"time\":\"\(SessionRecord.formatTime(time))\""
+        if body.ownSessionID == nil, let sessionID { head += ",\"session_id\":" + JSONValue.string(sessionID).jsonText }
         let payload = body.payloadJSON
         // payload is "{...}": splice its members after the head.
         return payload == "{}" ? head + "}" : head + "," + payload.dropFirst()
@@ -204,7 +214,8 @@ extension SessionRecord.Body: Codable {
             self = .toolProgress(
                 agent: try Self.agent(in: container),
                 callID: try container.decode(String.self, forKey: .callID),
-                line: try container.decode(String.self, forKey: .line)
+                line: try container.decode(String.self, forKey: .line),
+                lines: try container.decodeIfPresent(Int.self, forKey: .lines) ?? 1
             )
         case "tool_end":
             self = .toolEnd(
@@ -285,10 +296,11 @@ extension SessionRecord.Body: Codable {
             try container.encode(callID, forKey: .callID)
             try container.encode(tool, forKey: .tool)
             try container.encode(arguments, forKey: .arguments)
-        case .toolProgress(let agent, let callID, let line):
+        case .toolProgress(let agent, let callID, let line, let lines):
             try Self.encode(agent, in: &container)
             try container.encode(callID, forKey: .callID)
             try container.encode(line, forKey: .line)
+            if lines != 1 { try container.encode(lines, forKey: .lines) }
         case .toolEnd(let agent, let callID, let tool, let output, let isError):
             try Self.encode(agent, in: &container)
             try container.encode(callID, forKey: .callID)
@@ -312,6 +324,16 @@ extension SessionRecord.Body: Codable {
             try result.encode(to: encoder)
         case .sessionEnd(let end):
             try end.encode(to: encoder)
+        }
+    }
+
+    /// The session id written in the body's own fields (`session_start`, `session_end`, `tool_process`).
+    var ownSessionID: String? {
+        switch self {
+        case .sessionStart(let start): start.sessionID
+        case .sessionEnd(let end): end.sessionID
+        case .toolProcess(let record): record.sessionID
+        default: nil
         }
     }
 

@@ -4,37 +4,42 @@ import Foundation
 /// a headless result, the ending), into numbered records written to the log file and to any
 /// other sink (the `stream-json` output).
 ///
-/// Two owned tasks do the work, off the agents' path: a pump that drains the session's event
-/// subscription into an unbounded inbox, and a writer that takes records from the inbox one at
-/// a time and hands each line to the sinks on a serial dispatch queue. A slow disk therefore
-/// only delays the writer; publishing an event never waits. Both tasks end in `finish`.
+/// An owned pump task drains the session's event subscription as fast as events come and
+/// numbers each record on the spot; each sink has its own `SinkChannel` (a bounded buffer and a
+/// serial dispatch queue that writes many records per write). A slow disk only delays its
+/// channel, a stalled output pipe holds back only the output, and publishing never waits.
 public final class SessionRecorder: Sendable {
-    private enum Item: Sendable {
-        case event(SessionEvent, Date)
-        case record(SessionRecord.Body, Date)
-        /// Resumed with the tally once every earlier item is written.
-        case barrier(CheckedContinuation<SessionTally, Never>)
-    }
-
     private struct State {
         var logFailure: String?
         var finishing = false
         var finalTally: SessionTally?
+        var finishWaiters: [CheckedContinuation<SessionTally, Never>] = []
+        var ordering = RecordOrdering()
+        var tally = SessionTally()
+        var sequence = 0
+        /// `session_end` was numbered: nothing may follow it.
+        var ended = false
     }
 
-    /// The session's id: in the log file's name, `session_start` and `session_end`.
+    /// Waiting records per sink from which a call's progress lines are joined.
+    public static let coalescingThreshold = 1024
+    /// How long the end waits for a sink that writes nothing before giving up on it.
+    static let writePatience: Duration = .seconds(2)
+
+    /// The session's id: in the log file's name and in every record.
     public let sessionID: String
     /// The log file, nil when logging is disabled or the file could not be opened.
     public let logFile: URL?
-    /// What recovery found about the session before this one, if it ended unexpectedly.
+    /// What recovery found about the session before this one, if its log lacks its end.
     public let recovery: SessionLogRecovery.Finding?
 
     private let session: Session
-    private let inbox: AsyncStream<Item>.Continuation
     private let pump: Task<Void, Never>
-    private let writer: Task<Void, Never>
-    // Shared with the writer task, which must not retain the recorder.
+    // Shared with the pump and the sink queues, which must not retain the recorder.
     private let state: Locked<State>
+    /// Every sink's channel, the log file's first.
+    private let channels: [SinkChannel]
+    private let logChannel: SinkChannel?
 
     /// Starts recording `session`: call before `session.start()` and `submit`, so that no event
     /// is missed. Checks for an unexpectedly ended earlier session first (see `recovery`), then
@@ -45,7 +50,8 @@ public final class SessionRecorder: Sendable {
         metadata: SessionMetadata,
         extraSinks: [any SessionRecordSink] = [],
         environment: [String: String] = ProcessInfo.processInfo.environment,
-        now: Date = Date()
+        now: Date = Date(),
+        coalescingThreshold: Int = SessionRecorder.coalescingThreshold
     ) -> SessionRecorder {
         let recovery = SessionLogRecovery.check(location: log, environment: environment)
         let sessionID = SessionLogLocation.makeSessionID()
@@ -56,95 +62,98 @@ public final class SessionRecorder: Sendable {
             SessionLogLocation.sessionsDirectory(environment: environment)
                 .appendingPathComponent(SessionLogLocation.fileName(startedAt: now, sessionID: sessionID))
         }
-        var sinks = extraSinks
+        var logWriter: SessionLogWriter?
         var openFailure: String?
-        var openedURL: URL?
         if let url {
             do throws(SessionSinkError) {
-                let writer = try SessionLogWriter(url: url)
-                sinks.insert(writer, at: 0)
-                openedURL = url
+                logWriter = try SessionLogWriter(url: url)
             } catch {
                 openFailure = "\(error.message) The session goes on without a log."
             }
         }
         return SessionRecorder(
-            session: session, sessionID: sessionID, logFile: openedURL, recovery: recovery, sinks: sinks,
-            openFailure: openFailure, metadata: metadata, now: now
+            session: session, sessionID: sessionID, recovery: recovery, logWriter: logWriter, extraSinks: extraSinks,
+            openFailure: openFailure, metadata: metadata, now: now, coalescingThreshold: coalescingThreshold
         )
     }
 
     private init(
-        session: Session, sessionID: String, logFile: URL?, recovery: SessionLogRecovery.Finding?,
-        sinks: [any SessionRecordSink], openFailure: String?, metadata: SessionMetadata, now: Date
+        session: Session, sessionID: String, recovery: SessionLogRecovery.Finding?, logWriter: SessionLogWriter?,
+        extraSinks: [any SessionRecordSink], openFailure: String?, metadata: SessionMetadata, now: Date,
+        coalescingThreshold: Int
     ) {
+        let logFile = logWriter?.url
         self.session = session
         self.sessionID = sessionID
         self.logFile = logFile
         self.recovery = recovery
-        self.state = Locked(State(logFailure: openFailure))
+        let state = Locked(State(logFailure: openFailure))
+        self.state = state
 
-        let (stream, inbox) = AsyncStream<Item>.makeStream(bufferingPolicy: .unbounded)
-        self.inbox = inbox
+        let events = session.events
+        let report: @Sendable (String) -> Void = { failure in
+            let message = "\(failure) The session goes on; the log may miss records."
+            state.withLock { state in
+                if state.logFailure == nil { state.logFailure = message }
+            }
+            // Each sink's first failure is reported once, on screen, through the session's
+            // own event bus.
+            events.publish(.warning(message))
+        }
+        let sinks: [any SessionRecordSink] = (logWriter.map { [$0] } ?? []) + extraSinks
+        let channels = sinks.map { SinkChannel(sink: $0, coalescingThreshold: coalescingThreshold, onFirstFailure: report) }
+        self.channels = channels
+        self.logChannel = logWriter == nil ? nil : channels.first
+
         let start = SessionStart(sessionID: sessionID, pid: getpid(), logFile: logFile?.path, metadata: metadata)
-        inbox.yield(.record(.sessionStart(start), now))
-        if let recovery { inbox.yield(.record(.warning(message: recovery.message), now)) }
-        if let openFailure { inbox.yield(.record(.warning(message: openFailure), now)) }
+        SessionRecorder.admit(.sessionStart(start), at: now, state: state, channels: channels, sessionID: sessionID)
+        if let recovery {
+            SessionRecorder.admit(.warning(message: recovery.message), at: now, state: state, channels: channels, sessionID: sessionID)
+        }
+        if let openFailure {
+            SessionRecorder.admit(.warning(message: openFailure), at: now, state: state, channels: channels, sessionID: sessionID)
+        }
 
         // Subscribed here, synchronously, so every event published after `start` returns is seen.
         let subscription = session.events.subscribe()
         pump = Task {
-            for await event in subscription { inbox.yield(.event(event, Date())) }
-        }
-
-        let output = SinkQueue(sinks: sinks)
-        let state = self.state
-        let events = session.events
-        writer = Task {
-            var tally = SessionTally()
-            var ordering = RecordOrdering()
-            var sequence = 0
-
-            func write(_ body: SessionRecord.Body, at time: Date) async {
-                tally.apply(body)
-                // Numbered per session: the log skips the numbers of text deltas it leaves out.
-                sequence += 1
-                let line = SessionRecord(sequence: sequence, time: time, body: body).jsonLine + "\n"
-                for failure in await output.write(line, isTextDelta: body.isTextDelta) {
-                    let message = "\(failure) The session goes on; the log may miss records."
-                    state.withLock { state in
-                        if state.logFailure == nil { state.logFailure = message }
-                    }
-                    // Each sink's first failure is reported once, on screen, through the
-                    // session's own event bus.
-                    events.publish(.warning(message))
-                }
+            for await event in subscription {
+                SessionRecorder.admit(SessionRecord.Body(event), at: Date(), state: state, channels: channels, sessionID: sessionID)
             }
-
-            for await item in stream {
-                let admitted: [RecordOrdering.Entry]
-                switch item {
-                case .barrier(let continuation):
-                    continuation.resume(returning: tally)
-                    continue
-                case .event(let event, let date):
-                    admitted = ordering.admit(SessionRecord.Body(event), at: date)
-                case .record(.sessionEnd(let end), let date):
-                    // Nothing may follow the end: release what still waits first.
-                    admitted = ordering.releaseAll() + [(.sessionEnd(end), date)]
-                case .record(let record, let date):
-                    admitted = ordering.admit(record, at: date)
-                }
-                for entry in admitted { await write(entry.body, at: entry.time) }
-            }
-            for entry in ordering.releaseAll() { await write(entry.body, at: entry.time) }
-            await output.close()
         }
     }
 
     deinit {
         pump.cancel()
-        inbox.finish()
+    }
+
+    /// Orders, numbers and tallies a record and hands it to every channel, in one step under
+    /// the lock, so that every sink sees the same records in the same order. Never waits.
+    private static func admit(
+        _ body: SessionRecord.Body, at time: Date, state: Locked<State>, channels: [SinkChannel], sessionID: String
+    ) {
+        state.withLock { state in
+            guard !state.ended else { return }
+            func emit(_ body: SessionRecord.Body, _ time: Date) {
+                state.tally.apply(body)
+                // Numbered per session: the log skips the numbers of text deltas it leaves out.
+                state.sequence += 1
+                let record = SessionRecord(sequence: state.sequence, time: time, body: body, sessionID: sessionID)
+                for channel in channels { channel.append(record) }
+            }
+            // Moved out while it emits (emit changes the rest of the state), without a copy.
+            var ordering = RecordOrdering()
+            swap(&ordering, &state.ordering)
+            if case .sessionEnd = body {
+                // Nothing may follow the end: release what still waits first.
+                for entry in ordering.releaseAll() { emit(entry.body, entry.time) }
+                emit(body, time)
+                state.ended = true
+            } else {
+                ordering.admit(body, at: time, emit: emit)
+            }
+            swap(&ordering, &state.ordering)
+        }
     }
 
     /// The first problem with the log or another sink (could not open or write it), for the
@@ -157,6 +166,10 @@ public final class SessionRecorder: Sendable {
         [recovery?.message, logFailure].compactMap { $0 }
     }
 
+    /// The most records that ever waited for one sink at once: bounded by the coalescing
+    /// threshold plus one per running call plus the records that are never joined.
+    public var mostRecordsWaiting: Int { channels.map { $0.waiting.most }.max() ?? 0 }
+
     /// Records a slash command the person typed; call before running it. Never waits.
     public func recordSlashCommand(_ command: String) {
         record(.slashCommand(command: command))
@@ -165,20 +178,26 @@ public final class SessionRecorder: Sendable {
     /// Appends a record made by the front end (e.g. a headless `result`). Never waits.
     /// User input is recorded from the session's own `userMessage` event: do not add it here.
     public func record(_ body: SessionRecord.Body) {
-        inbox.yield(.record(body, Date()))
+        SessionRecorder.admit(body, at: Date(), state: state, channels: channels, sessionID: sessionID)
     }
 
     /// Waits until every record handed over so far is written, and the session events the
     /// recorder has already taken from the bus (one published a moment ago may still be on its
-    /// way: `drain` waits for all); returns the tally at that point.
+    /// way: `drain` waits for all); returns the tally at that point. A sink that writes nothing
+    /// for 2 s is given up on.
     @discardableResult
     public func flush() async -> SessionTally {
-        await withCheckedContinuation { continuation in
-            if case .terminated = inbox.yield(.barrier(continuation)) {
-                // Already finished: the writer is gone, so there is nothing left to wait for.
-                continuation.resume(returning: state.withLock { $0.finalTally } ?? SessionTally())
-            }
+        for channel in channels {
+            _ = await channel.waitUntilWritten(channel.admitted, patience: Self.writePatience)
         }
+        return state.withLock { $0.finalTally ?? $0.tally }
+    }
+
+    /// Waits until every record handed over so far is in the log file, whatever the other
+    /// sinks do (a stalled `stream-json` reader never holds back the log).
+    public func flushLog() async {
+        guard let logChannel else { return }
+        _ = await logChannel.waitUntilWritten(logChannel.admitted, patience: Self.writePatience)
     }
 
     /// Shuts the session down (if the front end has not), waits for its last event to be
@@ -188,11 +207,12 @@ public final class SessionRecorder: Sendable {
     public func drain() async -> SessionTally {
         _ = await session.shutdown()
         await pump.value
-        return await flush()
+        return state.withLock { $0.finalTally ?? $0.tally }
     }
 
     /// Ends the recording: drains the session, writes `session_end` with every task's final
-    /// state, and closes the sinks. Idempotent; returns the final tally.
+    /// state, and closes the sinks. A sink that takes nothing for 2 s is left behind and named
+    /// in `logFailure` (a stuck write never holds up the end). Idempotent; returns the final tally.
     @discardableResult
     public func finish(ending: SessionEnding, exitCode: Int32? = nil) async -> SessionTally {
         let first = state.withLock { state -> Bool in
@@ -200,61 +220,37 @@ public final class SessionRecorder: Sendable {
             return !state.finishing
         }
         guard first else {
-            await writer.value
-            return state.withLock { $0.finalTally } ?? SessionTally()
+            return await withCheckedContinuation { continuation in
+                let done = state.withLock { state -> SessionTally? in
+                    if let tally = state.finalTally { return tally }
+                    state.finishWaiters.append(continuation)
+                    return nil
+                }
+                if let done { continuation.resume(returning: done) }
+            }
         }
         let tally = await drain()
         let end = SessionEnd(sessionID: sessionID, ending: ending, exitCode: exitCode, tasks: Array(tally.tasks.values))
-        state.withLock { $0.finalTally = tally }
         record(.sessionEnd(end))
-        inbox.finish()
-        await writer.value
-        return tally
-    }
-}
-
-/// The sinks and the serial queue that does their blocking writes, so that no thread of the
-/// Swift concurrency pool ever waits for a disk or a pipe.
-private final class SinkQueue: Sendable {
-    private let sinks: [any SessionRecordSink]
-    private let queue = DispatchQueue(label: "muster.session-recorder")
-    // Touched only on `queue`; the lock makes that provable to the compiler.
-    private let failed: Locked<[Bool]>
-
-    init(sinks: [any SessionRecordSink]) {
-        self.sinks = sinks
-        self.failed = Locked(Array(repeating: false, count: sinks.count))
-    }
-
-    /// Writes `line` to every sink that takes it; returns the first failure of each sink.
-    func write(_ line: String, isTextDelta: Bool) async -> [String] {
-        if sinks.isEmpty { return [] }
-        return await withCheckedContinuation { continuation in
-            queue.async { [self] in
-                var failures: [String] = []
-                for (index, sink) in sinks.enumerated() where !isTextDelta || sink.wantsTextDeltas {
-                    do throws(SessionSinkError) {
-                        try sink.write(line)
-                    } catch {
-                        let isFirst = failed.withLock { flags in
-                            defer { flags[index] = true }
-                            return !flags[index]
-                        }
-                        if isFirst { failures.append(error.message) }
-                    }
+        for channel in channels {
+            let admitted = channel.admitted
+            if await channel.waitUntilWritten(admitted, patience: Self.writePatience) {
+                channel.close()
+            } else {
+                channel.abandon()
+                let unwritten = channel.waiting.now
+                let message = "\(channel.sink.displayName) stopped taking records; \(unwritten) record\(unwritten == 1 ? "" : "s") at the end could not be written."
+                state.withLock { state in
+                    if state.logFailure == nil { state.logFailure = message }
                 }
-                continuation.resume(returning: failures)
             }
         }
-    }
-
-    /// Closes every sink after the writes queued before.
-    func close() async {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            queue.async { [sinks] in
-                for sink in sinks { sink.close() }
-                continuation.resume()
-            }
+        let waiters = state.withLock { state -> [CheckedContinuation<SessionTally, Never>] in
+            state.finalTally = tally
+            defer { state.finishWaiters = [] }
+            return state.finishWaiters
         }
+        for waiter in waiters { waiter.resume(returning: tally) }
+        return tally
     }
 }

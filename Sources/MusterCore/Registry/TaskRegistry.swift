@@ -367,7 +367,9 @@ public actor TaskRegistry {
     /// Refuses new starts, cancels everything, and waits up to `grace` for every body to stop.
     public func shutdown(grace: Duration? = nil) async -> ShutdownReport {
         phase = .shuttingDown
-        let wasActive = cancelAll(source: .shutdown)
+        // Held by reference: entries that end during the wait may be trimmed from the listing,
+        // and the report must still count every one of them.
+        let wasActive = cancelAll(source: .shutdown).compactMap { entries[$0] }
         if activeCount > 0 {
             let token = idleWaiters.register()
             let clock = self.clock
@@ -384,7 +386,7 @@ public actor TaskRegistry {
         }
         hub.finish()
         let stragglers = listed.filter { $0.isListed && !$0.status.isTerminal }.map { snapshot(of: $0) }
-        let cancelled = wasActive.compactMap { entries[$0].map { snapshot(of: $0) } }
+        let cancelled = wasActive.map { snapshot(of: $0) }
         if !stragglers.isEmpty {
             logger.warning("tasks did not stop within the grace period", metadata: ["tasks": "\(stragglers.map(\.id))"])
         }

@@ -1,0 +1,154 @@
+import Dispatch
+import Foundation
+
+/// One sink's own queue of records and the serial dispatch queue that writes them: many
+/// records in one write, and a sink that stalls (a full pipe nobody reads) holds back only itself.
+///
+/// `append` never waits: records collect in a `RecordBuffer` (bounded under a flood of progress
+/// lines) while a write is under way, and the next write takes all of them at once.
+final class SinkChannel: Sendable {
+    private struct State {
+        var buffer: RecordBuffer
+        /// A drain is queued or running on `queue`.
+        var draining = false
+        /// Records taken from the buffer and written (or failed), each coalesced line counted.
+        var done = 0
+        /// The most records ever waiting at once (for tests of the bound).
+        var mostWaiting = 0
+        var closed = false
+        var failed = false
+        var waiters: [(target: Int, continuation: CheckedContinuation<Void, Never>)] = []
+    }
+
+    let sink: any SessionRecordSink
+    private let queue: DispatchQueue
+    private let state: Locked<State>
+    private let onFirstFailure: @Sendable (String) -> Void
+
+    /// Most records written in one `write`, so that one write stays a few hundred kilobytes.
+    private static let batchLimit = 1024
+
+    init(sink: any SessionRecordSink, coalescingThreshold: Int, onFirstFailure: @escaping @Sendable (String) -> Void) {
+        self.sink = sink
+        self.queue = DispatchQueue(label: "muster.session-recorder.sink")
+        self.state = Locked(State(buffer: RecordBuffer(coalescingThreshold: coalescingThreshold)))
+        self.onFirstFailure = onFirstFailure
+    }
+
+    /// Queues `record` for the sink (text deltas only if the sink wants them). Never waits.
+    func append(_ record: SessionRecord) {
+        if record.body.isTextDelta, !sink.wantsTextDeltas { return }
+        let startDrain = state.withLock { state -> Bool in
+            guard !state.closed else { return false }
+            state.buffer.append(record)
+            state.mostWaiting = max(state.mostWaiting, state.buffer.count)
+            defer { state.draining = true }
+            return !state.draining
+        }
+        if startDrain { queue.async { [self] in drain() } }
+    }
+
+    /// Records handed in so far (coalesced lines counted one by one).
+    var admitted: Int { state.withLock { $0.buffer.admitted } }
+
+    /// Records waiting now, and the most that ever waited at once.
+    var waiting: (now: Int, most: Int) { state.withLock { ($0.buffer.count, $0.mostWaiting) } }
+
+    /// Waits until the first `target` records handed in are written, or `patience` passes with
+    /// no write finishing; true when they were written.
+    func waitUntilWritten(_ target: Int, patience: Duration) async -> Bool {
+        var last = state.withLock { $0.done }
+        while last < target {
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { await self.suspend(until: target) }
+                group.addTask { try? await Task.sleep(for: patience) }
+                await group.next()
+                group.cancelAll()
+                // The suspended child must end before the group can: a wait that gave up
+                // resumes every waiter, and each checks again for itself.
+                self.resumeWaiters(all: true)
+            }
+            let now = state.withLock { $0.done }
+            // Still writing, just slowly: keep waiting as long as writes finish.
+            if now < target, now == last { return false }
+            last = now
+        }
+        return true
+    }
+
+    /// Closes the sink once every record before is written; no later record is taken.
+    func close() {
+        state.withLock { $0.closed = true }
+        queue.async { [sink] in sink.close() }
+    }
+
+    /// Stops taking records without waiting for the sink (it is stuck).
+    func abandon() {
+        state.withLock { $0.closed = true }
+    }
+
+    private func suspend(until target: Int) async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let ready = state.withLock { state -> Bool in
+                if state.done >= target { return true }
+                state.waiters.append((target, continuation))
+                return false
+            }
+            if ready { continuation.resume() }
+        }
+    }
+
+    /// Resumes the waiters whose records are written (all of them when `all`: a wait gave up).
+    private func resumeWaiters(all: Bool = false) {
+        let ready = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+            var ready: [CheckedContinuation<Void, Never>] = []
+            var rest: [(target: Int, continuation: CheckedContinuation<Void, Never>)] = []
+            for waiter in state.waiters {
+                if all || waiter.target <= state.done { ready.append(waiter.continuation) } else { rest.append(waiter) }
+            }
+            state.waiters = rest
+            return ready
+        }
+        for continuation in ready { continuation.resume() }
+    }
+
+    /// Runs on `queue`: writes everything waiting, batch after batch, until nothing waits.
+    private func drain() {
+        while true {
+            let batch = state.withLock { state -> (records: [SessionRecord], count: Int)? in
+                guard state.buffer.count > 0 else {
+                    state.draining = false
+                    return nil
+                }
+                let taken = Array(state.buffer.takeAll())
+                return (taken, taken.reduce(0) { $0 + $1.standsFor })
+            }
+            guard let batch else { return }
+            var start = 0
+            while start < batch.records.count {
+                let end = min(start + Self.batchLimit, batch.records.count)
+                var text = ""
+                for record in batch.records[start..<end] { text += record.jsonLine + "\n" }
+                do throws(SessionSinkError) {
+                    try sink.write(text)
+                } catch {
+                    let first = state.withLock { state -> Bool in
+                        defer { state.failed = true }
+                        return !state.failed
+                    }
+                    if first { onFirstFailure(error.message) }
+                }
+                start = end
+            }
+            state.withLock { $0.done += batch.count }
+            resumeWaiters()
+        }
+    }
+}
+
+extension SessionRecord {
+    /// How many records handed in this one stands for (coalesced progress lines).
+    var standsFor: Int {
+        if case .toolProgress(_, _, _, let lines) = body { lines } else { 1 }
+    }
+}
