@@ -60,7 +60,8 @@ struct ProcessCleanupTests {
         let command = ": bg; setsid -f sleep 300.\(tag)1; env -i /usr/bin/setsid -f /bin/sleep 300.\(tag)2; trap '' TERM; sleep 300.\(tag)3"
         input.fileHandleForWriting.write(Data((command + "\n").utf8))
         try await Self.waitForSleeps(tag, count: 3)
-        input.fileHandleForWriting.write(Data("/quit\n".utf8))
+        // /quit asks while a background agent runs; the answer is a line of its own.
+        input.fileHandleForWriting.write(Data("/quit\ny\n".utf8))
         #expect(try await muster.waitForExit() == 0)
         #expect(Self.survivors(tag).isEmpty, "survivors: \(Self.survivors(tag))")
         // The worker's shell ignored SIGTERM and was killed: never "did not stop" for it.
@@ -152,7 +153,8 @@ struct ProcessCleanupTests {
         muster.send(SIGTERM)
         #expect(try await muster.waitForExit(timeout: .seconds(10)) == 143)
         #expect(ContinuousClock.now - start < .seconds(3))
-        #expect(muster.standardError.contains("did not finish within"), "stderr: \(muster.standardError)")
+        // The match is bounded and stoppable now, so the orderly shutdown usually ends it; the
+        // forced exit at the deadline (ExitDeadlineTests) is the net when something still hangs.
     }
 
     @Test("in plain mode too, SIGTERM exits with 143 within 3 s while the model never returns")

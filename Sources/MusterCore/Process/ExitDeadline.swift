@@ -30,15 +30,25 @@ public final class ExitDeadline: Sendable {
     // The exit code of the armed deadline (nil while not armed).
     private let armed = Locked<Int32?>(nil)
     private let processes: ToolProcessRegistry
+    private let grace: Duration
+    private let limit: Duration
+    private let exit: @Sendable (Int32) -> Void
 
     /// `report` says on standard error what the forced exit leaves undone (`unfinished` names
-    /// what may be missing); it must not block.
+    /// what may be missing); it must not block. `grace`, `limit` and `exit` are for tests: the
+    /// defaults are `taskGrace`, `deadline` and `_exit`.
     public init(
         processes: ToolProcessRegistry = .shared,
         unfinished: String = "The session log may lack its last records.",
+        grace: Duration = ExitDeadline.taskGrace,
+        limit: Duration = ExitDeadline.deadline,
+        exit: @escaping @Sendable (Int32) -> Void = { _exit($0) },
         report: @escaping @Sendable (String) -> Void
     ) {
         self.processes = processes
+        self.grace = grace
+        self.limit = limit
+        self.exit = exit
         let queue = DispatchQueue(label: "muster.exit-deadline")
         let escalation = DispatchSource.makeTimerSource(queue: queue)
         let expiry = DispatchSource.makeTimerSource(queue: queue)
@@ -48,9 +58,9 @@ public final class ExitDeadline: Sendable {
             let killed = processes.killAll()
             let tools = killed.isEmpty ? "" : " Killed the processes of \(killed.sorted().map(\.description).joined(separator: ", "))."
             report(
-                "muster: the shutdown did not finish within \(Self.deadline.humanReadable) (a model, a tool or the log did not return); exiting now.\(tools) \(unfinished)"
+                "muster: the shutdown did not finish within \(limit.humanReadable) (a model, a tool or the log did not return); exiting now.\(tools) \(unfinished)"
             )
-            _exit(armed.withLock { $0 } ?? 1)
+            exit(armed.withLock { $0 } ?? 1)
         }
         // Resumed at once (a never-resumed source must not be released), far in the future.
         for timer in [escalation, expiry] {
@@ -70,8 +80,8 @@ public final class ExitDeadline: Sendable {
         }
         guard isFirst else { return false }
         timers.withLock { timers in
-            timers.escalation.schedule(deadline: .now() + Self.taskGrace.seconds)
-            timers.expiry.schedule(deadline: .now() + Self.deadline.seconds)
+            timers.escalation.schedule(deadline: .now() + grace.seconds)
+            timers.expiry.schedule(deadline: .now() + limit.seconds)
         }
         return true
     }
@@ -79,6 +89,8 @@ public final class ExitDeadline: Sendable {
     /// Exits at once (a second signal): kills every tool process first.
     public func exitNow(exitCode: Int32) -> Never {
         processes.killAll()
+        exit(exitCode)
+        // `exit` is `_exit` outside tests; a test's `exit` returns, and this must not.
         _exit(exitCode)
     }
 }

@@ -1,0 +1,43 @@
+import Foundation
+import Testing
+@testable import MusterCore
+
+@Suite("The hard shutdown deadline")
+struct ExitDeadlineTests {
+    @Test("once armed it exits with the armed code at the deadline, says what is left undone, and a second arm is 'now'")
+    func firesAtTheDeadline() async {
+        let (exits, exited) = AsyncStream<Int32>.makeStream()
+        let reports = Locked<[String]>([])
+        let deadline = ExitDeadline(
+            processes: ToolProcessRegistry(), unfinished: "The answer may be missing.",
+            grace: .milliseconds(20), limit: .milliseconds(50),
+            exit: { exited.yield($0) },
+            report: { line in reports.withLock { $0.append(line) } }
+        )
+        #expect(deadline.arm(exitCode: 143))
+        #expect(!deadline.arm(exitCode: 129), "a second request is the caller's 'exit now'")
+        var iterator = exits.makeAsyncIterator()
+        #expect(await iterator.next() == 143, "the first signal's code, not the second's")
+        let said = reports.withLock { $0 }
+        #expect(said.count == 1)
+        #expect(said.first?.hasPrefix("muster: the shutdown did not finish within 50ms") == true, "\(said)")
+        #expect(said.first?.hasSuffix("The answer may be missing.") == true)
+    }
+
+    @Test("a deadline that is never armed never exits")
+    func unarmedNeverFires() async throws {
+        let fired = Locked(false)
+        let deadline = ExitDeadline(
+            processes: ToolProcessRegistry(), grace: .milliseconds(1), limit: .milliseconds(1),
+            exit: { _ in fired.withLock { $0 = true } }, report: { _ in }
+        )
+        // Armed on a second deadline object, which does fire: the first one's timers stay far off.
+        let (exits, exited) = AsyncStream<Int32>.makeStream()
+        let other = ExitDeadline(processes: ToolProcessRegistry(), grace: .milliseconds(1), limit: .milliseconds(5), exit: { exited.yield($0) }, report: { _ in })
+        other.arm(exitCode: 130)
+        var iterator = exits.makeAsyncIterator()
+        #expect(await iterator.next() == 130)
+        #expect(!fired.withLock { $0 })
+        withExtendedLifetime(deadline) {}
+    }
+}
