@@ -51,6 +51,9 @@ final class SinkChannel: Sendable {
     /// Records handed in so far (coalesced lines counted one by one).
     var admitted: Int { state.withLock { $0.buffer.admitted } }
 
+    /// Records handed in and not yet written (coalesced lines counted one by one).
+    var unwritten: Int { state.withLock { $0.buffer.admitted - $0.done } }
+
     /// Records waiting now, and the most that ever waited at once.
     var waiting: (now: Int, most: Int) { state.withLock { ($0.buffer.count, $0.mostWaiting) } }
 
