@@ -299,7 +299,7 @@ struct SessionLogLoadTests {
         let recorder = SessionRecorder.start(session: session, log: .file(url), metadata: HeadlessFixtures.metadata, extraSinks: [stalled])
         await recorder.finish(ending: .quit)
         #expect(try HeadlessFixtures.records(in: url).map(\.body.type) == ["session_start", "session_end"])
-        #expect(recorder.logFailure?.hasPrefix("the stalled sink stopped taking records;") == true)
+        #expect(recorder.logFailure == "the stalled sink stopped taking records; 2 records at the end could not be written.")
     }
 
     @Test("a FIFO, a device or a directory is refused as the log at once, with what it is", arguments: ["fifo", "/dev/null", "directory"])

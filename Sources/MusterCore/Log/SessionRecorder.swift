@@ -238,7 +238,7 @@ public final class SessionRecorder: Sendable {
                 channel.close()
             } else {
                 channel.abandon()
-                let unwritten = channel.waiting.now
+                let unwritten = channel.unwritten
                 let message = "\(channel.sink.displayName) stopped taking records; \(unwritten) record\(unwritten == 1 ? "" : "s") at the end could not be written."
                 state.withLock { state in
                     if state.logFailure == nil { state.logFailure = message }

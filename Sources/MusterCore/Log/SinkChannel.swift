@@ -51,6 +51,9 @@ final class SinkChannel: Sendable {
     /// Records handed in so far (coalesced lines counted one by one).
     var admitted: Int { state.withLock { $0.buffer.admitted } }
 
+    /// Records handed in and not yet written (coalesced lines counted one by one).
+    var unwritten: Int { state.withLock { $0.buffer.admitted - $0.done } }
+
     /// Records waiting now, and the most that ever waited at once.
     var waiting: (now: Int, most: Int) { state.withLock { ($0.buffer.count, $0.mostWaiting) } }
 
@@ -59,18 +62,26 @@ final class SinkChannel: Sendable {
     func waitUntilWritten(_ target: Int, patience: Duration) async -> Bool {
         var last = state.withLock { $0.done }
         while last < target {
-            await withTaskGroup(of: Void.self) { group in
-                group.addTask { await self.suspend(until: target) }
-                group.addTask { try? await Task.sleep(for: patience) }
-                await group.next()
+            // True when the patience ran out before the waiter was resumed.
+            let timedOut = await withTaskGroup(of: Bool.self) { group in
+                group.addTask {
+                    await self.suspend(until: target)
+                    return false
+                }
+                group.addTask {
+                    try? await Task.sleep(for: patience)
+                    return !Task.isCancelled
+                }
+                let first = await group.next() ?? false
                 group.cancelAll()
                 // The suspended child must end before the group can: a wait that gave up
                 // resumes every waiter, and each checks again for itself.
                 self.resumeWaiters(all: true)
+                return first
             }
             let now = state.withLock { $0.done }
             // Still writing, just slowly: keep waiting as long as writes finish.
-            if now < target, now == last { return false }
+            if timedOut, now < target, now == last { return false }
             last = now
         }
         return true
