@@ -57,7 +57,10 @@ enum PlainApp {
         reader.output?.finish()
         signals.cancel()
         terminalMode.restore()
-        await console.write(ExitSummary.line(for: report, killed: ToolProcessRegistry.shared.killLeftovers()) + "\n")
+        // The reader thread may have drawn its next prompt after the output stopped routing
+        // around it (libedit prints it unlocked): start the summary on a cleared line.
+        let clearPrompt = reader.output == nil ? "" : "\r\u{1B}[K"
+        await console.write(clearPrompt + ExitSummary.line(for: report, killed: ToolProcessRegistry.shared.killLeftovers()) + "\n")
         return reason.exitCode
     }
 
