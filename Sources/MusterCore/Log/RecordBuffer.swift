@@ -33,8 +33,11 @@ struct RecordBuffer {
         if records.count >= coalescingThreshold, let position = progressPositions[callID] {
             let index = position - head
             if case .toolProgress(_, _, _, let waiting) = records[index].body {
-                // The newest line stands for them all: it says how far the work has got.
+                // The newest line stands for them all: it says how far the work has got, and
+                // the record takes that line's time, so the log says truly how far it reaches
+                // (with the first line's time, a record that kept joining looked seconds old).
                 records[index].body = .toolProgress(agent: agent, callID: callID, line: line, lines: waiting + lines)
+                records[index].time = record.time
                 return
             }
         }
