@@ -60,11 +60,17 @@ struct LogFloodBenchmark {
         await recorder.finish(ending: .quit)
 
         let records = try String(contentsOf: url, encoding: .utf8).split(separator: "\n")
-        let progress = records.filter { $0.contains(#""type":"tool_progress""#) }.count
+        let progressRecords = records.filter { $0.contains(#""type":"tool_progress""#) }
+        let progress = progressRecords.count
+        // Joined records say how many lines they stand for: together they must be every line.
+        let accounted = progressRecords.reduce(0) { sum, record in
+            sum + (record.firstMatch(of: /"lines":([0-9]+)/).flatMap { Int($0.output.1) } ?? 1)
+        }
         let megabytes = Double(peak) / 1_048_576
         report.add("log", "session log under \(lines) progress lines (\(String(format: "%.1f", elapsed.seconds)) s): peak resident memory", megabytes, unit: "MB", target: "< 200 MB", met: megabytes < 200, detail: "\(Double(before) / 1_048_576) MB before")
         report.add("log", "session log under the flood: most the log fell behind", lag * 1000, unit: "ms", target: "< 1,000 ms", met: lag < 1)
         report.add("log", "tool_progress records for \(lines) lines", Double(progress), unit: "records")
+        report.add("log", "progress lines the log accounts for (its records' `lines` added up)", Double(accounted), unit: "lines", target: "= \(lines)", met: accounted == lines)
     }
 
     /// The creation time in the newest complete `tool_progress` line of `bytes`.

@@ -117,9 +117,34 @@ public final class SessionRecorder: Sendable {
         // Subscribed here, synchronously, so every event published after `start` returns is seen.
         let subscription = session.events.subscribe()
         pump = Task {
+            // Under a flood of progress lines the pump itself falls behind the bus: then a call's
+            // consecutive lines become one record (`lines` says how many) before any numbering,
+            // which costs the pump a comparison per line instead of a record, so it catches up
+            // and the bus's buffer for it stays small. Joining happens only while at least
+            // `coalescingThreshold` events wait, so the next one is already there: a joined
+            // line never waits for an event that may not come.
+            var joined: (agent: AgentRef, callID: String, line: String, lines: Int)?
+            func admitJoined() {
+                guard let pending = joined else { return }
+                joined = nil
+                let body = SessionRecord.Body.toolProgress(agent: pending.agent, callID: pending.callID, line: pending.line, lines: pending.lines)
+                SessionRecorder.admit(body, at: Date(), state: state, channels: channels, sessionID: sessionID)
+            }
             for await event in subscription {
+                if case .toolProgress(let agent, let callID, let line) = event,
+                   subscription.pendingCount >= coalescingThreshold {
+                    if let pending = joined, pending.callID == callID {
+                        joined = (agent, callID, line, pending.lines + 1)
+                    } else {
+                        admitJoined()
+                        joined = (agent, callID, line, 1)
+                    }
+                    continue
+                }
+                admitJoined()
                 SessionRecorder.admit(SessionRecord.Body(event), at: Date(), state: state, channels: channels, sessionID: sessionID)
             }
+            admitJoined()
         }
     }
 
@@ -136,9 +161,11 @@ public final class SessionRecorder: Sendable {
             guard !state.ended else { return }
             func emit(_ body: SessionRecord.Body, _ time: Date) {
                 state.tally.apply(body)
-                // Numbered per session: the log skips the numbers of text deltas it leaves out.
+                // Numbered per session: the log skips the numbers of text deltas it leaves out,
+                // and those of the lines a joined progress record stands for.
                 state.sequence += 1
                 let record = SessionRecord(sequence: state.sequence, time: time, body: body, sessionID: sessionID)
+                if case .toolProgress(_, _, _, let lines) = body, lines > 1 { state.sequence += lines - 1 }
                 for channel in channels { channel.append(record) }
             }
             // Moved out while it emits (emit changes the rest of the state), without a copy.
