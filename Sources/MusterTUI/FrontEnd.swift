@@ -12,16 +12,16 @@ public enum FrontEnd {
         return term.isEmpty || term == "dumb"
     }
 
-    /// Runs the full-screen curses UI; returns the exit code (0, 130, 143, 129).
+    /// Runs the full-screen curses UI; returns how it ended (quit, interrupted, terminated, hangup).
     ///
     /// Falls back to plain mode when the terminal cannot be used by curses.
     @MainActor
-    public static func runInteractive(session: Session, options: FrontEndOptions, startupMessages: [String]) async -> Int32 {
+    public static func runInteractive(session: Session, options: FrontEndOptions, startupMessages: [String]) async -> RunEnding {
         await InteractiveApp.run(session: session, options: options, startupMessages: startupMessages)
     }
 
-    /// Runs the line mode (libedit `el_gets`); returns the exit code.
-    public static func runPlain(session: Session, options: FrontEndOptions, startupMessages: [String]) async -> Int32 {
+    /// Runs the line mode (libedit `el_gets`); returns how it ended.
+    public static func runPlain(session: Session, options: FrontEndOptions, startupMessages: [String]) async -> RunEnding {
         await PlainApp.run(session: session, options: options, startupMessages: startupMessages)
     }
 

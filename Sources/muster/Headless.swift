@@ -3,12 +3,24 @@ import Foundation
 import MusterCore
 import MusterOpenAI
 
-/// Runs the main agent on `prompt` without a terminal and returns the exit status:
-/// 0 answered, 1 the agent failed, 130/143/129 after SIGINT/SIGTERM/SIGHUP (everything
-/// cancelled and the log written first). A second signal exits at once.
-func runHeadless(setup: SessionSetup, command: Muster, prompt: String) async -> Int32 {
-    let (stops, stop) = AsyncStream<HeadlessStop>.makeStream()
-    let signals = StopSignals { stop.yield($0) }
+/// Runs the main agent on `prompt` without a terminal and returns how it ended: completed,
+/// the agent failed, or stopped by SIGINT/SIGTERM/SIGHUP (everything cancelled and the log
+/// written first).
+///
+/// The first signal arms the `ExitDeadline` (tool processes killed at 1.5 s, forced exit at 2 s,
+/// whatever has not returned: a model, a tool, the log writer); a second signal exits at once,
+/// after killing every tool process. SIGPIPE is ignored: a closed output pipe becomes a write
+/// error, reported once.
+func runHeadless(setup: SessionSetup, command: Muster, prompt: String) async -> RunEnding {
+    signal(SIGPIPE, SIG_IGN)
+    let (stops, stop) = AsyncStream<RunEnding>.makeStream()
+    // Stays armed until the signal source goes: what follows the run (the log) is bounded too.
+    let deadline = ExitDeadline(unfinished: "The answer may not have been printed, and the session log may lack its last records.") {
+        StandardStreams().report($0)
+    }
+    let signals = SignalSource(stopping: [SIGINT, SIGTERM, SIGHUP], deadline: deadline) { event in
+        if case .stop(let ending) = event { stop.yield(ending) }
+    }
     defer { signals.cancel() }
 
     let environment = ProcessInfo.processInfo.environment
@@ -37,7 +49,7 @@ func runHeadless(setup: SessionSetup, command: Muster, prompt: String) async -> 
         processes: .shared
     )
     let outcome = await runner.run(prompt: prompt, stops: stops)
-    return outcome.exitCode
+    return outcome.ending
 }
 
 extension HeadlessOptions.OutputFormat {
@@ -102,46 +114,5 @@ struct StandardStreams: HeadlessOutput {
             }
             return nil
         }
-    }
-}
-
-/// SIGINT, SIGTERM and SIGHUP as stop requests, through dispatch signal sources (which replace
-/// the default "die at once" action, so the run can cancel everything and write its log).
-/// SIGPIPE is ignored: a closed output pipe becomes a write error, reported once.
-///
-/// The first signal arms the `ExitDeadline` (tool processes killed at 1.5 s, forced exit at 2 s,
-/// whatever has not returned: a model, a tool, the log writer); a second signal exits at once,
-/// after killing every tool process.
-final class StopSignals {
-    private let sources: [any DispatchSourceSignal]
-    // Stays armed until the process exits: what follows the run (closing the model) is bounded too.
-    private let deadline = ExitDeadline(unfinished: "The answer may not have been printed, and the session log may lack its last records.") {
-        StandardStreams().report($0)
-    }
-
-    init(onStop: @escaping @Sendable (HeadlessStop) -> Void) {
-        signal(SIGPIPE, SIG_IGN)
-        let queue = DispatchQueue(label: "muster.signals")
-        let deadline = self.deadline
-        let watched: [(Int32, HeadlessStop)] = [(SIGINT, .interrupt), (SIGTERM, .terminate), (SIGHUP, .hangup)]
-        sources = watched.map { number, stop in
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
-            source.setEventHandler {
-                // Two signals that arrived before this handler ran show as one event with a count of 2.
-                guard deadline.arm(exitCode: stop.exitCode), source.data < 2 else {
-                    deadline.exitNow(exitCode: stop.exitCode)
-                }
-                onStop(stop)
-            }
-            source.resume()
-            return source
-        }
-    }
-
-    /// Stops watching and restores the default actions.
-    func cancel() {
-        for source in sources { source.cancel() }
-        for number in [SIGINT, SIGTERM, SIGHUP] { signal(number, SIG_DFL) }
     }
 }

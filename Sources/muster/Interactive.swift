@@ -5,7 +5,7 @@ import MusterTUI
 /// Runs an interactive session: the full-screen UI on a terminal, the plain line mode when
 /// stdin or stdout is not a terminal, `TERM` is dumb, or `--plain` was given. The session log
 /// records it like a headless run, slash commands and the way it ended included.
-func runInteractive(setup: SessionSetup, command: Muster) async -> Int32 {
+func runInteractive(setup: SessionSetup, command: Muster) async -> RunEnding {
     let environment = ProcessInfo.processInfo.environment
     let recorder = SessionRecorder.start(
         session: setup.session,
@@ -23,25 +23,12 @@ func runInteractive(setup: SessionSetup, command: Muster) async -> Int32 {
     // Logged like a headless run's: an invalid option value is part of the session's story.
     for warning in setup.warnings { recorder.record(.warning(message: warning)) }
     let messages = recorder.startupNotices + setup.warnings
-    let status: Int32
+    let ending: RunEnding
     if FrontEnd.shouldUsePlainMode(options) {
-        status = await FrontEnd.runPlain(session: setup.session, options: options, startupMessages: messages)
+        ending = await FrontEnd.runPlain(session: setup.session, options: options, startupMessages: messages)
     } else {
-        status = await FrontEnd.runInteractive(session: setup.session, options: options, startupMessages: messages)
+        ending = await FrontEnd.runInteractive(session: setup.session, options: options, startupMessages: messages)
     }
-    await recorder.finish(ending: SessionEnding(exitStatus: status), exitCode: status)
-    return status
-}
-
-extension SessionEnding {
-    /// How an interactive session ended, from the front end's exit status.
-    init(exitStatus: Int32) {
-        switch exitStatus {
-        case 0: self = .quit
-        case 130: self = .interrupted
-        case 143: self = .terminated
-        case 129: self = .hangup
-        default: self = .error
-        }
-    }
+    await recorder.finish(ending: ending)
+    return ending
 }

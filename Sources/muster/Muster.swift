@@ -90,7 +90,7 @@ struct Muster: AsyncParsableCommand {
                 // it throws the clean exit that prints the help below (exit 0).
                 var other = parsed
                 try other.run()
-                Foundation.exit(ExitStatus.success)
+                Foundation.exit(RunEnding.completed.exitCode)
             }
             command = muster
         } catch {
@@ -99,13 +99,14 @@ struct Muster: AsyncParsableCommand {
                 exit(withError: error)
             }
             FileHandle.standardError.write(Data((inert(fullMessage(for: error)) + "\n").utf8))
-            Foundation.exit(ExitStatus.usage)
+            Foundation.exit(RunEnding.usage.exitCode)
         }
-        let status = await command.execute()
-        Foundation.exit(status)
+        // The one place a run's ending becomes the process's exit status.
+        let ending = await command.execute()
+        Foundation.exit(ending.exitCode)
     }
 
-    func execute() async -> Int32 {
+    func execute() async -> RunEnding {
         let environment = ProcessInfo.processInfo.environment
         FileLogging.bootstrap(environment: environment)
         // Before any tool runs: orphans of tool processes reparent to Muster, which stops them.
@@ -118,18 +119,18 @@ struct Muster: AsyncParsableCommand {
         } catch {
             // A script's mistake quotes the script: shown inert, like everything on standard error.
             FileHandle.standardError.write(Data("muster: \(inert("\(error)"))\n".utf8))
-            return ExitStatus.usage
+            return .usage
         }
-        let status: Int32
+        let ending: RunEnding
         if let prompt {
-            status = await runHeadless(setup: setup, command: self, prompt: prompt)
+            ending = await runHeadless(setup: setup, command: self, prompt: prompt)
         } else {
-            status = await runInteractive(setup: setup, command: self)
+            ending = await runInteractive(setup: setup, command: self)
         }
         await setup.closeModel()
         // Every call stopped its own processes; this catches what outlived a task that never returned.
         ToolProcessRegistry.shared.killAll()
-        return status
+        return ending
     }
 }
 
@@ -149,15 +150,6 @@ enum OutputFormat: String, ExpressibleByArgument, CaseIterable, Sendable {
 enum ClockChoice: String, ExpressibleByArgument, CaseIterable, Sendable {
     case continuous
     case immediate
-}
-
-/// Documented exit codes.
-enum ExitStatus {
-    static let success: Int32 = 0
-    static let agentFailed: Int32 = 1
-    static let usage: Int32 = 2
-    static let interrupted: Int32 = 130
-    static let terminated: Int32 = 143
 }
 
 /// The version `muster --version` prints.

@@ -14,8 +14,8 @@ struct ExitDeadlineTests {
             exit: { exited.yield($0) },
             report: { line in reports.withLock { $0.append(line) } }
         )
-        #expect(deadline.arm(exitCode: 143))
-        #expect(!deadline.arm(exitCode: 129), "a second request is the caller's 'exit now'")
+        #expect(deadline.arm(for: .terminated))
+        #expect(!deadline.arm(for: .hangup), "a second request is the caller's 'exit now'")
         var iterator = exits.makeAsyncIterator()
         #expect(await iterator.next() == 143, "the first signal's code, not the second's")
         let said = reports.withLock { $0 }
@@ -34,7 +34,7 @@ struct ExitDeadlineTests {
         // Armed on a second deadline object, which does fire: the first one's timers stay far off.
         let (exits, exited) = AsyncStream<Int32>.makeStream()
         let other = ExitDeadline(processes: ToolProcessRegistry(), grace: .milliseconds(1), limit: .milliseconds(5), exit: { exited.yield($0) }, report: { _ in })
-        other.arm(exitCode: 130)
+        other.arm(for: .interrupted)
         var iterator = exits.makeAsyncIterator()
         #expect(await iterator.next() == 130)
         #expect(!fired.withLock { $0 })

@@ -15,7 +15,7 @@ struct HeadlessRunnerTests {
     static func run(
         _ model: HeadlessTestModel,
         options: HeadlessOptions = HeadlessOptions(),
-        stops: AsyncStream<HeadlessStop> = AsyncStream { $0.finish() },
+        stops: AsyncStream<RunEnding> = AsyncStream { $0.finish() },
         session: Session? = nil
     ) async throws -> Run {
         let url = try HeadlessFixtures.temporaryDirectory().appendingPathComponent("session.jsonl")
@@ -40,7 +40,7 @@ struct HeadlessRunnerTests {
     @Test("text output is the final answer, and a plain run exits 0")
     func textAnswer() async throws {
         let run = try await Self.run(HeadlessTestModel { _ in HeadlessTestModel.say("The answer is 42.") })
-        #expect(run.outcome.exitCode == 0)
+        #expect(run.outcome.ending.exitCode == 0)
         #expect(run.output.standardOutput == "The answer is 42.\n")
         #expect(run.output.standardError == "")
         #expect(run.outcome.result.status == .success)
@@ -65,7 +65,7 @@ struct HeadlessRunnerTests {
         await gate.open()
         let result = try await run
 
-        #expect(result.outcome.exitCode == 0)
+        #expect(result.outcome.ending.exitCode == 0)
         #expect(result.output.standardOutput == "Launched.\n\nSummary of 1 results.\n\nSummary of 2 results.\n")
         #expect(result.outcome.result.turns >= 2)
         #expect(result.outcome.result.background == .completed)
@@ -82,7 +82,7 @@ struct HeadlessRunnerTests {
     func noWait() async throws {
         let model = HeadlessTestModel.launcher(subAgents: ["explore", "grep"]) { _ in try await HeadlessTestModel.hang() }
         let run = try await Self.run(model, options: HeadlessOptions(background: .noWait))
-        #expect(run.outcome.exitCode == 0)
+        #expect(run.outcome.ending.exitCode == 0)
         #expect(run.output.standardOutput == "Launched.\n")
         #expect(run.outcome.result.background == .notWaited)
         #expect(run.outcome.result.cancelledTaskIDs == [TaskID(1), TaskID(2)])
@@ -97,7 +97,7 @@ struct HeadlessRunnerTests {
         // The immediate clock makes any timeout run out as soon as the main turn ends.
         let model = HeadlessTestModel.launcher(subAgents: ["explore"]) { _ in try await HeadlessTestModel.hang() }
         let run = try await Self.run(model, options: HeadlessOptions(background: .wait(timeout: .seconds(5))))
-        #expect(run.outcome.exitCode == 0)
+        #expect(run.outcome.ending.exitCode == 0)
         #expect(run.outcome.result.background == .timedOut)
         #expect(run.outcome.result.cancelledTaskIDs == [TaskID(1)])
         #expect(run.output.standardError.contains("muster: Stopped waiting for background work after 5.0s; cancelled 1 still running: #1 explore."))
@@ -113,7 +113,7 @@ struct HeadlessRunnerTests {
             HeadlessTestModel { _ in HeadlessTestModel.say("Done.") },
             options: HeadlessOptions(background: .wait(timeout: .zero))
         )
-        #expect(run.outcome.exitCode == 0)
+        #expect(run.outcome.ending.exitCode == 0)
         #expect(run.output.standardOutput == "Done.\n")
     }
 
@@ -121,13 +121,13 @@ struct HeadlessRunnerTests {
     func agentFails() async throws {
         struct Broken: Error, CustomStringConvertible { var description: String { "connection refused" } }
         let run = try await Self.run(HeadlessTestModel { _ in throw Broken() })
-        #expect(run.outcome.exitCode == 1)
+        #expect(run.outcome.ending.exitCode == 1)
         #expect(run.outcome.result.status == .error)
         #expect(run.outcome.result.error == "The model failed: connection refused")
         #expect(run.output.standardOutput == "")
         #expect(run.output.standardError.contains("muster: The agent failed: The model failed: connection refused"))
         guard case .sessionEnd(let end)? = run.log.last?.body else { Issue.record("no session_end"); return }
-        #expect(end.ending == .failed)
+        #expect(end.ending == .agentFailed)
         #expect(end.exitCode == 1)
     }
 
@@ -136,7 +136,7 @@ struct HeadlessRunnerTests {
         let model = HeadlessTestModel.launcher(subAgents: ["explore", "grep"]) { _ in try await HeadlessTestModel.hang() }
         let session = HeadlessFixtures.session(model: model)
         let watcher = session.events.subscribe()
-        let (stops, stop) = AsyncStream<HeadlessStop>.makeStream()
+        let (stops, stop) = AsyncStream<RunEnding>.makeStream()
         async let run = Self.run(model, options: HeadlessOptions(outputFormat: .json), stops: stops, session: session)
         // Stop once both sub-agents run and the main turn is over.
         var running = Set<TaskID>()
@@ -146,10 +146,10 @@ struct HeadlessRunnerTests {
             if case .turnEnded = event { mainDone = true }
             if mainDone, running.count == 2 { break }
         }
-        stop.yield(.terminate)
+        stop.yield(.terminated)
         let result = try await run
 
-        #expect(result.outcome.exitCode == 143)
+        #expect(result.outcome.ending.exitCode == 143)
         #expect(result.outcome.result.status == .interrupted)
         #expect(result.outcome.result.background == .cancelled)
         let names = result.outcome.result.tasks.map(\.label).joined(separator: ", ")
@@ -171,7 +171,7 @@ struct HeadlessRunnerTests {
         await gate.open()
         let model = HeadlessTestModel.launcher(subAgents: ["explore"], subAgent: Self.gated(gate))
         let run = try await Self.run(model, options: HeadlessOptions(outputFormat: .json))
-        #expect(run.outcome.exitCode == 0)
+        #expect(run.outcome.ending.exitCode == 0)
         let lines = run.output.standardOutput.split(separator: "\n")
         #expect(lines.count == 1)
         let json = try JSONValue.parse(String(lines[0]))
@@ -193,7 +193,7 @@ struct HeadlessRunnerTests {
         await gate.open()
         let model = HeadlessTestModel.launcher(subAgents: ["explore", "grep"], subAgent: Self.gated(gate))
         let run = try await Self.run(model, options: HeadlessOptions(outputFormat: .streamJSON))
-        #expect(run.outcome.exitCode == 0)
+        #expect(run.outcome.ending.exitCode == 0)
         let records = try run.output.standardOutput.split(separator: "\n").map { try SessionRecord.parse($0) }
         #expect(records.first?.body.type == "session_start")
         #expect(records.map(\.body.type).suffix(2) == ["result", "session_end"])
@@ -239,7 +239,7 @@ struct HeadlessRunnerTests {
             clock: ImmediateClock(), environment: [:]
         )
         let outcome = await runner.run(prompt: "go", stops: AsyncStream { $0.finish() })
-        #expect(outcome.exitCode == 0)
+        #expect(outcome.ending.exitCode == 0)
         let notice = "The last session's log is incomplete (no end record: the session was killed, or could not write its end); 1 background agent had not finished: #3 explore."
         #expect(output.standardError == "muster: warning: \(notice)\n")
         let text = try String(contentsOf: url, encoding: .utf8)

@@ -44,7 +44,7 @@ struct SessionLogRecorderTests {
         #expect(types.last == "turn_end")
         #expect(!types.contains("session_end"))
 
-        await recorder.finish(ending: .quit, exitCode: 0)
+        await recorder.finish(ending: .quit)
         let records = try HeadlessFixtures.records(in: url)
         #expect(records.last?.body == .sessionEnd(SessionEnd(sessionID: recorder.sessionID, ending: .quit, exitCode: 0, tasks: [])))
         // Increasing; the numbers of text deltas (not logged) are skipped.
@@ -105,7 +105,7 @@ struct SessionLogRecorderTests {
         await session.start()
         await session.submit("go")
         await session.waitUntilIdle()
-        let tally = await recorder.finish(ending: .interrupted, exitCode: 130)
+        let tally = await recorder.finish(ending: .interrupted)
 
         guard case .sessionEnd(let end)? = try HeadlessFixtures.records(in: url).last?.body else {
             Issue.record("the log does not end with session_end")

@@ -56,7 +56,7 @@ struct OpenAISessionTests {
                 if case .completed? = endings[2] {} else { Issue.record("the results turn did not complete: \(endings)") }
 
                 _ = await session.shutdown()
-                _ = await recorder.finish(ending: .quit, exitCode: 0)
+                _ = await recorder.finish(ending: .quit)
             }
         }
         let log = try String(contentsOf: logFile, encoding: .utf8)

@@ -36,8 +36,8 @@ struct InteractiveStateTests {
         var state = RenderFixtures.state()
         do { let result = state.interruptSignal(now: start).isEmpty; #expect(result) }
         #expect(state.hint?.text == "Press Ctrl-C again to quit")
-        do { let result = state.interruptSignal(now: start.advanced(by: .milliseconds(900))); #expect(result == [.quit(.interrupt)]) }
-        #expect(ExitReason.interrupt.exitCode == 130)
+        do { let result = state.interruptSignal(now: start.advanced(by: .milliseconds(900))); #expect(result == [.quit(.interrupted)]) }
+        #expect(RunEnding.interrupted.exitCode == 130)
     }
 
     @Test("two Ctrl-C more than a second apart do not quit, and the hint goes away")
@@ -62,8 +62,8 @@ struct InteractiveStateTests {
     func controlD() {
         var state = RenderFixtures.state()
         do { let result = state.handle(.control("d"), now: start); #expect(result == [.requestQuit]) }
-        #expect(ExitReason.quit.exitCode == 0)
-        #expect(ExitReason.terminate.exitCode == 143)
+        #expect(RunEnding.quit.exitCode == 0)
+        #expect(RunEnding.terminated.exitCode == 143)
     }
 
     @Test("Enter sends text to the agent, and commands to the processor, echoed with their output")

@@ -8,8 +8,8 @@ import Foundation
 public struct HeadlessRunner: Sendable {
     /// What a run ended with.
     public struct Outcome: Sendable, Equatable {
-        /// The process's exit status.
-        public var exitCode: Int32
+        /// How the run ended (its exit status is `ending.exitCode`).
+        public var ending: RunEnding
         /// The `result` record (also the `json` output).
         public var result: RunResult
         /// The session log, if one was written.
@@ -23,9 +23,17 @@ public struct HeadlessRunner: Sendable {
         case timedOut
         case notWaited
         case agentFailed(String)
-        case stopped(HeadlessStop)
+        case stopped(RunEnding)
         /// The session closed under the runner.
         case sessionClosed
+
+        var runEnding: RunEnding {
+            switch self {
+            case .settled, .timedOut, .notWaited: .completed
+            case .agentFailed, .sessionClosed: .agentFailed
+            case .stopped(let stop): stop
+            }
+        }
     }
 
     private let session: Session
@@ -63,7 +71,7 @@ public struct HeadlessRunner: Sendable {
     }
 
     /// Runs `prompt` to the end; `stops` delivers stop requests (signals) at any time.
-    public func run(prompt: String, stops: AsyncStream<HeadlessStop>) async -> Outcome {
+    public func run(prompt: String, stops: AsyncStream<RunEnding>) async -> Outcome {
         let clock: any Clock<Duration> = self.clock
         let timeline = Timeline(clock: clock)
         let sinks: [any SessionRecordSink] = options.outputFormat == .streamJSON ? [StreamJSONSink(output: output)] : []
@@ -96,9 +104,9 @@ public struct HeadlessRunner: Sendable {
         writeOutput(result, answers: answers.withLock { $0 }, notices: notices)
         tellAboutLeftovers(ending: ending, cancelled: report.cancelled, undelivered: undelivered, notices: notices)
 
-        await recorder.finish(ending: sessionEnding(for: ending), exitCode: result.exitCode)
+        await recorder.finish(ending: ending.runEnding)
         if let failure = recorder.logFailure { notices.warn(failure) }
-        return Outcome(exitCode: result.exitCode, result: result, logFile: recorder.logFile)
+        return Outcome(ending: ending.runEnding, result: result, logFile: recorder.logFile)
     }
 
     // MARK: Waiting
@@ -106,7 +114,7 @@ public struct HeadlessRunner: Sendable {
     /// Races the session settling against a stop request and the background timeout.
     private func waitForEnding(
         subscription: EventSubscription<SessionEvent, SessionEventKey>,
-        stops: AsyncStream<HeadlessStop>,
+        stops: AsyncStream<RunEnding>,
         notices: Notices,
         answers: Locked<[String]>
     ) async -> Ending {
@@ -194,31 +202,30 @@ public struct HeadlessRunner: Sendable {
         let hadBackground = tally.tasks.values.contains { $0.mode == .background }
         let leftovers = !cancelled.isEmpty || !undelivered.isEmpty
         let status: RunResult.Status
-        let exitCode: Int32
         var error: String?
         let background: RunResult.BackgroundOutcome
         switch ending {
         case .settled:
-            (status, exitCode) = (.success, HeadlessExitCode.success)
+            status = .success
             background = hadBackground ? .completed : .none
         case .timedOut:
-            (status, exitCode) = (.success, HeadlessExitCode.success)
+            status = .success
             background = leftovers ? .timedOut : (hadBackground ? .completed : .none)
         case .notWaited:
-            (status, exitCode) = (.success, HeadlessExitCode.success)
+            status = .success
             background = leftovers ? .notWaited : .none
         case .agentFailed(let message):
-            (status, exitCode, error) = (.error, HeadlessExitCode.agentFailed, message)
+            (status, error) = (.error, message)
             background = leftovers ? .cancelled : (hadBackground ? .completed : .none)
         case .stopped(let stop):
-            (status, exitCode, error) = (.interrupted, stop.exitCode, "Stopped by \(stop.signalName).")
+            (status, error) = (.interrupted, "Stopped by \(stop.signalName ?? "a signal").")
             background = leftovers ? .cancelled : (hadBackground ? .completed : .none)
         case .sessionClosed:
-            (status, exitCode, error) = (.error, HeadlessExitCode.agentFailed, "The session closed before the agent answered.")
+            (status, error) = (.error, "The session closed before the agent answered.")
             background = leftovers ? .cancelled : (hadBackground ? .completed : .none)
         }
         return RunResult(
-            status: status, text: tally.lastAnswer ?? "", error: error, exitCode: exitCode,
+            status: status, text: tally.lastAnswer ?? "", error: error, exitCode: ending.runEnding.exitCode,
             durationSeconds: duration.seconds, usage: tally.usage, turns: tally.turns, background: background,
             cancelledTaskIDs: cancelled.map(\.id), undeliveredTaskIDs: undelivered.map(\.id),
             tasks: Array(tally.tasks.values)
@@ -262,7 +269,7 @@ public struct HeadlessRunner: Sendable {
         case .agentFailed(let message):
             notices.say("The agent failed: \(message)\(cancelledPhrase)")
         case .stopped(let stop):
-            notices.say("Stopped by \(stop.signalName)\(cancelledPhrase).")
+            notices.say("Stopped by \(stop.signalName ?? "a signal")\(cancelledPhrase).")
         case .sessionClosed:
             notices.say("The session closed before the agent answered\(cancelledPhrase).")
         }
@@ -274,14 +281,6 @@ public struct HeadlessRunner: Sendable {
             default: line += "."
             }
             notices.say(line)
-        }
-    }
-
-    private func sessionEnding(for ending: Ending) -> SessionEnding {
-        switch ending {
-        case .settled, .timedOut, .notWaited: .completed
-        case .agentFailed, .sessionClosed: .failed
-        case .stopped(let stop): stop.ending
         }
     }
 }

@@ -1,13 +1,13 @@
 /// The `session_end` record: how the session ended and the final state of every task.
 public struct SessionEnd: Sendable, Equatable {
     public var sessionID: String
-    public var ending: SessionEnding
-    /// The process's exit status, when the front end knows it.
+    public var ending: RunEnding
+    /// The process's exit status (`ending.exitCode`); absent from some logs written before.
     public var exitCode: Int32?
     /// Every task the session ran, by id, in its last known state.
     public var tasks: [TaskState]
 
-    public init(sessionID: String, ending: SessionEnding, exitCode: Int32?, tasks: [TaskState]) {
+    public init(sessionID: String, ending: RunEnding, exitCode: Int32?, tasks: [TaskState]) {
         self.sessionID = sessionID
         self.ending = ending
         self.exitCode = exitCode
@@ -15,29 +15,11 @@ public struct SessionEnd: Sendable, Equatable {
     }
 }
 
-/// How a session ended.
-public enum SessionEnding: String, Sendable, Equatable, Codable, CaseIterable {
-    /// A headless run finished with an answer.
-    case completed
-    /// A headless run's agent failed.
-    case failed
-    /// The person quit (`/quit`, end of input).
-    case quit
-    /// SIGINT.
-    case interrupted
-    /// SIGTERM.
-    case terminated
-    /// SIGHUP (the terminal went away).
-    case hangup
-    /// Muster stopped on an error of its own.
-    case error
-}
-
 extension SessionEnd: Codable {
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         sessionID = try container.decode(String.self, forKey: .sessionID)
-        ending = try container.decode(SessionEnding.self, forKey: .ending)
+        ending = try container.decode(RunEnding.self, forKey: .ending)
         exitCode = try container.decodeIfPresent(Int32.self, forKey: .exitCode)
         tasks = try container.decode([TaskState].self, forKey: .tasks)
     }

@@ -241,7 +241,7 @@ public final class SessionRecorder: Sendable {
     /// state, and closes the sinks. A sink that takes nothing for 2 s is left behind and named
     /// in `logFailure` (a stuck write never holds up the end). Idempotent; returns the final tally.
     @discardableResult
-    public func finish(ending: SessionEnding, exitCode: Int32? = nil) async -> SessionTally {
+    public func finish(ending: RunEnding) async -> SessionTally {
         let first = state.withLock { state -> Bool in
             defer { state.finishing = true }
             return !state.finishing
@@ -257,7 +257,7 @@ public final class SessionRecorder: Sendable {
             }
         }
         let tally = await drain()
-        let end = SessionEnd(sessionID: sessionID, ending: ending, exitCode: exitCode, tasks: Array(tally.tasks.values))
+        let end = SessionEnd(sessionID: sessionID, ending: ending, exitCode: ending.exitCode, tasks: Array(tally.tasks.values))
         record(.sessionEnd(end))
         for channel in channels {
             let admitted = channel.admitted

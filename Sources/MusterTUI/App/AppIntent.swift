@@ -14,7 +14,7 @@ public enum AppIntent: Sendable, Equatable {
     /// Quit as `/quit` does: ask first while background agents run (Ctrl-D on an empty line).
     case requestQuit
     /// Leave, for this reason, without asking.
-    case quit(ExitReason)
+    case quit(RunEnding)
     /// Repaint every cell (Ctrl-L).
     case repaint
 }

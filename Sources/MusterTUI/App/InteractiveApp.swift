@@ -22,20 +22,20 @@ final class InteractiveApp {
     private var tickTimer: (any DispatchSourceTimer)?
     private var hintTimer: (any DispatchSourceTimer)?
     private var inputSource: (any DispatchSourceRead)?
-    private var signals: SignalSources?
+    private var signals: SignalSource?
     /// Forces the exit if the orderly shutdown has not ended in time (see `requestExit`).
     private var exitDeadline: (any DispatchSourceTimer)?
     private var killEscalation: (any DispatchSourceTimer)?
 
     private let intents: AsyncStream<AppIntent>.Continuation
     private let intentStream: AsyncStream<AppIntent>
-    private var exitReason: ExitReason?
-    private var exitWaiter: CheckedContinuation<ExitReason, Never>?
+    private var ending: RunEnding?
+    private var exitWaiter: CheckedContinuation<RunEnding, Never>?
     private var reportedHistoryError = false
 
     /// Sets up the session and the terminal, runs until the person leaves, shuts everything
-    /// down, restores the terminal and prints the summary line; returns the exit code.
-    static func run(session: Session, options: FrontEndOptions, startupMessages: [String]) async -> Int32 {
+    /// down, restores the terminal and prints the summary line; returns how it ended.
+    static func run(session: Session, options: FrontEndOptions, startupMessages: [String]) async -> RunEnding {
         let subscription = session.events.subscribe()
         await session.start()
         let registry = session.registry
@@ -60,8 +60,7 @@ final class InteractiveApp {
         )
         app.state.append(FrontEnd.welcome(workspace: session.runtime.workspace, introduction: session.runtime.model.introduction))
         app.state.append(startupMessages.flatMap { TranscriptLine.lines("⚠ " + $0, style: .warning) })
-        let reason = await app.run(subscription)
-        return reason.exitCode
+        return await app.run(subscription)
     }
 
     private init(
@@ -81,15 +80,16 @@ final class InteractiveApp {
 
     // MARK: Lifecycle
 
-    private func run(_ subscription: EventSubscription<SessionEvent, SessionEventKey>) async -> ExitReason {
+    private func run(_ subscription: EventSubscription<SessionEvent, SessionEventKey>) async -> RunEnding {
         redrawTimer.setEventHandler { [weak self] in
             MainActor.assumeIsolated { self?.draw() }
         }
         redrawTimer.schedule(deadline: .distantFuture)
         redrawTimer.resume()
         installInput()
-        signals = SignalSources([SIGINT, SIGTERM, SIGHUP, SIGWINCH]) { [weak self] number in
-            self?.handleSignal(number)
+        // On the main queue, whose thread is the main actor's, so the handler can assume it.
+        signals = SignalSource(stopping: [SIGTERM, SIGHUP], watching: [SIGINT, SIGWINCH], queue: .main) { [weak self] event in
+            MainActor.assumeIsolated { self?.handleSignal(event) }
         }
 
         // Both loops are owned here and awaited below: events end when the session's hub
@@ -106,8 +106,8 @@ final class InteractiveApp {
         }
         draw()
 
-        let reason = await withCheckedContinuation { continuation in
-            if let exitReason { continuation.resume(returning: exitReason) } else { exitWaiter = continuation }
+        let leaving = await withCheckedContinuation { continuation in
+            if let ending { continuation.resume(returning: ending) } else { exitWaiter = continuation }
         }
 
         // Leaving: no more keys; say what is happening while the session stops its tasks.
@@ -134,7 +134,7 @@ final class InteractiveApp {
         // After a hangup the terminal is gone and the write fails: nobody is left to tell.
         let farewell = state.farewell(summary: ExitSummary.line(for: report, grace: Self.taskGrace, killed: killed), session: sessionNote)
         try? FileHandle.standardOutput.write(contentsOf: Data(farewell.utf8))
-        return reason
+        return leaving
     }
 
     /// Time the tasks get to stop at exit.
@@ -143,17 +143,17 @@ final class InteractiveApp {
     /// timer on the main queue, not `ExitDeadline`: the terminal must be restored on the main actor.)
     static let exitDeadline = ExitDeadline.deadline
 
-    private func requestExit(_ reason: ExitReason) {
-        guard exitReason == nil else { return }
-        exitReason = reason
-        exitWaiter?.resume(returning: reason)
+    private func requestExit(_ ending: RunEnding) {
+        guard self.ending == nil else { return }
+        self.ending = ending
+        exitWaiter?.resume(returning: ending)
         exitWaiter = nil
         // The main actor stays free while the session shuts down (it only awaits), so this
         // timer fires even when a model, a tool or the log never returns.
         let timer = DispatchSource.makeTimerSource(queue: .main)
         timer.schedule(deadline: .now() + Self.exitDeadline.seconds)
         timer.setEventHandler { [weak self] in
-            MainActor.assumeIsolated { self?.exitNow(reason, late: true) }
+            MainActor.assumeIsolated { self?.exitNow(ending, late: true) }
         }
         timer.resume()
         exitDeadline = timer
@@ -174,13 +174,13 @@ final class InteractiveApp {
 
     /// Leaves without waiting for the session: kills every tool process, restores the terminal,
     /// says what was not finished, and exits. For a second signal and for the exit deadline.
-    private func exitNow(_ reason: ExitReason, late: Bool) {
+    private func exitNow(_ ending: RunEnding, late: Bool) {
         ToolProcessRegistry.shared.killAll()
         screen.end()
         let why = late ? "the shutdown did not finish within \(Self.exitDeadline.humanReadable) (a model, a tool or the log did not return)" : "a second signal"
         let message = "muster: exiting at once after \(why); tool processes were killed, the session log may lack its last records.\n"
         FileHandle.standardError.write(Data(message.utf8))
-        _exit(reason.exitCode)
+        _exit(ending.exitCode)
     }
 
     // MARK: Input
@@ -210,31 +210,32 @@ final class InteractiveApp {
         changed()
     }
 
-    private func handleSignal(_ number: Int32) {
-        switch number {
-        case SIGWINCH:
+    private func handleSignal(_ event: SignalEvent) {
+        switch event {
+        case .signal(SIGWINCH):
             screen.resize()
             state.size = screen.size
             state.transcript.scroll(by: 0, width: state.size.columns, height: state.transcriptHeight)
             draw()
-        case SIGINT:
+        case .signal(SIGINT):
             dispatch(state.interruptSignal(now: .now))
             changed()
-        case SIGTERM, SIGHUP:
-            let reason: ExitReason = number == SIGTERM ? .terminate : .hangup
-            // A second signal while leaving means "now".
-            if exitReason != nil { exitNow(reason, late: false) }
-            requestExit(reason)
-        default:
+        case .signal:
             break
+        case .stop(let ending):
+            // A stop signal while leaving (after /quit, say) means "now", as a second one does.
+            if self.ending != nil { exitNow(ending, late: false) }
+            requestExit(ending)
+        case .stopNow(let ending):
+            exitNow(ending, late: false)
         }
     }
 
     private func dispatch(_ newIntents: [AppIntent]) {
         for intent in newIntents {
             switch intent {
-            case .quit(let reason):
-                requestExit(reason)
+            case .quit(let ending):
+                requestExit(ending)
             case .repaint:
                 screen.invalidate()
                 draw()

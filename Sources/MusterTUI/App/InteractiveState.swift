@@ -272,7 +272,7 @@ public struct InteractiveState: Sendable {
             return []
         }
         if let last = lastIdleInterrupt, last.duration(to: now) <= Self.doubleInterruptWindow {
-            return [.quit(.interrupt)]
+            return [.quit(.interrupted)]
         }
         lastIdleInterrupt = now
         hint = StatusHint("Press Ctrl-C again to quit", isUrgent: true, expires: now.advanced(by: Self.doubleInterruptWindow))

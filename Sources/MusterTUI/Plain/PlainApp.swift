@@ -6,7 +6,7 @@ import MusterCore
 /// full-screen UI, printed line by line. Input is read off the cooperative pool, so agents
 /// keep running while it waits; at end of input it lets the running turn finish, then exits.
 enum PlainApp {
-    static func run(session: Session, options: FrontEndOptions, startupMessages: [String]) async -> Int32 {
+    static func run(session: Session, options: FrontEndOptions, startupMessages: [String]) async -> RunEnding {
         let subscription = session.events.subscribe()
         await session.start()
         let registry = session.registry
@@ -33,19 +33,24 @@ enum PlainApp {
         }
 
         let processor = CommandProcessor(session: session, tokenizer: LibeditTokenizer(), helpFooter: FrontEnd.plainKeyHelp)
-        let signals = SignalStream([SIGINT, SIGTERM, SIGHUP])
-        let signalNumbers = signals.numbers
+        // SIGTERM and SIGHUP end the session, arm the hard deadline, and a second one exits at
+        // once; SIGINT is the person's Ctrl-C, handled by `watch`.
+        let (signalEvents, signalContinuation) = AsyncStream<SignalEvent>.makeStream()
+        let deadline = ExitDeadline { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
+        let signals = SignalSource(stopping: [SIGTERM, SIGHUP], watching: [SIGINT], deadline: deadline) {
+            signalContinuation.yield($0)
+        }
 
         async let printing: Void = {
             for await event in subscription { await console.handle(event) }
             await console.flush()
         }()
 
-        let (reason, report) = await withTaskGroup(of: ExitReason.self) { group in
+        let (ending, report) = await withTaskGroup(of: RunEnding.self) { group in
             group.addTask {
                 await readInput(reader.lines, session: session, processor: processor, console: console, onSlashCommand: options.onSlashCommand)
             }
-            group.addTask { await watch(signalNumbers, session: session, console: console) }
+            group.addTask { await watch(signalEvents, session: session, console: console) }
             let first = await group.next() ?? .quit
             group.cancelAll()
             await console.hidePill()
@@ -56,19 +61,20 @@ enum PlainApp {
         await printing
         reader.output?.finish()
         signals.cancel()
+        signalContinuation.finish()
         terminalMode.restore()
         // The reader thread may have drawn its next prompt after the output stopped routing
         // around it (libedit prints it unlocked): start the summary on a cleared line.
         let clearPrompt = reader.output == nil ? "" : "\r\u{1B}[K"
         await console.write(clearPrompt + ExitSummary.line(for: report, killed: ToolProcessRegistry.shared.killLeftovers()) + "\n")
-        return reason.exitCode
+        return ending
     }
 
     /// Handles each line: commands, answers to a question, or input for the main agent.
     private static func readInput(
         _ lines: AsyncStream<InputLine>, session: Session, processor: CommandProcessor, console: PlainConsole,
         onSlashCommand: (@Sendable (String) -> Void)?
-    ) async -> ExitReason {
+    ) async -> RunEnding {
         var question: ConfirmationRequest?
         for await input in lines {
             let line: String
@@ -117,13 +123,13 @@ enum PlainApp {
     }
 
     /// Ctrl-C interrupts the turn, or quits when pressed twice within a second at an idle prompt.
-    private static func watch(_ signals: AsyncStream<Int32>, session: Session, console: PlainConsole) async -> ExitReason {
+    private static func watch(_ signals: AsyncStream<SignalEvent>, session: Session, console: PlainConsole) async -> RunEnding {
         var lastIdleInterrupt: ContinuousClock.Instant?
-        for await number in signals {
-            switch number {
-            case SIGTERM: return .terminate
-            case SIGHUP: return .hangup
-            default: break
+        for await event in signals {
+            switch event {
+            case .stop(let ending), .stopNow(let ending): return ending
+            case .signal(SIGINT): break
+            case .signal: continue
             }
             if await session.interruptTurn() {
                 lastIdleInterrupt = nil
@@ -131,7 +137,7 @@ enum PlainApp {
             }
             let now = ContinuousClock.now
             if let last = lastIdleInterrupt, last.duration(to: now) <= InteractiveState.doubleInterruptWindow {
-                return .interrupt
+                return .interrupted
             }
             lastIdleInterrupt = now
             await console.print([TranscriptLine("Press Ctrl-C again to quit.", style: .warning)])

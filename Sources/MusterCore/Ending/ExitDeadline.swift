@@ -27,8 +27,8 @@ public final class ExitDeadline: Sendable {
 
     // Dispatch sources are thread-safe but not marked Sendable: the lock makes sharing them provable.
     private let timers: Locked<Timers>
-    // The exit code of the armed deadline (nil while not armed).
-    private let armed = Locked<Int32?>(nil)
+    // How the run ends, once armed (nil while not armed).
+    private let armed = Locked<RunEnding?>(nil)
     private let processes: ToolProcessRegistry
     private let grace: Duration
     private let limit: Duration
@@ -60,7 +60,7 @@ public final class ExitDeadline: Sendable {
             report(
                 "muster: the shutdown did not finish within \(limit.humanReadable) (a model, a tool or the log did not return); exiting now.\(tools) \(unfinished)"
             )
-            exit(armed.withLock { $0 } ?? 1)
+            exit(armed.withLock { $0 }?.exitCode ?? RunEnding.error.exitCode)
         }
         // Resumed at once (a never-resumed source must not be released), far in the future.
         for timer in [escalation, expiry] {
@@ -70,13 +70,13 @@ public final class ExitDeadline: Sendable {
         timers = Locked(Timers(escalation: escalation, expiry: expiry))
     }
 
-    /// Starts the deadline for an exit with `exitCode`; true the first time, false when it was
-    /// already armed (a second request, which the caller treats as "now").
+    /// Starts the deadline for a run that ends as `ending`; true the first time, false when it
+    /// was already armed (a second request, which the caller treats as "now").
     @discardableResult
-    public func arm(exitCode: Int32) -> Bool {
-        let isFirst = armed.withLock { code in
-            defer { if code == nil { code = exitCode } }
-            return code == nil
+    public func arm(for ending: RunEnding) -> Bool {
+        let isFirst = armed.withLock { armed in
+            defer { if armed == nil { armed = ending } }
+            return armed == nil
         }
         guard isFirst else { return false }
         timers.withLock { timers in
@@ -87,10 +87,10 @@ public final class ExitDeadline: Sendable {
     }
 
     /// Exits at once (a second signal): kills every tool process first.
-    public func exitNow(exitCode: Int32) -> Never {
+    public func exitNow(_ ending: RunEnding) -> Never {
         processes.killAll()
-        exit(exitCode)
+        exit(ending.exitCode)
         // `exit` is `_exit` outside tests; a test's `exit` returns, and this must not.
-        _exit(exitCode)
+        _exit(ending.exitCode)
     }
 }
