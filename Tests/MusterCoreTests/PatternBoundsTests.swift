@@ -30,9 +30,11 @@ struct PatternBoundsTests {
         let result = await call.result
         let elapsed = cancelled.duration(to: .now)
         // The call resumes only after its matching thread has returned (BlockingWork), so the
-        // work itself is over too. The target is 100 ms; the bound is generous for a loaded box.
+        // work itself is over too. The target is 100 ms (22 ms measured); the bound is generous
+        // for a loaded box under the thread sanitizer (1.6 s seen) and still far below the
+        // hour-long limit, so only the stop can have ended it.
         #expect(throws: CancellationError.self) { try result.get() }
-        #expect(elapsed < .milliseconds(1_000), "the call ended \(elapsed) after the cancel")
+        #expect(elapsed < .seconds(10), "the call ended \(elapsed) after the cancel")
     }
 
     @Test("A pattern that exceeds the time limit on a line fails the call, naming the line and the file")
@@ -71,7 +73,8 @@ struct PatternBoundsTests {
         let matched = await matching.value
         let elapsed = cancelled.duration(to: .now)
         #expect(!matched)
-        #expect(elapsed < .milliseconds(1_000), "the match ended \(elapsed) after the cancel")
+        // Far below the hour-long limit: only the stop can have ended it (slow under the sanitizer).
+        #expect(elapsed < .seconds(10), "the match ended \(elapsed) after the cancel")
     }
 
     @Test("A script match past its time limit does not fit, and an ordinary one still fits ignoring case")
@@ -103,6 +106,6 @@ struct ScriptMatchCancellationTests {
         let (steps, elapsed) = try await planning.value
         #expect(steps.contains { $0.event == .textDelta("fallback") })
         // Without the stop check this match runs for the whole 1 s limit.
-        #expect(elapsed < .milliseconds(500), "planning took \(elapsed)")
+        #expect(elapsed < .milliseconds(900), "planning took \(elapsed)")
     }
 }
