@@ -535,6 +535,37 @@ struct TaskRegistryTests {
             #expect(await registry.drainResults(for: .topLevel).map(\.id) == [id])
         }
 
+        @Test("A wait without a timeout lasts until the task ends, however long on the clock")
+        func waitWithoutTimeout() async throws {
+            let clock = TestClock()
+            let registry = TaskRegistry(clock: clock)
+            let gate = Gate()
+            let id = try await registry.start(.background()) { _ in try await gate.wait(); return "A" }
+            async let outcome = registry.wait(for: id, requestedBy: .topLevel, timeout: nil)
+            await clock.advance(by: .seconds(10 * 365 * 86_400))
+            gate.open()
+            guard case .finished(let result) = await outcome else {
+                Issue.record("expected .finished")
+                return
+            }
+            #expect(result.status == .completed(summary: "A"))
+        }
+
+        @Test("A wait without a timeout whose caller is cancelled returns cancelled, consuming nothing")
+        func cancelledUntimedWait() async throws {
+            let registry = TaskRegistry(clock: TestClock())
+            let events = registry.subscribe()
+            let gate = Gate()
+            let id = try await registry.start(.background()) { _ in try await gate.wait(); return "A" }
+            await gate.untilArrivals(1)
+            let waiter = Task { await registry.wait(for: id, requestedBy: .topLevel) }
+            waiter.cancel()
+            #expect(await waiter.value == .cancelled)
+            gate.open()
+            _ = await events.readUntilFinished(id)
+            #expect(await registry.drainResults(for: .topLevel).map(\.id) == [id])
+        }
+
         @Test("After a drain, a wait for the same task answers alreadyDelivered")
         func waitAfterDrain() async throws {
             let registry = TaskRegistry(clock: TestClock())
