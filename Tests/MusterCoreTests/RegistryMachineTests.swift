@@ -269,3 +269,42 @@ private struct SplitMix {
         return z ^ (z >> 31)
     }
 }
+
+/// The machine's steps with their effects returned, as the tests read them.
+extension RegistryMachine {
+    mutating func start(_ request: TaskRegistry.Request, now: Duration, date: Date) throws(TaskRegistry.StartRefusal) -> (id: TaskID, effects: [RegistryEffect]) {
+        var effects: [RegistryEffect] = []
+        let id = try start(request, now: now, date: date, into: &effects)
+        return (id, effects)
+    }
+
+    mutating func bodyBegins(_ id: TaskID, now: Duration) -> (run: Bool, effects: [RegistryEffect]) {
+        var effects: [RegistryEffect] = []
+        let run = bodyBegins(id, now: now, into: &effects)
+        return (run, effects)
+    }
+
+    mutating func bodyEnded(_ id: TaskID, outcome: BodyOutcome, now: Duration) -> [RegistryEffect] {
+        var effects: [RegistryEffect] = []
+        bodyEnded(id, outcome: outcome, now: now, into: &effects)
+        return effects
+    }
+
+    mutating func report(_ id: TaskID, step: Int?, activity: String?, now: Duration) -> [RegistryEffect] {
+        var effects: [RegistryEffect] = []
+        report(id, step: step, activity: activity, now: now, into: &effects)
+        return effects
+    }
+
+    mutating func cancel(_ id: TaskID, source: CancellationSource, now: Duration) -> (TaskRegistry.CancelOutcome, [RegistryEffect]) {
+        var effects: [RegistryEffect] = []
+        let outcome = cancel(id, source: source, now: now, into: &effects)
+        return (outcome, effects)
+    }
+
+    mutating func cancel(_ id: TaskID, requestedBy caller: Spawner, now: Duration) -> (TaskRegistry.CancelOutcome, [RegistryEffect]) {
+        var effects: [RegistryEffect] = []
+        let outcome = cancel(id, requestedBy: caller, now: now, into: &effects)
+        return (outcome, effects)
+    }
+}

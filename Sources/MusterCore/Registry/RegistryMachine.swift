@@ -88,8 +88,8 @@ struct RegistryMachine {
     /// already stopping or gone (it would otherwise outlive it unsupervised, its result dropped),
     /// so the caller must store the body's handle before carrying them out.
     mutating func start(
-        _ request: TaskRegistry.Request, now: Duration, date: Date
-    ) throws(TaskRegistry.StartRefusal) -> (id: TaskID, effects: [RegistryEffect]) {
+        _ request: TaskRegistry.Request, now: Duration, date: Date, into effects: inout [RegistryEffect]
+    ) throws(TaskRegistry.StartRefusal) -> TaskID {
         if let refusal = refusal(mode: request.mode, kind: request.kind) { throw refusal }
         let id = TaskID(nextID)
         nextID += 1
@@ -99,31 +99,28 @@ struct RegistryMachine {
         activeCount += 1
         if entry.holdsCapSlot { capSlotsHeld += 1 }
         activeChildren[request.spawner, default: []].insert(id)
-        var effects: [RegistryEffect] = [
-            .publish(.started(snapshot(of: entry, now: now))),
-            .log(.started(id, name: request.name, mode: request.mode)),
-        ]
+        effects.append(.publish(.started(snapshot(of: entry, now: now))))
+        effects.append(.log(.started(id, name: request.name, mode: request.mode)))
         if let parent = request.spawner.taskID, !(entries[parent].map { [.pending, .running].contains($0.phase.name) } ?? false) {
             cancel(entry, source: .parentEnded(parent), now: now, into: &effects)
         }
-        return (id, effects)
+        return id
     }
 
     // MARK: The body's own transitions
 
     /// pending → running, unless a stop came first (then the wrapper ends it without running it).
-    mutating func bodyBegins(_ id: TaskID, now: Duration) -> (run: Bool, effects: [RegistryEffect]) {
-        guard let entry = entries[id], entry.phase == .pending else { return (false, []) }
-        var effects: [RegistryEffect] = []
-        guard move(entry, to: .running(step: 0, activity: nil), into: &effects) else { return (false, effects) }
+    mutating func bodyBegins(_ id: TaskID, now: Duration, into effects: inout [RegistryEffect]) -> Bool {
+        guard let entry = entries[id], entry.phase == .pending else { return false }
+        guard move(entry, to: .running(step: 0, activity: nil), into: &effects) else { return false }
         effects.append(.publish(.updated(snapshot(of: entry, now: now))))
-        return (true, effects)
+        return true
     }
 
     /// Records the one terminal state, by id: a late body can never touch another entry. A task
     /// asked to stop always ends cancelled, whatever its body did.
-    mutating func bodyEnded(_ id: TaskID, outcome: BodyOutcome, now: Duration) -> [RegistryEffect] {
-        guard let entry = entries[id], entry.phase.isActive else { return [] }
+    mutating func bodyEnded(_ id: TaskID, outcome: BodyOutcome, now: Duration, into effects: inout [RegistryEffect]) {
+        guard let entry = entries[id], entry.phase.isActive else { return }
         let final: TaskStatus
         if let source = entry.phase.cancelRequested {
             final = .cancelled(by: source)
@@ -137,8 +134,7 @@ struct RegistryMachine {
                 final = .failed(error: TaskRegistry.describe(error))
             }
         }
-        var effects: [RegistryEffect] = []
-        guard move(entry, to: .ended(final, at: now), into: &effects) else { return effects }
+        guard move(entry, to: .ended(final, at: now), into: &effects) else { return }
         let spawner = entry.request.spawner
         activeChildren[spawner]?.remove(id)
         if activeChildren[spawner]?.isEmpty == true { activeChildren[spawner] = nil }
@@ -153,15 +149,14 @@ struct RegistryMachine {
         finishedOrder.append(id)
         trimFinished()
         if activeCount == 0 { effects.append(.resolveIdleWaiters) }
-        return effects
     }
 
     // MARK: Progress
 
     /// A new step and/or activity of a running (or stopping, after it ran) task; the activity
     /// joins its trail.
-    mutating func report(_ id: TaskID, step: Int?, activity: String?, now: Duration) -> [RegistryEffect] {
-        guard let entry = entries[id] else { return [] }
+    mutating func report(_ id: TaskID, step: Int?, activity: String?, now: Duration, into effects: inout [RegistryEffect]) {
+        guard let entry = entries[id] else { return }
         let next: TaskPhase
         switch entry.phase {
         case .running(let current, _):
@@ -169,13 +164,11 @@ struct RegistryMachine {
         case .stopping(let source, let current?, _):
             next = .stopping(source, step: step ?? current, activity: activity)
         case .pending, .stopping(_, nil, _), .ended:
-            return []
+            return
         }
-        var effects: [RegistryEffect] = []
-        guard move(entry, to: next, into: &effects) else { return effects }
+        guard move(entry, to: next, into: &effects) else { return }
         if let activity { appendTrail(activity, to: entry) }
         effects.append(.publish(.updated(snapshot(of: entry, now: now))))
-        return effects
     }
 
     /// Adds a line to an active task's trail; no event.
@@ -187,33 +180,25 @@ struct RegistryMachine {
     // MARK: Cancelling
 
     /// pending or running → stopping, and the same for everything it launched; idempotent.
-    mutating func cancel(_ id: TaskID, source: CancellationSource, now: Duration) -> (TaskRegistry.CancelOutcome, [RegistryEffect]) {
-        guard let entry = entries[id] else { return (.notFound, []) }
-        var effects: [RegistryEffect] = []
-        let outcome = cancel(entry, source: source, now: now, into: &effects)
-        return (outcome, effects)
+    @discardableResult
+    mutating func cancel(_ id: TaskID, source: CancellationSource, now: Duration, into effects: inout [RegistryEffect]) -> TaskRegistry.CancelOutcome {
+        guard let entry = entries[id] else { return .notFound }
+        return cancel(entry, source: source, now: now, into: &effects)
     }
 
     /// The model-facing variant: only the task's own spawner may cancel it.
-    mutating func cancel(_ id: TaskID, requestedBy caller: Spawner, now: Duration) -> (TaskRegistry.CancelOutcome, [RegistryEffect]) {
-        guard let entry = entries[id] else { return (.notFound, []) }
-        guard entry.request.spawner == caller else { return (.forbidden, []) }
-        return cancel(id, source: .spawner, now: now)
+    mutating func cancel(_ id: TaskID, requestedBy caller: Spawner, now: Duration, into effects: inout [RegistryEffect]) -> TaskRegistry.CancelOutcome {
+        guard let entry = entries[id] else { return .notFound }
+        guard entry.request.spawner == caller else { return .forbidden }
+        return cancel(entry, source: .spawner, now: now, into: &effects)
     }
 
-    /// Cancels every active task launched by `spawner` (and, transitively, theirs).
-    mutating func cancel(spawnedBy spawner: Spawner, source: CancellationSource, now: Duration) -> ([TaskID], [RegistryEffect]) {
-        var effects: [RegistryEffect] = []
-        let ids = cancel(spawnedBy: spawner, source: source, now: now, into: &effects)
-        return (ids, effects)
-    }
 
     /// Cancels every active task; returns their ids (stopping ones included).
-    mutating func cancelAll(source: CancellationSource, now: Duration) -> ([TaskID], [RegistryEffect]) {
+    mutating func cancelAll(source: CancellationSource, now: Duration, into effects: inout [RegistryEffect]) -> [TaskID] {
         let active = Array(listed.filter { $0.isListed && $0.phase.isActive })
-        var effects: [RegistryEffect] = []
         for entry in active { cancel(entry, source: source, now: now, into: &effects) }
-        return (active.map(\.id), effects)
+        return active.map(\.id)
     }
 
     /// Refuses every later start and cancels everything; returns the entries that were active
@@ -351,8 +336,9 @@ struct RegistryMachine {
         return .cancelling(snapshot(of: entry, now: now))
     }
 
+    /// Cancels every active task launched by `spawner` (and, transitively, theirs).
     @discardableResult
-    private mutating func cancel(spawnedBy spawner: Spawner, source: CancellationSource, now: Duration, into effects: inout [RegistryEffect]) -> [TaskID] {
+    mutating func cancel(spawnedBy spawner: Spawner, source: CancellationSource, now: Duration, into effects: inout [RegistryEffect]) -> [TaskID] {
         let children = (activeChildren[spawner] ?? []).sorted()
         var cancelled: [TaskID] = []
         for child in children {

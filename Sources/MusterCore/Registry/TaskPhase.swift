@@ -15,6 +15,15 @@ enum TaskPhase: Sendable, Equatable {
     /// The phase without its data: what the transition table is written in.
     enum Name: String, Sendable, CaseIterable {
         case pending, running, stopping, ended
+
+        fileprivate var index: Int {
+            switch self {
+            case .pending: 0
+            case .running: 1
+            case .stopping: 2
+            case .ended: 3
+            }
+        }
     }
 
     var name: Name {
@@ -36,7 +45,16 @@ enum TaskPhase: Sendable, Equatable {
     ]
 
     static func canMove(from: Name, to: Name) -> Bool {
-        transitions[from]?.contains(to) ?? false
+        legalMoves & bit(from, to) != 0
+    }
+
+    /// `transitions` as one bit per (from, to) pair, so the check on every move is a mask test.
+    private static let legalMoves: UInt32 = transitions.reduce(0) { mask, row in
+        row.value.reduce(mask) { $0 | bit(row.key, $1) }
+    }
+
+    private static func bit(_ from: Name, _ to: Name) -> UInt32 {
+        1 << (UInt32(from.index) * 8 + UInt32(to.index))
     }
 
     /// Not ended yet: the body may still run.

@@ -109,6 +109,8 @@ public actor TaskRegistry {
     private let hub = EventHub<TaskRegistryEvent, TaskRegistryEventKey>(coalescingKey: TaskRegistryEvent.coalescingKey)
 
     private var machine: RegistryMachine
+    /// What the machine's last step asked for; reused so hot paths do not allocate.
+    private var effects: [RegistryEffect] = []
     /// The body of every active task, by id (removed when it ends).
     private var bodies: [TaskID: Task<Void, Never>] = [:]
     private var resultWaiters = WaiterTable<WaitOutcome>()
@@ -157,7 +159,7 @@ public actor TaskRegistry {
     /// The entry is visible (pending) before the body runs. The cap check is atomic with the
     /// insertion, because both happen in this one actor-isolated call.
     public func start(_ request: Request, body: @escaping Body) throws(StartRefusal) -> TaskID {
-        let (id, effects) = try machine.start(request, now: timeline.now, date: Date())
+        let id = try machine.start(request, now: timeline.now, date: Date(), into: &effects)
         let context = TaskContext(id: id, registry: self)
         // Detached so the body never runs on this actor; the handle is stored right below,
         // before the body can reach the registry again (it must hop onto this actor first)
@@ -175,7 +177,7 @@ public actor TaskRegistry {
             }
             await self.bodyEnded(id, outcome: outcome)
         }
-        perform(effects)
+        performEffects()
         return id
     }
 
@@ -183,7 +185,8 @@ public actor TaskRegistry {
 
     /// Moves a running task to `step` and/or a new activity; appends the activity to its trail.
     public func report(_ id: TaskID, step: Int? = nil, activity: String?) {
-        perform(machine.report(id, step: step, activity: activity, now: timeline.now))
+        machine.report(id, step: step, activity: activity, now: timeline.now, into: &effects)
+        performEffects()
     }
 
     /// Adds a line to a task's progress trail without changing its status.
@@ -196,32 +199,32 @@ public actor TaskRegistry {
     /// Cancels the task's real `Task` (idempotent) and, transitively, everything it launched.
     @discardableResult
     public func cancel(_ id: TaskID, source: CancellationSource = .user) -> CancelOutcome {
-        let (outcome, effects) = machine.cancel(id, source: source, now: timeline.now)
-        perform(effects)
+        let outcome = machine.cancel(id, source: source, now: timeline.now, into: &effects)
+        performEffects()
         return outcome
     }
 
     /// The model-facing variant: only the task's own spawner may cancel it.
     @discardableResult
     public func cancel(_ id: TaskID, requestedBy caller: Spawner) -> CancelOutcome {
-        let (outcome, effects) = machine.cancel(id, requestedBy: caller, now: timeline.now)
-        perform(effects)
+        let outcome = machine.cancel(id, requestedBy: caller, now: timeline.now, into: &effects)
+        performEffects()
         return outcome
     }
 
     /// Cancels every active task launched by `spawner` (and, transitively, theirs); returns their ids.
     @discardableResult
     public func cancel(spawnedBy spawner: Spawner, source: CancellationSource) -> [TaskID] {
-        let (ids, effects) = machine.cancel(spawnedBy: spawner, source: source, now: timeline.now)
-        perform(effects)
+        let ids = machine.cancel(spawnedBy: spawner, source: source, now: timeline.now, into: &effects)
+        performEffects()
         return ids
     }
 
     /// Cancels every active task; returns their ids.
     @discardableResult
     public func cancelAll(source: CancellationSource = .user) -> [TaskID] {
-        let (ids, effects) = machine.cancelAll(source: source, now: timeline.now)
-        perform(effects)
+        let ids = machine.cancelAll(source: source, now: timeline.now, into: &effects)
+        performEffects()
         return ids
     }
 
@@ -331,32 +334,46 @@ public actor TaskRegistry {
     /// pending → running, unless the task was cancelled before its body got to run.
     private func bodyBegins(_ id: TaskID) -> Bool {
         guard !Task.isCancelled else { return false }
-        let (run, effects) = machine.bodyBegins(id, now: timeline.now)
-        perform(effects)
+        let run = machine.bodyBegins(id, now: timeline.now, into: &effects)
+        performEffects()
         return run
     }
 
     private func bodyEnded(_ id: TaskID, outcome: RegistryMachine.BodyOutcome) {
         bodies[id] = nil
-        perform(machine.bodyEnded(id, outcome: outcome, now: timeline.now))
+        machine.bodyEnded(id, outcome: outcome, now: timeline.now, into: &effects)
+        performEffects()
     }
 
     // MARK: Carrying out effects
 
+    /// Carries out what the machine put in `effects`, in order, and empties it (keeping its storage).
+    private func performEffects() {
+        var index = 0
+        while index < effects.count {
+            perform(effects[index])
+            index += 1
+        }
+        // Keeps the storage of ordinary steps, not that of a cancelAll of thousands.
+        effects.removeAll(keepingCapacity: effects.count <= 64)
+    }
+
     private func perform(_ effects: [RegistryEffect]) {
-        for effect in effects {
-            switch effect {
-            case .publish(let event):
-                hub.publish(event)
-            case .cancelBody(let id):
-                bodies[id]?.cancel()
-            case .resolveWaiter(let token, let outcome):
-                resultWaiters.resolve(token, with: outcome)
-            case .resolveIdleWaiters:
-                idleWaiters.resolveAll(with: ())
-            case .log(let entry):
-                log(entry)
-            }
+        for effect in effects { perform(effect) }
+    }
+
+    private func perform(_ effect: RegistryEffect) {
+        switch effect {
+        case .publish(let event):
+            hub.publish(event)
+        case .cancelBody(let id):
+            bodies[id]?.cancel()
+        case .resolveWaiter(let token, let outcome):
+            resultWaiters.resolve(token, with: outcome)
+        case .resolveIdleWaiters:
+            idleWaiters.resolveAll(with: ())
+        case .log(let entry):
+            log(entry)
         }
     }
 
