@@ -3,8 +3,8 @@
 enum RegistryEffect: Sendable, Equatable {
     /// Publish to every subscriber.
     case publish(TaskRegistryEvent)
-    /// Call `cancel()` on the task's body.
-    case cancelBody(TaskID)
+    /// Call `cancel()` on the task's body (its handle, if it has one yet).
+    case cancelBody(TaskID, Task<Void, Never>?)
     /// Resume the suspended `wait` registered as `token`.
     case resolveWaiter(token: Int, TaskRegistry.WaitOutcome)
     /// Nothing is active any more: resume whoever waits for that (shutdown).

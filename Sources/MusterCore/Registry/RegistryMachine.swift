@@ -26,6 +26,8 @@ struct RegistryMachine {
         fileprivate(set) var trail: [String] = []
         /// The result has been handed to its spawner (drained or waited for).
         fileprivate(set) var delivered = false
+        /// The handle of its body while it runs: kept here, never touched here (the actor cancels it).
+        fileprivate(set) var body: Task<Void, Never>?
         /// Still listed (false once trimmed; the deque is swept lazily).
         fileprivate(set) var isListed = true
 
@@ -87,13 +89,17 @@ struct RegistryMachine {
     /// Registers a pending entry. The effects include cancelling it at once when its parent is
     /// already stopping or gone (it would otherwise outlive it unsupervised, its result dropped),
     /// so the caller must store the body's handle before carrying them out.
+    ///
+    /// `makeBody` starts the body of the new id and returns its handle (nil in tests).
     mutating func start(
-        _ request: TaskRegistry.Request, now: Duration, date: Date, into effects: inout [RegistryEffect]
+        _ request: TaskRegistry.Request, now: Duration, date: Date,
+        makeBody: (TaskID) -> Task<Void, Never>?, into effects: inout [RegistryEffect]
     ) throws(TaskRegistry.StartRefusal) -> TaskID {
         if let refusal = refusal(mode: request.mode, kind: request.kind) { throw refusal }
         let id = TaskID(nextID)
         nextID += 1
         let entry = Entry(id: id, request: request, startedAt: now, startDate: date)
+        entry.body = makeBody(id)
         entries[id] = entry
         listed.append(entry)
         activeCount += 1
@@ -135,6 +141,7 @@ struct RegistryMachine {
             }
         }
         guard move(entry, to: .ended(final, at: now), into: &effects) else { return }
+        entry.body = nil
         let spawner = entry.request.spawner
         activeChildren[spawner]?.remove(id)
         if activeChildren[spawner]?.isEmpty == true { activeChildren[spawner] = nil }
@@ -329,7 +336,7 @@ struct RegistryMachine {
             next = .stopping(source, step: step, activity: activity)
         }
         guard move(entry, to: next, into: &effects) else { return .alreadyFinished(snapshot(of: entry, now: now)) }
-        effects.append(.cancelBody(entry.id))
+        effects.append(.cancelBody(entry.id, entry.body))
         effects.append(.publish(.updated(snapshot(of: entry, now: now))))
         effects.append(.log(.cancelRequested(entry.id, source)))
         cancel(spawnedBy: .task(entry.id), source: .parentEnded(entry.id), now: now, into: &effects)

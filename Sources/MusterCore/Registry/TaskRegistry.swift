@@ -111,8 +111,6 @@ public actor TaskRegistry {
     private var machine: RegistryMachine
     /// What the machine's last step asked for; reused so hot paths do not allocate.
     private var effects: [RegistryEffect] = []
-    /// The body of every active task, by id (removed when it ends).
-    private var bodies: [TaskID: Task<Void, Never>] = [:]
     private var resultWaiters = WaiterTable<WaitOutcome>()
     private var idleWaiters = WaiterTable<Void>()
 
@@ -159,24 +157,25 @@ public actor TaskRegistry {
     /// The entry is visible (pending) before the body runs. The cap check is atomic with the
     /// insertion, because both happen in this one actor-isolated call.
     public func start(_ request: Request, body: @escaping Body) throws(StartRefusal) -> TaskID {
-        let id = try machine.start(request, now: timeline.now, date: Date(), into: &effects)
-        let context = TaskContext(id: id, registry: self)
-        // Detached so the body never runs on this actor; the handle is stored right below,
-        // before the body can reach the registry again (it must hop onto this actor first)
-        // and before the effects, which may cancel it at once.
-        bodies[id] = Task.detached { [self] in
-            guard await self.bodyBegins(id) else {
-                await self.bodyEnded(id, outcome: .threw(CancellationError()))
-                return
+        // Detached so the body never runs on this actor; the machine stores the handle before
+        // the body can reach the registry again (it must hop onto this actor first) and before
+        // the effects, which may cancel it at once.
+        let id = try machine.start(request, now: timeline.now, date: Date(), makeBody: { id in
+            let context = TaskContext(id: id, registry: self)
+            return Task.detached { [self] in
+                guard await self.bodyBegins(id) else {
+                    await self.bodyEnded(id, outcome: .threw(CancellationError()))
+                    return
+                }
+                let outcome: RegistryMachine.BodyOutcome
+                do {
+                    outcome = .returned(try await body(context))
+                } catch {
+                    outcome = .threw(error)
+                }
+                await self.bodyEnded(id, outcome: outcome)
             }
-            let outcome: RegistryMachine.BodyOutcome
-            do {
-                outcome = .returned(try await body(context))
-            } catch {
-                outcome = .threw(error)
-            }
-            await self.bodyEnded(id, outcome: outcome)
-        }
+        }, into: &effects)
         performEffects()
         return id
     }
@@ -340,7 +339,6 @@ public actor TaskRegistry {
     }
 
     private func bodyEnded(_ id: TaskID, outcome: RegistryMachine.BodyOutcome) {
-        bodies[id] = nil
         machine.bodyEnded(id, outcome: outcome, now: timeline.now, into: &effects)
         performEffects()
     }
@@ -366,8 +364,8 @@ public actor TaskRegistry {
         switch effect {
         case .publish(let event):
             hub.publish(event)
-        case .cancelBody(let id):
-            bodies[id]?.cancel()
+        case .cancelBody(_, let body):
+            body?.cancel()
         case .resolveWaiter(let token, let outcome):
             resultWaiters.resolve(token, with: outcome)
         case .resolveIdleWaiters:
