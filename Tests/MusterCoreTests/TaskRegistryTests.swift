@@ -517,7 +517,7 @@ struct TaskRegistryTests {
             _ = await events.readUntilFinished(parent)
         }
 
-        @Test("A wait whose caller is cancelled returns at once with a timeout, consuming nothing")
+        @Test("A wait whose caller is cancelled returns at once, cancelled, consuming nothing")
         func cancelledWaitReturns() async throws {
             let clock = TestClock()
             let registry = TaskRegistry(clock: clock)
@@ -528,11 +528,39 @@ struct TaskRegistryTests {
             let waiter = Task { await registry.wait(for: id, requestedBy: .topLevel, timeout: .seconds(3600)) }
             await clock.untilSleeping()
             waiter.cancel()
-            guard case .timedOut(let snapshot) = await waiter.value else {
-                Issue.record("expected .timedOut")
+            #expect(await waiter.value == .cancelled)
+            #expect(await registry.snapshot(of: id)?.status == .running(step: 0, activity: nil))
+            gate.open()
+            _ = await events.readUntilFinished(id)
+            #expect(await registry.drainResults(for: .topLevel).map(\.id) == [id])
+        }
+
+        @Test("A wait without a timeout lasts until the task ends, however long on the clock")
+        func waitWithoutTimeout() async throws {
+            let clock = TestClock()
+            let registry = TaskRegistry(clock: clock)
+            let gate = Gate()
+            let id = try await registry.start(.background()) { _ in try await gate.wait(); return "A" }
+            async let outcome = registry.wait(for: id, requestedBy: .topLevel, timeout: nil)
+            await clock.advance(by: .seconds(10 * 365 * 86_400))
+            gate.open()
+            guard case .finished(let result) = await outcome else {
+                Issue.record("expected .finished")
                 return
             }
-            #expect(snapshot.status == .running(step: 0, activity: nil))
+            #expect(result.status == .completed(summary: "A"))
+        }
+
+        @Test("A wait without a timeout whose caller is cancelled returns cancelled, consuming nothing")
+        func cancelledUntimedWait() async throws {
+            let registry = TaskRegistry(clock: TestClock())
+            let events = registry.subscribe()
+            let gate = Gate()
+            let id = try await registry.start(.background()) { _ in try await gate.wait(); return "A" }
+            await gate.untilArrivals(1)
+            let waiter = Task { await registry.wait(for: id, requestedBy: .topLevel) }
+            waiter.cancel()
+            #expect(await waiter.value == .cancelled)
             gate.open()
             _ = await events.readUntilFinished(id)
             #expect(await registry.drainResults(for: .topLevel).map(\.id) == [id])

@@ -127,7 +127,7 @@ extension AgentRuntime {
             var conversation: [ChatMessage] = [.system(systemPrompt(for: name)), .user(prompt)]
             return try await run(agent: AgentRef(name: name, taskID: context.id), conversation: &conversation, task: context, mirror: mirror)
         }
-        let outcome = await registry.wait(for: id, requestedBy: spawner, timeout: .seconds(365 * 86_400))
+        let outcome = await registry.wait(for: id, requestedBy: spawner, timeout: nil)
         if Task.isCancelled {
             await registry.cancel(id, source: .turnInterrupted)
             throw CancellationError()
@@ -137,6 +137,9 @@ extension AgentRuntime {
             return result
         case .timedOut(let snapshot), .alreadyDelivered(let snapshot):
             return TaskResult(id: id, name: name, description: prompt, status: snapshot.status, duration: snapshot.age, trail: snapshot.trail)
+        case .cancelled:
+            await registry.cancel(id, source: .turnInterrupted)
+            throw CancellationError()
         case .notFound, .forbidden:
             throw ToolError("Sub-agent \(id) disappeared.")
         }

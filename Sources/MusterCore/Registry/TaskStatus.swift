@@ -91,18 +91,19 @@ public enum TaskStatus: Sendable, Equatable {
         }
     }
 
-    /// The one place that says which transitions are legal.
-    ///
-    /// pending → running or terminal; running → running (a new step or activity) or terminal;
-    /// a terminal state never changes.
+    /// Whether the status may change to `next`, read from the registry's one table
+    /// (`TaskPhase.transitions`): pending → running or terminal; running → running (a new step or
+    /// activity) or terminal; a terminal state never changes.
     public func canTransition(to next: TaskStatus) -> Bool {
-        switch (self, next) {
-        case (.pending, .running), (.pending, .completed), (.pending, .failed), (.pending, .cancelled):
-            true
-        case (.running, .running), (.running, .completed), (.running, .failed), (.running, .cancelled):
-            true
-        default:
-            false
+        TaskPhase.canMove(from: phaseName, to: next.phaseName)
+    }
+
+    /// The phase this status is seen in (a stopping task shows pending or running).
+    private var phaseName: TaskPhase.Name {
+        switch self {
+        case .pending: .pending
+        case .running: .running
+        case .completed, .failed, .cancelled: .ended
         }
     }
 }

@@ -64,6 +64,8 @@ public struct WaitTaskTool: Tool {
             return ToolOutput("Task \(id) (\(snapshot.name)) is still \(snapshot.status.word) after \(Duration.milliseconds(Int64(seconds * 1000)).humanReadable); activity: \(snapshot.trail.last ?? "none").")
         case .alreadyDelivered(let snapshot):
             return ToolOutput("Task \(id) (\(snapshot.name)) already ended (\(snapshot.status.word)); its result was delivered earlier.")
+        case .cancelled:
+            throw CancellationError()
         case .notFound:
             return .error("No task \(id).")
         case .forbidden:

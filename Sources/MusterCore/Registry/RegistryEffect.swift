@@ -1,0 +1,23 @@
+/// What the registry's actor must do after its state machine changed: the machine decides, the
+/// actor carries it out (publishing, cancelling the real `Task`, resuming suspended callers, logging).
+enum RegistryEffect: Sendable, Equatable {
+    /// Publish to every subscriber.
+    case publish(TaskRegistryEvent)
+    /// Call `cancel()` on the task's body (its handle, if it has one yet).
+    case cancelBody(TaskID, Task<Void, Never>?)
+    /// Resume the suspended `wait` registered as `token`.
+    case resolveWaiter(token: Int, TaskRegistry.WaitOutcome)
+    /// Nothing is active any more: resume whoever waits for that (shutdown).
+    case resolveIdleWaiters
+    /// Something worth a log line.
+    case log(RegistryLogEntry)
+}
+
+/// A log line the registry's actor writes, formatted only if the logger wants it.
+enum RegistryLogEntry: Sendable, Equatable {
+    case started(TaskID, name: String, mode: TaskMode)
+    case cancelRequested(TaskID, CancellationSource)
+    case ended(TaskID, status: String)
+    /// A bug: the machine refused a transition its own table does not allow.
+    case illegalTransition(TaskID, from: TaskPhase.Name, to: TaskPhase.Name)
+}

@@ -1,0 +1,425 @@
+import DequeModule
+import Foundation
+
+/// Every entry's state and every rule of the registry, with no concurrency and no effects: each
+/// mutating method returns the `RegistryEffect`s that `TaskRegistry` (the actor) carries out.
+/// Time comes in as an argument, so tests drive it with plain synchronous calls.
+///
+/// Entries are classes so that an update changes one in place (see README Decisions); they never
+/// leave the machine and its actor, and the machine is never copied.
+struct RegistryMachine {
+    struct Limits: Sendable {
+        var maxBackgroundAgents: Int
+        var keepFinished: Int
+        var trailLength: Int
+    }
+
+    final class Entry {
+        let id: TaskID
+        let request: TaskRegistry.Request
+        let startedAt: Duration
+        let startDate: Date
+        /// Changed only by `RegistryMachine.move(_:to:)`, which keeps the counts derived from it.
+        fileprivate(set) var phase: TaskPhase = .pending
+        /// An array, not a deque: snapshots share its storage instead of copying it (at most
+        /// `trailLength` lines, so dropping the oldest is cheap).
+        fileprivate(set) var trail: [String] = []
+        /// The result has been handed to its spawner (drained or waited for).
+        fileprivate(set) var delivered = false
+        /// The handle of its body while it runs: kept here, never touched here (the actor cancels it).
+        fileprivate(set) var body: Task<Void, Never>?
+        /// Still listed (false once trimmed; the deque is swept lazily).
+        fileprivate(set) var isListed = true
+
+        init(id: TaskID, request: TaskRegistry.Request, startedAt: Duration, startDate: Date) {
+            self.id = id
+            self.request = request
+            self.startedAt = startedAt
+            self.startDate = startDate
+        }
+
+        /// A stopping agent still holds its slot: its work may still burn a core until the body returns.
+        var holdsCapSlot: Bool {
+            request.mode == .background && request.kind == .agent && phase.isActive
+        }
+    }
+
+    /// How a body ended, as its wrapper saw it.
+    enum BodyOutcome {
+        case returned(String)
+        case threw(any Error)
+    }
+
+    /// Why a suspended `wait` is given up.
+    enum WaitExpiry { case timedOut, cancelled }
+
+    let limits: Limits
+    private(set) var isShuttingDown = false
+    private var nextID = 1
+    /// Listed entries by id.
+    private var entries: [TaskID: Entry] = [:]
+    /// The same entries in id order (ids only grow), so listings need no sort; trimmed entries
+    /// are skipped and swept out once they are half of it.
+    private var listed = Deque<Entry>()
+    private var unlistedCount = 0
+    private var activeChildren: [Spawner: Set<TaskID>] = [:]
+    private var inboxes: [Spawner: Deque<TaskResult>] = [:]
+    private var finishedOrder = Deque<TaskID>()
+    private var resultWaiters: [TaskID: [Int]] = [:]
+    /// Entries not ended, and background agents holding a cap slot: both follow from the
+    /// phases and change only in `move(_:to:)`.
+    private(set) var activeCount = 0
+    private(set) var capSlotsHeld = 0
+
+    init(limits: Limits) {
+        self.limits = limits
+    }
+
+    // MARK: Starting
+
+    /// The refusal a start would get now, or nil.
+    func refusal(mode: TaskMode, kind: TaskKind) -> TaskRegistry.StartRefusal? {
+        if isShuttingDown { return .shutDown }
+        if mode == .background, kind == .agent, capSlotsHeld >= limits.maxBackgroundAgents {
+            return .capReached(limit: limits.maxBackgroundAgents)
+        }
+        return nil
+    }
+
+    /// Registers a pending entry. The effects include cancelling it at once when its parent is
+    /// already stopping or gone (it would otherwise outlive it unsupervised, its result dropped),
+    /// so the caller must store the body's handle before carrying them out.
+    ///
+    /// `makeBody` starts the body of the new id and returns its handle (nil in tests).
+    mutating func start(
+        _ request: TaskRegistry.Request, now: Duration, date: Date,
+        makeBody: (TaskID) -> Task<Void, Never>?, into effects: inout [RegistryEffect]
+    ) throws(TaskRegistry.StartRefusal) -> TaskID {
+        if let refusal = refusal(mode: request.mode, kind: request.kind) { throw refusal }
+        let id = TaskID(nextID)
+        nextID += 1
+        let entry = Entry(id: id, request: request, startedAt: now, startDate: date)
+        entry.body = makeBody(id)
+        entries[id] = entry
+        listed.append(entry)
+        activeCount += 1
+        if entry.holdsCapSlot { capSlotsHeld += 1 }
+        activeChildren[request.spawner, default: []].insert(id)
+        effects.append(.publish(.started(snapshot(of: entry, now: now))))
+        effects.append(.log(.started(id, name: request.name, mode: request.mode)))
+        if let parent = request.spawner.taskID, !(entries[parent].map { [.pending, .running].contains($0.phase.name) } ?? false) {
+            cancel(entry, source: .parentEnded(parent), now: now, into: &effects)
+        }
+        return id
+    }
+
+    // MARK: The body's own transitions
+
+    /// pending → running, unless a stop came first (then the wrapper ends it without running it).
+    mutating func bodyBegins(_ id: TaskID, now: Duration, into effects: inout [RegistryEffect]) -> Bool {
+        guard let entry = entries[id], entry.phase == .pending else { return false }
+        guard move(entry, to: .running(step: 0, activity: nil), into: &effects) else { return false }
+        effects.append(.publish(.updated(snapshot(of: entry, now: now))))
+        return true
+    }
+
+    /// Records the one terminal state, by id: a late body can never touch another entry. A task
+    /// asked to stop always ends cancelled, whatever its body did.
+    mutating func bodyEnded(_ id: TaskID, outcome: BodyOutcome, now: Duration, into effects: inout [RegistryEffect]) {
+        guard let entry = entries[id], entry.phase.isActive else { return }
+        let final: TaskStatus
+        if let source = entry.phase.cancelRequested {
+            final = .cancelled(by: source)
+        } else {
+            switch outcome {
+            case .returned(let summary):
+                final = .completed(summary: summary)
+            case .threw(let error as CancellationError):
+                final = .failed(error: "interrupted (\(error))")
+            case .threw(let error):
+                final = .failed(error: TaskRegistry.describe(error))
+            }
+        }
+        guard move(entry, to: .ended(final, at: now), into: &effects) else { return }
+        entry.body = nil
+        let spawner = entry.request.spawner
+        activeChildren[spawner]?.remove(id)
+        if activeChildren[spawner]?.isEmpty == true { activeChildren[spawner] = nil }
+        effects.append(.publish(.finished(snapshot(of: entry, now: now))))
+        effects.append(.log(.ended(id, status: final.word)))
+        deliver(entry, now: now, into: &effects)
+        // Everything this task launched ends with it.
+        cancel(spawnedBy: .task(id), source: .parentEnded(id), now: now, into: &effects)
+        if inboxes.removeValue(forKey: .task(id)) != nil {
+            effects.append(.publish(.resultsWaiting(.task(id), count: 0)))
+        }
+        finishedOrder.append(id)
+        trimFinished()
+        if activeCount == 0 { effects.append(.resolveIdleWaiters) }
+    }
+
+    // MARK: Progress
+
+    /// A new step and/or activity of a running (or stopping, after it ran) task; the activity
+    /// joins its trail.
+    mutating func report(_ id: TaskID, step: Int?, activity: String?, now: Duration, into effects: inout [RegistryEffect]) {
+        guard let entry = entries[id] else { return }
+        let next: TaskPhase
+        switch entry.phase {
+        case .running(let current, _):
+            next = .running(step: step ?? current, activity: activity)
+        case .stopping(let source, let current?, _):
+            next = .stopping(source, step: step ?? current, activity: activity)
+        case .pending, .stopping(_, nil, _), .ended:
+            return
+        }
+        guard move(entry, to: next, into: &effects) else { return }
+        if let activity { appendTrail(activity, to: entry) }
+        effects.append(.publish(.updated(snapshot(of: entry, now: now))))
+    }
+
+    /// Adds a line to an active task's trail; no event.
+    mutating func note(_ id: TaskID, _ line: String) {
+        guard let entry = entries[id], entry.phase.isActive else { return }
+        appendTrail(line, to: entry)
+    }
+
+    // MARK: Cancelling
+
+    /// pending or running → stopping, and the same for everything it launched; idempotent.
+    @discardableResult
+    mutating func cancel(_ id: TaskID, source: CancellationSource, now: Duration, into effects: inout [RegistryEffect]) -> TaskRegistry.CancelOutcome {
+        guard let entry = entries[id] else { return .notFound }
+        return cancel(entry, source: source, now: now, into: &effects)
+    }
+
+    /// The model-facing variant: only the task's own spawner may cancel it.
+    mutating func cancel(_ id: TaskID, requestedBy caller: Spawner, now: Duration, into effects: inout [RegistryEffect]) -> TaskRegistry.CancelOutcome {
+        guard let entry = entries[id] else { return .notFound }
+        guard entry.request.spawner == caller else { return .forbidden }
+        return cancel(entry, source: .spawner, now: now, into: &effects)
+    }
+
+
+    /// Cancels every active task; returns their ids (stopping ones included).
+    mutating func cancelAll(source: CancellationSource, now: Duration, into effects: inout [RegistryEffect]) -> [TaskID] {
+        let active = Array(listed.filter { $0.isListed && $0.phase.isActive })
+        for entry in active { cancel(entry, source: source, now: now, into: &effects) }
+        return active.map(\.id)
+    }
+
+    /// Refuses every later start and cancels everything; returns the entries that were active
+    /// (held by reference: they may be trimmed while shutdown waits, and the report counts them all).
+    mutating func beginShutdown(now: Duration) -> (wasActive: [Entry], effects: [RegistryEffect]) {
+        isShuttingDown = true
+        let active = Array(listed.filter { $0.isListed && $0.phase.isActive })
+        var effects: [RegistryEffect] = []
+        for entry in active { cancel(entry, source: .shutdown, now: now, into: &effects) }
+        return (active, effects)
+    }
+
+    // MARK: Results
+
+    /// Takes every finished background result waiting for `spawner`, oldest first; each is delivered once.
+    mutating func drainResults(for spawner: Spawner) -> ([TaskResult], [RegistryEffect]) {
+        guard let inbox = inboxes.removeValue(forKey: spawner), !inbox.isEmpty else { return ([], []) }
+        for result in inbox { entries[result.id]?.delivered = true }
+        return (Array(inbox), [.publish(.resultsWaiting(spawner, count: 0))])
+    }
+
+    func pendingResultCount(for spawner: Spawner) -> Int {
+        inboxes[spawner]?.count ?? 0
+    }
+
+    /// The answer to a `wait` that needs no waiting, or nil: the task is still active and the
+    /// caller must suspend (`addWaiter`).
+    mutating func answerWait(for id: TaskID, requestedBy caller: Spawner, now: Duration) -> (TaskRegistry.WaitOutcome?, [RegistryEffect]) {
+        guard let entry = entries[id] else { return takeTrimmedResult(id, for: caller) }
+        guard entry.request.spawner == caller else { return (.forbidden, []) }
+        guard entry.phase.isActive else { return takeResult(of: entry, now: now) }
+        return (nil, [])
+    }
+
+    /// Registers a suspended wait for an active task; its end resolves `token`.
+    mutating func addWaiter(_ token: Int, for id: TaskID) {
+        resultWaiters[id, default: []].append(token)
+    }
+
+    /// Gives up a wait that is still suspended (no effect once its result came).
+    mutating func expireWaiter(_ token: Int, for id: TaskID, because expiry: WaitExpiry, now: Duration) -> [RegistryEffect] {
+        guard var tokens = resultWaiters[id], let index = tokens.firstIndex(of: token) else { return [] }
+        tokens.remove(at: index)
+        resultWaiters[id] = tokens.isEmpty ? nil : tokens
+        let outcome: TaskRegistry.WaitOutcome
+        switch expiry {
+        case .cancelled: outcome = .cancelled
+        case .timedOut: outcome = entries[id].map { .timedOut(snapshot(of: $0, now: now)) } ?? .notFound
+        }
+        return [.resolveWaiter(token: token, outcome)]
+    }
+
+    // MARK: Reading
+
+    /// Every listed entry in id order.
+    func snapshot(now: Duration) -> [TaskSnapshot] {
+        var snapshots: [TaskSnapshot] = []
+        snapshots.reserveCapacity(listed.count - unlistedCount)
+        for entry in listed where entry.isListed { snapshots.append(snapshot(of: entry, now: now)) }
+        return snapshots
+    }
+
+    func snapshot(of id: TaskID, now: Duration) -> TaskSnapshot? {
+        entries[id].map { snapshot(of: $0, now: now) }
+    }
+
+    /// Listed entries that have not ended.
+    func activeSnapshots(now: Duration) -> [TaskSnapshot] {
+        listed.filter { $0.isListed && $0.phase.isActive }.map { snapshot(of: $0, now: now) }
+    }
+
+    func snapshot(of entry: Entry, now: Duration) -> TaskSnapshot {
+        let phase = entry.phase
+        let endedAt = phase.endedAt
+        return TaskSnapshot(
+            id: entry.id, name: entry.request.name, kind: entry.request.kind,
+            description: entry.request.description, spawner: entry.request.spawner,
+            mode: entry.request.mode, status: phase.status, cancelRequested: phase.cancelRequested,
+            startedAt: entry.startedAt, endedAt: endedAt, startDate: entry.startDate,
+            age: (endedAt ?? now) - entry.startedAt, trail: entry.trail
+        )
+    }
+
+    /// The phase of a listed entry (for tests).
+    func phase(of id: TaskID) -> TaskPhase? { entries[id]?.phase }
+
+    /// Recounts what the machine keeps as counts; nil if they agree with the phases (for tests).
+    func invariantViolation() -> String? {
+        let live = listed.filter(\.isListed)
+        let active = live.filter { $0.phase.isActive }.count
+        let slots = live.filter(\.holdsCapSlot).count
+        if active != activeCount { return "activeCount \(activeCount), recounted \(active)" }
+        if slots != capSlotsHeld { return "capSlotsHeld \(capSlotsHeld), recounted \(slots)" }
+        if live.count != entries.count { return "listed \(live.count), entries \(entries.count)" }
+        return nil
+    }
+
+    // MARK: Internals
+
+    /// The one place a phase changes; refuses (and reports) what the table does not allow.
+    @discardableResult
+    private mutating func move(_ entry: Entry, to next: TaskPhase, into effects: inout [RegistryEffect]) -> Bool {
+        let from = entry.phase.name
+        guard TaskPhase.canMove(from: from, to: next.name) else {
+            assertionFailure("illegal task transition \(from) → \(next.name) of \(entry.id)")
+            effects.append(.log(.illegalTransition(entry.id, from: from, to: next.name)))
+            return false
+        }
+        let wasActive = entry.phase.isActive
+        let heldSlot = entry.holdsCapSlot
+        entry.phase = next
+        if wasActive != entry.phase.isActive { activeCount += entry.phase.isActive ? 1 : -1 }
+        if heldSlot != entry.holdsCapSlot { capSlotsHeld += entry.holdsCapSlot ? 1 : -1 }
+        return true
+    }
+
+    @discardableResult
+    private mutating func cancel(_ entry: Entry, source: CancellationSource, now: Duration, into effects: inout [RegistryEffect]) -> TaskRegistry.CancelOutcome {
+        let next: TaskPhase
+        switch entry.phase {
+        case .ended:
+            return .alreadyFinished(snapshot(of: entry, now: now))
+        case .stopping:
+            return .cancelling(snapshot(of: entry, now: now))
+        case .pending:
+            next = .stopping(source, step: nil, activity: nil)
+        case .running(let step, let activity):
+            next = .stopping(source, step: step, activity: activity)
+        }
+        guard move(entry, to: next, into: &effects) else { return .alreadyFinished(snapshot(of: entry, now: now)) }
+        effects.append(.cancelBody(entry.id, entry.body))
+        effects.append(.publish(.updated(snapshot(of: entry, now: now))))
+        effects.append(.log(.cancelRequested(entry.id, source)))
+        cancel(spawnedBy: .task(entry.id), source: .parentEnded(entry.id), now: now, into: &effects)
+        return .cancelling(snapshot(of: entry, now: now))
+    }
+
+    /// Cancels every active task launched by `spawner` (and, transitively, theirs).
+    @discardableResult
+    mutating func cancel(spawnedBy spawner: Spawner, source: CancellationSource, now: Duration, into effects: inout [RegistryEffect]) -> [TaskID] {
+        let children = (activeChildren[spawner] ?? []).sorted()
+        var cancelled: [TaskID] = []
+        for child in children {
+            guard let entry = entries[child] else { continue }
+            if case .cancelling = cancel(entry, source: source, now: now, into: &effects) { cancelled.append(child) }
+        }
+        return cancelled
+    }
+
+    private func appendTrail(_ line: String, to entry: Entry) {
+        entry.trail.append(line)
+        if entry.trail.count > limits.trailLength { entry.trail.removeFirst(entry.trail.count - limits.trailLength) }
+    }
+
+    private func result(of entry: Entry, now: Duration) -> TaskResult {
+        TaskResult(
+            id: entry.id, name: entry.request.name, description: entry.request.description,
+            status: entry.phase.status, duration: (entry.phase.endedAt ?? now) - entry.startedAt,
+            trail: entry.trail
+        )
+    }
+
+    /// Hands a finished result to a suspended `wait`, else (background only) to the spawner's inbox.
+    private mutating func deliver(_ entry: Entry, now: Duration, into effects: inout [RegistryEffect]) {
+        let spawner = entry.request.spawner
+        if let tokens = resultWaiters.removeValue(forKey: entry.id), let first = tokens.first {
+            entry.delivered = true
+            effects.append(.resolveWaiter(token: first, .finished(result(of: entry, now: now))))
+            for token in tokens.dropFirst() {
+                effects.append(.resolveWaiter(token: token, .alreadyDelivered(snapshot(of: entry, now: now))))
+            }
+            return
+        }
+        // Foreground results go to whoever waits for them, never to an inbox.
+        guard entry.request.mode == .background else { return }
+        // A spawner that already ended will never drain its inbox: drop the result.
+        if let parent = spawner.taskID, entries[parent]?.phase.isActive != true { return }
+        inboxes[spawner, default: []].append(result(of: entry, now: now))
+        effects.append(.publish(.resultsWaiting(spawner, count: inboxes[spawner]?.count ?? 0)))
+    }
+
+    private mutating func takeResult(of entry: Entry, now: Duration) -> (TaskRegistry.WaitOutcome, [RegistryEffect]) {
+        if entry.delivered { return (.alreadyDelivered(snapshot(of: entry, now: now)), []) }
+        entry.delivered = true
+        let spawner = entry.request.spawner
+        var effects: [RegistryEffect] = []
+        if var inbox = inboxes[spawner], let index = inbox.firstIndex(where: { $0.id == entry.id }) {
+            inbox.remove(at: index)
+            inboxes[spawner] = inbox.isEmpty ? nil : inbox
+            effects.append(.publish(.resultsWaiting(spawner, count: inbox.count)))
+        }
+        return (.finished(result(of: entry, now: now)), effects)
+    }
+
+    /// A result whose entry was trimmed from the listing but still waits in the caller's inbox.
+    private mutating func takeTrimmedResult(_ id: TaskID, for caller: Spawner) -> (TaskRegistry.WaitOutcome, [RegistryEffect]) {
+        guard var inbox = inboxes[caller], let index = inbox.firstIndex(where: { $0.id == id }) else { return (.notFound, []) }
+        let result = inbox.remove(at: index)
+        inboxes[caller] = inbox.isEmpty ? nil : inbox
+        return (.finished(result), [.publish(.resultsWaiting(caller, count: inbox.count))])
+    }
+
+    /// Keeps the last `keepFinished` finished entries listed. A trimmed entry's undelivered
+    /// result stays in its spawner's inbox (and `wait` still finds it there).
+    private mutating func trimFinished() {
+        while finishedOrder.count > limits.keepFinished, let oldest = finishedOrder.popFirst() {
+            guard let entry = entries.removeValue(forKey: oldest) else { continue }
+            entry.isListed = false
+            unlistedCount += 1
+        }
+        // Swept in one pass once half is gone: O(1) per trimmed entry on average.
+        if unlistedCount > listed.count / 2 {
+            listed.removeAll { !$0.isListed }
+            unlistedCount = 0
+        }
+    }
+}
