@@ -39,17 +39,15 @@ let package = Package(
             providers: [.apt(["libedit-dev"])]
         ),
 
-        // Linux system calls the C library does not wrap (openat2), for MusterCore only.
+        // C the core cannot call from Swift: openat2 (no glibc wrapper), prctl (variadic), wcwidth
+        // (hidden by the Glibc module). For MusterCore only.
         .target(name: "CMusterSystem"),
-        // prctl for the child subreaper (a C variadic, which Swift cannot call).
-        .target(name: "CMusterProcess"),
 
         // The core: registry, agents, tools, commands, session. No terminal, never prints.
         .target(
             name: "MusterCore",
             dependencies: [
                 "CMusterSystem",
-                "CMusterProcess",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Collections", package: "swift-collections"),
                 .product(name: "AsyncAlgorithms", package: "swift-async-algorithms"),

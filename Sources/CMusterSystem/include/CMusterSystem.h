@@ -3,9 +3,24 @@
 
 #include <stdint.h>
 
+// Linux system calls and C functions Swift cannot call directly (variadic, hidden by the Glibc
+// module, or without a glibc wrapper), for MusterCore only.
+
 /// openat2(2) with RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS: opens `path` below `dirfd` only.
 /// Returns the descriptor, or -1 with errno set (ENOSYS where the kernel or headers lack openat2,
 /// EXDEV when resolution would leave `dirfd`).
 int muster_openat2_beneath(int dirfd, const char *path, uint64_t flags);
+
+/// Makes the calling process a child subreaper (prctl(PR_SET_CHILD_SUBREAPER, 1)): orphaned
+/// descendants reparent to it instead of init. Returns 0, or -1 with errno set.
+/// (prctl is variadic: Swift cannot call it.)
+int muster_become_child_subreaper(void);
+
+/// 1 when the calling process is a child subreaper, 0 when not, -1 with errno on failure.
+int muster_is_child_subreaper(void);
+
+/// C `wcwidth` (the Glibc module hides it: it needs _XOPEN_SOURCE): columns of one character in
+/// the calling thread's locale, -1 for a non-printable one.
+int muster_wcwidth(int32_t character);
 
 #endif

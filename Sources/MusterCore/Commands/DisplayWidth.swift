@@ -1,3 +1,4 @@
+import CMusterSystem
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -82,24 +83,19 @@ private extension Int {
 /// A C.UTF-8 locale for `wcwidth`, installed per thread around each measurement, so widths
 /// never depend on (or change) the process locale.
 private struct UTF8Locale: @unchecked Sendable {
-    // @unchecked: the locale handle and function pointer are set once, never freed, only read.
+    // @unchecked: the locale handle is set once, never freed, only read.
     let handle: locale_t?
-    private let wcwidth: (@convention(c) (wchar_t) -> Int32)?
 
     static let shared = UTF8Locale()
 
     private init() {
         handle = newlocale(LC_CTYPE_MASK, "C.UTF-8", nil) ?? newlocale(LC_CTYPE_MASK, "en_US.UTF-8", nil)
-        // The Glibc module hides wcwidth (it needs _XOPEN_SOURCE), so it is looked up by name.
-        wcwidth = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "wcwidth").map {
-            unsafeBitCast($0, to: (@convention(c) (wchar_t) -> Int32).self)
-        }
     }
 
-    /// C `wcwidth` of one scalar (call inside `withLocale`); 1 when unavailable.
+    /// C `wcwidth` of one scalar (call inside `withLocale`), through the C shim: the Glibc module
+    /// hides it (it needs _XOPEN_SOURCE).
     func columns(_ scalar: Unicode.Scalar) -> Int {
-        guard let wcwidth else { return 1 }
-        return Int(wcwidth(wchar_t(bitPattern: scalar.value)))
+        Int(muster_wcwidth(Int32(bitPattern: scalar.value)))
     }
 
     func withLocale<T>(_ body: () -> T) -> T {

@@ -1,4 +1,4 @@
-import CMusterProcess
+import CMusterSystem
 import Foundation
 
 #if canImport(Glibc)
