@@ -39,6 +39,9 @@ public final class ToolProcessRegistry: Sendable {
 
     private struct State {
         var adoptsOrphans = false
+        /// Every child of this process is a tool's (the executable says so by adopting orphans):
+        /// only then may the exit paths kill every descendant. A test runner has other children.
+        var ownsDescendants = false
         var calls: [Int: Call] = [:]
         var nextToken = 1
         var observer: (@Sendable (ToolProcessEvent) -> Void)?
@@ -51,9 +54,10 @@ public final class ToolProcessRegistry: Sendable {
     /// `<pid>.<start time>`: tells this Muster's markers from those of another Muster.
     let tag: String
 
-    init() {
+    /// `tag` is for tests: a registry of its own must not find the shared one's processes.
+    init(tag: String? = nil) {
         let pid = getpid()
-        tag = "\(pid).\(ProcessStatus.read(pid: pid)?.startTime ?? 0)"
+        self.tag = tag ?? "\(pid).\(ProcessStatus.read(pid: pid)?.startTime ?? 0)"
     }
 
     // MARK: Set-up
@@ -63,6 +67,7 @@ public final class ToolProcessRegistry: Sendable {
     /// Returns a reason when the system refused.
     @discardableResult
     public func adoptOrphans() -> String? {
+        state.withLock { $0.ownsDescendants = true }
         guard muster_become_child_subreaper() == 0 else {
             return "Cannot become a child subreaper (\(String(cString: strerror(errno)))): processes that detach from a tool call are found by their environment only."
         }
@@ -215,8 +220,8 @@ public final class ToolProcessRegistry: Sendable {
     /// Returns the tasks whose processes were still running.
     @discardableResult
     public func killAll(limit: Duration = .milliseconds(500)) -> Set<TaskID> {
-        let (groups, tasks) = state.withLock { state in
-            (state.calls.values.compactMap(\.group), Set(state.calls.values.compactMap { $0.group != nil ? $0.taskID : nil }))
+        let (groups, tasks, ownsDescendants) = state.withLock { state in
+            (state.calls.values.compactMap(\.group), Set(state.calls.values.compactMap { $0.group != nil ? $0.taskID : nil }), state.ownsDescendants)
         }
         for group in groups { group.send(SIGKILL) }
         let prefix = "\(Self.markerVariable)=\(tag)-"
@@ -226,7 +231,9 @@ public final class ToolProcessRegistry: Sendable {
         var killedAny = !groups.isEmpty
         repeat {
             let table = ProcessTable.read()
-            var targets = Set(table.descendants(of: me).filter { table.processes[$0]?.isAlive == true })
+            // (A killAll in a test runner, e.g. an ExitDeadline under test, SIGKILLed the other
+            // tests' processes: only the executable owns all its descendants.)
+            var targets = ownsDescendants ? Set(table.descendants(of: me).filter { table.processes[$0]?.isAlive == true }) : []
             for (pid, status) in table.processes where status.isAlive && pid != me && !targets.contains(pid) {
                 if !ProcessTable.environmentEntries(of: pid, withPrefix: prefix).isEmpty { targets.insert(pid) }
             }
