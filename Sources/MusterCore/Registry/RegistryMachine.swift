@@ -203,7 +203,7 @@ struct RegistryMachine {
 
     /// Cancels every active task; returns their ids (stopping ones included).
     mutating func cancelAll(source: CancellationSource, now: Duration, into effects: inout [RegistryEffect]) -> [TaskID] {
-        let active = Array(listed.filter { $0.isListed && $0.phase.isActive })
+        let active = activeEntries()
         for entry in active { cancel(entry, source: source, now: now, into: &effects) }
         return active.map(\.id)
     }
@@ -212,10 +212,19 @@ struct RegistryMachine {
     /// (held by reference: they may be trimmed while shutdown waits, and the report counts them all).
     mutating func beginShutdown(now: Duration) -> (wasActive: [Entry], effects: [RegistryEffect]) {
         isShuttingDown = true
-        let active = Array(listed.filter { $0.isListed && $0.phase.isActive })
+        let active = activeEntries()
         var effects: [RegistryEffect] = []
         for entry in active { cancel(entry, source: .shutdown, now: now, into: &effects) }
         return (active, effects)
+    }
+
+    /// The listed active entries in id order. Appended one by one: `Array(deque)` of an empty
+    /// deque writes into the shared empty-array storage, which the thread sanitizer reports as a
+    /// race between two registries shutting down at once.
+    private func activeEntries() -> [Entry] {
+        var active: [Entry] = []
+        for entry in listed where entry.isListed && entry.phase.isActive { active.append(entry) }
+        return active
     }
 
     // MARK: Results
