@@ -54,30 +54,30 @@ struct CommandsTranscriptFormatterTests {
         var formatter = TranscriptFormatter()
         #expect(formatter.lines(for: .textDelta(agent: sub, text: "thinking\n")).isEmpty)
         #expect(formatter.lines(for: .assistantMessage(agent: sub, text: "done")).isEmpty)
-        #expect(formatter.lines(for: .toolStarted(agent: sub, callID: "c1", tool: "grep", arguments: [:])).isEmpty)
+        #expect(formatter.lines(for: .toolStart(agent: sub, callID: "c1", tool: "grep", arguments: [:])).isEmpty)
         #expect(formatter.lines(for: .toolProgress(agent: sub, callID: "c1", line: "x")).isEmpty)
-        #expect(formatter.lines(for: .toolEnded(agent: sub, callID: "c1", tool: "grep", output: ToolOutput("x"))).isEmpty)
+        #expect(formatter.lines(for: .toolEnd(agent: sub, callID: "c1", tool: "grep", output: ToolOutput("x"))).isEmpty)
         #expect(formatter.streamingLine == nil)
     }
 
     @Test("the main agent's tool calls show their arguments and the start of their output")
     func toolCalls() {
         var formatter = TranscriptFormatter()
-        let started = formatter.lines(for: .toolStarted(agent: .main, callID: "c1", tool: "list_files", arguments: ["path": ".", "max_depth": 2]))
+        let started = formatter.lines(for: .toolStart(agent: .main, callID: "c1", tool: "list_files", arguments: ["path": ".", "max_depth": 2]))
         #expect(started == [TranscriptLine("  → list_files max_depth=2 path=\".\"", style: .tool)])
-        let ended = formatter.lines(for: .toolEnded(agent: .main, callID: "c1", tool: "list_files", output: ToolOutput("a\nb\nc\nd\ne\n")))
+        let ended = formatter.lines(for: .toolEnd(agent: .main, callID: "c1", tool: "list_files", output: ToolOutput("a\nb\nc\nd\ne\n")))
         #expect(ended.map(\.text) == ["    a", "    b", "    c", "    … 2 more lines"])
     }
 
     @Test("output that streamed as progress is not shown again when the call ends; a failure still is")
     func streamedOutputOnce() {
         var formatter = TranscriptFormatter()
-        _ = formatter.lines(for: .toolStarted(agent: .main, callID: "c1", tool: "shell", arguments: ["command": "echo hi"]))
+        _ = formatter.lines(for: .toolStart(agent: .main, callID: "c1", tool: "shell", arguments: ["command": "echo hi"]))
         #expect(formatter.lines(for: .toolProgress(agent: .main, callID: "c1", line: "hi")) == [TranscriptLine("    │ hi", style: .toolOutput)])
-        #expect(formatter.lines(for: .toolEnded(agent: .main, callID: "c1", tool: "shell", output: ToolOutput("hi\n[exit status 0]"))).isEmpty)
-        _ = formatter.lines(for: .toolStarted(agent: .main, callID: "c2", tool: "shell", arguments: ["command": "false"]))
+        #expect(formatter.lines(for: .toolEnd(agent: .main, callID: "c1", tool: "shell", output: ToolOutput("hi\n[exit status 0]"))).isEmpty)
+        _ = formatter.lines(for: .toolStart(agent: .main, callID: "c2", tool: "shell", arguments: ["command": "false"]))
         _ = formatter.lines(for: .toolProgress(agent: .main, callID: "c2", line: "oops"))
-        let failed = formatter.lines(for: .toolEnded(agent: .main, callID: "c2", tool: "shell", output: .error("oops\n[exit status 1]")))
+        let failed = formatter.lines(for: .toolEnd(agent: .main, callID: "c2", tool: "shell", output: .error("oops\n[exit status 1]")))
         #expect(failed.first == TranscriptLine("  ✗ oops", style: .error))
     }
 
@@ -85,14 +85,14 @@ struct CommandsTranscriptFormatterTests {
     func launchIsOneLine() {
         var formatter = TranscriptFormatter()
         let arguments: JSONValue = ["name": "explore", "prompt": "look around", "background": true]
-        #expect(formatter.lines(for: .toolStarted(agent: .main, callID: "c1", tool: "agent", arguments: arguments)).isEmpty)
+        #expect(formatter.lines(for: .toolStart(agent: .main, callID: "c1", tool: "agent", arguments: arguments)).isEmpty)
         #expect(formatter.lines(for: .toolProgress(agent: .main, callID: "c1", line: "started explore #4 in the background")).isEmpty)
         let output = ToolOutput("Background agent \"explore\" started (task #4). Its result arrives when it finishes; use wait_task or list_tasks to check on it.")
-        let ended = formatter.lines(for: .toolEnded(agent: .main, callID: "c1", tool: "agent", output: output))
+        let ended = formatter.lines(for: .toolEnd(agent: .main, callID: "c1", tool: "agent", output: output))
         #expect(ended == [TranscriptLine("  → agent \"explore\" started in the background (task #4)", style: .tool)])
-        _ = formatter.lines(for: .toolStarted(agent: .main, callID: "c2", tool: "agent", arguments: arguments))
+        _ = formatter.lines(for: .toolStart(agent: .main, callID: "c2", tool: "agent", arguments: arguments))
         let refusal = TaskRegistry.StartRefusal.capReached(limit: 1).description
-        let refused = formatter.lines(for: .toolEnded(agent: .main, callID: "c2", tool: "agent", output: .error(refusal)))
+        let refused = formatter.lines(for: .toolEnd(agent: .main, callID: "c2", tool: "agent", output: .error(refusal)))
         #expect(refused == [TranscriptLine("  ✗ agent \"explore\" not started:", style: .error), TranscriptLine("    \(refusal)", style: .error)])
     }
 
@@ -100,7 +100,7 @@ struct CommandsTranscriptFormatterTests {
     func toolError() {
         var formatter = TranscriptFormatter()
         let refusal = TaskRegistry.StartRefusal.capReached(limit: 1).description
-        let lines = formatter.lines(for: .toolEnded(agent: .main, callID: "c2", tool: "agent", output: .error(refusal)))
+        let lines = formatter.lines(for: .toolEnd(agent: .main, callID: "c2", tool: "agent", output: .error(refusal)))
         #expect(lines == [TranscriptLine("  ✗ Cannot start background agent: maximum concurrent background agents (1) reached. Stop an existing agent first.", style: .error)])
     }
 
@@ -116,28 +116,28 @@ struct CommandsTranscriptFormatterTests {
         var formatter = TranscriptFormatter()
         _ = formatter.lines(for: .task(.started(snapshot(1, "explore", status: .running(step: 1, activity: nil), age: .zero))))
         _ = formatter.lines(for: .task(.started(snapshot(2, "grep", status: .running(step: 1, activity: nil), age: .zero))))
-        let lines = formatter.lines(for: .turnEnded(turn: 1, outcome: .cancelled))
+        let lines = formatter.lines(for: .turnEnd(turn: 1, outcome: .cancelled))
         #expect(lines.first == TranscriptLine("Turn interrupted. 2 background agents keep running (see /tasks).", style: .warning))
         _ = formatter.lines(for: .task(.updated(snapshot(2, "grep", status: .running(step: 1, activity: nil), age: .zero, cancelRequested: .user))))
-        #expect(formatter.lines(for: .turnEnded(turn: 2, outcome: .cancelled)).first?.text == "Turn interrupted. The background agent keeps running (see /tasks).")
+        #expect(formatter.lines(for: .turnEnd(turn: 2, outcome: .cancelled)).first?.text == "Turn interrupted. The background agent keeps running (see /tasks).")
         _ = formatter.lines(for: .task(.finished(snapshot(1, "explore", status: .completed(summary: ""), age: .zero))))
-        #expect(formatter.lines(for: .turnEnded(turn: 3, outcome: .cancelled)).first?.text == "Turn interrupted.")
+        #expect(formatter.lines(for: .turnEnd(turn: 3, outcome: .cancelled)).first?.text == "Turn interrupted.")
     }
 
     @Test("the person's input, warnings and failed turns get their own lines")
     func otherEvents() {
         var formatter = TranscriptFormatter()
-        #expect(formatter.lines(for: .userMessage(text: "hi\nthere")) == [TranscriptLine("› hi", style: .user), TranscriptLine("  there", style: .user)])
+        #expect(formatter.lines(for: .userInput(text: "hi\nthere")) == [TranscriptLine("› hi", style: .user), TranscriptLine("  there", style: .user)])
         #expect(formatter.lines(for: .warning("Ignoring X")) == [TranscriptLine("⚠ Ignoring X", style: .warning)])
-        #expect(formatter.lines(for: .turnEnded(turn: 1, outcome: .failed(error: "model down"))).first == TranscriptLine("Turn failed: model down", style: .error))
-        #expect(formatter.lines(for: .turnStarted(turn: 2, trigger: .backgroundResults)).map(\.text) == ["Background results arrived; the main agent is reading them."])
+        #expect(formatter.lines(for: .turnEnd(turn: 1, outcome: .failed(error: "model down"))).first == TranscriptLine("Turn failed: model down", style: .error))
+        #expect(formatter.lines(for: .turnStart(turn: 2, trigger: .backgroundResults)).map(\.text) == ["Background results arrived; the main agent is reading them."])
     }
 
     @Test("new output ends a streamed line that lacked its newline")
     func flushOnOtherOutput() {
         var formatter = TranscriptFormatter()
         _ = formatter.lines(for: .textDelta(agent: .main, text: "Let me look"))
-        let lines = formatter.lines(for: .toolStarted(agent: .main, callID: "c1", tool: "grep", arguments: ["pattern": "TODO"]))
+        let lines = formatter.lines(for: .toolStart(agent: .main, callID: "c1", tool: "grep", arguments: ["pattern": "TODO"]))
         #expect(lines.map(\.text) == ["Let me look", "  → grep pattern=\"TODO\""])
     }
 }

@@ -60,7 +60,7 @@ struct HeadlessRunnerTests {
         let watcher = session.events.subscribe()
         async let run = Self.run(model, session: session)
         for await event in watcher {
-            if case .turnEnded(1, _) = event { break }
+            if case .turnEnd(1, _) = event { break }
         }
         await gate.open()
         let result = try await run
@@ -143,7 +143,7 @@ struct HeadlessRunnerTests {
         var mainDone = false
         for await event in watcher {
             if case .task(.updated(let snapshot)) = event, case .running = snapshot.status { running.insert(snapshot.id) }
-            if case .turnEnded = event { mainDone = true }
+            if case .turnEnd = event { mainDone = true }
             if mainDone, running.count == 2 { break }
         }
         stop.yield(.terminated)

@@ -29,7 +29,7 @@ struct ScriptDemoSessionTests {
             case .assistantMessage(let agent, let text) where agent == .main:
                 mainMessages.append(text)
                 if let name = ["tree", "todos", "largest"].first(where: { text.hasPrefix("\($0) (#") }) { reports[name] = text }
-            case .toolEnded(let agent, _, let tool, let output) where output.isError:
+            case .toolEnd(let agent, _, let tool, let output) where output.isError:
                 failedTools.append("\(agent.name) \(tool): \(output.content)")
             default:
                 break

@@ -86,25 +86,25 @@ struct SessionLogRecordTests {
     func eventMapping() {
         let snapshot = TaskSnapshot.sample
         let cases: [(SessionEvent, String)] = [
-            (.userMessage(text: "hi"), "user_input"),
-            (.turnStarted(turn: 1, trigger: .input("hi")), "turn_start"),
-            (.turnEnded(turn: 1, outcome: .cancelled), "turn_end"),
+            (.userInput(text: "hi"), "user_input"),
+            (.turnStart(turn: 1, trigger: .input("hi")), "turn_start"),
+            (.turnEnd(turn: 1, outcome: .cancelled), "turn_end"),
             (.textDelta(agent: .main, text: "a"), "text_delta"),
             (.assistantMessage(agent: .main, text: "a"), "assistant_message"),
-            (.toolStarted(agent: .main, callID: "c", tool: "t", arguments: [:]), "tool_start"),
+            (.toolStart(agent: .main, callID: "c", tool: "t", arguments: [:]), "tool_start"),
             (.toolProgress(agent: .main, callID: "c", line: "l"), "tool_progress"),
-            (.toolEnded(agent: .main, callID: "c", tool: "t", output: .error("bad")), "tool_end"),
+            (.toolEnd(agent: .main, callID: "c", tool: "t", output: .error("bad")), "tool_end"),
             (.task(.started(snapshot)), "task_started"),
             (.task(.updated(snapshot)), "task_updated"),
             (.task(.finished(snapshot)), "task_finished"),
             (.task(.resultsWaiting(.topLevel, count: 1)), "results_waiting"),
-            (.modelTurnEnded(agent: .main, usage: Usage()), "model_usage"),
+            (.modelUsage(agent: .main, usage: Usage()), "model_usage"),
             (.warning("w"), "warning"),
         ]
         for (event, type) in cases {
             #expect(SessionRecord.Body(event).type == type)
         }
-        #expect(SessionRecord.Body(.toolEnded(agent: .main, callID: "c", tool: "t", output: .error("bad")))
+        #expect(SessionRecord.Body(.toolEnd(agent: .main, callID: "c", tool: "t", output: .error("bad")))
             == .toolEnd(agent: .main, callID: "c", tool: "t", output: "bad", isError: true))
     }
 

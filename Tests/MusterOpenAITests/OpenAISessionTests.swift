@@ -44,9 +44,9 @@ struct OpenAISessionTests {
                 var endings: [Int: MusterCore.TurnOutcome] = [:]
                 for await event in events {
                     switch event {
-                    case .toolEnded(_, "call_bg", _, let output): launch = output
+                    case .toolEnd(_, "call_bg", _, let output): launch = output
                     case .task(.finished(let snapshot)) where snapshot.name == "helper": helperStatus = snapshot.status
-                    case .turnEnded(let turn, let outcome): endings[turn] = outcome
+                    case .turnEnd(let turn, let outcome): endings[turn] = outcome
                     default: break
                     }
                     if endings[2] != nil { break }

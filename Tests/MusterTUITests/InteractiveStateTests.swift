@@ -7,7 +7,7 @@ struct InteractiveStateTests {
     private let start = ContinuousClock.now
 
     private func running(_ state: inout InteractiveState) {
-        state.apply(.turnStarted(turn: 1, trigger: .input("go")))
+        state.apply(.turnStart(turn: 1, trigger: .input("go")))
     }
 
     @Test("Esc cancels the running turn once; at an idle prompt it does not")
@@ -18,7 +18,7 @@ struct InteractiveStateTests {
         do { let result = state.handle(.escape, now: start); #expect(result == [.interrupt]) }
         do { let result = state.handle(.escape, now: start).isEmpty; #expect(result) }
         #expect(state.interrupting)
-        state.apply(.turnEnded(turn: 1, outcome: .cancelled))
+        state.apply(.turnEnd(turn: 1, outcome: .cancelled))
         #expect(!state.interrupting)
         #expect(state.transcript.texts.contains("Turn interrupted."))
     }
@@ -93,14 +93,14 @@ struct InteractiveStateTests {
         #expect(state.trailingLines.dropFirst().allSatisfy { $0.style == .dim })
         #expect(state.transcript.texts.isEmpty)
         state.apply(.textDelta(agent: .main, text: "tence.\n"))
-        state.apply(.turnEnded(turn: 1, outcome: .completed(text: "Half a sentence.")))
+        state.apply(.turnEnd(turn: 1, outcome: .completed(text: "Half a sentence.")))
         // One at a time: the second waits for the first one's turn to start and end.
         do { let result = state.releaseQueued(); #expect(result == [.submit("next question")]) }
         do { let result = state.releaseQueued(); #expect(result.isEmpty) }
-        state.apply(.userMessage(text: "next question"))
-        state.apply(.turnStarted(turn: 2, trigger: .input("next question")))
+        state.apply(.userInput(text: "next question"))
+        state.apply(.turnStart(turn: 2, trigger: .input("next question")))
         do { let result = state.releaseQueued(); #expect(result.isEmpty) }
-        state.apply(.turnEnded(turn: 2, outcome: .completed(text: "")))
+        state.apply(.turnEnd(turn: 2, outcome: .completed(text: "")))
         do { let result = state.releaseQueued(); #expect(result == [.submit("and another")]) }
         #expect(state.transcript.texts.prefix(3) == ["Half a sentence.", "", "› next question"])
     }
@@ -122,7 +122,7 @@ struct InteractiveStateTests {
         #expect(state.queued.isEmpty)
         _ = state.handle(.control("u"), now: start)
         do { let result = state.handle(.escape, now: start); #expect(result == [.interrupt]) }
-        state.apply(.turnEnded(turn: 1, outcome: .cancelled))
+        state.apply(.turnEnd(turn: 1, outcome: .cancelled))
         do { let result = state.releaseQueued(); #expect(result.isEmpty) }
     }
 
@@ -283,7 +283,7 @@ struct InteractiveStateTests {
         var state = RenderFixtures.state()
         let sub = AgentRef(name: "explore", taskID: TaskID(1))
         do { let result = state.apply(.textDelta(agent: sub, text: "hmm")); #expect(!result) }
-        do { let result = state.apply(.modelTurnEnded(agent: sub, usage: Usage())); #expect(!result) }
+        do { let result = state.apply(.modelUsage(agent: sub, usage: Usage())); #expect(!result) }
         do { let result = state.apply(.task(.started(RenderFixtures.task(1, "explore")))); #expect(result) }
         do { let result = state.apply(.textDelta(agent: .main, text: "Hi")); #expect(result) }
     }

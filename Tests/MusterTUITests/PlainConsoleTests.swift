@@ -45,13 +45,13 @@ struct PlainConsoleTests {
     func echo() async {
         let quiet = Output()
         let onTerminal = PlainConsole(pill: PillState(cap: 10), echoInput: false, output: quiet.append)
-        await onTerminal.handle(.userMessage(text: "hello"))
+        await onTerminal.handle(.userInput(text: "hello"))
         await onTerminal.echo("/tasks")
         #expect(quiet.value.isEmpty)
 
         let piped = Output()
         let fromPipe = PlainConsole(pill: PillState(cap: 10), echoInput: true, output: piped.append)
-        await fromPipe.handle(.userMessage(text: "hello"))
+        await fromPipe.handle(.userInput(text: "hello"))
         await fromPipe.echo("/tasks")
         #expect(piped.value == "› hello\n› /tasks\n")
     }

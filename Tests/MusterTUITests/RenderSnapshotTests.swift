@@ -24,8 +24,8 @@ struct RenderSnapshotTests {
     @Test("the pill counts several running agents, shows a spinner and the results waiting")
     func pillSeveralRunning() {
         var state = RenderFixtures.state(columns: 80, rows: 8)
-        state.apply(.userMessage(text: "look around the project"))
-        state.apply(.turnStarted(turn: 1, trigger: .input("look around the project")))
+        state.apply(.userInput(text: "look around the project"))
+        state.apply(.turnStart(turn: 1, trigger: .input("look around the project")))
         state.apply(.assistantMessage(agent: .main, text: "I'll send three agents to look around."))
         for (id, name) in [(1, "explore"), (2, "grep"), (3, "read")] {
             state.apply(.task(.started(RenderFixtures.task(id, name))))
@@ -62,7 +62,7 @@ struct RenderSnapshotTests {
         state.apply(.assistantMessage(agent: .main, text: "I'll launch three background agents that look through the tree, the TODOs and the largest files."))
         state.append(TaskTable.lines(for: [RenderFixtures.task(7, "explore", status: .running(step: 12, activity: "grep, read_file"), age: .seconds(75))]))
         state.apply(.task(.started(RenderFixtures.task(7, "explore"))))
-        state.apply(.turnStarted(turn: 1, trigger: .input("x")))
+        state.apply(.turnStart(turn: 1, trigger: .input("x")))
         let screen = RenderFixtures.render(&state)
         for row in 0..<12 { #expect(DisplayWidth.of(screen.frame.rowText(row)) <= 40) }
         #expect(screen.frame.rowText(10).contains("● 1/10 agents ◐"))
@@ -84,11 +84,11 @@ struct RenderSnapshotTests {
     @Test("an escape sequence in tool output is shown inert")
     func inertEscapes() {
         var state = RenderFixtures.state(columns: 60, rows: 8)
-        state.apply(.toolStarted(agent: .main, callID: "c1", tool: "shell", arguments: ["command": "printf '\u{1B}[2J'"]))
+        state.apply(.toolStart(agent: .main, callID: "c1", tool: "shell", arguments: ["command": "printf '\u{1B}[2J'"]))
         state.apply(.toolProgress(agent: .main, callID: "c1", line: "\u{1B}[31mred\u{1B}[0m \u{1B}]0;title\u{07} bell\u{07}"))
-        state.apply(.toolEnded(agent: .main, callID: "c1", tool: "shell", output: ToolOutput("streamed already")))
-        state.apply(.toolStarted(agent: .main, callID: "c2", tool: "read_file", arguments: ["path": "x"]))
-        state.apply(.toolEnded(agent: .main, callID: "c2", tool: "read_file", output: ToolOutput("done\u{1B}[?1049h\r\n\u{9B}6n")))
+        state.apply(.toolEnd(agent: .main, callID: "c1", tool: "shell", output: ToolOutput("streamed already")))
+        state.apply(.toolStart(agent: .main, callID: "c2", tool: "read_file", arguments: ["path": "x"]))
+        state.apply(.toolEnd(agent: .main, callID: "c2", tool: "read_file", output: ToolOutput("done\u{1B}[?1049h\r\n\u{9B}6n")))
         let screen = RenderFixtures.render(&state)
         for cell in screen.frame.cells {
             #expect(cell.text.unicodeScalars.allSatisfy { $0.value >= 0x20 && !(0x7F..<0xA0).contains($0.value) })
@@ -100,8 +100,8 @@ struct RenderSnapshotTests {
     @Test("a running turn streams its text and offers Esc in the status line")
     func streamingTurn() {
         var state = RenderFixtures.state(columns: 60, rows: 6)
-        state.apply(.userMessage(text: "summarise the results"))
-        state.apply(.turnStarted(turn: 1, trigger: .input("summarise the results")))
+        state.apply(.userInput(text: "summarise the results"))
+        state.apply(.turnStart(turn: 1, trigger: .input("summarise the results")))
         state.apply(.textDelta(agent: .main, text: "The explore agent found"))
         let screen = RenderFixtures.render(&state)
         #expect(screen.frame.rowText(3) == "The explore agent found")
@@ -112,11 +112,11 @@ struct RenderSnapshotTests {
     func narrowHints() {
         var state = RenderFixtures.state(columns: 40, rows: 6)
         for id in 1...3 { state.apply(.task(.started(RenderFixtures.task(id, "agent\(id)")))) }
-        state.apply(.turnStarted(turn: 1, trigger: .input("go")))
+        state.apply(.turnStart(turn: 1, trigger: .input("go")))
         var status = RenderFixtures.render(&state).frame.rowText(4)
         #expect(status.contains("3/10 agents"))
         #expect(status.hasSuffix(" working ─"))
-        state.apply(.turnEnded(turn: 1, outcome: .completed(text: "")))
+        state.apply(.turnEnd(turn: 1, outcome: .completed(text: "")))
         state.append((1...20).map { TranscriptLine("line \($0)") })
         _ = state.handle(.pageUp, now: .now)
         status = RenderFixtures.render(&state).frame.rowText(4)

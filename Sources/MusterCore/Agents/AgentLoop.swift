@@ -77,7 +77,7 @@ extension AgentRuntime {
                     events.publish(.assistantMessage(agent: agent, text: text))
                     mirror?.report("\(agent.name): \(text)")
                 }
-                events.publish(.modelTurnEnded(agent: agent, usage: usage))
+                events.publish(.modelUsage(agent: agent, usage: usage))
                 conversation.append(.assistant(text: text, toolCalls: calls))
                 // A stream that ended because the task was cancelled is not an answer.
                 try Task.checkCancellation()

@@ -47,11 +47,11 @@ struct ToolExecutor: Sendable {
     /// One call with its own progress stream, closed exactly once whatever happens.
     func runOne(_ call: ToolCall, agent: AgentRef) async -> ToolOutput {
         let events = runtime.events
-        events.publish(.toolStarted(agent: agent, callID: call.id, tool: call.name, arguments: call.arguments))
+        events.publish(.toolStart(agent: agent, callID: call.id, tool: call.name, arguments: call.arguments))
         guard let tool = runtime.tools[call.name] else {
             let known = runtime.tools.keys.sorted().joined(separator: ", ")
             let output = ToolOutput.error("Unknown tool \"\(call.name)\". Available tools: \(known).")
-            events.publish(.toolEnded(agent: agent, callID: call.id, tool: call.name, output: output))
+            events.publish(.toolEnd(agent: agent, callID: call.id, tool: call.name, output: output))
             return output
         }
         // The call's progress goes onto the bus as it is reported, tagged with this call alone.
@@ -71,7 +71,7 @@ struct ToolExecutor: Sendable {
             output = .error(TaskRegistry.describe(error))
         }
         closeProgress()
-        events.publish(.toolEnded(agent: agent, callID: call.id, tool: call.name, output: output))
+        events.publish(.toolEnd(agent: agent, callID: call.id, tool: call.name, output: output))
         return output
     }
 }

@@ -28,19 +28,19 @@ public struct TranscriptFormatter: Sendable {
     /// The transcript lines `event` adds (often none).
     public mutating func lines(for event: SessionEvent) -> [TranscriptLine] {
         switch event {
-        case .userMessage(let text):
+        case .userInput(let text):
             var lines = flush()
             for (index, line) in TerminalSanitizer.lines(of: text).enumerated() {
                 lines.append(TranscriptLine((index == 0 ? "› " : "  ") + line, style: .user))
             }
             return lines
 
-        case .turnStarted(_, .backgroundResults):
+        case .turnStart(_, .backgroundResults):
             return flush() + [TranscriptLine("Background results arrived; the main agent is reading them.", style: .notice)]
-        case .turnStarted:
+        case .turnStart:
             return []
 
-        case .turnEnded(_, let outcome):
+        case .turnEnd(_, let outcome):
             var lines = flush()
             switch outcome {
             case .completed:
@@ -76,7 +76,7 @@ public struct TranscriptFormatter: Sendable {
             if sawDeltas { return flush() }
             return TranscriptLine.lines(text)
 
-        case .toolStarted(let agent, let callID, let tool, let arguments) where agent.taskID == nil:
+        case .toolStart(let agent, let callID, let tool, let arguments) where agent.taskID == nil:
             if tool == "agent", arguments["background"] == .bool(true) {
                 launches[callID] = arguments["name"]?.stringValue ?? "agent"
                 return flush()
@@ -88,7 +88,7 @@ public struct TranscriptFormatter: Sendable {
             streamedCalls.insert(callID)
             return TranscriptLine.lines(line, style: .toolOutput, indent: "    │ ")
 
-        case .toolEnded(let agent, let callID, _, let output) where agent.taskID == nil:
+        case .toolEnd(let agent, let callID, _, let output) where agent.taskID == nil:
             if let name = launches.removeValue(forKey: callID) { return Self.launchLines(name: name, output: output) }
             // Output that streamed as progress is not repeated; only a failure is worth a line.
             if streamedCalls.remove(callID) != nil, !output.isError { return [] }
@@ -100,7 +100,11 @@ public struct TranscriptFormatter: Sendable {
         case .warning(let text):
             return flush() + TranscriptLine.lines("⚠ " + text, style: .warning)
 
-        case .textDelta, .assistantMessage, .toolStarted, .toolProgress, .toolEnded, .modelTurnEnded:
+        case .slashCommand:
+            return []
+        case .reply(.notice(let text, let isWarning)):
+            return flush() + TranscriptLine.lines(text, style: isWarning ? .warning : .notice)
+        case .textDelta, .assistantMessage, .toolStart, .toolProgress, .toolEnd, .modelUsage:
             return []
         }
     }

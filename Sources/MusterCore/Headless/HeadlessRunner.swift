@@ -159,9 +159,9 @@ public struct HeadlessRunner: Sendable {
             switch event {
             case .warning(let message):
                 notices.warn(message)
-            case .turnStarted:
+            case .turnStart:
                 turnOpen = true
-            case .turnEnded(_, let outcome):
+            case .turnEnd(_, let outcome):
                 turnOpen = false
                 if case .completed(let text) = outcome, !text.isEmpty { answers.withLock { $0.append(text) } }
                 if case .failed(let error) = outcome { return .agentFailed(error) }
@@ -184,7 +184,7 @@ public struct HeadlessRunner: Sendable {
     ///
     /// Tasks and results are asked of the registry; turns are known from the events read so
     /// far, and the final check that no event is left unread makes that knowledge current: a
-    /// turn that started before the registry answered has published `turnStarted` by then.
+    /// turn that started before the registry answered has published `turnStart` by then.
     /// (A turn queued for results that an earlier turn already took publishes nothing and
     /// does nothing, so it is rightly ignored.)
     private func isSettled(_ subscription: EventSubscription<SessionEvent, SessionEventKey>) async -> Bool {

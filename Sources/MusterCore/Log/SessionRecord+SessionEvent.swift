@@ -2,21 +2,21 @@ extension SessionRecord.Body {
     /// The record of a session event: every event has exactly one.
     public init(_ event: SessionEvent) {
         switch event {
-        case .userMessage(let text):
+        case .userInput(let text):
             self = .userInput(text: text)
-        case .turnStarted(let turn, let trigger):
+        case .turnStart(let turn, let trigger):
             self = .turnStart(turn: turn, trigger: SessionRecord.TurnTriggerKind(trigger))
-        case .turnEnded(let turn, let outcome):
+        case .turnEnd(let turn, let outcome):
             self = .turnEnd(turn: turn, outcome: outcome)
         case .textDelta(let agent, let text):
             self = .textDelta(agent: agent, text: text)
         case .assistantMessage(let agent, let text):
             self = .assistantMessage(agent: agent, text: text)
-        case .toolStarted(let agent, let callID, let tool, let arguments):
+        case .toolStart(let agent, let callID, let tool, let arguments):
             self = .toolStart(agent: agent, callID: callID, tool: tool, arguments: arguments)
         case .toolProgress(let agent, let callID, let line):
             self = .toolProgress(agent: agent, callID: callID, line: line)
-        case .toolEnded(let agent, let callID, let tool, let output):
+        case .toolEnd(let agent, let callID, let tool, let output):
             self = .toolEnd(agent: agent, callID: callID, tool: tool, output: output.content, isError: output.isError)
         case .task(.started(let snapshot)):
             self = .taskStarted(TaskState(snapshot))
@@ -26,10 +26,14 @@ extension SessionRecord.Body {
             self = .taskFinished(TaskState(snapshot))
         case .task(.resultsWaiting(let spawner, let count)):
             self = .resultsWaiting(spawnerID: spawner.taskID, count: count)
-        case .modelTurnEnded(let agent, let usage):
+        case .modelUsage(let agent, let usage):
             self = .modelUsage(agent: agent, usage: usage)
         case .warning(let message):
             self = .warning(message: message)
+        case .slashCommand(let command):
+            self = .slashCommand(command: command)
+        case .reply(.notice(let text, _)):
+            self = .warning(message: text)
         }
     }
 

@@ -203,7 +203,7 @@ public final class SessionRecorder: Sendable {
     }
 
     /// Appends a record made by the front end (e.g. a headless `result`). Never waits.
-    /// User input is recorded from the session's own `userMessage` event: do not add it here.
+    /// User input is recorded from the session's own `userInput` event: do not add it here.
     public func record(_ body: SessionRecord.Body) {
         SessionRecorder.admit(body, at: Date(), state: state, channels: channels, sessionID: sessionID)
     }

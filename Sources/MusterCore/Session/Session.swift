@@ -57,7 +57,7 @@ public actor Session {
     }
 
     /// Takes the person's input: starts a turn, or queues it behind the running one (its
-    /// `userMessage` event comes when its turn starts).
+    /// `userInput` event comes when its turn starts).
     public func submit(_ text: String) {
         guard !isClosed else { return }
         queue.append(.input(text))
@@ -126,7 +126,7 @@ public actor Session {
             conversation.append(.user(text))
             // Published when its turn starts, not when queued: the message then never lands
             // in the middle of the answer being streamed.
-            runtime.events.publish(.userMessage(text: text))
+            runtime.events.publish(.userInput(text: text))
         }
         let history = conversation
         let runtime = self.runtime
@@ -137,7 +137,7 @@ public actor Session {
                 await self?.finishTurn(turn, transcript: transcript, outcome: nil)
                 return
             }
-            runtime.events.publish(.turnStarted(turn: turn, trigger: trigger))
+            runtime.events.publish(.turnStart(turn: turn, trigger: trigger))
             let outcome: TurnOutcome
             do {
                 let answers = try await runtime.runAnswering(
@@ -164,7 +164,7 @@ public actor Session {
             conversation.append(.user("[The person interrupted the previous turn.]"))
         }
         state = .idle
-        if let outcome { runtime.events.publish(.turnEnded(turn: turn, outcome: outcome)) }
+        if let outcome { runtime.events.publish(.turnEnd(turn: turn, outcome: outcome)) }
         // Results that arrived during the turn were drained by it; newer ones start a turn.
         startNextTurnIfIdle()
     }

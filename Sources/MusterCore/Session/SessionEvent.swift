@@ -2,34 +2,38 @@
 /// the headless JSON stream and the session log all consume these.
 public enum SessionEvent: Sendable, Equatable {
     /// The person's input starts its turn (input queued behind a running turn comes when it starts).
-    case userMessage(text: String)
+    case userInput(text: String)
     /// A main-agent turn began; `trigger` says why (the person's input, or results that arrived).
-    case turnStarted(turn: Int, trigger: TurnTrigger)
+    case turnStart(turn: Int, trigger: TurnTrigger)
     /// A main-agent turn ended.
-    case turnEnded(turn: Int, outcome: TurnOutcome)
+    case turnEnd(turn: Int, outcome: TurnOutcome)
     /// A piece of an assistant message as it streams.
     case textDelta(agent: AgentRef, text: String)
     /// A complete assistant message (after its deltas).
     case assistantMessage(agent: AgentRef, text: String)
-    case toolStarted(agent: AgentRef, callID: String, tool: String, arguments: JSONValue)
+    case toolStart(agent: AgentRef, callID: String, tool: String, arguments: JSONValue)
     case toolProgress(agent: AgentRef, callID: String, line: String)
-    case toolEnded(agent: AgentRef, callID: String, tool: String, output: ToolOutput)
+    case toolEnd(agent: AgentRef, callID: String, tool: String, output: ToolOutput)
     /// A registry transition (task started, updated, finished, results waiting). Boxed: a
     /// snapshot is several times larger than any other case, and every buffered event of every
     /// subscriber would otherwise be that large (the progress-throughput benchmark shows it).
     indirect case task(TaskRegistryEvent)
     /// An agent's model turn ended.
-    case modelTurnEnded(agent: AgentRef, usage: Usage)
+    case modelUsage(agent: AgentRef, usage: Usage)
     /// Something the person should know that is not an error of the turn.
     case warning(String)
+    /// A slash command the person typed, as the session received it (before it runs).
+    case slashCommand(command: String)
+    /// What a slash command, or the answer to its question, produced.
+    case reply(CommandReply)
 
     /// The agent the event is about, if any.
     public var agent: AgentRef? {
         switch self {
-        case .textDelta(let agent, _), .assistantMessage(let agent, _), .toolStarted(let agent, _, _, _),
-             .toolProgress(let agent, _, _), .toolEnded(let agent, _, _, _), .modelTurnEnded(let agent, _):
+        case .textDelta(let agent, _), .assistantMessage(let agent, _), .toolStart(let agent, _, _, _),
+             .toolProgress(let agent, _, _), .toolEnd(let agent, _, _, _), .modelUsage(let agent, _):
             agent
-        case .task, .warning, .userMessage, .turnStarted, .turnEnded:
+        case .task, .warning, .userInput, .turnStart, .turnEnd, .slashCommand, .reply:
             nil
         }
     }

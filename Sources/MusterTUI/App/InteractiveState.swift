@@ -66,12 +66,12 @@ public struct InteractiveState: Sendable {
     public mutating func apply(_ event: SessionEvent) -> Bool {
         var changed = false
         switch event {
-        case .turnStarted(_, let trigger):
+        case .turnStart(_, let trigger):
             changed = !turnRunning || interrupting
             turnRunning = true
             interrupting = false
             if case .input = trigger { submissionPending = false }
-        case .turnEnded:
+        case .turnEnd:
             changed = turnRunning
             turnRunning = false
             interrupting = false

@@ -34,7 +34,7 @@ actor PlainConsole {
 
     /// Prints what `event` adds, and the pill if it changed.
     func handle(_ event: SessionEvent) {
-        if case .userMessage = event, !echoInput {
+        if case .userInput = event, !echoInput {
             _ = formatter.lines(for: event)
             return
         }

@@ -36,7 +36,7 @@ struct AgentRuntimeTests {
             case .toolProgress(_, let callID, let line) where callID.hasPrefix("emit-"):
                 if ends[callID] != nil { progressAfterEnd += 1 }
                 progress[callID, default: []].append(line)
-            case .toolEnded(_, let callID, _, _):
+            case .toolEnd(_, let callID, _, _):
                 ends[callID, default: 0] += 1
             default:
                 break
@@ -178,10 +178,10 @@ struct AgentRuntimeTests {
         let events = runtime.events.subscribe()
         _ = try await runtime.startBackgroundAgent(name: "a", prompt: "a", spawner: .topLevel)
         let seen = await events.collect { event in
-            if case .toolEnded(_, "b-launch", _, _) = event { return true }
+            if case .toolEnd(_, "b-launch", _, _) = event { return true }
             return false
         }
-        guard case .toolEnded(_, _, _, let output)? = seen.last else {
+        guard case .toolEnd(_, _, _, let output)? = seen.last else {
             Issue.record("no tool end")
             return
         }

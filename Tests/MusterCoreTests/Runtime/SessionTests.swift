@@ -30,10 +30,10 @@ struct SessionTests {
         }
         #expect(await session.interruptTurn())
         let seen = await events.collect { event in
-            if case .turnEnded = event { return true }
+            if case .turnEnd = event { return true }
             return false
         }
-        #expect(seen.last == .turnEnded(turn: 1, outcome: .cancelled))
+        #expect(seen.last == .turnEnd(turn: 1, outcome: .cancelled))
         #expect(await session.isTurnRunning == false)
         #expect(await session.registry.runningBackgroundAgents == 1)
         #expect(completions.count("main") == 0)
@@ -61,7 +61,7 @@ struct SessionTests {
         latch.open()
         var outcomes: [TurnOutcome] = []
         _ = await events.collect { event in
-            if case .turnEnded(_, let outcome) = event { outcomes.append(outcome) }
+            if case .turnEnd(_, let outcome) = event { outcomes.append(outcome) }
             return outcomes.count == 2
         }
         #expect(outcomes == [.completed(text: "re: first"), .completed(text: "re: second")])
@@ -95,16 +95,16 @@ struct SessionTests {
         let events = session.events.subscribe()
         await session.submit("launch")
         _ = await events.collect { event in
-            if case .turnEnded(1, _) = event { return true }
+            if case .turnEnd(1, _) = event { return true }
             return false
         }
         latch.open()
         let seen = await events.collect { event in
-            if case .turnEnded(2, _) = event { return true }
+            if case .turnEnd(2, _) = event { return true }
             return false
         }
-        #expect(seen.contains(.turnStarted(turn: 2, trigger: .backgroundResults)))
-        #expect(seen.last == .turnEnded(turn: 2, outcome: .completed(text: "summary of bg")))
+        #expect(seen.contains(.turnStart(turn: 2, trigger: .backgroundResults)))
+        #expect(seen.last == .turnEnd(turn: 2, outcome: .completed(text: "summary of bg")))
         _ = await session.shutdown()
     }
 
@@ -125,13 +125,13 @@ struct SessionTests {
         var seen: [SessionEvent] = []
         _ = await events.collect { event in
             seen.append(event)
-            if case .turnEnded(2, _) = event { return true }
+            if case .turnEnd(2, _) = event { return true }
             return false
         }
-        let announced = try #require(seen.firstIndex(of: .userMessage(text: "second")))
-        let firstEnded = try #require(seen.firstIndex(of: .turnEnded(turn: 1, outcome: .completed(text: "re: first"))))
+        let announced = try #require(seen.firstIndex(of: .userInput(text: "second")))
+        let firstEnded = try #require(seen.firstIndex(of: .turnEnd(turn: 1, outcome: .completed(text: "re: first"))))
         #expect(firstEnded < announced)
-        #expect(seen[announced + 1] == .turnStarted(turn: 2, trigger: .input("second")))
+        #expect(seen[announced + 1] == .turnStart(turn: 2, trigger: .input("second")))
         _ = await session.shutdown()
     }
 }
