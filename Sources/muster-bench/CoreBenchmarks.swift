@@ -60,7 +60,7 @@ struct CoreBenchmarks {
             let id = try await runtime.startBackgroundAgent(name: "sheller", prompt: "sleep", spawner: .topLevel)
             var groupID: Int32 = 0
             for await event in sessionEvents {
-                if case .toolProgress(let agent, _, let line) = event, agent.taskID == id, line.hasPrefix("pgid ") {
+                if case .toolProgress(let agent, _, let line, _) = event, agent.taskID == id, line.hasPrefix("pgid ") {
                     groupID = Int32(line.dropFirst(5).trimmingCharacters(in: .whitespaces)) ?? 0
                     break
                 }
@@ -156,7 +156,7 @@ struct CoreBenchmarks {
             var wrong = 0
             var received = 0
             for await event in subscription {
-                guard case .toolProgress(_, let callID, let line) = event else { continue }
+                guard case .toolProgress(_, let callID, let line, _) = event else { continue }
                 // Each line is "<tag>:<index>": it must belong to this call and come in order.
                 let expected = nextIndex[callID, default: 0]
                 if let colon = line.utf8.firstIndex(of: UInt8(ascii: ":")),

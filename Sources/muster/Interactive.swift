@@ -21,7 +21,7 @@ func runInteractive(setup: SessionSetup, command: Muster) async -> RunEnding {
         sessionNote: "Session \(recorder.sessionID) · log: \(recorder.logFile?.path ?? "not written")"
     )
     // Logged like a headless run's: an invalid option value is part of the session's story.
-    for warning in setup.warnings { recorder.record(.warning(message: warning)) }
+    for warning in setup.warnings { recorder.record(.warning(warning)) }
     let messages = recorder.startupNotices + setup.warnings
     let ending: RunEnding
     if FrontEnd.shouldUsePlainMode(options) {

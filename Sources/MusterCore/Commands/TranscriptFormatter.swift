@@ -83,7 +83,7 @@ public struct TranscriptFormatter: Sendable {
             }
             return flush() + [TranscriptLine("  → \(tool) \(Self.describe(arguments))", style: .tool)]
 
-        case .toolProgress(let agent, let callID, let line) where agent.taskID == nil:
+        case .toolProgress(let agent, let callID, let line, _) where agent.taskID == nil:
             guard launches[callID] == nil else { return [] }
             streamedCalls.insert(callID)
             return TranscriptLine.lines(line, style: .toolOutput, indent: "    │ ")
@@ -100,7 +100,7 @@ public struct TranscriptFormatter: Sendable {
         case .warning(let text):
             return flush() + TranscriptLine.lines("⚠ " + text, style: .warning)
 
-        case .slashCommand:
+        case .slashCommand, .sessionStart, .toolProcess, .result, .sessionEnd:
             return []
         case .reply(.notice(let text, let isWarning)):
             return flush() + TranscriptLine.lines(text, style: isWarning ? .warning : .notice)

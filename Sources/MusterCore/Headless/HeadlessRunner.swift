@@ -81,7 +81,7 @@ public struct HeadlessRunner: Sendable {
         for notice in recorder.startupNotices { notices.warn(notice) }
         for warning in warnings {
             notices.warn(warning)
-            recorder.record(.warning(message: warning))
+            recorder.record(.warning(warning))
         }
 
         // Subscribed before the session starts, so the first turn's events are all seen.
@@ -238,7 +238,7 @@ public struct HeadlessRunner: Sendable {
         case .streamJSON:
             return  // The recorder already streamed the result record.
         case .json:
-            text = SessionRecord.Body.result(result).jsonObject + "\n"
+            text = SessionEvent.result(result).jsonObject + "\n"
         case .text:
             // Every answer the agent gave, in order (each turn's text), even when a stop or
             // failure came later: the exit status says how the run ended.

@@ -25,18 +25,18 @@ struct RecordBuffer {
     var count: Int { records.count }
 
     mutating func append(_ record: SessionRecord) {
-        admitted += record.standsFor
-        guard case .toolProgress(let agent, let callID, let line, let lines) = record.body else {
+        admitted += record.event.standsFor
+        guard case .toolProgress(let agent, let callID, let line, let lines) = record.event else {
             records.append(record)
             return
         }
         if records.count >= coalescingThreshold, let position = progressPositions[callID] {
             let index = position - head
-            if case .toolProgress(_, _, _, let waiting) = records[index].body {
+            if case .toolProgress(_, _, _, let waiting) = records[index].event {
                 // The newest line stands for them all: it says how far the work has got, and
                 // the record takes that line's time, so the log says truly how far it reaches
                 // (with the first line's time, a record that kept joining looked seconds old).
-                records[index].body = .toolProgress(agent: agent, callID: callID, line: line, lines: waiting + lines)
+                records[index].event = .toolProgress(agent: agent, callID: callID, line: line, lines: waiting + lines)
                 records[index].time = record.time
                 return
             }

@@ -40,12 +40,12 @@ public struct RunResult: Sendable, Equatable {
     /// Background results no agent took (e.g. after `--no-wait`); the person sees them here instead.
     public var undeliveredTaskIDs: [TaskID]
     /// Every task, in its final state.
-    public var tasks: [TaskState]
+    public var tasks: [TaskSnapshot]
 
     public init(
         status: Status, text: String, error: String? = nil, exitCode: Int32, durationSeconds: Double,
         usage: Usage, turns: Int, background: BackgroundOutcome, cancelledTaskIDs: [TaskID] = [],
-        undeliveredTaskIDs: [TaskID] = [], tasks: [TaskState]
+        undeliveredTaskIDs: [TaskID] = [], tasks: [TaskSnapshot]
     ) {
         self.status = status
         self.text = text
@@ -87,7 +87,7 @@ extension RunResult: Codable {
         background = try container.decode(BackgroundOutcome.self, forKey: .background)
         cancelledTaskIDs = try container.decode([TaskID].self, forKey: .cancelledTaskIDs)
         undeliveredTaskIDs = try container.decode([TaskID].self, forKey: .undeliveredTaskIDs)
-        tasks = try container.decode([TaskState].self, forKey: .tasks)
+        tasks = try container.decode([TaskSnapshot].self, forKey: .tasks)
     }
 
     public func encode(to encoder: any Encoder) throws {

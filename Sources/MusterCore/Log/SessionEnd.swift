@@ -5,9 +5,9 @@ public struct SessionEnd: Sendable, Equatable {
     /// The process's exit status (`ending.exitCode`); absent from some logs written before.
     public var exitCode: Int32?
     /// Every task the session ran, by id, in its last known state.
-    public var tasks: [TaskState]
+    public var tasks: [TaskSnapshot]
 
-    public init(sessionID: String, ending: RunEnding, exitCode: Int32?, tasks: [TaskState]) {
+    public init(sessionID: String, ending: RunEnding, exitCode: Int32?, tasks: [TaskSnapshot]) {
         self.sessionID = sessionID
         self.ending = ending
         self.exitCode = exitCode
@@ -21,7 +21,7 @@ extension SessionEnd: Codable {
         sessionID = try container.decode(String.self, forKey: .sessionID)
         ending = try container.decode(RunEnding.self, forKey: .ending)
         exitCode = try container.decodeIfPresent(Int32.self, forKey: .exitCode)
-        tasks = try container.decode([TaskState].self, forKey: .tasks)
+        tasks = try container.decode([TaskSnapshot].self, forKey: .tasks)
     }
 
     enum CodingKeys: String, CodingKey {

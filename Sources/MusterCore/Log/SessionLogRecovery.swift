@@ -10,7 +10,7 @@ public enum SessionLogRecovery {
         public var logFile: URL
         public var sessionID: String?
         /// Tasks started and never finished, by id.
-        public var interruptedTasks: [TaskState]
+        public var interruptedTasks: [TaskSnapshot]
         /// Processes of its tool calls that were still running and have now been killed.
         public var stoppedProcesses = 0
 
@@ -33,7 +33,7 @@ public enum SessionLogRecovery {
         public var sessionID: String?
         public var pid: Int32?
         /// Every task of the last session in its last known state, by id.
-        public var tasks: [TaskState] = []
+        public var tasks: [TaskSnapshot] = []
         /// Lines that could not be read as records (a torn last line, foreign text).
         public var unreadableLines = 0
         /// Tool process groups of the last session that started and have no `ended` record.
@@ -117,7 +117,7 @@ public enum SessionLogRecovery {
     /// Unreadable lines, such as a last line torn by a kill, are counted and skipped.
     public static func inspect(_ url: URL) -> Inspection {
         var inspection = Inspection()
-        var tasks: [TaskID: TaskState] = [:]
+        var tasks: [TaskID: TaskSnapshot] = [:]
         var processes: [String: ToolProcessRecord] = [:]
         // Only regular files: a device such as /dev/full or /dev/zero would never end.
         var info = stat()
@@ -177,7 +177,7 @@ public enum SessionLogRecovery {
     ///
     /// Only what is known: a log without its end may come from a session that was killed, or
     /// from one that ended normally but could not write the end (a full disk).
-    public static func message(interrupted: [TaskState], listing limit: Int = 10) -> String {
+    public static func message(interrupted: [TaskSnapshot], listing limit: Int = 10) -> String {
         let opening = "The last session's log is incomplete (no end record: the session was killed, or could not write its end)"
         guard !interrupted.isEmpty else { return opening + "." }
         let noun: String
@@ -213,7 +213,7 @@ public enum SessionLogRecovery {
         var type: String
         var sessionID: String?
         var pid: Int32?
-        var task: TaskState?
+        var task: TaskSnapshot?
 
         enum CodingKeys: String, CodingKey {
             case type, sessionID = "session_id", pid, task

@@ -1,8 +1,8 @@
 import Foundation
 
-/// Records a session: turns every session event, and what the front end adds (slash commands,
-/// a headless result, the ending), into numbered records written to the log file and to any
-/// other sink (the `stream-json` output).
+/// Records a session: numbers every session event, and the events the recorder and the front
+/// end add themselves (`sessionStart`, tool processes, a headless result, `sessionEnd`), as
+/// records written to the log file and to any other sink (the `stream-json` output).
 ///
 /// An owned pump task drains the session's event subscription as fast as events come and
 /// numbers each record on the spot; each sink has its own `SinkChannel` (a bounded buffer and a
@@ -14,7 +14,6 @@ public final class SessionRecorder: Sendable {
         var finishing = false
         var finalTally: SessionTally?
         var finishWaiters: [CheckedContinuation<SessionTally, Never>] = []
-        var ordering = RecordOrdering()
         var tally = SessionTally()
         var sequence = 0
         /// `session_end` was numbered: nothing may follow it.
@@ -108,10 +107,10 @@ public final class SessionRecorder: Sendable {
         let start = SessionStart(sessionID: sessionID, pid: getpid(), logFile: logFile?.path, metadata: metadata)
         SessionRecorder.admit(.sessionStart(start), at: now, state: state, channels: channels, sessionID: sessionID)
         if let recovery {
-            SessionRecorder.admit(.warning(message: recovery.message), at: now, state: state, channels: channels, sessionID: sessionID)
+            SessionRecorder.admit(.warning(recovery.message), at: now, state: state, channels: channels, sessionID: sessionID)
         }
         if let openFailure {
-            SessionRecorder.admit(.warning(message: openFailure), at: now, state: state, channels: channels, sessionID: sessionID)
+            SessionRecorder.admit(.warning(openFailure), at: now, state: state, channels: channels, sessionID: sessionID)
         }
 
         // Subscribed here, synchronously, so every event published after `start` returns is seen.
@@ -127,22 +126,22 @@ public final class SessionRecorder: Sendable {
             func admitJoined() {
                 guard let pending = joined else { return }
                 joined = nil
-                let body = SessionRecord.Body.toolProgress(agent: pending.agent, callID: pending.callID, line: pending.line, lines: pending.lines)
-                SessionRecorder.admit(body, at: Date(), state: state, channels: channels, sessionID: sessionID)
+                let event = SessionEvent.toolProgress(agent: pending.agent, callID: pending.callID, line: pending.line, lines: pending.lines)
+                SessionRecorder.admit(event, at: Date(), state: state, channels: channels, sessionID: sessionID)
             }
             for await event in subscription {
-                if case .toolProgress(let agent, let callID, let line) = event,
+                if case .toolProgress(let agent, let callID, let line, let lines) = event,
                    subscription.pendingCount >= coalescingThreshold {
                     if let pending = joined, pending.callID == callID {
-                        joined = (agent, callID, line, pending.lines + 1)
+                        joined = (agent, callID, line, pending.lines + lines)
                     } else {
                         admitJoined()
-                        joined = (agent, callID, line, 1)
+                        joined = (agent, callID, line, lines)
                     }
                     continue
                 }
                 admitJoined()
-                SessionRecorder.admit(SessionRecord.Body(event), at: Date(), state: state, channels: channels, sessionID: sessionID)
+                SessionRecorder.admit(event, at: Date(), state: state, channels: channels, sessionID: sessionID)
             }
             admitJoined()
         }
@@ -152,34 +151,25 @@ public final class SessionRecorder: Sendable {
         pump.cancel()
     }
 
-    /// Orders, numbers and tallies a record and hands it to every channel, in one step under
-    /// the lock, so that every sink sees the same records in the same order. Never waits.
+    /// Numbers and tallies a record and hands it to every channel, in one step under the lock,
+    /// so that every sink sees the same records in the same order. Never waits.
+    ///
+    /// Events arrive in causal order: the registry publishes a task's transitions onto the
+    /// session bus synchronously, before the task's body runs, so a task's `task_started`
+    /// precedes anything its agent does.
     private static func admit(
-        _ body: SessionRecord.Body, at time: Date, state: Locked<State>, channels: [SinkChannel], sessionID: String
+        _ event: SessionEvent, at time: Date, state: Locked<State>, channels: [SinkChannel], sessionID: String
     ) {
         state.withLock { state in
             guard !state.ended else { return }
-            func emit(_ body: SessionRecord.Body, _ time: Date) {
-                state.tally.apply(body)
-                // Numbered per session: the log skips the numbers of text deltas it leaves out,
-                // and those of the lines a joined progress record stands for.
-                state.sequence += 1
-                let record = SessionRecord(sequence: state.sequence, time: time, body: body, sessionID: sessionID)
-                if case .toolProgress(_, _, _, let lines) = body, lines > 1 { state.sequence += lines - 1 }
-                for channel in channels { channel.append(record) }
-            }
-            // Moved out while it emits (emit changes the rest of the state), without a copy.
-            var ordering = RecordOrdering()
-            swap(&ordering, &state.ordering)
-            if case .sessionEnd = body {
-                // Nothing may follow the end: release what still waits first.
-                for entry in ordering.releaseAll() { emit(entry.body, entry.time) }
-                emit(body, time)
-                state.ended = true
-            } else {
-                ordering.admit(body, at: time, emit: emit)
-            }
-            swap(&ordering, &state.ordering)
+            state.tally.apply(event)
+            // Numbered per session: the log skips the numbers of text deltas it leaves out,
+            // and those of the lines a joined progress record stands for.
+            state.sequence += 1
+            let record = SessionRecord(sequence: state.sequence, time: time, event: event, sessionID: sessionID)
+            state.sequence += event.standsFor - 1
+            if case .sessionEnd = event { state.ended = true }
+            for channel in channels { channel.append(record) }
         }
     }
 
@@ -198,14 +188,20 @@ public final class SessionRecorder: Sendable {
     public var mostRecordsWaiting: Int { channels.map { $0.waiting.most }.max() ?? 0 }
 
     /// Records a slash command the person typed; call before running it. Never waits.
+    ///
+    /// Written straight to the sinks, never published on the session bus: once the session
+    /// publishes `.slashCommand` itself (issue 15, "ops in"), the recorder takes that event from
+    /// the bus and this method must have no caller left (else the command is logged twice);
+    /// delete it then.
     public func recordSlashCommand(_ command: String) {
         record(.slashCommand(command: command))
     }
 
-    /// Appends a record made by the front end (e.g. a headless `result`). Never waits.
-    /// User input is recorded from the session's own `userInput` event: do not add it here.
-    public func record(_ body: SessionRecord.Body) {
-        SessionRecorder.admit(body, at: Date(), state: state, channels: channels, sessionID: sessionID)
+    /// Appends an event the front end makes itself and does not publish on the session bus
+    /// (e.g. a headless `result`, a `toolProcess`). Never waits. Events on the bus (user input,
+    /// turns, tools, tasks) are recorded from the bus: do not add them here.
+    public func record(_ event: SessionEvent) {
+        SessionRecorder.admit(event, at: Date(), state: state, channels: channels, sessionID: sessionID)
     }
 
     /// Waits until every record handed over so far is written, and the session events the

@@ -4,7 +4,7 @@ import OrderedCollections
 /// turns and answer, and the tokens used. Built by the recorder from the records it writes.
 public struct SessionTally: Sendable, Equatable {
     /// Every task seen, by id, in its last known state.
-    public private(set) var tasks: OrderedDictionary<TaskID, TaskState> = [:]
+    public private(set) var tasks: OrderedDictionary<TaskID, TaskSnapshot> = [:]
     /// Tokens of every agent's model turns, summed.
     public private(set) var usage = Usage()
     /// Main-agent turns that ended.
@@ -16,13 +16,13 @@ public struct SessionTally: Sendable, Equatable {
 
     public init() {}
 
-    /// Takes one record into account.
-    public mutating func apply(_ body: SessionRecord.Body) {
-        switch body {
-        case .taskStarted(let task), .taskUpdated(let task):
+    /// Takes one recorded event into account.
+    public mutating func apply(_ event: SessionEvent) {
+        switch event {
+        case .task(.started(let task)), .task(.updated(let task)):
             // A late update never overwrites a terminal state.
             if tasks[task.id]?.isTerminal != true { tasks[task.id] = task }
-        case .taskFinished(let task):
+        case .task(.finished(let task)):
             tasks[task.id] = task
         case .modelUsage(_, let turnUsage):
             usage = usage + turnUsage
@@ -36,7 +36,7 @@ public struct SessionTally: Sendable, Equatable {
     }
 
     /// Tasks that had not reached a terminal state, by id.
-    public var unfinishedTasks: [TaskState] {
+    public var unfinishedTasks: [TaskSnapshot] {
         tasks.values.filter { !$0.isTerminal }
     }
 }

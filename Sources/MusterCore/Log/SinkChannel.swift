@@ -37,7 +37,7 @@ final class SinkChannel: Sendable {
 
     /// Queues `record` for the sink (text deltas only if the sink wants them). Never waits.
     func append(_ record: SessionRecord) {
-        if record.body.isTextDelta, !sink.wantsTextDeltas { return }
+        if record.event.isTextDelta, !sink.wantsTextDeltas { return }
         let startDrain = state.withLock { state -> Bool in
             guard !state.closed else { return false }
             state.buffer.append(record)
@@ -132,7 +132,7 @@ final class SinkChannel: Sendable {
                     return nil
                 }
                 let taken = Array(state.buffer.takeAll())
-                return (taken, taken.reduce(0) { $0 + $1.standsFor })
+                return (taken, taken.reduce(0) { $0 + $1.event.standsFor })
             }
             guard let batch else { return }
             var start = 0
@@ -154,12 +154,5 @@ final class SinkChannel: Sendable {
             state.withLock { $0.done += batch.count }
             resumeWaiters()
         }
-    }
-}
-
-extension SessionRecord {
-    /// How many records handed in this one stands for (coalesced progress lines).
-    var standsFor: Int {
-        if case .toolProgress(_, _, _, let lines) = body { lines } else { 1 }
     }
 }

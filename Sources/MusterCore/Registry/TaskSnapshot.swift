@@ -39,6 +39,12 @@ public struct TaskSnapshot: Sendable, Equatable, Identifiable {
         cancelRequested != nil && !status.isTerminal
     }
 
+    /// Completed, failed or cancelled: the snapshot is the task's final state.
+    public var isTerminal: Bool { status.isTerminal }
+
+    /// `#3 explore`: how messages name a task.
+    public var label: String { "\(id) \(name)" }
+
     /// The one word shown everywhere for the task's state: `stopping` while a stop is under way,
     /// else the status word (`pending`, `running`, `completed`, `failed`, `cancelled`).
     public var statusWord: String {

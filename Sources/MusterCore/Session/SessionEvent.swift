@@ -1,6 +1,10 @@
 /// Everything observable in a session, tagged with agent, task and call ids. Front ends,
-/// the headless JSON stream and the session log all consume these.
+/// the headless JSON stream and the session log all consume these: each event is one record
+/// of the log (`SessionRecord` numbers and times it; see Docs/session-log.md for the JSON).
 public enum SessionEvent: Sendable, Equatable {
+    /// The session began; the recorder's first record (front ends ignore it). Boxed, as are the
+    /// other records the recorder makes itself: they are large and rare.
+    indirect case sessionStart(SessionStart)
     /// The person's input starts its turn (input queued behind a running turn comes when it starts).
     case userInput(text: String)
     /// A main-agent turn began; `trigger` says why (the person's input, or results that arrived).
@@ -12,7 +16,9 @@ public enum SessionEvent: Sendable, Equatable {
     /// A complete assistant message (after its deltas).
     case assistantMessage(agent: AgentRef, text: String)
     case toolStart(agent: AgentRef, callID: String, tool: String, arguments: JSONValue)
-    case toolProgress(agent: AgentRef, callID: String, line: String)
+    /// A progress line of a tool call; `lines` > 1 only in a record the recorder joined from
+    /// that many lines of the call when an output fell behind (`line` is the newest of them).
+    case toolProgress(agent: AgentRef, callID: String, line: String, lines: Int = 1)
     case toolEnd(agent: AgentRef, callID: String, tool: String, output: ToolOutput)
     /// A registry transition (task started, updated, finished, results waiting). Boxed: a
     /// snapshot is several times larger than any other case, and every buffered event of every
@@ -25,15 +31,22 @@ public enum SessionEvent: Sendable, Equatable {
     /// A slash command the person typed, as the session received it (before it runs).
     case slashCommand(command: String)
     /// What a slash command, or the answer to its question, produced.
-    case reply(CommandReply)
+    indirect case reply(CommandReply)
+    /// A tool process group started or ended (recorded so that the next start can stop survivors).
+    indirect case toolProcess(ToolProcessRecord)
+    /// The outcome of a headless run, recorded just before `sessionEnd`.
+    indirect case result(RunResult)
+    /// The session ended; the last record of a complete log.
+    indirect case sessionEnd(SessionEnd)
 
     /// The agent the event is about, if any.
     public var agent: AgentRef? {
         switch self {
         case .textDelta(let agent, _), .assistantMessage(let agent, _), .toolStart(let agent, _, _, _),
-             .toolProgress(let agent, _, _), .toolEnd(let agent, _, _, _), .modelUsage(let agent, _):
+             .toolProgress(let agent, _, _, _), .toolEnd(let agent, _, _, _), .modelUsage(let agent, _):
             agent
-        case .task, .warning, .userInput, .turnStart, .turnEnd, .slashCommand, .reply:
+        case .task, .warning, .userInput, .turnStart, .turnEnd, .slashCommand, .reply,
+             .sessionStart, .toolProcess, .result, .sessionEnd:
             nil
         }
     }
