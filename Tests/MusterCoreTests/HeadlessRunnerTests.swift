@@ -46,9 +46,9 @@ struct HeadlessRunnerTests {
         #expect(run.outcome.result.status == .success)
         #expect(run.outcome.result.background == RunResult.BackgroundOutcome.none)
         #expect(run.outcome.result.usage == Usage(inputTokens: 10, outputTokens: 3))
-        #expect(run.log.first?.body.type == "session_start")
-        #expect(run.log.map(\.body.type).suffix(2) == ["result", "session_end"])
-        #expect(run.log.last?.body == .sessionEnd(SessionEnd(sessionID: sessionID(run.log), ending: .completed, exitCode: 0, tasks: [])))
+        #expect(run.log.first?.event.type == "session_start")
+        #expect(run.log.map(\.event.type).suffix(2) == ["result", "session_end"])
+        #expect(run.log.last?.event == .sessionEnd(SessionEnd(sessionID: sessionID(run.log), ending: .completed, exitCode: 0, tasks: [])))
     }
 
     @Test("background agents are waited for, each result is answered, and the text output has every answer in order")
@@ -69,11 +69,11 @@ struct HeadlessRunnerTests {
         #expect(result.output.standardOutput == "Launched.\n\nSummary of 1 results.\n\nSummary of 2 results.\n")
         #expect(result.outcome.result.turns >= 2)
         #expect(result.outcome.result.background == .completed)
-        #expect(result.outcome.result.tasks.map(\.status) == ["completed", "completed"])
+        #expect(result.outcome.result.tasks.map(\.status.word) == ["completed", "completed"])
         #expect(result.outcome.result.cancelledTaskIDs.isEmpty)
         #expect(result.outcome.result.undeliveredTaskIDs.isEmpty)
-        let starts = result.log.compactMap { if case .turnStart(_, let trigger) = $0.body { trigger } else { nil } }
-        #expect(starts.first == .input)
+        let starts = result.log.compactMap { if case .turnStart(_, let trigger) = $0.event { trigger } else { nil } }
+        #expect(starts.first == .input(""))
         #expect(starts.dropFirst().allSatisfy { $0 == .backgroundResults })
         #expect(starts.count >= 2)
     }
@@ -86,7 +86,7 @@ struct HeadlessRunnerTests {
         #expect(run.output.standardOutput == "Launched.\n")
         #expect(run.outcome.result.background == .notWaited)
         #expect(run.outcome.result.cancelledTaskIDs == [TaskID(1), TaskID(2)])
-        #expect(run.outcome.result.tasks.allSatisfy { $0.status == "cancelled" })
+        #expect(run.outcome.result.tasks.allSatisfy { $0.status.word == "cancelled" })
         let names = run.outcome.result.tasks.map(\.label).joined(separator: ", ")
         #expect(run.output.standardError.contains("muster: Not waiting for background work (--no-wait); cancelled 2 still running: \(names)."))
         #expect(run.outcome.result.turns == 1)
@@ -101,8 +101,8 @@ struct HeadlessRunnerTests {
         #expect(run.outcome.result.background == .timedOut)
         #expect(run.outcome.result.cancelledTaskIDs == [TaskID(1)])
         #expect(run.output.standardError.contains("muster: Stopped waiting for background work after 5.0s; cancelled 1 still running: #1 explore."))
-        guard case .sessionEnd(let end)? = run.log.last?.body else { Issue.record("no session_end"); return }
-        #expect(end.tasks.map(\.status) == ["cancelled"])
+        guard case .sessionEnd(let end)? = run.log.last?.event else { Issue.record("no session_end"); return }
+        #expect(end.tasks.map(\.status.word) == ["cancelled"])
         #expect(end.ending == .completed)
     }
 
@@ -126,7 +126,7 @@ struct HeadlessRunnerTests {
         #expect(run.outcome.result.error == "The model failed: connection refused")
         #expect(run.output.standardOutput == "")
         #expect(run.output.standardError.contains("muster: The agent failed: The model failed: connection refused"))
-        guard case .sessionEnd(let end)? = run.log.last?.body else { Issue.record("no session_end"); return }
+        guard case .sessionEnd(let end)? = run.log.last?.event else { Issue.record("no session_end"); return }
         #expect(end.ending == .agentFailed)
         #expect(end.exitCode == 1)
     }
@@ -154,10 +154,10 @@ struct HeadlessRunnerTests {
         #expect(result.outcome.result.background == .cancelled)
         let names = result.outcome.result.tasks.map(\.label).joined(separator: ", ")
         #expect(result.output.standardError.contains("muster: Stopped by SIGTERM; cancelled 2 still running: \(names)."))
-        guard case .sessionEnd(let end)? = result.log.last?.body else { Issue.record("no session_end"); return }
+        guard case .sessionEnd(let end)? = result.log.last?.event else { Issue.record("no session_end"); return }
         #expect(end.ending == .terminated)
         #expect(end.exitCode == 143)
-        #expect(end.tasks.map(\.status) == ["cancelled", "cancelled"])
+        #expect(end.tasks.map(\.status.word) == ["cancelled", "cancelled"])
         // The json output is the result record.
         let json = try JSONValue.parse(result.output.standardOutput)
         #expect(json["type"] == "result")
@@ -183,8 +183,8 @@ struct HeadlessRunnerTests {
         #expect(json["tasks"]?.arrayValue?.first?["summary"] == "explore found 3 things")
         #expect(json["usage"]?["input_tokens"]?.intValue ?? 0 > 0)
         #expect(json["duration_seconds"]?.doubleValue != nil)
-        let decoded = try JSONDecoder().decode(SessionRecord.Body.self, from: Data(lines[0].utf8))
-        #expect(decoded.jsonObject == SessionRecord.Body.result(run.outcome.result).jsonObject)
+        let decoded = try JSONDecoder().decode(SessionEvent.self, from: Data(lines[0].utf8))
+        #expect(decoded.jsonObject == SessionEvent.result(run.outcome.result).jsonObject)
     }
 
     @Test("stream-json writes every record as a line: ids match and every started task finishes exactly once")
@@ -195,23 +195,23 @@ struct HeadlessRunnerTests {
         let run = try await Self.run(model, options: HeadlessOptions(outputFormat: .streamJSON))
         #expect(run.outcome.ending.exitCode == 0)
         let records = try run.output.standardOutput.split(separator: "\n").map { try SessionRecord.parse($0) }
-        #expect(records.first?.body.type == "session_start")
-        #expect(records.map(\.body.type).suffix(2) == ["result", "session_end"])
+        #expect(records.first?.event.type == "session_start")
+        #expect(records.map(\.event.type).suffix(2) == ["result", "session_end"])
         #expect(records.map(\.sequence) == Array(1...records.count))
-        #expect(records.contains { $0.body.type == "text_delta" })
+        #expect(records.contains { $0.event.type == "text_delta" })
         // The log is the same stream without the text deltas.
-        #expect(records.filter { !$0.body.isTextDelta } == run.log)
+        #expect(records.filter { !$0.event.isTextDelta } == run.log)
 
         var started: [TaskID] = []
         var finished: [TaskID] = []
         var calls: [String: Int] = [:]
         var agentTasks = Set<TaskID>()
         for record in records {
-            switch record.body {
-            case .taskStarted(let task): started.append(task.id)
-            case .taskFinished(let task): finished.append(task.id)
+            switch record.event {
+            case .task(.started(let task)): started.append(task.id)
+            case .task(.finished(let task)): finished.append(task.id)
             case .toolStart(_, let callID, _, _): calls[callID, default: 0] += 1
-            case .toolEnd(_, let callID, _, _, _): calls[callID, default: 0] -= 1
+            case .toolEnd(_, let callID, _, _): calls[callID, default: 0] -= 1
             case .assistantMessage(let agent, _), .modelUsage(let agent, _):
                 if let id = agent.taskID { agentTasks.insert(id) }
             default: break
@@ -226,11 +226,11 @@ struct HeadlessRunnerTests {
     @Test("a recovery notice about the last session goes to standard error and the log")
     func recoveryNotice() async throws {
         let url = try HeadlessFixtures.temporaryDirectory().appendingPathComponent("session.jsonl")
-        let torn = SessionRecord(sequence: 1, time: Date(), body: .sessionStart(SessionStart(
+        let torn = SessionRecord(sequence: 1, time: Date(), event: .sessionStart(SessionStart(
             sessionID: "deadbeef", pid: 999_999_999, logFile: nil, metadata: HeadlessFixtures.metadata
-        ))).jsonLine + "\n" + SessionRecord(sequence: 2, time: Date(), body: .taskStarted(TaskState(
-            id: TaskID(3), name: "explore", mode: .background, description: "d", status: "running", startedAt: Date(), durationSeconds: 0
-        ))).jsonLine + "\n{\"type\":\"tas"
+        ))).jsonLine + "\n"
+            + #"{"type":"task_started","seq":2,"time":"2025-11-21T16:00:00.125Z","task":{"description":"d","duration_seconds":0,"id":3,"kind":"agent","mode":"background","name":"explore","spawner_id":null,"started_at":"2025-11-21T16:00:00.125Z","status":"running"}}"#
+            + "\n{\"type\":\"tas"
         try Data(torn.utf8).write(to: url)
         let output = CapturedOutput()
         let runner = HeadlessRunner(
@@ -255,7 +255,7 @@ struct HeadlessRunnerTests {
         #expect(run.outcome.result.cancelledTaskIDs.count == 60)
         #expect(run.outcome.result.tasks.count == 60)
         #expect(run.output.standardError.contains("cancelled 60 still running: "))
-        guard case .sessionEnd(let end)? = run.log.last?.body else { Issue.record("no session_end"); return }
+        guard case .sessionEnd(let end)? = run.log.last?.event else { Issue.record("no session_end"); return }
         #expect(end.tasks.count == 60)
     }
 
@@ -266,7 +266,7 @@ struct HeadlessRunnerTests {
         let id = sessionID(run.log)
         #expect(id.count == 8)
         #expect(run.log.count > 5)
-        for record in run.log { #expect(record.sessionID == id, "\(record.body.type) lacks the session id") }
+        for record in run.log { #expect(record.sessionID == id, "\(record.event.type) lacks the session id") }
         let text = try String(contentsOf: try #require(run.outcome.logFile), encoding: .utf8)
         for line in text.split(separator: "\n") { #expect(line.contains(#""session_id":"\#(id)""#), "\(line)") }
     }
@@ -307,6 +307,6 @@ struct HeadlessRunnerTests {
     }
 
     private func sessionID(_ records: [SessionRecord]) -> String {
-        if case .sessionStart(let start)? = records.first?.body { start.sessionID } else { "" }
+        if case .sessionStart(let start)? = records.first?.event { start.sessionID } else { "" }
     }
 }

@@ -7,7 +7,7 @@ struct RecordBufferTests {
     private func progress(_ line: String, call: String = "c1", at seconds: Double, sequence: Int) -> SessionRecord {
         SessionRecord(
             sequence: sequence, time: Date(timeIntervalSince1970: seconds),
-            body: .toolProgress(agent: .main, callID: call, line: line, lines: 1)
+            event: .toolProgress(agent: .main, callID: call, line: line, lines: 1)
         )
     }
 
@@ -21,7 +21,7 @@ struct RecordBufferTests {
         #expect(buffer.admitted == 100)
         let records = buffer.takeAll()
         let last = try #require(records.last)
-        guard case .toolProgress(_, _, let line, let lines) = last.body else { Issue.record("not progress"); return }
+        guard case .toolProgress(_, _, let line, let lines) = last.event else { Issue.record("not progress"); return }
         #expect(line == "line 100")
         #expect(lines == 99)
         #expect(last.time == Date(timeIntervalSince1970: 100), "the log reaches as far as its newest line")

@@ -7,19 +7,20 @@ struct SessionLogRecordTests {
     // Whole milliseconds: the JSON keeps millisecond precision.
     static let time = Date(timeIntervalSince1970: 1_763_740_800.125)
 
-    static let task = TaskState(
-        id: TaskID(3), name: "explore", mode: .background, spawnerID: TaskID(1), description: "look around",
-        status: "cancelled", cancelledBy: "shutdown", startedAt: time, durationSeconds: 1.5
+    static let task = TaskSnapshot.logged(
+        3, "explore", spawner: .task(TaskID(1)), description: "look around", status: .cancelled(by: .shutdown), age: .seconds(1.5)
     )
 
-    static let everyBody: [SessionRecord.Body] = [
+    /// Every case of `SessionEvent`, and every shape of its payload.
+    static let everyEvent: [SessionEvent] = [
         .sessionStart(SessionStart(
             sessionID: "0badcafe", pid: 42, logFile: "/tmp/x.jsonl",
             metadata: SessionMetadata(mode: .headless, workspace: "/work", model: "scripted", script: "demo.json", maxBackgroundAgents: 10)
         )),
         .userInput(text: "hello \"world\"\n"),
         .slashCommand(command: "/tasks stop 3"),
-        .turnStart(turn: 1, trigger: .input),
+        // The log writes no text for an input trigger (it is the user_input record before).
+        .turnStart(turn: 1, trigger: .input("")),
         .turnStart(turn: 2, trigger: .backgroundResults),
         .turnEnd(turn: 1, outcome: .completed(text: "done")),
         .turnEnd(turn: 2, outcome: .cancelled),
@@ -28,17 +29,24 @@ struct SessionLogRecordTests {
         .assistantMessage(agent: AgentRef(name: "explore", taskID: TaskID(3)), text: "Hello"),
         .toolStart(agent: .main, callID: "call_1", tool: "grep", arguments: ["pattern": "TODO", "paths": ["a", "b"], "limit": 3]),
         .toolProgress(agent: AgentRef(name: "grep", taskID: TaskID(4)), callID: "call_2", line: "a.swift:3: TODO"),
-        .toolEnd(agent: .main, callID: "call_1", tool: "grep", output: "3 matches", isError: false),
-        .toolEnd(agent: .main, callID: "call_9", tool: "nope", output: "Unknown tool", isError: true),
-        .taskStarted(TaskState(id: TaskID(1), name: "grep", mode: .foreground, description: "find", status: "pending", startedAt: time, durationSeconds: 0)),
-        .taskUpdated(TaskState(id: TaskID(1), name: "grep", mode: .foreground, description: "find", status: "running", step: 2, activity: "grep", cancelRequested: "user", startedAt: time, durationSeconds: 0.25)),
-        .taskFinished(task),
-        .taskFinished(TaskState(id: TaskID(5), name: "a", mode: .background, description: "d", status: "completed", summary: "ok", startedAt: time, durationSeconds: 2)),
-        .taskFinished(TaskState(id: TaskID(6), name: "b", mode: .background, description: "d", status: "failed", error: "boom", startedAt: time, durationSeconds: 2)),
-        .resultsWaiting(spawnerID: nil, count: 2),
-        .resultsWaiting(spawnerID: TaskID(3), count: 0),
+        .toolProgress(agent: .main, callID: "call_3", line: "line 9", lines: 7),
+        .toolEnd(agent: .main, callID: "call_1", tool: "grep", output: ToolOutput("3 matches")),
+        .toolEnd(agent: .main, callID: "call_9", tool: "nope", output: .error("Unknown tool")),
+        .task(.started(.logged(1, "grep", mode: .foreground, description: "find", status: .pending, age: .zero))),
+        .task(.updated(.logged(1, "grep", mode: .foreground, description: "find", status: .running(step: 2, activity: "grep"), cancelRequested: .user, age: .seconds(0.25)))),
+        .task(.updated(.logged(2, "list", status: .running(step: 1, activity: nil), age: .seconds(0.5)))),
+        .task(.finished(task)),
+        .task(.finished(.logged(5, "a", status: .completed(summary: "ok"), age: .seconds(2)))),
+        .task(.finished(.logged(6, "b", status: .failed(error: "boom"), age: .seconds(2)))),
+        .task(.finished(.logged(7, "c", spawner: .task(TaskID(5)), status: .cancelled(by: .parentEnded(TaskID(5))), age: .seconds(2)))),
+        .task(.resultsWaiting(.topLevel, count: 2)),
+        .task(.resultsWaiting(.task(TaskID(3)), count: 0)),
         .modelUsage(agent: .main, usage: Usage(inputTokens: 100, outputTokens: 20)),
-        .warning(message: "careful"),
+        .warning("careful"),
+        .reply(.notice("Unknown command /taks. Did you mean /tasks?", isWarning: true)),
+        .toolProcess(ToolProcessRecord(sessionID: "0badcafe", ToolProcessEvent(
+            kind: .started, processGroup: 4242, startTime: 987_654, marker: "17.99-3", callID: "call_1", taskID: nil
+        ))),
         .result(RunResult(
             status: .success, text: "The answer", exitCode: 0, durationSeconds: 3.5, usage: Usage(inputTokens: 1, outputTokens: 2),
             turns: 2, background: .timedOut, cancelledTaskIDs: [TaskID(3)], undeliveredTaskIDs: [TaskID(3)], tasks: [task]
@@ -48,14 +56,24 @@ struct SessionLogRecordTests {
         .sessionEnd(SessionEnd(sessionID: "0badcafe", ending: .quit, exitCode: nil, tasks: [])),
     ]
 
-    @Test("every record type survives a round trip through its JSON line")
+    @Test("the events above cover every record type")
+    func everyType() {
+        let types: Set<String> = [
+            "session_start", "user_input", "slash_command", "turn_start", "turn_end", "text_delta", "assistant_message",
+            "tool_start", "tool_progress", "tool_end", "task_started", "task_updated", "task_finished", "results_waiting",
+            "model_usage", "warning", "command_reply", "tool_process", "result", "session_end",
+        ]
+        #expect(Set(Self.everyEvent.map(\.type)) == types)
+    }
+
+    @Test("every session event survives a round trip through its JSON line")
     func roundTrip() throws {
-        for (index, body) in Self.everyBody.enumerated() {
-            let record = SessionRecord(sequence: index + 1, time: Self.time, body: body)
+        for (index, event) in Self.everyEvent.enumerated() {
+            let record = SessionRecord(sequence: index + 1, time: Self.time, event: event)
             let line = record.jsonLine
             #expect(!line.contains("\n"), "one line per record: \(line)")
             let parsed = try SessionRecord.parse(line)
-            #expect(parsed.body == body, "\(body.type) changed in a round trip: \(line)")
+            #expect(parsed.event == event, "\(event.type) changed in a round trip: \(line)")
             #expect(parsed.sequence == index + 1)
             #expect(parsed.jsonLine == line)
         }
@@ -64,98 +82,114 @@ struct SessionLogRecordTests {
     @Test("the standard Codable encoding reads back the same as the JSON line")
     func codableAgreesWithLine() throws {
         let encoder = JSONEncoder()
-        for body in Self.everyBody {
-            let record = SessionRecord(sequence: 7, time: Self.time, body: body)
+        for event in Self.everyEvent {
+            let record = SessionRecord(sequence: 7, time: Self.time, event: event, sessionID: "0badcafe")
             let decoded = try JSONDecoder().decode(SessionRecord.self, from: encoder.encode(record))
-            #expect(decoded.body == body)
+            #expect(decoded == record)
             #expect(decoded.jsonLine == record.jsonLine)
+            #expect(try JSONDecoder().decode(SessionEvent.self, from: encoder.encode(event)) == event)
         }
     }
 
-    @Test("a line starts with type, seq and time, and ids are explicit nulls for the main agent")
+    @Test("a line starts with type, seq, time and session_id, and ids are explicit nulls for the main agent")
     func lineShape() throws {
-        let record = SessionRecord(sequence: 12, time: Self.time, body: .toolStart(agent: .main, callID: "call_1", tool: "grep", arguments: [:]))
-        #expect(record.jsonLine.hasPrefix(#"{"type":"tool_start","seq":12,"time":"2025-11-21T16:00:00.125Z","#))
+        let record = SessionRecord(
+            sequence: 12, time: Self.time, event: .toolStart(agent: .main, callID: "call_1", tool: "grep", arguments: [:]), sessionID: "0badcafe"
+        )
+        #expect(record.jsonLine.hasPrefix(#"{"type":"tool_start","seq":12,"time":"2025-11-21T16:00:00.125Z","session_id":"0badcafe","#))
         let object = try JSONValue.parse(record.jsonLine)
         #expect(object["task_id"] == .null)
         #expect(object["agent"] == "main")
         #expect(object["call_id"] == "call_1")
     }
 
-    @Test("every session event maps to the record of its type")
-    func eventMapping() {
-        let snapshot = TaskSnapshot.sample
-        let cases: [(SessionEvent, String)] = [
-            (.userInput(text: "hi"), "user_input"),
-            (.turnStart(turn: 1, trigger: .input("hi")), "turn_start"),
-            (.turnEnd(turn: 1, outcome: .cancelled), "turn_end"),
-            (.textDelta(agent: .main, text: "a"), "text_delta"),
-            (.assistantMessage(agent: .main, text: "a"), "assistant_message"),
-            (.toolStart(agent: .main, callID: "c", tool: "t", arguments: [:]), "tool_start"),
-            (.toolProgress(agent: .main, callID: "c", line: "l"), "tool_progress"),
-            (.toolEnd(agent: .main, callID: "c", tool: "t", output: .error("bad")), "tool_end"),
-            (.task(.started(snapshot)), "task_started"),
-            (.task(.updated(snapshot)), "task_updated"),
-            (.task(.finished(snapshot)), "task_finished"),
-            (.task(.resultsWaiting(.topLevel, count: 1)), "results_waiting"),
-            (.modelUsage(agent: .main, usage: Usage()), "model_usage"),
-            (.warning("w"), "warning"),
-        ]
-        for (event, type) in cases {
-            #expect(SessionRecord.Body(event).type == type)
+    @Test("the fields of a record are the ones the log has always had")
+    func fields() throws {
+        func object(_ event: SessionEvent) throws -> JSONValue { try JSONValue.parse(SessionRecord(sequence: 1, time: Self.time, event: event).jsonLine) }
+        let failed = try object(.toolEnd(agent: .main, callID: "c", tool: "t", output: .error("bad")))
+        #expect(failed["output"] == "bad")
+        #expect(failed["is_error"] == true)
+        #expect(try object(.turnStart(turn: 1, trigger: .input("hi")))["trigger"] == "input")
+        #expect(try object(.turnStart(turn: 2, trigger: .backgroundResults))["trigger"] == "background_results")
+        #expect(try object(.toolProgress(agent: .main, callID: "c", line: "l"))["lines"] == nil, "lines only when more than one")
+        #expect(try object(.toolProgress(agent: .main, callID: "c", line: "l", lines: 3))["lines"] == 3)
+        let waiting = try object(.task(.resultsWaiting(.topLevel, count: 1)))
+        #expect(waiting["spawner_id"] == .null)
+        #expect(waiting["count"] == 1)
+        #expect(try object(.warning("w"))["message"] == "w")
+        let reply = try object(.reply(.notice("n", isWarning: false)))
+        #expect(reply["type"] == "command_reply")
+        #expect(reply["reply"] != nil)
+    }
+
+    @Test("a task snapshot is written with its status details, spawner and pending cancel")
+    func taskObject() throws {
+        let line = SessionRecord(sequence: 1, time: Self.time, event: .task(.updated(.sample))).jsonLine
+        let task = try #require(try JSONValue.parse(line)["task"])
+        #expect(task["id"] == 4)
+        #expect(task["name"] == "grep")
+        #expect(task["kind"] == "agent")
+        #expect(task["mode"] == "background")
+        #expect(task["status"] == "running")
+        #expect(task["step"] == 2)
+        #expect(task["activity"] == "grep")
+        #expect(task["spawner_id"] == 2)
+        #expect(task["cancel_requested"] == "user")
+        #expect(task["started_at"] == "2025-11-21T16:00:00.125Z")
+        #expect(task["duration_seconds"]?.doubleValue == 1.5)
+        #expect(task["summary"] == nil && task["error"] == nil && task["cancelled_by"] == nil)
+        // Read back on a timeline of its own, without the trail the log does not keep.
+        guard case .task(.updated(let read)) = try SessionRecord.parse(line).event else { Issue.record("not a task update"); return }
+        #expect(read.status == .running(step: 2, activity: "grep"))
+        #expect(read.cancelRequested == .user)
+        #expect(read.spawner == .task(TaskID(2)))
+        #expect(read.startDate == Self.time)
+        #expect(read.age == .milliseconds(1500))
+        #expect(read.startedAt == .zero && read.endedAt == nil && read.trail.isEmpty)
+        #expect(!read.isTerminal)
+        // A request to cancel is not written once the task has ended.
+        let ended = TaskSnapshot.logged(8, "x", status: .completed(summary: "s"), cancelRequested: .user)
+        #expect(!SessionRecord(sequence: 1, time: Self.time, event: .task(.finished(ended))).jsonLine.contains("cancel_requested"))
+    }
+
+    @Test("Docs/session-log.md documents every record type with an example line that reads back and writes again unchanged")
+    func documentedExamples() throws {
+        let doc = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Docs/session-log.md")
+        let text = try String(contentsOf: doc, encoding: .utf8)
+        let examples = text.split(separator: "\n").filter { $0.hasPrefix(#"{"type":""#) }
+        let headings = text.split(separator: "\n").filter { $0.hasPrefix("### ") }
+        var documented = Set<String>()
+        for line in examples {
+            let record = try SessionRecord.parse(line)
+            #expect(record.jsonLine == String(line), "the example of \(record.event.type) is not what the log writes")
+            #expect(headings.contains { $0.contains("`\(record.event.type)`") }, "\(record.event.type) has no section")
+            documented.insert(record.event.type)
         }
-        #expect(SessionRecord.Body(.toolEnd(agent: .main, callID: "c", tool: "t", output: .error("bad")))
-            == .toolEnd(agent: .main, callID: "c", tool: "t", output: "bad", isError: true))
-    }
-
-    @Test("a task snapshot keeps its status details, spawner and pending cancel")
-    func taskStateFromSnapshot() {
-        let state = TaskState(TaskSnapshot.sample)
-        #expect(state.id == TaskID(4))
-        #expect(state.status == "running")
-        #expect(state.step == 2)
-        #expect(state.activity == "grep")
-        #expect(state.spawnerID == TaskID(2))
-        #expect(state.cancelRequested == "user")
-        #expect(state.durationSeconds == 1.5)
-        #expect(!state.isTerminal)
-    }
-
-    @Test("a sub-agent's records wait for its task_started, and nothing is lost at the end")
-    func causalOrder() {
-        var ordering = RecordOrdering()
-        let explore = AgentRef(name: "explore", taskID: TaskID(3))
-        let early = Self.time
-        let later = Self.time.addingTimeInterval(1)
-        #expect(ordering.admit(.textDelta(agent: explore, text: "a"), at: early).isEmpty)
-        #expect(ordering.admit(.toolStart(agent: explore, callID: "c", tool: "grep", arguments: [:]), at: early).isEmpty)
-        #expect(ordering.admit(.assistantMessage(agent: .main, text: "main goes on"), at: early).map(\.body.type) == ["assistant_message"])
-        let started = TaskState(id: TaskID(3), name: "explore", mode: .background, description: "d", status: "pending", startedAt: early, durationSeconds: 0)
-        #expect(ordering.admit(.taskStarted(started), at: later).map(\.body.type) == ["task_started", "text_delta", "tool_start"])
-        #expect(ordering.admit(.textDelta(agent: explore, text: "b"), at: later).count == 1)
-        let orphan = AgentRef(name: "grep", taskID: TaskID(9))
-        #expect(ordering.admit(.toolProgress(agent: orphan, callID: "d", line: "x"), at: later).isEmpty)
-        #expect(ordering.releaseAll().map(\.body.type) == ["tool_progress"])
-        #expect(ordering.releaseAll().isEmpty)
+        #expect(documented == Set(Self.everyEvent.map(\.type)), "every type has an example")
     }
 
     @Test("times print to the nearest millisecond and read back to the same text")
     func timePrecision() throws {
         for offset in [0.0, 0.0004, 0.0005, 0.2549, 0.9996, 0.254_999_999] {
-            let record = SessionRecord(sequence: 1, time: Date(timeIntervalSince1970: 1_763_740_800 + offset), body: .warning(message: "m"))
+            let record = SessionRecord(sequence: 1, time: Date(timeIntervalSince1970: 1_763_740_800 + offset), event: .warning("m"))
             let reparsed = try SessionRecord.parse(record.jsonLine)
             #expect(reparsed.jsonLine == record.jsonLine)
         }
-        let rounded = SessionRecord(sequence: 1, time: Date(timeIntervalSince1970: 1_763_740_800.9996), body: .warning(message: "m"))
+        let rounded = SessionRecord(sequence: 1, time: Date(timeIntervalSince1970: 1_763_740_800.9996), event: .warning("m"))
         #expect(rounded.jsonLine.contains(#""time":"2025-11-21T16:00:01.000Z""#))
-        let before1970 = SessionRecord(sequence: 1, time: Date(timeIntervalSince1970: -0.25), body: .warning(message: "m"))
+        let before1970 = SessionRecord(sequence: 1, time: Date(timeIntervalSince1970: -0.25), event: .warning("m"))
         #expect(before1970.jsonLine.contains(#""time":"1969-12-31T23:59:59.750Z""#))
     }
 
-    @Test("an unknown type or a bad time is a clear decoding error")
+    @Test("an unknown type, status, trigger or a bad time is a clear decoding error")
     func badLines() {
         #expect(throws: DecodingError.self) { try SessionRecord.parse(#"{"type":"nope","seq":1,"time":"2025-11-21T16:00:00.125Z"}"#) }
         #expect(throws: DecodingError.self) { try SessionRecord.parse(#"{"type":"warning","seq":1,"time":"yesterday","message":"m"}"#) }
+        #expect(throws: DecodingError.self) { try SessionRecord.parse(#"{"type":"turn_start","seq":1,"time":"2025-11-21T16:00:00.125Z","trigger":"whim","turn":1}"#) }
+        #expect(throws: DecodingError.self) {
+            try SessionRecord.parse(#"{"type":"task_started","seq":1,"time":"2025-11-21T16:00:00.125Z","task":{"description":"d","duration_seconds":0,"id":1,"kind":"agent","mode":"background","name":"x","spawner_id":null,"started_at":"2025-11-21T16:00:00.125Z","status":"asleep"}}"#)
+        }
         #expect(throws: (any Error).self) { try SessionRecord.parse(#"{"type":"warning","seq":1,"#) }
     }
 }
@@ -167,6 +201,19 @@ extension TaskSnapshot {
             id: TaskID(4), name: "grep", kind: .agent, description: "find TODOs", spawner: .task(TaskID(2)),
             mode: .background, status: .running(step: 2, activity: "grep"), cancelRequested: .user,
             startedAt: .seconds(1), endedAt: nil, startDate: SessionLogRecordTests.time, age: .milliseconds(1500), trail: []
+        )
+    }
+
+    /// A snapshot as the log reads it back: on a timeline of its own from zero, without a trail.
+    static func logged(
+        _ id: Int, _ name: String, kind: TaskKind = .agent, mode: TaskMode = .background, spawner: Spawner = .topLevel,
+        description: String = "d", status: TaskStatus, cancelRequested: CancellationSource? = nil,
+        startDate: Date = SessionLogRecordTests.time, age: Duration = .seconds(1)
+    ) -> TaskSnapshot {
+        TaskSnapshot(
+            id: TaskID(id), name: name, kind: kind, description: description, spawner: spawner, mode: mode, status: status,
+            cancelRequested: cancelRequested, startedAt: .zero, endedAt: status.isTerminal ? age : nil, startDate: startDate,
+            age: age, trail: []
         )
     }
 }

@@ -28,17 +28,17 @@ struct SessionLogRecorderTests {
         await recorder.flush()
 
         let early = try HeadlessFixtures.records(in: url)
-        #expect(early.map(\.body.type) == ["session_start", "slash_command"])
-        guard case .sessionStart(let start) = early.first?.body else { Issue.record("no session_start"); return }
+        #expect(early.map(\.event.type) == ["session_start", "slash_command"])
+        guard case .sessionStart(let start) = early.first?.event else { Issue.record("no session_start"); return }
         #expect(start.sessionID == recorder.sessionID)
         #expect(start.pid == getpid())
         #expect(start.logFile == url.path)
 
         await session.start()
         await session.submit("hello")
-        await tap.waitUntil { $0.contains { $0.body.type == "turn_end" } && $0.filter { $0.body.type == "task_started" }.count == 0 }
+        await tap.waitUntil { $0.contains { $0.event.type == "turn_end" } && $0.filter { $0.event.type == "task_started" }.count == 0 }
         await recorder.flushLog()
-        let types = try HeadlessFixtures.records(in: url).map(\.body.type)
+        let types = try HeadlessFixtures.records(in: url).map(\.event.type)
         #expect(types.contains("user_input"))
         #expect(types.contains("assistant_message"))
         #expect(types.last == "turn_end")
@@ -46,7 +46,7 @@ struct SessionLogRecorderTests {
 
         await recorder.finish(ending: .quit)
         let records = try HeadlessFixtures.records(in: url)
-        #expect(records.last?.body == .sessionEnd(SessionEnd(sessionID: recorder.sessionID, ending: .quit, exitCode: 0, tasks: [])))
+        #expect(records.last?.event == .sessionEnd(SessionEnd(sessionID: recorder.sessionID, ending: .quit, exitCode: 0, tasks: [])))
         // Increasing; the numbers of text deltas (not logged) are skipped.
         #expect(records.map(\.sequence) == records.map(\.sequence).sorted())
         #expect(Set(records.map(\.sequence)).count == records.count)
@@ -88,11 +88,11 @@ struct SessionLogRecorderTests {
 
         let logged = try HeadlessFixtures.records(in: url)
         let streamed = try captured.standardOutput.split(separator: "\n").map { try SessionRecord.parse($0) }
-        #expect(!logged.contains { $0.body.type == "text_delta" })
-        #expect(streamed.filter { $0.body.type == "text_delta" }.count == 2)
+        #expect(!logged.contains { $0.event.type == "text_delta" })
+        #expect(streamed.filter { $0.event.type == "text_delta" }.count == 2)
         #expect(streamed.map(\.sequence) == Array(1...streamed.count))
-        #expect(streamed.filter { $0.body.type != "text_delta" } == logged)
-        #expect(logged.contains { $0.body == .assistantMessage(agent: .main, text: "Hello world.") })
+        #expect(streamed.filter { $0.event.type != "text_delta" } == logged)
+        #expect(logged.contains { $0.event == .assistantMessage(agent: .main, text: "Hello world.") })
     }
 
     @Test("session_end gives the final state of every task, also those cancelled at shutdown")
@@ -107,7 +107,7 @@ struct SessionLogRecorderTests {
         await session.waitUntilIdle()
         let tally = await recorder.finish(ending: .interrupted)
 
-        guard case .sessionEnd(let end)? = try HeadlessFixtures.records(in: url).last?.body else {
+        guard case .sessionEnd(let end)? = try HeadlessFixtures.records(in: url).last?.event else {
             Issue.record("the log does not end with session_end")
             return
         }
@@ -116,10 +116,43 @@ struct SessionLogRecorderTests {
         // The two agent calls run concurrently: either may get #1.
         #expect(end.tasks.map(\.name).sorted() == ["explore", "grep"])
         #expect(end.tasks.map(\.id) == [TaskID(1), TaskID(2)])
-        #expect(end.tasks.allSatisfy { $0.status == "cancelled" && $0.cancelledBy == "shutdown" && $0.mode == .background })
+        #expect(end.tasks.allSatisfy { $0.status == .cancelled(by: .shutdown) && $0.mode == .background })
         #expect(tally.tasks.values.map(\.label) == end.tasks.map(\.label))
         #expect(tally.tasks.values.map(\.status) == end.tasks.map(\.status))
         #expect(tally.lastAnswer == "Launched.")
+    }
+
+    @Test("a task's task_started comes before every record of its agent, and its task_finished after them")
+    func causalOrder() async throws {
+        let url = try HeadlessFixtures.temporaryDirectory().appendingPathComponent("session.jsonl")
+        let model = HeadlessTestModel.launcher(subAgents: ["explore", "grep"]) { request in
+            HeadlessTestModel.say("\(request.agentName) found it.")
+        }
+        let session = HeadlessFixtures.session(model: model)
+        let tap = RecordTap()
+        let recorder = SessionRecorder.start(session: session, log: .file(url), metadata: HeadlessFixtures.metadata, extraSinks: [tap])
+        await session.start()
+        await session.submit("go")
+        await tap.waitUntil { $0.filter { $0.event.type == "task_finished" }.count == 2 }
+        let tally = await recorder.finish(ending: .quit)
+        #expect(tally.tasks.values.map(\.status.word) == ["completed", "completed"])
+
+        var started = Set<TaskID>()
+        var finished = Set<TaskID>()
+        var agentRecords = 0
+        for record in try HeadlessFixtures.records(in: url) {
+            switch record.event {
+            case .task(.started(let task)): started.insert(task.id)
+            case .task(.finished(let task)): finished.insert(task.id)
+            default:
+                guard let id = record.event.agent?.taskID else { continue }
+                agentRecords += 1
+                #expect(started.contains(id), "\(record.event.type) of \(id) before its task_started")
+                #expect(!finished.contains(id), "\(record.event.type) of \(id) after its task_finished")
+            }
+        }
+        #expect(started == [TaskID(1), TaskID(2)])
+        #expect(agentRecords > 0, "the sub-agents' own records were logged")
     }
 
     @Test("a log that cannot be opened is reported once and the session goes on")
@@ -145,8 +178,8 @@ struct SessionLogRecorderTests {
         #expect(tally.lastAnswer == "Still here.")
         // The other outputs still get everything, the failure included, once.
         let streamed = try captured.standardOutput.split(separator: "\n").map { try SessionRecord.parse($0) }
-        #expect(streamed.filter { $0.body == .warning(message: failure) }.count == 1)
-        #expect(streamed.last?.body.type == "session_end")
+        #expect(streamed.filter { $0.event == .warning(failure) }.count == 1)
+        #expect(streamed.last?.event.type == "session_end")
     }
 
     @Test("a write failure is reported once, as a warning on the session's events, and the session goes on")
@@ -183,8 +216,8 @@ struct SessionLogRecorderTests {
         let lines = try String(contentsOf: url, encoding: .utf8).split(separator: "\n")
         #expect(lines.count == 3)
         #expect(lines[0] == #"{"type":"task_started","seq":3,"ti"#)
-        #expect(try SessionRecord.parse(lines[1]).body.type == "session_start")
-        #expect(try SessionRecord.parse(lines[2]).body.type == "session_end")
+        #expect(try SessionRecord.parse(lines[1]).event.type == "session_start")
+        #expect(try SessionRecord.parse(lines[2]).event.type == "session_end")
     }
 
     @Test("finish is idempotent and later records are dropped, not written after session_end")
@@ -196,9 +229,9 @@ struct SessionLogRecorderTests {
         async let first = recorder.finish(ending: .quit)
         async let second = recorder.finish(ending: .error)
         _ = await (first, second)
-        recorder.record(.warning(message: "too late"))
+        recorder.record(.warning("too late"))
         await recorder.flush()
-        #expect(try HeadlessFixtures.records(in: url).map(\.body.type) == ["session_start", "session_end"])
+        #expect(try HeadlessFixtures.records(in: url).map(\.event.type) == ["session_start", "session_end"])
     }
 }
 
@@ -254,14 +287,14 @@ struct SessionLogLoadTests {
             session.events.publish(.toolProgress(agent: .main, callID: "c1", line: "y \(index)"))
         }
         session.events.publish(.warning("flood over"))
-        await tap.waitUntil { $0.last?.body == .warning(message: "flood over") }
+        await tap.waitUntil { $0.last?.event == .warning("flood over") }
         await recorder.flushLog()
         // The stalled sink holds its first write; everything after waits, one record per call.
         #expect(recorder.mostRecordsWaiting <= 100 + 2)
 
         func lines(_ records: [SessionRecord]) -> (count: Int, last: String?) {
             records.reduce(into: (0, nil as String?)) { sum, record in
-                if case .toolProgress(_, "c1", let line, let lines) = record.body { sum = (sum.0 + lines, line) }
+                if case .toolProgress(_, "c1", let line, let lines) = record.event { sum = (sum.0 + lines, line) }
             }
         }
         let logged = try HeadlessFixtures.records(in: url)
@@ -272,8 +305,8 @@ struct SessionLogLoadTests {
         await recorder.finish(ending: .quit)
         let delivered = try stalled.records
         #expect(lines(delivered).count == flood)
-        #expect(delivered.filter { $0.body.type == "tool_progress" }.count < 200, "the stalled sink got the flood coalesced")
-        #expect(delivered.last?.body.type == "session_end")
+        #expect(delivered.filter { $0.event.type == "tool_progress" }.count < 200, "the stalled sink got the flood coalesced")
+        #expect(delivered.last?.event.type == "session_end")
     }
 
     @Test("a stalled stream-json reader never holds back the log file")
@@ -284,10 +317,10 @@ struct SessionLogLoadTests {
         let recorder = SessionRecorder.start(session: session, log: .file(url), metadata: HeadlessFixtures.metadata, extraSinks: [stalled])
         recorder.recordSlashCommand("/tasks")
         await recorder.flushLog()
-        #expect(try HeadlessFixtures.records(in: url).map(\.body.type) == ["session_start", "slash_command"])
+        #expect(try HeadlessFixtures.records(in: url).map(\.event.type) == ["session_start", "slash_command"])
         stalled.open()
         await recorder.finish(ending: .quit)
-        #expect(try stalled.records.map(\.body.type) == ["session_start", "slash_command", "session_end"])
+        #expect(try stalled.records.map(\.event.type) == ["session_start", "slash_command", "session_end"])
     }
 
     @Test("the end gives up on a sink that takes nothing, says so, and still completes the log")
@@ -298,7 +331,7 @@ struct SessionLogLoadTests {
         defer { stalled.open() }
         let recorder = SessionRecorder.start(session: session, log: .file(url), metadata: HeadlessFixtures.metadata, extraSinks: [stalled])
         await recorder.finish(ending: .quit)
-        #expect(try HeadlessFixtures.records(in: url).map(\.body.type) == ["session_start", "session_end"])
+        #expect(try HeadlessFixtures.records(in: url).map(\.event.type) == ["session_start", "session_end"])
         #expect(recorder.logFailure == "the stalled sink stopped taking records; 2 records at the end could not be written.")
     }
 

@@ -7,23 +7,30 @@ struct SessionLogRecoveryTests {
     static let time = Date(timeIntervalSince1970: 1_763_740_800)
 
     static func start(pid: Int32 = 999_999, id: String = "0000beef") -> String {
-        SessionRecord(sequence: 1, time: time, body: .sessionStart(SessionStart(
+        SessionRecord(sequence: 1, time: time, event: .sessionStart(SessionStart(
             sessionID: id, pid: pid, logFile: nil, metadata: SessionMetadata(mode: .interactive, workspace: "/w")
         ))).jsonLine
     }
 
     static func task(_ type: String, _ id: Int, _ name: String, status: String, mode: TaskMode = .background, kind: TaskKind = .agent) -> String {
-        let state = TaskState(id: TaskID(id), name: name, kind: kind, mode: mode, description: "d", status: status, startedAt: time, durationSeconds: 1)
-        let body: SessionRecord.Body = switch type {
-        case "started": .taskStarted(state)
-        case "updated": .taskUpdated(state)
-        default: .taskFinished(state)
+        let taskStatus: TaskStatus = switch status {
+        case "pending": .pending
+        case "running": .running(step: 1, activity: nil)
+        case "completed": .completed(summary: "done")
+        case "failed": .failed(error: "boom")
+        default: .cancelled(by: .user)
         }
-        return SessionRecord(sequence: id + 1, time: time, body: body).jsonLine
+        let snapshot = TaskSnapshot.logged(id, name, kind: kind, mode: mode, status: taskStatus, startDate: time)
+        let event: TaskRegistryEvent = switch type {
+        case "started": .started(snapshot)
+        case "updated": .updated(snapshot)
+        default: .finished(snapshot)
+        }
+        return SessionRecord(sequence: id + 1, time: time, event: .task(event)).jsonLine
     }
 
     static func end(id: String = "0000beef") -> String {
-        SessionRecord(sequence: 99, time: time, body: .sessionEnd(SessionEnd(sessionID: id, ending: .quit, exitCode: 0, tasks: []))).jsonLine
+        SessionRecord(sequence: 99, time: time, event: .sessionEnd(SessionEnd(sessionID: id, ending: .quit, exitCode: 0, tasks: []))).jsonLine
     }
 
     static func write(_ lines: [String], to url: URL, trailingNewline: Bool = true) throws {
@@ -50,6 +57,45 @@ struct SessionLogRecoveryTests {
         #expect(finding.message == "The last session's log is incomplete (no end record: the session was killed, or could not write its end); 2 background agents had not finished: #3 explore, #4 grep.")
         #expect(finding.sessionID == "0000beef")
         #expect(SessionLogRecovery.inspect(url).unreadableLines == 1)
+    }
+
+    @Test("a log written before SessionEvent became the record still reads: its tasks, tool processes and end")
+    func oldFormat() throws {
+        // Lines as the recorder wrote them before (SessionRecord.Body, TaskState), verbatim.
+        let old = [
+            #"{"type":"session_start","seq":1,"time":"2025-11-21T16:00:00.125Z","log_file":"/tmp/old.jsonl","max_background_agents":10,"mode":"headless","model":"scripted","pid":999999,"schema_version":1,"session_id":"0badcafe","workspace":"/w"}"#,
+            #"{"type":"user_input","seq":2,"time":"2025-11-21T16:00:00.140Z","session_id":"0badcafe","text":"look around"}"#,
+            #"{"type":"turn_start","seq":3,"time":"2025-11-21T16:00:00.141Z","session_id":"0badcafe","trigger":"input","turn":1}"#,
+            #"{"type":"tool_start","seq":4,"time":"2025-11-21T16:00:00.300Z","session_id":"0badcafe","agent":"main","arguments":{"background":true,"name":"explore","prompt":"map"},"call_id":"call_1","task_id":null,"tool":"agent"}"#,
+            #"{"type":"task_started","seq":5,"time":"2025-11-21T16:00:00.301Z","session_id":"0badcafe","task":{"description":"map","duration_seconds":0,"id":1,"kind":"agent","mode":"background","name":"explore","spawner_id":null,"started_at":"2025-11-21T16:00:00.301Z","status":"pending"}}"#,
+            #"{"type":"task_started","seq":6,"time":"2025-11-21T16:00:00.302Z","session_id":"0badcafe","task":{"description":"grep","duration_seconds":0,"id":2,"kind":"agent","mode":"background","name":"grep","spawner_id":1,"started_at":"2025-11-21T16:00:00.302Z","status":"pending"}}"#,
+            #"{"type":"task_updated","seq":7,"time":"2025-11-21T16:00:00.400Z","session_id":"0badcafe","task":{"activity":"shell","cancel_requested":"user","description":"map","duration_seconds":0.1,"id":1,"kind":"agent","mode":"background","name":"explore","spawner_id":null,"started_at":"2025-11-21T16:00:00.301Z","status":"running","step":1}}"#,
+            #"{"type":"tool_process","seq":8,"time":"2025-11-21T16:00:00.410Z","call_id":"call_2","event":"started","marker":"999999.1-1","pgid":999998,"session_id":"0badcafe","start_time":1,"task_id":1}"#,
+            #"{"type":"tool_progress","seq":9,"time":"2025-11-21T16:00:00.420Z","session_id":"0badcafe","agent":"explore","call_id":"call_2","line":"x","lines":3,"task_id":1}"#,
+            #"{"type":"task_finished","seq":12,"time":"2025-11-21T16:00:00.500Z","session_id":"0badcafe","task":{"cancelled_by":"parent_ended","description":"grep","duration_seconds":0.2,"id":2,"kind":"agent","mode":"background","name":"grep","spawner_id":1,"started_at":"2025-11-21T16:00:00.302Z","status":"cancelled"}}"#,
+            #"{"type":"warning","seq":13,"time":"2025-11-21T16:00:00.600Z","session_id":"0badcafe","message":"careful"}"#,
+        ]
+        let url = try HeadlessFixtures.temporaryDirectory().appendingPathComponent("old.jsonl")
+        try Self.write(old, to: url)
+        let inspection = SessionLogRecovery.inspect(url)
+        #expect(inspection.unreadableLines == 0)
+        #expect(inspection.sessionID == "0badcafe")
+        #expect(inspection.pid == 999_999)
+        #expect(inspection.tasks.map(\.label) == ["#1 explore", "#2 grep"])
+        #expect(inspection.tasks.map(\.status) == [.running(step: 1, activity: "shell"), .cancelled(by: .parentEnded(TaskID(1)))])
+        #expect(inspection.tasks.first?.cancelRequested == .user)
+        #expect(inspection.openToolProcesses.map(\.processGroup) == [999_998])
+        var stopped: [ToolProcessRecord] = []
+        let finding = try #require(SessionLogRecovery.finding(in: url, isProcessRunning: Self.nobodyRuns) { stopped = $0; return 0 })
+        #expect(finding.message == "The last session's log is incomplete (no end record: the session was killed, or could not write its end); 1 background agent had not finished: #1 explore.")
+        #expect(stopped.map(\.marker) == ["999999.1-1"])
+        // Every line is a record of today's vocabulary too.
+        for line in old { #expect(throws: Never.self) { try SessionRecord.parse(line) } }
+
+        try Self.write(old + [
+            #"{"type":"session_end","seq":14,"time":"2025-11-21T16:00:00.700Z","ending":"quit","exit_code":0,"session_id":"0badcafe","tasks":[]}"#,
+        ], to: url)
+        #expect(SessionLogRecovery.finding(in: url, isProcessRunning: Self.nobodyRuns) { _ in 0 } == nil)
     }
 
     @Test("a session that ended properly reports nothing")
@@ -95,8 +141,8 @@ struct SessionLogRecoveryTests {
 
     @Test("the message counts and names the tasks, whatever they are")
     func wording() {
-        func state(_ id: Int, _ name: String, mode: TaskMode = .background, kind: TaskKind = .agent) -> TaskState {
-            TaskState(id: TaskID(id), name: name, kind: kind, mode: mode, description: "", status: "running", startedAt: Self.time, durationSeconds: 0)
+        func state(_ id: Int, _ name: String, mode: TaskMode = .background, kind: TaskKind = .agent) -> TaskSnapshot {
+            .logged(id, name, kind: kind, mode: mode, description: "", status: .running(step: 1, activity: nil), startDate: Self.time)
         }
         #expect(SessionLogRecovery.message(interrupted: []) == "The last session's log is incomplete (no end record: the session was killed, or could not write its end).")
         #expect(SessionLogRecovery.message(interrupted: [state(1, "a", mode: .foreground), state(2, "b")])
@@ -117,13 +163,13 @@ struct SessionLogRecoveryTests {
         let recorder = SessionRecorder.start(session: session, log: .file(url), metadata: HeadlessFixtures.metadata, extraSinks: [tap])
         await session.start()
         await session.submit("go")
-        await tap.waitUntil { $0.contains { $0.body.type == "turn_end" } && $0.filter { $0.body.type == "task_started" }.count == 2 }
+        await tap.waitUntil { $0.contains { $0.event.type == "turn_end" } && $0.filter { $0.event.type == "task_started" }.count == 2 }
         await recorder.flushLog()
 
         // As if killed now: the file holds every record so far and no end.
         let records = try HeadlessFixtures.records(in: url)
-        #expect(records.first?.body.type == "session_start")
-        #expect(records.contains { $0.body.type == "turn_end" })
+        #expect(records.first?.event.type == "session_start")
+        #expect(records.contains { $0.event.type == "turn_end" })
         #expect(SessionLogRecovery.inspect(url).hasStart)
         let finding = try #require(SessionLogRecovery.finding(in: url, isProcessRunning: Self.nobodyRuns))
         #expect(finding.interruptedTasks.map(\.id) == [TaskID(1), TaskID(2)])

@@ -11,7 +11,7 @@ struct ToolProcessRecoveryTests {
     }
 
     static func line(_ record: ToolProcessRecord, sequence: Int) -> String {
-        SessionRecord(sequence: sequence, time: SessionLogRecoveryTests.time, body: .toolProcess(record), sessionID: record.sessionID).jsonLine
+        SessionRecord(sequence: sequence, time: SessionLogRecoveryTests.time, event: .toolProcess(record), sessionID: record.sessionID).jsonLine
     }
 
     @Test("a tool_process record reads back as written, with its session id")
@@ -21,7 +21,7 @@ struct ToolProcessRecoveryTests {
         #expect(line.hasPrefix(#"{"type":"tool_process","seq":5,"#))
         #expect(line.contains(#""session_id":"0000beef""#) && line.contains(#""pgid":4242"#) && line.contains(#""start_time":987654"#))
         #expect(line.components(separatedBy: #""session_id""#).count == 2, "session_id once: \(line)")
-        #expect(try SessionRecord.parse(line).body == .toolProcess(record))
+        #expect(try SessionRecord.parse(line).event == .toolProcess(record))
     }
 
     @Test("recovery stops the groups that started and never ended, and says how many processes it stopped")

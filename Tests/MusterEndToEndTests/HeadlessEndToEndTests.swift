@@ -22,13 +22,13 @@ struct HeadlessEndToEndTests {
         #expect(muster.standardError == "")
 
         let log = try HeadlessProcess.records(String(contentsOf: muster.sessionLog(), encoding: .utf8))
-        #expect(log.first?.body.type == "session_start")
-        guard case .sessionEnd(let end)? = log.last?.body else { Issue.record("the log has no session_end"); return }
+        #expect(log.first?.event.type == "session_start")
+        guard case .sessionEnd(let end)? = log.last?.event else { Issue.record("the log has no session_end"); return }
         #expect(end.ending == .completed)
         #expect(end.exitCode == 0)
-        #expect(end.tasks.map(\.status) == ["completed", "completed"])
-        let triggers = log.compactMap { if case .turnStart(_, let trigger) = $0.body { trigger } else { nil } }
-        #expect(triggers.first == .input)
+        #expect(end.tasks.map(\.status.word) == ["completed", "completed"])
+        let triggers = log.compactMap { if case .turnStart(_, let trigger) = $0.event { trigger } else { nil } }
+        #expect(triggers.first == .input(""))
         #expect(triggers.contains(.backgroundResults), "a final turn took the results")
     }
 
@@ -62,24 +62,24 @@ struct HeadlessEndToEndTests {
         defer { muster.stop() }
         #expect(try await muster.waitForExit() == 0)
         let records = try HeadlessProcess.records(muster.standardOutput)
-        #expect(records.first?.body.type == "session_start")
-        #expect(records.map(\.body.type).suffix(2) == ["result", "session_end"])
+        #expect(records.first?.event.type == "session_start")
+        #expect(records.map(\.event.type).suffix(2) == ["result", "session_end"])
         #expect(records.map(\.sequence) == Array(1...records.count))
-        #expect(records.contains { $0.body.isTextDelta })
+        #expect(records.contains { $0.event.isTextDelta })
 
         var started: [TaskID: String] = [:]
         var finished: [TaskID: Int] = [:]
         var openCalls: [String: String] = [:]
         var closedCalls = Set<String>()
         for record in records {
-            switch record.body {
-            case .taskStarted(let task):
+            switch record.event {
+            case .task(.started(let task)):
                 #expect(started[task.id] == nil, "\(task.id) started twice")
                 started[task.id] = task.name
-            case .taskFinished(let task):
+            case .task(.finished(let task)):
                 #expect(started[task.id] == task.name, "\(task.id) finished without starting")
                 finished[task.id, default: 0] += 1
-            case .taskUpdated(let task):
+            case .task(.updated(let task)):
                 #expect(started[task.id] != nil && finished[task.id] == nil, "\(task.id) updated outside its life")
             case .toolStart(let agent, let callID, let tool, _):
                 #expect(openCalls[callID] == nil)
@@ -87,7 +87,7 @@ struct HeadlessEndToEndTests {
                 if let id = agent.taskID { #expect(started[id] == agent.name, "tool call of an unknown task \(id)") }
             case .toolProgress(_, let callID, _, _):
                 #expect(openCalls[callID] != nil && !closedCalls.contains(callID), "progress outside call \(callID)")
-            case .toolEnd(let agent, let callID, let tool, _, _):
+            case .toolEnd(let agent, let callID, let tool, _):
                 #expect(openCalls[callID] == tool, "tool_end \(callID) without its tool_start")
                 #expect(closedCalls.insert(callID).inserted)
                 if let id = agent.taskID { #expect(started[id] == agent.name) }
@@ -103,7 +103,7 @@ struct HeadlessEndToEndTests {
 
         // The log holds the same records, without the text deltas.
         let log = try HeadlessProcess.records(String(contentsOf: muster.sessionLog(), encoding: .utf8))
-        #expect(log == records.filter { !$0.body.isTextDelta })
+        #expect(log == records.filter { !$0.event.isTextDelta })
     }
 
     @Test("--background-timeout bounds the wait, then cancels what still runs and reports it cancelled")
@@ -161,9 +161,9 @@ struct HeadlessEndToEndTests {
         defer { muster.stop() }
         #expect(try await muster.waitForExit() == 0)
         let records = try HeadlessProcess.records(String(contentsOf: log, encoding: .utf8))
-        guard case .sessionStart(let start)? = records.first?.body else { Issue.record("no session_start"); return }
+        guard case .sessionStart(let start)? = records.first?.event else { Issue.record("no session_start"); return }
         #expect(start.metadata.mode == .interactive)
-        let warnings = records.compactMap { if case .warning(let message) = $0.body { message } else { nil } }
+        let warnings = records.compactMap { if case .warning(let message) = $0.event { message } else { nil } }
         #expect(warnings.count == 1)
         #expect(warnings.first?.contains("lots") == true, "\(warnings)")
     }
@@ -239,12 +239,12 @@ struct HeadlessEndToEndTests {
 
         #expect(HeadlessProcess.processes(containing: prompt).isEmpty, "no process of the run is left")
         let log = try HeadlessProcess.records(String(contentsOf: logFile, encoding: .utf8))
-        guard case .sessionEnd(let end)? = log.last?.body else { Issue.record("the log has no session_end"); return }
+        guard case .sessionEnd(let end)? = log.last?.event else { Issue.record("the log has no session_end"); return }
         #expect(end.ending == ending)
         #expect(end.exitCode == status)
-        #expect(end.tasks.first { $0.name == "sleeper" }?.status == "cancelled")
+        #expect(end.tasks.first { $0.name == "sleeper" }?.status.word == "cancelled")
         #expect(end.tasks.allSatisfy { $0.isTerminal })
-        guard case .result(let result)? = log.dropLast().last?.body else { Issue.record("no result before session_end"); return }
+        guard case .result(let result)? = log.dropLast().last?.event else { Issue.record("no result before session_end"); return }
         #expect(result.status == .interrupted)
         #expect(result.exitCode == status)
         let sleeper = end.tasks.first { $0.name == "sleeper" }?.label ?? "?"
@@ -267,12 +267,12 @@ struct HeadlessEndToEndTests {
         #expect(try await muster.waitForExit() == 128 + SIGKILL)
 
         // Every record streamed before the kill is in the log, whole.
-        let streamed = try HeadlessProcess.records(muster.standardOutput).filter { !$0.body.isTextDelta }
+        let streamed = try HeadlessProcess.records(muster.standardOutput).filter { !$0.event.isTextDelta }
         let logText = try String(contentsOf: muster.sessionLog(), encoding: .utf8)
         #expect(logText.hasSuffix("\n"), "no torn line")
         let log = try HeadlessProcess.records(logText)
         #expect(Array(log.prefix(streamed.count)) == streamed)
-        #expect(!log.contains { $0.body.type == "session_end" })
+        #expect(!log.contains { $0.event.type == "session_end" })
         let running = SessionLogRecovery.inspect(try muster.sessionLog()).tasks.filter { !$0.isTerminal }
         #expect(running.map(\.name).contains("sleeper"))
 

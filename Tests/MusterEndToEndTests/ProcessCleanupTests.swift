@@ -129,7 +129,7 @@ struct ProcessCleanupTests {
         #expect(Self.survivors(tag).count == 2)
         let log = try HeadlessProcess.records(String(contentsOf: muster.sessionLog(), encoding: .utf8))
         let started = log.compactMap { record -> ToolProcessRecord? in
-            if case .toolProcess(let process) = record.body { return process } else { return nil }
+            if case .toolProcess(let process) = record.event { return process } else { return nil }
         }
         #expect(started.count == 1 && started.first?.event == .started)
 

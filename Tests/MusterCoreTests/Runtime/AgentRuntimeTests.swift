@@ -33,7 +33,7 @@ struct AgentRuntimeTests {
         var progressAfterEnd = 0
         for await event in subscription {
             switch event {
-            case .toolProgress(_, let callID, let line) where callID.hasPrefix("emit-"):
+            case .toolProgress(_, let callID, let line, _) where callID.hasPrefix("emit-"):
                 if ends[callID] != nil { progressAfterEnd += 1 }
                 progress[callID, default: []].append(line)
             case .toolEnd(_, let callID, _, _):
@@ -70,7 +70,7 @@ struct AgentRuntimeTests {
         let events = runtime.events.subscribe()
         let id = try await runtime.startBackgroundAgent(name: "sleeper", prompt: "block", spawner: .topLevel)
         _ = await events.collect { event in
-            if case .toolProgress(let agent, _, "blocking") = event { return agent.taskID == id }
+            if case .toolProgress(let agent, _, "blocking", _) = event { return agent.taskID == id }
             return false
         }
         let callsBeforeStop = model.calls.count("sleeper")

@@ -25,7 +25,7 @@ struct SessionTests {
         await session.submit("start")
         var blocking = 0
         _ = await events.collect { event in
-            if case .toolProgress(_, _, "blocking") = event { blocking += 1 }
+            if case .toolProgress(_, _, "blocking", _) = event { blocking += 1 }
             return blocking == 2
         }
         #expect(await session.interruptTurn())
