@@ -71,6 +71,8 @@ public typealias SessionEventHub = EventHub<SessionEvent, SessionEventKey>
 
 /// Why a main-agent turn started.
 public enum TurnTrigger: Sendable, Equatable {
+    /// The person's input. The log writes `"trigger":"input"` without the text (the
+    /// `user_input` record just before holds it), so a trigger read from a log has empty text.
     case input(String)
     /// Finished background results arrived while the main agent was idle.
     case backgroundResults
