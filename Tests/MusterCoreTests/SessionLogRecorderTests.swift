@@ -24,7 +24,7 @@ struct SessionLogRecorderTests {
         let session = HeadlessFixtures.session(model: HeadlessTestModel { _ in HeadlessTestModel.say("Hi there.") })
         let tap = RecordTap()
         let recorder = SessionRecorder.start(session: session, log: .file(url), metadata: HeadlessFixtures.metadata, extraSinks: [tap])
-        recorder.recordSlashCommand("/tasks")
+        recorder.record(.slashCommand(command: "/tasks"))
         await recorder.flush()
 
         let early = try HeadlessFixtures.records(in: url)
@@ -282,7 +282,7 @@ struct SessionLogLoadTests {
         let session = HeadlessFixtures.session(model: HeadlessTestModel { _ in [] })
         let stalled = StalledSink()
         let recorder = SessionRecorder.start(session: session, log: .file(url), metadata: HeadlessFixtures.metadata, extraSinks: [stalled])
-        recorder.recordSlashCommand("/tasks")
+        recorder.record(.slashCommand(command: "/tasks"))
         await recorder.flushLog()
         #expect(try HeadlessFixtures.records(in: url).map(\.body.type) == ["session_start", "slash_command"])
         stalled.open()

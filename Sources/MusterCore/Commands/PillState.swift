@@ -31,6 +31,11 @@ public struct PillState: Sendable, Equatable {
         self.done = max(0, pendingResults)
     }
 
+    /// A pill that starts from the session's tasks at this moment.
+    public init(_ overview: SessionOverview) {
+        self.init(cap: overview.maxBackgroundAgents, snapshots: overview.tasks, pendingResults: overview.pendingResults)
+    }
+
     /// Running background agents.
     public var runningCount: Int { running.count }
 

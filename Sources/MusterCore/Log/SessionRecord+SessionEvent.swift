@@ -32,8 +32,10 @@ extension SessionRecord.Body {
             self = .warning(message: message)
         case .slashCommand(let command):
             self = .slashCommand(command: command)
-        case .reply(.notice(let text, _)):
-            self = .warning(message: text)
+        case .reply(let reply):
+            // Not written by the recorder (a reply is what the screen showed, not the
+            // session's story) until the log records events themselves.
+            self = .warning(message: "reply: \(reply)")
         }
     }
 

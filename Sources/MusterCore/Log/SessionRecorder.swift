@@ -131,6 +131,8 @@ public final class SessionRecorder: Sendable {
                 SessionRecorder.admit(body, at: Date(), state: state, channels: channels, sessionID: sessionID)
             }
             for await event in subscription {
+                // A command's reply is what the front end showed; the command itself is logged.
+                if case .reply = event { continue }
                 if case .toolProgress(let agent, let callID, let line) = event,
                    subscription.pendingCount >= coalescingThreshold {
                     if let pending = joined, pending.callID == callID {
@@ -196,11 +198,6 @@ public final class SessionRecorder: Sendable {
     /// The most records that ever waited for one sink at once: bounded by the coalescing
     /// threshold plus one per running call plus the records that are never joined.
     public var mostRecordsWaiting: Int { channels.map { $0.waiting.most }.max() ?? 0 }
-
-    /// Records a slash command the person typed; call before running it. Never waits.
-    public func recordSlashCommand(_ command: String) {
-        record(.slashCommand(command: command))
-    }
 
     /// Appends a record made by the front end (e.g. a headless `result`). Never waits.
     /// User input is recorded from the session's own `userInput` event: do not add it here.
