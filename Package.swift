@@ -71,6 +71,13 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // The headless front end (`muster -p`): one prompt, the answer or JSON out, no terminal.
+        .target(
+            name: "MusterHeadless",
+            dependencies: ["MusterCore"],
+            swiftSettings: swiftSettings
+        ),
+
         // Front ends over the core: curses screen, plain line mode, and the libedit helpers.
         .target(
             name: "MusterTUI",
@@ -88,6 +95,7 @@ let package = Package(
             name: "muster",
             dependencies: [
                 "MusterCore",
+                "MusterHeadless",
                 "MusterTUI",
                 "MusterOpenAI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -113,6 +121,7 @@ let package = Package(
             name: "MusterCoreTests",
             dependencies: [
                 "MusterCore",
+                "MusterHeadless",
                 "MusterTmux",
                 .product(name: "Clocks", package: "swift-clocks"),
             ],

@@ -1,5 +1,6 @@
 import Foundation
 import MusterCore
+import MusterHeadless
 import Testing
 
 @Suite("Session log recorder")

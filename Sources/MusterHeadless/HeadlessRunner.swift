@@ -1,4 +1,5 @@
 import Foundation
+import MusterCore
 
 /// Runs the main agent on one prompt without a terminal and reports: the final answer, one
 /// JSON object, or a stream of JSON records. Background tasks still running when the main turn
