@@ -1,5 +1,6 @@
 import Foundation
 import MusterCore
+import MusterPresentation
 
 /// Runs the main agent on one prompt without a terminal and reports: the final answer, one
 /// JSON object, or a stream of JSON records. Background tasks still running when the main turn

@@ -1,5 +1,6 @@
 import Clocks
 @testable import MusterCore
+import MusterPresentation
 import Testing
 
 @Suite("Slash command execution")

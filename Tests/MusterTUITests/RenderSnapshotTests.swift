@@ -1,4 +1,5 @@
 @testable import MusterCore
+import MusterPresentation
 @testable import MusterTUI
 import Testing
 

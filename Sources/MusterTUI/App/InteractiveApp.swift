@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import MusterCore
+import MusterPresentation
 
 /// The full-screen front end. One isolation domain (the main actor) owns every curses call;
 /// keys, signals, resizes and session events all arrive there as events, and redraws are

@@ -1,4 +1,5 @@
 import MusterCore
+import MusterPresentation
 
 /// Everything the interactive screen shows, and how keys, signals and session events change
 /// it. A value with no I/O: the app feeds it and draws it; tests do the same without a terminal.

@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import MusterCore
+import MusterPresentation
 
 /// Line mode for pipes, dumb terminals and `--plain`: the same commands and messages as the
 /// full-screen UI, printed line by line. Input is read off the cooperative pool, so agents

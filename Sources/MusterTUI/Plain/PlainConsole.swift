@@ -1,5 +1,6 @@
 import Foundation
 import MusterCore
+import MusterPresentation
 
 /// Everything plain mode prints, in one place and one order: transcript lines from session
 /// events and commands, and the pill as a line whenever it changes.

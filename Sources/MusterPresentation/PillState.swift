@@ -1,3 +1,4 @@
+import MusterCore
 /// The active-agents pill: running background agents against the cap, finished results
 /// waiting, and a spinner frame. A pure value fed by registry events.
 ///

@@ -1,3 +1,4 @@
+import MusterCore
 /// Words a command's reply for the transcript: the same in every front end, except the key
 /// lines `/help` ends with.
 public enum ReplyFormatter {

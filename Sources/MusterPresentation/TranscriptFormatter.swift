@@ -1,3 +1,4 @@
+import MusterCore
 /// Turns session events into transcript lines, the same for the curses screen and plain mode.
 ///
 /// Only the main agent speaks in the transcript; sub-agents show up through the pill,
