@@ -67,7 +67,7 @@ struct InteractiveStateTests {
         #expect(RunEnding.terminated.exitCode == 143)
     }
 
-    @Test("Enter sends text to the agent, and commands to the processor, echoed with their output")
+    @Test("Enter sends text to the agent, and commands to the session; a command is echoed, then its reply")
     func submit() {
         var state = RenderFixtures.state()
         state.editor.setText("find the TODOs")
