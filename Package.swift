@@ -40,7 +40,7 @@ let package = Package(
         ),
 
         // C the core cannot call from Swift: openat2 (no glibc wrapper), prctl (variadic), wcwidth
-        // (hidden by the Glibc module). For MusterCore only.
+        // (hidden by the Glibc module). For MusterCore, and MusterPresentation's display width.
         .target(name: "CMusterSystem"),
 
         // The core: registry, agents, tools, commands, session. No terminal, never prints.
@@ -71,10 +71,25 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // How the core's events and replies look to a person, for every front end: transcript
+        // lines, the /tasks table, the pill, display width (wcwidth through CMusterSystem).
+        .target(
+            name: "MusterPresentation",
+            dependencies: ["MusterCore", "CMusterSystem"],
+            swiftSettings: swiftSettings
+        ),
+
+        // The headless front end (`muster -p`): one prompt, the answer or JSON out, no terminal.
+        .target(
+            name: "MusterHeadless",
+            dependencies: ["MusterCore", "MusterPresentation"],
+            swiftSettings: swiftSettings
+        ),
+
         // Front ends over the core: curses screen, plain line mode, and the libedit helpers.
         .target(
             name: "MusterTUI",
-            dependencies: ["MusterCore", "CNcursesw", "CLibedit"],
+            dependencies: ["MusterCore", "MusterPresentation", "CNcursesw", "CLibedit"],
             swiftSettings: swiftSettings
         ),
 
@@ -88,6 +103,8 @@ let package = Package(
             name: "muster",
             dependencies: [
                 "MusterCore",
+                "MusterHeadless",
+                "MusterPresentation",
                 "MusterTUI",
                 "MusterOpenAI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -102,6 +119,7 @@ let package = Package(
             name: "muster-bench",
             dependencies: [
                 "MusterCore",
+                "MusterPresentation",
                 "MusterTUI",
                 "MusterTmux",
                 .product(name: "Clocks", package: "swift-clocks"),
@@ -113,6 +131,8 @@ let package = Package(
             name: "MusterCoreTests",
             dependencies: [
                 "MusterCore",
+                "MusterHeadless",
+                "MusterPresentation",
                 "MusterTmux",
                 .product(name: "Clocks", package: "swift-clocks"),
             ],
@@ -131,8 +151,13 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "MusterPresentationTests",
+            dependencies: ["MusterPresentation", "MusterCore"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "MusterTUITests",
-            dependencies: ["MusterTUI", "MusterCore"],
+            dependencies: ["MusterTUI", "MusterPresentation", "MusterCore"],
             // Frame snapshots are read from the source tree (#filePath), not bundled.
             exclude: ["Snapshots"],
             swiftSettings: swiftSettings

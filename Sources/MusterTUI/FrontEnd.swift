@@ -1,5 +1,6 @@
 import Foundation
 import MusterCore
+import MusterPresentation
 
 /// The entry points the CLI calls: pick a mode, then run the session until the person leaves.
 public enum FrontEnd {

@@ -8,8 +8,6 @@ public struct FrontEndOptions: Sendable {
     public var historyFile: URL?
     /// The environment (TERM, NO_COLOR, XDG_STATE_HOME, HOME).
     public var environment: [String: String]
-    /// Called with each slash command line before it runs (the session log records them).
-    public var onSlashCommand: (@Sendable (String) -> Void)?
     /// Says which session this was and where its log is, after the exit summary
     /// (`Session 3f2a… · log: ~/.local/state/muster/sessions/….jsonl`).
     public var sessionNote: String?
@@ -17,12 +15,11 @@ public struct FrontEndOptions: Sendable {
     /// Options; by default the process environment and the XDG history file.
     public init(
         forcePlain: Bool = false, historyFile: URL? = nil, environment: [String: String] = ProcessInfo.processInfo.environment,
-        onSlashCommand: (@Sendable (String) -> Void)? = nil, sessionNote: String? = nil
+        sessionNote: String? = nil
     ) {
         self.forcePlain = forcePlain
         self.historyFile = historyFile
         self.environment = environment
-        self.onSlashCommand = onSlashCommand
         self.sessionNote = sessionNote
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import MusterCore
+import MusterPresentation
 import MusterTUI
 
 /// Front-end benchmarks on the in-memory screen: the `/tasks` table with many tasks, and

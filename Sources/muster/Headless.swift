@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import MusterCore
+import MusterHeadless
 import MusterOpenAI
 
 /// Runs the main agent on `prompt` without a terminal and returns how it ended: completed,

@@ -17,7 +17,6 @@ func runInteractive(setup: SessionSetup, command: Muster) async -> RunEnding {
     let options = FrontEndOptions(
         forcePlain: command.plain,
         environment: environment,
-        onSlashCommand: { recorder.recordSlashCommand($0) },
         sessionNote: "Session \(recorder.sessionID) · log: \(recorder.logFile?.path ?? "not written")"
     )
     // Logged like a headless run's: an invalid option value is part of the session's story.

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import MusterCore
+import MusterPresentation
 
 /// The `muster` command: interactive by default, headless with `-p`.
 @main

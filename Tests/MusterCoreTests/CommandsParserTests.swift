@@ -79,15 +79,6 @@ struct CommandsParserTests {
         #expect(!SlashCommandParser.isCommand(""))
     }
 
-    @Test("a tokenizer error is reported as the parse failure")
-    func tokenizerError() {
-        struct Failing: CommandTokenizer {
-            func tokenize(_ line: String) throws(CommandTokenizerError) -> [String] { throw .unterminatedQuote }
-        }
-        let parser = SlashCommandParser(tokenizer: Failing())
-        #expect(parser.parse("/tasks show \"7") == .failure(SlashCommandError(CommandTokenizerError.unterminatedQuote.message)))
-    }
-
     @Test("every command is allowed while a turn runs and has a usage line in the catalogue")
     func catalogue() {
         let commands: [SlashCommand] = [.help, .listTasks, .showTask(TaskID(1)), .stopTask(TaskID(1)), .cancelAll, .clear, .quit]
@@ -99,10 +90,11 @@ struct CommandsParserTests {
         #expect(SlashCommandDescriptor.subcommands(of: "tasks") == ["show", "stop"])
     }
 
-    @Test("the whitespace tokenizer splits on runs of blanks")
-    func whitespaceTokenizer() throws {
-        #expect(try WhitespaceTokenizer().tokenize("  /tasks \t show   #3 ") == ["/tasks", "show", "#3"])
-        #expect(try WhitespaceTokenizer().tokenize("") == [])
+    @Test("words are split on runs of blanks, tabs included; quotes are ordinary characters")
+    func whitespaceWords() {
+        let parser = SlashCommandParser()
+        #expect(parser.parse("  /tasks \t show   #3 ") == .success(.showTask(TaskID(3))))
+        #expect(parser.parse("/tasks stop \"3\"").failureMessage == "Usage: /tasks stop <id>")
     }
 }
 

@@ -1,4 +1,5 @@
 @testable import MusterCore
+import MusterPresentation
 import Testing
 
 @Suite("The active-agents pill")

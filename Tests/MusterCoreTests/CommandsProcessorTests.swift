@@ -1,10 +1,14 @@
 import Clocks
-import MusterCore
+@testable import MusterCore
+import MusterPresentation
 import Testing
 
 @Suite("Slash command execution")
 struct CommandsProcessorTests {
-    private func texts(_ result: CommandResult) -> [String] { result.lines.map(\.text) }
+    private func lines(_ reply: CommandReply, helpFooter: [String] = []) -> [TranscriptLine] {
+        ReplyFormatter.lines(for: reply, helpFooter: helpFooter)
+    }
+    private func texts(_ reply: CommandReply) -> [String] { lines(reply).map(\.text) }
 
     @Test("/tasks stop stops the task through the registry and says so")
     func stopRunning() async throws {
@@ -67,9 +71,9 @@ struct CommandsProcessorTests {
     func parseFailures() async {
         let processor = CommandProcessor(registry: CommandsFixture().registry)
         let usage = await processor.run("/tasks stop")
+        #expect(usage == .usageError("Usage: /tasks stop <id>"))
         #expect(texts(usage) == ["Usage: /tasks stop <id>"])
-        #expect(usage.lines.first?.style == .warning)
-        #expect(usage.effect == nil)
+        #expect(lines(usage).first?.style == .warning)
         #expect(texts(await processor.run("/foo")) == ["Unknown command /foo — try /help"])
     }
 
@@ -86,9 +90,10 @@ struct CommandsProcessorTests {
         _ = first
 
         let result = await processor.run("/cancel all")
-        #expect(result.lines.isEmpty)
-        let request = ConfirmationRequest(prompt: "Cancel 3 running tasks? (y/n)", action: .cancelAll)
-        #expect(result.effect == .confirm(request))
+        #expect(texts(result).isEmpty)
+        let request = ConfirmationRequest(.cancelAll, count: 3)
+        #expect(result == .confirm(request))
+        #expect(request.prompt == "Cancel 3 running tasks? (y/n)")
         #expect(await fixture.registry.runningBackgroundAgents == 3)
     }
 
@@ -98,7 +103,7 @@ struct CommandsProcessorTests {
         let processor = CommandProcessor(registry: fixture.registry)
         let one = try await fixture.startRunning("explore")
         let two = try await fixture.startRunning("grep")
-        let request = ConfirmationRequest(prompt: "Cancel 2 running tasks? (y/n)", action: .cancelAll)
+        let request = ConfirmationRequest(.cancelAll, count: 2)
 
         #expect(texts(await processor.answer(false, to: request)) == ["Nothing was cancelled."])
         #expect(await fixture.registry.runningBackgroundAgents == 2)
@@ -113,8 +118,8 @@ struct CommandsProcessorTests {
     func cancelAllEmpty() async {
         let processor = CommandProcessor(registry: CommandsFixture().registry)
         let result = await processor.run("/cancel all")
+        #expect(result == .nothingRunning)
         #expect(texts(result) == ["No running tasks."])
-        #expect(result.effect == nil)
     }
 
     @Test("a whole answer line is read as yes, no, or neither; an empty line is neither")
@@ -146,16 +151,16 @@ struct CommandsProcessorTests {
         let pending = try await fixture.startRunning("read", prompt: "Read the largest files")
         await fixture.registry.report(pending.id, step: 1, activity: "thinking")
 
-        let lines = await processor.run("/tasks").lines
-        #expect(lines.map(\.text) == [
+        let table = lines(await processor.run("/tasks"))
+        #expect(table.map(\.text) == [
             "ID  NAME     KIND   STATUS     AGE    ACTIVITY",
             "#2  explore  agent  running    12.4s  step 3 · list_files",
             "#4  read     agent  running    0ms    step 1 · thinking",
             "#3  grep     agent  failed     0ms    pattern too long",
             "#1  tree     agent  completed  2.0s   done",
         ])
-        #expect(lines.map(\.style) == [.heading, .plain, .plain, .error, .success])
-        #expect(lines.allSatisfy { !$0.wraps })
+        #expect(table.map(\.style) == [.heading, .plain, .plain, .error, .success])
+        #expect(table.allSatisfy { !$0.wraps })
     }
 
     @Test("/tasks with no tasks says none ran yet")
@@ -172,11 +177,11 @@ struct CommandsProcessorTests {
             task()
             await fixture.waitForEnd(of: task.id)
         }
-        let lines = await CommandProcessor(registry: fixture.registry).run("/tasks").lines.map(\.text)
-        #expect(lines.count == 1 + 10 + 1)
-        #expect(lines[1].hasPrefix("#12 "))
-        #expect(lines[10].hasPrefix("#3 "))
-        #expect(lines[11] == "(2 older finished tasks not shown; /tasks show <id> still finds them)")
+        let rows = texts(await CommandProcessor(registry: fixture.registry).run("/tasks"))
+        #expect(rows.count == 1 + 10 + 1)
+        #expect(rows[1].hasPrefix("#12 "))
+        #expect(rows[10].hasPrefix("#3 "))
+        #expect(rows[11] == "(2 older finished tasks not shown; /tasks show <id> still finds them)")
     }
 
     @Test("/tasks show gives the prompt, the recent trail and the result or error")
@@ -223,21 +228,21 @@ struct CommandsProcessorTests {
 
     @Test("/help lists every command with one line each, plus the front end's footer")
     func help() async {
-        let processor = CommandProcessor(registry: CommandsFixture().registry, helpFooter: ["Keys: Esc interrupts"])
-        let lines = texts(await processor.run("/help"))
-        #expect(lines.first == "Commands (all work while the agent is busy):")
+        let processor = CommandProcessor(registry: CommandsFixture().registry)
+        let help = lines(await processor.run("/help"), helpFooter: ["Keys: Esc interrupts"]).map(\.text)
+        #expect(help.first == "Commands (all work while the agent is busy):")
         for descriptor in SlashCommandDescriptor.all {
-            #expect(lines.contains { $0.hasPrefix("  \(descriptor.usage) ") && $0.hasSuffix(descriptor.summary) })
+            #expect(help.contains { $0.hasPrefix("  \(descriptor.usage) ") && $0.hasSuffix(descriptor.summary) })
         }
-        #expect(lines.count == SlashCommandDescriptor.all.count + 2)
-        #expect(lines.last == "Keys: Esc interrupts")
+        #expect(help.count == SlashCommandDescriptor.all.count + 2)
+        #expect(help.last == "Keys: Esc interrupts")
     }
 
     @Test("/clear and /quit ask their front end to act")
     func effects() async {
         let processor = CommandProcessor(registry: CommandsFixture().registry)
-        #expect(await processor.run("/clear").effect == .clearTranscript)
-        #expect(await processor.run("/quit").effect == .quit)
+        #expect(await processor.run("/clear") == .clearTranscript)
+        #expect(await processor.run("/quit") == .quit)
     }
 
     @Test("/quit while background agents run asks first; no keeps them running, yes quits")
@@ -247,10 +252,12 @@ struct CommandsProcessorTests {
         _ = try await fixture.startRunning("explore")
         _ = try await fixture.startRunning("grep")
         let result = await processor.run("/quit")
-        let request = ConfirmationRequest(prompt: "2 background agents are running. Stop them and quit? (y/n)", action: .quit)
-        #expect(result.effect == .confirm(request))
+        let request = ConfirmationRequest(.quit, count: 2)
+        #expect(result == .confirm(request))
+        #expect(request.prompt == "2 background agents are running. Stop them and quit? (y/n)")
+        #expect(ConfirmationRequest(.quit, count: 1).prompt == "1 background agent is running. Stop it and quit? (y/n)")
         #expect(texts(await processor.answer(false, to: request)) == ["Nothing was stopped; Muster keeps running."])
         #expect(await fixture.registry.runningBackgroundAgents == 2)
-        #expect(await processor.answer(true, to: request).effect == .quit)
+        #expect(await processor.answer(true, to: request) == .quit)
     }
 }

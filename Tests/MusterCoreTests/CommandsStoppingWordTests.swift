@@ -1,4 +1,5 @@
 @testable import MusterCore
+@testable import MusterPresentation
 import Testing
 
 @Suite("One word for a stop under way")

@@ -1,6 +1,7 @@
 import Clocks
 import Foundation
 import MusterCore
+import MusterHeadless
 import Testing
 
 @Suite("Headless runner")

@@ -1,5 +1,6 @@
 import Foundation
 import MusterCore
+import MusterHeadless
 
 /// A language model for the log and headless tests: each turn's events come from a closure,
 /// which may also wait (on a `TestGate`) or hang until cancelled.

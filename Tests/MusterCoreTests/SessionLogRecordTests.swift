@@ -43,7 +43,7 @@ struct SessionLogRecordTests {
         .task(.resultsWaiting(.task(TaskID(3)), count: 0)),
         .modelUsage(agent: .main, usage: Usage(inputTokens: 100, outputTokens: 20)),
         .warning("careful"),
-        .reply(.notice("Unknown command /taks. Did you mean /tasks?", isWarning: true)),
+        .reply(.usageError("Unknown command /taks. Did you mean /tasks?")),
         .toolProcess(ToolProcessRecord(sessionID: "0badcafe", ToolProcessEvent(
             kind: .started, processGroup: 4242, startTime: 987_654, marker: "17.99-3", callID: "call_1", taskID: nil
         ))),
@@ -117,7 +117,7 @@ struct SessionLogRecordTests {
         #expect(waiting["spawner_id"] == .null)
         #expect(waiting["count"] == 1)
         #expect(try object(.warning("w"))["message"] == "w")
-        let reply = try object(.reply(.notice("n", isWarning: false)))
+        let reply = try object(.reply(.usageError("n")))
         #expect(reply["type"] == "command_reply")
         #expect(reply["reply"] != nil)
     }

@@ -1,5 +1,6 @@
 import Foundation
 import MusterCore
+import MusterHeadless
 import Testing
 
 @Suite("Session log recorder")
@@ -24,7 +25,7 @@ struct SessionLogRecorderTests {
         let session = HeadlessFixtures.session(model: HeadlessTestModel { _ in HeadlessTestModel.say("Hi there.") })
         let tap = RecordTap()
         let recorder = SessionRecorder.start(session: session, log: .file(url), metadata: HeadlessFixtures.metadata, extraSinks: [tap])
-        recorder.recordSlashCommand("/tasks")
+        recorder.record(.slashCommand(command: "/tasks"))
         await recorder.flush()
 
         let early = try HeadlessFixtures.records(in: url)
@@ -315,7 +316,7 @@ struct SessionLogLoadTests {
         let session = HeadlessFixtures.session(model: HeadlessTestModel { _ in [] })
         let stalled = StalledSink()
         let recorder = SessionRecorder.start(session: session, log: .file(url), metadata: HeadlessFixtures.metadata, extraSinks: [stalled])
-        recorder.recordSlashCommand("/tasks")
+        recorder.record(.slashCommand(command: "/tasks"))
         await recorder.flushLog()
         #expect(try HeadlessFixtures.records(in: url).map(\.event.type) == ["session_start", "slash_command"])
         stalled.open()

@@ -1,5 +1,6 @@
 import Foundation
 @testable import MusterCore
+import MusterPresentation
 import Testing
 
 @Suite("Tool processes in the session log")

@@ -1,4 +1,5 @@
 @testable import MusterCore
+import MusterPresentation
 @testable import MusterTUI
 import Testing
 
@@ -66,7 +67,7 @@ struct InteractiveStateTests {
         #expect(RunEnding.terminated.exitCode == 143)
     }
 
-    @Test("Enter sends text to the agent, and commands to the processor, echoed with their output")
+    @Test("Enter sends text to the agent, and commands to the session; a command is echoed, then its reply")
     func submit() {
         var state = RenderFixtures.state()
         state.editor.setText("find the TODOs")
@@ -74,8 +75,8 @@ struct InteractiveStateTests {
         state.editor.setText("  /tasks  ")
         do { let result = state.handle(.enter, now: start); #expect(result == [.command("/tasks")]) }
         #expect(state.transcript.texts.isEmpty)
-        _ = state.show(.line("No tasks yet."), for: "/tasks")
-        #expect(state.transcript.texts == ["› /tasks", "No tasks yet."])
+        reply(.taskList([]), to: "/tasks", into: &state)
+        #expect(state.transcript.texts == ["› /tasks", Self.noTasks])
         do { let result = state.handle(.enter, now: start).isEmpty; #expect(result) }
     }
 
@@ -133,13 +134,13 @@ struct InteractiveStateTests {
         state.apply(.textDelta(agent: .main, text: "First line of the answer.\nSecond li"))
         state.editor.setText("/tasks")
         do { let result = state.handle(.enter, now: start); #expect(result == [.command("/tasks")]) }
-        _ = state.show(.line("No tasks yet."), for: "/tasks")
+        reply(.taskList([]), to: "/tasks", into: &state)
         state.apply(.task(.finished(RenderFixtures.task(1, "explore", status: .completed(summary: "")))))
         state.apply(.textDelta(agent: .main, text: "ne of it.\n"))
         state.apply(.assistantMessage(agent: .main, text: "First line of the answer.\nSecond line of it.\n"))
         let texts = state.transcript.texts
         #expect(texts.count == 5)
-        #expect(Array(texts.prefix(2)) == ["› /tasks", "No tasks yet."])
+        #expect(Array(texts.prefix(2)) == ["› /tasks", Self.noTasks])
         #expect(texts[2].hasPrefix("Background agent \"explore\" completed"))
         #expect(Array(texts.suffix(2)) == ["First line of the answer.", "Second line of it."])
         #expect(state.liveLines.isEmpty)
@@ -155,11 +156,11 @@ struct InteractiveStateTests {
         do { let result = state.handle(.enter, now: start); #expect(result.isEmpty) }
         state.editor.setText("hello")
         do { let result = state.handle(.enter, now: start); #expect(result.isEmpty) }
-        _ = state.show(CommandResult(effect: .clearTranscript), for: "/clear")
+        reply(.clearTranscript, to: "/clear", into: &state)
         do { let result = state.releaseQueued(); #expect(result == [.command("/tasks")]) }
-        _ = state.show(.line("No tasks yet."), for: "/tasks")
+        reply(.taskList([]), to: "/tasks", into: &state)
         do { let result = state.releaseQueued(); #expect(result == [.submit("hello")]) }
-        #expect(state.transcript.texts == ["› /tasks", "No tasks yet."])
+        #expect(state.transcript.texts == ["› /tasks", Self.noTasks])
     }
 
     @Test("commands can be typed while a turn runs")
@@ -170,6 +171,14 @@ struct InteractiveStateTests {
         do { let result = state.handle(.enter, now: start); #expect(result == [.command("/tasks stop 2")]) }
     }
 
+    static let noTasks = "No tasks yet. Background agents appear here while they run."
+
+    /// The events of a command line the app sent: its echo, then its reply.
+    private func reply(_ reply: CommandReply, to line: String, into state: inout InteractiveState) {
+        state.apply(.slashCommand(command: line))
+        state.apply(.reply(reply))
+    }
+
     private func type(_ text: String, into state: inout InteractiveState) -> [AppIntent] {
         text.flatMap { state.handle(.character($0), now: start) }
     }
@@ -177,25 +186,25 @@ struct InteractiveStateTests {
     @Test("a confirmation takes a whole line: yes then Enter answers, and none of it reaches the agent")
     func confirmationTakesALine() {
         var state = RenderFixtures.state()
-        let request = ConfirmationRequest(prompt: "Cancel 3 running tasks? (y/n)", action: .cancelAll)
-        do { let result = state.show(CommandResult(effect: .confirm(request))); #expect(result == nil) }
+        let request = ConfirmationRequest(.cancelAll, count: 3)
+        state.apply(.reply(.confirm(request)))
         do { let result = type("yes", into: &state); #expect(result.isEmpty) }
         #expect(state.confirmation == request)
         #expect(state.answerLine.text == "yes")
-        do { let result = state.handle(.enter, now: start); #expect(result == [.answer(true, request)]) }
+        do { let result = state.handle(.enter, now: start); #expect(result == [.answer(true)]) }
         #expect(state.confirmation == nil)
         #expect(state.editor.isEmpty)
         #expect(state.transcript.texts.last == "Cancel 3 running tasks? (y/n) yes")
         // Enter again at the empty prompt sends nothing anywhere.
         do { let result = state.handle(.enter, now: start); #expect(result.isEmpty) }
         state.ask(request)
-        do { let result = type("NO", into: &state) + state.handle(.enter, now: start); #expect(result == [.answer(false, request)]) }
+        do { let result = type("NO", into: &state) + state.handle(.enter, now: start); #expect(result == [.answer(false)]) }
     }
 
     @Test("at a confirmation anything but y, yes, n or no asks again, an empty line too")
     func confirmationAsksAgain() {
         var state = RenderFixtures.state()
-        let request = ConfirmationRequest(prompt: "Cancel 3 running tasks? (y/n)", action: .cancelAll)
+        let request = ConfirmationRequest(.cancelAll, count: 3)
         state.ask(request)
         for typed in ["es", "", "yes please", "o"] {
             do { let result = type(typed, into: &state) + state.handle(.enter, now: start); #expect(result.isEmpty) }
@@ -203,31 +212,33 @@ struct InteractiveStateTests {
             #expect(state.answerLine.isEmpty)
             #expect(state.hint?.text == "Answer y or n")
         }
-        do { let result = type("Y", into: &state) + state.handle(.enter, now: start); #expect(result == [.answer(true, request)]) }
+        do { let result = type("Y", into: &state) + state.handle(.enter, now: start); #expect(result == [.answer(true)]) }
     }
 
     @Test("Esc, Ctrl-C or Ctrl-D at a confirmation say no; the draft in the input is kept")
     func confirmationDeclines() {
         var state = RenderFixtures.state()
-        let request = ConfirmationRequest(prompt: "Cancel 3 running tasks? (y/n)", action: .cancelAll)
+        let request = ConfirmationRequest(.cancelAll, count: 3)
         state.editor.setText("half a thought")
         state.ask(request)
-        do { let result = state.handle(.escape, now: start); #expect(result == [.answer(false, request)]) }
+        do { let result = state.handle(.escape, now: start); #expect(result == [.answer(false)]) }
         state.ask(request)
         _ = type("y", into: &state)
-        do { let result = state.interruptSignal(now: start); #expect(result == [.answer(false, request)]) }
+        do { let result = state.interruptSignal(now: start); #expect(result == [.answer(false)]) }
         state.ask(request)
-        do { let result = state.handle(.control("d"), now: start); #expect(result == [.answer(false, request)]) }
+        do { let result = state.handle(.control("d"), now: start); #expect(result == [.answer(false)]) }
         #expect(state.editor.text == "half a thought")
     }
 
-    @Test("/clear empties the transcript and /quit is handed to the app")
+    @Test("/clear empties the transcript; /quit adds nothing to it (the app leaves)")
     func effects() {
         var state = RenderFixtures.state()
         state.append([TranscriptLine("old")])
-        do { let result = state.show(CommandResult(effect: .clearTranscript)); #expect(result == nil) }
+        reply(.clearTranscript, to: "/clear", into: &state)
         #expect(state.transcript.count == 0)
-        do { let result = state.show(CommandResult(effect: .quit)); #expect(result == .quit) }
+        reply(.quit, to: "/quit", into: &state)
+        #expect(state.transcript.texts == ["› /quit"])
+        #expect(state.confirmation == nil)
     }
 
     @Test("Tab with several candidates lists them in the status line")
@@ -257,7 +268,7 @@ struct InteractiveStateTests {
         state.append((1...40).map { TranscriptLine("line \($0)") })
         do { let result = state.handle(.wheelUp, now: start); #expect(result.isEmpty) }
         #expect(state.transcript.scrollOffset == 3)
-        state.ask(ConfirmationRequest(prompt: "Cancel 3 running tasks? (y/n)", action: .cancelAll))
+        state.ask(ConfirmationRequest(.cancelAll, count: 3))
         _ = state.handle(.wheelUp, now: start)
         #expect(state.transcript.scrollOffset == 6)
         _ = state.handle(.wheelDown, now: start)

@@ -1,4 +1,5 @@
 import MusterCore
+import MusterPresentation
 @testable import MusterTUI
 import Testing
 

@@ -3,7 +3,7 @@ import MusterCore
 import MusterTUI
 import Testing
 
-@Suite("libedit: history file and tokenizer")
+@Suite("libedit: history file")
 struct LibeditTests {
     private func temporaryFile() -> URL {
         FileManager.default.temporaryDirectory
@@ -51,23 +51,5 @@ struct LibeditTests {
         #expect(HistoryLocation.file(environment: ["XDG_STATE_HOME": "/s", "HOME": "/h"])?.path == "/s/muster/history")
         #expect(HistoryLocation.file(environment: ["XDG_STATE_HOME": "relative", "HOME": "/h"])?.path == "/h/.local/state/muster/history")
         #expect(HistoryLocation.file(environment: ["HOME": "/h"])?.path == "/h/.local/state/muster/history")
-    }
-
-    @Test("the tokenizer keeps quoted words together")
-    func quotes() throws {
-        let tokenizer = LibeditTokenizer()
-        #expect(try tokenizer.tokenize("/tasks show \"#7\"") == ["/tasks", "show", "#7"])
-        #expect(try tokenizer.tokenize("a 'b c' d\\ e") == ["a", "b c", "d e"])
-        #expect(try tokenizer.tokenize("") == [])
-    }
-
-    @Test("an unterminated quote is a clear error")
-    func unterminated() {
-        let tokenizer = LibeditTokenizer()
-        #expect(throws: CommandTokenizerError.unterminatedQuote) { try tokenizer.tokenize("/tasks show \"7") }
-        #expect(throws: CommandTokenizerError.unterminatedQuote) { try tokenizer.tokenize("/cancel 'all") }
-        let parser = SlashCommandParser(tokenizer: tokenizer)
-        #expect(parser.parse("/tasks stop \"3") == .failure(SlashCommandError("Unterminated quote in command: close it or remove it.")))
-        #expect(parser.parse("/tasks stop \"3\"") == .success(.stopTask(TaskID(3))))
     }
 }

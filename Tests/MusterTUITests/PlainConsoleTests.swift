@@ -1,4 +1,5 @@
 @testable import MusterCore
+import MusterPresentation
 @testable import MusterTUI
 import Synchronization
 import Testing
@@ -46,14 +47,42 @@ struct PlainConsoleTests {
         let quiet = Output()
         let onTerminal = PlainConsole(pill: PillState(cap: 10), echoInput: false, output: quiet.append)
         await onTerminal.handle(.userInput(text: "hello"))
-        await onTerminal.echo("/tasks")
+        await onTerminal.handle(.slashCommand(command: "/tasks"))
         #expect(quiet.value.isEmpty)
 
         let piped = Output()
         let fromPipe = PlainConsole(pill: PillState(cap: 10), echoInput: true, output: piped.append)
         await fromPipe.handle(.userInput(text: "hello"))
-        await fromPipe.echo("/tasks")
+        await fromPipe.handle(.slashCommand(command: "/tasks"))
         #expect(piped.value == "› hello\n› /tasks\n")
+    }
+
+    @Test("a command's reply is printed; a question goes on a line of its own and is asked again after an unclear answer")
+    func replies() async {
+        let output = Output()
+        let console = PlainConsole(pill: PillState(cap: 10), echoInput: false, output: output.append)
+        await console.handle(.slashCommand(command: "/cancel all"))
+        await console.handle(.reply(.confirm(ConfirmationRequest(.cancelAll, count: 2))))
+        await console.handle(.reply(.unclearAnswer(ConfirmationRequest(.cancelAll, count: 2))))
+        await console.handle(.reply(.declined(.cancelAll)))
+        await console.handle(.reply(.noSuchTask(TaskID(7))))
+        #expect(output.value == """
+            Cancel 2 running tasks? (y/n)
+            Answer y or n. Cancel 2 running tasks? (y/n)
+            Nothing was cancelled.
+            No task #7.
+
+            """)
+    }
+
+    @Test("Ctrl-C knows from the events whether a turn runs")
+    func turnRunning() async {
+        let console = PlainConsole(pill: PillState(cap: 10), echoInput: false, output: { _ in })
+        #expect(await console.turnRunning == false)
+        await console.handle(.turnStart(turn: 1, trigger: .input("hi")))
+        #expect(await console.turnRunning)
+        await console.handle(.turnEnd(turn: 1, outcome: .cancelled))
+        #expect(await console.turnRunning == false)
     }
 
     @Test("streamed text is printed line by line, and the rest when the message ends")

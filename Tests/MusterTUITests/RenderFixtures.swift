@@ -1,4 +1,5 @@
 @testable import MusterCore
+import MusterPresentation
 @testable import MusterTUI
 
 /// Builders for render tests: task snapshots and states without a registry or a terminal.

@@ -1,4 +1,5 @@
 @testable import MusterCore
+import MusterPresentation
 @testable import MusterTUI
 import Testing
 
@@ -131,7 +132,7 @@ struct RenderSnapshotTests {
     func confirmation() {
         var state = RenderFixtures.state(columns: 60, rows: 5)
         state.append([TranscriptLine("› /cancel all", style: .user)])
-        state.ask(ConfirmationRequest(prompt: "Cancel 3 running tasks? (y/n)", action: .cancelAll))
+        state.ask(ConfirmationRequest(.cancelAll, count: 3))
         assertFrame(&state, named: "a confirmation question takes the place of the input line")
     }
 

@@ -1,20 +1,21 @@
-/// A question a command needs answered before it acts, e.g. `Cancel 3 running tasks? (y/n)`.
-public struct ConfirmationRequest: Sendable, Equatable {
+/// A question a command needs answered before it acts, as data: what waits for a yes and how
+/// many tasks it concerns. Front ends word it (`Cancel 3 running tasks? (y/n)`).
+public struct ConfirmationRequest: Sendable, Equatable, Codable {
     /// The action waiting for a yes.
-    public enum Action: Sendable, Equatable {
+    public enum Action: String, Sendable, Equatable, Codable {
         case cancelAll
         /// Quit although background agents run (they are stopped on the way out).
         case quit
     }
 
-    /// The question, ending in `(y/n)`.
-    public let prompt: String
     public let action: Action
+    /// Tasks it concerns: running tasks for `cancelAll`, running background agents for `quit`.
+    public let count: Int
 
-    /// A question `prompt` guarding `action`.
-    public init(prompt: String, action: Action) {
-        self.prompt = prompt
+    /// A question guarding `action`, which concerns `count` tasks.
+    public init(_ action: Action, count: Int) {
         self.action = action
+        self.count = count
     }
 
     /// Reads a whole answer line: true for `y`/`yes`, false for `n`/`no` (any case), nil for

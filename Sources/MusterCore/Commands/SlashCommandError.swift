@@ -1,6 +1,6 @@
 /// A line that is not a valid command, with the message to show.
 public struct SlashCommandError: Error, Equatable, Sendable, CustomStringConvertible {
-    /// What to show the person (a usage line, an unknown-command hint, a tokenizer error).
+    /// What to show the person (a usage line or an unknown-command hint).
     public let message: String
 
     /// An error with the message to show.

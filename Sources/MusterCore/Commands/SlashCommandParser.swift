@@ -1,11 +1,9 @@
 /// Turns a line the person typed into a `SlashCommand`, or a message that says what is wrong.
+///
+/// Words are separated by blanks; quotes mean nothing (no command takes a text argument).
 public struct SlashCommandParser: Sendable {
-    private let tokenizer: any CommandTokenizer
-
-    /// A parser that splits words with `tokenizer` (the plain whitespace one by default).
-    public init(tokenizer: any CommandTokenizer = WhitespaceTokenizer()) {
-        self.tokenizer = tokenizer
-    }
+    /// The parser.
+    public init() {}
 
     /// True when the line is meant as a command: its first non-blank character is `/`.
     public static func isCommand(_ line: String) -> Bool {
@@ -14,12 +12,7 @@ public struct SlashCommandParser: Sendable {
 
     /// The command `line` names, or the usage line / unknown-command message to show instead.
     public func parse(_ line: String) -> Result<SlashCommand, SlashCommandError> {
-        let words: [String]
-        do {
-            words = try tokenizer.tokenize(line.trimmingCharacters(in: .whitespaces))
-        } catch {
-            return .failure(SlashCommandError(error.message))
-        }
+        let words = line.split(whereSeparator: \.isWhitespace).map(String.init)
         guard let first = words.first, first.hasPrefix("/") else {
             return .failure(SlashCommandError("Commands start with / — try /help"))
         }

@@ -187,19 +187,10 @@ public final class SessionRecorder: Sendable {
     /// threshold plus one per running call plus the records that are never joined.
     public var mostRecordsWaiting: Int { channels.map { $0.waiting.most }.max() ?? 0 }
 
-    /// Records a slash command the person typed; call before running it. Never waits.
-    ///
-    /// Written straight to the sinks, never published on the session bus: once the session
-    /// publishes `.slashCommand` itself (issue 15, "ops in"), the recorder takes that event from
-    /// the bus and this method must have no caller left (else the command is logged twice);
-    /// delete it then.
-    public func recordSlashCommand(_ command: String) {
-        record(.slashCommand(command: command))
-    }
-
     /// Appends an event the front end makes itself and does not publish on the session bus
     /// (e.g. a headless `result`, a `toolProcess`). Never waits. Events on the bus (user input,
-    /// turns, tools, tasks) are recorded from the bus: do not add them here.
+    /// slash commands and their replies, turns, tools, tasks) are recorded from the bus: do not
+    /// add them here.
     public func record(_ event: SessionEvent) {
         SessionRecorder.admit(event, at: Date(), state: state, channels: channels, sessionID: sessionID)
     }

@@ -30,10 +30,16 @@ public actor Session {
     private var resultWatcher: Task<Void, Never>?
     private var idleWaiters = WaiterTable<Void>()
     private var isClosed = false
+    private let commands: CommandProcessor
+    /// The question a command asked and nobody has answered yet.
+    private var pendingQuestion: ConfirmationRequest?
+    /// A `quit` reply went out: the front end is ending the session; no more operations.
+    private var hasQuit = false
 
     public init(runtime: AgentRuntime, configuration: Configuration = Configuration()) {
         self.runtime = runtime
         self.configuration = configuration
+        self.commands = CommandProcessor(registry: runtime.registry)
         self.conversation = [.system(runtime.systemPrompt(for: "main"))]
     }
 
@@ -54,6 +60,82 @@ public actor Session {
                 }
             }
         }
+    }
+
+    // MARK: Operations
+
+    /// Carries out one of the person's operations; everything it produces is published on
+    /// `events` before this returns (see `SessionOp` for what each one publishes). Operations
+    /// sent after the session closed, or after a `quit` reply, are ignored.
+    public func send(_ op: SessionOp) async {
+        guard !isClosed, !hasQuit else { return }
+        switch op {
+        case .submit(let line):
+            await take(line)
+        case .prompt(let text):
+            submit(text)
+        case .cancelTask(let id):
+            reply(await commands.stop(id))
+        case .cancelAll:
+            reply(await commands.cancelAll())
+        case .answer(let yes):
+            guard let question = pendingQuestion else { return }
+            pendingQuestion = nil
+            reply(await commands.answer(yes, to: question))
+        case .interrupt:
+            interruptTurn()
+        case .quit:
+            reply(await commands.quit())
+        }
+    }
+
+    /// A typed line: the answer to a waiting question, a slash command, or input for the agent.
+    private func take(_ line: String) async {
+        if let question = pendingQuestion {
+            guard let yes = ConfirmationRequest.interpret(line) else {
+                reply(.unclearAnswer(question))
+                return
+            }
+            pendingQuestion = nil
+            reply(await commands.answer(yes, to: question))
+            return
+        }
+        let trimmed = line.trimmingCharacters(in: .whitespaces)
+        guard !trimmed.isEmpty else { return }
+        guard SlashCommandParser.isCommand(trimmed) else {
+            submit(line)
+            return
+        }
+        runtime.events.publish(.slashCommand(command: trimmed))
+        reply(await commands.run(trimmed))
+    }
+
+    /// Publishes a command's reply and keeps what it means for the next operations.
+    private func reply(_ reply: CommandReply) {
+        switch reply {
+        case .confirm(let question): pendingQuestion = question
+        case .quit: hasQuit = true
+        default: break
+        }
+        runtime.events.publish(.reply(reply))
+    }
+
+    /// The tasks at this moment: for a front end's first screen (the pill) and the headless
+    /// runner's check that nothing is left to happen. Read-only; changes come as events.
+    public func overview() async -> SessionOverview {
+        let registry = runtime.registry
+        return SessionOverview(
+            maxBackgroundAgents: registry.maxBackgroundAgents,
+            tasks: await registry.snapshot(),
+            activeTasks: await registry.activeTasks,
+            pendingResults: await registry.pendingResultCount(for: .topLevel)
+        )
+    }
+
+    /// After `shutdown`: the finished results no agent took (cancelled at shutdown, or finished
+    /// after the last turn), each handed out once.
+    public func takeUndeliveredResults() async -> [TaskResult] {
+        await runtime.registry.drainResults(for: .topLevel)
     }
 
     /// Takes the person's input: starts a turn, or queues it behind the running one (its

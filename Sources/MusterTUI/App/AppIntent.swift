@@ -7,8 +7,8 @@ public enum AppIntent: Sendable, Equatable {
     case submit(String)
     /// Run a slash command line.
     case command(String)
-    /// Answer a pending confirmation.
-    case answer(Bool, ConfirmationRequest)
+    /// Answer the pending confirmation.
+    case answer(Bool)
     /// Cancel the running foreground turn (background agents keep running).
     case interrupt
     /// Quit as `/quit` does: ask first while background agents run (Ctrl-D on an empty line).

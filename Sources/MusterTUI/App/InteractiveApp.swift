@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import MusterCore
+import MusterPresentation
 
 /// The full-screen front end. One isolation domain (the main actor) owns every curses call;
 /// keys, signals, resizes and session events all arrive there as events, and redraws are
@@ -9,9 +10,7 @@ import MusterCore
 final class InteractiveApp {
     private let session: Session
     private let screen: CursesScreen
-    private let processor: CommandProcessor
     private let history: CommandHistory?
-    private let onSlashCommand: (@Sendable (String) -> Void)?
     private let sessionNote: String?
     private var state: InteractiveState
     private let decoder = KeyDecoder()
@@ -38,12 +37,7 @@ final class InteractiveApp {
     static func run(session: Session, options: FrontEndOptions, startupMessages: [String]) async -> RunEnding {
         let subscription = session.events.subscribe()
         await session.start()
-        let registry = session.registry
-        let pill = PillState(
-            cap: registry.maxBackgroundAgents,
-            snapshots: await registry.snapshot(),
-            pendingResults: await registry.pendingResultCount(for: .topLevel)
-        )
+        let pill = PillState(await session.overview())
         let theme = Theme.from(environment: options.environment)
         let history = CommandHistory(file: options.resolvedHistoryFile)
         let screen: CursesScreen
@@ -55,8 +49,7 @@ final class InteractiveApp {
             return await PlainApp.run(session: session, options: options, startupMessages: messages)
         }
         let app = InteractiveApp(
-            session: session, screen: screen, theme: theme, pill: pill, history: history,
-            onSlashCommand: options.onSlashCommand, sessionNote: options.sessionNote
+            session: session, screen: screen, theme: theme, pill: pill, history: history, sessionNote: options.sessionNote
         )
         app.state.append(FrontEnd.welcome(workspace: session.runtime.workspace, introduction: session.runtime.model.introduction))
         app.state.append(startupMessages.flatMap { TranscriptLine.lines("⚠ " + $0, style: .warning) })
@@ -64,15 +57,12 @@ final class InteractiveApp {
     }
 
     private init(
-        session: Session, screen: CursesScreen, theme: Theme, pill: PillState, history: CommandHistory?,
-        onSlashCommand: (@Sendable (String) -> Void)?, sessionNote: String?
+        session: Session, screen: CursesScreen, theme: Theme, pill: PillState, history: CommandHistory?, sessionNote: String?
     ) {
         self.session = session
         self.sessionNote = sessionNote
         self.screen = screen
         self.history = history
-        self.onSlashCommand = onSlashCommand
-        self.processor = CommandProcessor(session: session, tokenizer: LibeditTokenizer(), helpFooter: FrontEnd.interactiveKeyHelp)
         self.state = InteractiveState(size: screen.size, theme: theme, pill: pill, history: history?.entries ?? [])
         (intentStream, intents) = AsyncStream<AppIntent>.makeStream()
         redrawTimer = DispatchSource.makeTimerSource(queue: .main)
@@ -248,29 +238,23 @@ final class InteractiveApp {
         }
     }
 
-    /// Carries out one intent against the session, in the order the person gave them.
+    /// Sends one intent to the session, in the order the person gave them; what comes of it
+    /// arrives as session events.
     private func perform(_ intent: AppIntent) async {
         switch intent {
         case .submit(let text):
-            await session.submit(text)
+            await session.send(.prompt(text))
         case .command(let line):
-            onSlashCommand?(line)
-            apply(await processor.run(line), for: line)
-        case .answer(let yes, let request):
-            apply(await processor.answer(yes, to: request))
+            await session.send(.submit(line))
+        case .answer(let yes):
+            await session.send(.answer(yes))
         case .requestQuit:
-            apply(await processor.quit())
+            await session.send(.quit)
         case .interrupt:
-            await session.interruptTurn()
+            await session.send(.interrupt)
         case .quit, .repaint:
             break
         }
-    }
-
-    private func apply(_ result: CommandResult, for line: String? = nil) {
-        if state.show(result, for: line) == .quit { requestExit(.quit) }
-        dispatch(state.releaseQueued())
-        changed()
     }
 
     /// Saves a line in the history file; says once if the file cannot be written.
@@ -286,6 +270,7 @@ final class InteractiveApp {
 
     private func handle(_ event: SessionEvent) {
         if state.apply(event) { changed() }
+        if case .reply(.quit) = event { requestExit(.quit) }
         let released = state.releaseQueued()
         if !released.isEmpty {
             dispatch(released)

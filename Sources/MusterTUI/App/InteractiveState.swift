@@ -1,4 +1,5 @@
 import MusterCore
+import MusterPresentation
 
 /// Everything the interactive screen shows, and how keys, signals and session events change
 /// it. A value with no I/O: the app feeds it and draws it; tests do the same without a terminal.
@@ -11,7 +12,7 @@ public struct InteractiveState: Sendable {
     public var size: ScreenSize
     public let theme: Theme
     public var transcript: TranscriptBuffer
-    public private(set) var formatter = TranscriptFormatter()
+    public private(set) var formatter = TranscriptFormatter(helpFooter: FrontEnd.interactiveKeyHelp)
     public private(set) var pill: PillState
     public var editor: LineEditor
     public private(set) var turnRunning = false
@@ -32,7 +33,7 @@ public struct InteractiveState: Sendable {
     public private(set) var liveLines: [TranscriptLine] = []
     /// Tasks that have not ended, for Tab after `/tasks stop ` and the like.
     private var runningTasks: Set<TaskID> = []
-    /// A command (or an answer) was handed over and its result is not shown yet.
+    /// A command (or an answer) was handed over and its reply has not come yet.
     private var commandInFlight = false
     /// Input was handed to the session and its turn has not started yet.
     private var submissionPending = false
@@ -61,7 +62,7 @@ public struct InteractiveState: Sendable {
     }
 
     /// Applies a session event; returns true when the screen changed. Call `releaseQueued()`
-    /// after it: a turn that ended lets the next queued input go.
+    /// after it: a turn that ended, or a command's reply, lets the next queued input go.
     @discardableResult
     public mutating func apply(_ event: SessionEvent) -> Bool {
         var changed = false
@@ -78,6 +79,14 @@ public struct InteractiveState: Sendable {
         case .task(let taskEvent):
             changed = pill.apply(taskEvent)
             trackRunningTask(taskEvent)
+        case .reply(let reply):
+            changed = true
+            commandInFlight = false
+            switch reply {
+            case .clearTranscript: transcript.clear()
+            case .confirm(let request): ask(request)
+            default: break
+            }
         default:
             break
         }
@@ -86,8 +95,9 @@ public struct InteractiveState: Sendable {
         switch event {
         case .textDelta(let agent, _) where agent.taskID == nil:
             liveLines += lines
-        case .task:
-            // A background agent's end goes above the message being streamed, not into it.
+        case .task, .slashCommand, .reply:
+            // A background agent's end, and a command with its reply, go above the message
+            // being streamed, not into it.
             append(lines)
         case .assistantMessage(let agent, _) where agent.taskID == nil:
             commitLiveLines()
@@ -167,25 +177,6 @@ public struct InteractiveState: Sendable {
     public mutating func ask(_ request: ConfirmationRequest) {
         confirmation = request
         answerLine = LineEditor()
-    }
-
-    /// Shows a command's result, after the echo of `line` (the command typed) when given, and
-    /// applies the effects that stay on screen (clear, a question); returns the rest for the app.
-    /// Call `releaseQueued()` after it: the next command may go.
-    public mutating func show(_ result: CommandResult, for line: String? = nil) -> CommandEffect? {
-        commandInFlight = false
-        if let line { append([TranscriptLine("› " + line, style: .user)]) }
-        append(result.lines)
-        switch result.effect {
-        case .clearTranscript:
-            transcript.clear()
-            return nil
-        case .confirm(let request):
-            ask(request)
-            return nil
-        case .quit, nil:
-            return result.effect
-        }
     }
 
     /// Shutting down: keys are ignored from now on and the status line says `message`.
@@ -324,6 +315,6 @@ public struct InteractiveState: Sendable {
         answerLine = LineEditor()
         hint = nil
         append([TranscriptLine("\(request.prompt) \(typed)", style: .user)])
-        return [.answer(yes, request)]
+        return [.answer(yes)]
     }
 }

@@ -1,4 +1,5 @@
 import MusterCore
+import MusterPresentation
 
 /// Turns what the terminal delivered in one read into keys, pairing `ESC x` into Alt-x.
 ///

@@ -1,4 +1,5 @@
 import MusterCore
+import MusterPresentation
 
 /// Puts a bracketed paste back together: everything between the start and end markers becomes
 /// one `.pasted` input, however many reads it took to arrive; everything else passes unchanged.

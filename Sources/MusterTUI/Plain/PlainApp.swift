@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import MusterCore
+import MusterPresentation
 
 /// Line mode for pipes, dumb terminals and `--plain`: the same commands and messages as the
 /// full-screen UI, printed line by line. Input is read off the cooperative pool, so agents
@@ -9,12 +10,7 @@ enum PlainApp {
     static func run(session: Session, options: FrontEndOptions, startupMessages: [String]) async -> RunEnding {
         let subscription = session.events.subscribe()
         await session.start()
-        let registry = session.registry
-        let pill = PillState(
-            cap: registry.maxBackgroundAgents,
-            snapshots: await registry.snapshot(),
-            pendingResults: await registry.pendingResultCount(for: .topLevel)
-        )
+        let pill = PillState(await session.overview())
         let interactive = isatty(STDIN_FILENO) != 0
         let terminalMode = TerminalModeGuard()
         // A closed stdout must end writes with an error, not kill the process.
@@ -32,7 +28,6 @@ enum PlainApp {
             }
         }
 
-        let processor = CommandProcessor(session: session, tokenizer: LibeditTokenizer(), helpFooter: FrontEnd.plainKeyHelp)
         // SIGTERM and SIGHUP end the session, arm the hard deadline, and a second one exits at
         // once; SIGINT is the person's Ctrl-C, handled by `watch`.
         let (signalEvents, signalContinuation) = AsyncStream<SignalEvent>.makeStream()
@@ -41,14 +36,23 @@ enum PlainApp {
             signalContinuation.yield($0)
         }
 
+        // A `quit` reply ends the run; it is printed first, like every event.
+        let (quits, quit) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
         async let printing: Void = {
-            for await event in subscription { await console.handle(event) }
+            for await event in subscription {
+                await console.handle(event)
+                if case .reply(.quit) = event { quit.yield() }
+            }
             await console.flush()
+            quit.finish()
         }()
 
         let (ending, report) = await withTaskGroup(of: RunEnding.self) { group in
+            group.addTask { await readInput(reader.lines, session: session, console: console) }
             group.addTask {
-                await readInput(reader.lines, session: session, processor: processor, console: console, onSlashCommand: options.onSlashCommand)
+                // Ends without a quit only when cancelled, or after the session closed.
+                for await _ in quits { return .quit }
+                return .quit
             }
             group.addTask { await watch(signalEvents, session: session, console: console) }
             let first = await group.next() ?? .quit
@@ -70,50 +74,15 @@ enum PlainApp {
         return ending
     }
 
-    /// Handles each line: commands, answers to a question, or input for the main agent.
-    private static func readInput(
-        _ lines: AsyncStream<InputLine>, session: Session, processor: CommandProcessor, console: PlainConsole,
-        onSlashCommand: (@Sendable (String) -> Void)?
-    ) async -> RunEnding {
-        var question: ConfirmationRequest?
+    /// Sends each line to the session (a command, the answer to its question, or input for
+    /// the main agent: the session tells them apart); what comes of it is printed from the events.
+    private static func readInput(_ lines: AsyncStream<InputLine>, session: Session, console: PlainConsole) async -> RunEnding {
         for await input in lines {
-            let line: String
             switch input {
-            case .text(let text):
-                line = text
+            case .text(let line):
+                await session.send(.submit(line))
             case .tooLong(let bytes):
                 await console.print([TranscriptLine("⚠ " + InputLine.tooLongMessage(bytes: bytes), style: .warning)])
-                continue
-            }
-            if let request = question {
-                guard let yes = ConfirmationRequest.interpret(line) else {
-                    await console.write("Answer y or n. \(request.prompt)\n")
-                    continue
-                }
-                question = nil
-                let result = await processor.answer(yes, to: request)
-                await console.print(result.lines)
-                if result.effect == .quit { return .quit }
-                continue
-            }
-            let trimmed = line.trimmingCharacters(in: .whitespaces)
-            guard !trimmed.isEmpty else { continue }
-            guard SlashCommandParser.isCommand(trimmed) else {
-                await session.submit(line)
-                continue
-            }
-            await console.echo(trimmed)
-            onSlashCommand?(trimmed)
-            let result = await processor.run(trimmed)
-            await console.print(result.lines)
-            switch result.effect {
-            case .quit:
-                return .quit
-            case .confirm(let request):
-                question = request
-                await console.write(request.prompt + "\n")
-            case .clearTranscript, nil:
-                break
             }
         }
         if Task.isCancelled { return .quit }
@@ -131,7 +100,8 @@ enum PlainApp {
             case .signal(SIGINT): break
             case .signal: continue
             }
-            if await session.interruptTurn() {
+            if await console.turnRunning {
+                await session.send(.interrupt)
                 lastIdleInterrupt = nil
                 continue
             }

@@ -1,15 +1,18 @@
 import Foundation
 import MusterCore
+import MusterPresentation
 
 /// Everything plain mode prints, in one place and one order: transcript lines from session
 /// events and commands, and the pill as a line whenever it changes.
 actor PlainConsole {
-    private var formatter = TranscriptFormatter()
+    private var formatter = TranscriptFormatter(helpFooter: FrontEnd.plainKeyHelp)
     private var pill: PillState
     private var lastPill: String
     private var showsPill = true
     private let echoInput: Bool
     private let output: @Sendable (String) -> Void
+    /// True from a turn's start to its end (Ctrl-C interrupts it, or else asks to quit).
+    private(set) var turnRunning = false
     /// Tasks that have not ended, told to `taskIDsChanged` (Tab completes their ids).
     private var openTasks: Set<TaskID> = []
     private let taskIDsChanged: (@Sendable ([Int]) -> Void)?
@@ -34,9 +37,24 @@ actor PlainConsole {
 
     /// Prints what `event` adds, and the pill if it changed.
     func handle(_ event: SessionEvent) {
-        if case .userInput = event, !echoInput {
+        switch event {
+        case .turnStart: turnRunning = true
+        case .turnEnd: turnRunning = false
+        default: break
+        }
+        switch event {
+        case .userInput where !echoInput, .slashCommand where !echoInput:
             _ = formatter.lines(for: event)
             return
+        case .reply(.confirm(let request)):
+            // The question on a line of its own; the next line typed is the answer.
+            write(request.prompt + "\n")
+            return
+        case .reply(.unclearAnswer(let request)):
+            write(request.reask + "\n")
+            return
+        default:
+            break
         }
         var lines = formatter.lines(for: event)
         if case .task(let taskEvent) = event {
@@ -61,11 +79,6 @@ actor PlainConsole {
             break
         }
         if openTasks != before { taskIDsChanged?(openTasks.sorted().map(\.rawValue)) }
-    }
-
-    /// Repeats a command line the person typed, when input is echoed.
-    func echo(_ line: String) {
-        if echoInput { print([TranscriptLine("› " + line, style: .user)]) }
     }
 
     /// Prints transcript lines.

@@ -1,4 +1,5 @@
 import MusterCore
+import MusterPresentation
 
 /// Lays out one frame: the transcript on top, the status line with the pill, the input line.
 public enum InteractiveRenderer {

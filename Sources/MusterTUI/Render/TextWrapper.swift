@@ -1,4 +1,5 @@
 import MusterCore
+import MusterPresentation
 
 /// Breaks a line into rows of at most a given display width: at spaces when it can, with a
 /// hanging indent so that continuation rows line up under the text, not under its marker.

@@ -1,4 +1,5 @@
 import MusterCore
+import MusterPresentation
 
 /// Colours and attributes of everything Muster draws; colourless under `NO_COLOR`.
 public struct Theme: Sendable, Equatable {

@@ -1,4 +1,5 @@
 import MusterCore
+import MusterPresentation
 
 /// The transcript's lines and the scroll position: follows new output unless scrolled up.
 public struct TranscriptBuffer: Sendable {

@@ -1,6 +1,7 @@
 import CNcursesw
 import Foundation
 import MusterCore
+import MusterPresentation
 
 /// The terminal through ncursesw: wide characters, colours unless `NO_COLOR`, and a front
 /// buffer so that only the cells that changed since the last frame are written.

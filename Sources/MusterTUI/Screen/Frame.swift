@@ -1,4 +1,5 @@
 import MusterCore
+import MusterPresentation
 
 /// A complete picture of the screen: a grid of cells and where the cursor sits.
 public struct Frame: Hashable, Sendable {

@@ -134,4 +134,154 @@ struct SessionTests {
         #expect(seen[announced + 1] == .turnStart(turn: 2, trigger: .input("second")))
         _ = await session.shutdown()
     }
+
+    // MARK: Operations
+
+    /// A session whose main agent launches one background agent `bg` that blocks on `latch`
+    /// (its tool reports "blocking" first), then answers.
+    private func sessionWithBlockedAgent(latch: Gate) -> Session {
+        let model = ClosureModel { agent, turn, request in
+            switch (agent, turn) {
+            case ("main", 0) where request.latestUserMessage == "launch":
+                return [.call("agent", ["name": "bg", "prompt": "bg", "background": true]), .end]
+            case ("bg", 0):
+                return [.call("block"), .end]
+            default:
+                return [.textDelta("ok"), .end]
+            }
+        }
+        return Session(runtime: makeRuntime(model: model, tools: [BlockTool(latch: latch, completions: Tally())]))
+    }
+
+    /// Launches `bg` and waits until its tool blocks; returns its id.
+    private func launchBlockedAgent(_ session: Session, events: EventSubscription<SessionEvent, SessionEventKey>) async throws -> TaskID {
+        await session.send(.submit("launch"))
+        let seen = await events.collect { event in
+            if case .toolProgress(let agent, _, "blocking", _) = event, agent.name == "bg" { return true }
+            return false
+        }
+        let id = seen.compactMap { event -> TaskID? in
+            if case .task(.started(let task)) = event, task.name == "bg" { task.id } else { nil }
+        }.first
+        return try #require(id)
+    }
+
+    @Test("a slash line sent to the session publishes the command, then its reply as data")
+    func slashCommandThenReply() async {
+        let session = Session(runtime: makeRuntime(model: ClosureModel { _, _, _ in [.end] }, tools: []))
+        await session.start()
+        let events = session.events.subscribe()
+        await session.send(.submit("  /tasks  "))
+        await session.send(.submit("/tasks stop"))
+        let seen = await events.collect { event in
+            if case .reply(.usageError) = event { return true }
+            return false
+        }
+        #expect(seen == [
+            .slashCommand(command: "/tasks"), .reply(.taskList([])),
+            .slashCommand(command: "/tasks stop"), .reply(.usageError("Usage: /tasks stop <id>")),
+        ])
+        _ = await session.shutdown()
+    }
+
+    @Test("a stop op stops the task, and a second one says it is already ending")
+    func stopOp() async throws {
+        let latch = Gate()
+        let session = sessionWithBlockedAgent(latch: latch)
+        await session.start()
+        let events = session.events.subscribe()
+        let id = try await launchBlockedAgent(session, events: events)
+
+        await session.send(.cancelTask(id))
+        var replies: [CommandReply] = []
+        let seen = await events.collect { event in
+            if case .reply(let reply) = event { replies.append(reply) }
+            if case .task(.finished(let task)) = event, task.id == id { return true }
+            return false
+        }
+        #expect(replies == [.stopping(id, name: "bg", alreadyStopping: false)])
+        let finished = seen.compactMap { event -> TaskSnapshot? in
+            if case .task(.finished(let task)) = event { task } else { nil }
+        }
+        #expect(finished.last?.status == .cancelled(by: .user))
+
+        await session.send(.cancelTask(id))
+        await session.send(.cancelTask(TaskID(99)))
+        let later = await events.collect { event in
+            if case .reply(.noSuchTask) = event { return true }
+            return false
+        }
+        #expect(later.filter { if case .reply = $0 { true } else { false } }.count == 2)
+        #expect(later.contains { if case .reply(.alreadyFinished(let task)) = $0 { task.id == id } else { false } })
+        #expect(later.last == .reply(.noSuchTask(TaskID(99))))
+        latch.open()
+        _ = await session.shutdown()
+    }
+
+    @Test("answers act on the question: no keeps everything running, an unclear line asks again, yes cancels")
+    func answersAct() async throws {
+        let latch = Gate()
+        let session = sessionWithBlockedAgent(latch: latch)
+        await session.start()
+        let events = session.events.subscribe()
+        let id = try await launchBlockedAgent(session, events: events)
+        func nextReply() async -> CommandReply? {
+            let seen = await events.collect { if case .reply = $0 { true } else { false } }
+            if case .reply(let reply) = seen.last { return reply }
+            return nil
+        }
+
+        await session.send(.submit("/cancel all"))
+        #expect(await nextReply() == .confirm(ConfirmationRequest(.cancelAll, count: 1)))
+        await session.send(.answer(false))
+        #expect(await nextReply() == .declined(.cancelAll))
+        // No question waits now: another answer does nothing, and the task still runs.
+        await session.send(.answer(true))
+        await session.send(.cancelAll)
+        #expect(await nextReply() == .confirm(ConfirmationRequest(.cancelAll, count: 1)))
+        // A typed line answers the question: neither yes nor no asks again, and is not a command.
+        await session.send(.submit("/tasks"))
+        #expect(await nextReply() == .unclearAnswer(ConfirmationRequest(.cancelAll, count: 1)))
+        await session.send(.submit(" Yes "))
+        #expect(await nextReply() == .stoppingAll([CommandReply.TaskName(id: id, name: "bg")]))
+        let ended = await events.collect { event in
+            if case .task(.finished(let task)) = event, task.id == id { return true }
+            return false
+        }
+        #expect(!ended.contains { if case .slashCommand = $0 { true } else { false } })
+        if case .task(.finished(let task)) = ended.last { #expect(task.status == .cancelled(by: .user)) }
+        latch.open()
+        _ = await session.shutdown()
+    }
+
+    @Test("quit asks first while a background agent runs; after the quit reply the session takes no more operations")
+    func quitOp() async throws {
+        let latch = Gate()
+        let session = sessionWithBlockedAgent(latch: latch)
+        await session.start()
+        let events = session.events.subscribe()
+        _ = try await launchBlockedAgent(session, events: events)
+
+        await session.send(.quit)
+        await session.send(.answer(false))
+        await session.send(.submit("/quit"))
+        await session.send(.answer(true))
+        await session.send(.submit("/tasks"))
+        await session.send(.prompt("more work"))
+        let report = await session.shutdown()
+        var seen: [SessionEvent] = []
+        for await event in events { seen.append(event) }
+        let mine = seen.filter { event in
+            switch event {
+            case .reply, .slashCommand, .userInput: true
+            default: false
+            }
+        }
+        #expect(mine == [
+            .reply(.confirm(ConfirmationRequest(.quit, count: 1))), .reply(.declined(.quit)),
+            .slashCommand(command: "/quit"), .reply(.confirm(ConfirmationRequest(.quit, count: 1))), .reply(.quit),
+        ])
+        #expect(report.cancelled.map(\.name) == ["bg"])
+        latch.open()
+    }
 }

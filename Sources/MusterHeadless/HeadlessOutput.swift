@@ -1,3 +1,5 @@
+import MusterCore
+
 /// Where a headless run writes: standard output for the answer or the JSON, standard error
 /// for notices. The CLI passes the real streams; tests pass a recorder of text.
 public protocol HeadlessOutput: Sendable {
@@ -11,23 +13,4 @@ public protocol HeadlessOutput: Sendable {
 
 extension HeadlessOutput {
     public var standardOutputIsTerminal: Bool { false }
-}
-
-/// The `stream-json` output: every session record, text deltas included, one line each,
-/// through the same recorder (so the same schema and numbering) as the log.
-public struct StreamJSONSink: SessionRecordSink {
-    private let output: any HeadlessOutput
-
-    public init(output: any HeadlessOutput) {
-        self.output = output
-    }
-
-    public var displayName: String { "the stream-json output" }
-    public var wantsTextDeltas: Bool { true }
-
-    public func write(_ line: String) throws(SessionSinkError) {
-        try output.write(line)
-    }
-
-    public func close() {}
 }

@@ -1,3 +1,4 @@
+import MusterCore
 /// Formats tasks for people: the `/tasks` table and the `/tasks show` detail.
 public enum TaskTable {
     /// Finished tasks listed under the running ones.

@@ -1,4 +1,6 @@
 import Foundation
+import MusterCore
+import MusterPresentation
 
 /// Runs the main agent on one prompt without a terminal and reports: the final answer, one
 /// JSON object, or a stream of JSON records. Background tasks still running when the main turn
@@ -87,14 +89,14 @@ public struct HeadlessRunner: Sendable {
         // Subscribed before the session starts, so the first turn's events are all seen.
         let subscription = session.events.subscribe()
         await session.start()
-        await session.submit(prompt)
+        await session.send(.prompt(prompt))
 
         let answers = Locked<[String]>([])
         let ending = await waitForEnding(subscription: subscription, stops: stops, notices: notices, answers: answers)
 
         let report = await session.shutdown(grace: options.shutdownGrace)
         // Results no agent took: cancelled at shutdown, or finished after the last turn.
-        let undelivered = await session.registry.drainResults(for: .topLevel)
+        let undelivered = await session.takeUndeliveredResults()
         let tally = await recorder.drain()
         let result = makeResult(
             ending: ending, tally: tally, cancelled: report.cancelled, undelivered: undelivered,
@@ -182,15 +184,14 @@ public struct HeadlessRunner: Sendable {
 
     /// True when nothing can happen any more without new input.
     ///
-    /// Tasks and results are asked of the registry; turns are known from the events read so
+    /// Tasks and results are asked of the session (`overview`); turns are known from the events read so
     /// far, and the final check that no event is left unread makes that knowledge current: a
-    /// turn that started before the registry answered has published `turnStart` by then.
+    /// turn that started before the session answered has published `turnStart` by then.
     /// (A turn queued for results that an earlier turn already took publishes nothing and
     /// does nothing, so it is rightly ignored.)
     private func isSettled(_ subscription: EventSubscription<SessionEvent, SessionEventKey>) async -> Bool {
-        let registry = session.registry
-        guard await registry.activeTasks == 0 else { return false }
-        guard await registry.pendingResultCount(for: .topLevel) == 0 else { return false }
+        let overview = await session.overview()
+        guard overview.activeTasks == 0, overview.pendingResults == 0 else { return false }
         return subscription.pendingCount == 0
     }
 

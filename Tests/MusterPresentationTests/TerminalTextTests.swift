@@ -1,4 +1,5 @@
 @testable import MusterCore
+@testable import MusterPresentation
 import Testing
 
 @Suite("Inert terminal text and display width")

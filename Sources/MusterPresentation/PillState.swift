@@ -1,3 +1,4 @@
+import MusterCore
 /// The active-agents pill: running background agents against the cap, finished results
 /// waiting, and a spinner frame. A pure value fed by registry events.
 ///
@@ -29,6 +30,11 @@ public struct PillState: Sendable, Equatable {
         self.running = Set(snapshots.filter(\.countsAgainstCap).map(\.id))
         self.stopping = Set(snapshots.filter { $0.countsAgainstCap && $0.isStopping }.map(\.id))
         self.done = max(0, pendingResults)
+    }
+
+    /// A pill that starts from the session's tasks at this moment.
+    public init(_ overview: SessionOverview) {
+        self.init(cap: overview.maxBackgroundAgents, snapshots: overview.tasks, pendingResults: overview.pendingResults)
     }
 
     /// Running background agents.

@@ -1,3 +1,4 @@
+import MusterCore
 /// The one line a front end prints on the normal screen after it shut the session down.
 public enum ExitSummary {
     /// `2 background agents were cancelled at exit.`, plus any task that did not stop in time.

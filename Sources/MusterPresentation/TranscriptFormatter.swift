@@ -1,3 +1,4 @@
+import MusterCore
 /// Turns session events into transcript lines, the same for the curses screen and plain mode.
 ///
 /// Only the main agent speaks in the transcript; sub-agents show up through the pill,
@@ -17,8 +18,13 @@ public struct TranscriptFormatter: Sendable {
     private var launches: [String: String] = [:]
     private var streamedCalls: Set<String> = []
 
-    /// A formatter with nothing streamed yet.
-    public init() {}
+    /// Lines the front end adds to `/help` (its keys).
+    public let helpFooter: [String]
+
+    /// A formatter with nothing streamed yet; `helpFooter` ends the `/help` reply.
+    public init(helpFooter: [String] = []) {
+        self.helpFooter = helpFooter
+    }
 
     /// The main agent's line being streamed right now, if any.
     public var streamingLine: TranscriptLine? {
@@ -100,10 +106,13 @@ public struct TranscriptFormatter: Sendable {
         case .warning(let text):
             return flush() + TranscriptLine.lines("⚠ " + text, style: .warning)
 
-        case .slashCommand, .sessionStart, .toolProcess, .result, .sessionEnd:
+        case .sessionStart, .toolProcess, .result, .sessionEnd:
             return []
-        case .reply(.notice(let text, let isWarning)):
-            return flush() + TranscriptLine.lines(text, style: isWarning ? .warning : .notice)
+        // A command's echo and reply go above a half-streamed line, which stays open.
+        case .slashCommand(let command):
+            return [TranscriptLine("› " + command, style: .user)]
+        case .reply(let reply):
+            return ReplyFormatter.lines(for: reply, helpFooter: helpFooter)
         case .textDelta, .assistantMessage, .toolStart, .toolProgress, .toolEnd, .modelUsage:
             return []
         }

@@ -1,3 +1,5 @@
+import MusterCore
+
 /// How a headless run (`muster -p`) reports and what it does with background work.
 public struct HeadlessOptions: Sendable, Equatable {
     /// What goes to standard output.

@@ -1,3 +1,4 @@
+import MusterCore
 import CMusterSystem
 #if canImport(Glibc)
 import Glibc

@@ -1,3 +1,4 @@
+import MusterCore
 /// One line of the transcript as every front end shows it: inert text plus what it means.
 public struct TranscriptLine: Sendable, Equatable {
     /// What a line is, so a front end can colour it (or not, under `NO_COLOR`).

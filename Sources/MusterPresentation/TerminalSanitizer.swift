@@ -1,3 +1,4 @@
+import MusterCore
 /// Makes text from models and tools inert before it reaches a terminal: control characters
 /// and escape sequences are shown in caret notation (`ESC` as `^[`, `BEL` as `^G`), never sent.
 public enum TerminalSanitizer {

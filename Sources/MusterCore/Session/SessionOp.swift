@@ -1,0 +1,23 @@
+/// Everything a person can ask of a session: the one way in for every front end. Send with
+/// `Session.send(_:)`; what it produces comes out as `SessionEvent`s on the session's bus.
+public enum SessionOp: Sendable, Equatable {
+    /// A line the person typed. While a question waits (`CommandReply.confirm`) it is the
+    /// answer: yes, no, or asked again (`unclearAnswer`). Otherwise a line whose first non-blank
+    /// character is `/` is a slash command (`slashCommand`, then its `reply`); a blank line is
+    /// ignored; any other line goes to the main agent, as `prompt` does.
+    case submit(String)
+    /// Text for the main agent, never read as a command (a headless prompt): starts a turn, or
+    /// waits behind the running one.
+    case prompt(String)
+    /// Stops one task, as `/tasks stop <id>` does (its `reply` says how it went).
+    case cancelTask(TaskID)
+    /// Stops every running task, as `/cancel all` does: asks first (`reply(.confirm)`).
+    case cancelAll
+    /// Answers the pending question (ignored when none waits).
+    case answer(Bool)
+    /// Cancels the running foreground turn; background agents keep running. Nothing when idle.
+    case interrupt
+    /// Quits, as `/quit` does: `reply(.quit)` at once when no background agent runs, else
+    /// `reply(.confirm)` first.
+    case quit
+}
