@@ -320,7 +320,9 @@ struct TmuxTests {
     func mouseWheel() async throws {
         try await withApp { app in
             for _ in 1...5 { app.submit("/help") }
-            try await app.waitForScreen("to fill the transcript past the greeting") { !$0.contains("Muster ·") && $0.contains("› /help") }
+            // Replies come as events: wait for the last command's reply, so none arrives after the wheel.
+            app.submit("/tasks show 999")
+            try await app.waitForScreen("to fill the transcript past the greeting") { !$0.contains("Muster ·") && $0.contains("No task #999.") }
             // What the terminal sends for one notch: X10 mouse encoding, button 64 (up) or 65 (down) plus 32.
             app.type("\u{1B}[M`**")
             try await app.waitForScreen(containing: "scrolled up · PgDn")
