@@ -54,6 +54,13 @@ let package = Package(
                 .product(name: "Subprocess", package: "swift-subprocess"),
                 .product(name: "Clocks", package: "swift-clocks"),
             ],
+            swiftSettings: swiftSettings
+        ),
+
+        // The scripted model (the demo, and the tests' model): plays JSON scripts, no network.
+        .target(
+            name: "MusterScripted",
+            dependencies: ["MusterCore"],
             resources: [.copy("../../Resources/scripts")],
             swiftSettings: swiftSettings
         ),
@@ -90,6 +97,7 @@ let package = Package(
                 "MusterCore",
                 "MusterTUI",
                 "MusterOpenAI",
+                "MusterScripted",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Clocks", package: "swift-clocks"),
@@ -103,6 +111,7 @@ let package = Package(
             dependencies: [
                 "MusterCore",
                 "MusterTUI",
+                "MusterScripted",
                 "MusterTmux",
                 .product(name: "Clocks", package: "swift-clocks"),
             ],
@@ -114,6 +123,15 @@ let package = Package(
             dependencies: [
                 "MusterCore",
                 "MusterTmux",
+                .product(name: "Clocks", package: "swift-clocks"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "MusterScriptedTests",
+            dependencies: [
+                "MusterScripted",
+                "MusterCore",
                 .product(name: "Clocks", package: "swift-clocks"),
             ],
             swiftSettings: swiftSettings

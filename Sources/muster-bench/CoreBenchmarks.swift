@@ -1,5 +1,6 @@
 import Foundation
 import MusterCore
+import MusterScripted
 
 /// Benchmarks of the core: stop latency, scale, and progress throughput.
 struct CoreBenchmarks {
