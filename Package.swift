@@ -91,6 +91,13 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // Doubles and builders the tests and muster-bench share: gate, recorder, closure model, test tools, runtimes.
+        .target(
+            name: "MusterTestSupport",
+            dependencies: ["MusterCore"],
+            swiftSettings: swiftSettings
+        ),
+
         .executableTarget(
             name: "muster",
             dependencies: [
@@ -112,6 +119,7 @@ let package = Package(
                 "MusterCore",
                 "MusterTUI",
                 "MusterScripted",
+                "MusterTestSupport",
                 "MusterTmux",
                 .product(name: "Clocks", package: "swift-clocks"),
             ],
@@ -122,6 +130,7 @@ let package = Package(
             name: "MusterCoreTests",
             dependencies: [
                 "MusterCore",
+                "MusterTestSupport",
                 "MusterTmux",
                 .product(name: "Clocks", package: "swift-clocks"),
             ],

@@ -68,7 +68,7 @@ public struct ScriptedModel: LanguageModel {
                                              prompt: request.prompt) else {
             throw NoScenarioError(origin: script.origin, agentName: request.agentName, definedAgents: script.agents.keys.sorted())
         }
-        let turnIndex = Self.turnIndex(of: request.messages)
+        let turnIndex = request.turnIndex
         let template = ScriptTemplate(request: request, workspace: workspace)
         let inputEstimate = Self.estimatedTokens(characters: request.messages.reduce(0) { $0 + Self.characterCount($1) })
 
@@ -101,19 +101,6 @@ public struct ScriptedModel: LanguageModel {
                           outputTokens: turn.usage?.output ?? Self.estimatedTokens(characters: outputCharacters))
         steps.append(Step(delay: steps.isEmpty ? pause : .zero, event: .endOfTurn(usage)))
         return steps
-    }
-
-    /// The number of assistant messages after the latest user message.
-    static func turnIndex(of messages: [ChatMessage]) -> Int {
-        var count = 0
-        for message in messages.reversed() {
-            switch message {
-            case .user: return count
-            case .assistant: count += 1
-            case .system, .tool: break
-            }
-        }
-        return count
     }
 
     /// `text` cut into pieces of `size` characters (the last may be shorter).
