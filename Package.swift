@@ -85,7 +85,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
-        // Outside processes for the tests and the benchmarks: spawning, tmux panes, deadline polls.
+        // Outside processes for the tests and the benchmarks: spawning, tmux panes, deadline polls, the built binary.
         .target(
             name: "MusterTmux",
             swiftSettings: swiftSettings
