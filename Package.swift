@@ -54,6 +54,13 @@ let package = Package(
                 .product(name: "Subprocess", package: "swift-subprocess"),
                 .product(name: "Clocks", package: "swift-clocks"),
             ],
+            swiftSettings: swiftSettings
+        ),
+
+        // The scripted model (the demo, and the tests' model): plays JSON scripts, no network.
+        .target(
+            name: "MusterScripted",
+            dependencies: ["MusterCore"],
             resources: [.copy("../../Resources/scripts")],
             swiftSettings: swiftSettings
         ),
@@ -93,9 +100,16 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
-        // Outside processes for the tests and the benchmarks: spawning, tmux panes, deadline polls.
+        // Outside processes for the tests and the benchmarks: spawning, tmux panes, deadline polls, the built binary.
         .target(
             name: "MusterTmux",
+            swiftSettings: swiftSettings
+        ),
+
+        // Doubles and builders the tests and muster-bench share: gate, recorder, closure model, test tools, runtimes.
+        .target(
+            name: "MusterTestSupport",
+            dependencies: ["MusterCore"],
             swiftSettings: swiftSettings
         ),
 
@@ -107,6 +121,7 @@ let package = Package(
                 "MusterPresentation",
                 "MusterTUI",
                 "MusterOpenAI",
+                "MusterScripted",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Clocks", package: "swift-clocks"),
@@ -121,6 +136,8 @@ let package = Package(
                 "MusterCore",
                 "MusterPresentation",
                 "MusterTUI",
+                "MusterScripted",
+                "MusterTestSupport",
                 "MusterTmux",
                 .product(name: "Clocks", package: "swift-clocks"),
             ],
@@ -133,7 +150,17 @@ let package = Package(
                 "MusterCore",
                 "MusterHeadless",
                 "MusterPresentation",
+                "MusterTestSupport",
                 "MusterTmux",
+                .product(name: "Clocks", package: "swift-clocks"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "MusterScriptedTests",
+            dependencies: [
+                "MusterScripted",
+                "MusterCore",
                 .product(name: "Clocks", package: "swift-clocks"),
             ],
             swiftSettings: swiftSettings

@@ -1,5 +1,7 @@
 import Foundation
 import MusterCore
+import MusterScripted
+import MusterTestSupport
 
 /// Benchmarks of the core: stop latency, scale, and progress throughput.
 struct CoreBenchmarks {
@@ -144,10 +146,10 @@ struct CoreBenchmarks {
 
     /// Concurrent tool calls each streaming many progress events; every event checked for its stream.
     func progressThroughput(calls: Int = 100, eventsPerCall: Int = 10_000) async throws {
-        let model = FixedTurnModel(calls: (0..<calls).map {
-            ToolCall(id: "c\($0)", name: "stream", arguments: ["tag": .string("c\($0)"), "count": .number(Double(eventsPerCall))])
+        let model = fixedTurnModel(calls: (0..<calls).map {
+            ToolCall(id: "c\($0)", name: "emit", arguments: ["tag": .string("c\($0)"), "count": .number(Double(eventsPerCall))])
         })
-        let runtime = makeRuntime(model: model, tools: [StreamTool()])
+        let runtime = makeRuntime(model: model, tools: [EmitTool()])
         let subscription = runtime.events.subscribe()
         let total = calls * eventsPerCall
 
@@ -182,38 +184,16 @@ struct CoreBenchmarks {
         report.add("throughput", "events in the wrong stream or out of order", Double(wrong), unit: "events", target: "0", met: wrong == 0 && received == total)
     }
 
+    /// A runtime with only `tools` (no task tools) on the bench's workspace.
     private func makeRuntime(model: any LanguageModel, tools: [any Tool], maxBackgroundAgents: Int = 10_000) -> AgentRuntime {
-        let registry = TaskRegistry(configuration: .init(maxBackgroundAgents: maxBackgroundAgents, keepFinished: 50))
-        return AgentRuntime(registry: registry, model: model, tools: tools, workspace: workspace)
+        MusterTestSupport.makeRuntime(model: model, tools: tools, taskTools: false, maxBackgroundAgents: maxBackgroundAgents, workspace: workspace)
     }
 }
 
-/// A model that asks for a fixed set of calls once, then answers.
-struct FixedTurnModel: LanguageModel {
-    let calls: [ToolCall]
-
-    func streamTurn(_ request: ModelRequest) -> AsyncThrowingStream<ModelEvent, any Error> {
-        let answered = request.messages.contains { if case .tool = $0 { true } else { false } }
-        let events: [ModelEvent] = answered
-            ? [.textDelta("done"), .endOfTurn(Usage())]
-            : calls.map(ModelEvent.toolCall) + [.endOfTurn(Usage())]
-        return AsyncThrowingStream { continuation in
-            for event in events { continuation.yield(event) }
-            continuation.finish()
-        }
-    }
-}
-
-/// `stream {tag, count}`: reports `tag:0` … `tag:(count-1)` on its own progress stream.
-struct StreamTool: Tool {
-    let spec = ToolSpec(name: "stream", description: "benchmark", parameters: ["type": "object"])
-    var isConcurrencySafe: Bool { true }
-
-    func run(_ arguments: JSONValue, context: ToolContext) async throws -> ToolOutput {
-        let tag = try arguments.requiredString("tag")
-        let count = try arguments.optionalInt("count") ?? 0
-        for index in 0..<count { context.progress.report("\(tag):\(index)") }
-        return ToolOutput("\(count)")
+/// A model that asks for `calls` in its first turn, then answers "done".
+func fixedTurnModel(calls: [ToolCall]) -> ClosureModel {
+    ClosureModel { _, turn, _ in
+        turn == 0 ? calls.map(ModelEvent.toolCall) + [.endOfTurn(Usage())] : [.textDelta("done"), .endOfTurn(Usage())]
     }
 }
 

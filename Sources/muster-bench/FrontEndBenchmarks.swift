@@ -2,6 +2,7 @@ import Foundation
 import MusterCore
 import MusterPresentation
 import MusterTUI
+import MusterTestSupport
 
 /// Front-end benchmarks on the in-memory screen: the `/tasks` table with many tasks, and
 /// redraw coalescing under a flood of registry transitions.
@@ -17,7 +18,7 @@ struct FrontEndBenchmarks {
     /// Renders `/tasks` for `tasks` entries into a 120x40 text grid, frame after frame.
     private func tasksTable(tasks: Int, frames: Int) async throws {
         let registry = TaskRegistry(configuration: .init(maxBackgroundAgents: tasks + 1))
-        let latch = BenchLatch()
+        let latch = Gate()
         for index in 0..<tasks {
             _ = try await registry.start(.init(name: "agent\(index % 17)", description: "task \(index)", mode: .background)) { _ in
                 try await latch.wait()
@@ -55,7 +56,7 @@ struct FrontEndBenchmarks {
     private func flood(seconds: Double, ratePerSecond: Int) async throws {
         let agents = 200
         let registry = TaskRegistry(configuration: .init(maxBackgroundAgents: agents + 1))
-        let latch = BenchLatch()
+        let latch = Gate()
         var ids: [TaskID] = []
         for index in 0..<agents {
             ids.append(try await registry.start(.init(name: "flood", description: "flood \(index)", mode: .background)) { _ in
@@ -115,40 +116,5 @@ struct FrontEndBenchmarks {
         report.add("front end", "flood: frames drawn per second", framesPerSecond, unit: "frames/s", target: "<= ~30/s", met: framesPerSecond <= 31)
         report.add("front end", "flood: pill count when the flood ended", Double(pillRunning), unit: "agents",
                    target: "= \(expectedRunning) (registry)", met: pillRunning == expectedRunning)
-    }
-}
-
-/// A latch for benchmark bodies: waiting ends when opened or cancelled.
-final class BenchLatch: Sendable {
-    private let waiters = Locked<(open: Bool, list: [Int: CheckedContinuation<Void, any Error>], next: Int)>((false, [:], 0))
-
-    func open() {
-        let list = waiters.withLock { state -> [CheckedContinuation<Void, any Error>] in
-            state.open = true
-            defer { state.list = [:] }
-            return Array(state.list.values)
-        }
-        for continuation in list { continuation.resume() }
-    }
-
-    func wait() async throws {
-        let token = waiters.withLock { state -> Int in
-            state.next += 1
-            return state.next
-        }
-        try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-                let now: Result<Void, any Error>? = waiters.withLock { state in
-                    if state.open { return .success(()) }
-                    if Task.isCancelled { return .failure(CancellationError()) }
-                    state.list[token] = continuation
-                    return nil
-                }
-                if let now { continuation.resume(with: now) }
-            }
-        } onCancel: {
-            let continuation = waiters.withLock { $0.list.removeValue(forKey: token) }
-            continuation?.resume(throwing: CancellationError())
-        }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import MusterCore
+import MusterTestSupport
 
 /// The session log under a flood of progress lines (a `yes | head -n 3000000` in a tool call):
 /// resident memory and how far the log falls behind the session.
@@ -13,11 +14,11 @@ struct LogFloodBenchmark {
         defer { try? FileManager.default.removeItem(at: directory) }
         let url = directory.appendingPathComponent("flood.jsonl")
 
-        let model = FixedTurnModel(calls: [
-            ToolCall(id: "flood", name: "stream", arguments: ["tag": "y", "count": .number(Double(lines))]),
+        let model = fixedTurnModel(calls: [
+            ToolCall(id: "flood", name: "emit", arguments: ["tag": "y", "count": .number(Double(lines))]),
         ])
         let registry = TaskRegistry()
-        let runtime = AgentRuntime(registry: registry, model: model, tools: [StampedStreamTool()], workspace: workspace)
+        let runtime = AgentRuntime(registry: registry, model: model, tools: [Self.stampedEmitTool], workspace: workspace)
         let session = Session(runtime: runtime)
         let recorder = SessionRecorder.start(
             session: session, log: .file(url), metadata: SessionMetadata(mode: .headless, workspace: workspace.path)
@@ -73,6 +74,9 @@ struct LogFloodBenchmark {
         report.add("log", "progress lines the log accounts for (its records' `lines` added up)", Double(accounted), unit: "lines", target: "= \(lines)", met: accounted == lines)
     }
 
+    /// `emit {tag, count}` whose lines carry the time they were made: `y@1733360000.123:42`.
+    private static let stampedEmitTool = EmitTool { tag, index in "\(tag)@\(Date().timeIntervalSince1970):\(index)" }
+
     /// The creation time in the newest complete `tool_progress` line of `bytes`.
     private static func newestStamp(in bytes: ArraySlice<UInt8>) -> Double? {
         let text = String(decoding: bytes, as: UTF8.self)
@@ -85,19 +89,4 @@ struct LogFloodBenchmark {
 /// The sampler thread's findings: peak resident bytes and the worst lag in seconds.
 private enum SamplerResult {
     static let shared = Locked<(Int, Double)?>(nil)
-}
-
-/// `stream {tag, count}` whose lines carry the time they were made: `y@1733360000.123:42`.
-struct StampedStreamTool: Tool {
-    let spec = ToolSpec(name: "stream", description: "benchmark", parameters: ["type": "object"])
-    var isConcurrencySafe: Bool { true }
-
-    func run(_ arguments: JSONValue, context: ToolContext) async throws -> ToolOutput {
-        let tag = try arguments.requiredString("tag")
-        let count = try arguments.optionalInt("count") ?? 0
-        for index in 0..<count {
-            context.progress.report("\(tag)@\(Date().timeIntervalSince1970):\(index)")
-        }
-        return ToolOutput("\(count)")
-    }
 }

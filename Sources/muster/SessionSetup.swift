@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import MusterCore
 import MusterOpenAI
+import MusterScripted
 
 /// Everything a front end needs, built from the command line and the environment.
 struct SessionSetup {

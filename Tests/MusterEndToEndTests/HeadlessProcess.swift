@@ -11,17 +11,9 @@ final class HeadlessProcess {
     }
 
     /// The built binary, or nil (the tests then skip).
-    static let binary: URL? = {
-        let candidates = [
-            // The test bundle sits beside the products in .build/<triple>/debug.
-            URL(fileURLWithPath: CommandLine.arguments.first ?? "").deletingLastPathComponent().appendingPathComponent("muster"),
-            Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent("muster"),
-            packageRoot.appendingPathComponent(".build/debug/muster"),
-        ]
-        return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) }
-    }()
+    static let binary = MusterBinary.url
 
-    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let packageRoot = MusterBinary.packageRoot
     static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
     /// The script of these tests: `fast` lists files, `sleeper` runs `sleep <prompt>`.
     static let script = fixtures.appendingPathComponent("headless.json")

@@ -19,22 +19,14 @@ final class TmuxDriver {
     let scratch: URL
 
     /// The built binary, or nil (the tests then skip with a message).
-    static let binary: URL? = {
-        let candidates = [
-            // The test bundle sits beside the products in .build/<triple>/debug.
-            URL(fileURLWithPath: CommandLine.arguments.first ?? "").deletingLastPathComponent().appendingPathComponent("muster"),
-            Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent("muster"),
-            packageRoot.appendingPathComponent(".build/debug/muster"),
-        ]
-        return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) }
-    }()
+    static let binary = MusterBinary.url
 
     /// True when tmux and the binary are there.
     static var isAvailable: Bool {
         binary != nil && run(["tmux", "-V"]).status == 0
     }
 
-    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let packageRoot = MusterBinary.packageRoot
 
     /// The fast script the tests play.
     static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/tmux.json")

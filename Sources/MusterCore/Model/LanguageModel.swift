@@ -68,6 +68,20 @@ public struct ModelRequest: Sendable {
         for message in messages { if case .user(let text) = message { return text } }
         return nil
     }
+
+    /// How many assistant messages follow the newest user message: which turn of its answer to
+    /// that message the model is asked for (0 for the first; tool results do not count).
+    public var turnIndex: Int {
+        var count = 0
+        for message in messages.reversed() {
+            switch message {
+            case .user: return count
+            case .assistant: count += 1
+            case .system, .tool: break
+            }
+        }
+        return count
+    }
 }
 
 /// A language model that streams a turn as events.

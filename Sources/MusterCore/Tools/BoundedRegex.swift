@@ -7,31 +7,33 @@ import Foundation
 /// position tried and once every 10,000 matching steps, also deep inside one backtracking
 /// attempt (measured here: thousands of callbacks a second on `(a+)+$`). The two kinds of
 /// callback cannot be told apart, so no step count is possible: the bound is the time spent.
-struct BoundedRegex: Sendable {
+public struct BoundedRegex: Sendable {
     let expression: NSRegularExpression
     /// Time one search may take; an ordinary pattern takes a few milliseconds on a 64 KB line.
     let timeLimit: Duration
 
-    static let defaultTimeLimit = Duration.seconds(1)
+    /// A second: far above an ordinary search, far below a person's patience.
+    public static let defaultTimeLimit = Duration.seconds(1)
     /// Callbacks between two looks at the clock and the stop check (a look costs a lock).
     static let checkEvery = 16
 
     /// Why a search ended without an answer.
-    enum Failure: Error, Equatable {
+    public enum Failure: Error, Equatable {
         /// The time limit ran out, or ICU's own backtracking memory did: why, for messages.
         case tooExpensive(String)
         /// The stop check said stop.
         case stopped
     }
 
-    init(_ expression: NSRegularExpression, timeLimit: Duration = Self.defaultTimeLimit) {
+    /// Bounds searches of `expression` to `timeLimit` each.
+    public init(_ expression: NSRegularExpression, timeLimit: Duration = Self.defaultTimeLimit) {
         self.expression = expression
         self.timeLimit = timeLimit
     }
 
     /// True when the expression matches somewhere in `text`. `shouldStop` is asked regularly
     /// during the search; `onProgress` hears the time spent so far, as often.
-    func firstMatch(
+    public func firstMatch(
         in text: String,
         shouldStop: () -> Bool,
         onProgress: (Duration) -> Void = { _ in }

@@ -1,19 +1,20 @@
 import Foundation
+import MusterCore
 
 /// A parsed, validated script: for each agent name, the scenarios the scripted model plays.
 /// Only `ScriptLoader` makes one, so every value in it has been checked.
 public struct Script: Sendable, Equatable {
     /// The only format version this Muster reads.
-    public static let supportedVersion = 1
+    static let supportedVersion = 1
     /// The agent name whose scenarios serve every agent the script does not name.
-    public static let wildcardAgentName = "*"
+    static let wildcardAgentName = "*"
 
     /// Where the script came from, for messages (e.g. `demo.json`).
-    public let origin: String
+    let origin: String
     /// The optional top-level `description`.
-    public let summary: String?
+    let summary: String?
     /// Scenarios by agent name (`main`, `explore`, `*`, ...).
-    public let agents: [String: Agent]
+    let agents: [String: Agent]
 
     init(origin: String, summary: String?, agents: [String: Agent]) {
         self.origin = origin
@@ -22,38 +23,38 @@ public struct Script: Sendable, Equatable {
     }
 
     /// One agent's scenarios, in document order.
-    public struct Agent: Sendable, Equatable {
-        public let scenarios: [Scenario]
+    struct Agent: Sendable, Equatable {
+        let scenarios: [Scenario]
 
         /// The scenario without `match`, if any (the loader allows at most one).
-        public var fallback: Scenario? { scenarios.first { $0.match == nil } }
+        var fallback: Scenario? { scenarios.first { $0.match == nil } }
 
         /// The first scenario whose `match` fits `text`; fallbacks never match here.
-        public func firstMatch(for text: String) -> Scenario? {
+        func firstMatch(for text: String) -> Scenario? {
             scenarios.first { $0.match?.matches(text) ?? false }
         }
     }
 
     /// A named conversation: the turns one agent plays when its `match` fits.
-    public struct Scenario: Sendable, Equatable {
-        public let name: String
+    struct Scenario: Sendable, Equatable {
+        let name: String
         /// Nil for the agent's fallback scenario.
-        public let match: Match?
-        public let turns: [Turn]
+        let match: Match?
+        let turns: [Turn]
         /// What a person might type to play it (the optional `example`), offered on the first screen.
-        public let example: String?
+        let example: String?
     }
 
     /// The main agent's scenario examples, the fallback's first (what most messages play), then
     /// the others in document order: what the first screen suggests.
-    public var examples: [String] {
+    var examples: [String] {
         guard let main = agents["main"] else { return [] }
         let fallback = main.fallback?.example.map { [$0] } ?? []
         return fallback + main.scenarios.filter { $0.match != nil }.compactMap(\.example)
     }
 
     /// How a scenario recognises a message: a case-insensitive substring or a regular expression.
-    public enum Match: Sendable, Equatable {
+    enum Match: Sendable, Equatable {
         /// Matches when the message contains the text, ignoring case.
         case substring(String)
         /// Matches when the regular expression (checked at load, ignoring case) finds a match.
@@ -61,7 +62,7 @@ public struct Script: Sendable, Equatable {
 
         /// True when `text` fits. A regular expression is matched within a time limit and
         /// stops when the calling task is cancelled; either way it then does not fit.
-        public func matches(_ text: String) -> Bool {
+        func matches(_ text: String) -> Bool {
             matches(text, timeLimit: BoundedRegex.defaultTimeLimit, onProgress: { _ in })
         }
 
@@ -84,7 +85,7 @@ public struct Script: Sendable, Equatable {
         }
 
         /// The form written in a script: `text` or `/regex/`.
-        public var written: String {
+        var written: String {
             switch self {
             case .substring(let needle): needle
             case .regex(let pattern): "/\(pattern)/"
@@ -93,39 +94,39 @@ public struct Script: Sendable, Equatable {
     }
 
     /// One model turn: an optional pause, optional streamed text, optional tool calls.
-    public struct Turn: Sendable, Equatable {
+    struct Turn: Sendable, Equatable {
         /// Pause before the turn's first output.
-        public let wait: Duration
+        let wait: Duration
         /// Text streamed as deltas; may hold template variables.
-        public let say: String?
+        let say: String?
         /// Characters per text delta.
-        public let chunkCharacters: Int
+        let chunkCharacters: Int
         /// Pause between two text deltas.
-        public let chunkDelay: Duration
+        let chunkDelay: Duration
         /// Calls made in this turn (several run in parallel); empty for a final answer.
-        public let toolCalls: [ToolCallTemplate]
+        let toolCalls: [ToolCallTemplate]
         /// Token counts to report; missing counts are estimated.
-        public let usage: UsageOverride?
+        let usage: UsageOverride?
 
         /// Defaults for `chunk_chars` and `chunk_delay_ms`.
-        public static let defaultChunkCharacters = 16
-        public static let defaultChunkDelay = Duration.milliseconds(25)
+        static let defaultChunkCharacters = 16
+        static let defaultChunkDelay = Duration.milliseconds(25)
 
         /// True when this turn ends the agent's work (it calls no tools).
-        public var isFinalAnswer: Bool { toolCalls.isEmpty }
+        var isFinalAnswer: Bool { toolCalls.isEmpty }
     }
 
     /// A tool call as written in a script; string arguments may hold template variables.
-    public struct ToolCallTemplate: Sendable, Equatable {
-        public let tool: String
+    struct ToolCallTemplate: Sendable, Equatable {
+        let tool: String
         /// Always an object.
-        public let arguments: JSONValue
+        let arguments: JSONValue
     }
 
     /// Token counts a turn reports instead of the estimate.
-    public struct UsageOverride: Sendable, Equatable {
-        public let input: Int?
-        public let output: Int?
+    struct UsageOverride: Sendable, Equatable {
+        let input: Int?
+        let output: Int?
     }
 
     /// The scenario an agent plays for a conversation, or nil when the script has none for it.
@@ -134,7 +135,7 @@ public struct Script: Sendable, Equatable {
     /// agent's fallback. An agent without a fallback then tries its scenarios against the prompt
     /// (the first user message). An agent the script does not name, or one that finds nothing,
     /// uses the wildcard agent `*` the same way.
-    public func scenario(forAgent agentName: String, latestUserMessage: String?, prompt: String?) -> Scenario? {
+    func scenario(forAgent agentName: String, latestUserMessage: String?, prompt: String?) -> Scenario? {
         let candidates = [agents[agentName], agentName == Self.wildcardAgentName ? nil : agents[Self.wildcardAgentName]]
         for case let agent? in candidates {
             if let latestUserMessage, let scenario = agent.firstMatch(for: latestUserMessage) { return scenario }

@@ -1,4 +1,5 @@
 import Foundation
+import MusterCore
 
 /// The `{{variable}}` placeholders of script text and string arguments: which exist, and how
 /// they are filled in from a conversation.

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
-@testable import MusterCore
+import MusterCore
+@testable import MusterScripted
 
 /// A temporary folder removed when the test ends.
 final class ScriptTestFolder {
@@ -40,7 +41,7 @@ struct ScriptLocatorTests {
         let bundle = try #require(roles.firstIndex(of: "resource bundle beside the executable"))
         let source = try #require(roles.firstIndex(of: "source checkout Muster was built from"))
         #expect(bundle < source)
-        #expect(try ScriptLocator(environment: [:]).locate("demo.json").path.contains("Muster_MusterCore"))
+        #expect(try ScriptLocator(environment: [:]).locate("demo.json").path.contains("Muster_MusterScripted"))
     }
 
     @Test("MUSTER_SCRIPTS_DIR is searched first")
@@ -84,9 +85,9 @@ struct ScriptLocatorTests {
             sourceScriptsDirectory: URL(fileURLWithPath: "/src/muster/Resources/scripts")
         )
         #if canImport(Darwin)
-        let bundle = "Muster_MusterCore.bundle"
+        let bundle = "Muster_MusterScripted.bundle"
         #else
-        let bundle = "Muster_MusterCore.resources"
+        let bundle = "Muster_MusterScripted.resources"
         #endif
         do {
             _ = try locator.locate("demo.json")

@@ -2,7 +2,8 @@ import Clocks
 import Foundation
 import Synchronization
 import Testing
-@testable import MusterCore
+import MusterCore
+@testable import MusterScripted
 
 /// Consumes a stream in its own task and forwards each event, so a test can watch the
 /// consumer's progress and cancel it at a chosen moment.

@@ -1,4 +1,5 @@
 import Foundation
+import MusterCore
 
 /// A strict JSON parser for hand-written scripts: it reports the line and column of a syntax
 /// mistake in words a person understands, and rejects duplicate keys (which `JSONDecoder`

@@ -1,4 +1,5 @@
 import Foundation
+import MusterCore
 import Synchronization
 
 /// Muster's default model: plays the turns of a `Script` with no network, at the pace of an
@@ -8,10 +9,10 @@ import Synchronization
 /// message and the turn index from the assistant messages that follow it, so a multi-step
 /// scenario moves on as tool results come back and restarts at each new user message.
 public struct ScriptedModel: LanguageModel {
-    public let script: Script
-    public let clock: any Clock<Duration>
+    let script: Script
+    let clock: any Clock<Duration>
     /// The value of `{{workspace}}` (`.` when nil).
-    public let workspace: URL?
+    let workspace: URL?
 
     /// A model playing `script`, pausing on `clock`.
     public init(script: Script, clock: any Clock<Duration> = ContinuousClock(), workspace: URL? = nil) {
@@ -29,25 +30,25 @@ public struct ScriptedModel: LanguageModel {
     }
 
     /// One event of a planned turn and the pause before it.
-    public struct Step: Sendable, Equatable {
-        public let delay: Duration
-        public let event: ModelEvent
+    struct Step: Sendable, Equatable {
+        let delay: Duration
+        let event: ModelEvent
     }
 
     /// The script has nothing for this agent.
-    public struct NoScenarioError: Error, Equatable, CustomStringConvertible, LocalizedError {
-        public let origin: String
-        public let agentName: String
+    struct NoScenarioError: Error, Equatable, CustomStringConvertible, LocalizedError {
+        let origin: String
+        let agentName: String
         /// The agents the script does define, sorted.
-        public let definedAgents: [String]
+        let definedAgents: [String]
 
-        public var description: String {
+        var description: String {
             let defined = definedAgents.map { JSONValue.string($0).jsonText }.joined(separator: ", ")
             return "\(origin): no scenario for agent \(JSONValue.string(agentName).jsonText) fits this conversation "
                 + "(the script defines agents \(defined)); add a scenario without \"match\" for it, or an agent \"*\""
         }
 
-        public var errorDescription: String? { description }
+        var errorDescription: String? { description }
     }
 
     /// Streams the planned turn; all pauses happen in the consuming task, so cancelling it ends the stream.
@@ -62,12 +63,12 @@ public struct ScriptedModel: LanguageModel {
     }
 
     /// Every event of the turn for `request`, with its pause; pure and immediate.
-    public func plan(for request: ModelRequest) throws(NoScenarioError) -> [Step] {
+    func plan(for request: ModelRequest) throws(NoScenarioError) -> [Step] {
         guard let scenario = script.scenario(forAgent: request.agentName, latestUserMessage: request.latestUserMessage,
                                              prompt: request.prompt) else {
             throw NoScenarioError(origin: script.origin, agentName: request.agentName, definedAgents: script.agents.keys.sorted())
         }
-        let turnIndex = Self.turnIndex(of: request.messages)
+        let turnIndex = request.turnIndex
         let template = ScriptTemplate(request: request, workspace: workspace)
         let inputEstimate = Self.estimatedTokens(characters: request.messages.reduce(0) { $0 + Self.characterCount($1) })
 
@@ -100,19 +101,6 @@ public struct ScriptedModel: LanguageModel {
                           outputTokens: turn.usage?.output ?? Self.estimatedTokens(characters: outputCharacters))
         steps.append(Step(delay: steps.isEmpty ? pause : .zero, event: .endOfTurn(usage)))
         return steps
-    }
-
-    /// The number of assistant messages after the latest user message.
-    static func turnIndex(of messages: [ChatMessage]) -> Int {
-        var count = 0
-        for message in messages.reversed() {
-            switch message {
-            case .user: return count
-            case .assistant: count += 1
-            case .system, .tool: break
-            }
-        }
-        return count
     }
 
     /// `text` cut into pieces of `size` characters (the last may be shorter).

@@ -2,6 +2,7 @@ import Clocks
 import Foundation
 import Testing
 @testable import MusterCore
+@testable import MusterScripted
 
 /// One agent played from its prompt to its final answer, with made-up tool results.
 struct PlayedAgent {

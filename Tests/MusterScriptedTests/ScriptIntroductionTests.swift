@@ -1,6 +1,7 @@
 import Foundation
 import Testing
-@testable import MusterCore
+import MusterCore
+@testable import MusterScripted
 
 @Suite("The first screen says which model runs and what to type, in the script's own words")
 struct ScriptIntroductionTests {

@@ -1,3 +1,5 @@
+import MusterCore
+
 /// A place inside a script document, shown as `agents.main.scenarios[0].turns[2].say`.
 struct ScriptPath: Sendable, Equatable, CustomStringConvertible {
     /// One step down into the document.

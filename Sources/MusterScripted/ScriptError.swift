@@ -10,7 +10,7 @@ public struct ScriptError: Error, Equatable, CustomStringConvertible, LocalizedE
     public let problem: String
 
     /// Makes an error; an empty `location` is left out of the message.
-    public init(file: String, location: String, problem: String) {
+    init(file: String, location: String, problem: String) {
         self.file = file
         self.location = location
         self.problem = problem

@@ -1,10 +1,10 @@
 import MusterCore
 
-/// A one-shot latch for tests: task bodies wait at it, the test sees them arrive and opens it.
+/// A one-shot latch for tests and benchmarks: task bodies wait at it, the caller sees them arrive and opens it.
 ///
 /// `wait()` honours cancellation (it throws `CancellationError`); `waitIgnoringCancellation()`
 /// stands for a body that does not check for cancellation until the gate opens.
-final class Gate: Sendable {
+public final class Gate: Sendable {
     private struct State {
         var isOpen = false
         var arrivals = 0
@@ -15,8 +15,11 @@ final class Gate: Sendable {
 
     private let state = Locked(State())
 
+    /// A closed gate.
+    public init() {}
+
     /// Waits until the gate opens; throws `CancellationError` if the waiting task is cancelled first.
-    func wait() async throws {
+    public func wait() async throws {
         let token = arrive()
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
@@ -35,7 +38,7 @@ final class Gate: Sendable {
     }
 
     /// Waits until the gate opens, whatever happens to the waiting task meanwhile.
-    func waitIgnoringCancellation() async {
+    public func waitIgnoringCancellation() async {
         let token = arrive()
         try? await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
             let isOpen = state.withLock { state -> Bool in
@@ -48,7 +51,7 @@ final class Gate: Sendable {
     }
 
     /// Lets every waiter (present and future) through.
-    func open() {
+    public func open() {
         let parked = state.withLock { state -> [CheckedContinuation<Void, any Error>] in
             state.isOpen = true
             defer { state.parked = [:] }
@@ -58,10 +61,10 @@ final class Gate: Sendable {
     }
 
     /// How many waits have reached the gate so far.
-    var arrivals: Int { state.withLock { $0.arrivals } }
+    public var arrivals: Int { state.withLock { $0.arrivals } }
 
     /// Returns once `count` waits have reached the gate (they may have passed it if it is open).
-    func untilArrivals(_ count: Int) async {
+    public func untilArrivals(_ count: Int) async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             let reached = state.withLock { state -> Bool in
                 if state.arrivals >= count { return true }

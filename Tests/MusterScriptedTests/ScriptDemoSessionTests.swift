@@ -1,6 +1,7 @@
 import Foundation
 import Testing
-@testable import MusterCore
+import MusterCore
+@testable import MusterScripted
 
 @Suite("The quick demo played by a real session with the real tools", .timeLimit(.minutes(2)))
 struct ScriptDemoSessionTests {

@@ -4,32 +4,32 @@ import Foundation
 /// the build folder, from an installed copy, or with an explicit `MUSTER_SCRIPTS_DIR`.
 public struct ScriptLocator: Sendable {
     /// The environment variable naming a folder of scripts; it is searched first.
-    public static let environmentVariable = "MUSTER_SCRIPTS_DIR"
+    static let environmentVariable = "MUSTER_SCRIPTS_DIR"
     /// The script Muster plays when none is given.
-    public static let defaultScriptName = "demo.json"
+    static let defaultScriptName = "demo.json"
 
     /// One folder the locator searches, and why.
-    public struct Place: Sendable, Equatable, CustomStringConvertible {
+    struct Place: Sendable, Equatable, CustomStringConvertible {
         /// Nil when the place does not apply (e.g. the environment variable is not set).
-        public let directory: URL?
+        let directory: URL?
         /// What this place is, e.g. "resource bundle beside the executable".
-        public let role: String
+        let role: String
 
         /// A place to search; a nil `directory` only explains why a place was skipped.
-        public init(directory: URL?, role: String) {
+        init(directory: URL?, role: String) {
             self.directory = directory
             self.role = role
         }
 
-        public var description: String {
+        var description: String {
             directory.map { "\($0.path) (\(role))" } ?? role
         }
     }
 
     /// No place holds the script.
     public struct NotFoundError: Error, Equatable, CustomStringConvertible, LocalizedError {
-        public let fileName: String
-        public let searched: [Place]
+        let fileName: String
+        let searched: [Place]
 
         public var description: String {
             let lines = searched.map { "  - \($0)" }.joined(separator: "\n")
@@ -41,16 +41,16 @@ public struct ScriptLocator: Sendable {
     }
 
     /// The folders searched, in order.
-    public let places: [Place]
+    let places: [Place]
 
     /// A locator that searches exactly `places` (for tests, or a custom layout).
-    public init(places: [Place]) {
+    init(places: [Place]) {
         self.places = places
     }
 
     /// The places a running Muster searches: `MUSTER_SCRIPTS_DIR`, the resource bundle beside
     /// the executable, `share/muster/scripts` of an installed copy, then the source checkout it was built from.
-    public init(
+    init(
         environment: [String: String] = ProcessInfo.processInfo.environment,
         executableURL: URL? = Bundle.main.executableURL,
         bundleDirectory: URL? = Bundle.main.bundleURL,
@@ -88,7 +88,7 @@ public struct ScriptLocator: Sendable {
     }
 
     /// The first searched folder holding `fileName`; the error lists every place searched.
-    public func locate(_ fileName: String) throws(NotFoundError) -> URL {
+    func locate(_ fileName: String) throws(NotFoundError) -> URL {
         for place in places {
             guard let directory = place.directory else { continue }
             let candidate = directory.appendingPathComponent(fileName)
@@ -101,14 +101,14 @@ public struct ScriptLocator: Sendable {
     }
 
     /// `Resources/scripts` of the checkout this file was compiled from.
-    public static let sourceScriptsDirectory: URL? = {
+    static let sourceScriptsDirectory: URL? = {
         let thisFile = URL(fileURLWithPath: #filePath)
-        // Sources/MusterCore/Model/ScriptLocator.swift -> the package root is four levels up.
-        let root = thisFile.deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        // Sources/MusterScripted/ScriptLocator.swift -> the package root is three levels up.
+        let root = thisFile.deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         return root.appendingPathComponent("Resources/scripts", isDirectory: true)
     }()
 
-    /// Where SwiftPM's resource bundle for MusterCore keeps `scripts`, if the bundle is present.
+    /// Where SwiftPM's resource bundle for MusterScripted keeps `scripts`, if the bundle is present.
     ///
     /// `Bundle.module` calls `fatalError` when its bundle is missing (its generated accessor has
     /// no other way out), so the bundle's folder is checked here first and `Bundle.module` is only
@@ -116,9 +116,9 @@ public struct ScriptLocator: Sendable {
     static func bundleScriptsDirectories(bundleDirectory: URL?) -> [URL] {
         guard let bundleDirectory else { return [] }
         #if canImport(Darwin)
-        let bundleName = "Muster_MusterCore.bundle"
+        let bundleName = "Muster_MusterScripted.bundle"
         #else
-        let bundleName = "Muster_MusterCore.resources"
+        let bundleName = "Muster_MusterScripted.resources"
         #endif
         let bundleURL = bundleDirectory.appendingPathComponent(bundleName, isDirectory: true)
         let layouts = [

@@ -1,4 +1,5 @@
 import Foundation
+import MusterCore
 
 /// Reads a script file and checks every part of it, so that a mistake is reported once, clearly,
 /// with the file, the place in the document and what was expected, before anything runs.
@@ -39,7 +40,7 @@ public enum ScriptLoader {
     }
 
     /// Loads a script from its JSON bytes; `origin` names it in messages.
-    public static func load(data: Data, origin: String, knownTools: Set<String> = builtInToolNames) throws(ScriptError) -> Script {
+    static func load(data: Data, origin: String, knownTools: Set<String> = builtInToolNames) throws(ScriptError) -> Script {
         let document: JSONValue
         do {
             document = try ScriptJSONParser.parse(data)
@@ -337,28 +338,9 @@ private struct ScriptValidator {
 
     /// ` (did you mean "say"?)` when one candidate is a likely typo of `word`, else empty.
     private func suggestion(for word: String, among candidates: Set<String>) -> String {
-        let scored = candidates.map { (candidate: $0, distance: Self.editDistance(word.lowercased(), $0)) }
+        let scored = candidates.map { (candidate: $0, distance: editDistance(word.lowercased(), $0)) }
         guard let best = scored.min(by: { ($0.distance, $0.candidate) < ($1.distance, $1.candidate) }),
               best.distance <= max(1, min(3, best.candidate.count / 3)) else { return "" }
         return " (did you mean \(JSONValue.string(best.candidate).jsonText)?)"
-    }
-
-    /// Levenshtein distance, with a swap of two neighbours counting as one edit.
-    private static func editDistance(_ a: String, _ b: String) -> Int {
-        let a = Array(a), b = Array(b)
-        guard !a.isEmpty, !b.isEmpty else { return max(a.count, b.count) }
-        var table = Array(repeating: Array(repeating: 0, count: b.count + 1), count: a.count + 1)
-        for i in 0...a.count { table[i][0] = i }
-        for j in 0...b.count { table[0][j] = j }
-        for i in 1...a.count {
-            for j in 1...b.count {
-                let cost = a[i - 1] == b[j - 1] ? 0 : 1
-                table[i][j] = min(table[i - 1][j] + 1, table[i][j - 1] + 1, table[i - 1][j - 1] + cost)
-                if i > 1, j > 1, a[i - 1] == b[j - 2], a[i - 2] == b[j - 1] {
-                    table[i][j] = min(table[i][j], table[i - 2][j - 2] + 1)
-                }
-            }
-        }
-        return table[a.count][b.count]
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
-@testable import MusterCore
+import MusterCore
+@testable import MusterScripted
 
 @Suite("Script JSON syntax: malformed text is reported with its line and column")
 struct ScriptSyntaxTests {

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
-@testable import MusterCore
+import MusterCore
+@testable import MusterScripted
 
 /// The message a script load fails with, or nil when it loads.
 func scriptLoadError(_ text: String, knownTools: Set<String> = ScriptLoader.builtInToolNames) -> String? {

@@ -2,6 +2,7 @@ import Clocks
 import Foundation
 import Testing
 @testable import MusterCore
+@testable import MusterScripted
 
 /// Every event of a stream, in order.
 func collectScriptEvents(_ stream: AsyncThrowingStream<ModelEvent, any Error>) async throws -> [ModelEvent] {
