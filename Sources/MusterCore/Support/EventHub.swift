@@ -17,7 +17,6 @@ public final class EventHub<Event: Sendable, Key: Hashable & Sendable>: Sendable
     private struct State: Sendable {
         /// Copied out (a retain, not a copy) by every publish; rebuilt only when it changes.
         var subscribers: [Registration] = []
-        var taps: [@Sendable (Event) -> Void] = []
         var finished = false
     }
 
@@ -43,8 +42,7 @@ public final class EventHub<Event: Sendable, Key: Hashable & Sendable>: Sendable
 
     /// Delivers `event` to every live subscriber; never waits for any of them.
     public func publish(_ event: Event) {
-        let (registrations, taps) = state.withLock { ($0.subscribers, $0.taps) }
-        for tap in taps { tap(event) }
+        let registrations = state.withLock { $0.subscribers }
         var sawReleased = false
         for registration in registrations {
             if let subscription = registration.subscription {
@@ -57,12 +55,6 @@ public final class EventHub<Event: Sendable, Key: Hashable & Sendable>: Sendable
         if sawReleased {
             state.withLock { $0.subscribers.removeAll { $0.subscription == nil } }
         }
-    }
-
-    /// Calls `body` synchronously with every event from now on, in publication order (for
-    /// forwarding into another hub in order). `body` must be as quick and non-blocking as `publish`.
-    public func tap(_ body: @escaping @Sendable (Event) -> Void) {
-        state.withLock { $0.taps.append(body) }
     }
 
     /// Ends every subscription after its buffered events; later subscribers end at once.
