@@ -46,7 +46,10 @@ public actor Session {
     /// registry publishes its transitions there); call once before use.
     public func start() {
         guard resultWatcher == nil, !isClosed else { return }
-        let subscription = runtime.events.subscribe()
+        // Only inbox counts reach the watcher: it is not woken for every line of the bus.
+        let subscription = runtime.events.subscribe(where: { event in
+            if case .task(.resultsWaiting(.topLevel, _)) = event { true } else { false }
+        })
         resultWatcher = Task { [weak self] in
             for await event in subscription {
                 if case .task(.resultsWaiting(.topLevel, let count)) = event, count > 0 {

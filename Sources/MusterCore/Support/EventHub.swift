@@ -30,7 +30,19 @@ public final class EventHub<Event: Sendable, Key: Hashable & Sendable>: Sendable
 
     /// A new subscriber that receives every event published from now on.
     public func subscribe() -> EventSubscription<Event, Key> {
-        let subscription = EventSubscription<Event, Key>(coalescingKey: coalescingKey)
+        subscribe(filter: nil)
+    }
+
+    /// A new subscriber that receives the events published from now on that `accepts` lets
+    /// through. The publisher asks it first (it must be as quick as `publish`), so the others
+    /// never reach the subscriber's buffer nor wake its reader: a watcher of one kind of event
+    /// costs the bus a test per event, not a buffered copy and a wake-up.
+    public func subscribe(where accepts: @escaping @Sendable (Event) -> Bool) -> EventSubscription<Event, Key> {
+        subscribe(filter: accepts)
+    }
+
+    private func subscribe(filter: (@Sendable (Event) -> Bool)?) -> EventSubscription<Event, Key> {
+        let subscription = EventSubscription<Event, Key>(coalescingKey: coalescingKey, filter: filter)
         let alreadyFinished = state.withLock { state -> Bool in
             if state.finished { return true }
             state.subscribers.append(Registration(subscription: subscription))
@@ -99,15 +111,19 @@ public final class EventSubscription<Event: Sendable, Key: Hashable & Sendable>:
     /// batch instead of once per event. Taken events no longer coalesce: they count as read.
     private let taken = Locked(Deque<Event>())
     private let coalescingKey: @Sendable (Event) -> Key?
+    /// Which events this subscriber takes (nil: all of them).
+    private let filter: (@Sendable (Event) -> Bool)?
 
-    init(coalescingKey: @escaping @Sendable (Event) -> Key?) {
+    init(coalescingKey: @escaping @Sendable (Event) -> Key?, filter: (@Sendable (Event) -> Bool)? = nil) {
         self.coalescingKey = coalescingKey
+        self.filter = filter
     }
 
     /// Events buffered and not yet read (for tests and diagnostics).
     public var pendingCount: Int { taken.withLock { $0.count } + buffer.withLock { $0.events.count } }
 
     func enqueue(_ event: Event) {
+        if let filter, !filter(event) { return }
         let key = coalescingKey(event)
         let waiter = buffer.withLock { buffer -> CheckedContinuation<Event?, Never>? in
             guard !buffer.finished else { return nil }
