@@ -21,7 +21,7 @@ struct CoreBenchmarks {
         let runtime = makeRuntime(model: ScriptedModel(script: script, clock: ContinuousClock()), tools: [])
         let registry = runtime.registry
         let sessionEvents = runtime.events.subscribe()
-        let taskEvents = registry.subscribe()
+        let taskEvents = registry.events.subscribe().compactMap { event -> TaskRegistryEvent? in if case .task(let task) = event { task } else { nil } }
         var samples: [Double] = []
         for _ in 0..<trials {
             let id = try await runtime.startBackgroundAgent(name: "streamer", prompt: "talk", spawner: .topLevel)
@@ -55,7 +55,7 @@ struct CoreBenchmarks {
         )
         let registry = runtime.registry
         let sessionEvents = runtime.events.subscribe()
-        let taskEvents = registry.subscribe()
+        let taskEvents = registry.events.subscribe().compactMap { event -> TaskRegistryEvent? in if case .task(let task) = event { task } else { nil } }
         var samples: [Double] = []
         var survivors = 0
         for _ in 0..<trials {
@@ -99,7 +99,7 @@ struct CoreBenchmarks {
             model: ScriptedModel(script: script, clock: ContinuousClock()), tools: [], maxBackgroundAgents: agents + 1
         )
         let registry = runtime.registry
-        let taskEvents = registry.subscribe()
+        let taskEvents = registry.events.subscribe().compactMap { event -> TaskRegistryEvent? in if case .task(let task) = event { task } else { nil } }
         let baseline = ProcessStats.residentBytes()
 
         let start = ContinuousClock.now

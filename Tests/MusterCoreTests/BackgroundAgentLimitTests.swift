@@ -75,7 +75,7 @@ struct BackgroundAgentLimitTests {
     @Test("With the cap reached the next background agent is refused and the running ones keep running")
     func refusesPastCap() async throws {
         let registry = TaskRegistry(configuration: .init(maxBackgroundAgents: 3))
-        let events = registry.subscribe()
+        let events = registry.events.subscribe().tasks
         let gate = Gate()
         var admitted: [TaskID] = []
         for _ in 0..<3 {
@@ -102,7 +102,7 @@ struct BackgroundAgentLimitTests {
     @Test("Foreground tasks, shell tasks and finished agents do not count against the cap; a stopping agent does until its body returns")
     func onlyRunningBackgroundAgentsCount() async throws {
         let registry = TaskRegistry(configuration: .init(maxBackgroundAgents: 2))
-        let events = registry.subscribe()
+        let events = registry.events.subscribe().tasks
         let gate = Gate()
         let stubborn = Gate()
 
@@ -154,7 +154,7 @@ struct BackgroundAgentLimitTests {
     @Test("Preflight gives exactly the answer the following start gets")
     func preflightAgreesWithStart() async throws {
         let registry = TaskRegistry(configuration: .init(maxBackgroundAgents: 4))
-        let events = registry.subscribe()
+        let events = registry.events.subscribe().tasks
         let gate = Gate()
         var started: [TaskID] = []
         for _ in 0..<8 {

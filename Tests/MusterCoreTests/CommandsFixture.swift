@@ -5,11 +5,11 @@ import MusterCore
 final class CommandsFixture: Sendable {
     let clock = TestClock<Duration>()
     let registry: TaskRegistry
-    private let subscription: EventSubscription<TaskRegistryEvent, TaskRegistryEventKey>
+    private let subscription: TaskEvents
 
     init(cap: Int = 10) {
         registry = TaskRegistry(configuration: .init(maxBackgroundAgents: cap), clock: clock)
-        subscription = registry.subscribe()
+        subscription = registry.events.subscribe().tasks
     }
 
     /// Starts a background agent that runs until cancelled or released; waits until it runs.

@@ -43,6 +43,23 @@ struct EventHubTests {
         #expect(subscription.pendingCount == 0)
     }
 
+    @Test("A filtered subscriber gets only the events it accepts, in order and coalesced; the others never reach its buffer")
+    func filteredSubscription() async {
+        let hub = makeHub()
+        let progressOnly = hub.subscribe(where: { if case .progress = $0 { true } else { false } })
+        let everything = hub.subscribe()
+        hub.publish(.said("a"))
+        hub.publish(.progress("one", 1))
+        hub.publish(.said("b"))
+        hub.publish(.progress("two", 1))
+        hub.publish(.progress("one", 2))
+        #expect(progressOnly.pendingCount == 2)
+        #expect(everything.pendingCount == 4)
+        hub.finish()
+        #expect(await progressOnly.readToEnd() == [.progress("one", 2), .progress("two", 1)])
+        #expect(await everything.readToEnd() == [.said("a"), .progress("one", 2), .said("b"), .progress("two", 1)])
+    }
+
     @Test("Once a keyed event was read, the next one with that key queues at the end")
     func readKeyStartsNewSlot() async {
         let hub = makeHub()

@@ -1,5 +1,5 @@
 import Clocks
-import MusterCore
+@testable import MusterCore
 import Testing
 
 @Suite("Task registry races", .timeLimit(.minutes(1)))
@@ -9,7 +9,7 @@ struct TaskRegistryRaceTests {
     @Test("A task cancelled before its body starts never runs its body and ends cancelled from pending")
     func cancelBeforeBodyStarts() async throws {
         let registry = TaskRegistry()
-        let events = registry.subscribe()
+        let events = registry.events.subscribe().tasks
         let ran = Recorder<TaskID>()
         let (id, outcome) = try await registry.atomically { registry in
             let id = try registry.start(.background()) { context in
@@ -40,7 +40,7 @@ struct TaskRegistryRaceTests {
     func cancelRacingStart() async throws {
         for _ in 0..<Self.rounds {
             let registry = TaskRegistry()
-            let events = registry.subscribe()
+            let events = registry.events.subscribe().tasks
             let ran = Recorder<TaskID>()
             let gate = Gate()
             let id = try await registry.start(.background()) { context in
@@ -63,7 +63,7 @@ struct TaskRegistryRaceTests {
     func cancelRacingCompletion() async throws {
         for _ in 0..<Self.rounds {
             let registry = TaskRegistry()
-            let events = registry.subscribe()
+            let events = registry.events.subscribe().tasks
             let gate = Gate()
             let id = try await registry.start(.background()) { _ in
                 await gate.waitIgnoringCancellation()
@@ -90,6 +90,7 @@ struct TaskRegistryRaceTests {
             }
             #expect(await registry.snapshot(of: id)?.status == final.status)
             _ = await registry.shutdown()
+            registry.events.finish()
             #expect(await events.readToEnd().allSatisfy { $0.finishedID != id }, "exactly one finished event")
             #expect(await registry.drainResults(for: .topLevel).map(\.status) == [final.status])
             #expect(await registry.runningBackgroundAgents == 0)
@@ -99,7 +100,7 @@ struct TaskRegistryRaceTests {
     @Test("Many cancels of one task at once all answer cancelling, and it finishes once")
     func concurrentCancels() async throws {
         let registry = TaskRegistry()
-        let events = registry.subscribe()
+        let events = registry.events.subscribe().tasks
         let gate = Gate()
         let id = try await registry.start(.background()) { _ in try await gate.wait(); return "x" }
         await gate.untilArrivals(1)
@@ -121,6 +122,7 @@ struct TaskRegistryRaceTests {
         }
         #expect(await events.readUntilFinished(id)?.status == .cancelled(by: .user))
         _ = await registry.shutdown()
+        registry.events.finish()
         #expect(await events.readToEnd().allSatisfy { $0.finishedID != id })
         #expect(await registry.runningBackgroundAgents == 0)
     }
@@ -128,7 +130,7 @@ struct TaskRegistryRaceTests {
     @Test("A stale body finishing late does not touch a newer task with the same name")
     func staleCompletionLeavesNewerEntryAlone() async throws {
         let registry = TaskRegistry()
-        let events = registry.subscribe()
+        let events = registry.events.subscribe().tasks
         let (oldGate, newGate) = (Gate(), Gate())
         let old = try await registry.start(.background("explore")) { context in
             await oldGate.waitIgnoringCancellation()
@@ -164,7 +166,7 @@ struct TaskRegistryRaceTests {
     func concurrentStartsRespectCap() async throws {
         let cap = 7
         let registry = TaskRegistry(configuration: .init(maxBackgroundAgents: cap))
-        let events = registry.subscribe()
+        let events = registry.events.subscribe().tasks
         let gate = Gate()
         let outcomes = await withTaskGroup(of: Result<TaskID, TaskRegistry.StartRefusal>.self) { group in
             for _ in 0..<100 {
@@ -205,8 +207,8 @@ struct TaskRegistryRaceTests {
     func idleSubscriberDoesNotStallRegistry() async throws {
         let taskCount = 1_000
         let registry = TaskRegistry(configuration: .init(maxBackgroundAgents: taskCount))
-        let idle = registry.subscribe()
-        let reader = registry.subscribe()
+        let idle = registry.events.subscribe().tasks
+        let reader = registry.events.subscribe().tasks
         var ids: [TaskID] = []
         for _ in 0..<taskCount {
             ids.append(try await registry.start(.background()) { context in
@@ -230,6 +232,36 @@ struct TaskRegistryRaceTests {
                 "the update kept for each task is its latest")
         #expect(held.contains(.resultsWaiting(.topLevel, count: taskCount)))
         #expect(await registry.drainResults(for: .topLevel).count == taskCount)
+    }
+
+    @Test("A wait cancelled as its task finishes delivers the result exactly once, to the wait or the inbox, and leaves no waiter")
+    func cancelledWaitRacingCompletion() async throws {
+        for round in 0..<Self.rounds {
+            let registry = TaskRegistry(clock: TestClock())
+            let gate = Gate()
+            let id = try await registry.start(.background()) { _ in try await gate.wait(); return "A" }
+            await gate.untilArrivals(1)
+            let waiter = Task { await registry.wait(for: id, requestedBy: .topLevel, timeout: round.isMultiple(of: 2) ? nil : .seconds(60)) }
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { gate.open() }
+                group.addTask { waiter.cancel() }
+            }
+            let outcome = await waiter.value
+            let events = registry.events.subscribe().tasks
+            if await registry.activeTasks > 0 { _ = await events.readUntilFinished(id) }
+            let drained = await registry.drainResults(for: .topLevel)
+            switch outcome {
+            case .finished(let result):
+                #expect(result.status == .completed(summary: "A"))
+                #expect(drained.isEmpty, "round \(round): delivered to the wait and to the inbox")
+            case .cancelled:
+                #expect(drained.map(\.id) == [id], "round \(round): a cancelled wait consumed the result")
+            default:
+                Issue.record("round \(round): unexpected wait answer \(outcome)")
+            }
+            #expect(await registry.suspendedWaits.machine == 0)
+            #expect(await registry.suspendedWaits.table == 0)
+        }
     }
 
     @Test("A wait and a drain racing for one result deliver it exactly once")

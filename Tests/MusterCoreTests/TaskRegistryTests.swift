@@ -1,6 +1,6 @@
 import Clocks
 import Foundation
-import MusterCore
+@testable import MusterCore
 import Testing
 
 @Suite("Task registry", .timeLimit(.minutes(1)))
@@ -12,7 +12,7 @@ struct TaskRegistryTests {
         @Test("Start returns an id at once and the entry is listed as pending before its body runs")
         func startListsPendingEntry() async throws {
             let registry = TaskRegistry()
-            let events = registry.subscribe()
+            let events = registry.events.subscribe().tasks
             let gate = Gate()
             let ran = Recorder<TaskID>()
             let (id, listed, runsSoFar) = try await registry.atomically { registry in
@@ -62,7 +62,7 @@ struct TaskRegistryTests {
         @Test("A task goes from pending to running to completed, carrying its summary")
         func completesWithSummary() async throws {
             let registry = TaskRegistry()
-            let events = registry.subscribe()
+            let events = registry.events.subscribe().tasks
             let id = try await registry.start(.foreground()) { _ in "found 3 files" }
             let seen = await events.read(until: { $0.finishedID == id })
             #expect(seen.map(\.caseWord) == ["started", "updated", "finished"])
@@ -83,7 +83,7 @@ struct TaskRegistryTests {
         @Test("A body that throws ends failed with the error's text")
         func failsWithErrorText() async throws {
             let registry = TaskRegistry()
-            let events = registry.subscribe()
+            let events = registry.events.subscribe().tasks
             let localized = try await registry.start(.foreground()) { _ in throw DiskFull() }
             let described = try await registry.start(.foreground()) { _ in
                 throw DescribedError(description: "no such file: a.txt")
@@ -96,7 +96,7 @@ struct TaskRegistryTests {
         @Test("A body that throws CancellationError without being cancelled ends failed as interrupted, not cancelled")
         func ownCancellationErrorIsAFailure() async throws {
             let registry = TaskRegistry()
-            let events = registry.subscribe()
+            let events = registry.events.subscribe().tasks
             let id = try await registry.start(.foreground()) { _ in throw CancellationError() }
             let final = try #require(await events.readUntilFinished(id))
             guard case .failed(let error) = final.status else {
@@ -109,7 +109,7 @@ struct TaskRegistryTests {
         @Test("Progress reports move a running task through steps and keep the latest lines of its trail")
         func reportsProgress() async throws {
             let registry = TaskRegistry(configuration: .init(trailLength: 3))
-            let events = registry.subscribe()
+            let events = registry.events.subscribe().tasks
             let gate = Gate()
             let id = try await registry.start(.background()) { context in
                 await context.report(step: 1, activity: "read a.swift")
@@ -133,7 +133,7 @@ struct TaskRegistryTests {
         @Test("Reports and notes for a finished task change nothing")
         func ignoresLateReports() async throws {
             let registry = TaskRegistry()
-            let events = registry.subscribe()
+            let events = registry.events.subscribe().tasks
             let id = try await registry.start(.foreground()) { context in
                 await context.note("working")
                 return "done"
@@ -168,7 +168,7 @@ struct TaskRegistryTests {
         func cancelWakesSleepingBody() async throws {
             let clock = TestClock()
             let registry = TaskRegistry(clock: clock)
-            let events = registry.subscribe()
+            let events = registry.events.subscribe().tasks
             let sleepEnded = Recorder<String>()
             let id = try await registry.start(.background()) { _ in
                 do {
@@ -197,7 +197,7 @@ struct TaskRegistryTests {
         @Test("Cancel wakes a body waiting on a gate that honours cancellation, and the task ends cancelled")
         func cancelWakesGateWaiter() async throws {
             let registry = TaskRegistry()
-            let events = registry.subscribe()
+            let events = registry.events.subscribe().tasks
             let gate = Gate()
             let thrown = Recorder<String>()
             let id = try await registry.start(.foreground()) { _ in
@@ -219,7 +219,7 @@ struct TaskRegistryTests {
         @Test("Cancelling a finished task answers alreadyFinished with its final state; an unknown id answers notFound")
         func cancelOutcomes() async throws {
             let registry = TaskRegistry()
-            let events = registry.subscribe()
+            let events = registry.events.subscribe().tasks
             let completed = try await registry.start(.foreground()) { _ in "done" }
             let failed = try await registry.start(.foreground()) { _ in throw DescribedError(description: "boom") }
             _ = await events.readUntilFinished([completed, failed])
@@ -239,7 +239,7 @@ struct TaskRegistryTests {
         @Test("Cancelling twice is idempotent: the first request stands and the task ends once")
         func doubleCancelIsIdempotent() async throws {
             let registry = TaskRegistry()
-            let events = registry.subscribe()
+            let events = registry.events.subscribe().tasks
             let stubborn = Gate()
             let sawCancellation = Recorder<Bool>()
             let id = try await registry.start(.background()) { _ in
@@ -267,6 +267,8 @@ struct TaskRegistryTests {
             #expect(sawCancellation.values == [true])
             #expect(await registry.cancel(id) == .alreadyFinished(try #require(await registry.snapshot(of: id))))
             _ = await registry.shutdown()
+            // The bus's owner ends it after the registry's shutdown, as a session does.
+            registry.events.finish()
             let rest = await events.readToEnd()
             #expect(rest.allSatisfy { $0.finishedID != id }, "no second finished event")
             #expect(await registry.runningBackgroundAgents == 0)
@@ -275,7 +277,7 @@ struct TaskRegistryTests {
         @Test("Only the task that launched a task may cancel it through the scoped cancel")
         func scopedCancelIsForbiddenToOthers() async throws {
             let registry = TaskRegistry()
-            let events = registry.subscribe()
+            let events = registry.events.subscribe().tasks
             let gate = Gate()
             let parent = try await registry.start(.background("planner")) { _ in try await gate.wait(); return "p" }
             let child = try await registry.start(.background(spawner: .task(parent))) { _ in try await gate.wait(); return "c" }
@@ -306,7 +308,7 @@ struct TaskRegistryTests {
         @Test("Cancelling a task cancels its children and grandchildren, each because its parent ended")
         func cascadesThreeLevels() async throws {
             let registry = TaskRegistry()
-            let events = registry.subscribe()
+            let events = registry.events.subscribe().tasks
             let gate = Gate()
             let cancelledBodies = Recorder<TaskID>()
             let body: TaskRegistry.Body = { context in
@@ -340,7 +342,7 @@ struct TaskRegistryTests {
         @Test("A parent that completes cancels the children and grandchildren it left running, and drops their results")
         func completedParentCancelsChildren() async throws {
             let registry = TaskRegistry()
-            let events = registry.subscribe()
+            let events = registry.events.subscribe().tasks
             let childGate = Gate()
             let launched = Recorder<TaskID>()
             let parent = try await registry.start(.background("planner")) { context in
@@ -375,7 +377,7 @@ struct TaskRegistryTests {
         @Test("A task started for a parent that is being cancelled, or has ended, is cancelled before its body runs")
         func childOfEndingParentNeverRuns() async throws {
             let registry = TaskRegistry()
-            let events = registry.subscribe()
+            let events = registry.events.subscribe().tasks
             let stubborn = Gate()
             let ran = Recorder<TaskID>()
             let ending = try await registry.start(.background("planner")) { _ in
@@ -413,7 +415,7 @@ struct TaskRegistryTests {
         @Test("Background results are drained once, oldest first, and the inbox count is published")
         func drainsOnceOldestFirst() async throws {
             let registry = TaskRegistry()
-            let events = registry.subscribe()
+            let events = registry.events.subscribe().tasks
             let (gateA, gateB) = (Gate(), Gate())
             let a = try await registry.start(.background("a")) { _ in try await gateA.wait(); return "A" }
             let b = try await registry.start(.background("b")) { _ in try await gateB.wait(); return "B" }
@@ -437,7 +439,7 @@ struct TaskRegistryTests {
         @Test("Wait consumes a finished result: a later drain or wait does not deliver it again")
         func waitConsumes() async throws {
             let registry = TaskRegistry(clock: TestClock())
-            let events = registry.subscribe()
+            let events = registry.events.subscribe().tasks
             let id = try await registry.start(.background()) { _ in "A" }
             _ = await events.readUntilFinished(id)
 
@@ -479,7 +481,7 @@ struct TaskRegistryTests {
         func waitTimesOut() async throws {
             let clock = TestClock()
             let registry = TaskRegistry(clock: clock)
-            let events = registry.subscribe()
+            let events = registry.events.subscribe().tasks
             let gate = Gate()
             let id = try await registry.start(.background()) { _ in try await gate.wait(); return "A" }
             await gate.untilArrivals(1)
@@ -502,7 +504,7 @@ struct TaskRegistryTests {
         @Test("Wait answers notFound for an unknown id and forbidden to a caller that did not launch the task")
         func waitNotFoundAndForbidden() async throws {
             let registry = TaskRegistry(clock: TestClock())
-            let events = registry.subscribe()
+            let events = registry.events.subscribe().tasks
             let gate = Gate()
             let parent = try await registry.start(.background("planner")) { _ in try await gate.wait(); return "p" }
             let child = try await registry.start(.background(spawner: .task(parent))) { _ in "c" }
@@ -521,7 +523,7 @@ struct TaskRegistryTests {
         func cancelledWaitReturns() async throws {
             let clock = TestClock()
             let registry = TaskRegistry(clock: clock)
-            let events = registry.subscribe()
+            let events = registry.events.subscribe().tasks
             let gate = Gate()
             let id = try await registry.start(.background()) { _ in try await gate.wait(); return "A" }
             await gate.untilArrivals(1)
@@ -529,6 +531,8 @@ struct TaskRegistryTests {
             await clock.untilSleeping()
             waiter.cancel()
             #expect(await waiter.value == .cancelled)
+            #expect(await registry.suspendedWaits.machine == 0, "the cancelled wait left no waiter behind")
+            #expect(await registry.suspendedWaits.table == 0)
             #expect(await registry.snapshot(of: id)?.status == .running(step: 0, activity: nil))
             gate.open()
             _ = await events.readUntilFinished(id)
@@ -554,22 +558,55 @@ struct TaskRegistryTests {
         @Test("A wait without a timeout whose caller is cancelled returns cancelled, consuming nothing")
         func cancelledUntimedWait() async throws {
             let registry = TaskRegistry(clock: TestClock())
-            let events = registry.subscribe()
+            let events = registry.events.subscribe().tasks
             let gate = Gate()
             let id = try await registry.start(.background()) { _ in try await gate.wait(); return "A" }
             await gate.untilArrivals(1)
             let waiter = Task { await registry.wait(for: id, requestedBy: .topLevel) }
             waiter.cancel()
             #expect(await waiter.value == .cancelled)
+            #expect(await registry.suspendedWaits.machine == 0, "the cancelled wait left no waiter behind")
+            #expect(await registry.suspendedWaits.table == 0)
             gate.open()
             _ = await events.readUntilFinished(id)
             #expect(await registry.drainResults(for: .topLevel).map(\.id) == [id])
         }
 
+        @Test("A suspended wait cancelled by its caller returns cancelled and leaves no waiter behind: a later wait gets the result")
+        func cancelledSuspendedWaitLeavesNoWaiter() async throws {
+            let clock = TestClock()
+            let registry = TaskRegistry(clock: clock)
+            let events = registry.events.subscribe().tasks
+            let gate = Gate()
+            let id = try await registry.start(.background()) { _ in try await gate.wait(); return "A" }
+            await gate.untilArrivals(1)
+            let cancelled = Task { await registry.wait(for: id, requestedBy: .topLevel, timeout: .seconds(60)) }
+            // Its timeout is on the clock: the wait is suspended, its waiter registered.
+            await clock.untilSleeping()
+            #expect(await registry.suspendedWaits.machine == 1)
+            cancelled.cancel()
+            #expect(await cancelled.value == .cancelled)
+            #expect(await registry.suspendedWaits.machine == 0)
+            #expect(await registry.suspendedWaits.table == 0)
+            try await clock.checkSuspension()
+
+            async let later = registry.wait(for: id, requestedBy: .topLevel)
+            gate.open()
+            guard case .finished(let result) = await later else {
+                Issue.record("expected the result for the later wait")
+                return
+            }
+            #expect(result.id == id)
+            _ = await events.readUntilFinished(id)
+            #expect(await registry.drainResults(for: .topLevel).isEmpty, "delivered once, to the later wait")
+            #expect(await registry.suspendedWaits.machine == 0)
+            #expect(await registry.suspendedWaits.table == 0)
+        }
+
         @Test("After a drain, a wait for the same task answers alreadyDelivered")
         func waitAfterDrain() async throws {
             let registry = TaskRegistry(clock: TestClock())
-            let events = registry.subscribe()
+            let events = registry.events.subscribe().tasks
             let id = try await registry.start(.background()) { _ in "A" }
             _ = await events.readUntilFinished(id)
             #expect(await registry.drainResults(for: .topLevel).map(\.id) == [id])
@@ -583,7 +620,7 @@ struct TaskRegistryTests {
         @Test("A result whose entry left the listing can still be waited for, once")
         func trimmedResultStillWaits() async throws {
             let registry = TaskRegistry(configuration: .init(keepFinished: 1), clock: TestClock())
-            let events = registry.subscribe()
+            let events = registry.events.subscribe().tasks
             let early = try await registry.start(.background()) { _ in "early" }
             _ = await events.readUntilFinished(early)
             let later = try await registry.start(.foreground()) { _ in "later" }
@@ -608,7 +645,7 @@ struct TaskRegistryTests {
         func sortedWithClockAges() async throws {
             let clock = TestClock()
             let registry = TaskRegistry(clock: clock)
-            let events = registry.subscribe()
+            let events = registry.events.subscribe().tasks
             let gate = Gate()
             var ids: [TaskID] = []
             for index in 0..<30 {
@@ -634,7 +671,7 @@ struct TaskRegistryTests {
         @Test("Only the last 50 finished tasks stay listed, while active tasks stay regardless of age")
         func keepsLastFiftyFinished() async throws {
             let registry = TaskRegistry()
-            let events = registry.subscribe()
+            let events = registry.events.subscribe().tasks
             let gate = Gate()
             let active = try await registry.start(.foreground()) { _ in try await gate.wait(); return "done" }
             var ids: [TaskID] = []
@@ -658,10 +695,10 @@ struct TaskRegistryTests {
 
     @Suite("Shutting down")
     struct ShuttingDown {
-        @Test("Shutdown cancels every active task, reports them, and ends every subscription")
+        @Test("Shutdown cancels every active task, reports them, and has every end on the bus before it returns")
         func cancelsEverything() async throws {
             let registry = TaskRegistry(clock: TestClock())
-            let events = registry.subscribe()
+            let events = registry.events.subscribe().tasks
             let gate = Gate()
             let done = try await registry.start(.foreground()) { _ in "done early" }
             _ = await events.readUntilFinished(done)
@@ -678,6 +715,7 @@ struct TaskRegistryTests {
             #expect(await registry.activeTasks == 0)
             #expect(await registry.isShutDown)
 
+            registry.events.finish()
             let rest = await events.readToEnd()
             #expect(rest.compactMap(\.finishedID).sorted() == active, "buffered events are still delivered before the end")
         }
@@ -744,7 +782,10 @@ struct TaskRegistryTests {
             #expect(TaskRegistry.StartRefusal.shutDown.description == "Cannot start task: Muster is shutting down.")
             #expect(await registry.snapshot().isEmpty)
             #expect(ran.count == 0)
-            #expect(await registry.subscribe().next() == nil, "a subscription made after shutdown ends at once")
+            // The bus is the session's: the registry leaves it open (the session ends it, see SessionTests).
+            let later = registry.events.subscribe()
+            registry.events.publish(.warning("still open"))
+            #expect(await later.next() == .warning("still open"))
         }
     }
 
@@ -755,7 +796,7 @@ struct TaskRegistryTests {
         @Test("Every transition reaches every subscriber, in order")
         func everyTransitionInOrder() async throws {
             let registry = TaskRegistry()
-            let subscribers = (0..<3).map { _ in registry.subscribe() }
+            let subscribers = (0..<3).map { _ in registry.events.subscribe().tasks }
             let gates = [Gate(), Gate(), Gate()]
             let id = try await registry.start(.foreground()) { context in
                 try await gates[0].wait()
@@ -790,8 +831,8 @@ struct TaskRegistryTests {
         @Test("Each task publishes exactly one finished event, whether it completes, fails or is cancelled")
         func exactlyOneFinishedPerTask() async throws {
             let registry = TaskRegistry(configuration: .init(maxBackgroundAgents: 100), clock: TestClock())
-            let watcher = registry.subscribe()
-            let subscribers = (0..<3).map { _ in registry.subscribe() }
+            let watcher = registry.events.subscribe().tasks
+            let subscribers = (0..<3).map { _ in registry.events.subscribe().tasks }
             let gate = Gate()
             var ids: [TaskID] = []
             for index in 0..<30 {
@@ -808,6 +849,7 @@ struct TaskRegistryTests {
             for (index, id) in ids.enumerated() where index % 3 == 2 { await registry.cancel(id) }
             _ = await watcher.readUntilFinished(ids)
             _ = await registry.shutdown()
+            registry.events.finish()
 
             for subscriber in subscribers {
                 let finished = await subscriber.readToEnd().compactMap { event -> TaskSnapshot? in
@@ -828,7 +870,7 @@ struct TaskRegistryTests {
         @Test("Per task, events arrive started first, updates in order with the latest state kept, and finished last")
         func perTaskOrder() async throws {
             let registry = TaskRegistry(configuration: .init(maxBackgroundAgents: 100), clock: TestClock())
-            let subscribers = (0..<3).map { _ in registry.subscribe() }
+            let subscribers = (0..<3).map { _ in registry.events.subscribe().tasks }
             var ids: [TaskID] = []
             for index in 0..<30 {
                 ids.append(try await registry.start(.background()) { context in
@@ -844,6 +886,7 @@ struct TaskRegistryTests {
                 return running.isEmpty
             })
             _ = await registry.shutdown()
+            registry.events.finish()
             live += await subscribers[0].readToEnd()
             var logs = [live]
             for subscriber in subscribers.dropFirst() { logs.append(await subscriber.readToEnd()) }

@@ -8,6 +8,7 @@ public final class AgentRuntime: Sendable {
     public let registry: TaskRegistry
     public let model: any LanguageModel
     public let tools: [String: any Tool]
+    /// The session's event bus: the registry's, which publishes its transitions onto it too.
     public let events: SessionEventHub
     public let workspace: URL
     public let clock: any Clock<Duration>
@@ -20,7 +21,6 @@ public final class AgentRuntime: Sendable {
         registry: TaskRegistry,
         model: any LanguageModel,
         tools: [any Tool],
-        events: SessionEventHub = SessionEventHub(coalescingKey: SessionEvent.coalescingKey),
         workspace: URL,
         clock: any Clock<Duration> = ContinuousClock(),
         stepLimit: Int = 20,
@@ -29,13 +29,11 @@ public final class AgentRuntime: Sendable {
         self.registry = registry
         self.model = model
         self.tools = Dictionary(tools.map { ($0.name, $0) }, uniquingKeysWith: { _, last in last })
-        self.events = events
+        self.events = registry.events
         self.workspace = workspace
         self.clock = clock
         self.stepLimit = stepLimit
         self.logger = logger
-        // Registry transitions join the session's bus in order with everything agents publish.
-        registry.forwardEvents { [events] event in events.publish(.task(event)) }
     }
 
     /// A session-unique tool call id (`call_1`, `call_2`, ...), used when a model gives none.

@@ -99,7 +99,7 @@ public final class ToolProcessRegistry: Sendable {
     }
 
     /// The call's first process (its group leader) started.
-    fileprivate func spawned(token: Int, group: ProcessGroup, marker: String) {
+    func spawned(token: Int, group: ProcessGroup, marker: String) {
         let startTime = ProcessStatus.read(pid: group.id)?.startTime ?? 0
         let (observer, call) = state.withLock { state -> ((@Sendable (ToolProcessEvent) -> Void)?, Call?) in
             state.calls[token]?.group = group
@@ -113,7 +113,7 @@ public final class ToolProcessRegistry: Sendable {
 
     /// The call's group has been stopped: stops what else it left (by marker, and adopted orphans
     /// when no other call runs), reaps adopted zombies, and forgets the call.
-    fileprivate func finish(token: Int, marker: String, grace: Duration, groupNeededKill: Bool) async {
+    func finish(token: Int, marker: String, grace: Duration, groupNeededKill: Bool) async {
         var killed = groupNeededKill
         // A few rounds: a stopped orphan's own children reparent to Muster only once it died.
         for _ in 0..<5 {
@@ -247,50 +247,5 @@ public final class ToolProcessRegistry: Sendable {
             state.withLock { $0.killedTasks.formUnion(tasks) }
         }
         return tasks
-    }
-}
-
-/// One tool call's processes: the marker its environment carries, its group, its cleanup.
-struct ToolProcessCall: Sendable {
-    fileprivate let registry: ToolProcessRegistry
-    fileprivate let token: Int
-    /// The value of `MUSTER_TOOL_CALL` for this call's processes.
-    let marker: String
-
-    /// Records the call's process group once its leader runs.
-    func spawned(_ group: ProcessGroup) {
-        registry.spawned(token: token, group: group, marker: marker)
-    }
-
-    /// Stops everything else the call left running and forgets it. Run it in an uncancelled task.
-    func finish(grace: Duration, groupNeededKill: Bool) async {
-        await registry.finish(token: token, marker: marker, grace: grace, groupNeededKill: groupNeededKill)
-    }
-}
-
-/// A tool process group started or ended: what the session log records to find survivors later.
-public struct ToolProcessEvent: Sendable, Equatable {
-    public enum Kind: String, Sendable, Equatable, Codable {
-        case started
-        case ended
-    }
-
-    public var kind: Kind
-    /// The group id, which is the pid of its leader.
-    public var processGroup: Int32
-    /// The leader's start time (`/proc/<pid>/stat` field 22, clock ticks after boot).
-    public var startTime: UInt64
-    /// The `MUSTER_TOOL_CALL` value of the call's processes.
-    public var marker: String
-    public var callID: String
-    public var taskID: TaskID?
-
-    public init(kind: Kind, processGroup: Int32, startTime: UInt64, marker: String, callID: String, taskID: TaskID?) {
-        self.kind = kind
-        self.processGroup = processGroup
-        self.startTime = startTime
-        self.marker = marker
-        self.callID = callID
-        self.taskID = taskID
     }
 }

@@ -254,6 +254,9 @@ struct RegistryMachine {
         resultWaiters[id, default: []].append(token)
     }
 
+    /// Suspended waits, over every task.
+    var waiterCount: Int { resultWaiters.values.reduce(0) { $0 + $1.count } }
+
     /// Gives up a wait that is still suspended (no effect once its result came).
     mutating func expireWaiter(_ token: Int, for id: TaskID, because expiry: WaitExpiry, now: Duration) -> [RegistryEffect] {
         guard var tokens = resultWaiters[id], let index = tokens.firstIndex(of: token) else { return [] }

@@ -6,6 +6,8 @@ import Logging
 ///
 /// A thin actor: every rule and every entry's state live in `RegistryMachine`, whose methods
 /// return the effects this actor carries out (publish, cancel a body, resume a waiter, log).
+///
+/// Its transitions go onto the session's bus as `SessionEvent.task(...)`, the one way out of the core.
 public actor TaskRegistry {
     /// Tunables of a registry.
     public struct Configuration: Sendable {
@@ -106,7 +108,9 @@ public actor TaskRegistry {
     private let configuration: Configuration
     private let clock: any Clock<Duration>
     private let logger: Logger
-    private let hub = EventHub<TaskRegistryEvent, TaskRegistryEventKey>(coalescingKey: TaskRegistryEvent.coalescingKey)
+    /// The session's event bus: every transition is published here, synchronously and in order,
+    /// so a task's `started` is on it before anything its body publishes.
+    public nonisolated let events: SessionEventHub
 
     private var machine: RegistryMachine
     /// What the machine's last step asked for; reused so hot paths do not allocate.
@@ -114,13 +118,16 @@ public actor TaskRegistry {
     private var resultWaiters = WaiterTable<WaitOutcome>()
     private var idleWaiters = WaiterTable<Void>()
 
-    /// Makes a registry; `clock` drives timeouts, grace periods and ages (inject a test clock in tests).
+    /// Makes a registry that publishes onto `events` (the session's bus; a new one by default);
+    /// `clock` drives timeouts, grace periods and ages (inject a test clock in tests).
     public init(
         configuration: Configuration = Configuration(),
         clock: any Clock<Duration> = ContinuousClock(),
-        logger: Logger = Logger(label: "muster.registry", factory: { _ in SwiftLogNoOpLogHandler() })
+        logger: Logger = Logger(label: "muster.registry", factory: { _ in SwiftLogNoOpLogHandler() }),
+        events: SessionEventHub = SessionEventHub(coalescingKey: SessionEvent.coalescingKey)
     ) {
         self.configuration = configuration
+        self.events = events
         self.maxBackgroundAgents = configuration.maxBackgroundAgents
         self.clock = clock
         self.timeline = Timeline(clock: clock)
@@ -130,19 +137,6 @@ public actor TaskRegistry {
             keepFinished: configuration.keepFinished,
             trailLength: configuration.trailLength
         ))
-    }
-
-    // MARK: Subscribing
-
-    /// Forwards every transition, synchronously and in order, to `body` (e.g. onto a session's
-    /// event bus, so a task's start is there before anything its body publishes).
-    public nonisolated func forwardEvents(to body: @escaping @Sendable (TaskRegistryEvent) -> Void) {
-        hub.tap(body)
-    }
-
-    /// A new subscriber to every transition from now on; it never slows the registry down.
-    public nonisolated func subscribe() -> EventSubscription<TaskRegistryEvent, TaskRegistryEventKey> {
-        hub.subscribe()
     }
 
     // MARK: Starting
@@ -252,28 +246,31 @@ public actor TaskRegistry {
         let token = resultWaiters.register()
         machine.addWaiter(token, for: id)
         let clock = self.clock
-        return await withTaskCancellationHandler {
-            await withTaskGroup(of: WaitOutcome?.self) { group in
-                group.addTask { await self.suspendResultWaiter(token) }
+        // Two owned children: the waiter, and its expiry, which gives the wait up when the timeout
+        // passes or the caller is cancelled (cancellation reaches every child). Both resolve the
+        // waiter on this actor, so a result and an expiry never both claim it: the later finds it
+        // resolved. Once the waiter has its outcome the expiry is cancelled, and ends with no effect.
+        return await withTaskGroup(of: WaitOutcome?.self) { group in
+            group.addTask { await self.suspendResultWaiter(token) }
+            group.addTask {
+                let expiry: RegistryMachine.WaitExpiry
                 if let timeout {
-                    group.addTask {
-                        // A cancelled sleep is the caller's cancellation: the handler answers it.
-                        guard (try? await clock.sleep(for: timeout)) != nil else { return nil }
-                        await self.expireResultWaiter(token, task: id, because: .timedOut)
-                        return nil
-                    }
+                    expiry = (try? await clock.sleep(for: timeout)) != nil ? .timedOut : .cancelled
+                } else {
+                    await untilCancelled()
+                    expiry = .cancelled
                 }
-                var outcome = WaitOutcome.notFound
-                for await candidate in group {
-                    if let candidate {
-                        outcome = candidate
-                        group.cancelAll()
-                    }
-                }
-                return outcome
+                await self.expireResultWaiter(token, task: id, because: expiry)
+                return nil
             }
-        } onCancel: {
-            Task { await self.expireResultWaiter(token, task: id, because: .cancelled) }
+            var outcome = WaitOutcome.notFound
+            for await candidate in group {
+                if let candidate {
+                    outcome = candidate
+                    group.cancelAll()
+                }
+            }
+            return outcome
         }
     }
 
@@ -298,9 +295,13 @@ public actor TaskRegistry {
     /// Whether `shutdown` has begun.
     public var isShutDown: Bool { machine.isShuttingDown }
 
+    /// Waits still suspended, as the machine and the waiter table count them (for tests).
+    var suspendedWaits: (machine: Int, table: Int) { (machine.waiterCount, resultWaiters.count) }
+
     // MARK: Shutting down
 
     /// Refuses new starts, cancels everything, and waits up to `grace` for every body to stop.
+    /// The bus stays open: whoever owns it (the session) finishes it after this returns.
     public func shutdown(grace: Duration? = nil) async -> ShutdownReport {
         let (wasActive, effects) = machine.beginShutdown(now: timeline.now)
         perform(effects)
@@ -318,7 +319,6 @@ public actor TaskRegistry {
                 group.cancelAll()
             }
         }
-        hub.finish()
         let now = timeline.now
         let stragglers = machine.activeSnapshots(now: now)
         let cancelled = wasActive.map { machine.snapshot(of: $0, now: now) }
@@ -363,7 +363,7 @@ public actor TaskRegistry {
     private func perform(_ effect: RegistryEffect) {
         switch effect {
         case .publish(let event):
-            hub.publish(event)
+            events.publish(.task(event))
         case .cancelBody(_, let body):
             body?.cancel()
         case .resolveWaiter(let token, let outcome):
@@ -415,24 +415,4 @@ public actor TaskRegistry {
         if let localized = error as? any LocalizedError, let text = localized.errorDescription { return text }
         return String(describing: error)
     }
-}
-
-/// What a running task's body can do with its own registry entry.
-public struct TaskContext: Sendable {
-    /// The task's own id.
-    public let id: TaskID
-    let registry: TaskRegistry
-
-    /// Moves to a new step and/or activity (e.g. the tool running now).
-    public func report(step: Int? = nil, activity: String?) async {
-        await registry.report(id, step: step, activity: activity)
-    }
-
-    /// Adds a line to the task's progress trail.
-    public func note(_ line: String) async {
-        await registry.note(id, line)
-    }
-
-    /// The spawner value for tasks this task launches.
-    public var asSpawner: Spawner { .task(id) }
 }

@@ -48,14 +48,17 @@ public actor Session {
     /// The task registry behind the session.
     public nonisolated var registry: TaskRegistry { runtime.registry }
 
-    /// Starts watching for background results (the runtime already forwards registry
-    /// transitions onto the event bus); call once before use.
+    /// Starts watching the event bus for background results waiting for the main agent (the
+    /// registry publishes its transitions there); call once before use.
     public func start() {
         guard resultWatcher == nil, !isClosed else { return }
-        let subscription = runtime.registry.subscribe()
+        // Only inbox counts reach the watcher: it is not woken for every line of the bus.
+        let subscription = runtime.events.subscribe(where: { event in
+            if case .task(.resultsWaiting(.topLevel, _)) = event { true } else { false }
+        })
         resultWatcher = Task { [weak self] in
             for await event in subscription {
-                if case .resultsWaiting(.topLevel, let count) = event, count > 0 {
+                if case .task(.resultsWaiting(.topLevel, let count)) = event, count > 0 {
                     await self?.backgroundResultsArrived()
                 }
             }
@@ -180,10 +183,10 @@ public actor Session {
             await task.value
         }
         let report = await runtime.registry.shutdown(grace: grace)
-        // The registry ended its subscriptions, so the watcher finishes after the last event.
+        // Every task's end is on the bus: ending it ends the watcher after the last event.
+        runtime.events.finish()
         await resultWatcher?.value
         resultWatcher = nil
-        runtime.events.finish()
         idleWaiters.resolveAll(with: ())
         return report
     }

@@ -12,6 +12,9 @@ struct WaiterTable<Value: Sendable> {
     private var slots: [Int: Slot] = [:]
     private var nextToken = 0
 
+    /// Waiters registered and not yet taken by their caller.
+    var count: Int { slots.count }
+
     /// A new pending waiter.
     mutating func register() -> Int {
         defer { nextToken += 1 }

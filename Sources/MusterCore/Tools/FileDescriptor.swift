@@ -23,12 +23,3 @@ struct FileDescriptor: ~Copyable {
         return fstat(raw, &info) == 0 ? .success(info) : .failure(SystemError(errno))
     }
 }
-
-/// An `errno` value with the C library's text for it.
-struct SystemError: Error, Equatable, CustomStringConvertible {
-    let code: Int32
-
-    init(_ code: Int32) { self.code = code }
-
-    var description: String { String(cString: strerror(code)) }
-}

@@ -1,48 +1,5 @@
 import Foundation
 
-/// How a tool is offered to a model: name, description and JSON schema of its arguments.
-public struct ToolSpec: Sendable, Equatable {
-    public let name: String
-    public let description: String
-    /// JSON schema of the arguments object.
-    public let parameters: JSONValue
-
-    public init(name: String, description: String, parameters: JSONValue) {
-        self.name = name
-        self.description = description
-        self.parameters = parameters
-    }
-}
-
-/// What a tool call returns to the model.
-public struct ToolOutput: Sendable, Equatable {
-    public var content: String
-    public var isError: Bool
-
-    public init(_ content: String, isError: Bool = false) {
-        self.content = content
-        self.isError = isError
-    }
-
-    public static func error(_ message: String) -> ToolOutput { ToolOutput(message, isError: true) }
-}
-
-/// A failure a tool reports to the model as an error result (never aborts the turn).
-public struct ToolError: Error, Equatable, CustomStringConvertible, LocalizedError {
-    public let message: String
-    public init(_ message: String) { self.message = message }
-    public var description: String { message }
-    public var errorDescription: String? { message }
-
-    /// A missing or mistyped argument.
-    public static func badArgument(_ name: String, expected: String, in arguments: JSONValue) -> ToolError {
-        if let value = arguments[name] {
-            return ToolError("Invalid argument \"\(name)\": expected \(expected), found \(value.typeName).")
-        }
-        return ToolError("Missing argument \"\(name)\": expected \(expected).")
-    }
-}
-
 /// A capability an agent can call. A tool is a value with no mutable state: everything
 /// that belongs to one call travels in that call's `ToolContext`.
 public protocol Tool: Sendable {

@@ -76,12 +76,12 @@ struct AgentRuntimeTests {
         let callsBeforeStop = model.calls.count("sleeper")
         #expect(callsBeforeStop == 1)
 
-        let taskEvents = registry.subscribe()
+        let taskEvents = runtime.events.subscribe().tasks
         guard case .cancelling = await registry.cancel(id) else {
             Issue.record("cancel did not report cancelling")
             return
         }
-        let finished = await taskEvents.collect { event in
+        let finished = await taskEvents.read { event in
             if case .finished(let snapshot) = event { return snapshot.id == id }
             return false
         }
@@ -110,14 +110,14 @@ struct AgentRuntimeTests {
         }
         let runtime = makeRuntime(model: model, tools: [])
         let registry = runtime.registry
-        let taskEvents = registry.subscribe()
+        let taskEvents = runtime.events.subscribe().tasks
         let id = try await runtime.startBackgroundAgent(name: "talker", prompt: "talk", spawner: .topLevel)
-        _ = await taskEvents.collect { event in
+        _ = await taskEvents.read { event in
             if case .updated(let snapshot) = event { return snapshot.id == id && snapshot.status == .running(step: 1, activity: "thinking") }
             return false
         }
         await registry.cancel(id)
-        _ = await taskEvents.collect { event in
+        _ = await taskEvents.read { event in
             if case .finished(let snapshot) = event { return snapshot.id == id }
             return false
         }
@@ -141,16 +141,16 @@ struct AgentRuntimeTests {
         }
         let runtime = makeRuntime(model: model, tools: [BlockTool(latch: latch, completions: completions)])
         let registry = runtime.registry
-        let taskEvents = registry.subscribe()
+        let taskEvents = runtime.events.subscribe().tasks
         let a = try await runtime.startBackgroundAgent(name: "a", prompt: "a", spawner: .topLevel)
         var running: Set<String> = []
-        _ = await taskEvents.collect { event in
+        _ = await taskEvents.read { event in
             if case .started(let snapshot) = event { running.insert(snapshot.name) }
             return running == ["a", "b", "c"]
         }
         await registry.cancel(a)
         var finished: [String: TaskStatus] = [:]
-        _ = await taskEvents.collect { event in
+        _ = await taskEvents.read { event in
             if case .finished(let snapshot) = event { finished[snapshot.name] = snapshot.status }
             return finished.count == 3
         }
@@ -242,10 +242,10 @@ struct AgentRuntimeTests {
             var isConcurrencySafe: Bool { false }
             func run(_ arguments: JSONValue, context: ToolContext) async throws -> ToolOutput {
                 // Wait until the worker's result is in the inbox (without consuming it).
-                let subscription = context.runtime!.registry.subscribe()
+                let subscription = context.runtime!.events.subscribe()
                 if await context.runtime!.registry.pendingResultCount(for: .topLevel) > 0 { return ToolOutput("ready") }
                 for await event in subscription {
-                    if case .resultsWaiting(.topLevel, let count) = event, count > 0 { break }
+                    if case .task(.resultsWaiting(.topLevel, let count)) = event, count > 0 { break }
                 }
                 return ToolOutput("ready")
             }
@@ -315,10 +315,10 @@ struct AgentRuntimeTests {
             var isConcurrencySafe: Bool { false }
             func run(_ arguments: JSONValue, context: ToolContext) async throws -> ToolOutput {
                 let registry = context.runtime!.registry
-                let subscription = registry.subscribe()
+                let subscription = registry.events.subscribe()
                 if await registry.pendingResultCount(for: .topLevel) == 2 { return ToolOutput("ready") }
                 for await event in subscription {
-                    if case .resultsWaiting(.topLevel, 2) = event { break }
+                    if case .task(.resultsWaiting(.topLevel, 2)) = event { break }
                 }
                 return ToolOutput("ready")
             }
@@ -356,10 +356,10 @@ struct AgentRuntimeTests {
             var isConcurrencySafe: Bool { false }
             func run(_ arguments: JSONValue, context: ToolContext) async throws -> ToolOutput {
                 let registry = context.runtime!.registry
-                let subscription = registry.subscribe()
+                let subscription = registry.events.subscribe()
                 if await registry.pendingResultCount(for: .topLevel) == count { return ToolOutput("ready") }
                 for await event in subscription {
-                    if case .resultsWaiting(.topLevel, let waiting) = event, waiting == count { break }
+                    if case .task(.resultsWaiting(.topLevel, let waiting)) = event, waiting == count { break }
                 }
                 return ToolOutput("ready")
             }

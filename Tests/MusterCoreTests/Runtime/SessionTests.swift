@@ -41,6 +41,10 @@ struct SessionTests {
         let report = await session.shutdown(grace: .seconds(5))
         #expect(report.cancelled.map(\.name) == ["bg"])
         #expect(report.stragglers.isEmpty)
+        let rest = await events.readToEnd()
+        #expect(rest.contains { if case .task(.finished(let task)) = $0 { task.name == "bg" } else { false } },
+                "the bus ends after every task's end")
+        #expect(await session.events.subscribe().next() == nil, "a subscription made after shutdown ends at once")
         latch.open()
     }
 

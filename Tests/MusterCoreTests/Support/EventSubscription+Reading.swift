@@ -1,7 +1,16 @@
 import MusterCore
 import Testing
 
-extension EventSubscription {
+/// Something read one event at a time: a bus subscription, or the task events of one.
+protocol EventReading {
+    associatedtype Event
+    /// The next event, or nil once the stream has ended.
+    func next() async -> Event?
+}
+
+extension EventSubscription: EventReading {}
+
+extension EventReading {
     /// Reads events until one satisfies `predicate`; returns all it read, that one last.
     /// Records an issue if the subscription ends first.
     func read(
@@ -25,7 +34,35 @@ extension EventSubscription {
     }
 }
 
-extension EventSubscription where Event == TaskRegistryEvent {
+/// The registry's transitions on a session-bus subscription (`SessionEvent.task`), in bus order;
+/// every other event on the bus is read past and dropped.
+struct TaskEvents: AsyncSequence, EventReading, Sendable {
+    let subscription: EventSubscription<SessionEvent, SessionEventKey>
+
+    func next() async -> TaskRegistryEvent? {
+        while let event = await subscription.next() {
+            if case .task(let taskEvent) = event { return taskEvent }
+        }
+        return nil
+    }
+
+    /// Events of every kind buffered on the bus subscription and not yet read.
+    var pendingCount: Int { subscription.pendingCount }
+
+    struct AsyncIterator: AsyncIteratorProtocol {
+        let events: TaskEvents
+        mutating func next() async -> TaskRegistryEvent? { await events.next() }
+    }
+
+    func makeAsyncIterator() -> AsyncIterator { AsyncIterator(events: self) }
+}
+
+extension EventSubscription where Event == SessionEvent, Key == SessionEventKey {
+    /// The task events of this session-bus subscription.
+    var tasks: TaskEvents { TaskEvents(subscription: self) }
+}
+
+extension EventReading where Event == TaskRegistryEvent {
     /// Reads until every task in `ids` has finished; returns the finished snapshots by id.
     func readUntilFinished(
         _ ids: some Sequence<TaskID>,

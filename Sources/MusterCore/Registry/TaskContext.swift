@@ -1,0 +1,22 @@
+import Foundation
+import Logging
+
+/// What a running task's body can do with its own registry entry.
+public struct TaskContext: Sendable {
+    /// The task's own id.
+    public let id: TaskID
+    let registry: TaskRegistry
+
+    /// Moves to a new step and/or activity (e.g. the tool running now).
+    public func report(step: Int? = nil, activity: String?) async {
+        await registry.report(id, step: step, activity: activity)
+    }
+
+    /// Adds a line to the task's progress trail.
+    public func note(_ line: String) async {
+        await registry.note(id, line)
+    }
+
+    /// The spawner value for tasks this task launches.
+    public var asSpawner: Spawner { .task(id) }
+}

@@ -1,0 +1,118 @@
+import DequeModule
+
+/// One subscriber's buffer of an `EventHub`; iterate it with `for await`.
+public final class EventSubscription<Event: Sendable, Key: Hashable & Sendable>: AsyncSequence, Sendable {
+    private struct Buffer: Sendable {
+        var events = Deque<Event>()
+        /// Absolute position of the undelivered event for each key.
+        var positions: [Key: Int] = [:]
+        /// Absolute position of `events.first`.
+        var head = 0
+        var waiter: CheckedContinuation<Event?, Never>?
+        var finished = false
+
+        mutating func popFirst(keyOf: (Event) -> Key?) -> Event? {
+            guard let event = events.popFirst() else { return nil }
+            if let key = keyOf(event), positions[key] == head { positions[key] = nil }
+            head += 1
+            return event
+        }
+    }
+
+    private let buffer = Locked(Buffer())
+    /// Events already moved out of `buffer` in one batch, read one by one. Only the reader
+    /// touches it, so its lock is never contended and the publishers' lock is taken once per
+    /// batch instead of once per event. Taken events no longer coalesce: they count as read.
+    private let taken = Locked(Deque<Event>())
+    private let coalescingKey: @Sendable (Event) -> Key?
+    /// Which events this subscriber takes (nil: all of them).
+    private let filter: (@Sendable (Event) -> Bool)?
+
+    init(coalescingKey: @escaping @Sendable (Event) -> Key?, filter: (@Sendable (Event) -> Bool)? = nil) {
+        self.coalescingKey = coalescingKey
+        self.filter = filter
+    }
+
+    /// Events buffered and not yet read (for tests and diagnostics).
+    public var pendingCount: Int { taken.withLock { $0.count } + buffer.withLock { $0.events.count } }
+
+    func enqueue(_ event: Event) {
+        if let filter, !filter(event) { return }
+        let key = coalescingKey(event)
+        let waiter = buffer.withLock { buffer -> CheckedContinuation<Event?, Never>? in
+            guard !buffer.finished else { return nil }
+            if let waiter = buffer.waiter {
+                buffer.waiter = nil
+                return waiter
+            }
+            if let key {
+                if let position = buffer.positions[key] {
+                    buffer.events[position - buffer.head] = event
+                    return nil
+                }
+                buffer.positions[key] = buffer.head + buffer.events.count
+            }
+            buffer.events.append(event)
+            return nil
+        }
+        waiter?.resume(returning: event)
+    }
+
+    /// Stops the subscription: buffered events are still read, then iteration ends.
+    public func finish() {
+        let waiter = buffer.withLock { buffer -> CheckedContinuation<Event?, Never>? in
+            buffer.finished = true
+            defer { buffer.waiter = nil }
+            return buffer.waiter
+        }
+        waiter?.resume(returning: nil)
+    }
+
+    /// The next event, or nil once finished and drained, or when the reading task is cancelled.
+    public func next() async -> Event? {
+        let keyOf = coalescingKey
+        if let ready = takeNext() { return ready }
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Event?, Never>) in
+                // .some(value): resume now with value; nil: parked as the waiter.
+                let immediate = buffer.withLock { buffer -> Event?? in
+                    if let event = buffer.popFirst(keyOf: keyOf) { return .some(event) }
+                    if buffer.finished || Task.isCancelled { return .some(nil) }
+                    precondition(buffer.waiter == nil, "EventSubscription supports one reader at a time")
+                    buffer.waiter = continuation
+                    return nil
+                }
+                if let immediate { continuation.resume(returning: immediate) }
+            }
+        } onCancel: {
+            let waiter = buffer.withLock { buffer -> CheckedContinuation<Event?, Never>? in
+                defer { buffer.waiter = nil }
+                return buffer.waiter
+            }
+            waiter?.resume(returning: nil)
+        }
+    }
+
+    /// The next event from the reader's batch, refilling the batch with everything buffered.
+    private func takeNext() -> Event? {
+        taken.withLock { local -> Event? in
+            if let event = local.popFirst() { return event }
+            buffer.withLock { shared in
+                guard !shared.events.isEmpty else { return }
+                // `local` is empty: the publishers keep its capacity, the reader takes the events.
+                swap(&local, &shared.events)
+                shared.head += local.count
+                if !shared.positions.isEmpty { shared.positions = [:] }
+            }
+            return local.popFirst()
+        }
+    }
+
+    /// Iterator over the subscription's events.
+    public struct AsyncIterator: AsyncIteratorProtocol {
+        let subscription: EventSubscription
+        public mutating func next() async -> Event? { await subscription.next() }
+    }
+
+    public func makeAsyncIterator() -> AsyncIterator { AsyncIterator(subscription: self) }
+}
