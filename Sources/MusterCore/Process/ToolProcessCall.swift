@@ -1,13 +1,3 @@
-import CMusterSystem
-import Foundation
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// One tool call's processes: the marker its environment carries, its group, its cleanup.
 struct ToolProcessCall: Sendable {
     let registry: ToolProcessRegistry

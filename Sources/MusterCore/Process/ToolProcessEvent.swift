@@ -1,12 +1,4 @@
-import CMusterSystem
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// A tool process group started or ended: what the session log records to find survivors later.
 public struct ToolProcessEvent: Sendable, Equatable {

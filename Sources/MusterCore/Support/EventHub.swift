@@ -1,5 +1,3 @@
-import DequeModule
-
 /// Fans events out to any number of subscribers without ever blocking the publisher.
 ///
 /// Buffering policy: every subscriber has its own FIFO buffer that is never dropped from.

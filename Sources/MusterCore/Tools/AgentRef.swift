@@ -1,5 +1,3 @@
-import Foundation
-
 /// Who is calling a tool: the agent's name and, for sub-agents, its task id.
 public struct AgentRef: Sendable, Equatable, Hashable, CustomStringConvertible {
     public let name: String

@@ -1,19 +1,3 @@
-import Foundation
-import Subprocess
-import Synchronization
-#if canImport(System)
-import System
-#else
-import SystemPackage
-#endif
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// The process group of a started command, written by the task that runs it and read after
 /// that task ended (a mutex guards it because the two are different tasks).
 final class ProcessGroupRecord: Sendable {

@@ -1,5 +1,3 @@
-import Foundation
-
 /// What a tool call returns to the model.
 public struct ToolOutput: Sendable, Equatable {
     public var content: String

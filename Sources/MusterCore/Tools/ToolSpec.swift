@@ -1,5 +1,3 @@
-import Foundation
-
 /// How a tool is offered to a model: name, description and JSON schema of its arguments.
 public struct ToolSpec: Sendable, Equatable {
     public let name: String
