@@ -101,6 +101,7 @@ let package = Package(
         // Outside processes for the tests and the benchmarks: spawning, tmux panes, deadline polls, the built binary.
         .target(
             name: "MusterTmux",
+            dependencies: [.product(name: "Subprocess", package: "swift-subprocess")],
             swiftSettings: swiftSettings
         ),
 
