@@ -147,10 +147,19 @@ let package = Package(
             name: "MusterCoreTests",
             dependencies: [
                 "MusterCore",
-                "MusterHeadless",
                 "MusterPresentation",
                 "MusterTestSupport",
                 "MusterTmux",
+                .product(name: "Clocks", package: "swift-clocks"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "MusterHeadlessTests",
+            dependencies: [
+                "MusterHeadless",
+                "MusterCore",
+                "MusterTestSupport",
                 .product(name: "Clocks", package: "swift-clocks"),
             ],
             swiftSettings: swiftSettings
