@@ -23,22 +23,24 @@ public enum ShortCommand {
     /// The most output kept; a short command writes far less.
     static let outputLimit = 64 * 1024 * 1024
 
-    /// Runs `command` (looked up on PATH) to its end; `captureOutput: false` sends its output to
+    /// Runs `command` (a name looked up on PATH, or a path) to its end; `captureOutput: false` sends its output to
     /// /dev/null, for commands that may leave a daemon behind (a tmux server keeps what it inherits).
     @discardableResult
     public static func run(_ command: [String], captureOutput: Bool = true) async -> Outcome {
         guard let program = command.first else { return Outcome(status: -1, output: "no command") }
         let arguments = Arguments(Array(command.dropFirst()))
+        // A name is looked up on PATH; swift-subprocess refuses a path there, so a path is taken as is.
+        let executable: Executable = program.contains("/") ? .path(.init(program)) : .name(program)
         do {
             if captureOutput {
                 let result = try await Subprocess.run(
-                    .name(program), arguments: arguments, input: .none,
+                    executable, arguments: arguments, input: .none,
                     output: .string(limit: outputLimit), error: .combinedWithOutput
                 )
-                return Outcome(status: status(result.terminationStatus), output: result.standardOutput ?? "")
+                return Outcome(status: status(result.terminationStatus), output: result.standardOutput)
             }
             let result = try await Subprocess.run(
-                .name(program), arguments: arguments, input: .none, output: .discarded, error: .discarded
+                executable, arguments: arguments, input: .none, output: .discarded, error: .discarded
             )
             return Outcome(status: status(result.terminationStatus), output: "")
         } catch {

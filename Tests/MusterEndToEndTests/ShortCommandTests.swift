@@ -41,6 +41,13 @@ struct ShortCommandTests {
         }
     }
 
+    @Test("a program given by path runs as one looked up on PATH does")
+    func programByPath() async {
+        let outcome = await ShortCommand.run(["/bin/sh", "-c", "echo by path; exit 4"])
+        #expect(outcome.status == 4)
+        #expect(outcome.output == "by path\n")
+    }
+
     @Test("a missing program is a clear failure, not a crash")
     func missingProgram() async {
         let outcome = await ShortCommand.run(["muster-no-such-program-\(UInt32.random(in: 0...UInt32.max))"])
