@@ -4,7 +4,7 @@ SWIFT ?= swift
 APT_PACKAGES := libncurses-dev libedit-dev tmux pkg-config procps
 TSAN_SCRATCH := .build-tsan
 # Every suite but the end-to-end ones (they drive the built binary from outside) runs again under the thread sanitizer.
-TSAN_FILTER ?= MusterCoreTests|MusterTUITests|MusterOpenAITests
+TSAN_FILTER ?= MusterCoreTests|MusterHeadlessTests|MusterTUITests|MusterOpenAITests
 
 .PHONY: all deps build release run test test-unit test-tsan bench clean
 

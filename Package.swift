@@ -100,6 +100,7 @@ let package = Package(
         // Outside processes for the tests and the benchmarks: spawning, tmux panes, deadline polls, the built binary.
         .target(
             name: "MusterTmux",
+            dependencies: [.product(name: "Subprocess", package: "swift-subprocess")],
             swiftSettings: swiftSettings
         ),
 
@@ -145,10 +146,19 @@ let package = Package(
             name: "MusterCoreTests",
             dependencies: [
                 "MusterCore",
-                "MusterHeadless",
                 "MusterPresentation",
                 "MusterTestSupport",
                 "MusterTmux",
+                .product(name: "Clocks", package: "swift-clocks"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "MusterHeadlessTests",
+            dependencies: [
+                "MusterHeadless",
+                "MusterCore",
+                "MusterTestSupport",
                 .product(name: "Clocks", package: "swift-clocks"),
             ],
             swiftSettings: swiftSettings

@@ -4,11 +4,11 @@
 public enum OutsideState {
     /// Asks `probe` every `interval` until it answers (non-nil) or `timeout` passes (nil then).
     public static func poll<Value>(
-        every interval: Duration = .milliseconds(20), timeout: Duration, _ probe: () throws -> Value?
+        every interval: Duration = .milliseconds(20), timeout: Duration, _ probe: () async throws -> Value?
     ) async throws -> Value? {
         let deadline = ContinuousClock.now + timeout
         while true {
-            if let value = try probe() { return value }
+            if let value = try await probe() { return value }
             guard ContinuousClock.now < deadline else { return nil }
             try await Task.sleep(for: interval)
         }
@@ -16,8 +16,8 @@ public enum OutsideState {
 
     /// Asks `condition` every `interval` until it holds (true) or `timeout` passes (false).
     public static func poll(
-        every interval: Duration = .milliseconds(20), timeout: Duration, until condition: () throws -> Bool
+        every interval: Duration = .milliseconds(20), timeout: Duration, until condition: () async throws -> Bool
     ) async throws -> Bool {
-        try await poll(every: interval, timeout: timeout) { try condition() ? true : nil } ?? false
+        try await poll(every: interval, timeout: timeout) { try await condition() ? true : nil } ?? false
     }
 }

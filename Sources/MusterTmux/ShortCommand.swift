@@ -1,12 +1,18 @@
 import Foundation
+import Subprocess
 
 /// Runs short outside commands (tmux, pgrep, sh) for the end-to-end tests and the benchmarks.
 ///
-/// posix_spawn and waitpid, not Foundation's Process: its waitUntilExit never returned here for
-/// a tmux client that had already exited. The child gets an empty signal mask and default
-/// actions (a Swift thread may block SIGTERM, and a tmux server started with it blocked ignores
-/// kill-server), and only stdin, stdout and stderr: the output pipe is close-on-exec, so a tmux
-/// server spawned at the same time by another caller cannot keep it open.
+/// swift-subprocess does the spawning, not Foundation's Process: its waitUntilExit never returned
+/// here for a tmux client that had already exited. The child gets an empty signal mask and
+/// default actions for the standard signals 1 to 31 (a Swift thread may block SIGTERM, and a tmux server started
+/// with it blocked ignores kill-server), stdin from /dev/null, and no descriptor but stdin,
+/// stdout and stderr: swift-subprocess marks every other one close-on-exec in the child, so a
+/// tmux server spawned at the same time by another caller cannot keep an output pipe open.
+///
+/// `run` is `async` and must stay so: swift-subprocess starts a task of its own to reap the
+/// child, which needs a thread of the cooperative pool; a synchronous wrapper blocking those
+/// threads (two on a two-core machine) would wait for it forever.
 public enum ShortCommand {
     /// The exit status (128 + signal when killed) and everything it wrote to stdout and stderr.
     public struct Outcome: Sendable, Equatable {
@@ -14,63 +20,39 @@ public enum ShortCommand {
         public let output: String
     }
 
-    /// Runs `command` (looked up on PATH) to its end; `captureOutput: false` sends its output to
+    /// The most output kept; a short command writes far less.
+    static let outputLimit = 64 * 1024 * 1024
+
+    /// Runs `command` (a name looked up on PATH, or a path) to its end; `captureOutput: false` sends its output to
     /// /dev/null, for commands that may leave a daemon behind (a tmux server keeps what it inherits).
     @discardableResult
-    public static func run(_ command: [String], captureOutput: Bool = true) -> Outcome {
+    public static func run(_ command: [String], captureOutput: Bool = true) async -> Outcome {
         guard let program = command.first else { return Outcome(status: -1, output: "no command") }
-        var fds: [Int32] = [-1, -1]
-        guard pipe(&fds) == 0 else { return Outcome(status: -1, output: "pipe failed") }
-        // pipe2 is not visible from Swift here; the window before this fcntl is a few instructions.
-        for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var empty = sigset_t()
-        sigemptyset(&empty)
-        posix_spawnattr_setsigmask(&attributes, &empty)
-        var defaults = sigset_t()
-        sigemptyset(&defaults)
-        for number in [SIGTERM, SIGINT, SIGHUP, SIGPIPE, SIGQUIT] { sigaddset(&defaults, number) }
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        if captureOutput {
-            posix_spawn_file_actions_adddup2(&actions, fds[1], 1)
-            posix_spawn_file_actions_adddup2(&actions, fds[1], 2)
-        } else {
-            posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
-            posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        let arguments = Arguments(Array(command.dropFirst()))
+        // A name is looked up on PATH; swift-subprocess refuses a path there, so a path is taken as is.
+        let executable: Executable = program.contains("/") ? .path(.init(program)) : .name(program)
+        do {
+            if captureOutput {
+                let result = try await Subprocess.run(
+                    executable, arguments: arguments, input: .none,
+                    output: .string(limit: outputLimit), error: .combinedWithOutput
+                )
+                return Outcome(status: status(result.terminationStatus), output: result.standardOutput)
+            }
+            let result = try await Subprocess.run(
+                executable, arguments: arguments, input: .none, output: .discarded, error: .discarded
+            )
+            return Outcome(status: status(result.terminationStatus), output: "")
+        } catch {
+            return Outcome(status: -1, output: "cannot run \(program): \(error)")
         }
-        // Other pipes of this process may lack close-on-exec; a tmux server must not keep them open.
-        if let closeFrom { _ = closeFrom(&actions, 3) }
-        let argv = command.map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
-        var pid: pid_t = 0
-        let spawned = posix_spawnp(&pid, program, &actions, &attributes, argv, environ)
-        close(fds[1])
-        defer { close(fds[0]) }
-        guard spawned == 0 else {
-            return Outcome(status: -1, output: "cannot run \(program): \(String(cString: strerror(spawned)))")
-        }
-        var output = Data()
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let count = read(fds[0], &buffer, buffer.count)
-            if count > 0 { output.append(contentsOf: buffer[0..<count]) } else if count == 0 || errno != EINTR { break }
-        }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0, errno == EINTR {}
-        let exitStatus = (status & 0x7F) == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
-        return Outcome(status: exitStatus, output: String(decoding: output, as: UTF8.self))
     }
 
-    /// glibc's posix_spawn_file_actions_addclosefrom_np (2.34+), which Swift does not see declared.
-    private static let closeFrom: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32)? =
-        dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np").map {
-            unsafeBitCast($0, to: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32).self)
+    /// The shell's convention: the exit code, or 128 + the signal that ended the command.
+    private static func status(_ termination: TerminationStatus) -> Int32 {
+        switch termination {
+        case .exited(let code): code
+        case .signaled(let signal): 128 + signal
         }
+    }
 }

@@ -11,7 +11,7 @@ public struct TmuxPane: Sendable {
     public init(
         server: String, command: [String], width: Int = 120, height: Int = 40,
         directory: URL? = nil, environment: [String: String] = [:], afterExit: String? = nil
-    ) throws(TmuxFailure) {
+    ) async throws(TmuxFailure) {
         self.server = server
         guard !command.isEmpty else { throw TmuxFailure("no command to run in tmux") }
         // `trap : INT` keeps Ctrl-C from killing the wrapper; the command gets it.
@@ -23,19 +23,19 @@ public struct TmuxPane: Sendable {
         arguments += ["sh", "-c", wrapper] + command
         // The server forks off and keeps whatever output it inherits: give it none, or a read of
         // the output would wait for the server to exit.
-        let started = ShortCommand.run(arguments, captureOutput: false)
+        let started = await ShortCommand.run(arguments, captureOutput: false)
         guard started.status == 0 else { throw TmuxFailure("tmux new-session failed with status \(started.status)") }
     }
 
     /// Runs a tmux command against this server.
     @discardableResult
-    public func tmux(_ arguments: [String]) -> ShortCommand.Outcome {
-        ShortCommand.run(["tmux", "-L", server] + arguments)
+    public func tmux(_ arguments: [String]) async -> ShortCommand.Outcome {
+        await ShortCommand.run(["tmux", "-L", server] + arguments)
     }
 
     /// The pane as text (trailing blanks stripped by tmux).
-    public func screen() -> String {
-        tmux(["capture-pane", "-p"]).output
+    public func screen() async -> String {
+        await tmux(["capture-pane", "-p"]).output
     }
 
     /// Polls the screen every `interval` until `condition` holds and returns that screen; the
@@ -46,7 +46,7 @@ public struct TmuxPane: Sendable {
     ) async throws -> String {
         var last = ""
         let matched = try await OutsideState.poll(every: interval, timeout: timeout) { () -> String? in
-            last = screen()
+            last = await screen()
             return condition(last) ? last : nil
         }
         guard let matched else {
@@ -56,29 +56,42 @@ public struct TmuxPane: Sendable {
     }
 
     /// Types text literally.
-    public func type(_ text: String) {
-        tmux(["send-keys", "-l", text])
+    public func type(_ text: String) async {
+        await tmux(["send-keys", "-l", text])
     }
 
     /// Presses keys by tmux name (`Enter`, `Escape`, `C-c`, `PPage`).
-    public func press(_ keys: [String]) {
-        tmux(["send-keys"] + keys)
+    public func press(_ keys: [String]) async {
+        await tmux(["send-keys"] + keys)
     }
 
     /// A tmux format value of the pane, e.g. `#{alternate_on}`.
-    public func paneValue(_ format: String) -> String {
-        tmux(["display-message", "-p", format]).output.trimmingCharacters(in: .whitespacesAndNewlines)
+    public func paneValue(_ format: String) async -> String {
+        await tmux(["display-message", "-p", format]).output.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     /// The command's process id: the child of the pane's shell wrapper.
-    public func commandPID() -> Int32? {
-        let shell = paneValue("#{pane_pid}")
-        return ShortCommand.run(["pgrep", "-P", shell]).output.split(separator: "\n").compactMap { Int32($0) }.first
+    public func commandPID() async -> Int32? {
+        let shell = await paneValue("#{pane_pid}")
+        return await ShortCommand.run(["pgrep", "-P", shell]).output.split(separator: "\n").compactMap { Int32($0) }.first
+    }
+
+    /// Runs `body` with this pane, then ends the server, also when `body` throws (a `defer`
+    /// cannot await `killServer`).
+    public func killingServer<Result>(after body: (TmuxPane) async throws -> Result) async throws -> Result {
+        do {
+            let result = try await body(self)
+            await killServer()
+            return result
+        } catch {
+            await killServer()
+            throw error
+        }
     }
 
     /// Ends the private server, and with it the pane and its command.
-    public func killServer() {
-        tmux(["kill-server"])
+    public func killServer() async {
+        await tmux(["kill-server"])
     }
 }
 

@@ -8,11 +8,11 @@ struct ProcessBenchmarks {
     let workspace: URL
 
     /// `muster --version`, median of several runs.
-    func versionStartup(runs: Int = 20) throws {
+    func versionStartup(runs: Int = 20) async throws {
         var samples: [Double] = []
         for _ in 0..<runs {
             let start = ContinuousClock.now
-            let outcome = ShortCommand.run([binary.path, "--version"])
+            let outcome = await ShortCommand.run([binary.path, "--version"])
             guard outcome.status == 0 else { throw BenchmarkError("muster --version exited with \(outcome.status): \(outcome.output)") }
             samples.append((ContinuousClock.now - start).milliseconds)
         }
@@ -22,7 +22,7 @@ struct ProcessBenchmarks {
     /// Launch to first painted frame (median of several launches), then idle CPU over `idleSeconds`
     /// with no tasks and with 10 background agents waiting on long steps.
     func interactive(scriptsDirectory: URL, launches: Int, idleSeconds: Int) async throws {
-        guard ShortCommand.run(["tmux", "-V"]).status == 0 else { throw BenchmarkError("tmux is not installed") }
+        guard await ShortCommand.run(["tmux", "-V"]).status == 0 else { throw BenchmarkError("tmux is not installed") }
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("muster-bench-\(getpid())")
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: scratch) }
@@ -37,32 +37,34 @@ struct ProcessBenchmarks {
         var paints: [Double] = []
         for launch in 0..<launches {
             let start = ContinuousClock.now
-            let pane = try TmuxPane(server: "muster-bench-\(getpid())-\(launch)", command: command, environment: environment)
-            defer { pane.killServer() }
-            // The status bar's pill is the last thing the first frame draws.
-            try await waitFor(pane, toShow: "agents", timeout: .seconds(20))
-            paints.append((ContinuousClock.now - start).milliseconds)
+            let pane = try await TmuxPane(server: "muster-bench-\(getpid())-\(launch)", command: command, environment: environment)
+            try await pane.killingServer { pane in
+                // The status bar's pill is the last thing the first frame draws.
+                try await waitFor(pane, toShow: "agents", timeout: .seconds(20))
+                paints.append((ContinuousClock.now - start).milliseconds)
+            }
         }
         report.add("start-up", "launch to first painted frame in tmux, median of \(launches)", Distribution(paints).median, unit: "ms")
 
-        let pane = try TmuxPane(server: "muster-bench-\(getpid())-idle", command: command, environment: environment)
-        defer { pane.killServer() }
-        try await waitFor(pane, toShow: "agents", timeout: .seconds(20))
-        guard let pid = pane.commandPID() else { throw BenchmarkError("could not find muster's pid in the pane") }
-        // Start-up work (history load, session log) settles before idle is measured.
-        try await Task.sleep(for: .seconds(1))
-        let idle = try await cpu(pid: pid, over: idleSeconds)
-        report.add("idle", "CPU over \(idleSeconds) s, no tasks", idle * 1000, unit: "ms",
-                   target: "< \(idleSeconds) ms", met: idle < 0.001 * Double(idleSeconds))
+        let pane = try await TmuxPane(server: "muster-bench-\(getpid())-idle", command: command, environment: environment)
+        try await pane.killingServer { pane in
+            try await waitFor(pane, toShow: "agents", timeout: .seconds(20))
+            guard let pid = await pane.commandPID() else { throw BenchmarkError("could not find muster's pid in the pane") }
+            // Start-up work (history load, session log) settles before idle is measured.
+            try await Task.sleep(for: .seconds(1))
+            let idle = try await cpu(pid: pid, over: idleSeconds)
+            report.add("idle", "CPU over \(idleSeconds) s, no tasks", idle * 1000, unit: "ms",
+                       target: "< \(idleSeconds) ms", met: idle < 0.001 * Double(idleSeconds))
 
-        pane.type("launch ten")
-        pane.press(["Enter"])
-        try await waitFor(pane, toShow: "10/", timeout: .seconds(20))
-        try await waitFor(pane, toShow: "All ten are running", timeout: .seconds(20))
-        try await Task.sleep(for: .seconds(1))
-        let busy = try await cpu(pid: pid, over: idleSeconds)
-        report.add("idle", "CPU over \(idleSeconds) s, 10 agents on long steps", busy * 1000, unit: "ms",
-                   target: "< \(5 * idleSeconds) ms", met: busy < 0.005 * Double(idleSeconds))
+            await pane.type("launch ten")
+            await pane.press(["Enter"])
+            try await waitFor(pane, toShow: "10/", timeout: .seconds(20))
+            try await waitFor(pane, toShow: "All ten are running", timeout: .seconds(20))
+            try await Task.sleep(for: .seconds(1))
+            let busy = try await cpu(pid: pid, over: idleSeconds)
+            report.add("idle", "CPU over \(idleSeconds) s, 10 agents on long steps", busy * 1000, unit: "ms",
+                       target: "< \(5 * idleSeconds) ms", met: busy < 0.005 * Double(idleSeconds))
+        }
     }
 
     private func waitFor(_ pane: TmuxPane, toShow text: String, timeout: Duration) async throws {

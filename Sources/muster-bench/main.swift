@@ -52,7 +52,7 @@ if selected("front-end") {
 
 let processes = ProcessBenchmarks(report: report, binary: binDirectory.appendingPathComponent("muster"), workspace: workspace)
 if selected("processes") {
-    await attempt("start-up") { try processes.versionStartup() }
+    await attempt("start-up") { try await processes.versionStartup() }
     await attempt("start-up") {
         try await processes.interactive(scriptsDirectory: scriptsDirectory, launches: quick ? 3 : 10, idleSeconds: quick ? 3 : 10)
     }

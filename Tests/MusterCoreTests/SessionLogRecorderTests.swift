@@ -1,6 +1,6 @@
 import Foundation
 import MusterCore
-import MusterHeadless
+import MusterTestSupport
 import Testing
 
 @Suite("Session log recorder")
@@ -72,30 +72,6 @@ struct SessionLogRecorderTests {
             == "/home/u/.local/state/muster/sessions")
     }
 
-    @Test("text deltas go to live sinks only; both outputs share numbering")
-    func textDeltasOnlyInStreams() async throws {
-        let directory = try HeadlessFixtures.temporaryDirectory()
-        let url = directory.appendingPathComponent("session.jsonl")
-        let captured = CapturedOutput()
-        let session = HeadlessFixtures.session(model: HeadlessTestModel { _ in HeadlessTestModel.say("Hello world.") })
-        let recorder = SessionRecorder.start(
-            session: session, log: .file(url), metadata: HeadlessFixtures.metadata,
-            extraSinks: [StreamJSONSink(output: captured)]
-        )
-        await session.start()
-        await session.submit("hi")
-        await session.waitUntilIdle()
-        await recorder.finish(ending: .quit)
-
-        let logged = try HeadlessFixtures.records(in: url)
-        let streamed = try captured.standardOutput.split(separator: "\n").map { try SessionRecord.parse($0) }
-        #expect(!logged.contains { $0.event.type == "text_delta" })
-        #expect(streamed.filter { $0.event.type == "text_delta" }.count == 2)
-        #expect(streamed.map(\.sequence) == Array(1...streamed.count))
-        #expect(streamed.filter { $0.event.type != "text_delta" } == logged)
-        #expect(logged.contains { $0.event == .assistantMessage(agent: .main, text: "Hello world.") })
-    }
-
     @Test("session_end gives the final state of every task, also those cancelled at shutdown")
     func sessionEndListsTasks() async throws {
         let directory = try HeadlessFixtures.temporaryDirectory()
@@ -154,33 +130,6 @@ struct SessionLogRecorderTests {
         }
         #expect(started == [TaskID(1), TaskID(2)])
         #expect(agentRecords > 0, "the sub-agents' own records were logged")
-    }
-
-    @Test("a log that cannot be opened is reported once and the session goes on")
-    func unopenableLog() async throws {
-        let directory = try HeadlessFixtures.temporaryDirectory()
-        let blocker = directory.appendingPathComponent("file")
-        try Data("x".utf8).write(to: blocker)
-        let session = HeadlessFixtures.session(model: HeadlessTestModel { _ in HeadlessTestModel.say("Still here.") })
-        let captured = CapturedOutput()
-        let recorder = SessionRecorder.start(
-            session: session, log: .file(blocker.appendingPathComponent("sub/log.jsonl")), metadata: HeadlessFixtures.metadata,
-            extraSinks: [StreamJSONSink(output: captured)]
-        )
-        #expect(recorder.logFile == nil)
-        let failure = try #require(recorder.logFailure)
-        #expect(failure.contains("Cannot create the session log directory \(blocker.path)/sub"))
-        #expect(recorder.startupNotices == [failure])
-
-        await session.start()
-        await session.submit("hi")
-        await session.waitUntilIdle()
-        let tally = await recorder.finish(ending: .quit)
-        #expect(tally.lastAnswer == "Still here.")
-        // The other outputs still get everything, the failure included, once.
-        let streamed = try captured.standardOutput.split(separator: "\n").map { try SessionRecord.parse($0) }
-        #expect(streamed.filter { $0.event == .warning(failure) }.count == 1)
-        #expect(streamed.last?.event.type == "session_end")
     }
 
     @Test("a write failure is reported once, as a warning on the session's events, and the session goes on")

@@ -1,5 +1,6 @@
 import Foundation
 @testable import MusterCore
+import MusterTestSupport
 import Testing
 
 @Suite("Session log recovery")

@@ -1,6 +1,7 @@
 import Foundation
 @testable import MusterCore
 import MusterPresentation
+import MusterTestSupport
 import Testing
 
 @Suite("Tool processes in the session log")

@@ -6,7 +6,7 @@ import Testing
 @Suite(
     "Process cleanup in the interactive front end",
     .serialized,
-    .enabled(if: TmuxDriver.isAvailable, "needs tmux and the built binary (.build/debug/muster); run swift build first")
+    .enabled("needs tmux and the built binary (.build/debug/muster); run swift build first") { await TmuxDriver.isAvailable }
 )
 struct InteractiveProcessCleanupTests {
     static let script = HeadlessProcess.fixtures.appendingPathComponent("processes.json")
@@ -22,13 +22,13 @@ struct InteractiveProcessCleanupTests {
     private func withDetachedSleeps(_ body: (TmuxDriver, _ pid: Int32, _ tag: String) async throws -> Void) async throws {
         let tag = "\(Int.random(in: 100_000...999_999))"
         defer { for pid in Self.survivors(tag) { kill(pid, SIGKILL) } }
-        let app = try TmuxDriver(arguments: ["--script", Self.script.path])
-        defer { app.kill() }
-        try await app.waitForScreen(containing: "/help for commands", timeout: .seconds(20))
-        app.submit("setsid -f sleep 300.\(tag)1; env -i /usr/bin/setsid -f /bin/sleep 300.\(tag)2; trap '' TERM; sleep 300.\(tag)3")
-        try await HeadlessProcess.waitUntil(timeout: .seconds(30), what: "three sleeps") { Self.survivors(tag).count == 3 }
-        let pid = try #require(app.appPID())
-        try await body(app, pid, tag)
+        try await TmuxDriver.withApp(arguments: ["--script", Self.script.path]) { app in
+            try await app.waitForScreen(containing: "/help for commands", timeout: .seconds(20))
+            await app.submit("setsid -f sleep 300.\(tag)1; env -i /usr/bin/setsid -f /bin/sleep 300.\(tag)2; trap '' TERM; sleep 300.\(tag)3")
+            try await HeadlessProcess.waitUntil(timeout: .seconds(30), what: "three sleeps") { Self.survivors(tag).count == 3 }
+            let pid = try #require(await app.appPID())
+            try await body(app, pid, tag)
+        }
     }
 
     @Test("SIGHUP and SIGTERM stop the processes a command detached and the one that ignores SIGTERM",

@@ -5,7 +5,7 @@ import Testing
 @Suite("Plain mode with piped input", .enabled(if: TmuxDriver.binary != nil, "needs the built binary (.build/debug/muster)"))
 struct PlainModeTests {
     /// Runs the binary with `input` on stdin (bounded by coreutils `timeout`); returns status and output.
-    private func run(input: String, environment: [String: String] = [:]) throws -> (status: Int32, output: String) {
+    private func run(input: String, environment: [String: String] = [:]) async throws -> (status: Int32, output: String) {
         let binary = try #require(TmuxDriver.binary)
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("muster-plain-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
@@ -15,12 +15,12 @@ struct PlainModeTests {
         let variables = ["XDG_STATE_HOME=\(folder.path)/state", "HOME=\(folder.path)", "LANG=C.UTF-8"]
             + environment.map { "\($0.key)=\($0.value)" }
         let command = "cd \(folder.path) && env \(variables.joined(separator: " ")) timeout 30 '\(binary.path)' --script '\(TmuxDriver.script.path)' < input.txt"
-        return TmuxDriver.run(["sh", "-c", command])
+        return await TmuxDriver.run(["sh", "-c", command])
     }
 
     @Test("a piped session runs the turn, prints the pill as it changes, answers commands, and exits 0 at end of input")
-    func pipedSession() throws {
-        let (status, output) = try run(input: "launch the agents\n/taks\n/tasks stop 42\n")
+    func pipedSession() async throws {
+        let (status, output) = try await run(input: "launch the agents\n/taks\n/tasks stop 42\n")
         #expect(status == 0)
         let lines = output.split(separator: "\n").map(String.init)
         #expect(lines.contains("› launch the agents"))
@@ -33,8 +33,8 @@ struct PlainModeTests {
     }
 
     @Test("the cap refusal reads the same in plain mode")
-    func capRefusal() throws {
-        let (status, output) = try run(input: "launch\n", environment: ["MUSTER_MAX_BACKGROUND_AGENTS": "1"])
+    func capRefusal() async throws {
+        let (status, output) = try await run(input: "launch\n", environment: ["MUSTER_MAX_BACKGROUND_AGENTS": "1"])
         #expect(status == 0)
         #expect(output.contains("Cannot start background agent: maximum concurrent background agents (1) reached. Stop an existing agent first."))
         #expect(output.contains("[1/1 agents]"))
@@ -42,8 +42,8 @@ struct PlainModeTests {
     }
 
     @Test("a 10 MB input line is refused with its size and the limit, and the next line is read whole")
-    func overLongLine() throws {
-        let (status, output) = try run(input: String(repeating: "a", count: 10_000_000) + "\n/tasks\n")
+    func overLongLine() async throws {
+        let (status, output) = try await run(input: String(repeating: "a", count: 10_000_000) + "\n/tasks\n")
         #expect(status == 0)
         #expect(output.contains("That line (10000000 bytes) was not sent: a line may hold at most 1 MiB."))
         #expect(output.contains("No tasks yet."))
@@ -51,8 +51,8 @@ struct PlainModeTests {
     }
 
     @Test("an invalid cap is reported once at start, naming the value and the default")
-    func invalidCap() throws {
-        let (_, output) = try run(input: "", environment: ["MUSTER_MAX_BACKGROUND_AGENTS": "lots"])
+    func invalidCap() async throws {
+        let (_, output) = try await run(input: "", environment: ["MUSTER_MAX_BACKGROUND_AGENTS": "lots"])
         #expect(output.components(separatedBy: "MUSTER_MAX_BACKGROUND_AGENTS").count == 2)
         #expect(output.contains("\"lots\""))
         #expect(output.hasSuffix("No background agents were running at exit.\n"))
@@ -63,55 +63,55 @@ struct PlainModeTests {
 @Suite(
     "Plain mode on a terminal",
     .serialized,
-    .enabled(if: TmuxDriver.isAvailable, "needs tmux and the built binary (.build/debug/muster)")
+    .enabled("needs tmux and the built binary (.build/debug/muster)") { await TmuxDriver.isAvailable }
 )
 struct PlainTerminalTests {
     @Test("output that arrives while a line is half typed goes above the prompt, and the prompt comes back with the typed text")
     func outputGoesAbovePrompt() async throws {
-        let app = try TmuxDriver(arguments: ["--plain"])
-        defer { app.kill() }
-        try await app.waitForScreen(containing: "/help lists commands", timeout: .seconds(20))
-        app.submit("launch the agents")
-        try await app.waitForScreen(containing: "Launching alpha.")
-        app.type("half typed")
-        let screen = try await app.waitForScreen(containing: "All three are running.")
-        let lines = screen.split(separator: "\n").map(String.init)
-        #expect(lines.last == "> half typed")
-        #expect(lines.contains("[3/10 agents]"))
-        #expect(!lines.dropLast().contains { $0.contains("half typed") })
-        // The typed text is still the line being edited: Enter sends it whole.
-        app.press("Enter")
-        try await app.waitForScreen(containing: "Okay: half typed")
-        // Tab offers the running tasks' ids, as in the full-screen UI.
-        app.type("/tasks stop ")
-        app.press("Tab")
-        try await app.waitForScreen(containing: "#1  #2  #3")
-        app.type("2")
-        app.press("Tab")
-        try await app.waitForScreen("to complete the id") { $0.split(separator: "\n").last == "> /tasks stop 2" }
+        try await TmuxDriver.withApp(arguments: ["--plain"]) { app in
+            try await app.waitForScreen(containing: "/help lists commands", timeout: .seconds(20))
+            await app.submit("launch the agents")
+            try await app.waitForScreen(containing: "Launching alpha.")
+            await app.type("half typed")
+            let screen = try await app.waitForScreen(containing: "All three are running.")
+            let lines = screen.split(separator: "\n").map(String.init)
+            #expect(lines.last == "> half typed")
+            #expect(lines.contains("[3/10 agents]"))
+            #expect(!lines.dropLast().contains { $0.contains("half typed") })
+            // The typed text is still the line being edited: Enter sends it whole.
+            await app.press("Enter")
+            try await app.waitForScreen(containing: "Okay: half typed")
+            // Tab offers the running tasks' ids, as in the full-screen UI.
+            await app.type("/tasks stop ")
+            await app.press("Tab")
+            try await app.waitForScreen(containing: "#1  #2  #3")
+            await app.type("2")
+            await app.press("Tab")
+            try await app.waitForScreen("to complete the id") { $0.split(separator: "\n").last == "> /tasks stop 2" }
+        }
     }
 
     @Test("Tab completes command names and subcommands as in the full-screen UI")
     func tabCompletes() async throws {
-        let app = try TmuxDriver(arguments: ["--plain"])
-        defer { app.kill() }
-        try await app.waitForScreen(containing: "/help lists commands", timeout: .seconds(20))
-        app.type("/ta")
-        app.press("Tab")
-        try await app.waitForScreen("to complete /tasks") { $0.split(separator: "\n").last == "> /tasks" }
-        app.type("s")
-        app.press("Tab")
-        try await app.waitForScreen(containing: "/tasks show  /tasks stop")
-        app.type("h")
-        app.press("Tab")
-        try await app.waitForScreen("to complete /tasks show") { $0.split(separator: "\n").last == "> /tasks show" }
-        app.press("C-u")
-        app.type("/c")
-        app.press("Tab")
-        try await app.waitForScreen(containing: "/cancel  /clear")
-        app.press("C-u")
-        app.submit("/quit")
-        let screen = try await app.waitForScreen(containing: "[exit 0]")
-        #expect(screen.split(separator: "\n").contains("No background agents were running at exit."))
+        try await TmuxDriver.withApp(arguments: ["--plain"]) { app in
+            try await app.waitForScreen(containing: "/help lists commands", timeout: .seconds(20))
+            await app.type("/ta")
+            await app.press("Tab")
+            try await app.waitForScreen("to complete /tasks") { $0.split(separator: "\n").last == "> /tasks" }
+            await app.type("s")
+            await app.press("Tab")
+            try await app.waitForScreen(containing: "/tasks show  /tasks stop")
+            await app.type("h")
+            await app.press("Tab")
+            try await app.waitForScreen("to complete /tasks show") { $0.split(separator: "\n").last == "> /tasks show" }
+            await app.press("C-u")
+            await app.type("/c")
+            await app.press("Tab")
+            try await app.waitForScreen(containing: "/cancel  /clear")
+            await app.press("C-u")
+            await app.submit("/quit")
+            let screen = try await app.waitForScreen(containing: "[exit 0]")
+            #expect(screen.split(separator: "\n").contains("No background agents were running at exit."))
+        }
     }
 }

@@ -23,7 +23,10 @@ final class TmuxDriver {
 
     /// True when tmux and the binary are there.
     static var isAvailable: Bool {
-        binary != nil && run(["tmux", "-V"]).status == 0
+        get async {
+            guard binary != nil else { return false }
+            return await run(["tmux", "-V"]).status == 0
+        }
     }
 
     static let packageRoot = MusterBinary.packageRoot
@@ -38,7 +41,7 @@ final class TmuxDriver {
     /// there as a command, so Ctrl-Z and `fg` work as in a person's terminal (the wrapper's
     /// process group is orphaned, and the kernel drops Ctrl-Z's SIGTSTP for those). dash, not
     /// bash: it leaves the terminal's modes alone, so what the app leaves behind shows.
-    init(arguments: [String] = [], environment: [String: String] = [:], afterExit: String? = nil, jobControlShell: Bool = false) throws {
+    init(arguments: [String] = [], environment: [String: String] = [:], afterExit: String? = nil, jobControlShell: Bool = false) async throws {
         guard let binary = Self.binary else { throw Failure(description: "The muster binary is not built.") }
         server = "muster-test-\(UUID().uuidString.prefix(8).lowercased())"
         scratch = FileManager.default.temporaryDirectory.appendingPathComponent(server)
@@ -54,7 +57,7 @@ final class TmuxDriver {
         env.merge(environment) { _, new in new }
         let app = [binary.path, "--script", Self.script.path] + arguments
         do {
-            pane = try TmuxPane(
+            pane = try await TmuxPane(
                 server: server, command: jobControlShell ? ["dash", "-i"] : app,
                 width: Self.width, height: Self.height, directory: scratch.appendingPathComponent("workspace"),
                 environment: env, afterExit: afterExit
@@ -63,14 +66,31 @@ final class TmuxDriver {
             throw Failure(description: error.description)
         }
         if jobControlShell {
-            submit(app.map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }.joined(separator: " "))
+            await submit(app.map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }.joined(separator: " "))
+        }
+    }
+
+    /// Starts the app as `init` does, runs `body` with it, and always kills the server after
+    /// (`kill` awaits tmux, which a `defer` cannot).
+    static func withApp<Result>(
+        arguments: [String] = [], environment: [String: String] = [:], afterExit: String? = nil, jobControlShell: Bool = false,
+        _ body: (TmuxDriver) async throws -> Result
+    ) async throws -> Result {
+        let app = try await TmuxDriver(arguments: arguments, environment: environment, afterExit: afterExit, jobControlShell: jobControlShell)
+        do {
+            let result = try await body(app)
+            await app.kill()
+            return result
+        } catch {
+            await app.kill()
+            throw error
         }
     }
 
     /// The app's process id when it runs under the job-control shell: the descendant named muster.
-    func appPIDUnderShell() -> Int32? {
-        guard let pane = Int32(paneValue("#{pane_pid}")) else { return nil }
-        return Self.descendants(of: pane).first { pid in
+    func appPIDUnderShell() async -> Int32? {
+        guard let pane = Int32(await paneValue("#{pane_pid}")) else { return nil }
+        return await Self.descendants(of: pane).first { pid in
             (try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8))?.hasPrefix("muster") == true
         }
     }
@@ -84,46 +104,46 @@ final class TmuxDriver {
     }
 
     /// Ends the private server (and with it the app) and removes the scratch folder.
-    func kill() {
-        pane.killServer()
+    func kill() async {
+        await pane.killServer()
         try? FileManager.default.removeItem(at: scratch)
     }
 
     /// Types text literally.
-    func type(_ text: String) {
-        pane.type(text)
+    func type(_ text: String) async {
+        await pane.type(text)
     }
 
     /// Presses keys by tmux name (`Enter`, `Escape`, `C-c`, `PPage`).
-    func press(_ keys: String...) {
-        pane.press(keys)
+    func press(_ keys: String...) async {
+        await pane.press(keys)
     }
 
     /// Pastes `text` as a terminal does: bracketed when the app asked for bracketed paste.
-    func paste(_ text: String) {
-        pane.tmux(["set-buffer", "-b", "muster-paste", text])
-        pane.tmux(["paste-buffer", "-p", "-d", "-b", "muster-paste"])
+    func paste(_ text: String) async {
+        await pane.tmux(["set-buffer", "-b", "muster-paste", text])
+        await pane.tmux(["paste-buffer", "-p", "-d", "-b", "muster-paste"])
     }
 
     /// Types a line and presses Enter.
-    func submit(_ line: String) {
-        type(line)
-        press("Enter")
+    func submit(_ line: String) async {
+        await type(line)
+        await press("Enter")
     }
 
     /// The pane as text (trailing blanks stripped by tmux).
-    func screen() -> String {
-        pane.screen()
+    func screen() async -> String {
+        await pane.screen()
     }
 
     /// A tmux format value of the pane, e.g. `#{alternate_on}`.
-    func paneValue(_ format: String) -> String {
-        pane.paneValue(format)
+    func paneValue(_ format: String) async -> String {
+        await pane.paneValue(format)
     }
 
     /// The app's process id: the child of the pane's shell.
-    func appPID() -> Int32? {
-        pane.commandPID()
+    func appPID() async -> Int32? {
+        await pane.commandPID()
     }
 
     /// The text of the newest session log the app wrote under the scratch state folder.
@@ -135,8 +155,8 @@ final class TmuxDriver {
     }
 
     /// Closes the pane: the app's terminal hangs up (SIGHUP).
-    func closePane() {
-        pane.tmux(["kill-pane"])
+    func closePane() async {
+        await pane.tmux(["kill-pane"])
     }
 
     /// Waits until no process has id `pid` (zombies count as gone).
@@ -148,7 +168,7 @@ final class TmuxDriver {
     /// Waits until `pid` has at least one descendant process; returns all of them.
     static func waitForDescendants(of pid: Int32, timeout: Duration) async throws -> [Int32] {
         let found = try await OutsideState.poll(timeout: timeout) { () -> [Int32]? in
-            let found = descendants(of: pid)
+            let found = await descendants(of: pid)
             return found.isEmpty ? nil : found
         }
         guard let found else { throw Failure(description: "Process \(pid) started no child within \(timeout).") }
@@ -156,11 +176,11 @@ final class TmuxDriver {
     }
 
     /// Every process whose parent chain leads to `pid`.
-    static func descendants(of pid: Int32) -> [Int32] {
+    static func descendants(of pid: Int32) async -> [Int32] {
         var result: [Int32] = []
         var frontier = [pid]
         while let parent = frontier.popLast() {
-            let children = run(["pgrep", "-P", "\(parent)"]).output.split(separator: "\n").compactMap { Int32($0) }
+            let children = await run(["pgrep", "-P", "\(parent)"]).output.split(separator: "\n").compactMap { Int32($0) }
             result += children
             frontier += children
         }
@@ -168,8 +188,8 @@ final class TmuxDriver {
     }
 
     /// Resizes the window (the app gets SIGWINCH).
-    func resize(width: Int, height: Int) {
-        pane.tmux(["resize-window", "-x", "\(width)", "-y", "\(height)"])
+    func resize(width: Int, height: Int) async {
+        await pane.tmux(["resize-window", "-x", "\(width)", "-y", "\(height)"])
     }
 
     /// Polls the screen until it contains `text`; returns that screen.
@@ -196,8 +216,8 @@ final class TmuxDriver {
 
     /// Runs a short command and returns its status and output (stdout and stderr).
     @discardableResult
-    static func run(_ command: [String], captureOutput: Bool = true) -> (status: Int32, output: String) {
-        let outcome = ShortCommand.run(command, captureOutput: captureOutput)
+    static func run(_ command: [String], captureOutput: Bool = true) async -> (status: Int32, output: String) {
+        let outcome = await ShortCommand.run(command, captureOutput: captureOutput)
         return (outcome.status, outcome.output)
     }
 }

@@ -5,7 +5,7 @@ import Testing
 @Suite(
     "The interactive front end in tmux",
     .serialized,
-    .enabled(if: TmuxDriver.isAvailable, "needs tmux and the built binary (.build/debug/muster); run swift build first")
+    .enabled("needs tmux and the built binary (.build/debug/muster); run swift build first") { await TmuxDriver.isAvailable }
 )
 struct TmuxTests {
     /// Starts the app, waits for the first frame, runs `body`, and always kills the server.
@@ -13,14 +13,14 @@ struct TmuxTests {
         arguments: [String] = [], environment: [String: String] = [:], afterExit: String? = nil,
         _ body: (TmuxDriver) async throws -> Void
     ) async throws {
-        let app = try TmuxDriver(arguments: arguments, environment: environment, afterExit: afterExit)
-        defer { app.kill() }
-        try await app.waitForScreen(containing: "/help for commands", timeout: .seconds(20))
-        try await body(app)
+        try await TmuxDriver.withApp(arguments: arguments, environment: environment, afterExit: afterExit) { app in
+            try await app.waitForScreen(containing: "/help for commands", timeout: .seconds(20))
+            try await body(app)
+        }
     }
 
     private func launchThree(_ app: TmuxDriver) async throws {
-        app.submit("launch the agents")
+        await app.submit("launch the agents")
         // Only the end state: the 1/10 and 2/10 frames last 600 ms each, which a screen poll on a
         // loaded machine missed (every step is asserted in PillState's unit tests and in plain mode).
         try await app.waitForScreen(containing: "● 3/10 agents")
@@ -30,7 +30,7 @@ struct TmuxTests {
     @Test("the pill starts at 0 of 10 and counts the agents as they launch")
     func pillCountsUp() async throws {
         try await withApp { app in
-            #expect(app.screen().contains("○ 0/10 agents"))
+            #expect(await app.screen().contains("○ 0/10 agents"))
             try await launchThree(app)
         }
     }
@@ -39,7 +39,7 @@ struct TmuxTests {
     func tasksTable() async throws {
         try await withApp { app in
             try await launchThree(app)
-            app.submit("/tasks")
+            await app.submit("/tasks")
             let screen = try await app.waitForScreen(containing: "#3  gamma")
             #expect(screen.contains("ID  NAME   KIND   STATUS"))
             for (id, name) in [(1, "alpha"), (2, "beta"), (3, "gamma")] {
@@ -53,15 +53,15 @@ struct TmuxTests {
     func stopOne() async throws {
         try await withApp { app in
             try await launchThree(app)
-            app.submit("/tasks stop 2")
+            await app.submit("/tasks stop 2")
             try await app.waitForScreen(containing: "Stopping task #2 (beta)…")
             try await app.waitForScreen(containing: "Background agent \"beta\" was cancelled (task #2, ")
             try await app.waitForScreen(containing: "● 2/10 agents")
-            app.submit("/cancel #2")
+            await app.submit("/cancel #2")
             try await app.waitForScreen(containing: "Task #2 already cancelled.")
-            app.submit("/tasks stop 99")
+            await app.submit("/tasks stop 99")
             try await app.waitForScreen(containing: "No task #99.")
-            app.submit("/tasks stop")
+            await app.submit("/tasks stop")
             try await app.waitForScreen(containing: "Usage: /tasks stop <id>")
         }
     }
@@ -70,16 +70,16 @@ struct TmuxTests {
     func capRefusal() async throws {
         try await withApp(environment: ["MUSTER_MAX_BACKGROUND_AGENTS": "1"]) { app in
             try await app.waitForScreen(containing: "○ 0/1 agents")
-            app.submit("launch the agents")
+            await app.submit("launch the agents")
             try await app.waitForScreen(
                 containing: "Cannot start background agent: maximum concurrent background agents (1) reached. Stop an existing agent first."
             )
             try await app.waitForScreen(containing: "All three are running.")
-            #expect(app.screen().contains("● 1/1 agents"))
-            app.submit("/tasks")
+            #expect(await app.screen().contains("● 1/1 agents"))
+            await app.submit("/tasks")
             let screen = try await app.waitForScreen(containing: "#1  alpha")
             #expect(TmuxDriver.line(containing: "#1  alpha", in: screen)?.contains("running") == true)
-            #expect(app.screen().contains("● 1/1 agents"))
+            #expect(await app.screen().contains("● 1/1 agents"))
         }
     }
 
@@ -87,21 +87,21 @@ struct TmuxTests {
     func confirmationTakesALine() async throws {
         try await withApp { app in
             try await launchThree(app)
-            app.submit("/cancel all")
+            await app.submit("/cancel all")
             try await app.waitForScreen(containing: "Cancel 3 running tasks? (y/n)")
-            app.submit("maybe")
+            await app.submit("maybe")
             try await app.waitForScreen(containing: "Answer y or n")
-            app.submit("no")
+            await app.submit("no")
             try await app.waitForScreen(containing: "Nothing was cancelled.")
-            app.submit("/cancel all")
+            await app.submit("/cancel all")
             try await app.waitForScreen("to ask again in the input line") { screen in
                 screen.split(separator: "\n").last?.hasPrefix("Cancel 3 running tasks? (y/n)") == true
             }
-            app.submit("yes")
+            await app.submit("yes")
             try await app.waitForScreen(containing: "Stopping 3 tasks: #1 alpha, #2 beta, #3 gamma…")
             try await app.waitForScreen(containing: "○ 0/10 agents")
             // A command after the answers: once its output shows, anything sent earlier would have been answered.
-            app.submit("/help")
+            await app.submit("/help")
             let screen = try await app.waitForScreen(containing: "/tasks stop <id>")
             #expect(!screen.contains("Okay:"))
             #expect(!screen.contains("› es"))
@@ -114,7 +114,7 @@ struct TmuxTests {
     func resize() async throws {
         try await withApp { app in
             try await launchThree(app)
-            app.resize(width: 70, height: 20)
+            await app.resize(width: 70, height: 20)
             let narrow = try await app.waitForScreen("to show the status line at 70 columns") { screen in
                 guard let status = TmuxDriver.line(containing: "3/10 agents", in: screen) else { return false }
                 return status.count == 70 && status.hasSuffix("─")
@@ -124,7 +124,7 @@ struct TmuxTests {
             #expect(lines.count <= 20)
             #expect(lines.allSatisfy { $0.count <= 70 })
             #expect(lines.last?.hasPrefix("›") == true)
-            app.resize(width: 120, height: 40)
+            await app.resize(width: 120, height: 40)
             try await app.waitForScreen("to show the status line at 120 columns") { screen in
                 TmuxDriver.line(containing: "3/10 agents", in: screen)?.count == 120
             }
@@ -135,14 +135,14 @@ struct TmuxTests {
     func interruptTurnOnly() async throws {
         try await withApp { app in
             try await launchThree(app)
-            app.submit("slow please")
+            await app.submit("slow please")
             try await app.waitForScreen(containing: "Esc interrupts")
             try await app.waitForScreen(containing: "Thinking")
-            app.press("C-c")
+            await app.press("C-c")
             try await app.waitForScreen(containing: "Turn interrupted. 3 background agents keep running (see /tasks).")
-            #expect(app.screen().contains("● 3/10 agents"))
-            #expect(app.screen().contains("/help for commands"))
-            app.submit("/tasks")
+            #expect(await app.screen().contains("● 3/10 agents"))
+            #expect(await app.screen().contains("/help for commands"))
+            await app.submit("/tasks")
             let screen = try await app.waitForScreen(containing: "#3  gamma")
             #expect(TmuxDriver.line(containing: "#3  gamma", in: screen)?.contains("running") == true)
         }
@@ -151,22 +151,22 @@ struct TmuxTests {
     @Test("input typed while the agent streams waits as queued, can be taken back with Up, and goes after the turn")
     func queuedInput() async throws {
         try await withApp { app in
-            app.submit("slow please")
+            await app.submit("slow please")
             try await app.waitForScreen(containing: "Thinking")
-            app.submit("first question")
+            await app.submit("first question")
             try await app.waitForScreen(containing: "› first question  · queued")
-            app.press("Up")
+            await app.press("Up")
             try await app.waitForScreen("to bring the queued line back into the input") { screen in
                 screen.split(separator: "\n").last == "› first question" && !screen.contains("· queued")
             }
-            app.type(" again")
-            app.press("Enter")
+            await app.type(" again")
+            await app.press("Enter")
             try await app.waitForScreen(containing: "› first question again  · queued")
             // The streamed answer goes on under nothing the person typed.
-            let streaming = app.screen()
+            let streaming = await app.screen()
             #expect(!streaming.contains("Okay:"))
             #expect(TmuxDriver.line(containing: "Thinking", in: streaming)?.hasPrefix("Thinking") == true)
-            app.press("C-c")
+            await app.press("C-c")
             let screen = try await app.waitForScreen(containing: "Okay: first question again")
             let lines = screen.split(separator: "\n").map(String.init)
             let interrupted = try #require(lines.firstIndex { $0.hasPrefix("Turn interrupted.") })
@@ -181,7 +181,7 @@ struct TmuxTests {
         try await withApp { app in
             try await launchThree(app)
             // One write: both lines reach the app together, before the first has run.
-            app.type("/clear\r/tasks\r")
+            await app.type("/clear\r/tasks\r")
             let screen = try await app.waitForScreen(containing: "#3  gamma")
             let lines = screen.split(separator: "\n").map(String.init)
             let echo = try #require(lines.firstIndex(of: "› /tasks"))
@@ -194,9 +194,9 @@ struct TmuxTests {
     @Test("Esc cancels the foreground turn too")
     func escapeInterrupts() async throws {
         try await withApp { app in
-            app.submit("slow please")
+            await app.submit("slow please")
             try await app.waitForScreen(containing: "Thinking")
-            app.press("Escape")
+            await app.press("Escape")
             try await app.waitForScreen(containing: "Turn interrupted.")
         }
     }
@@ -204,11 +204,11 @@ struct TmuxTests {
     @Test("/quit cancels the agents, restores the terminal, prints one summary line and exits 0")
     func quitRestoresTerminal() async throws {
         try await withApp(afterExit: "stty -a | tr ' ;' '\\n\\n' | grep -E '^-?(icanon|echo)$' | tr '\\n' ' '") { app in
-            #expect(app.paneValue("#{alternate_on}") == "1")
+            #expect(await app.paneValue("#{alternate_on}") == "1")
             try await launchThree(app)
-            app.submit("/quit")
+            await app.submit("/quit")
             try await app.waitForScreen(containing: "3 background agents are running. Stop them and quit? (y/n)")
-            app.submit("y")
+            await app.submit("y")
             let screen = try await app.waitForScreen(containing: "[exit 0]")
             #expect(screen.contains("3 background agents were cancelled at exit."))
             #expect(!screen.contains("/help for commands"))
@@ -222,7 +222,7 @@ struct TmuxTests {
             let logPath = try #require(lines[summary..<exitLine].joined().components(separatedBy: " · log: ").last)
             #expect(logPath.hasSuffix(".jsonl"))
             #expect(FileManager.default.fileExists(atPath: logPath))
-            #expect(app.paneValue("#{alternate_on}") == "0")
+            #expect(await app.paneValue("#{alternate_on}") == "0")
             try await app.waitForScreen(containing: "icanon echo")
             // The session log recorded the slash commands and how the session ended.
             let log = try #require(app.sessionLog())
@@ -241,16 +241,16 @@ struct TmuxTests {
     func quitAsksWhileAgentsRun() async throws {
         try await withApp { app in
             try await launchThree(app)
-            app.submit("/quit")
+            await app.submit("/quit")
             try await app.waitForScreen(containing: "3 background agents are running. Stop them and quit? (y/n)")
-            app.submit("n")
+            await app.submit("n")
             try await app.waitForScreen(containing: "Nothing was stopped; Muster keeps running.")
-            #expect(app.screen().contains("● 3/10 agents"))
-            app.press("C-d")
+            #expect(await app.screen().contains("● 3/10 agents"))
+            await app.press("C-d")
             try await app.waitForScreen("to ask again in the input line") { screen in
                 screen.split(separator: "\n").last?.hasPrefix("3 background agents are running. Stop them and quit? (y/n)") == true
             }
-            app.submit("yes")
+            await app.submit("yes")
             let screen = try await app.waitForScreen(containing: "[exit 0]")
             #expect(screen.contains("3 background agents were cancelled at exit."))
         }
@@ -260,9 +260,9 @@ struct TmuxTests {
     func doubleInterruptDoesNotAsk() async throws {
         try await withApp { app in
             try await launchThree(app)
-            app.press("C-c")
+            await app.press("C-c")
             try await app.waitForScreen(containing: "Press Ctrl-C again to quit")
-            app.press("C-c")
+            await app.press("C-c")
             let screen = try await app.waitForScreen(containing: "[exit 130]")
             #expect(screen.contains("3 background agents were cancelled at exit."))
         }
@@ -271,9 +271,9 @@ struct TmuxTests {
     @Test("Ctrl-C twice at an idle prompt exits with 130")
     func doubleInterruptExits() async throws {
         try await withApp { app in
-            app.press("C-c")
+            await app.press("C-c")
             try await app.waitForScreen(containing: "Press Ctrl-C again to quit")
-            app.press("C-c")
+            await app.press("C-c")
             let screen = try await app.waitForScreen(containing: "[exit 130]")
             #expect(screen.contains("No background agents were running at exit."))
         }
@@ -283,7 +283,7 @@ struct TmuxTests {
     func terminate() async throws {
         try await withApp { app in
             try await launchThree(app)
-            let pid = try #require(app.appPID())
+            let pid = try #require(await app.appPID())
             kill(pid, SIGTERM)
             let screen = try await app.waitForScreen(containing: "[exit 143]")
             #expect(screen.contains("3 background agents were cancelled at exit."))
@@ -293,7 +293,7 @@ struct TmuxTests {
     @Test("an escape sequence in tool output is shown inert")
     func inertOutput() async throws {
         try await withApp { app in
-            app.submit("escape please")
+            await app.submit("escape please")
             let screen = try await app.waitForScreen(containing: "Printed.")
             #expect(screen.contains("before ^[[2J^[[31mred^[[0m ^Gafter"))
             #expect(screen.contains("Muster ·"))
@@ -303,15 +303,15 @@ struct TmuxTests {
     @Test("an unknown command gets a suggestion and Tab completes command names")
     func commandsAndCompletion() async throws {
         try await withApp { app in
-            app.submit("/taks")
+            await app.submit("/taks")
             try await app.waitForScreen(containing: "Unknown command /taks — try /help (did you mean /tasks?)")
-            app.type("/he")
-            app.press("Tab")
+            await app.type("/he")
+            await app.press("Tab")
             // capture-pane strips the trailing space Tab added.
             try await app.waitForScreen("to show the completed command") { screen in
                 screen.split(separator: "\n").last == "› /help"
             }
-            app.press("Enter")
+            await app.press("Enter")
             try await app.waitForScreen(containing: "/tasks stop <id>")
         }
     }
@@ -319,17 +319,17 @@ struct TmuxTests {
     @Test("the mouse wheel scrolls the transcript up and back down, and leaves the input alone")
     func mouseWheel() async throws {
         try await withApp { app in
-            for _ in 1...5 { app.submit("/help") }
+            for _ in 1...5 { await app.submit("/help") }
             // Replies come as events: wait for the last command's reply, so none arrives after the wheel.
-            app.submit("/tasks show 999")
+            await app.submit("/tasks show 999")
             try await app.waitForScreen("to fill the transcript past the greeting") { !$0.contains("Muster ·") && $0.contains("No task #999.") }
             // What the terminal sends for one notch: X10 mouse encoding, button 64 (up) or 65 (down) plus 32.
-            app.type("\u{1B}[M`**")
+            await app.type("\u{1B}[M`**")
             try await app.waitForScreen(containing: "scrolled up · PgDn")
-            #expect(app.screen().split(separator: "\n").last == "›")
-            for _ in 1...30 { app.type("\u{1B}[Ma**") }
+            #expect(await app.screen().split(separator: "\n").last == "›")
+            for _ in 1...30 { await app.type("\u{1B}[Ma**") }
             try await app.waitForScreen(containing: "/help for commands")
-            #expect(app.screen().split(separator: "\n").last == "›")
+            #expect(await app.screen().split(separator: "\n").last == "›")
         }
     }
 
@@ -337,12 +337,12 @@ struct TmuxTests {
     func completesTaskIDs() async throws {
         try await withApp { app in
             try await launchThree(app)
-            app.type("/tasks stop ")
-            app.press("Tab")
+            await app.type("/tasks stop ")
+            await app.press("Tab")
             try await app.waitForScreen(containing: "#1  #2  #3")
-            app.type("3")
-            app.press("Tab")
-            app.press("Enter")
+            await app.type("3")
+            await app.press("Tab")
+            await app.press("Enter")
             try await app.waitForScreen(containing: "Stopping task #3 (gamma)…")
         }
     }
@@ -351,8 +351,8 @@ struct TmuxTests {
     func hangup() async throws {
         try await withApp { app in
             try await launchThree(app)
-            let pid = try #require(app.appPID())
-            app.closePane()
+            let pid = try #require(await app.appPID())
+            await app.closePane()
             try await TmuxDriver.waitUntilGone(pid, timeout: .seconds(10))
         }
     }
@@ -360,11 +360,11 @@ struct TmuxTests {
     @Test("quitting while a shell command runs leaves no child process behind")
     func noChildSurvives() async throws {
         try await withApp { app in
-            app.submit("sleepy")
+            await app.submit("sleepy")
             try await app.waitForScreen(containing: "→ shell")
-            let pid = try #require(app.appPID())
+            let pid = try #require(await app.appPID())
             let children = try await TmuxDriver.waitForDescendants(of: pid, timeout: .seconds(10))
-            app.submit("/quit")
+            await app.submit("/quit")
             try await app.waitForScreen(containing: "[exit 0]")
             for child in children {
                 try await TmuxDriver.waitUntilGone(child, timeout: .seconds(5))
@@ -375,10 +375,10 @@ struct TmuxTests {
     @Test("a pasted text of several lines waits in the input as one message; Enter sends it whole")
     func bracketedPaste() async throws {
         try await withApp { app in
-            app.paste("first line\nsecond line\n")
+            await app.paste("first line\nsecond line\n")
             try await app.waitForScreen(containing: "› first line↵second line↵")
-            #expect(!app.screen().contains("Okay:"))
-            app.press("Enter")
+            #expect(await !app.screen().contains("Okay:"))
+            await app.press("Enter")
             let screen = try await app.waitForScreen(containing: "Okay: first line")
             #expect(screen.contains("› first line"))
             #expect(screen.contains("  second line"))
@@ -387,38 +387,38 @@ struct TmuxTests {
 
     @Test("Ctrl-Z suspends to the shell with the terminal given back, paste mode off; fg redraws and agents go on")
     func suspendAndResume() async throws {
-        let app = try TmuxDriver(jobControlShell: true)
-        defer { app.kill() }
-        try await app.waitForScreen(containing: "/help for commands", timeout: .seconds(20))
-        try await launchThree(app)
-        let pid = try #require(app.appPIDUnderShell())
+        try await TmuxDriver.withApp(jobControlShell: true) { app in
+            try await app.waitForScreen(containing: "/help for commands", timeout: .seconds(20))
+            try await launchThree(app)
+            let pid = try #require(await app.appPIDUnderShell())
 
-        app.press("C-z")
-        try await app.waitForScreen(containing: "Stopped")
-        #expect(app.paneValue("#{alternate_on}") == "0")
-        #expect(TmuxDriver.state(of: pid) == "T")
-        // Bracketed paste is off while the shell has the terminal: a paste there is plain text.
-        app.paste("pasted-in-shell")
-        let shell = try await app.waitForScreen(containing: "pasted-in-shell")
-        #expect(!shell.contains("200~"))
-        app.press("C-u")
+            await app.press("C-z")
+            try await app.waitForScreen(containing: "Stopped")
+            #expect(await app.paneValue("#{alternate_on}") == "0")
+            #expect(TmuxDriver.state(of: pid) == "T")
+            // Bracketed paste is off while the shell has the terminal: a paste there is plain text.
+            await app.paste("pasted-in-shell")
+            let shell = try await app.waitForScreen(containing: "pasted-in-shell")
+            #expect(!shell.contains("200~"))
+            await app.press("C-u")
 
-        app.submit("fg")
-        try await app.waitForScreen(containing: "● 3/10 agents")
-        #expect(app.paneValue("#{alternate_on}") == "1")
-        #expect(TmuxDriver.state(of: pid) != "T")
-        // And on again once Muster has it back.
-        app.paste("one\ntwo")
-        try await app.waitForScreen(containing: "› one↵two")
-        app.press("C-u")
-        app.submit("/tasks")
-        let screen = try await app.waitForScreen(containing: "#3  gamma")
-        let row = try #require(TmuxDriver.line(containing: "#3  gamma", in: screen))
-        #expect(row.contains("agent  running"))
-        app.submit("/quit")
-        try await app.waitForScreen(containing: "Stop them and quit? (y/n)")
-        app.submit("y")
-        try await TmuxDriver.waitUntilGone(pid, timeout: .seconds(10))
+            await app.submit("fg")
+            try await app.waitForScreen(containing: "● 3/10 agents")
+            #expect(await app.paneValue("#{alternate_on}") == "1")
+            #expect(TmuxDriver.state(of: pid) != "T")
+            // And on again once Muster has it back.
+            await app.paste("one\ntwo")
+            try await app.waitForScreen(containing: "› one↵two")
+            await app.press("C-u")
+            await app.submit("/tasks")
+            let screen = try await app.waitForScreen(containing: "#3  gamma")
+            let row = try #require(TmuxDriver.line(containing: "#3  gamma", in: screen))
+            #expect(row.contains("agent  running"))
+            await app.submit("/quit")
+            try await app.waitForScreen(containing: "Stop them and quit? (y/n)")
+            await app.submit("y")
+            try await TmuxDriver.waitUntilGone(pid, timeout: .seconds(10))
+        }
     }
 
     @Test("even a crash gives the terminal back: normal screen, canonical mode and echo")
@@ -428,11 +428,11 @@ struct TmuxTests {
             environment: ["SWIFT_BACKTRACE": "enable=no"],
             afterExit: "stty -a | tr ' ;' '\\n\\n' | grep -E '^-?(icanon|echo)$' | tr '\\n' ' '"
         ) { app in
-            #expect(app.paneValue("#{alternate_on}") == "1")
-            let pid = try #require(app.appPID())
+            #expect(await app.paneValue("#{alternate_on}") == "1")
+            let pid = try #require(await app.appPID())
             kill(pid, SIGSEGV)
             try await app.waitForScreen(containing: "[exit 139]")
-            #expect(app.paneValue("#{alternate_on}") == "0")
+            #expect(await app.paneValue("#{alternate_on}") == "0")
             try await app.waitForScreen(containing: "icanon echo")
         }
     }

@@ -2,6 +2,7 @@ import Clocks
 import Foundation
 import MusterCore
 import MusterHeadless
+import MusterTestSupport
 import Testing
 
 @Suite("Headless runner")
