@@ -52,11 +52,12 @@ struct HeadlessRunnerTests {
         #expect(run.log.last?.event == .sessionEnd(SessionEnd(sessionID: sessionID(run.log), ending: .completed, exitCode: 0, tasks: [])))
     }
 
-    @Test("background agents are waited for, each result is answered, and the text output has every answer in order")
+    @Test("background agents are waited for, each result is answered (delivered one at a time), and the text output has every answer in order")
     func waitsForBackground() async throws {
         let gate = TestGate()
         let model = HeadlessTestModel.launcher(subAgents: ["explore", "grep"], subAgent: Self.gated(gate))
-        let session = HeadlessFixtures.session(model: model)
+        // One result per model call (`--summarize each`): every answer is in the text output.
+        let session = HeadlessFixtures.session(model: model, configuration: .init(delivery: .each, settleWindow: .zero))
         // Hold the sub-agents until the main turn is over, so the results must arrive later.
         let watcher = session.events.subscribe()
         async let run = Self.run(model, session: session)
