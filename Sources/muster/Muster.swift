@@ -32,6 +32,9 @@ struct Muster: AsyncParsableCommand {
     @Flag(help: "Headless: cancel background agents when the main turn ends instead of waiting for them.")
     var noWait = false
 
+    @Option(help: ArgumentHelp("Headless: how the main agent takes background results: each (a model call per result), batched (results arriving within 0.5 s share one), final (all in one turn once background work has ended; default).", valueName: "mode"))
+    var summarize: SummarizeMode = .final
+
     @Option(help: ArgumentHelp("Write the session log here instead of $XDG_STATE_HOME/muster/sessions/.", valueName: "path"))
     var logFile: String?
 
@@ -73,8 +76,8 @@ struct Muster: AsyncParsableCommand {
         if let prompt, prompt.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
             throw ValidationError("-p/--print needs a prompt: the text is empty.")
         }
-        if prompt == nil, noWait || backgroundTimeout != nil || outputFormat != .text {
-            throw ValidationError("--output-format, --background-timeout and --no-wait apply only with -p/--print.")
+        if prompt == nil, noWait || backgroundTimeout != nil || outputFormat != .text || summarize != .final {
+            throw ValidationError("--output-format, --background-timeout, --no-wait and --summarize apply only with -p/--print.")
         }
         if noWait, backgroundTimeout != nil {
             throw ValidationError("Use either --no-wait or --background-timeout, not both.")
@@ -145,6 +148,22 @@ enum OutputFormat: String, ExpressibleByArgument, CaseIterable, Sendable {
     case text
     case json
     case streamJSON = "stream-json"
+}
+
+/// How a headless run's main agent takes background results (`--summarize`).
+enum SummarizeMode: String, ExpressibleByArgument, CaseIterable, Sendable {
+    case each
+    case batched
+    case final
+
+    /// The session's settings for this mode.
+    var configuration: Session.Configuration {
+        switch self {
+        case .each: Session.Configuration(delivery: .each, settleWindow: .zero)
+        case .batched: Session.Configuration()
+        case .final: Session.Configuration(waitForAllBackgroundWork: true)
+        }
+    }
 }
 
 /// Which clock drives script delays and timeouts (hidden: tests use `immediate`).

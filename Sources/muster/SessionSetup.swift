@@ -38,7 +38,7 @@ struct SessionSetup {
             registry: registry, model: model, tools: tools, workspace: workspace, clock: clock,
             stepLimit: command.stepLimit, logger: Logger(label: "muster.agents")
         )
-        return SessionSetup(session: Session(runtime: runtime), warnings: warnings, workspace: workspace, closeModel: closeModel)
+        return SessionSetup(session: Session(runtime: runtime, configuration: command.prompt == nil ? .init() : command.summarize.configuration), warnings: warnings, workspace: workspace, closeModel: closeModel)
     }
 
     private static func resolveWorkspace(_ path: String?) throws -> URL {

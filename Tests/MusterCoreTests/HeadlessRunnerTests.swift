@@ -38,6 +38,35 @@ struct HeadlessRunnerTests {
         }
     }
 
+    @Test("--summarize final: results start no turn while background work runs; the main agent takes them all in one final turn")
+    func summarizeFinal() async throws {
+        let clock = TestClock<Duration>()
+        let (first, second) = (TestGate(), TestGate())
+        let model = HeadlessTestModel.launcher(subAgents: ["explore", "grep"]) { request in
+            await (request.agentName == "explore" ? first : second).wait()
+            return HeadlessTestModel.say("\(request.agentName) found 3 things")
+        }
+        let session = HeadlessFixtures.session(model: model, configuration: .init(waitForAllBackgroundWork: true), clock: clock)
+        let watcher = session.events.subscribe()
+        async let run = Self.run(model, session: session)
+        _ = await watcher.collect { if case .turnEnd(1, _) = $0 { true } else { false } }
+        await first.open()
+        _ = await watcher.collect { if case .task(.resultsWaiting(.topLevel, 1)) = $0 { true } else { false } }
+        await clock.untilSleeping()
+        // The window closes while grep still runs: no turn (a batched session would start one here).
+        await clock.advance(by: .milliseconds(500))
+        await second.open()
+        _ = await watcher.collect { if case .task(.resultsWaiting(.topLevel, 2)) = $0 { true } else { false } }
+        await clock.untilSleeping()
+        await clock.advance(by: .milliseconds(500))
+        let result = try await run
+
+        #expect(result.output.standardOutput == "Launched.\n\nSummary of 2 results.\n")
+        let starts = result.log.compactMap { if case .turnStart(_, let trigger) = $0.event { trigger } else { nil } }
+        #expect(starts == [.input(""), .backgroundResults])
+        #expect(result.outcome.result.background == .completed)
+    }
+
     @Test("text output is the final answer, and a plain run exits 0")
     func textAnswer() async throws {
         let run = try await Self.run(HeadlessTestModel { _ in HeadlessTestModel.say("The answer is 42.") })

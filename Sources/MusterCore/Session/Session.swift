@@ -80,13 +80,25 @@ public actor Session {
     public func start() {
         guard resultWatcher == nil, !isClosed else { return }
         // Only inbox counts reach the watcher: it is not woken for every line of the bus.
+        // With `waitForAllBackgroundWork`, every task's end too: the last one may leave results
+        // waiting (its own came earlier) and nothing else would wake the agent.
+        let endsMatter = configuration.waitForAllBackgroundWork
         let subscription = runtime.events.subscribe(where: { event in
-            if case .task(.resultsWaiting(.topLevel, _)) = event { true } else { false }
+            switch event {
+            case .task(.resultsWaiting(.topLevel, _)): true
+            case .task(.finished): endsMatter
+            default: false
+            }
         })
         resultWatcher = Task { [weak self] in
             for await event in subscription {
-                if case .task(.resultsWaiting(.topLevel, let count)) = event, count > 0 {
+                switch event {
+                case .task(.resultsWaiting(.topLevel, let count)) where count > 0:
                     await self?.backgroundResultsArrived()
+                case .task(.finished):
+                    await self?.taskEnded()
+                default:
+                    break
                 }
             }
         }
@@ -237,6 +249,12 @@ public actor Session {
             }
             await self?.settled()
         }
+    }
+
+    /// A task ended (`waitForAllBackgroundWork` only): results already waiting may now be due.
+    private func taskEnded() async {
+        guard settling == nil, case .idle = state, await runtime.registry.pendingResultCount(for: .topLevel) > 0 else { return }
+        backgroundResultsArrived()
     }
 
     /// How much longer the settle window stays open; nil when it has closed: `settleWindow`
