@@ -65,6 +65,10 @@ struct HeadlessRunnerTests {
         let starts = result.log.compactMap { if case .turnStart(_, let trigger) = $0.event { trigger } else { nil } }
         #expect(starts == [.input(""), .backgroundResults])
         #expect(result.outcome.result.background == .completed)
+        // Launch, "Launched.", one call for both results; and each sub-agent's one call.
+        #expect(result.outcome.result.modelCalls == RunResult.ModelCalls(main: 3, total: 5))
+        let json = SessionEvent.result(result.outcome.result).jsonObject
+        #expect(json.contains(#""model_calls":{"main":3,"total":5}"#), "\(json)")
     }
 
     @Test("text output is the final answer, and a plain run exits 0")
