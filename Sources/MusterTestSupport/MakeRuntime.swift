@@ -10,10 +10,11 @@ public func makeRuntime(
     taskTools: Bool = true,
     maxBackgroundAgents: Int = 10,
     stepLimit: Int = 20,
+    subAgentStepLimit: Int? = nil,
     clock: any Clock<Duration> = ContinuousClock(),
     workspace: URL = URL(fileURLWithPath: NSTemporaryDirectory())
 ) -> AgentRuntime {
     let registry = TaskRegistry(configuration: .init(maxBackgroundAgents: maxBackgroundAgents))
     let added: [any Tool] = taskTools ? [AgentTool(), ListTasksTool(), WaitTaskTool(), CancelTaskTool()] : []
-    return AgentRuntime(registry: registry, model: model, tools: tools + added, workspace: workspace, clock: clock, stepLimit: stepLimit)
+    return AgentRuntime(registry: registry, model: model, tools: tools + added, workspace: workspace, clock: clock, stepLimit: stepLimit, subAgentStepLimit: subAgentStepLimit)
 }

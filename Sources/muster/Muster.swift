@@ -62,8 +62,8 @@ struct Muster: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Model name for the openai provider (env MUSTER_MODEL).", valueName: "name"))
     var model: String?
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("Model calls allowed per agent before it fails (default 20).", valueName: "n"))
-    var stepLimit: Int = 20
+    @Option(parsing: .unconditional, help: ArgumentHelp("Model calls allowed per agent before it fails (default 20; sub-agents 100 with the openai provider).", valueName: "n"))
+    var stepLimit: Int?
 
     @Option(help: .hidden)
     var clock: ClockChoice?
@@ -72,7 +72,7 @@ struct Muster: AsyncParsableCommand {
         if let backgroundTimeout, !(backgroundTimeout >= 0 && backgroundTimeout.isFinite) {
             throw ValidationError("--background-timeout must be 0 or more (seconds), not \(backgroundTimeout).")
         }
-        if stepLimit < 1 { throw ValidationError("--step-limit must be at least 1, not \(stepLimit).") }
+        if let stepLimit, stepLimit < 1 { throw ValidationError("--step-limit must be at least 1, not \(stepLimit).") }
         if let prompt, prompt.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
             throw ValidationError("-p/--print needs a prompt: the text is empty.")
         }

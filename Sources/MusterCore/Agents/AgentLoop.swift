@@ -34,6 +34,7 @@ extension AgentRuntime {
         var held: [TaskResult] = []
         var answers: [String] = []
         var step = 0
+        let limit = agent.taskID == nil ? stepLimit : subAgentStepLimit
 
         // Takes the agent's finished results into the conversation (all, or the oldest with
         // `.each`); true when one of them asks for an answer.
@@ -65,7 +66,7 @@ extension AgentRuntime {
             while true {
                 try Task.checkCancellation()
                 step += 1
-                if step > stepLimit { throw AgentError.stepLimitReached(stepLimit) }
+                if step > limit { throw AgentError.stepLimitReached(limit) }
                 await task?.report(step: step, activity: "thinking")
                 try Task.checkCancellation()
 

@@ -214,6 +214,15 @@ struct AgentRuntimeTests {
         #expect(results[3] == "four")
     }
 
+    @Test("a sub-agent has a step limit of its own")
+    func subAgentStepLimit() async throws {
+        let model = ClosureModel { _, _, _ in [.call("emit", ["tag": "again"]), .end] }
+        let runtime = makeRuntime(model: model, tools: [EmitTool()], stepLimit: 3, subAgentStepLimit: 5)
+        let result = try await runtime.runForegroundAgent(name: "sub", prompt: "loop", spawner: .topLevel, mirror: nil)
+        #expect(result.status == .failed(error: AgentError.stepLimitReached(5).description))
+        #expect(model.calls.count("sub") == 5)
+    }
+
     @Test("an agent that never stops calling tools fails at its step limit")
     func stepLimitEndsTheAgent() async throws {
         let model = ClosureModel { _, _, _ in [.call("emit", ["tag": "again"]), .end] }
