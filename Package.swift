@@ -107,7 +107,7 @@ let package = Package(
         // Doubles and builders the tests and muster-bench share: gate, recorder, closure model, test tools, runtimes.
         .target(
             name: "MusterTestSupport",
-            dependencies: ["MusterCore"],
+            dependencies: ["MusterCore", .product(name: "Clocks", package: "swift-clocks")],
             swiftSettings: swiftSettings
         ),
 

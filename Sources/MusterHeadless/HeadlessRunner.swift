@@ -227,7 +227,7 @@ public struct HeadlessRunner: Sendable {
         }
         return RunResult(
             status: status, text: tally.lastAnswer ?? "", error: error, exitCode: ending.runEnding.exitCode,
-            durationSeconds: duration.seconds, usage: tally.usage, turns: tally.turns, background: background,
+            durationSeconds: duration.seconds, usage: tally.usage, turns: tally.turns, modelCalls: tally.modelCalls, background: background,
             cancelledTaskIDs: cancelled.map(\.id), undeliveredTaskIDs: undelivered.map(\.id),
             tasks: Array(tally.tasks.values)
         )

@@ -63,7 +63,47 @@ public struct ScriptedModel: LanguageModel {
     }
 
     /// Every event of the turn for `request`, with its pause; pure and immediate.
+    ///
+    /// A batch of background results (several result messages after the last answer) gets the
+    /// script's answer to each of them, one after another in one turn, blank-line separated,
+    /// with their usage summed: one model call answers the batch.
     func plan(for request: ModelRequest) throws(NoScenarioError) -> [Step] {
+        let batch = Self.resultBatch(in: request.messages)
+        guard batch.count > 1 else { return try planOne(request) }
+        var steps: [Step] = []
+        var usage = Usage()
+        for end in batch {
+            let single = ModelRequest(agentName: request.agentName, messages: Array(request.messages[...end]), tools: request.tools)
+            var separated = steps.isEmpty
+            for step in try planOne(single) {
+                switch step.event {
+                case .endOfTurn(let turnUsage):
+                    usage.inputTokens += turnUsage.inputTokens
+                    usage.outputTokens += turnUsage.outputTokens
+                case .textDelta(let text) where !separated:
+                    separated = true
+                    steps.append(Step(delay: step.delay, event: .textDelta("\n\n" + text)))
+                default:
+                    steps.append(step)
+                }
+            }
+        }
+        steps.append(Step(delay: .zero, event: .endOfTurn(usage)))
+        return steps
+    }
+
+    /// The indices of the background-result messages at the end of `messages`, oldest first.
+    static func resultBatch(in messages: [ChatMessage]) -> [Int] {
+        var indices: [Int] = []
+        for index in messages.indices.reversed() {
+            guard case .user(let text) = messages[index], text.hasPrefix("<\(BackgroundResultMessage.tag)") else { break }
+            indices.insert(index, at: 0)
+        }
+        return indices
+    }
+
+    /// The turn for `request` as the script has it for its latest user message.
+    private func planOne(_ request: ModelRequest) throws(NoScenarioError) -> [Step] {
         guard let scenario = script.scenario(forAgent: request.agentName, latestUserMessage: request.latestUserMessage,
                                              prompt: request.prompt) else {
             throw NoScenarioError(origin: script.origin, agentName: request.agentName, definedAgents: script.agents.keys.sorted())

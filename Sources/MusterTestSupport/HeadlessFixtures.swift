@@ -5,14 +5,17 @@ import MusterCore
 public enum HeadlessFixtures {
     /// A session over `model` with the agent and task tools. The registry uses the real clock:
     /// its shutdown grace is an upper bound (cancelled test agents stop at once), never a wait.
-    public static func session(model: any LanguageModel, maxBackgroundAgents: Int = 10) -> Session {
+    public static func session(
+        model: any LanguageModel, maxBackgroundAgents: Int = 10,
+        configuration: Session.Configuration = .init(), clock: any Clock<Duration> = ContinuousClock()
+    ) -> Session {
         let registry = TaskRegistry(configuration: .init(maxBackgroundAgents: maxBackgroundAgents, shutdownGrace: .seconds(10)))
         let runtime = AgentRuntime(
             registry: registry, model: model,
             tools: [AgentTool(), ListTasksTool(), WaitTaskTool(), CancelTaskTool()],
-            workspace: URL(fileURLWithPath: NSTemporaryDirectory())
+            workspace: URL(fileURLWithPath: NSTemporaryDirectory()), clock: clock
         )
-        return Session(runtime: runtime)
+        return Session(runtime: runtime, configuration: configuration)
     }
 
     /// A fresh empty directory under the temporary directory.

@@ -32,6 +32,9 @@ struct Muster: AsyncParsableCommand {
     @Flag(help: "Headless: cancel background agents when the main turn ends instead of waiting for them.")
     var noWait = false
 
+    @Option(help: ArgumentHelp("Headless: how the main agent takes background results: each (a model call per result), batched (results arriving within 0.5 s share one), final (all in one turn once background work has ended; default).", valueName: "mode"))
+    var summarize: SummarizeMode = .final
+
     @Option(help: ArgumentHelp("Write the session log here instead of $XDG_STATE_HOME/muster/sessions/.", valueName: "path"))
     var logFile: String?
 
@@ -59,8 +62,8 @@ struct Muster: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Model name for the openai provider (env MUSTER_MODEL).", valueName: "name"))
     var model: String?
 
-    @Option(parsing: .unconditional, help: ArgumentHelp("Model calls allowed per agent before it fails (default 20).", valueName: "n"))
-    var stepLimit: Int = 20
+    @Option(parsing: .unconditional, help: ArgumentHelp("Model calls allowed per agent before it fails (default 20; sub-agents 100 with the openai provider).", valueName: "n"))
+    var stepLimit: Int?
 
     @Option(help: .hidden)
     var clock: ClockChoice?
@@ -69,12 +72,12 @@ struct Muster: AsyncParsableCommand {
         if let backgroundTimeout, !(backgroundTimeout >= 0 && backgroundTimeout.isFinite) {
             throw ValidationError("--background-timeout must be 0 or more (seconds), not \(backgroundTimeout).")
         }
-        if stepLimit < 1 { throw ValidationError("--step-limit must be at least 1, not \(stepLimit).") }
+        if let stepLimit, stepLimit < 1 { throw ValidationError("--step-limit must be at least 1, not \(stepLimit).") }
         if let prompt, prompt.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
             throw ValidationError("-p/--print needs a prompt: the text is empty.")
         }
-        if prompt == nil, noWait || backgroundTimeout != nil || outputFormat != .text {
-            throw ValidationError("--output-format, --background-timeout and --no-wait apply only with -p/--print.")
+        if prompt == nil, noWait || backgroundTimeout != nil || outputFormat != .text || summarize != .final {
+            throw ValidationError("--output-format, --background-timeout, --no-wait and --summarize apply only with -p/--print.")
         }
         if noWait, backgroundTimeout != nil {
             throw ValidationError("Use either --no-wait or --background-timeout, not both.")
@@ -145,6 +148,22 @@ enum OutputFormat: String, ExpressibleByArgument, CaseIterable, Sendable {
     case text
     case json
     case streamJSON = "stream-json"
+}
+
+/// How a headless run's main agent takes background results (`--summarize`).
+enum SummarizeMode: String, ExpressibleByArgument, CaseIterable, Sendable {
+    case each
+    case batched
+    case final
+
+    /// The session's settings for this mode.
+    var configuration: Session.Configuration {
+        switch self {
+        case .each: Session.Configuration(delivery: .each, settleWindow: .zero)
+        case .batched: Session.Configuration()
+        case .final: Session.Configuration(waitForAllBackgroundWork: true)
+        }
+    }
 }
 
 /// Which clock drives script delays and timeouts (hidden: tests use `immediate`).

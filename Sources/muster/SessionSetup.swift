@@ -36,9 +36,13 @@ struct SessionSetup {
         )
         let runtime = AgentRuntime(
             registry: registry, model: model, tools: tools, workspace: workspace, clock: clock,
-            stepLimit: command.stepLimit, logger: Logger(label: "muster.agents")
+            stepLimit: command.stepLimit ?? 20,
+            // A real model's sub-agents do real work: 20 calls stopped it early (the scripted
+            // model's scripts need no more than 20).
+            subAgentStepLimit: command.stepLimit ?? (model is ScriptedModel ? 20 : 100),
+            logger: Logger(label: "muster.agents")
         )
-        return SessionSetup(session: Session(runtime: runtime), warnings: warnings, workspace: workspace, closeModel: closeModel)
+        return SessionSetup(session: Session(runtime: runtime, configuration: command.prompt == nil ? .init() : command.summarize.configuration), warnings: warnings, workspace: workspace, closeModel: closeModel)
     }
 
     private static func resolveWorkspace(_ path: String?) throws -> URL {

@@ -54,6 +54,30 @@ struct HeadlessEndToEndTests {
         #expect((json["duration_seconds"]?.doubleValue ?? 0) > 0.3)
     }
 
+    @Test("model calls: six background results finishing 0.2 s apart cost the main agent one model call by default (--summarize final), six with each",
+          arguments: [("final", 1), ("each", 6)])
+    func mainAgentModelCalls(mode: String, resultCalls: Int) async throws {
+        let scratch = try HeadlessProcess.makeScratch()
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let arguments = ["-p", "go", "--output-format", "stream-json"] + (mode == "final" ? [] : ["--summarize", mode])
+        let muster = try HeadlessProcess(arguments, scratch: scratch, script: HeadlessProcess.fixtures.appendingPathComponent("many.json"))
+        defer { muster.stop() }
+        #expect(try await muster.waitForExit() == 0)
+        let records = try HeadlessProcess.records(muster.standardOutput)
+        let mainCalls = records.filter { record in
+            if case .modelUsage(let agent, _) = record.event { agent.taskID == nil } else { false }
+        }.count
+        // Two calls for the launch turn (its tool calls, then its answer), then the results'
+        // (with final, one more if the first result beat the launch turn's answer on a loaded machine).
+        let allowed = mode == "final" ? (2 + resultCalls)...(3 + resultCalls) : (2 + resultCalls)...(2 + resultCalls)
+        #expect(allowed.contains(mainCalls), "\(mainCalls) main-agent model calls")
+        guard case .result(let result)? = records.first(where: { $0.event.type == "result" })?.event else {
+            Issue.record("no result record"); return
+        }
+        #expect(result.modelCalls == RunResult.ModelCalls(main: mainCalls, total: mainCalls + 12))
+        #expect(result.tasks.map(\.status.word) == Array(repeating: "completed", count: 6))
+    }
+
     @Test("stream-json: every line parses, ids match, and every started task has exactly one final event")
     func streamJSON() async throws {
         let scratch = try HeadlessProcess.makeScratch()

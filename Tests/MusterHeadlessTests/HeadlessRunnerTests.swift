@@ -39,6 +39,39 @@ struct HeadlessRunnerTests {
         }
     }
 
+    @Test("--summarize final: results start no turn while background work runs; the main agent takes them all in one final turn")
+    func summarizeFinal() async throws {
+        let clock = TestClock<Duration>()
+        let (first, second) = (TestGate(), TestGate())
+        let model = HeadlessTestModel.launcher(subAgents: ["explore", "grep"]) { request in
+            await (request.agentName == "explore" ? first : second).wait()
+            return HeadlessTestModel.say("\(request.agentName) found 3 things")
+        }
+        let session = HeadlessFixtures.session(model: model, configuration: .init(waitForAllBackgroundWork: true), clock: clock)
+        let watcher = session.events.subscribe()
+        async let run = Self.run(model, session: session)
+        _ = await watcher.collect { if case .turnEnd(1, _) = $0 { true } else { false } }
+        await first.open()
+        _ = await watcher.collect { if case .task(.resultsWaiting(.topLevel, 1)) = $0 { true } else { false } }
+        await clock.untilSleeping()
+        // The window closes while grep still runs: no turn (a batched session would start one here).
+        await clock.advance(by: .milliseconds(500))
+        await second.open()
+        _ = await watcher.collect { if case .task(.resultsWaiting(.topLevel, 2)) = $0 { true } else { false } }
+        await clock.untilSleeping()
+        await clock.advance(by: .milliseconds(500))
+        let result = try await run
+
+        #expect(result.output.standardOutput == "Launched.\n\nSummary of 2 results.\n")
+        let starts = result.log.compactMap { if case .turnStart(_, let trigger) = $0.event { trigger } else { nil } }
+        #expect(starts == [.input(""), .backgroundResults])
+        #expect(result.outcome.result.background == .completed)
+        // Launch, "Launched.", one call for both results; and each sub-agent's one call.
+        #expect(result.outcome.result.modelCalls == RunResult.ModelCalls(main: 3, total: 5))
+        let json = SessionEvent.result(result.outcome.result).jsonObject
+        #expect(json.contains(#""model_calls":{"main":3,"total":5}"#), "\(json)")
+    }
+
     @Test("text output is the final answer, and a plain run exits 0")
     func textAnswer() async throws {
         let run = try await Self.run(HeadlessTestModel { _ in HeadlessTestModel.say("The answer is 42.") })
@@ -53,11 +86,12 @@ struct HeadlessRunnerTests {
         #expect(run.log.last?.event == .sessionEnd(SessionEnd(sessionID: sessionID(run.log), ending: .completed, exitCode: 0, tasks: [])))
     }
 
-    @Test("background agents are waited for, each result is answered, and the text output has every answer in order")
+    @Test("background agents are waited for, each result is answered (delivered one at a time), and the text output has every answer in order")
     func waitsForBackground() async throws {
         let gate = TestGate()
         let model = HeadlessTestModel.launcher(subAgents: ["explore", "grep"], subAgent: Self.gated(gate))
-        let session = HeadlessFixtures.session(model: model)
+        // One result per model call (`--summarize each`): every answer is in the text output.
+        let session = HeadlessFixtures.session(model: model, configuration: .init(delivery: .each, settleWindow: .zero))
         // Hold the sub-agents until the main turn is over, so the results must arrive later.
         let watcher = session.events.subscribe()
         async let run = Self.run(model, session: session)

@@ -29,7 +29,10 @@ struct ScriptDemoSessionTests {
             switch event {
             case .assistantMessage(let agent, let text) where agent == .main:
                 mainMessages.append(text)
-                if let name = ["tree", "todos", "largest"].first(where: { text.hasPrefix("\($0) (#") }) { reports[name] = text }
+                // Results that arrive together are answered in one message, one report after another.
+                for name in ["tree", "todos", "largest"] {
+                    if let start = text.range(of: "\(name) (#") { reports[name] = String(text[start.lowerBound...]) }
+                }
             case .toolEnd(let agent, _, let tool, let output) where output.isError:
                 failedTools.append("\(agent.name) \(tool): \(output.content)")
             default:

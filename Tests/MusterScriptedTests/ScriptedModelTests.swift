@@ -284,4 +284,18 @@ struct ScriptedModelTests {
         let toolSteps = try toolsOnly.plan(for: ModelRequest(agentName: "main", messages: [.user("x")], tools: []))
         #expect(toolSteps.map(\.delay) == [.milliseconds(300), .zero, .zero])
     }
+
+    @Test("a batch of background results gets the script's answer to each, in one turn, with the usage summed")
+    func batchOfResults() async throws {
+        let model = try scriptedModel(scriptWithTurns(#"[{"say": "{{background_name}} {{background_status}}", "chunk_chars": 1000, "usage": {"input": 10, "output": 2}}]"#))
+        let results = [("tree", TaskStatus.completed(summary: "4 files")), ("todos", .failed(error: "boom")), ("big", .cancelled(by: .user))]
+            .enumerated().map { index, item in
+                ChatMessage.user(BackgroundResultMessage.render(TaskResult(
+                    id: TaskID(index + 1), name: item.0, description: "p", status: item.1, duration: .seconds(1), trail: [])))
+            }
+        let events = try await playTurn(model, [.user("go"), .assistant(text: "launched", toolCalls: [])] + results)
+        #expect(streamedText(events) == "tree completed\n\ntodos failed\n\nbig cancelled")
+        #expect(events.last == .endOfTurn(Usage(inputTokens: 30, outputTokens: 6)))
+        #expect(events.filter { if case .endOfTurn = $0 { true } else { false } }.count == 1)
+    }
 }

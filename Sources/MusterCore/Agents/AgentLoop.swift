@@ -11,45 +11,62 @@ extension AgentRuntime {
     }
 
     /// Runs `agent` until its model answers without tool calls and no background result waits;
-    /// returns every answer it gave, in order (one, plus one per background result it answered).
+    /// returns every answer it gave, in order (one, plus one per batch of background results it answered).
     ///
-    /// Finished background results are delivered one at a time, each when the model has
-    /// answered what came before (or at once when the conversation has nothing to answer), so
-    /// each gets an answer of its own and none cuts into the work of a message. `conversation`
-    /// keeps everything that happened, also when the run throws. `mirror` receives a line per
-    /// notable step (a foreground sub-agent's progress shown in its parent's call).
+    /// Finished background results are delivered together, every one waiting at that moment,
+    /// when the model has answered what came before (or at once when the conversation has
+    /// nothing to answer): one model call answers the batch, and none cuts into the work of a
+    /// message. With `delivery` `.each`, one result per model call instead. Results that do not
+    /// wake the agent (`wakes(_:for:)`: a task the person stopped) go into the conversation
+    /// without a model call of their own; the next answer sees them. `conversation` keeps
+    /// everything that happened, also when the run throws. `mirror` receives a line per notable
+    /// step (a foreground sub-agent's progress shown in its parent's call).
     public func runAnswering(
         agent: AgentRef,
         conversation: inout [ChatMessage],
         task: TaskContext? = nil,
         mirror: ToolProgress? = nil,
-        resultsFirst: Bool = false
+        resultsFirst: Bool = false,
+        delivery: ResultDelivery = .batched
     ) async throws -> [String] {
         let executor = ToolExecutor(runtime: self)
         let specs = tools.values.map(\.spec).sorted { $0.name < $1.name }
-        var inbox: [TaskResult] = []
+        var held: [TaskResult] = []
         var answers: [String] = []
         var step = 0
+        let limit = agent.taskID == nil ? stepLimit : subAgentStepLimit
 
-        // Takes the agent's finished results and puts the oldest into the conversation.
-        func deliverNextResult() async -> Bool {
-            inbox += await registry.drainResults(for: agent.asSpawner)
-            guard !inbox.isEmpty else { return false }
-            let result = inbox.removeFirst()
+        // Takes the agent's finished results into the conversation (all, or the oldest with
+        // `.each`); true when one of them asks for an answer.
+        func deliverResults() async -> Bool {
+            held += await registry.drainResults(for: agent.asSpawner)
+            guard !held.isEmpty else { return false }
+            let batch: [TaskResult]
+            if delivery == .each {
+                // The results that wake nobody ride along with the next one that does.
+                let count = (held.firstIndex { Self.wakes($0, for: agent) } ?? held.count - 1) + 1
+                batch = Array(held.prefix(count))
+                held.removeFirst(count)
+            } else {
+                batch = held
+                held = []
+            }
             let stillRunning = await registry.snapshot().filter { $0.countsAgainstCap && $0.spawner == agent.asSpawner }.count
-            conversation.append(.user(BackgroundResultMessage.render(result, stillRunning: stillRunning)))
-            mirror?.report("\(agent.name): result of \(result.name) \(result.id) arrived (\(result.status.word))")
-            return true
+            for result in batch {
+                conversation.append(.user(BackgroundResultMessage.render(result, stillRunning: stillRunning)))
+                mirror?.report("\(agent.name): result of \(result.name) \(result.id) arrived (\(result.status.word))")
+            }
+            return batch.contains { Self.wakes($0, for: agent) }
         }
 
         var awaitsAnswer = false
         if case .user = conversation.last { awaitsAnswer = true }
-        if resultsFirst || !awaitsAnswer { _ = await deliverNextResult() }
+        if resultsFirst || !awaitsAnswer { _ = await deliverResults() }
         do {
             while true {
                 try Task.checkCancellation()
                 step += 1
-                if step > stepLimit { throw AgentError.stepLimitReached(stepLimit) }
+                if step > limit { throw AgentError.stepLimitReached(limit) }
                 await task?.report(step: step, activity: "thinking")
                 try Task.checkCancellation()
 
@@ -83,9 +100,9 @@ extension AgentRuntime {
                 try Task.checkCancellation()
                 if calls.isEmpty {
                     answers.append(text)
-                    // A result is a new message: its answer gets the step limit afresh, as a
+                    // Results are a new message: their answer gets the step limit afresh, as a
                     // turn of its own would (50 results must not exhaust a limit of 20).
-                    if await deliverNextResult() {
+                    if await deliverResults() {
                         step = 0
                         continue
                     }
@@ -100,9 +117,28 @@ extension AgentRuntime {
             }
         } catch {
             // Results taken from the inbox stay in the conversation: delivered once, seen next time.
-            for result in inbox { conversation.append(.user(BackgroundResultMessage.render(result))) }
+            for result in held { conversation.append(.user(BackgroundResultMessage.render(result))) }
             throw error
         }
+    }
+
+    /// Whether a finished result asks `agent` for an answer of its own: every result does, except
+    /// the main agent's result of a task the person stopped (the person knows: it goes in with the
+    /// main agent's next turn, whenever that comes).
+    public static func wakes(_ result: TaskResult, for agent: AgentRef) -> Bool {
+        !(agent.taskID == nil && result.status == .cancelled(by: .user))
+    }
+
+    /// Takes every finished result waiting for the main agent into `conversation`, as
+    /// `runAnswering` delivers them; true when one of them asks for an answer (`wakes`).
+    public func deliverResults(toMainAgent conversation: inout [ChatMessage]) async -> Bool {
+        let results = await registry.drainResults(for: .topLevel)
+        guard !results.isEmpty else { return false }
+        let stillRunning = await registry.snapshot().filter { $0.countsAgainstCap && $0.spawner == .topLevel }.count
+        for result in results {
+            conversation.append(.user(BackgroundResultMessage.render(result, stillRunning: stillRunning)))
+        }
+        return results.contains { Self.wakes($0, for: .main) }
     }
 
     /// The system prompt of an agent.

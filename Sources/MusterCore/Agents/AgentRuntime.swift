@@ -12,8 +12,10 @@ public final class AgentRuntime: Sendable {
     public let events: SessionEventHub
     public let workspace: URL
     public let clock: any Clock<Duration>
-    /// Model calls allowed per agent run before it fails.
+    /// Model calls allowed per run of the main agent before it fails.
     public let stepLimit: Int
+    /// Model calls allowed per sub-agent before it fails (real background work needs more).
+    public let subAgentStepLimit: Int
     let logger: Logger
     private let callCounter = Atomic<Int>(0)
 
@@ -24,6 +26,7 @@ public final class AgentRuntime: Sendable {
         workspace: URL,
         clock: any Clock<Duration> = ContinuousClock(),
         stepLimit: Int = 20,
+        subAgentStepLimit: Int? = nil,
         logger: Logger = Logger(label: "muster.agents", factory: { _ in SwiftLogNoOpLogHandler() })
     ) {
         self.registry = registry
@@ -33,6 +36,7 @@ public final class AgentRuntime: Sendable {
         self.workspace = workspace
         self.clock = clock
         self.stepLimit = stepLimit
+        self.subAgentStepLimit = subAgentStepLimit ?? stepLimit
         self.logger = logger
     }
 

@@ -23,6 +23,19 @@ public struct RunResult: Sendable, Equatable {
         case cancelled
     }
 
+    /// Model calls of a run, as `model_calls`: each is one `model_usage` record.
+    public struct ModelCalls: Sendable, Equatable, Codable {
+        /// The main agent's.
+        public var main: Int
+        /// Every agent's, the main agent's included.
+        public var total: Int
+
+        public init(main: Int = 0, total: Int = 0) {
+            self.main = main
+            self.total = total
+        }
+    }
+
     public var status: Status
     /// The main agent's final answer (the last completed turn's text; empty if none).
     public var text: String
@@ -34,6 +47,8 @@ public struct RunResult: Sendable, Equatable {
     public var usage: Usage
     /// Main-agent turns that ran.
     public var turns: Int
+    /// Model calls made during the run.
+    public var modelCalls: ModelCalls
     public var background: BackgroundOutcome
     /// Tasks still running at the end, which Muster cancelled.
     public var cancelledTaskIDs: [TaskID]
@@ -44,7 +59,7 @@ public struct RunResult: Sendable, Equatable {
 
     public init(
         status: Status, text: String, error: String? = nil, exitCode: Int32, durationSeconds: Double,
-        usage: Usage, turns: Int, background: BackgroundOutcome, cancelledTaskIDs: [TaskID] = [],
+        usage: Usage, turns: Int, modelCalls: ModelCalls = ModelCalls(), background: BackgroundOutcome, cancelledTaskIDs: [TaskID] = [],
         undeliveredTaskIDs: [TaskID] = [], tasks: [TaskSnapshot]
     ) {
         self.status = status
@@ -54,6 +69,7 @@ public struct RunResult: Sendable, Equatable {
         self.durationSeconds = durationSeconds
         self.usage = usage
         self.turns = turns
+        self.modelCalls = modelCalls
         self.background = background
         self.cancelledTaskIDs = cancelledTaskIDs
         self.undeliveredTaskIDs = undeliveredTaskIDs
@@ -63,7 +79,7 @@ public struct RunResult: Sendable, Equatable {
 
 extension RunResult: Codable {
     enum CodingKeys: String, CodingKey {
-        case status, text, error, exitCode = "exit_code", durationSeconds = "duration_seconds", usage, turns
+        case status, text, error, exitCode = "exit_code", durationSeconds = "duration_seconds", usage, turns, modelCalls = "model_calls"
         case background, cancelledTaskIDs = "cancelled_task_ids", undeliveredTaskIDs = "undelivered_task_ids", tasks
     }
 
@@ -84,6 +100,8 @@ extension RunResult: Codable {
             outputTokens: try usageContainer.decode(Int.self, forKey: .outputTokens)
         )
         turns = try container.decode(Int.self, forKey: .turns)
+        // Logs written before model calls were counted have none.
+        modelCalls = try container.decodeIfPresent(ModelCalls.self, forKey: .modelCalls) ?? ModelCalls()
         background = try container.decode(BackgroundOutcome.self, forKey: .background)
         cancelledTaskIDs = try container.decode([TaskID].self, forKey: .cancelledTaskIDs)
         undeliveredTaskIDs = try container.decode([TaskID].self, forKey: .undeliveredTaskIDs)
@@ -101,6 +119,7 @@ extension RunResult: Codable {
         try usageContainer.encode(usage.inputTokens, forKey: .inputTokens)
         try usageContainer.encode(usage.outputTokens, forKey: .outputTokens)
         try container.encode(turns, forKey: .turns)
+        try container.encode(modelCalls, forKey: .modelCalls)
         try container.encode(background, forKey: .background)
         try container.encode(cancelledTaskIDs, forKey: .cancelledTaskIDs)
         try container.encode(undeliveredTaskIDs, forKey: .undeliveredTaskIDs)

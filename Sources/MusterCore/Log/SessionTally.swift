@@ -9,6 +9,8 @@ public struct SessionTally: Sendable, Equatable {
     public private(set) var usage = Usage()
     /// Main-agent turns that ended.
     public private(set) var turns = 0
+    /// Model calls made (one per `modelUsage` record): the main agent's and every agent's.
+    public private(set) var modelCalls = RunResult.ModelCalls()
     /// How the last main-agent turn ended.
     public private(set) var lastTurnOutcome: TurnOutcome?
     /// The text of the last main-agent turn that completed.
@@ -26,6 +28,8 @@ public struct SessionTally: Sendable, Equatable {
             tasks[task.id] = task
         case .modelUsage(_, let turnUsage):
             usage = usage + turnUsage
+            modelCalls.total += 1
+            if event.agent?.taskID == nil { modelCalls.main += 1 }
         case .turnEnd(_, let outcome):
             turns += 1
             lastTurnOutcome = outcome

@@ -3,15 +3,35 @@ import Logging
 
 /// One conversation with the main agent: owns the running turn's `Task`, queues input
 /// that arrives while a turn runs, and starts a turn by itself when background results
-/// arrive while the agent is idle.
+/// arrive while the agent is idle: after a settle window, so that results arriving close
+/// together are answered together, and never for results of tasks the person stopped.
 public actor Session {
     /// Tunables of a session.
     public struct Configuration: Sendable {
         /// Start a turn automatically when background results arrive while idle.
         public var continueOnBackgroundResults: Bool
+        /// How results reach the main agent once it has answered: all together, or one per model call.
+        public var delivery: ResultDelivery
+        /// How long the idle main agent waits after the latest result for more before its turn.
+        public var settleWindow: Duration
+        /// The longest wait after the first result of a batch, however many more keep arriving.
+        public var settleLimit: Duration
+        /// Results start no turn while any task is active: the main agent gets them all in one
+        /// turn when the background work has ended (headless `--summarize final`).
+        public var waitForAllBackgroundWork: Bool
 
-        public init(continueOnBackgroundResults: Bool = true) {
+        public init(
+            continueOnBackgroundResults: Bool = true,
+            delivery: ResultDelivery = .batched,
+            settleWindow: Duration = .milliseconds(500),
+            settleLimit: Duration = .seconds(5),
+            waitForAllBackgroundWork: Bool = false
+        ) {
             self.continueOnBackgroundResults = continueOnBackgroundResults
+            self.delivery = delivery
+            self.settleWindow = settleWindow
+            self.settleLimit = settleLimit
+            self.waitForAllBackgroundWork = waitForAllBackgroundWork
         }
     }
 
@@ -28,6 +48,12 @@ public actor Session {
     private var queue = Deque<TurnTrigger>()
     private var turnCount = 0
     private var resultWatcher: Task<Void, Never>?
+    /// The settle window running for results that arrived while the agent was idle.
+    private var settling: Task<Void, Never>?
+    /// When the settle window began, and when the latest result arrived (on `timeline`).
+    private var settleBegan = Duration.zero
+    private var latestArrival = Duration.zero
+    private let timeline: Timeline
     private var idleWaiters = WaiterTable<Void>()
     private var isClosed = false
     private let commands: CommandProcessor
@@ -41,6 +67,7 @@ public actor Session {
         self.configuration = configuration
         self.commands = CommandProcessor(registry: runtime.registry)
         self.conversation = [.system(runtime.systemPrompt(for: "main"))]
+        self.timeline = Timeline(clock: runtime.clock)
     }
 
     /// The session's event bus (subscribe before submitting to see everything).
@@ -53,13 +80,25 @@ public actor Session {
     public func start() {
         guard resultWatcher == nil, !isClosed else { return }
         // Only inbox counts reach the watcher: it is not woken for every line of the bus.
+        // With `waitForAllBackgroundWork`, every task's end too: the last one may leave results
+        // waiting (its own came earlier) and nothing else would wake the agent.
+        let endsMatter = configuration.waitForAllBackgroundWork
         let subscription = runtime.events.subscribe(where: { event in
-            if case .task(.resultsWaiting(.topLevel, _)) = event { true } else { false }
+            switch event {
+            case .task(.resultsWaiting(.topLevel, _)): true
+            case .task(.finished): endsMatter
+            default: false
+            }
         })
         resultWatcher = Task { [weak self] in
             for await event in subscription {
-                if case .task(.resultsWaiting(.topLevel, let count)) = event, count > 0 {
+                switch event {
+                case .task(.resultsWaiting(.topLevel, let count)) where count > 0:
                     await self?.backgroundResultsArrived()
+                case .task(.finished):
+                    await self?.taskEnded()
+                default:
+                    break
                 }
             }
         }
@@ -182,6 +221,9 @@ public actor Session {
             task.cancel()
             await task.value
         }
+        settling?.cancel()
+        await settling?.value
+        settling = nil
         let report = await runtime.registry.shutdown(grace: grace)
         // Every task's end is on the bus: ending it ends the watcher after the last event.
         runtime.events.finish()
@@ -193,8 +235,42 @@ public actor Session {
 
     // MARK: Turns
 
+    /// Results arrived: a turn follows when the settle window closes (a running turn may take
+    /// them first).
     private func backgroundResultsArrived() {
         guard configuration.continueOnBackgroundResults, !isClosed else { return }
+        latestArrival = timeline.now
+        guard settling == nil else { return }
+        settleBegan = latestArrival
+        let clock = runtime.clock
+        settling = Task { [weak self] in
+            while let wait = await self?.settleWaitLeft() {
+                do { try await clock.sleep(for: wait) } catch { return }
+            }
+            await self?.settled()
+        }
+    }
+
+    /// A task ended (`waitForAllBackgroundWork` only): results already waiting may now be due.
+    private func taskEnded() async {
+        guard settling == nil, case .idle = state, await runtime.registry.pendingResultCount(for: .topLevel) > 0 else { return }
+        backgroundResultsArrived()
+    }
+
+    /// How much longer the settle window stays open; nil when it has closed: `settleWindow`
+    /// after the latest arrival, and never later than `settleLimit` after the first.
+    private func settleWaitLeft() -> Duration? {
+        let closes = min(latestArrival + configuration.settleWindow, settleBegan + configuration.settleLimit)
+        let left = closes - timeline.now
+        return left > .zero ? left : nil
+    }
+
+    /// The settle window closed: the results waiting then start a turn (queued behind a running one).
+    private func settled() async {
+        settling = nil
+        guard !isClosed else { return }
+        // `--summarize final`: one turn for everything, once no background work is left.
+        if configuration.waitForAllBackgroundWork, await runtime.registry.activeTasks > 0 { return }
         if !queue.contains(.backgroundResults) { queue.append(.backgroundResults) }
         startNextTurnIfIdle()
     }
@@ -215,18 +291,25 @@ public actor Session {
         }
         let history = conversation
         let runtime = self.runtime
+        let delivery = configuration.delivery
         let task = Task { [weak self] in
             var transcript = history
-            // The turn before may already have drained the results that queued this one.
-            if trigger == .backgroundResults, await runtime.registry.pendingResultCount(for: .topLevel) == 0 {
-                await self?.finishTurn(turn, transcript: transcript, outcome: nil)
-                return
+            // The turn before may already have taken the results that queued this one; results
+            // of tasks the person stopped go into the conversation, for the next turn to see.
+            if trigger == .backgroundResults {
+                let wakes = delivery == .each
+                    ? await runtime.registry.pendingResultCount(for: .topLevel) > 0
+                    : await runtime.deliverResults(toMainAgent: &transcript)
+                guard wakes else {
+                    await self?.finishTurn(turn, transcript: transcript, outcome: nil)
+                    return
+                }
             }
             runtime.events.publish(.turnStart(turn: turn, trigger: trigger))
             let outcome: TurnOutcome
             do {
                 let answers = try await runtime.runAnswering(
-                    agent: .main, conversation: &transcript, resultsFirst: trigger == .backgroundResults
+                    agent: .main, conversation: &transcript, resultsFirst: trigger == .backgroundResults, delivery: delivery
                 )
                 // One answer per background result it took: the turn's text holds them all.
                 outcome = .completed(text: answers.filter { !$0.isEmpty }.joined(separator: "\n\n"))

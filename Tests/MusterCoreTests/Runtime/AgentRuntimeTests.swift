@@ -214,6 +214,15 @@ struct AgentRuntimeTests {
         #expect(results[3] == "four")
     }
 
+    @Test("a sub-agent has a step limit of its own")
+    func subAgentStepLimit() async throws {
+        let model = ClosureModel { _, _, _ in [.call("emit", ["tag": "again"]), .end] }
+        let runtime = makeRuntime(model: model, tools: [EmitTool()], stepLimit: 3, subAgentStepLimit: 5)
+        let result = try await runtime.runForegroundAgent(name: "sub", prompt: "loop", spawner: .topLevel, mirror: nil)
+        #expect(result.status == .failed(error: AgentError.stepLimitReached(5).description))
+        #expect(model.calls.count("sub") == 5)
+    }
+
     @Test("an agent that never stops calling tools fails at its step limit")
     func stepLimitEndsTheAgent() async throws {
         let model = ClosureModel { _, _, _ in [.call("emit", ["tag": "again"]), .end] }
@@ -292,7 +301,7 @@ struct AgentRuntimeTests {
         #expect(outOfOrder == 0)
     }
 
-    @Test("results that finish together are delivered one at a time after the answer, each answered by a model call of its own")
+    @Test("with delivery .each, results that finish together are delivered one at a time after the answer, each answered by a model call of its own")
     func everyResultIsAnswered() async throws {
         let model = ClosureModel { agent, turn, request in
             switch (agent, turn) {
@@ -325,7 +334,7 @@ struct AgentRuntimeTests {
         }
         let runtime = makeRuntime(model: model, tools: [WaitForBoth()])
         var conversation: [ChatMessage] = [.user("go")]
-        let answers = try await runtime.runAnswering(agent: .main, conversation: &conversation)
+        let answers = try await runtime.runAnswering(agent: .main, conversation: &conversation, delivery: .each)
         #expect(answers.count == 3)
         #expect(answers.first == "launched")
         #expect(Set(answers.dropFirst()) == ["answer to a", "answer to b"])
@@ -366,7 +375,45 @@ struct AgentRuntimeTests {
         }
         let runtime = makeRuntime(model: model, tools: [WaitForAll(count: workers)], maxBackgroundAgents: workers, stepLimit: 3)
         var conversation: [ChatMessage] = [.user("go")]
-        let answers = try await runtime.runAnswering(agent: .main, conversation: &conversation)
+        let answers = try await runtime.runAnswering(agent: .main, conversation: &conversation, delivery: .each)
         #expect(answers.count == 1 + workers)
+    }
+
+    @Test("results that finish together are delivered together after the answer, and one model call answers them all")
+    func resultsAreAnsweredTogether() async throws {
+        let workers = 3
+        let model = ClosureModel { agent, turn, request in
+            switch (agent, turn) {
+            case ("main", 0) where request.latestUserMessage == "go":
+                return (0..<workers).map { .call("agent", ["name": .string("w\($0)"), "prompt": "x", "background": true]) } + [.call("wait", id: "w"), .end]
+            case ("main", _):
+                let results = request.messages.reversed().prefix { message in
+                    if case .user(let text) = message { text.hasPrefix("<background-result") } else { false }
+                }
+                return [.textDelta(results.isEmpty ? "launched" : "answered \(results.count)"), .end]
+            default:
+                return [.textDelta("report of \(agent)"), .end]
+            }
+        }
+        struct WaitForAll: Tool {
+            let count: Int
+            let spec = ToolSpec(name: "wait", description: "test", parameters: ["type": "object"])
+            var isConcurrencySafe: Bool { false }
+            func run(_ arguments: JSONValue, context: ToolContext) async throws -> ToolOutput {
+                let registry = context.runtime!.registry
+                let subscription = registry.events.subscribe()
+                if await registry.pendingResultCount(for: .topLevel) == count { return ToolOutput("ready") }
+                for await event in subscription {
+                    if case .task(.resultsWaiting(.topLevel, let waiting)) = event, waiting == count { break }
+                }
+                return ToolOutput("ready")
+            }
+        }
+        let runtime = makeRuntime(model: model, tools: [WaitForAll(count: workers)], maxBackgroundAgents: workers)
+        var conversation: [ChatMessage] = [.user("go")]
+        let answers = try await runtime.runAnswering(agent: .main, conversation: &conversation)
+        #expect(answers == ["launched", "answered \(workers)"])
+        #expect(model.calls.count("main") == 3, "launch, answer, one call for the batch")
+        #expect(await runtime.registry.drainResults(for: .topLevel).isEmpty)
     }
 }

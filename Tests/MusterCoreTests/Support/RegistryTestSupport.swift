@@ -30,17 +30,6 @@ extension TaskRegistry.Request {
     }
 }
 
-extension TestClock where Duration == Swift.Duration {
-    /// Returns once some sleep is suspended on the clock, so that an `advance` reaches it.
-    func untilSleeping() async {
-        // TestClock offers no notification when a sleep registers; `checkSuspension()` (which throws
-        // while a sleep is suspended) is its only public view of that, so this polls it, yielding.
-        while (try? await checkSuspension()) != nil {
-            await Task.yield()
-        }
-    }
-}
-
 /// An error whose text people would see.
 struct DescribedError: Error, CustomStringConvertible {
     let description: String
