@@ -19,7 +19,7 @@ public enum TaskTable {
         }
         let shownFinished = finished.prefix(recentFinishedLimit)
         let rows = (active + shownFinished).map(row(for:))
-        let header = ["ID", "NAME", "KIND", "STATUS", "AGE", "ACTIVITY"]
+        let header = ["ID", "NAME", "KIND", "STATUS", "TIME", "TOKENS", "TOOLS", "ACTIVITY"]
         var widths = header.map { DisplayWidth.of($0) }
         for row in rows {
             for (column, cell) in row.cells.enumerated() where column < widths.count - 1 {
@@ -54,6 +54,7 @@ public enum TaskTable {
         let kind = "\(task.mode.rawValue) \(task.kind.rawValue)"
         lines.append(TranscriptLine("Task \(task.id) · \(task.name) · \(kind) · \(task.statusWord) · \(task.age.humanReadable)", style: .heading))
         lines.append(TranscriptLine("Launched by \(task.spawner == .topLevel ? "the main agent" : "task \(task.spawner)")", style: .dim))
+        lines.append(TranscriptLine("Usage: \(UsageText.detail(of: task))", style: .dim))
         lines.append(TranscriptLine("Prompt:", style: .heading))
         lines += TranscriptLine.lines(task.description.isEmpty ? "(none)" : task.description, indent: "  ")
         lines.append(TranscriptLine("Recent progress:", style: .heading))
@@ -88,7 +89,11 @@ public enum TaskTable {
 
     private static func row(for task: TaskSnapshot) -> Row {
         let kind = task.mode == .background ? task.kind.rawValue : "fg \(task.kind.rawValue)"
-        let cells = ["\(task.id)", cut(oneLine(task.name), to: nameWidth), kind, task.statusWord, task.age.humanReadable, cut(activity(of: task), to: activityWidth)]
+        let usage = task.totalUsage
+        let cells = [
+            "\(task.id)", cut(oneLine(task.name), to: nameWidth), kind, task.statusWord, task.age.humanReadable,
+            UsageText.tokens(usage.tokens), "\(usage.toolCalls)", cut(activity(of: task), to: activityWidth),
+        ]
         let style: TranscriptLine.Style = switch task.status {
         case .pending: .dim
         case .running: task.isStopping ? .warning : .plain

@@ -78,6 +78,7 @@ extension AgentRuntime {
                     mirror?.report("\(agent.name): \(text)")
                 }
                 events.publish(.modelUsage(agent: agent, usage: usage))
+                await task?.record(TaskUsage(modelCall: usage))
                 conversation.append(.assistant(text: text, toolCalls: calls))
                 // A stream that ended because the task was cancelled is not an answer.
                 try Task.checkCancellation()

@@ -18,6 +18,7 @@ struct ToolExecutor: Sendable {
             if let task {
                 let names = batch.map(\.name).joined(separator: ", ")
                 await task.report(activity: names)
+                await task.record(TaskUsage(toolCalls: batch.count))
             }
             if batch.count == 1 {
                 outputs.append(await runOne(batch[0], agent: agent))

@@ -24,6 +24,9 @@ struct RegistryMachine {
         /// An array, not a deque: snapshots share its storage instead of copying it (at most
         /// `trailLength` lines, so dropping the oldest is cheap).
         fileprivate(set) var trail: [String] = []
+        /// What its own model and tool calls cost, and what its children's did (at any depth).
+        fileprivate(set) var usage = TaskUsage()
+        fileprivate(set) var childrenUsage = TaskUsage()
         /// The result has been handed to its spawner (drained or waited for).
         fileprivate(set) var delivered = false
         /// The handle of its body while it runs: kept here, never touched here (the actor cancels it).
@@ -178,6 +181,20 @@ struct RegistryMachine {
         effects.append(.publish(.updated(snapshot(of: entry, now: now))))
     }
 
+    /// Adds to an active task's own usage and to the children's usage of every task above it;
+    /// publishes an update of each active one.
+    mutating func recordUsage(_ id: TaskID, _ delta: TaskUsage, now: Duration, into effects: inout [RegistryEffect]) {
+        guard let entry = entries[id], entry.phase.isActive else { return }
+        entry.usage += delta
+        effects.append(.publish(.updated(snapshot(of: entry, now: now))))
+        var parent = entry.request.spawner.taskID
+        while let parentID = parent, let ancestor = entries[parentID] {
+            ancestor.childrenUsage += delta
+            if ancestor.phase.isActive { effects.append(.publish(.updated(snapshot(of: ancestor, now: now)))) }
+            parent = ancestor.request.spawner.taskID
+        }
+    }
+
     /// Adds a line to an active task's trail; no event.
     mutating func note(_ id: TaskID, _ line: String) {
         guard let entry = entries[id], entry.phase.isActive else { return }
@@ -297,7 +314,8 @@ struct RegistryMachine {
             description: entry.request.description, spawner: entry.request.spawner,
             mode: entry.request.mode, status: phase.status, cancelRequested: phase.cancelRequested,
             startedAt: entry.startedAt, endedAt: endedAt, startDate: entry.startDate,
-            age: (endedAt ?? now) - entry.startedAt, trail: entry.trail
+            age: (endedAt ?? now) - entry.startedAt, trail: entry.trail,
+            usage: entry.usage, childrenUsage: entry.childrenUsage
         )
     }
 

@@ -12,6 +12,11 @@ public struct TaskContext: Sendable {
         await registry.report(id, step: step, activity: activity)
     }
 
+    /// Counts what the task has just used (a model turn's tokens, tool calls).
+    public func record(_ usage: TaskUsage) async {
+        await registry.recordUsage(id, usage)
+    }
+
     /// Adds a line to the task's progress trail.
     public func note(_ line: String) async {
         await registry.note(id, line)

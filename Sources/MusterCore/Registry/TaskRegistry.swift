@@ -182,6 +182,12 @@ public actor TaskRegistry {
         performEffects()
     }
 
+    /// Adds `delta` to a task's own usage and to its ancestors' children's usage.
+    public func recordUsage(_ id: TaskID, _ delta: TaskUsage) {
+        machine.recordUsage(id, delta, now: timeline.now, into: &effects)
+        performEffects()
+    }
+
     /// Adds a line to a task's progress trail without changing its status.
     public func note(_ id: TaskID, _ line: String) {
         machine.note(id, line)

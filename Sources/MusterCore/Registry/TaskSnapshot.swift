@@ -22,6 +22,13 @@ public struct TaskSnapshot: Sendable, Equatable, Identifiable {
     public let age: Duration
     /// The most recent progress lines (oldest first).
     public let trail: [String]
+    /// What the task itself has cost (its own model and tool calls).
+    public internal(set) var usage = TaskUsage()
+    /// What everything it launched has cost, at any depth.
+    public internal(set) var childrenUsage = TaskUsage()
+
+    /// Own + children: what the task has cost in all.
+    public var totalUsage: TaskUsage { usage + childrenUsage }
 
     /// Running time as seen at `now` on the same timeline (live age for displays).
     public func age(at now: Duration) -> Duration {
