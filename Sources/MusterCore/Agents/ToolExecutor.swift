@@ -16,8 +16,7 @@ struct ToolExecutor: Sendable {
             }
             let batch = Array(calls[index..<end])
             if let task {
-                let names = batch.map(\.name).joined(separator: ", ")
-                await task.report(activity: names)
+                await task.report(activity: ToolActivity.text(of: batch))
                 await task.record(TaskUsage(toolCalls: batch.count))
             }
             if batch.count == 1 {
