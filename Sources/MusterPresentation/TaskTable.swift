@@ -48,8 +48,12 @@ public enum TaskTable {
         return lines
     }
 
-    /// The `/tasks show <id>` detail: header, prompt, recent trail, and result or error.
-    public static func detail(of task: TaskSnapshot) -> [TranscriptLine] {
+    /// Transcript lines `/tasks show <id>` shows without `all`.
+    public static let transcriptTail = 20
+
+    /// The `/tasks show <id>` detail: header, usage, prompt, recent trail, the transcript's tail
+    /// (all of what is kept when `all`), and result or error.
+    public static func detail(of task: TaskSnapshot, transcript: AgentTranscript = AgentTranscript(), all: Bool = false) -> [TranscriptLine] {
         var lines: [TranscriptLine] = []
         let kind = "\(task.mode.rawValue) \(task.kind.rawValue)"
         lines.append(TranscriptLine("Task \(task.id) · \(task.name) · \(kind) · \(task.statusWord) · \(task.age.humanReadable)", style: .heading))
@@ -63,6 +67,7 @@ public enum TaskTable {
         } else {
             lines += task.trail.flatMap { TranscriptLine.lines($0, style: .toolOutput, indent: "  · ") }
         }
+        lines += transcriptLines(of: task, transcript: transcript, all: all)
         switch task.status {
         case .pending:
             lines.append(TranscriptLine(task.isStopping ? "Stopping before it started." : "Waiting to start.", style: .dim))
@@ -79,6 +84,23 @@ public enum TaskTable {
         case .cancelled(let source):
             lines.append(TranscriptLine("Cancelled \(source).", style: .warning))
         }
+        return lines
+    }
+
+    /// The `Transcript:` section: its tail (or all that is kept), saying what is not shown.
+    static func transcriptLines(of task: TaskSnapshot, transcript: AgentTranscript, all: Bool) -> [TranscriptLine] {
+        let kept = transcript.lines
+        guard !kept.isEmpty else { return [] }
+        var lines = [TranscriptLine("Transcript:", style: .heading)]
+        let shown = all ? kept[...] : kept.suffix(transcriptTail)
+        let dropped = transcript.dropped
+        if all, dropped > 0 {
+            lines.append(TranscriptLine("  (\(dropped) earlier \(dropped == 1 ? "line" : "lines") dropped; the session log has them)", style: .dim))
+        } else if !all, kept.count > shown.count || dropped > 0 {
+            let hidden = kept.count - shown.count + dropped
+            lines.append(TranscriptLine("  (\(hidden) earlier \(hidden == 1 ? "line" : "lines") not shown; /tasks show \(task.id) all shows the \(kept.count) kept)", style: .dim))
+        }
+        lines += shown.map { TranscriptLine("  " + TerminalSanitizer.sanitize($0), style: .toolOutput) }
         return lines
     }
 

@@ -27,6 +27,8 @@ struct RegistryMachine {
         /// What its own model and tool calls cost, and what its children's did (at any depth).
         fileprivate(set) var usage = TaskUsage()
         fileprivate(set) var childrenUsage = TaskUsage()
+        /// What it said and did (bounded), kept while it is listed.
+        fileprivate(set) var transcript = AgentTranscript()
         /// The result has been handed to its spawner (drained or waited for).
         fileprivate(set) var delivered = false
         /// The handle of its body while it runs: kept here, never touched here (the actor cancels it).
@@ -146,6 +148,15 @@ struct RegistryMachine {
         guard move(entry, to: .ended(final, at: now), into: &effects) else { return }
         entry.body = nil
         let spawner = entry.request.spawner
+        if case .failed(let error) = final { entry.transcript.append("error: \(error)") }
+        if let parent = spawner.taskID, let parentEntry = entries[parent], parentEntry.phase.isActive {
+            let outcome: String = switch final {
+            case .completed(let summary): "completed\n" + AgentTranscript.result(summary, isError: false)
+            case .failed(let error): "failed: \(error)"
+            default: final.word
+            }
+            parentEntry.transcript.append("← \(id) \(entry.request.name) \(outcome)")
+        }
         activeChildren[spawner]?.remove(id)
         if activeChildren[spawner]?.isEmpty == true { activeChildren[spawner] = nil }
         effects.append(.publish(.finished(snapshot(of: entry, now: now))))
@@ -194,6 +205,15 @@ struct RegistryMachine {
             parent = ancestor.request.spawner.taskID
         }
     }
+
+    /// Adds `text` to an active task's transcript; no event.
+    mutating func transcribe(_ id: TaskID, _ text: String) {
+        guard let entry = entries[id], entry.phase.isActive else { return }
+        entry.transcript.append(text)
+    }
+
+    /// The transcript of a listed task.
+    func transcript(of id: TaskID) -> AgentTranscript? { entries[id]?.transcript }
 
     /// Adds a line to an active task's trail; no event.
     mutating func note(_ id: TaskID, _ line: String) {

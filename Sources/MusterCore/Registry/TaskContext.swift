@@ -17,6 +17,11 @@ public struct TaskContext: Sendable {
         await registry.recordUsage(id, usage)
     }
 
+    /// Adds `text` to the task's transcript.
+    public func transcribe(_ text: String) async {
+        await registry.transcribe(id, text)
+    }
+
     /// Adds a line to the task's progress trail.
     public func note(_ line: String) async {
         await registry.note(id, line)
