@@ -8,12 +8,15 @@ public enum TaskTable {
     /// Longest activity text, before the screen edge cuts it anyway.
     static let activityWidth = 120
 
-    /// The `/tasks` table: running (and pending) first by id, then the most recently finished.
+    /// The `/tasks` table: stalled first (silent for 30 s or more), then running (and pending),
+    /// each by id, then the most recently finished.
     public static func lines(for snapshots: [TaskSnapshot]) -> [TranscriptLine] {
         guard !snapshots.isEmpty else {
             return [TranscriptLine("No tasks yet. Background agents appear here while they run.", style: .notice)]
         }
-        let active = snapshots.filter { !$0.status.isTerminal }.sorted { $0.id < $1.id }
+        let active = snapshots.filter { !$0.status.isTerminal }.sorted {
+            ($0.silence == nil ? 1 : 0, $0.id) < ($1.silence == nil ? 1 : 0, $1.id)
+        }
         let finished = snapshots.filter(\.status.isTerminal).sorted {
             ($0.endedAt ?? .zero, $0.id) > ($1.endedAt ?? .zero, $1.id)
         }
@@ -73,7 +76,7 @@ public enum TaskTable {
             lines.append(TranscriptLine(task.isStopping ? "Stopping before it started." : "Waiting to start.", style: .dim))
         case .running(let step, let activity):
             // While stopping, the work it was doing may still be ending: say what that was.
-            let now = activityText(step: step, activity: activity)
+            let now = activityText(step: step, activity: activity) + (task.silence.map { " (\(silenceText($0)))" } ?? "")
             lines.append(TranscriptLine(task.isStopping ? "Stopping; was: \(now)" : "Now: \(now)", style: task.isStopping ? .warning : .notice))
         case .completed(let summary):
             lines.append(TranscriptLine("Result:", style: .heading))
@@ -118,7 +121,7 @@ public enum TaskTable {
         ]
         let style: TranscriptLine.Style = switch task.status {
         case .pending: .dim
-        case .running: task.isStopping ? .warning : .plain
+        case .running: task.isStopping || task.silence != nil ? .warning : .plain
         case .completed: .success
         case .failed: .error
         case .cancelled: .warning
@@ -132,6 +135,7 @@ public enum TaskTable {
         case .pending:
             return task.isStopping ? "never started" : "waiting to start"
         case .running(let step, let activity):
+            if let silence = task.silence { return silenceText(silence) }
             // The STATUS column says `stopping`; this one keeps saying what is still ending.
             return activityText(step: step, activity: activity)
         case .completed(let summary):
@@ -141,6 +145,11 @@ public enum TaskTable {
         case .cancelled(let source):
             return "cancelled \(source)"
         }
+    }
+
+    /// `silent 45s`: a running task that has reported nothing for that long.
+    static func silenceText(_ silence: Duration) -> String {
+        "silent \(silence.components.seconds)s"
     }
 
     private static func activityText(step: Int, activity: String?) -> String {

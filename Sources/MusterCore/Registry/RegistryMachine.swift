@@ -27,6 +27,8 @@ struct RegistryMachine {
         /// What its own model and tool calls cost, and what its children's did (at any depth).
         fileprivate(set) var usage = TaskUsage()
         fileprivate(set) var childrenUsage = TaskUsage()
+        /// When it last reported anything (a step, an activity, usage, a transcript line).
+        fileprivate(set) var lastEventAt: Duration
         /// What it said and did (bounded), kept while it is listed.
         fileprivate(set) var transcript = AgentTranscript()
         /// The result has been handed to its spawner (drained or waited for).
@@ -41,6 +43,7 @@ struct RegistryMachine {
             self.request = request
             self.startedAt = startedAt
             self.startDate = startDate
+            self.lastEventAt = startedAt
         }
 
         /// A stopping agent still holds its slot: its work may still burn a core until the body returns.
@@ -188,6 +191,7 @@ struct RegistryMachine {
             return
         }
         guard move(entry, to: next, into: &effects) else { return }
+        entry.lastEventAt = now
         if let activity { appendTrail(activity, to: entry) }
         effects.append(.publish(.updated(snapshot(of: entry, now: now))))
     }
@@ -197,6 +201,7 @@ struct RegistryMachine {
     mutating func recordUsage(_ id: TaskID, _ delta: TaskUsage, now: Duration, into effects: inout [RegistryEffect]) {
         guard let entry = entries[id], entry.phase.isActive else { return }
         entry.usage += delta
+        entry.lastEventAt = now
         effects.append(.publish(.updated(snapshot(of: entry, now: now))))
         var parent = entry.request.spawner.taskID
         while let parentID = parent, let ancestor = entries[parentID] {
@@ -207,9 +212,10 @@ struct RegistryMachine {
     }
 
     /// Adds `text` to an active task's transcript; no event.
-    mutating func transcribe(_ id: TaskID, _ text: String) {
+    mutating func transcribe(_ id: TaskID, _ text: String, now: Duration) {
         guard let entry = entries[id], entry.phase.isActive else { return }
         entry.transcript.append(text)
+        entry.lastEventAt = now
     }
 
     /// The transcript of a listed task.
@@ -335,7 +341,7 @@ struct RegistryMachine {
             mode: entry.request.mode, status: phase.status, cancelRequested: phase.cancelRequested,
             startedAt: entry.startedAt, endedAt: endedAt, startDate: entry.startDate,
             age: (endedAt ?? now) - entry.startedAt, trail: entry.trail,
-            usage: entry.usage, childrenUsage: entry.childrenUsage
+            usage: entry.usage, childrenUsage: entry.childrenUsage, lastEventAt: entry.lastEventAt
         )
     }
 

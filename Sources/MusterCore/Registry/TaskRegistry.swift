@@ -190,7 +190,7 @@ public actor TaskRegistry {
 
     /// Adds `text` to a task's transcript (one line per line of it).
     public func transcribe(_ id: TaskID, _ text: String) {
-        machine.transcribe(id, text)
+        machine.transcribe(id, text, now: timeline.now)
     }
 
     /// What a listed task said and did, bounded (nil once it is no longer listed).
