@@ -8,18 +8,21 @@ public enum TaskTable {
     /// Longest activity text, before the screen edge cuts it anyway.
     static let activityWidth = 120
 
-    /// The `/tasks` table: running (and pending) first by id, then the most recently finished.
+    /// The `/tasks` table: stalled first (silent for 30 s or more), then running (and pending),
+    /// each by id, then the most recently finished.
     public static func lines(for snapshots: [TaskSnapshot]) -> [TranscriptLine] {
         guard !snapshots.isEmpty else {
             return [TranscriptLine("No tasks yet. Background agents appear here while they run.", style: .notice)]
         }
-        let active = snapshots.filter { !$0.status.isTerminal }.sorted { $0.id < $1.id }
+        let active = snapshots.filter { !$0.status.isTerminal }.sorted {
+            ($0.silence == nil ? 1 : 0, $0.id) < ($1.silence == nil ? 1 : 0, $1.id)
+        }
         let finished = snapshots.filter(\.status.isTerminal).sorted {
             ($0.endedAt ?? .zero, $0.id) > ($1.endedAt ?? .zero, $1.id)
         }
         let shownFinished = finished.prefix(recentFinishedLimit)
         let rows = (active + shownFinished).map(row(for:))
-        let header = ["ID", "NAME", "KIND", "STATUS", "AGE", "ACTIVITY"]
+        let header = ["ID", "NAME", "KIND", "STATUS", "TIME", "TOKENS", "TOOLS", "ACTIVITY"]
         var widths = header.map { DisplayWidth.of($0) }
         for row in rows {
             for (column, cell) in row.cells.enumerated() where column < widths.count - 1 {
@@ -48,12 +51,17 @@ public enum TaskTable {
         return lines
     }
 
-    /// The `/tasks show <id>` detail: header, prompt, recent trail, and result or error.
-    public static func detail(of task: TaskSnapshot) -> [TranscriptLine] {
+    /// Transcript lines `/tasks show <id>` shows without `all`.
+    public static let transcriptTail = 20
+
+    /// The `/tasks show <id>` detail: header, usage, prompt, recent trail, the transcript's tail
+    /// (all of what is kept when `all`), and result or error.
+    public static func detail(of task: TaskSnapshot, transcript: AgentTranscript = AgentTranscript(), all: Bool = false) -> [TranscriptLine] {
         var lines: [TranscriptLine] = []
         let kind = "\(task.mode.rawValue) \(task.kind.rawValue)"
         lines.append(TranscriptLine("Task \(task.id) · \(task.name) · \(kind) · \(task.statusWord) · \(task.age.humanReadable)", style: .heading))
         lines.append(TranscriptLine("Launched by \(task.spawner == .topLevel ? "the main agent" : "task \(task.spawner)")", style: .dim))
+        lines.append(TranscriptLine("Usage: \(UsageText.detail(of: task))", style: .dim))
         lines.append(TranscriptLine("Prompt:", style: .heading))
         lines += TranscriptLine.lines(task.description.isEmpty ? "(none)" : task.description, indent: "  ")
         lines.append(TranscriptLine("Recent progress:", style: .heading))
@@ -62,12 +70,13 @@ public enum TaskTable {
         } else {
             lines += task.trail.flatMap { TranscriptLine.lines($0, style: .toolOutput, indent: "  · ") }
         }
+        lines += transcriptLines(of: task, transcript: transcript, all: all)
         switch task.status {
         case .pending:
             lines.append(TranscriptLine(task.isStopping ? "Stopping before it started." : "Waiting to start.", style: .dim))
         case .running(let step, let activity):
             // While stopping, the work it was doing may still be ending: say what that was.
-            let now = activityText(step: step, activity: activity)
+            let now = activityText(step: step, activity: activity) + (task.silence.map { " (\(silenceText($0)))" } ?? "")
             lines.append(TranscriptLine(task.isStopping ? "Stopping; was: \(now)" : "Now: \(now)", style: task.isStopping ? .warning : .notice))
         case .completed(let summary):
             lines.append(TranscriptLine("Result:", style: .heading))
@@ -81,6 +90,23 @@ public enum TaskTable {
         return lines
     }
 
+    /// The `Transcript:` section: its tail (or all that is kept), saying what is not shown.
+    static func transcriptLines(of task: TaskSnapshot, transcript: AgentTranscript, all: Bool) -> [TranscriptLine] {
+        let kept = transcript.lines
+        guard !kept.isEmpty else { return [] }
+        var lines = [TranscriptLine("Transcript:", style: .heading)]
+        let shown = all ? kept[...] : kept.suffix(transcriptTail)
+        let dropped = transcript.dropped
+        if all, dropped > 0 {
+            lines.append(TranscriptLine("  (\(dropped) earlier \(dropped == 1 ? "line" : "lines") dropped; the session log has them)", style: .dim))
+        } else if !all, kept.count > shown.count || dropped > 0 {
+            let hidden = kept.count - shown.count + dropped
+            lines.append(TranscriptLine("  (\(hidden) earlier \(hidden == 1 ? "line" : "lines") not shown; /tasks show \(task.id) all shows the \(kept.count) kept)", style: .dim))
+        }
+        lines += shown.map { TranscriptLine("  " + TerminalSanitizer.sanitize($0), style: .toolOutput) }
+        return lines
+    }
+
     private struct Row {
         let cells: [String]
         let style: TranscriptLine.Style
@@ -88,10 +114,14 @@ public enum TaskTable {
 
     private static func row(for task: TaskSnapshot) -> Row {
         let kind = task.mode == .background ? task.kind.rawValue : "fg \(task.kind.rawValue)"
-        let cells = ["\(task.id)", cut(oneLine(task.name), to: nameWidth), kind, task.statusWord, task.age.humanReadable, cut(activity(of: task), to: activityWidth)]
+        let usage = task.totalUsage
+        let cells = [
+            "\(task.id)", cut(oneLine(task.name), to: nameWidth), kind, task.statusWord, task.age.humanReadable,
+            UsageText.tokens(usage.tokens), "\(usage.toolCalls)", cut(activity(of: task), to: activityWidth),
+        ]
         let style: TranscriptLine.Style = switch task.status {
         case .pending: .dim
-        case .running: task.isStopping ? .warning : .plain
+        case .running: task.isStopping || task.silence != nil ? .warning : .plain
         case .completed: .success
         case .failed: .error
         case .cancelled: .warning
@@ -105,6 +135,7 @@ public enum TaskTable {
         case .pending:
             return task.isStopping ? "never started" : "waiting to start"
         case .running(let step, let activity):
+            if let silence = task.silence { return silenceText(silence) }
             // The STATUS column says `stopping`; this one keeps saying what is still ending.
             return activityText(step: step, activity: activity)
         case .completed(let summary):
@@ -114,6 +145,11 @@ public enum TaskTable {
         case .cancelled(let source):
             return "cancelled \(source)"
         }
+    }
+
+    /// `silent 45s`: a running task that has reported nothing for that long.
+    static func silenceText(_ silence: Duration) -> String {
+        "silent \(silence.components.seconds)s"
     }
 
     private static func activityText(step: Int, activity: String?) -> String {

@@ -140,11 +140,13 @@ public struct TranscriptFormatter: Sendable {
         }
     }
 
-    /// `Background agent "explore" completed (task #3, 12.4s).` and its failed / cancelled forms.
+    /// `Background agent "explore" completed (task #3, 12.4s · 3.1k tokens · 7 tools).` and its
+    /// failed / cancelled forms (an agent's usage is own + children; other tasks have none).
     public static func completionLine(for task: TaskSnapshot) -> TranscriptLine? {
         let what = task.kind == .agent ? "Background agent" : "Background task"
         let name = TerminalSanitizer.sanitize(task.name)
-        let facts = "(task \(task.id), \(task.age.humanReadable))"
+        let usage = task.kind == .agent ? " · " + UsageText.summary(task.totalUsage) : ""
+        let facts = "(task \(task.id), \(task.age.humanReadable)\(usage))"
         switch task.status {
         case .completed:
             return TranscriptLine("\(what) \"\(name)\" completed \(facts).", style: .success)

@@ -21,7 +21,7 @@ struct CommandsProcessorTests {
         #expect(texts(result) == ["Stopping task #1 (explore)…"])
         let ended = try #require(await fixture.waitForEnd(of: explore.id))
         #expect(ended.status == .cancelled(by: .user))
-        #expect(TranscriptFormatter.completionLine(for: ended)?.text == "Background agent \"explore\" was cancelled (task #1, 3.2s).")
+        #expect(TranscriptFormatter.completionLine(for: ended)?.text == "Background agent \"explore\" was cancelled (task #1, 3.2s · 0 tokens · 0 tools).")
     }
 
     @Test("/cancel with #id stops the task too; asking again says it is already stopping")
@@ -144,6 +144,7 @@ struct CommandsProcessorTests {
         await fixture.waitForEnd(of: early.id)
         let explore = try await fixture.startRunning("explore")
         await fixture.registry.report(explore.id, step: 3, activity: "list_files")
+        await fixture.registry.recordUsage(explore.id, TaskUsage(inputTokens: 3000, outputTokens: 120, modelCalls: 3, toolCalls: 7))
         await fixture.clock.advance(by: .milliseconds(12_400))
         let failing = try await fixture.startRunning("grep", outcome: { throw CommandsFixtureError("pattern too long") })
         failing()
@@ -153,11 +154,11 @@ struct CommandsProcessorTests {
 
         let table = lines(await processor.run("/tasks"))
         #expect(table.map(\.text) == [
-            "ID  NAME     KIND   STATUS     AGE    ACTIVITY",
-            "#2  explore  agent  running    12.4s  step 3 · list_files",
-            "#4  read     agent  running    0ms    step 1 · thinking",
-            "#3  grep     agent  failed     0ms    pattern too long",
-            "#1  tree     agent  completed  2.0s   done",
+            "ID  NAME     KIND   STATUS     TIME   TOKENS  TOOLS  ACTIVITY",
+            "#2  explore  agent  running    12.4s  3.1k    7      step 3 · list_files",
+            "#4  read     agent  running    0ms    0       0      step 1 · thinking",
+            "#3  grep     agent  failed     0ms    0       0      pattern too long",
+            "#1  tree     agent  completed  2.0s   0       0      done",
         ])
         #expect(table.map(\.style) == [.heading, .plain, .plain, .error, .success])
         #expect(table.allSatisfy { !$0.wraps })
@@ -197,6 +198,7 @@ struct CommandsProcessorTests {
         #expect(running == [
             "Task #1 · explore · background agent · running · 5.0s",
             "Launched by the main agent",
+            "Usage: 0 tokens (0 in, 0 out) · 0 model calls · 0 tools",
             "Prompt:",
             "  List the tree",
             "  then summarise",

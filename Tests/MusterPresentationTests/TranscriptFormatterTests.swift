@@ -7,24 +7,46 @@ struct CommandsTranscriptFormatterTests {
     private let sub = AgentRef(name: "explore", taskID: TaskID(3))
 
     private func snapshot(
-        _ id: Int, _ name: String, status: TaskStatus, age: Duration, mode: TaskMode = .background, cancelRequested: CancellationSource? = nil
+        _ id: Int, _ name: String, status: TaskStatus, age: Duration, mode: TaskMode = .background, cancelRequested: CancellationSource? = nil,
+        usage: TaskUsage = TaskUsage(), childrenUsage: TaskUsage = TaskUsage()
     ) -> TaskSnapshot {
         TaskSnapshot(
             id: TaskID(id), name: name, kind: .agent, description: "prompt", spawner: .topLevel, mode: mode,
             status: status, cancelRequested: cancelRequested, startedAt: .zero, endedAt: status.isTerminal ? age : nil,
-            startDate: .distantPast, age: age, trail: []
+            startDate: .distantPast, age: age, trail: [], usage: usage, childrenUsage: childrenUsage
         )
     }
 
     @Test("a background agent's end becomes one line: completed, failed or cancelled")
     func completionLines() {
         var formatter = TranscriptFormatter()
-        let completed = formatter.lines(for: .task(.finished(snapshot(3, "explore", status: .completed(summary: "ok"), age: .milliseconds(12_400)))))
-        #expect(completed == [TranscriptLine("Background agent \"explore\" completed (task #3, 12.4s).", style: .success)])
+        let completed = formatter.lines(for: .task(.finished(snapshot(
+            3, "explore", status: .completed(summary: "ok"), age: .milliseconds(12_400),
+            usage: TaskUsage(inputTokens: 2000, outputTokens: 100, modelCalls: 2, toolCalls: 5),
+            childrenUsage: TaskUsage(inputTokens: 1000, outputTokens: 20, modelCalls: 1, toolCalls: 2)
+        ))))
+        #expect(completed == [TranscriptLine("Background agent \"explore\" completed (task #3, 12.4s · 3.1k tokens · 7 tools).", style: .success)])
         let failed = formatter.lines(for: .task(.finished(snapshot(4, "grep", status: .failed(error: "Step limit reached.\nmore"), age: .seconds(2)))))
-        #expect(failed == [TranscriptLine("Background agent \"grep\" failed: Step limit reached (task #4, 2.0s).", style: .error)])
-        let cancelled = formatter.lines(for: .task(.finished(snapshot(7, "explore", status: .cancelled(by: .user), age: .milliseconds(3200)))))
-        #expect(cancelled == [TranscriptLine("Background agent \"explore\" was cancelled (task #7, 3.2s).", style: .warning)])
+        #expect(failed == [TranscriptLine("Background agent \"grep\" failed: Step limit reached (task #4, 2.0s · 0 tokens · 0 tools).", style: .error)])
+        let cancelled = formatter.lines(for: .task(.finished(snapshot(7, "explore", status: .cancelled(by: .user), age: .milliseconds(3200), usage: TaskUsage(toolCalls: 1)))))
+        #expect(cancelled == [TranscriptLine("Background agent \"explore\" was cancelled (task #7, 3.2s · 0 tokens · 1 tool).", style: .warning)])
+    }
+
+    @Test("token counts read short: whole below a thousand, one decimal in thousands below 100k, then whole k, then M")
+    func tokenCounts() {
+        #expect([0, 950, 999, 1000, 3140, 12_449, 99_949, 99_950, 124_400, 1_250_000].map(UsageText.tokens)
+            == ["0", "950", "999", "1.0k", "3.1k", "12.4k", "99.9k", "100k", "124k", "1.3M"])
+    }
+
+    @Test("/tasks show's usage line gives totals, in and out, model calls and tools, and own + children once children used any")
+    func usageDetail() {
+        let alone = snapshot(1, "explore", status: .running(step: 1, activity: nil), age: .seconds(1),
+                             usage: TaskUsage(inputTokens: 1000, outputTokens: 200, modelCalls: 1, toolCalls: 1))
+        #expect(UsageText.detail(of: alone) == "1.2k tokens (1.0k in, 200 out) · 1 model call · 1 tool")
+        let parent = snapshot(2, "explore", status: .running(step: 1, activity: nil), age: .seconds(1),
+                              usage: TaskUsage(inputTokens: 1000, outputTokens: 200, modelCalls: 2, toolCalls: 3),
+                              childrenUsage: TaskUsage(inputTokens: 1800, outputTokens: 100, modelCalls: 2, toolCalls: 4))
+        #expect(UsageText.detail(of: parent) == "3.1k tokens (2.8k in, 300 out) · 4 model calls · 7 tools · own 1.2k + children 1.9k")
     }
 
     @Test("a foreground sub-agent's end adds no completion line")

@@ -25,7 +25,7 @@ struct PlainConsoleTests {
         #expect(output.value == """
             [1/10 agents]
             [2/10 agents]
-            Background agent "explore" completed (task #1, 2.5s).
+            Background agent "explore" completed (task #1, 2.5s · 0 tokens · 0 tools).
             [1/10 agents]
             [1/10 agents · 1 done]
 
@@ -39,7 +39,7 @@ struct PlainConsoleTests {
         await console.hidePill()
         await console.handle(.task(.started(RenderFixtures.task(1, "explore"))))
         await console.handle(.task(.finished(RenderFixtures.task(1, "explore", status: .cancelled(by: .shutdown), age: .seconds(1)))))
-        #expect(output.value == "Background agent \"explore\" was cancelled (task #1, 1.0s).\n")
+        #expect(output.value == "Background agent \"explore\" was cancelled (task #1, 1.0s · 0 tokens · 0 tools).\n")
     }
 
     @Test("the person's lines are echoed only when asked, commands included")

@@ -7,12 +7,12 @@ enum RenderFixtures {
     static func task(
         _ id: Int, _ name: String, status: TaskStatus = .running(step: 1, activity: "thinking"),
         age: Duration = .seconds(4), mode: TaskMode = .background, prompt: String = "Look around",
-        cancelRequested: CancellationSource? = nil, endedAt: Duration? = nil
+        cancelRequested: CancellationSource? = nil, endedAt: Duration? = nil, usage: TaskUsage = TaskUsage()
     ) -> TaskSnapshot {
         TaskSnapshot(
             id: TaskID(id), name: name, kind: .agent, description: prompt, spawner: .topLevel, mode: mode,
             status: status, cancelRequested: cancelRequested, startedAt: .zero,
-            endedAt: status.isTerminal ? (endedAt ?? age) : nil, startDate: .distantPast, age: age, trail: []
+            endedAt: status.isTerminal ? (endedAt ?? age) : nil, startDate: .distantPast, age: age, trail: [], usage: usage
         )
     }
 

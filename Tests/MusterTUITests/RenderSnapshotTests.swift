@@ -36,7 +36,7 @@ struct RenderSnapshotTests {
         state.apply(.task(.resultsWaiting(.topLevel, count: 1)))
         let screen = RenderFixtures.render(&state)
         #expect(screen.text.contains("● 3/10 agents · 1 done ◐"))
-        #expect(screen.text.contains("Background agent \"tree\" completed (task #4, 12.4s)."))
+        #expect(screen.text.contains("Background agent \"tree\" completed (task #4, 12.4s · 0 tokens · 0 tools)."))
         assertFrame(&state, named: "the pill counts several running agents with a spinner and results waiting")
     }
 
@@ -44,8 +44,10 @@ struct RenderSnapshotTests {
     func tasksTable() {
         var state = RenderFixtures.state(columns: 80, rows: 10)
         let tasks = [
-            RenderFixtures.task(1, "tree", status: .completed(summary: "12 folders, 80 files"), age: .seconds(21), endedAt: .seconds(21)),
-            RenderFixtures.task(2, "explore", status: .running(step: 3, activity: "list_files"), age: .milliseconds(12_400)),
+            RenderFixtures.task(1, "tree", status: .completed(summary: "12 folders, 80 files"), age: .seconds(21), endedAt: .seconds(21),
+                                usage: TaskUsage(inputTokens: 3000, outputTokens: 140, modelCalls: 3, toolCalls: 7)),
+            RenderFixtures.task(2, "explore", status: .running(step: 3, activity: "list_files"), age: .milliseconds(12_400),
+                                usage: TaskUsage(inputTokens: 12_000, outputTokens: 400, modelCalls: 4, toolCalls: 12)),
             RenderFixtures.task(3, "grep", status: .failed(error: "Step limit reached."), age: .seconds(30), endedAt: .seconds(40)),
             RenderFixtures.task(4, "read", status: .running(step: 1, activity: "read_file"), age: .milliseconds(3_200), cancelRequested: .user),
             RenderFixtures.task(5, "summarise", status: .pending, age: .zero),

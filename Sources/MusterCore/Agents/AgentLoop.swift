@@ -95,6 +95,8 @@ extension AgentRuntime {
                     mirror?.report("\(agent.name): \(text)")
                 }
                 events.publish(.modelUsage(agent: agent, usage: usage))
+                await task?.record(TaskUsage(modelCall: usage))
+                if !text.isEmpty { await task?.transcribe(text) }
                 conversation.append(.assistant(text: text, toolCalls: calls))
                 // A stream that ended because the task was cancelled is not an answer.
                 try Task.checkCancellation()

@@ -16,14 +16,16 @@ struct ToolExecutor: Sendable {
             }
             let batch = Array(calls[index..<end])
             if let task {
-                let names = batch.map(\.name).joined(separator: ", ")
-                await task.report(activity: names)
+                await task.report(activity: ToolActivity.text(of: batch))
+                await task.record(TaskUsage(toolCalls: batch.count))
             }
-            if batch.count == 1 {
-                outputs.append(await runOne(batch[0], agent: agent))
-            } else {
-                outputs.append(contentsOf: await runConcurrently(batch, agent: agent))
+            let batchOutputs = batch.count == 1 ? [await runOne(batch[0], agent: agent)] : await runConcurrently(batch, agent: agent)
+            if let task {
+                for (call, output) in zip(batch, batchOutputs) {
+                    await task.transcribe("→ \(call.name) \(call.arguments.jsonText)\n" + AgentTranscript.result(output.content, isError: output.isError))
+                }
             }
+            outputs.append(contentsOf: batchOutputs)
             index = end
         }
         return outputs

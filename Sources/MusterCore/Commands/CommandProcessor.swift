@@ -28,9 +28,9 @@ struct CommandProcessor: Sendable {
             return .help
         case .listTasks:
             return .taskList(await registry.snapshot())
-        case .showTask(let id):
+        case .showTask(let id, let all):
             guard let task = await registry.snapshot(of: id) else { return .noSuchTask(id) }
-            return .taskDetail(task)
+            return .taskDetail(task, transcript: await registry.transcript(of: id) ?? AgentTranscript(), all: all)
         case .stopTask(let id):
             return await stop(id)
         case .cancelAll:

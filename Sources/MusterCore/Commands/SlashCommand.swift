@@ -4,8 +4,9 @@ public enum SlashCommand: Sendable, Equatable {
     case help
     /// `/tasks`: the table of running and recently finished tasks.
     case listTasks
-    /// `/tasks show <id>`: one task's prompt, trail and result.
-    case showTask(TaskID)
+    /// `/tasks show <id>`: one task's usage, prompt, trail, transcript and result.
+    /// `all` (`/tasks show <id> all`, `full` or `--all`): the whole kept transcript, not its tail.
+    case showTask(TaskID, all: Bool = false)
     /// `/tasks stop <id>` or `/cancel <id>`: stop one task.
     case stopTask(TaskID)
     /// `/cancel all`: stop every running task, after a confirmation.

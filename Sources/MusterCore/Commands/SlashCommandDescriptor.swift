@@ -18,7 +18,7 @@ public struct SlashCommandDescriptor: Sendable, Equatable {
 
     static let help = SlashCommandDescriptor(name: "help", usage: "/help", summary: "List the commands.")
     static let tasks = SlashCommandDescriptor(name: "tasks", usage: "/tasks", summary: "Show running and recently finished tasks.")
-    static let tasksShow = SlashCommandDescriptor(name: "tasks", usage: "/tasks show <id>", summary: "Show a task's prompt, recent progress and result.")
+    static let tasksShow = SlashCommandDescriptor(name: "tasks", usage: "/tasks show <id> [all]", summary: "Show a task's usage, prompt, transcript (its tail; all with all) and result.")
     static let tasksStop = SlashCommandDescriptor(name: "tasks", usage: "/tasks stop <id>", summary: "Stop a running task.")
     static let cancel = SlashCommandDescriptor(name: "cancel", usage: "/cancel <id>", summary: "Stop a running task (same as /tasks stop).")
     static let cancelAll = SlashCommandDescriptor(name: "cancel", usage: "/cancel all", summary: "Stop every running task (asks first).")

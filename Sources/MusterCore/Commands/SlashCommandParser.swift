@@ -40,8 +40,9 @@ public struct SlashCommandParser: Sendable {
         case "list" where arguments.count == 1:
             return .success(.listTasks)
         case "show":
-            guard arguments.count == 2, let id = TaskID(parsing: arguments[1]) else { return .failure(.usage(.tasksShow)) }
-            return .success(.showTask(id))
+            let all = arguments.count == 3 && ["all", "full", "--all"].contains(arguments[2].lowercased())
+            guard arguments.count == 2 || all, let id = TaskID(parsing: arguments[1]) else { return .failure(.usage(.tasksShow)) }
+            return .success(.showTask(id, all: all))
         case "stop":
             guard arguments.count == 2, let id = TaskID(parsing: arguments[1]) else { return .failure(.usage(.tasksStop)) }
             return .success(.stopTask(id))

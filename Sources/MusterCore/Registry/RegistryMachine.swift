@@ -24,6 +24,13 @@ struct RegistryMachine {
         /// An array, not a deque: snapshots share its storage instead of copying it (at most
         /// `trailLength` lines, so dropping the oldest is cheap).
         fileprivate(set) var trail: [String] = []
+        /// What its own model and tool calls cost, and what its children's did (at any depth).
+        fileprivate(set) var usage = TaskUsage()
+        fileprivate(set) var childrenUsage = TaskUsage()
+        /// When it last reported anything (a step, an activity, usage, a transcript line).
+        fileprivate(set) var lastEventAt: Duration
+        /// What it said and did (bounded), kept while it is listed.
+        fileprivate(set) var transcript = AgentTranscript()
         /// The result has been handed to its spawner (drained or waited for).
         fileprivate(set) var delivered = false
         /// The handle of its body while it runs: kept here, never touched here (the actor cancels it).
@@ -36,6 +43,7 @@ struct RegistryMachine {
             self.request = request
             self.startedAt = startedAt
             self.startDate = startDate
+            self.lastEventAt = startedAt
         }
 
         /// A stopping agent still holds its slot: its work may still burn a core until the body returns.
@@ -143,6 +151,15 @@ struct RegistryMachine {
         guard move(entry, to: .ended(final, at: now), into: &effects) else { return }
         entry.body = nil
         let spawner = entry.request.spawner
+        if case .failed(let error) = final { entry.transcript.append("error: \(error)") }
+        if let parent = spawner.taskID, let parentEntry = entries[parent], parentEntry.phase.isActive {
+            let outcome: String = switch final {
+            case .completed(let summary): "completed\n" + AgentTranscript.result(summary, isError: false)
+            case .failed(let error): "failed: \(error)"
+            default: final.word
+            }
+            parentEntry.transcript.append("← \(id) \(entry.request.name) \(outcome)")
+        }
         activeChildren[spawner]?.remove(id)
         if activeChildren[spawner]?.isEmpty == true { activeChildren[spawner] = nil }
         effects.append(.publish(.finished(snapshot(of: entry, now: now))))
@@ -174,9 +191,35 @@ struct RegistryMachine {
             return
         }
         guard move(entry, to: next, into: &effects) else { return }
+        entry.lastEventAt = now
         if let activity { appendTrail(activity, to: entry) }
         effects.append(.publish(.updated(snapshot(of: entry, now: now))))
     }
+
+    /// Adds to an active task's own usage and to the children's usage of every task above it;
+    /// publishes an update of each active one.
+    mutating func recordUsage(_ id: TaskID, _ delta: TaskUsage, now: Duration, into effects: inout [RegistryEffect]) {
+        guard let entry = entries[id], entry.phase.isActive else { return }
+        entry.usage += delta
+        entry.lastEventAt = now
+        effects.append(.publish(.updated(snapshot(of: entry, now: now))))
+        var parent = entry.request.spawner.taskID
+        while let parentID = parent, let ancestor = entries[parentID] {
+            ancestor.childrenUsage += delta
+            if ancestor.phase.isActive { effects.append(.publish(.updated(snapshot(of: ancestor, now: now)))) }
+            parent = ancestor.request.spawner.taskID
+        }
+    }
+
+    /// Adds `text` to an active task's transcript; no event.
+    mutating func transcribe(_ id: TaskID, _ text: String, now: Duration) {
+        guard let entry = entries[id], entry.phase.isActive else { return }
+        entry.transcript.append(text)
+        entry.lastEventAt = now
+    }
+
+    /// The transcript of a listed task.
+    func transcript(of id: TaskID) -> AgentTranscript? { entries[id]?.transcript }
 
     /// Adds a line to an active task's trail; no event.
     mutating func note(_ id: TaskID, _ line: String) {
@@ -297,7 +340,8 @@ struct RegistryMachine {
             description: entry.request.description, spawner: entry.request.spawner,
             mode: entry.request.mode, status: phase.status, cancelRequested: phase.cancelRequested,
             startedAt: entry.startedAt, endedAt: endedAt, startDate: entry.startDate,
-            age: (endedAt ?? now) - entry.startedAt, trail: entry.trail
+            age: (endedAt ?? now) - entry.startedAt, trail: entry.trail,
+            usage: entry.usage, childrenUsage: entry.childrenUsage, lastEventAt: entry.lastEventAt
         )
     }
 

@@ -12,6 +12,16 @@ public struct TaskContext: Sendable {
         await registry.report(id, step: step, activity: activity)
     }
 
+    /// Counts what the task has just used (a model turn's tokens, tool calls).
+    public func record(_ usage: TaskUsage) async {
+        await registry.recordUsage(id, usage)
+    }
+
+    /// Adds `text` to the task's transcript.
+    public func transcribe(_ text: String) async {
+        await registry.transcribe(id, text)
+    }
+
     /// Adds a line to the task's progress trail.
     public func note(_ line: String) async {
         await registry.note(id, line)

@@ -182,6 +182,22 @@ public actor TaskRegistry {
         performEffects()
     }
 
+    /// Adds `delta` to a task's own usage and to its ancestors' children's usage.
+    public func recordUsage(_ id: TaskID, _ delta: TaskUsage) {
+        machine.recordUsage(id, delta, now: timeline.now, into: &effects)
+        performEffects()
+    }
+
+    /// Adds `text` to a task's transcript (one line per line of it).
+    public func transcribe(_ id: TaskID, _ text: String) {
+        machine.transcribe(id, text, now: timeline.now)
+    }
+
+    /// What a listed task said and did, bounded (nil once it is no longer listed).
+    public func transcript(of id: TaskID) -> AgentTranscript? {
+        machine.transcript(of: id)
+    }
+
     /// Adds a line to a task's progress trail without changing its status.
     public func note(_ id: TaskID, _ line: String) {
         machine.note(id, line)

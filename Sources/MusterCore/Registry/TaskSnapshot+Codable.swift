@@ -6,13 +6,15 @@ import Foundation
 ///
 /// The log keeps what a reader needs, not the registry's timeline: a decoded snapshot starts at
 /// zero on its own timeline (`startedAt` is zero, `endedAt` is its age once it has ended), and
-/// its trail is empty. `cancelled_by` and `cancel_requested` are written as tags; `parent_ended`
+/// its trail is empty. `usage` is always written, `children_usage` once a child used anything
+/// (absent, both read as zero). `cancelled_by` and `cancel_requested` are written as tags; `parent_ended`
 /// reads back as the spawner having ended (the only parent a task has).
 extension TaskSnapshot: Codable {
     enum CodingKeys: String, CodingKey {
         case id, name, kind, mode, spawnerID = "spawner_id", description, status, step, activity
         case summary, error, cancelledBy = "cancelled_by", cancelRequested = "cancel_requested"
         case startedAt = "started_at", durationSeconds = "duration_seconds"
+        case usage, childrenUsage = "children_usage"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -60,7 +62,9 @@ extension TaskSnapshot: Codable {
             endedAt: status.isTerminal ? age : nil,
             startDate: try SessionRecord.decodeTime(container.decode(String.self, forKey: .startedAt), in: container, key: .startedAt),
             age: age,
-            trail: []
+            trail: [],
+            usage: try container.decodeIfPresent(TaskUsage.self, forKey: .usage) ?? TaskUsage(),
+            childrenUsage: try container.decodeIfPresent(TaskUsage.self, forKey: .childrenUsage) ?? TaskUsage()
         )
     }
 
@@ -90,6 +94,9 @@ extension TaskSnapshot: Codable {
         if !status.isTerminal { try container.encodeIfPresent(cancelRequested?.tag, forKey: .cancelRequested) }
         try container.encode(SessionRecord.formatTime(startDate), forKey: .startedAt)
         try container.encode(age.seconds, forKey: .durationSeconds)
+        try container.encode(usage, forKey: .usage)
+        // Only once something it launched has cost anything.
+        if !childrenUsage.isZero { try container.encode(childrenUsage, forKey: .childrenUsage) }
     }
 }
 

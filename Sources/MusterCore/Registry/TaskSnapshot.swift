@@ -22,6 +22,28 @@ public struct TaskSnapshot: Sendable, Equatable, Identifiable {
     public let age: Duration
     /// The most recent progress lines (oldest first).
     public let trail: [String]
+    /// What the task itself has cost (its own model and tool calls).
+    public internal(set) var usage = TaskUsage()
+    /// What everything it launched has cost, at any depth.
+    public internal(set) var childrenUsage = TaskUsage()
+
+    /// When it last reported anything, on the registry's timeline (its start until then); nil
+    /// where unknown (a snapshot read from a log), which never counts as a stall.
+    public internal(set) var lastEventAt: Duration?
+
+    /// How long a running task may go without an event before it counts as stalled.
+    public static let stallAfter = Duration.seconds(30)
+
+    /// How long a running task had been silent when the snapshot was taken, once that is at
+    /// least `stallAfter`; nil otherwise (and for pending or ended tasks).
+    public var silence: Duration? {
+        guard case .running = status, let lastEventAt else { return nil }
+        let silent = startedAt + age - lastEventAt
+        return silent >= Self.stallAfter ? silent : nil
+    }
+
+    /// Own + children: what the task has cost in all.
+    public var totalUsage: TaskUsage { usage + childrenUsage }
 
     /// Running time as seen at `now` on the same timeline (live age for displays).
     public func age(at now: Duration) -> Duration {

@@ -1,0 +1,37 @@
+import MusterCore
+
+/// How usage reads: `3.1k tokens · 7 tools`, token counts shortened the same way everywhere.
+public enum UsageText {
+    /// `950`, `3.1k`, `12.4k`, `124k`, `1.2M`.
+    public static func tokens(_ count: Int) -> String {
+        switch count {
+        case ..<1_000: "\(count)"
+        case ..<99_950: oneDecimal(count, per: 1_000) + "k"
+        case ..<999_500: "\((count + 500) / 1_000)k"
+        default: oneDecimal(count, per: 1_000_000) + "M"
+        }
+    }
+
+    /// `3.1k tokens · 7 tools` (own + children).
+    public static func summary(_ usage: TaskUsage) -> String {
+        "\(tokens(usage.tokens)) tokens · \(usage.toolCalls) \(usage.toolCalls == 1 ? "tool" : "tools")"
+    }
+
+    /// The `/tasks show` line: totals, in and out, model calls, and how much of it was the
+    /// children's (`own 1.2k + children 1.9k`) once they used anything.
+    public static func detail(of task: TaskSnapshot) -> String {
+        let total = task.totalUsage
+        var text = "\(tokens(total.tokens)) tokens (\(tokens(total.inputTokens)) in, \(tokens(total.outputTokens)) out)"
+        text += " · \(total.modelCalls) model \(total.modelCalls == 1 ? "call" : "calls")"
+        text += " · \(total.toolCalls) \(total.toolCalls == 1 ? "tool" : "tools")"
+        if !task.childrenUsage.isZero {
+            text += " · own \(tokens(task.usage.tokens)) + children \(tokens(task.childrenUsage.tokens))"
+        }
+        return text
+    }
+
+    private static func oneDecimal(_ count: Int, per unit: Int) -> String {
+        let tenths = (count * 10 + unit / 2) / unit
+        return "\(tenths / 10).\(tenths % 10)"
+    }
+}

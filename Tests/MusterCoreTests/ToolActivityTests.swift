@@ -1,0 +1,63 @@
+import MusterCore
+import MusterTestSupport
+import Testing
+
+/// The ACTIVITY column's words for a tool call, for every built-in tool.
+@Suite("Tool activity text")
+struct ToolActivityTests {
+    @Test("every built-in tool says what it does with its arguments", arguments: [
+        ("shell", ["command": "make test"], "shell: make test"),
+        ("shell", ["command": "cd Sources\nmake test\n"], "shell: cd Sources …"),
+        ("grep", ["pattern": "TODO|FIXME", "path": "Sources"], "grep: TODO|FIXME in Sources"),
+        ("grep", ["pattern": "TODO", "path": "."], "grep: TODO"),
+        ("grep", ["pattern": "TODO"], "grep: TODO"),
+        ("read_file", ["path": "README.md", "offset": 10], "read: README.md"),
+        ("list_files", ["path": "Sources", "max_depth": 2], "list: Sources"),
+        ("list_files", [:], "list: ."),
+        ("agent", ["name": "explore", "prompt": "look"], "agent: explore"),
+        ("agent", ["name": "explore", "prompt": "look", "background": true], "agent: explore (background)"),
+        ("wait_task", ["id": "#4"], "waiting for #4"),
+        ("wait_task", ["id": 4], "waiting for #4"),
+        ("wait_task", ["id": "4", "timeout_seconds": 10], "waiting for #4"),
+        ("cancel_task", ["id": "7"], "stopping #7"),
+        ("list_tasks", [:], "listing tasks"),
+        ("some_mcp_tool", ["x": 1], "some_mcp_tool"),
+    ] as [(String, JSONValue, String)])
+    func builtInTools(tool: String, arguments: JSONValue, expected: String) {
+        #expect(ToolActivity.text(tool: tool, arguments: arguments) == expected)
+    }
+
+    @Test("every built-in tool has words of its own, not just its name")
+    func noToolFallsBack() {
+        let tools = BuiltInTools.workspaceTools() + [AgentTool(), ListTasksTool(), WaitTaskTool(), CancelTaskTool()]
+        for tool in tools {
+            #expect(ToolActivity.text(tool: tool.spec.name, arguments: [:]) != tool.spec.name, "\(tool.spec.name)")
+        }
+    }
+
+    @Test("a batch says its first call and how many run with it")
+    func batch() {
+        let calls = [ToolCall(id: "1", name: "read_file", arguments: ["path": "a.txt"]), ToolCall(id: "2", name: "read_file", arguments: ["path": "b.txt"])]
+        #expect(ToolActivity.text(of: calls) == "read: a.txt (+1 more)")
+        #expect(ToolActivity.text(of: Array(calls.prefix(1))) == "read: a.txt")
+    }
+
+    @Test("a background agent reports its calls in these words: each is its activity in turn and joins its trail")
+    func reportedActivity() async throws {
+        let model = ClosureModel { agent, turn, _ in
+            switch (agent, turn) {
+            case ("w", 0): [.call("read_file", ["path": "no-such-file.txt"]), .end]
+            default: [.textDelta("done"), .end]
+            }
+        }
+        let runtime = makeRuntime(model: model, tools: [ReadFileTool()])
+        let events = runtime.events.subscribe()
+        let id = try await runtime.startBackgroundAgent(name: "w", prompt: "read", spawner: .topLevel)
+        var finished: TaskSnapshot?
+        // Updates coalesce on the bus; the trail keeps every activity the task reported.
+        for await event in events {
+            if case .task(.finished(let snapshot)) = event, snapshot.id == id { finished = snapshot; break }
+        }
+        #expect(try #require(finished).trail == ["thinking", "read: no-such-file.txt", "thinking"])
+    }
+}
