@@ -300,6 +300,30 @@ struct TmuxTests {
         }
     }
 
+    @Test("a background agent's shell shows in /tasks ACTIVITY, its output in /tasks show, and its completion line carries tokens and tools")
+    func watchABackgroundShell() async throws {
+        try await withApp { app in
+            await app.submit("watch the shell")
+            try await app.waitForScreen(containing: "The watcher is running.")
+            // The agent's second command waits for a file the test writes once it has looked.
+            await app.submit("/tasks")
+            let table = try await app.waitForScreen("for the watcher's row to show its waiting shell") { screen in
+                TmuxDriver.line(containing: "#1  watcher", in: screen)?.contains("shell: until [ -e release ]") == true
+            }
+            #expect(table.contains("TIME") && table.contains("TOKENS") && table.contains("TOOLS"))
+            await app.submit("/tasks show 1")
+            let shown = try await app.waitForScreen(containing: "watched-line-two")
+            #expect(shown.contains("watched-line-one"))
+            #expect(shown.contains("echo watched-line-one; echo watched-line-two"))
+            try "".write(to: app.scratch.appendingPathComponent("workspace/release"), atomically: true, encoding: .utf8)
+            let done = try await app.waitForScreen("for the completion line with tokens and tools") { screen in
+                guard let line = TmuxDriver.line(containing: "Background agent \"watcher\" completed (task #1, ", in: screen) else { return false }
+                return line.range(of: #" · ~?[0-9.]+k? tokens · 2 tools\)"#, options: .regularExpression) != nil
+            }
+            #expect(done.contains("○ 0/10 agents"))
+        }
+    }
+
     @Test("an unknown command gets a suggestion and Tab completes command names")
     func commandsAndCompletion() async throws {
         try await withApp { app in
