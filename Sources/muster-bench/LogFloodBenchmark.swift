@@ -41,8 +41,11 @@ struct LogFloodBenchmark {
                 while descriptor >= 0 {
                     let count = pread(descriptor, &buffer, buffer.count, offset)
                     guard count > 0 else { break }
-                    offset += off_t(count)
-                    if let stamp = Self.newestStamp(in: buffer[..<count]) { newest = stamp }
+                    // Only whole lines: a read that ends inside a stamp would give a time in 1970
+                    // (a lag of 56 years was once reported). The partial line is read again next time.
+                    guard let lastNewline = buffer[..<count].lastIndex(of: UInt8(ascii: "\n")) else { break }
+                    offset += off_t(lastNewline + 1)
+                    if let stamp = Self.newestStamp(in: buffer[...lastNewline]) { newest = stamp }
                 }
                 if let newest { worstLag = max(worstLag, Date().timeIntervalSince1970 - newest) }
                 usleep(50_000)
