@@ -64,7 +64,7 @@ struct FrontEndBenchmarks {
                 return "done"
             })
         }
-        let subscription = registry.events.subscribe().compactMap { @Sendable event -> TaskRegistryEvent? in if case .task(let task) = event { task } else { nil } }
+        let subscription = registry.events.subscribe(where: { if case .task = $0 { true } else { false } }).compactMap { @Sendable event -> TaskRegistryEvent? in if case .task(let task) = event { task } else { nil } }
         let consumer = Task {
             var state = InteractiveState(size: ScreenSize(rows: 40, columns: 120), theme: Theme(usesColor: true), pill: PillState(cap: agents + 1))
             let screen = TextGridScreen(size: ScreenSize(rows: 40, columns: 120))
