@@ -54,7 +54,7 @@ struct LogFloodBenchmark {
         }
         sampler.start()
         let start = ContinuousClock.now
-        await session.submit("flood")
+        await session.send(.prompt("flood"))
         await session.waitUntilIdle()
         await recorder.flushLog()
         let elapsed = ContinuousClock.now - start

@@ -36,7 +36,7 @@ struct SessionLogRecorderTests {
         #expect(start.logFile == url.path)
 
         await session.start()
-        await session.submit("hello")
+        await session.send(.prompt("hello"))
         await tap.waitUntil { $0.contains { $0.event.type == "turn_end" } && $0.filter { $0.event.type == "task_started" }.count == 0 }
         await recorder.flushLog()
         let types = try HeadlessFixtures.records(in: url).map(\.event.type)
@@ -80,7 +80,7 @@ struct SessionLogRecorderTests {
         let session = HeadlessFixtures.session(model: model)
         let recorder = SessionRecorder.start(session: session, log: .file(url), metadata: HeadlessFixtures.metadata)
         await session.start()
-        await session.submit("go")
+        await session.send(.prompt("go"))
         await session.waitUntilIdle()
         let tally = await recorder.finish(ending: .interrupted)
 
@@ -109,7 +109,7 @@ struct SessionLogRecorderTests {
         let tap = RecordTap()
         let recorder = SessionRecorder.start(session: session, log: .file(url), metadata: HeadlessFixtures.metadata, extraSinks: [tap])
         await session.start()
-        await session.submit("go")
+        await session.send(.prompt("go"))
         await tap.waitUntil { $0.filter { $0.event.type == "task_finished" }.count == 2 }
         let tally = await recorder.finish(ending: .quit)
         #expect(tally.tasks.values.map(\.status.word) == ["completed", "completed"])
@@ -143,7 +143,7 @@ struct SessionLogRecorderTests {
         await recorder.flush()
         await session.start()
         for prompt in ["one", "two", "three"] {
-            await session.submit(prompt)
+            await session.send(.prompt(prompt))
             await session.waitUntilIdle()
         }
         let tally = await recorder.finish(ending: .quit)

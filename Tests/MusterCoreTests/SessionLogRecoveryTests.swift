@@ -163,7 +163,7 @@ struct SessionLogRecoveryTests {
         let tap = RecordTap()
         let recorder = SessionRecorder.start(session: session, log: .file(url), metadata: HeadlessFixtures.metadata, extraSinks: [tap])
         await session.start()
-        await session.submit("go")
+        await session.send(.prompt("go"))
         await tap.waitUntil { $0.contains { $0.event.type == "turn_end" } && $0.filter { $0.event.type == "task_started" }.count == 2 }
         await recorder.flushLog()
 

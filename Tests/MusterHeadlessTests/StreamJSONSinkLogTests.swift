@@ -18,7 +18,7 @@ struct StreamJSONSinkLogTests {
             extraSinks: [StreamJSONSink(output: captured)]
         )
         await session.start()
-        await session.submit("hi")
+        await session.send(.prompt("hi"))
         await session.waitUntilIdle()
         await recorder.finish(ending: .quit)
 
@@ -48,7 +48,7 @@ struct StreamJSONSinkLogTests {
         #expect(recorder.startupNotices == [failure])
 
         await session.start()
-        await session.submit("hi")
+        await session.send(.prompt("hi"))
         await session.waitUntilIdle()
         let tally = await recorder.finish(ending: .quit)
         #expect(tally.lastAnswer == "Still here.")

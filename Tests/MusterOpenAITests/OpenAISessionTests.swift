@@ -37,7 +37,7 @@ struct OpenAISessionTests {
                 )
                 let events = session.events.subscribe()
                 await session.start()
-                await session.submit("Please look around")
+                await session.send(.prompt("Please look around"))
 
                 var launch: ToolOutput?
                 var helperStatus: TaskStatus?

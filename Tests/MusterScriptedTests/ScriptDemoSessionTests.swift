@@ -20,7 +20,7 @@ struct ScriptDemoSessionTests {
         let session = Session(runtime: runtime)
         let events = runtime.events.subscribe()
         await session.start()
-        await session.submit("look around")
+        await session.send(.prompt("look around"))
 
         var mainMessages: [String] = []
         var reports: [String: String] = [:]

@@ -182,7 +182,7 @@ public actor Session {
 
     /// Takes the person's input: starts a turn, or queues it behind the running one (its
     /// `userInput` event comes when its turn starts).
-    public func submit(_ text: String) {
+    private func submit(_ text: String) {
         guard !isClosed else { return }
         queue.append(.input(text))
         startNextTurnIfIdle()
@@ -190,7 +190,7 @@ public actor Session {
 
     /// Cancels the running foreground turn (background agents keep running); false when idle.
     @discardableResult
-    public func interruptTurn() -> Bool {
+    private func interruptTurn() -> Bool {
         guard case .running(_, let task) = state else { return false }
         task.cancel()
         return true

@@ -22,13 +22,13 @@ struct SessionTests {
         let session = Session(runtime: runtime)
         await session.start()
         let events = session.events.subscribe()
-        await session.submit("start")
+        await session.send(.prompt("start"))
         var blocking = 0
         _ = await events.collect { event in
             if case .toolProgress(_, _, "blocking", _) = event { blocking += 1 }
             return blocking == 2
         }
-        #expect(await session.interruptTurn())
+        await session.send(.interrupt)
         let seen = await events.collect { event in
             if case .turnEnd = event { return true }
             return false
@@ -59,8 +59,8 @@ struct SessionTests {
         let session = Session(runtime: runtime)
         await session.start()
         let events = session.events.subscribe()
-        await session.submit("first")
-        await session.submit("second")
+        await session.send(.prompt("first"))
+        await session.send(.prompt("second"))
         #expect(await session.queuedInputs == 1)
         latch.open()
         var outcomes: [TurnOutcome] = []
@@ -97,7 +97,7 @@ struct SessionTests {
         let session = Session(runtime: runtime)
         await session.start()
         let events = session.events.subscribe()
-        await session.submit("launch")
+        await session.send(.prompt("launch"))
         _ = await events.collect { event in
             if case .turnEnd(1, _) = event { return true }
             return false
@@ -123,8 +123,8 @@ struct SessionTests {
         let session = Session(runtime: runtime)
         await session.start()
         let events = session.events.subscribe()
-        await session.submit("first")
-        await session.submit("second")
+        await session.send(.prompt("first"))
+        await session.send(.prompt("second"))
         latch.open()
         var seen: [SessionEvent] = []
         _ = await events.collect { event in
