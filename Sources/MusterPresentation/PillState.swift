@@ -14,6 +14,8 @@ public struct PillState: Sendable, Equatable {
     public private(set) var running: Set<TaskID> = []
     /// Those of `running` whose stop was requested and whose body has not returned yet.
     public private(set) var stopping: Set<TaskID> = []
+    /// Background agents paused by the person (they hold no slot).
+    public private(set) var paused: Set<TaskID> = []
     /// Finished background results waiting for the main agent.
     public private(set) var done = 0
     /// Index into `spinnerFrames`.
@@ -30,6 +32,7 @@ public struct PillState: Sendable, Equatable {
         self.running = Set(snapshots.filter(\.countsAgainstCap).map(\.id))
         self.stopping = Set(snapshots.filter { $0.countsAgainstCap && $0.isStopping }.map(\.id))
         self.done = max(0, pendingResults)
+        self.paused = Set(snapshots.filter { $0.mode == .background && $0.isPaused }.map(\.id))
     }
 
     /// A pill that starts from the session's tasks at this moment.
@@ -43,8 +46,8 @@ public struct PillState: Sendable, Equatable {
     /// True while any background agent runs (the spinner turns, ticks are needed).
     public var isActive: Bool { !running.isEmpty }
 
-    /// True when the pill reads `0/M agents` and nothing waits: shown dimmed.
-    public var isIdle: Bool { running.isEmpty && done == 0 }
+    /// True when the pill reads `0/M agents` and nothing waits or is paused: shown dimmed.
+    public var isIdle: Bool { running.isEmpty && done == 0 && paused.isEmpty }
 
     /// Applies one registry transition; returns true when the pill's text changed.
     @discardableResult
@@ -54,14 +57,16 @@ public struct PillState: Sendable, Equatable {
         case .started(let snapshot), .updated(let snapshot):
             if snapshot.countsAgainstCap { running.insert(snapshot.id) } else { running.remove(snapshot.id) }
             if snapshot.countsAgainstCap && snapshot.isStopping { stopping.insert(snapshot.id) } else { stopping.remove(snapshot.id) }
+            if snapshot.mode == .background && snapshot.isPaused { paused.insert(snapshot.id) } else { paused.remove(snapshot.id) }
             // The spinner moves with the work, not only with the clock.
             if snapshot.countsAgainstCap, case .updated = event { advanceSpinner() }
         case .finished(let snapshot):
             running.remove(snapshot.id)
             stopping.remove(snapshot.id)
+            paused.remove(snapshot.id)
         case .resultsWaiting(.topLevel, let count):
             done = max(0, count)
-        case .resultsWaiting:
+        case .resultsWaiting, .message:
             break
         }
         return before.text != text
@@ -77,6 +82,7 @@ public struct PillState: Sendable, Equatable {
     public var label: String {
         var label = "\(running.count)/\(cap) agents"
         if !stopping.isEmpty { label += " · \(stopping.count) stopping" }
+        if !paused.isEmpty { label += " · \(paused.count) paused" }
         if done > 0 { label += " · \(done) done" }
         return label
     }

@@ -28,11 +28,42 @@ public enum ReplyFormatter {
             return [notice("Nothing was stopped; Muster keeps running.")]
         case .declined(.cancelAll):
             return [notice("Nothing was cancelled.")]
+        case .messageQueued(let task, let ahead, let paused):
+            let then = paused ? " It is paused: it reads it when resumed." : ""
+            return [notice("Message queued for \(task.id) (\(task.name)), \(ahead) ahead.\(then)")]
+        case .messageRefused(let task):
+            return [TranscriptLine("Task \(task.id) (\(task.name)) is \(task.statusWord): message not sent.", style: .warning)]
+        case .paused(let task, let already):
+            return [notice(already ? "Task \(task.id) (\(task.name)) is already paused." : "Paused task \(task.id) (\(task.name)). /tasks resume \(task.id) goes on.")]
+        case .notPausable(let task):
+            let why = task.kind == .agent ? "is \(task.statusWord)" : "is not an agent"
+            return [TranscriptLine("Task \(task.id) (\(task.name)) \(why): it cannot be paused.", style: .warning)]
+        case .resumed(let task):
+            return [notice("Resumed task \(task.id) (\(task.name)).")]
+        case .notPaused(let task):
+            return [notice("Task \(task.id) (\(task.name)) is not paused (\(task.statusWord)).")]
+        case .resumeRefused(let task, let reason):
+            return [TranscriptLine("Task \(task.id) (\(task.name)) stays paused. \(reason)", style: .warning)]
+        case .pausedAll(let tasks):
+            guard !tasks.isEmpty else { return [notice("No running agents to pause.")] }
+            return [notice("Paused \(tasks.count) \(tasks.count == 1 ? "agent" : "agents"): \(Self.list(tasks)). /tasks resume all goes on.")]
+        case .resumedAll(let resumed, let refused, let reason):
+            guard !resumed.isEmpty || !refused.isEmpty else { return [notice("No paused agents.")] }
+            var lines: [TranscriptLine] = []
+            if !resumed.isEmpty { lines.append(notice("Resumed \(resumed.count) \(resumed.count == 1 ? "agent" : "agents"): \(Self.list(resumed)).")) }
+            if !refused.isEmpty {
+                lines.append(TranscriptLine("Still paused: \(Self.list(refused)).\(reason.map { " " + $0 } ?? "")", style: .warning))
+            }
+            return lines
         case .usageError(let message):
             return [TranscriptLine(message, style: .warning)]
         case .confirm, .unclearAnswer, .clearTranscript, .quit:
             return []
         }
+    }
+
+    private static func list(_ tasks: [CommandReply.TaskName]) -> String {
+        tasks.map { "\($0.id) \($0.name)" }.joined(separator: ", ")
     }
 
     private static func notice(_ text: String) -> TranscriptLine {

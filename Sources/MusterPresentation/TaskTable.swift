@@ -78,6 +78,8 @@ public enum TaskTable {
             // While stopping, the work it was doing may still be ending: say what that was.
             let now = activityText(step: step, activity: activity) + (task.silence.map { " (\(silenceText($0)))" } ?? "")
             lines.append(TranscriptLine(task.isStopping ? "Stopping; was: \(now)" : "Now: \(now)", style: task.isStopping ? .warning : .notice))
+        case .paused(let step, let activity):
+            lines.append(TranscriptLine("Paused at \(activityText(step: step, activity: activity)); /tasks resume \(task.id) goes on.", style: .warning))
         case .completed(let summary):
             lines.append(TranscriptLine("Result:", style: .heading))
             lines += TranscriptLine.lines(summary.isEmpty ? "(empty)" : summary, indent: "  ")
@@ -122,6 +124,7 @@ public enum TaskTable {
         let style: TranscriptLine.Style = switch task.status {
         case .pending: .dim
         case .running: task.isStopping || task.silence != nil ? .warning : .plain
+        case .paused: .dim
         case .completed: .success
         case .failed: .error
         case .cancelled: .warning
@@ -138,6 +141,8 @@ public enum TaskTable {
             if let silence = task.silence { return silenceText(silence) }
             // The STATUS column says `stopping`; this one keeps saying what is still ending.
             return activityText(step: step, activity: activity)
+        case .paused(let step, let activity):
+            return "paused at " + activityText(step: step, activity: activity)
         case .completed(let summary):
             return oneLine(summary)
         case .failed(let error):

@@ -137,6 +137,24 @@ public struct TranscriptFormatter: Sendable {
             return [line]
         case .resultsWaiting:
             return []
+        case .message(let event):
+            return Self.messageLine(for: event).map { [$0] } ?? []
+        }
+    }
+
+    /// What the person sees of their own message's fate: `#3 explore read your message.` when
+    /// the agent reads it, or that it ended first (the receipt is the command's reply).
+    /// Messages between agents show in `/tasks show`, not here.
+    public static func messageLine(for event: AgentMessageEvent) -> TranscriptLine? {
+        guard event.message.sender == .person else { return nil }
+        let who = "\(event.message.taskID) \(TerminalSanitizer.sanitize(event.message.taskName))"
+        switch event.stage {
+        case .queued:
+            return nil
+        case .read:
+            return TranscriptLine("\(who) read your message.", style: .notice)
+        case .dropped(let status):
+            return TranscriptLine("\(who) \(status) before reading your message.", style: .warning)
         }
     }
 
@@ -156,7 +174,7 @@ public struct TranscriptFormatter: Sendable {
             return TranscriptLine("\(what) \"\(name)\" failed: \(reason) \(facts).", style: .error)
         case .cancelled:
             return TranscriptLine("\(what) \"\(name)\" was cancelled \(facts).", style: .warning)
-        case .pending, .running:
+        case .pending, .running, .paused:
             return nil
         }
     }

@@ -12,7 +12,7 @@ public enum HeadlessFixtures {
         let registry = TaskRegistry(configuration: .init(maxBackgroundAgents: maxBackgroundAgents, shutdownGrace: .seconds(10)))
         let runtime = AgentRuntime(
             registry: registry, model: model,
-            tools: [AgentTool(), ListTasksTool(), WaitTaskTool(), CancelTaskTool()],
+            tools: [AgentTool(), ListTasksTool(), WaitTaskTool(), CancelTaskTool(), SendMessageTool()],
             workspace: URL(fileURLWithPath: NSTemporaryDirectory()), clock: clock
         )
         return Session(runtime: runtime, configuration: configuration)

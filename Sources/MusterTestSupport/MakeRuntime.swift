@@ -15,6 +15,6 @@ public func makeRuntime(
     workspace: URL = URL(fileURLWithPath: NSTemporaryDirectory())
 ) -> AgentRuntime {
     let registry = TaskRegistry(configuration: .init(maxBackgroundAgents: maxBackgroundAgents))
-    let added: [any Tool] = taskTools ? [AgentTool(), ListTasksTool(), WaitTaskTool(), CancelTaskTool()] : []
+    let added: [any Tool] = taskTools ? [AgentTool(), ListTasksTool(), WaitTaskTool(), CancelTaskTool(), SendMessageTool()] : []
     return AgentRuntime(registry: registry, model: model, tools: tools + added, workspace: workspace, clock: clock, stepLimit: stepLimit, subAgentStepLimit: subAgentStepLimit)
 }

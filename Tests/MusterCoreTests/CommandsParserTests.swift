@@ -41,7 +41,7 @@ struct CommandsParserTests {
         #expect(parse("/cancel x") == .failure(SlashCommandError("Usage: /cancel <id>")))
         #expect(parse("/cancel") == .failure(SlashCommandError("Usage: /cancel <id> or /cancel all")))
         #expect(parse("/cancel all now") == .failure(SlashCommandError("Usage: /cancel all")))
-        #expect(parse("/tasks frobnicate") == .failure(SlashCommandError("Usage: /tasks, /tasks show <id>, /tasks stop <id>")))
+        #expect(parse("/tasks frobnicate") == .failure(SlashCommandError("Usage: /tasks, /tasks show <id>, /tasks stop <id>, /tasks send <id> <text>, /tasks pause <id>|all, /tasks resume <id>|all")))
         #expect(parse("/quit now") == .failure(SlashCommandError("Usage: /quit")))
         #expect(parse("/help me") == .failure(SlashCommandError("Usage: /help")))
         #expect(parse("/clear all") == .failure(SlashCommandError("Usage: /clear")))
@@ -81,13 +81,13 @@ struct CommandsParserTests {
 
     @Test("every command is allowed while a turn runs and has a usage line in the catalogue")
     func catalogue() {
-        let commands: [SlashCommand] = [.help, .listTasks, .showTask(TaskID(1)), .stopTask(TaskID(1)), .cancelAll, .clear, .quit]
+        let commands: [SlashCommand] = [.help, .listTasks, .showTask(TaskID(1)), .stopTask(TaskID(1)), .cancelAll, .clear, .quit, .sendMessage(TaskID(1), "hi"), .pauseTask(TaskID(1)), .resumeTask(TaskID(1)), .pauseAll, .resumeAll]
         for command in commands {
             #expect(command.isAllowedWhileTurnRuns)
             #expect(SlashCommandDescriptor.all.contains(command.descriptor))
         }
         #expect(SlashCommandDescriptor.names == ["help", "tasks", "cancel", "clear", "quit"])
-        #expect(SlashCommandDescriptor.subcommands(of: "tasks") == ["show", "stop"])
+        #expect(SlashCommandDescriptor.subcommands(of: "tasks") == ["show", "stop", "send", "pause", "resume"])
     }
 
     @Test("words are split on runs of blanks, tabs included; quotes are ordinary characters")

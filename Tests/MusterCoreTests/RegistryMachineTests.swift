@@ -32,13 +32,15 @@ struct RegistryMachineTests {
         return result
     }
 
-    @Test("The transition table: pending and running go anywhere but back to pending; stopping only to itself or ended; ended never changes",
+    @Test("The transition table: pending and running go anywhere but back to pending; paused also back to pending (its resume before it began); stopping only to itself or ended; ended never changes",
           arguments: TaskPhase.Name.allCases, TaskPhase.Name.allCases)
     func transitionTable(from: TaskPhase.Name, to: TaskPhase.Name) {
         let legal: Set<String> = [
             "pending→running", "pending→stopping", "pending→ended",
             "running→running", "running→stopping", "running→ended",
             "stopping→stopping", "stopping→ended",
+            "pending→paused", "running→paused",
+            "paused→paused", "paused→running", "paused→pending", "paused→stopping", "paused→ended",
         ]
         #expect(TaskPhase.canMove(from: from, to: to) == legal.contains("\(from)→\(to)"))
     }

@@ -17,7 +17,8 @@ struct CommandCompleterTests {
     @Test("subcommands complete after the command")
     func subcommands() {
         #expect(completer.complete("/cancel a") == .replace("/cancel all "))
-        #expect(completer.complete("/tasks ") == .replace("/tasks s"))
+        #expect(completer.complete("/tasks ") == .candidates(["/tasks show", "/tasks stop", "/tasks send", "/tasks pause", "/tasks resume"]))
+        #expect(completer.complete("/tasks p") == .replace("/tasks pause "))
         #expect(completer.complete("/tasks sh") == .replace("/tasks show "))
         #expect(completer.complete("/tasks show 3") == .none)
         #expect(completer.complete("/quit ") == .none)

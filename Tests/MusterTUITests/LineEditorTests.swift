@@ -136,7 +136,7 @@ struct LineEditorTests {
         var editor = editor(typing: "/c")
         do { let result = editor.handle(.tab); #expect(result == .showCompletions(["/cancel", "/clear"])) }
         var tasks = self.editor(typing: "/tasks s")
-        do { let result = tasks.handle(.tab); #expect(result == .showCompletions(["/tasks show", "/tasks stop"])) }
+        do { let result = tasks.handle(.tab); #expect(result == .showCompletions(["/tasks show", "/tasks stop", "/tasks send"])) }
         var text = self.editor(typing: "hello")
         do { let result = text.handle(.tab); #expect(result == .none) }
     }

@@ -69,27 +69,28 @@ extension AgentRuntime {
                 if step > limit { throw AgentError.stepLimitReached(limit) }
                 await task?.report(step: step, activity: "thinking")
                 try Task.checkCancellation()
+                if let task {
+                    // Paused: no model call until resumed. Messages sent meanwhile are read now.
+                    try await task.untilRunning()
+                    for message in await task.takeMessages() { conversation.append(.user(message.conversationText)) }
+                }
 
-                var text = ""
-                var calls: [ToolCall] = []
-                var usage = Usage()
-                do {
-                    for try await event in model.streamTurn(ModelRequest(agentName: agent.name, messages: conversation, tools: specs)) {
-                        switch event {
-                        case .textDelta(let delta):
-                            text += delta
-                            events.publish(.textDelta(agent: agent, text: delta))
-                        case .toolCall(let call):
-                            calls.append(call)
-                        case .endOfTurn(let turnUsage):
-                            usage = turnUsage
-                        }
-                    }
-                } catch {
-                    if !text.isEmpty { conversation.append(.assistant(text: text, toolCalls: [])) }
+                let request = ModelRequest(agentName: agent.name, messages: conversation, tools: specs)
+                let turn: ModelTurn
+                switch try await streamTurn(request, agent: agent, pausable: task) {
+                case .paused:
+                    // The request was cancelled by the pause: nothing of it is kept, and the same
+                    // step is asked again once resumed.
+                    step -= 1
+                    continue
+                case .failed(let partial, let error):
+                    if !partial.isEmpty { conversation.append(.assistant(text: partial, toolCalls: [])) }
                     if error is CancellationError || Task.isCancelled { throw CancellationError() }
                     throw AgentError.model(TaskRegistry.describe(error))
+                case .answered(let answered):
+                    turn = answered
                 }
+                let (text, calls, usage) = (turn.text, turn.calls, turn.usage)
                 if !text.isEmpty {
                     events.publish(.assistantMessage(agent: agent, text: text))
                     mirror?.report("\(agent.name): \(text)")
@@ -100,6 +101,11 @@ extension AgentRuntime {
                 conversation.append(.assistant(text: text, toolCalls: calls))
                 // A stream that ended because the task was cancelled is not an answer.
                 try Task.checkCancellation()
+                if calls.isEmpty, let task, await task.hasMessages() {
+                    // A message came while it answered: it reads it and goes on.
+                    answers.append(text)
+                    continue
+                }
                 if calls.isEmpty {
                     answers.append(text)
                     // Results are a new message: their answer gets the step limit afresh, as a
@@ -122,6 +128,59 @@ extension AgentRuntime {
             for result in held { conversation.append(.user(BackgroundResultMessage.render(result))) }
             throw error
         }
+    }
+
+    /// One streamed model turn, complete.
+    struct ModelTurn: Sendable {
+        var text = ""
+        var calls: [ToolCall] = []
+        var usage = Usage()
+    }
+
+    /// How a streamed model turn ended.
+    enum StreamEnd: Sendable {
+        case answered(ModelTurn)
+        /// The model failed (or the stream was cancelled) after streaming `partial`.
+        case failed(partial: String, any Error)
+        /// The task was paused while the request was in flight: it was cancelled.
+        case paused
+    }
+
+    /// Streams one model turn. For a task (`pausable`), the request races the task's pause: a
+    /// pause cancels it at once (no tokens spent while paused) and the turn ends `.paused`.
+    func streamTurn(_ request: ModelRequest, agent: AgentRef, pausable task: TaskContext?) async throws -> StreamEnd {
+        guard let task else { return await consumeTurn(request, agent: agent) }
+        return try await withThrowingTaskGroup(of: StreamEnd?.self) { group in
+            group.addTask { await self.consumeTurn(request, agent: agent) }
+            group.addTask { await task.untilPaused() ? .paused : nil }
+            while let next = try await group.next() {
+                guard let end = next else { continue }
+                // The loser is cancelled: the model stream ends, or the pause watch expires.
+                group.cancelAll()
+                return end
+            }
+            throw CancellationError()
+        }
+    }
+
+    private func consumeTurn(_ request: ModelRequest, agent: AgentRef) async -> StreamEnd {
+        var turn = ModelTurn()
+        do {
+            for try await event in model.streamTurn(request) {
+                switch event {
+                case .textDelta(let delta):
+                    turn.text += delta
+                    events.publish(.textDelta(agent: agent, text: delta))
+                case .toolCall(let call):
+                    turn.calls.append(call)
+                case .endOfTurn(let turnUsage):
+                    turn.usage = turnUsage
+                }
+            }
+        } catch {
+            return .failed(partial: turn.text, error)
+        }
+        return .answered(turn)
     }
 
     /// Whether a finished result asks `agent` for an answer of its own: every result does, except

@@ -25,7 +25,7 @@ public enum BackgroundResultMessage {
             lines.append("<error>\(escape(error))</error>")
         case .cancelled(let source):
             lines.append("<error>cancelled \(escape(source.description))</error>")
-        case .pending, .running:
+        case .pending, .running, .paused:
             lines.append("<error>not finished</error>")
         }
         lines.append("</\(tag)>")

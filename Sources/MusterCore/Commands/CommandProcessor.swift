@@ -39,6 +39,47 @@ struct CommandProcessor: Sendable {
             return .clearTranscript
         case .quit:
             return await quit()
+        case .sendMessage(let id, let text):
+            switch await registry.sendMessage(text, to: id, from: .person) {
+            case .queued(_, let ahead, let task):
+                return .messageQueued(.init(id: id, name: task.name), ahead: ahead, paused: task.isPaused)
+            case .refused(let task):
+                return .messageRefused(task)
+            case .notFound, .forbidden:
+                return .noSuchTask(id)
+            }
+        case .pauseTask(let id):
+            return reply(to: await registry.pause(id), id)
+        case .resumeTask(let id):
+            return reply(to: await registry.resume(id), id)
+        case .pauseAll:
+            let names = await taskNames()
+            return .pausedAll(await registry.pauseAll().map { .init(id: $0, name: names[$0] ?? "agent") })
+        case .resumeAll:
+            let names = await taskNames()
+            let outcome = await registry.resumeAll()
+            return .resumedAll(
+                outcome.resumed.map { .init(id: $0, name: names[$0] ?? "agent") },
+                refused: outcome.refused.map { .init(id: $0, name: names[$0] ?? "agent") },
+                reason: outcome.refusal?.description
+            )
+        }
+    }
+
+    private func taskNames() async -> [TaskID: String] {
+        Dictionary(uniqueKeysWithValues: await registry.snapshot().map { ($0.id, $0.name) })
+    }
+
+    /// The reply to a pause or resume of one task.
+    private func reply(to outcome: TaskRegistry.PauseOutcome, _ id: TaskID) -> CommandReply {
+        switch outcome {
+        case .paused(let task): .paused(.init(id: id, name: task.name), already: false)
+        case .alreadyPaused(let task): .paused(.init(id: id, name: task.name), already: true)
+        case .resumed(let task): .resumed(.init(id: id, name: task.name))
+        case .notPaused(let task): .notPaused(task)
+        case .notPausable(let task): .notPausable(task)
+        case .refused(let refusal, let task): .resumeRefused(.init(id: id, name: task.name), reason: refusal.description)
+        case .notFound: .noSuchTask(id)
         }
     }
 

@@ -11,6 +11,16 @@ public enum SlashCommand: Sendable, Equatable {
     case stopTask(TaskID)
     /// `/cancel all`: stop every running task, after a confirmation.
     case cancelAll
+    /// `/tasks send <id> <text>`: put a message in an agent's inbox.
+    case sendMessage(TaskID, String)
+    /// `/tasks pause <id>`: pause an agent (its model request is cancelled, its tools finish).
+    case pauseTask(TaskID)
+    /// `/tasks resume <id>`: resume a paused agent (refused while the cap is full).
+    case resumeTask(TaskID)
+    /// `/tasks pause all`: pause every running agent.
+    case pauseAll
+    /// `/tasks resume all`: resume every paused agent, while the cap allows.
+    case resumeAll
     /// `/clear`: empty the transcript.
     case clear
     /// `/quit`: stop everything and exit.
@@ -20,6 +30,7 @@ public enum SlashCommand: Sendable, Equatable {
     public var isAllowedWhileTurnRuns: Bool {
         switch self {
         case .help, .listTasks, .showTask, .stopTask, .cancelAll, .clear, .quit: true
+        case .sendMessage, .pauseTask, .resumeTask, .pauseAll, .resumeAll: true
         }
     }
 
@@ -33,6 +44,9 @@ public enum SlashCommand: Sendable, Equatable {
         case .cancelAll: .cancelAll
         case .clear: .clear
         case .quit: .quit
+        case .sendMessage: .tasksSend
+        case .pauseTask, .pauseAll: .tasksPause
+        case .resumeTask, .resumeAll: .tasksResume
         }
     }
 }

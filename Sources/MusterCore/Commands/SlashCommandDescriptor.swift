@@ -20,13 +20,16 @@ public struct SlashCommandDescriptor: Sendable, Equatable {
     static let tasks = SlashCommandDescriptor(name: "tasks", usage: "/tasks", summary: "Show running and recently finished tasks.")
     static let tasksShow = SlashCommandDescriptor(name: "tasks", usage: "/tasks show <id> [all]", summary: "Show a task's usage, prompt, transcript (its tail; all with all) and result.")
     static let tasksStop = SlashCommandDescriptor(name: "tasks", usage: "/tasks stop <id>", summary: "Stop a running task.")
+    static let tasksSend = SlashCommandDescriptor(name: "tasks", usage: "/tasks send <id> <text>", summary: "Send a message to a running agent (read before its next model call).")
+    static let tasksPause = SlashCommandDescriptor(name: "tasks", usage: "/tasks pause <id>|all", summary: "Pause an agent (or all): no model calls until resumed.")
+    static let tasksResume = SlashCommandDescriptor(name: "tasks", usage: "/tasks resume <id>|all", summary: "Resume a paused agent (or all).")
     static let cancel = SlashCommandDescriptor(name: "cancel", usage: "/cancel <id>", summary: "Stop a running task (same as /tasks stop).")
     static let cancelAll = SlashCommandDescriptor(name: "cancel", usage: "/cancel all", summary: "Stop every running task (asks first).")
     static let clear = SlashCommandDescriptor(name: "clear", usage: "/clear", summary: "Clear the transcript.")
     static let quit = SlashCommandDescriptor(name: "quit", usage: "/quit", summary: "Stop every task and exit.")
 
     /// Every usage line, in the order `/help` lists them.
-    public static let all: [SlashCommandDescriptor] = [help, tasks, tasksShow, tasksStop, cancel, cancelAll, clear, quit]
+    public static let all: [SlashCommandDescriptor] = [help, tasks, tasksShow, tasksStop, tasksSend, tasksPause, tasksResume, cancel, cancelAll, clear, quit]
 
     /// The distinct command names (`help`, `tasks`, `cancel`, `clear`, `quit`), for completion.
     public static let names: [String] = {
@@ -38,7 +41,7 @@ public struct SlashCommandDescriptor: Sendable, Equatable {
     /// Subcommand words a command takes (for completion): `tasks` → `show`, `stop`.
     public static func subcommands(of name: String) -> [String] {
         switch name {
-        case "tasks": ["show", "stop"]
+        case "tasks": ["show", "stop", "send", "pause", "resume"]
         case "cancel": ["all"]
         default: []
         }

@@ -1,6 +1,7 @@
 /// Turns a line the person typed into a `SlashCommand`, or a message that says what is wrong.
 ///
-/// Words are separated by blanks; quotes mean nothing (no command takes a text argument).
+/// Words are separated by blanks; quotes mean nothing. The one text argument (`/tasks send <id>
+/// <text>`) is the rest of the line after the id, as typed.
 public struct SlashCommandParser: Sendable {
     /// The parser.
     public init() {}
@@ -26,6 +27,7 @@ public struct SlashCommandParser: Sendable {
         case "quit":
             return arguments.isEmpty ? .success(.quit) : .failure(.usage(.quit))
         case "tasks":
+            if arguments.first?.lowercased() == "send" { return parseSend(line) }
             return parseTasks(arguments)
         case "cancel":
             return parseCancel(arguments)
@@ -46,9 +48,24 @@ public struct SlashCommandParser: Sendable {
         case "stop":
             guard arguments.count == 2, let id = TaskID(parsing: arguments[1]) else { return .failure(.usage(.tasksStop)) }
             return .success(.stopTask(id))
+        case "pause", "resume":
+            let pause = sub == "pause"
+            guard arguments.count == 2 else { return .failure(.usage(pause ? .tasksPause : .tasksResume)) }
+            if arguments[1].lowercased() == "all" { return .success(pause ? .pauseAll : .resumeAll) }
+            guard let id = TaskID(parsing: arguments[1]) else { return .failure(.usage(pause ? .tasksPause : .tasksResume)) }
+            return .success(pause ? .pauseTask(id) : .resumeTask(id))
         default:
-            return .failure(SlashCommandError("Usage: /tasks, /tasks show <id>, /tasks stop <id>"))
+            return .failure(SlashCommandError("Usage: /tasks, /tasks show <id>, /tasks stop <id>, /tasks send <id> <text>, /tasks pause <id>|all, /tasks resume <id>|all"))
         }
+    }
+
+    /// `/tasks send <id> <text>`: the text is the rest of the line after the id, trimmed.
+    private func parseSend(_ line: String) -> Result<SlashCommand, SlashCommandError> {
+        let parts = line.drop(while: \.isWhitespace).split(maxSplits: 3, whereSeparator: \.isWhitespace)
+        guard parts.count == 4, let id = TaskID(parsing: String(parts[2])) else { return .failure(.usage(.tasksSend)) }
+        let text = parts[3].trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !text.isEmpty else { return .failure(.usage(.tasksSend)) }
+        return .success(.sendMessage(id, text))
     }
 
     private func parseCancel(_ arguments: [String]) -> Result<SlashCommand, SlashCommandError> {

@@ -12,6 +12,7 @@ extension SessionEvent: Codable {
         case task, spawnerID = "spawner_id", count
         case inputTokens = "input_tokens", outputTokens = "output_tokens"
         case message, reply
+        case messageID = "message_id", name, from, fromTaskID = "from_task_id", ahead, status
     }
 
     /// The record's `type` field.
@@ -31,6 +32,12 @@ extension SessionEvent: Codable {
         case .task(.updated): "task_updated"
         case .task(.finished): "task_finished"
         case .task(.resultsWaiting): "results_waiting"
+        case .task(.message(let event)):
+            switch event.stage {
+            case .queued: "message_queued"
+            case .read: "message_read"
+            case .dropped: "message_dropped"
+            }
         case .modelUsage: "model_usage"
         case .warning: "warning"
         case .reply: "command_reply"
@@ -123,6 +130,26 @@ extension SessionEvent: Codable {
         case "results_waiting":
             let spawner = try container.decodeIfPresent(TaskID.self, forKey: .spawnerID).map(Spawner.task) ?? .topLevel
             self = .task(.resultsWaiting(spawner, count: try container.decode(Int.self, forKey: .count)))
+        case "message_queued", "message_read", "message_dropped":
+            let taskID = try container.decode(TaskID.self, forKey: .taskID)
+            let sender: MessageSender
+            switch try container.decode(String.self, forKey: .from) {
+            case "person": sender = .person
+            case "agent": sender = .agent(try container.decodeIfPresent(TaskID.self, forKey: .fromTaskID).map(Spawner.task) ?? .topLevel)
+            case let other:
+                throw DecodingError.dataCorruptedError(forKey: .from, in: container, debugDescription: "expected person or agent, found \"\(other)\"")
+            }
+            let message = AgentMessage(
+                number: try container.decode(Int.self, forKey: .messageID), taskID: taskID,
+                taskName: try container.decode(String.self, forKey: .name), sender: sender,
+                text: try container.decode(String.self, forKey: .text)
+            )
+            let stage: AgentMessageEvent.Stage = switch type {
+            case "message_queued": .queued(ahead: try container.decode(Int.self, forKey: .ahead))
+            case "message_read": .read
+            default: .dropped(status: try container.decode(String.self, forKey: .status))
+            }
+            self = .task(.message(AgentMessageEvent(message, stage)))
         case "model_usage":
             self = .modelUsage(
                 agent: try Self.agent(in: container),
@@ -204,6 +231,24 @@ extension SessionEvent: Codable {
         case .task(.resultsWaiting(let spawner, let count)):
             try container.encode(spawner.taskID, forKey: .spawnerID)
             try container.encode(count, forKey: .count)
+        case .task(.message(let event)):
+            let message = event.message
+            try container.encode(message.number, forKey: .messageID)
+            try container.encode(message.taskID, forKey: .taskID)
+            try container.encode(message.taskName, forKey: .name)
+            switch message.sender {
+            case .person:
+                try container.encode("person", forKey: .from)
+            case .agent(let spawner):
+                try container.encode("agent", forKey: .from)
+                try container.encode(spawner.taskID, forKey: .fromTaskID)
+            }
+            try container.encode(message.text, forKey: .text)
+            switch event.stage {
+            case .queued(let ahead): try container.encode(ahead, forKey: .ahead)
+            case .read: break
+            case .dropped(let status): try container.encode(status, forKey: .status)
+            }
         case .modelUsage(let agent, let usage):
             try Self.encode(agent, in: &container)
             try container.encode(usage.inputTokens, forKey: .inputTokens)

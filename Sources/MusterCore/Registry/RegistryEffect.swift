@@ -7,6 +7,8 @@ enum RegistryEffect: Sendable, Equatable {
     case cancelBody(TaskID, Task<Void, Never>?)
     /// Resume the suspended `wait` registered as `token`.
     case resolveWaiter(token: Int, TaskRegistry.WaitOutcome)
+    /// Resume the suspended pause/resume watch registered as `token` (`TaskRegistry.awaitControl`).
+    case resolveControlWaiter(token: Int, Bool)
     /// Nothing is active any more: resume whoever waits for that (shutdown).
     case resolveIdleWaiters
     /// Something worth a log line.

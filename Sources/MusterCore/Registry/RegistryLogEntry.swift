@@ -3,6 +3,8 @@ enum RegistryLogEntry: Sendable, Equatable {
     case started(TaskID, name: String, mode: TaskMode)
     case cancelRequested(TaskID, CancellationSource)
     case ended(TaskID, status: String)
+    case paused(TaskID)
+    case resumed(TaskID)
     /// A bug: the machine refused a transition its own table does not allow.
     case illegalTransition(TaskID, from: TaskPhase.Name, to: TaskPhase.Name)
 }

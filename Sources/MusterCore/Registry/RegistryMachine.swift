@@ -46,9 +46,10 @@ struct RegistryMachine {
             self.lastEventAt = startedAt
         }
 
-        /// A stopping agent still holds its slot: its work may still burn a core until the body returns.
+        /// A stopping agent still holds its slot: its work may still burn a core until the body
+        /// returns. A paused one does not: it makes no model call until resumed.
         var holdsCapSlot: Bool {
-            request.mode == .background && request.kind == .agent && phase.isActive
+            request.mode == .background && request.kind == .agent && phase.isActive && phase.name != .paused
         }
     }
 
@@ -78,6 +79,11 @@ struct RegistryMachine {
     /// phases and change only in `move(_:to:)`.
     private(set) var activeCount = 0
     private(set) var capSlotsHeld = 0
+    /// Unread messages per agent, oldest first.
+    private var messages: [TaskID: Deque<AgentMessage>] = [:]
+    private var nextMessageNumber = 1
+    /// Suspended pause/resume watches per task (`ControlWait`), resolved when the phase gets there.
+    private var controlWaiters: [TaskID: [(token: Int, kind: ControlWait)]] = [:]
 
     init(limits: Limits) {
         self.limits = limits
@@ -125,6 +131,10 @@ struct RegistryMachine {
 
     /// pending → running, unless a stop came first (then the wrapper ends it without running it).
     mutating func bodyBegins(_ id: TaskID, now: Duration, into effects: inout [RegistryEffect]) -> Bool {
+        // Paused before it began: the body runs up to its first model call, which waits.
+        if let entry = entries[id], case .paused(nil, let activity) = entry.phase {
+            return move(entry, to: .paused(step: 0, activity: activity), into: &effects)
+        }
         guard let entry = entries[id], entry.phase == .pending else { return false }
         guard move(entry, to: .running(step: 0, activity: nil), into: &effects) else { return false }
         effects.append(.publish(.updated(snapshot(of: entry, now: now))))
@@ -170,6 +180,10 @@ struct RegistryMachine {
         if inboxes.removeValue(forKey: .task(id)) != nil {
             effects.append(.publish(.resultsWaiting(.task(id), count: 0)))
         }
+        for message in messages.removeValue(forKey: id) ?? [] {
+            effects.append(.publish(.message(AgentMessageEvent(message, .dropped(status: final.word)))))
+        }
+        resolveControlWaiters(of: id, where: { _ in true }, with: false, into: &effects)
         finishedOrder.append(id)
         trimFinished()
         if activeCount == 0 { effects.append(.resolveIdleWaiters) }
@@ -187,7 +201,9 @@ struct RegistryMachine {
             next = .running(step: step ?? current, activity: activity)
         case .stopping(let source, let current?, _):
             next = .stopping(source, step: step ?? current, activity: activity)
-        case .pending, .stopping(_, nil, _), .ended:
+        case .paused(let current?, _):
+            next = .paused(step: step ?? current, activity: activity)
+        case .pending, .stopping(_, nil, _), .ended, .paused(nil, _):
             return
         }
         guard move(entry, to: next, into: &effects) else { return }
@@ -269,6 +285,135 @@ struct RegistryMachine {
         for entry in listed where entry.isListed && entry.phase.isActive { active.append(entry) }
         return active
     }
+
+    // MARK: Pausing and resuming
+
+    /// What a pause or resume watch waits for.
+    enum ControlWait: Sendable { case paused, resumed }
+
+    /// running or pending → paused: the body's in-flight model request is cancelled (its pause
+    /// watch resolves) and its next one waits; tool calls under way finish. Agents only.
+    mutating func pause(_ id: TaskID, now: Duration, into effects: inout [RegistryEffect]) -> TaskRegistry.PauseOutcome {
+        guard let entry = entries[id] else { return .notFound }
+        let next: TaskPhase
+        switch entry.phase {
+        case _ where entry.request.kind != .agent: return .notPausable(snapshot(of: entry, now: now))
+        case .pending: next = .paused(step: nil, activity: nil)
+        case .running(let step, let activity): next = .paused(step: step, activity: activity)
+        case .paused: return .alreadyPaused(snapshot(of: entry, now: now))
+        case .stopping, .ended: return .notPausable(snapshot(of: entry, now: now))
+        }
+        guard move(entry, to: next, into: &effects) else { return .notPausable(snapshot(of: entry, now: now)) }
+        effects.append(.publish(.updated(snapshot(of: entry, now: now))))
+        effects.append(.log(.paused(id)))
+        resolveControlWaiters(of: id, where: { $0 == .paused }, with: true, into: &effects)
+        return .paused(snapshot(of: entry, now: now))
+    }
+
+    /// paused → running (or pending, if its body had not begun), unless it would take a cap
+    /// slot when none is free.
+    mutating func resume(_ id: TaskID, now: Duration, into effects: inout [RegistryEffect]) -> TaskRegistry.PauseOutcome {
+        guard let entry = entries[id] else { return .notFound }
+        guard case .paused(let step, let activity) = entry.phase else { return .notPaused(snapshot(of: entry, now: now)) }
+        if let refusal = refusal(mode: entry.request.mode, kind: entry.request.kind) {
+            return .refused(refusal, snapshot(of: entry, now: now))
+        }
+        let next: TaskPhase = step.map { .running(step: $0, activity: activity) } ?? .pending
+        guard move(entry, to: next, into: &effects) else { return .notPaused(snapshot(of: entry, now: now)) }
+        entry.lastEventAt = now
+        effects.append(.publish(.updated(snapshot(of: entry, now: now))))
+        effects.append(.log(.resumed(id)))
+        resolveControlWaiters(of: id, where: { $0 == .resumed }, with: true, into: &effects)
+        return .resumed(snapshot(of: entry, now: now))
+    }
+
+    /// Pauses every running or pending agent; returns their ids.
+    mutating func pauseAll(now: Duration, into effects: inout [RegistryEffect]) -> [TaskID] {
+        activeEntries().filter { [.running, .pending].contains($0.phase.name) && $0.request.kind == .agent }.compactMap { entry in
+            if case .paused = pause(entry.id, now: now, into: &effects) { entry.id } else { nil }
+        }
+    }
+
+    /// Resumes every paused agent, oldest first, while the cap allows; returns those resumed and
+    /// those refused (with the refusal).
+    mutating func resumeAll(now: Duration, into effects: inout [RegistryEffect]) -> (resumed: [TaskID], refused: [TaskID], refusal: TaskRegistry.StartRefusal?) {
+        var resumed: [TaskID] = [], refused: [TaskID] = []
+        var refusal: TaskRegistry.StartRefusal?
+        for entry in activeEntries() where entry.phase.name == .paused {
+            switch resume(entry.id, now: now, into: &effects) {
+            case .resumed: resumed.append(entry.id)
+            case .refused(let why, _):
+                refused.append(entry.id)
+                refusal = why
+            default: break
+            }
+        }
+        return (resumed, refused, refusal)
+    }
+
+    /// The answer to a pause or resume watch that needs no waiting (true: it is there; false:
+    /// it will never get there), or nil: the caller must suspend (`addControlWaiter`).
+    func controlAnswer(_ id: TaskID, waitingFor kind: ControlWait) -> Bool? {
+        guard let phase = entries[id]?.phase else { return false }
+        switch (phase.name, kind) {
+        case (.paused, .paused): return true
+        case (.paused, .resumed): return nil
+        case (.running, .paused), (.pending, .paused): return nil
+        case (.running, .resumed), (.pending, .resumed): return true
+        default: return false
+        }
+    }
+
+    mutating func addControlWaiter(_ token: Int, for id: TaskID, waitingFor kind: ControlWait) {
+        controlWaiters[id, default: []].append((token, kind))
+    }
+
+    /// Gives up a watch still suspended (its caller was cancelled); no effect once resolved.
+    mutating func expireControlWaiter(_ token: Int, for id: TaskID) -> [RegistryEffect] {
+        guard var waiters = controlWaiters[id], let index = waiters.firstIndex(where: { $0.token == token }) else { return [] }
+        waiters.remove(at: index)
+        controlWaiters[id] = waiters.isEmpty ? nil : waiters
+        return [.resolveControlWaiter(token: token, false)]
+    }
+
+    private mutating func resolveControlWaiters(of id: TaskID, where matches: (ControlWait) -> Bool, with value: Bool, into effects: inout [RegistryEffect]) {
+        guard let waiters = controlWaiters[id] else { return }
+        let (resolved, kept) = (waiters.filter { matches($0.kind) }, waiters.filter { !matches($0.kind) })
+        controlWaiters[id] = kept.isEmpty ? nil : kept
+        for waiter in resolved { effects.append(.resolveControlWaiter(token: waiter.token, value)) }
+    }
+
+    // MARK: Messages
+
+    /// Queues `text` for agent `id` (read before its next model call). `caller`, when given,
+    /// must be the agent's spawner (the model-facing variant). A stopping or ended agent, or a
+    /// task that is not an agent, refuses it; a paused one keeps it until it resumes.
+    mutating func sendMessage(
+        _ text: String, to id: TaskID, from sender: MessageSender, requestedBy caller: Spawner?,
+        now: Duration, into effects: inout [RegistryEffect]
+    ) -> TaskRegistry.MessageOutcome {
+        guard let entry = entries[id] else { return .notFound }
+        if let caller, entry.request.spawner != caller { return .forbidden }
+        guard entry.request.kind == .agent, [.pending, .running, .paused].contains(entry.phase.name) else {
+            return .refused(snapshot(of: entry, now: now))
+        }
+        let message = AgentMessage(number: nextMessageNumber, taskID: id, taskName: entry.request.name, sender: sender, text: text)
+        nextMessageNumber += 1
+        let ahead = messages[id]?.count ?? 0
+        messages[id, default: []].append(message)
+        effects.append(.publish(.message(AgentMessageEvent(message, .queued(ahead: ahead)))))
+        return .queued(message, ahead: ahead, snapshot(of: entry, now: now))
+    }
+
+    /// Takes every unread message of agent `id`, oldest first; each is read once.
+    mutating func takeMessages(_ id: TaskID, into effects: inout [RegistryEffect]) -> [AgentMessage] {
+        guard let inbox = messages.removeValue(forKey: id) else { return [] }
+        for message in inbox { effects.append(.publish(.message(AgentMessageEvent(message, .read)))) }
+        if let entry = entries[id] { for message in inbox { entry.transcript.append("← message: \(message.text)") } }
+        return Array(inbox)
+    }
+
+    func unreadMessageCount(_ id: TaskID) -> Int { messages[id]?.count ?? 0 }
 
     // MARK: Results
 
@@ -389,6 +534,8 @@ struct RegistryMachine {
         case .pending:
             next = .stopping(source, step: nil, activity: nil)
         case .running(let step, let activity):
+            next = .stopping(source, step: step, activity: activity)
+        case .paused(let step, let activity):
             next = .stopping(source, step: step, activity: activity)
         }
         guard move(entry, to: next, into: &effects) else { return .alreadyFinished(snapshot(of: entry, now: now)) }

@@ -27,6 +27,28 @@ public struct TaskContext: Sendable {
         await registry.note(id, line)
     }
 
+    /// Returns at once unless the task is paused; then waits until it is resumed. Throws
+    /// `CancellationError` when the task is stopped (or its caller cancelled) instead.
+    public func untilRunning() async throws {
+        guard await registry.awaitControl(id, waitingFor: .resumed) else { throw CancellationError() }
+    }
+
+    /// Returns true when the task is paused (at once if it is); false when it is stopped or ends
+    /// first, or the caller is cancelled.
+    public func untilPaused() async -> Bool {
+        await registry.awaitControl(id, waitingFor: .paused)
+    }
+
+    /// Takes the task's unread messages, oldest first.
+    public func takeMessages() async -> [AgentMessage] {
+        await registry.takeMessages(for: id)
+    }
+
+    /// True when a message waits to be read.
+    public func hasMessages() async -> Bool {
+        await registry.unreadMessageCount(for: id) > 0
+    }
+
     /// The spawner value for tasks this task launches.
     public var asSpawner: Spawner { .task(id) }
 }

@@ -11,10 +11,13 @@ enum TaskPhase: Sendable, Equatable {
     case stopping(CancellationSource, step: Int?, activity: String?)
     /// The one terminal state: `status` is completed, failed or cancelled.
     case ended(TaskStatus, at: Duration)
+    /// Paused by the person: its next model call waits (an in-flight one was cancelled), a
+    /// tool call under way finishes. `step` is nil if its body has not begun. Holds no cap slot.
+    case paused(step: Int?, activity: String?)
 
     /// The phase without its data: what the transition table is written in.
     enum Name: String, Sendable, CaseIterable {
-        case pending, running, stopping, ended
+        case pending, running, stopping, ended, paused
 
         fileprivate var index: Int {
             switch self {
@@ -22,6 +25,7 @@ enum TaskPhase: Sendable, Equatable {
             case .running: 1
             case .stopping: 2
             case .ended: 3
+            case .paused: 4
             }
         }
     }
@@ -32,16 +36,19 @@ enum TaskPhase: Sendable, Equatable {
         case .running: .running
         case .stopping: .stopping
         case .ended: .ended
+        case .paused: .paused
         }
     }
 
-    /// The one table of legal transitions. A running or stopping task may move to itself (a new
-    /// step or activity); nothing returns to pending; an ended task never changes.
+    /// The one table of legal transitions. A running, paused or stopping task may move to itself
+    /// (a new step or activity); only a task paused before its body began returns to pending (its
+    /// resume); an ended task never changes.
     static let transitions: [Name: Set<Name>] = [
-        .pending: [.running, .stopping, .ended],
-        .running: [.running, .stopping, .ended],
+        .pending: [.running, .stopping, .ended, .paused],
+        .running: [.running, .stopping, .ended, .paused],
         .stopping: [.stopping, .ended],
         .ended: [],
+        .paused: [.paused, .running, .pending, .stopping, .ended],
     ]
 
     static func canMove(from: Name, to: Name) -> Bool {
@@ -68,6 +75,7 @@ enum TaskPhase: Sendable, Equatable {
         case .stopping(_, let step?, let activity): .running(step: step, activity: activity)
         case .stopping(_, nil, _): .pending
         case .ended(let status, _): status
+        case .paused(let step, let activity): .paused(step: step ?? 0, activity: activity)
         }
     }
 
@@ -76,7 +84,7 @@ enum TaskPhase: Sendable, Equatable {
         switch self {
         case .stopping(let source, _, _): source
         case .ended(.cancelled(let source), _): source
-        case .pending, .running, .ended: nil
+        case .pending, .running, .ended, .paused: nil
         }
     }
 

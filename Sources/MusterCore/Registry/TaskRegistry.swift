@@ -93,6 +93,34 @@ public actor TaskRegistry {
         case forbidden
     }
 
+    /// The answer to a pause or resume.
+    public enum PauseOutcome: Sendable, Equatable {
+        /// Paused now; the snapshot says so.
+        case paused(TaskSnapshot)
+        /// It was paused already.
+        case alreadyPaused(TaskSnapshot)
+        /// Running again (or pending, if it had not begun).
+        case resumed(TaskSnapshot)
+        /// A resume of a task that is not paused.
+        case notPaused(TaskSnapshot)
+        /// A pause of a task that is stopping, ended, or not an agent.
+        case notPausable(TaskSnapshot)
+        /// A resume refused: the cap is full (or Muster is shutting down).
+        case refused(StartRefusal, TaskSnapshot)
+        case notFound
+    }
+
+    /// The answer to a message sent to an agent.
+    public enum MessageOutcome: Sendable, Equatable {
+        /// In the agent's inbox, behind `ahead` unread messages.
+        case queued(AgentMessage, ahead: Int, TaskSnapshot)
+        /// The task is stopping, has ended, or is not an agent: nobody would read it.
+        case refused(TaskSnapshot)
+        case notFound
+        /// The caller did not launch that task (scoped variant only).
+        case forbidden
+    }
+
     /// What `shutdown` found.
     public struct ShutdownReport: Sendable, Equatable {
         /// Tasks that were still active when shutdown began.
@@ -117,6 +145,7 @@ public actor TaskRegistry {
     private var effects: [RegistryEffect] = []
     private var resultWaiters = WaiterTable<WaitOutcome>()
     private var idleWaiters = WaiterTable<Void>()
+    private var controlWaiters = WaiterTable<Bool>()
 
     /// Makes a registry that publishes onto `events` (the session's bus; a new one by default);
     /// `clock` drives timeouts, grace periods and ages (inject a test clock in tests).
@@ -235,6 +264,107 @@ public actor TaskRegistry {
         let ids = machine.cancelAll(source: source, now: timeline.now, into: &effects)
         performEffects()
         return ids
+    }
+
+    // MARK: Pausing, resuming and messages
+
+    /// Pauses an agent: its in-flight model request is cancelled and re-issued on resume, its
+    /// tool calls under way finish, its children keep running. It holds no cap slot while paused.
+    @discardableResult
+    public func pause(_ id: TaskID) -> PauseOutcome {
+        let outcome = machine.pause(id, now: timeline.now, into: &effects)
+        performEffects()
+        return outcome
+    }
+
+    /// Resumes a paused agent, unless the cap is full (`.refused` with the cap message).
+    @discardableResult
+    public func resume(_ id: TaskID) -> PauseOutcome {
+        let outcome = machine.resume(id, now: timeline.now, into: &effects)
+        performEffects()
+        return outcome
+    }
+
+    /// Pauses every running or pending agent; returns their ids.
+    @discardableResult
+    public func pauseAll() -> [TaskID] {
+        let ids = machine.pauseAll(now: timeline.now, into: &effects)
+        performEffects()
+        return ids
+    }
+
+    /// Resumes every paused agent, oldest first, while the cap allows.
+    @discardableResult
+    public func resumeAll() -> (resumed: [TaskID], refused: [TaskID], refusal: StartRefusal?) {
+        let outcome = machine.resumeAll(now: timeline.now, into: &effects)
+        performEffects()
+        return outcome
+    }
+
+    /// Puts `text` in agent `id`'s inbox: it reads it before its next model call.
+    @discardableResult
+    public func sendMessage(_ text: String, to id: TaskID, from sender: MessageSender = .person) -> MessageOutcome {
+        let outcome = machine.sendMessage(text, to: id, from: sender, requestedBy: nil, now: timeline.now, into: &effects)
+        performEffects()
+        return outcome
+    }
+
+    /// The model-facing variant: only the agent's own spawner may message it.
+    @discardableResult
+    public func sendMessage(_ text: String, to id: TaskID, requestedBy caller: Spawner) -> MessageOutcome {
+        let outcome = machine.sendMessage(text, to: id, from: .agent(caller), requestedBy: caller, now: timeline.now, into: &effects)
+        performEffects()
+        return outcome
+    }
+
+    /// Takes agent `id`'s unread messages, oldest first (each `message_read` is published).
+    public func takeMessages(for id: TaskID) -> [AgentMessage] {
+        let messages = machine.takeMessages(id, into: &effects)
+        performEffects()
+        return messages
+    }
+
+    /// Unread messages in agent `id`'s inbox.
+    public func unreadMessageCount(for id: TaskID) -> Int {
+        machine.unreadMessageCount(id)
+    }
+
+    /// Suspends until task `id` is paused (`.paused`) or no longer paused (`.resumed`); true when
+    /// it got there, false when it never will (stopping, ended) or the caller was cancelled.
+    func awaitControl(_ id: TaskID, waitingFor kind: RegistryMachine.ControlWait) async -> Bool {
+        if let ready = machine.controlAnswer(id, waitingFor: kind) { return ready }
+        if Task.isCancelled { return false }
+        let token = controlWaiters.register()
+        machine.addControlWaiter(token, for: id, waitingFor: kind)
+        // As in `wait`: the watch, and its expiry when the caller is cancelled; both resolve the
+        // waiter on this actor, so only the first counts.
+        return await withTaskGroup(of: Bool?.self) { group in
+            group.addTask { await self.suspendControlWaiter(token) }
+            group.addTask {
+                await untilCancelled()
+                await self.expireControlWaiter(token, task: id)
+                return nil
+            }
+            var answer = false
+            for await candidate in group {
+                if let candidate {
+                    answer = candidate
+                    group.cancelAll()
+                }
+            }
+            return answer
+        }
+    }
+
+    private func suspendControlWaiter(_ token: Int) async -> Bool {
+        if let ready = controlWaiters.takeIfResolved(token) { return ready }
+        return await withCheckedContinuation { continuation in
+            controlWaiters.attach(token, continuation)
+        }
+    }
+
+    private func expireControlWaiter(_ token: Int, task id: TaskID) {
+        perform(machine.expireControlWaiter(token, for: id))
     }
 
     // MARK: Results
@@ -384,6 +514,8 @@ public actor TaskRegistry {
             body?.cancel()
         case .resolveWaiter(let token, let outcome):
             resultWaiters.resolve(token, with: outcome)
+        case .resolveControlWaiter(let token, let value):
+            controlWaiters.resolve(token, with: value)
         case .resolveIdleWaiters:
             idleWaiters.resolveAll(with: ())
         case .log(let entry):
@@ -399,6 +531,10 @@ public actor TaskRegistry {
             logger.debug("task cancel requested", metadata: ["task": "\(id)", "source": "\(source.tag)"])
         case .ended(let id, let status):
             logger.debug("task ended", metadata: ["task": "\(id)", "status": "\(status)"])
+        case .paused(let id):
+            logger.debug("task paused", metadata: ["task": "\(id)"])
+        case .resumed(let id):
+            logger.debug("task resumed", metadata: ["task": "\(id)"])
         case .illegalTransition(let id, let from, let to):
             logger.error("illegal task transition", metadata: ["task": "\(id)", "from": "\(from.rawValue)", "to": "\(to.rawValue)"])
         }

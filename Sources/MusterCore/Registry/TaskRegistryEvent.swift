@@ -9,12 +9,14 @@ public enum TaskRegistryEvent: Sendable, Equatable {
     case finished(TaskSnapshot)
     /// The number of finished background results waiting for `spawner` changed.
     case resultsWaiting(Spawner, count: Int)
+    /// A message to an agent was queued, read or dropped; never coalesced.
+    case message(AgentMessageEvent)
 
     /// The task the event is about, if any.
     public var snapshot: TaskSnapshot? {
         switch self {
         case .started(let s), .updated(let s), .finished(let s): s
-        case .resultsWaiting: nil
+        case .resultsWaiting, .message: nil
         }
     }
 }
@@ -31,7 +33,7 @@ extension TaskRegistryEvent {
         switch event {
         case .updated(let s): .task(s.id)
         case .resultsWaiting(let spawner, _): .inbox(spawner)
-        case .started, .finished: nil
+        case .started, .finished, .message: nil
         }
     }
 }

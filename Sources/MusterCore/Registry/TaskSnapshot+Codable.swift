@@ -36,6 +36,11 @@ extension TaskSnapshot: Codable {
                 step: try container.decodeIfPresent(Int.self, forKey: .step) ?? 0,
                 activity: try container.decodeIfPresent(String.self, forKey: .activity)
             )
+        case "paused":
+            status = .paused(
+                step: try container.decodeIfPresent(Int.self, forKey: .step) ?? 0,
+                activity: try container.decodeIfPresent(String.self, forKey: .activity)
+            )
         case "completed":
             status = .completed(summary: try container.decodeIfPresent(String.self, forKey: .summary) ?? "")
         case "failed":
@@ -45,7 +50,7 @@ extension TaskSnapshot: Codable {
         case let other:
             throw DecodingError.dataCorruptedError(
                 forKey: .status, in: container,
-                debugDescription: "expected pending, running, completed, failed or cancelled, found \"\(other)\""
+                debugDescription: "expected pending, running, paused, completed, failed or cancelled, found \"\(other)\""
             )
         }
         let age = Duration.seconds(try container.decode(Double.self, forKey: .durationSeconds))
@@ -81,7 +86,7 @@ extension TaskSnapshot: Codable {
         switch status {
         case .pending:
             break
-        case .running(let step, let activity):
+        case .running(let step, let activity), .paused(let step, let activity):
             try container.encode(step, forKey: .step)
             try container.encodeIfPresent(activity, forKey: .activity)
         case .completed(let summary):

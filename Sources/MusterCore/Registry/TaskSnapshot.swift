@@ -51,9 +51,14 @@ public struct TaskSnapshot: Sendable, Equatable, Identifiable {
     }
 
     /// True while a background agent counts against the cap: running, pending or stopping (a
-    /// stopped agent keeps its slot until its body has really returned).
+    /// stopped agent keeps its slot until its body has really returned); a paused one does not.
     public var countsAgainstCap: Bool {
-        mode == .background && kind == .agent && !status.isTerminal
+        mode == .background && kind == .agent && !status.isTerminal && !isPaused
+    }
+
+    /// Paused by the person (`/tasks pause`): no model call until resumed.
+    public var isPaused: Bool {
+        if case .paused = status, cancelRequested == nil { true } else { false }
     }
 
     /// A stop was requested and the body has not returned yet.

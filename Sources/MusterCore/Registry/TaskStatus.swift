@@ -8,16 +8,19 @@ public enum TaskStatus: Sendable, Equatable {
     case completed(summary: String)
     case failed(error: String)
     case cancelled(by: CancellationSource)
+    /// Paused by the person at model step `step` (0: before its first); `activity` is what it
+    /// was doing. Its next model call waits for a resume; a tool call under way finishes.
+    case paused(step: Int, activity: String?)
 
     /// Completed, failed or cancelled: the status never changes again.
     public var isTerminal: Bool {
         switch self {
-        case .pending, .running: false
+        case .pending, .running, .paused: false
         case .completed, .failed, .cancelled: true
         }
     }
 
-    /// The word people see: `pending`, `running`, `completed`, `failed`, `cancelled`.
+    /// The word people see: `pending`, `running`, `completed`, `failed`, `cancelled`, `paused`.
     public var word: String {
         switch self {
         case .pending: "pending"
@@ -25,6 +28,7 @@ public enum TaskStatus: Sendable, Equatable {
         case .completed: "completed"
         case .failed: "failed"
         case .cancelled: "cancelled"
+        case .paused: "paused"
         }
     }
 
@@ -41,6 +45,7 @@ public enum TaskStatus: Sendable, Equatable {
         case .pending: .pending
         case .running: .running
         case .completed, .failed, .cancelled: .ended
+        case .paused: .paused
         }
     }
 }

@@ -36,6 +36,25 @@ public enum CommandReply: Sendable, Equatable, Codable {
     case unclearAnswer(ConfirmationRequest)
     /// The question was answered no: nothing happened.
     case declined(ConfirmationRequest.Action)
+    /// `/tasks send`: the message is in the agent's inbox behind `ahead` unread ones; `paused`
+    /// when the agent is paused (it reads it once resumed).
+    case messageQueued(TaskName, ahead: Int, paused: Bool)
+    /// `/tasks send` to a task that will not read it (stopping, ended, not an agent).
+    case messageRefused(TaskSnapshot)
+    /// `/tasks pause <id>`: paused now, or `already` paused.
+    case paused(TaskName, already: Bool)
+    /// `/tasks pause <id>` of a task that is stopping, has ended, or is not an agent.
+    case notPausable(TaskSnapshot)
+    /// `/tasks resume <id>`: running again.
+    case resumed(TaskName)
+    /// `/tasks resume <id>` of a task that is not paused.
+    case notPaused(TaskSnapshot)
+    /// `/tasks resume <id>` refused: `reason` is the cap message.
+    case resumeRefused(TaskName, reason: String)
+    /// `/tasks pause all`: these agents were paused (none: nothing was running).
+    case pausedAll([TaskName])
+    /// `/tasks resume all`: these were resumed; `refused` stay paused (the cap, `reason`).
+    case resumedAll([TaskName], refused: [TaskName], reason: String?)
     /// `/clear`: the front end empties its transcript.
     case clearTranscript
     /// `/quit` (or a confirmed quit): the front end ends the session. The session takes no

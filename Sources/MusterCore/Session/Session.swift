@@ -120,6 +120,16 @@ public actor Session {
             reply(await commands.stop(id))
         case .cancelAll:
             reply(await commands.cancelAll())
+        case .sendMessage(let id, let text):
+            reply(await commands.execute(.sendMessage(id, text)))
+        case .pauseTask(let id):
+            reply(await commands.execute(.pauseTask(id)))
+        case .resumeTask(let id):
+            reply(await commands.execute(.resumeTask(id)))
+        case .pauseAll:
+            reply(await commands.execute(.pauseAll))
+        case .resumeAll:
+            reply(await commands.execute(.resumeAll))
         case .answer(let yes):
             guard let question = pendingQuestion else { return }
             pendingQuestion = nil

@@ -13,6 +13,17 @@ public enum SessionOp: Sendable, Equatable {
     case cancelTask(TaskID)
     /// Stops every running task, as `/cancel all` does: asks first (`reply(.confirm)`).
     case cancelAll
+    /// Puts a message in an agent's inbox, as `/tasks send <id> <text>` does: its `reply` is the
+    /// receipt (or the refusal); `message_read` follows when the agent reads it.
+    case sendMessage(TaskID, String)
+    /// Pauses an agent, as `/tasks pause <id>` does.
+    case pauseTask(TaskID)
+    /// Resumes a paused agent, as `/tasks resume <id>` does (refused while the cap is full).
+    case resumeTask(TaskID)
+    /// Pauses every running agent, as `/tasks pause all` does.
+    case pauseAll
+    /// Resumes every paused agent while the cap allows, as `/tasks resume all` does.
+    case resumeAll
     /// Answers the pending question (ignored when none waits).
     case answer(Bool)
     /// Cancels the running foreground turn; background agents keep running. Nothing when idle.

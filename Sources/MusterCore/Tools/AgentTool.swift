@@ -49,7 +49,7 @@ public struct AgentTool: Tool {
             return .error("Sub-agent \"\(name)\" failed: \(error)")
         case .cancelled(let source):
             return .error("Sub-agent \"\(name)\" was cancelled \(source).")
-        case .pending, .running:
+        case .pending, .running, .paused:
             return .error("Sub-agent \"\(name)\" did not finish.")
         }
     }

@@ -128,7 +128,7 @@ public struct InteractiveState: Sendable {
             if task.status.isTerminal { runningTasks.remove(task.id) } else { runningTasks.insert(task.id) }
         case .finished(let task):
             guard runningTasks.remove(task.id) != nil else { return }
-        case .resultsWaiting:
+        case .resultsWaiting, .message:
             return
         }
         editor.setCompletionTaskIDs(runningTasks.sorted().map(\.rawValue))

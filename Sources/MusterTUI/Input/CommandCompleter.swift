@@ -43,7 +43,7 @@ public struct CommandCompleter: Sendable, Equatable {
             break
         }
         let takesID = (command == "cancel" && before.count == 1)
-            || (command == "tasks" && before.count == 2 && ["show", "stop"].contains(before[1].lowercased()))
+            || (command == "tasks" && before.count == 2 && ["show", "stop", "send", "pause", "resume"].contains(before[1].lowercased()))
         guard !choices.isEmpty || takesID else { return .none }
         let lowered = typed.lowercased()
         var matches = choices.filter { $0.hasPrefix(lowered) }

@@ -75,7 +75,7 @@ actor PlainConsole {
             if task.status.isTerminal { openTasks.remove(task.id) } else { openTasks.insert(task.id) }
         case .finished(let task):
             openTasks.remove(task.id)
-        case .resultsWaiting:
+        case .resultsWaiting, .message:
             break
         }
         if openTasks != before { taskIDsChanged?(openTasks.sorted().map(\.rawValue)) }

@@ -110,6 +110,7 @@ extension TaskRegistryEvent {
         case .updated: "updated"
         case .finished: "finished"
         case .resultsWaiting: "resultsWaiting"
+        case .message: "message"
         }
     }
 }
