@@ -56,12 +56,12 @@ enum TaskPhase: Sendable, Equatable {
     }
 
     /// `transitions` as one bit per (from, to) pair, so the check on every move is a mask test.
-    private static let legalMoves: UInt32 = transitions.reduce(0) { mask, row in
+    private static let legalMoves: UInt64 = transitions.reduce(0) { mask, row in
         row.value.reduce(mask) { $0 | bit(row.key, $1) }
     }
 
-    private static func bit(_ from: Name, _ to: Name) -> UInt32 {
-        1 << (UInt32(from.index) * 8 + UInt32(to.index))
+    private static func bit(_ from: Name, _ to: Name) -> UInt64 {
+        1 << (UInt64(from.index) * 8 + UInt64(to.index))
     }
 
     /// Not ended yet: the body may still run.

@@ -146,6 +146,9 @@ public actor TaskRegistry {
     private var resultWaiters = WaiterTable<WaitOutcome>()
     private var idleWaiters = WaiterTable<Void>()
     private var controlWaiters = WaiterTable<Bool>()
+    /// Called (on this actor) when a paused task's body parks to wait for its resume: tests
+    /// wait for it instead of guessing when the body got there.
+    private var resumeWaitObserver: (@Sendable (TaskID) -> Void)?
 
     /// Makes a registry that publishes onto `events` (the session's bus; a new one by default);
     /// `clock` drives timeouts, grace periods and ages (inject a test clock in tests).
@@ -336,6 +339,7 @@ public actor TaskRegistry {
         if Task.isCancelled { return false }
         let token = controlWaiters.register()
         machine.addControlWaiter(token, for: id, waitingFor: kind)
+        if kind == .resumed { resumeWaitObserver?(id) }
         // As in `wait`: the watch, and its expiry when the caller is cancelled; both resolve the
         // waiter on this actor, so only the first counts.
         return await withTaskGroup(of: Bool?.self) { group in
@@ -354,6 +358,11 @@ public actor TaskRegistry {
             }
             return answer
         }
+    }
+
+    /// Sets the observer of bodies parking at their pause (for tests).
+    func observeResumeWaits(_ observer: @escaping @Sendable (TaskID) -> Void) {
+        resumeWaitObserver = observer
     }
 
     private func suspendControlWaiter(_ token: Int) async -> Bool {
