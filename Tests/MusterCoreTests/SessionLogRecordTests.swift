@@ -40,6 +40,10 @@ struct SessionLogRecordTests {
         .task(.finished(.logged(6, "b", status: .failed(error: "boom"), age: .seconds(2)))),
         .task(.finished(.logged(7, "c", spawner: .task(TaskID(5)), status: .cancelled(by: .parentEnded(TaskID(5))), age: .seconds(2)))),
         .task(.resultsWaiting(.topLevel, count: 2)),
+        .task(.updated(.logged(2, "list", status: .paused(step: 3, activity: "thinking"), age: .seconds(0.5)))),
+        .task(.message(AgentMessageEvent(AgentMessage(number: 1, taskID: TaskID(3), taskName: "explore", sender: .person, text: "skip .build"), .queued(ahead: 0)))),
+        .task(.message(AgentMessageEvent(AgentMessage(number: 2, taskID: TaskID(4), taskName: "grep", sender: .agent(.task(TaskID(3))), text: "stop at 10"), .read))),
+        .task(.message(AgentMessageEvent(AgentMessage(number: 3, taskID: TaskID(3), taskName: "explore", sender: .agent(.topLevel), text: "hi"), .dropped(status: "completed")))),
         .task(.resultsWaiting(.task(TaskID(3)), count: 0)),
         .modelUsage(agent: .main, usage: Usage(inputTokens: 100, outputTokens: 20)),
         .warning("careful"),
@@ -61,6 +65,7 @@ struct SessionLogRecordTests {
         let types: Set<String> = [
             "session_start", "user_input", "slash_command", "turn_start", "turn_end", "text_delta", "assistant_message",
             "tool_start", "tool_progress", "tool_end", "task_started", "task_updated", "task_finished", "results_waiting",
+            "message_queued", "message_read", "message_dropped",
             "model_usage", "warning", "command_reply", "tool_process", "result", "session_end",
         ]
         #expect(Set(Self.everyEvent.map(\.type)) == types)
