@@ -90,9 +90,10 @@ struct CommandProcessor: Sendable {
         return .confirm(ConfirmationRequest(.cancelAll, count: running.count))
     }
 
-    /// `/quit` (or Ctrl-D): leaves at once when no background agent runs, else asks first.
+    /// `/quit` (or Ctrl-D): leaves at once when no background agent runs or is paused, else asks first.
     func quit() async -> CommandReply {
-        let running = await registry.runningBackgroundAgents
+        let paused = await registry.snapshot().filter { $0.mode == .background && $0.isPaused }.count
+        let running = await registry.runningBackgroundAgents + paused
         guard running > 0 else { return .quit }
         return .confirm(ConfirmationRequest(.quit, count: running))
     }

@@ -360,6 +360,9 @@ public actor TaskRegistry {
         }
     }
 
+    /// Pause and resume watches still suspended (for tests).
+    var suspendedControlWaits: Int { controlWaiters.count }
+
     /// Sets the observer of bodies parking at their pause (for tests).
     func observeResumeWaits(_ observer: @escaping @Sendable (TaskID) -> Void) {
         resumeWaitObserver = observer

@@ -52,6 +52,30 @@ struct PauseResumeTests {
         #expect(model.calls.count("worker") == 1)
     }
 
+    @Test("stopping an agent that waits at its pause ends it cancelled, without a model call")
+    func stopWhilePaused() async throws {
+        let model = ClosureModel { _, _, _ in [.textDelta("never"), .end] }
+        let runtime = makeRuntime(model: model, tools: [])
+        let registry = runtime.registry
+        let tasks = runtime.events.subscribe().tasks
+        let atStart = Gate()
+        let parked = Gate()
+        await registry.observeResumeWaits { _ in parked.open() }
+        let id = try await registry.start(.background("worker")) { context in
+            try await atStart.wait()
+            var conversation: [ChatMessage] = [.user("work")]
+            return try await runtime.run(agent: AgentRef(name: "worker", taskID: context.id), conversation: &conversation, task: context)
+        }
+        await atStart.untilArrivals(1)
+        guard case .paused = await registry.pause(id) else { Issue.record("not paused"); return }
+        atStart.open()
+        try await parked.wait()
+        await registry.cancel(id)
+        #expect(await tasks.readUntilFinished(id)?.status == .cancelled(by: .user))
+        #expect(model.calls.count("worker") == 0)
+        #expect(await registry.suspendedControlWaits == 0)
+    }
+
     @Test("a pause mid-stream cancels the model request at once; on resume it is asked again and the partial answer is not kept")
     func pauseMidStream() async throws {
         let streaming = Gate()
