@@ -47,6 +47,12 @@ struct SessionLogRecordTests {
         .task(.resultsWaiting(.task(TaskID(3)), count: 0)),
         .modelUsage(agent: .main, usage: Usage(inputTokens: 100, outputTokens: 20)),
         .warning("careful"),
+        .conversation(ConversationRecord(agent: AgentRef(name: "explore", taskID: TaskID(3)), from: 0, messages: [
+            .system("You are explore."), .user("map the tree"),
+            .assistant(text: "Listing.", toolCalls: [ToolCall(id: "call_1", name: "list_files", arguments: ["path": "."])]),
+            .tool(callID: "call_1", name: "list_files", content: "a.swift"), .assistant(text: "", toolCalls: []),
+        ])),
+        .conversation(ConversationRecord(agent: .main, from: 4, messages: [.user("hi")])),
         .reply(.usageError("Unknown command /taks. Did you mean /tasks?")),
         .toolProcess(ToolProcessRecord(sessionID: "0badcafe", ToolProcessEvent(
             kind: .started, processGroup: 4242, startTime: 987_654, marker: "17.99-3", callID: "call_1", taskID: nil
@@ -65,7 +71,7 @@ struct SessionLogRecordTests {
         let types: Set<String> = [
             "session_start", "user_input", "slash_command", "turn_start", "turn_end", "text_delta", "assistant_message",
             "tool_start", "tool_progress", "tool_end", "task_started", "task_updated", "task_finished", "results_waiting",
-            "message_queued", "message_read", "message_dropped",
+            "message_queued", "message_read", "message_dropped", "conversation",
             "model_usage", "warning", "command_reply", "tool_process", "result", "session_end",
         ]
         #expect(Set(Self.everyEvent.map(\.type)) == types)

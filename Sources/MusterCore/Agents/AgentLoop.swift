@@ -27,9 +27,20 @@ extension AgentRuntime {
         task: TaskContext? = nil,
         mirror: ToolProgress? = nil,
         resultsFirst: Bool = false,
-        delivery: ResultDelivery = .batched
+        delivery: ResultDelivery = .batched,
+        persistedFrom: Int = 0
     ) async throws -> [String] {
         let executor = ToolExecutor(runtime: self)
+        // The conversation goes onto the bus (and so into the log) as it grows: what the model is
+        // about to see, before each call, and the rest when the run ends, however it ends.
+        var persisted = persistedFrom
+        func persist() {
+            let start = min(persisted, conversation.count)
+            guard start < conversation.count || persisted > conversation.count else { return }
+            events.publish(.conversation(ConversationRecord(agent: agent, from: start, messages: Array(conversation[start...]))))
+            persisted = conversation.count
+        }
+        defer { persist() }
         let specs = tools.values.map(\.spec).sorted { $0.name < $1.name }
         var held: [TaskResult] = []
         var answers: [String] = []
@@ -75,6 +86,7 @@ extension AgentRuntime {
                     for message in await task.takeMessages() { conversation.append(.user(message.conversationText)) }
                 }
 
+                persist()
                 let request = ModelRequest(agentName: agent.name, messages: conversation, tools: specs)
                 let turn: ModelTurn
                 switch try await streamTurn(request, agent: agent, pausable: task) {

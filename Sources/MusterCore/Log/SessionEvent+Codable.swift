@@ -13,6 +13,7 @@ extension SessionEvent: Codable {
         case inputTokens = "input_tokens", outputTokens = "output_tokens"
         case message, reply
         case messageID = "message_id", name, from, fromTaskID = "from_task_id", ahead, status
+        case messages, start
     }
 
     /// The record's `type` field.
@@ -42,6 +43,7 @@ extension SessionEvent: Codable {
         case .warning: "warning"
         case .reply: "command_reply"
         case .toolProcess: "tool_process"
+        case .conversation: "conversation"
         case .result: "result"
         case .sessionEnd: "session_end"
         }
@@ -164,6 +166,12 @@ extension SessionEvent: Codable {
             self = .reply(try container.decode(CommandReply.self, forKey: .reply))
         case "tool_process":
             self = .toolProcess(try ToolProcessRecord(from: decoder))
+        case "conversation":
+            self = .conversation(ConversationRecord(
+                agent: try Self.agent(in: container),
+                from: try container.decode(Int.self, forKey: .start),
+                messages: try container.decode([ChatMessage].self, forKey: .messages)
+            ))
         case "result":
             self = .result(try RunResult(from: decoder))
         case "session_end":
@@ -259,6 +267,10 @@ extension SessionEvent: Codable {
             try container.encode(reply, forKey: .reply)
         case .toolProcess(let record):
             try record.encode(to: encoder)
+        case .conversation(let record):
+            try Self.encode(record.agent, in: &container)
+            try container.encode(record.from, forKey: .start)
+            try container.encode(record.messages, forKey: .messages)
         case .result(let result):
             try result.encode(to: encoder)
         case .sessionEnd(let end):

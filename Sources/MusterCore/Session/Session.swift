@@ -47,6 +47,8 @@ public actor Session {
     private var state = TurnState.idle
     private var queue = Deque<TurnTrigger>()
     private var turnCount = 0
+    /// How much of `conversation` the log has (`conversation` records), for the next turn to go on from.
+    private var persistedMain = 0
     private var resultWatcher: Task<Void, Never>?
     /// The settle window running for results that arrived while the agent was idle.
     private var settling: Task<Void, Never>?
@@ -302,6 +304,7 @@ public actor Session {
         let history = conversation
         let runtime = self.runtime
         let delivery = configuration.delivery
+        let persistedFrom = persistedMain
         let task = Task { [weak self] in
             var transcript = history
             // The turn before may already have taken the results that queued this one; results
@@ -319,7 +322,8 @@ public actor Session {
             let outcome: TurnOutcome
             do {
                 let answers = try await runtime.runAnswering(
-                    agent: .main, conversation: &transcript, resultsFirst: trigger == .backgroundResults, delivery: delivery
+                    agent: .main, conversation: &transcript, resultsFirst: trigger == .backgroundResults, delivery: delivery,
+                    persistedFrom: persistedFrom
                 )
                 // One answer per background result it took: the turn's text holds them all.
                 outcome = .completed(text: answers.filter { !$0.isEmpty }.joined(separator: "\n\n"))
@@ -337,6 +341,8 @@ public actor Session {
     private func finishTurn(_ turn: Int, transcript: [ChatMessage], outcome: TurnOutcome?) {
         guard case .running(let current, _) = state, current == turn else { return }
         conversation = transcript
+        // A turn that ran the agent wrote all of `transcript` to the log as it ended.
+        if outcome != nil { persistedMain = transcript.count }
         if outcome == .cancelled {
             // Leave the conversation valid for the next model call.
             conversation.append(.user("[The person interrupted the previous turn.]"))

@@ -34,6 +34,9 @@ public enum SessionEvent: Sendable, Equatable {
     indirect case reply(CommandReply)
     /// A tool process group started or ended (recorded so that the next start can stop survivors).
     indirect case toolProcess(ToolProcessRecord)
+    /// Messages an agent's conversation gained (before each model call and when its run ends):
+    /// the log keeps every conversation, so it can be rebuilt. Front ends ignore it.
+    indirect case conversation(ConversationRecord)
     /// The outcome of a headless run, recorded just before `sessionEnd`.
     indirect case result(RunResult)
     /// The session ended; the last record of a complete log.
@@ -45,6 +48,8 @@ public enum SessionEvent: Sendable, Equatable {
         case .textDelta(let agent, _), .assistantMessage(let agent, _), .toolStart(let agent, _, _, _),
              .toolProgress(let agent, _, _, _), .toolEnd(let agent, _, _, _), .modelUsage(let agent, _):
             agent
+        case .conversation(let record):
+            record.agent
         case .task, .warning, .userInput, .turnStart, .turnEnd, .slashCommand, .reply,
              .sessionStart, .toolProcess, .result, .sessionEnd:
             nil
