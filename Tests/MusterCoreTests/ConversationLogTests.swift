@@ -90,3 +90,44 @@ struct ConversationLogTests {
         #expect(restorer.conversations[nil] == [.system("s"), .user("again")])
     }
 }
+
+@Suite("Restoring a background agent")
+struct RestoredAgentTests {
+    @Test("a restored agent comes back paused without a cap slot, calls no model until resumed, then goes on from its conversation")
+    func restoredPaused() async throws {
+        let seen = Locked<[ChatMessage]>([])
+        let model = ClosureModel { _, _, request in
+            seen.withLock { $0 = request.messages }
+            return [.textDelta("finished after restart"), .end]
+        }
+        let runtime = makeRuntime(model: model, tools: [], maxBackgroundAgents: 1)
+        let registry = runtime.registry
+        let tasks = runtime.events.subscribe().tasks
+        let parked = Gate()
+        await registry.observeResumeWaits { _ in parked.open() }
+        let call = ToolCall(id: "call_7", name: "shell", arguments: ["command": "make"])
+        let cut: [ChatMessage] = [.system("You are tree."), .user("map it"), .assistant(text: "Running make.", toolCalls: [call])]
+        // A full cap does not refuse a paused restore.
+        let forever = Gate()
+        let other = try await registry.start(.background("other")) { _ in try await forever.wait(); return "" }
+        let id = try await runtime.restoreBackgroundAgent(name: "tree", prompt: "map it", conversation: cut)
+        #expect(await registry.snapshot(of: id)?.isPaused == true)
+        try await parked.wait()
+        #expect(model.calls.count("tree") == 0)
+        guard case .refused(.capReached(limit: 1), _) = await registry.resume(id) else { Issue.record("resumed past the cap"); return }
+        await registry.cancel(other)
+        _ = await tasks.readUntilFinished(other)
+        guard case .resumed = await registry.resume(id) else { Issue.record("not resumed"); return }
+        #expect(await tasks.readUntilFinished(id)?.status == .completed(summary: "finished after restart"))
+        #expect(seen.withLock { $0 } == cut + [
+            .tool(callID: "call_7", name: "shell", content: "Error: interrupted: Muster stopped before this call finished."),
+            .user("[Muster was restarted and you were resumed: go on with your task from where you were.]"),
+        ])
+    }
+
+    @Test("a conversation that ends with a question for the model is left as it is")
+    func untouched() {
+        let waiting: [ChatMessage] = [.system("s"), .user("go")]
+        #expect(AgentRuntime.resumable(waiting) == waiting)
+    }
+}

@@ -106,19 +106,22 @@ struct RegistryMachine {
     ///
     /// `makeBody` starts the body of the new id and returns its handle (nil in tests).
     mutating func start(
-        _ request: TaskRegistry.Request, now: Duration, date: Date,
+        _ request: TaskRegistry.Request, now: Duration, date: Date, paused: Bool = false,
         makeBody: (TaskID) -> Task<Void, Never>?, into effects: inout [RegistryEffect]
     ) throws(TaskRegistry.StartRefusal) -> TaskID {
-        if let refusal = refusal(mode: request.mode, kind: request.kind) { throw refusal }
+        // A task that starts paused (a restored agent) takes no cap slot, so the cap cannot refuse it.
+        if let refusal = refusal(mode: request.mode, kind: request.kind), !(paused && refusal != .shutDown) { throw refusal }
         let id = TaskID(nextID)
         nextID += 1
         let entry = Entry(id: id, request: request, startedAt: now, startDate: date)
+        if paused, request.kind == .agent { entry.phase = .paused(step: nil, activity: nil) }
         entry.body = makeBody(id)
         entries[id] = entry
         listed.append(entry)
         activeCount += 1
         if entry.holdsCapSlot { capSlotsHeld += 1 }
         activeChildren[request.spawner, default: []].insert(id)
+        if paused { effects.append(.log(.paused(id))) }
         effects.append(.publish(.started(snapshot(of: entry, now: now))))
         effects.append(.log(.started(id, name: request.name, mode: request.mode)))
         if let parent = request.spawner.taskID, !(entries[parent].map { [.pending, .running].contains($0.phase.name) } ?? false) {

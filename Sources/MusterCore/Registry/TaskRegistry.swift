@@ -183,10 +183,20 @@ public actor TaskRegistry {
     /// The entry is visible (pending) before the body runs. The cap check is atomic with the
     /// insertion, because both happen in this one actor-isolated call.
     public func start(_ request: Request, body: @escaping Body) throws(StartRefusal) -> TaskID {
+        try start(request, paused: false, body: body)
+    }
+
+    /// Registers an agent that starts paused (a restored one): it holds no cap slot, so only a
+    /// shutdown refuses it; its body runs up to its first model call and waits for `resume`.
+    public func startPaused(_ request: Request, body: @escaping Body) throws(StartRefusal) -> TaskID {
+        try start(request, paused: true, body: body)
+    }
+
+    private func start(_ request: Request, paused: Bool, body: @escaping Body) throws(StartRefusal) -> TaskID {
         // Detached so the body never runs on this actor; the machine stores the handle before
         // the body can reach the registry again (it must hop onto this actor first) and before
         // the effects, which may cancel it at once.
-        let id = try machine.start(request, now: timeline.now, date: Date(), makeBody: { id in
+        let id = try machine.start(request, now: timeline.now, date: Date(), paused: paused, makeBody: { id in
             let context = TaskContext(id: id, registry: self)
             return Task.detached { [self] in
                 guard await self.bodyBegins(id) else {
