@@ -131,3 +131,40 @@ struct RestoredAgentTests {
         #expect(AgentRuntime.resumable(waiting) == waiting)
     }
 }
+
+@Suite("Reading a session log for a restart")
+struct SessionLogRestoreTests {
+    @Test("cut at every record boundary and torn inside the next line: never a trap, an agent is unfinished exactly until its end record, conversations are prefixes")
+    func everyCut() async throws {
+        let session = try await ConversationLogTests.recordedSession()
+        let whole = SessionLogRestore(lines: session.lines)
+        #expect(whole.unfinished.isEmpty)
+        #expect(whole.finished.count == 2)
+        #expect(whole.skippedLines == 0)
+        var conversations = ConversationRestorer()
+        for line in session.lines { conversations.apply(try SessionRecord.parse(line).event) }
+        for cut in 0...session.lines.count {
+            var lines = Array(session.lines.prefix(cut))
+            if cut < session.lines.count { lines.append(String(session.lines[cut].prefix(session.lines[cut].count / 2))) }
+            let restore = SessionLogRestore(lines: lines)
+            #expect(restore.skippedLines == (cut < session.lines.count ? 1 : 0))
+            #expect(restore.skippedRecords == 0)
+            let ids = Set(restore.unfinished.map(\.id))
+            #expect(ids.isDisjoint(with: restore.finished.map(\.id)))
+            #expect(ids.count + restore.finished.count <= 2)
+            #expect(Array(whole.mainConversation.prefix(restore.mainConversation.count)) == restore.mainConversation)
+            for agent in restore.unfinished {
+                #expect(agent.prompt == "a" || agent.prompt == "b")
+                let full = conversations.conversations[agent.id] ?? []
+                #expect(Array(full.prefix(agent.conversation.count)) == agent.conversation)
+            }
+        }
+    }
+
+    @Test("a log of random bytes and stray records is read without a trap, every bad line counted")
+    func garbage() {
+        let restore = SessionLogRestore(lines: ["{", "not json", #"{"type":"nope","seq":1,"time":"2025-11-21T16:00:00.125Z"}"#, "", "\u{0}\u{1}"])
+        #expect(restore.skippedLines == 4)
+        #expect(restore.unfinished.isEmpty && restore.mainConversation.isEmpty)
+    }
+}
