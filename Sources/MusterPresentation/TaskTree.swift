@@ -1,0 +1,105 @@
+import MusterCore
+
+/// The tasks as the task dialog lists them: each under the agent that launched it, running
+/// first (by id) then finished (newest first) at every level, nesting beyond `maxDepth`
+/// collapsed into one count row unless its parent was expanded.
+public struct TaskTree: Sendable {
+    /// One row of the list: a task, or the count that stands for a collapsed subtree.
+    public struct Row: Sendable, Equatable {
+        public enum Content: Sendable, Equatable {
+            case task(TaskSnapshot)
+            /// `parent`'s descendants, not listed: how many, and how many of them have not ended.
+            case collapsed(parent: TaskID, count: Int, running: Int)
+        }
+
+        public let content: Content
+        /// 0 for a task launched by the main agent.
+        public let depth: Int
+        /// The last row under its parent (drawn `└`, else `├`).
+        public let isLast: Bool
+
+        /// The task of a task row.
+        public var task: TaskSnapshot? {
+            if case .task(let task) = content { task } else { nil }
+        }
+
+        /// `  └ `: the tree's drawing before the row's id (empty at depth 0).
+        public var prefix: String {
+            guard depth > 0 else { return "" }
+            return String(repeating: "  ", count: depth - 1) + (isLast ? "└ " : "├ ")
+        }
+    }
+
+    /// Levels listed before the rest collapses: 2 lists the main agent's tasks and theirs.
+    public static let defaultMaxDepth = 2
+
+    public private(set) var rows: [Row] = []
+    /// Tasks that have not ended (at any depth), and those that have.
+    public private(set) var running = 0
+    public private(set) var done = 0
+
+    /// An empty tree.
+    public init() {}
+
+    /// The tree of `tasks`; a task in `expanded` lists its children whatever its depth.
+    public init(_ tasks: some Sequence<TaskSnapshot>, expanded: Set<TaskID> = [], maxDepth: Int = TaskTree.defaultMaxDepth) {
+        var children: [TaskID?: [TaskSnapshot]] = [:]
+        var known = Set<TaskID>()
+        var all: [TaskSnapshot] = []
+        for task in tasks {
+            all.append(task)
+            known.insert(task.id)
+            if task.status.isTerminal { done += 1 } else { running += 1 }
+        }
+        for task in all {
+            // A task whose launcher is not listed hangs at the top rather than vanishing.
+            let parent = task.spawner.taskID.flatMap { known.contains($0) ? $0 : nil }
+            children[parent, default: []].append(task)
+        }
+        for key in children.keys { children[key]?.sort(by: Self.listedBefore) }
+        rows.reserveCapacity(all.count)
+        append(children: children[nil] ?? [], depth: 0, from: children, expanded: expanded, maxDepth: max(1, maxDepth))
+    }
+
+    /// Running (and pending) before finished; running by id, finished newest first.
+    public static func listedBefore(_ a: TaskSnapshot, _ b: TaskSnapshot) -> Bool {
+        let aEnded = a.status.isTerminal, bEnded = b.status.isTerminal
+        if aEnded != bEnded { return !aEnded }
+        if !aEnded { return a.id < b.id }
+        let aEnd = a.endedAt ?? .zero, bEnd = b.endedAt ?? .zero
+        return aEnd != bEnd ? aEnd > bEnd : a.id > b.id
+    }
+
+    private mutating func append(
+        children list: [TaskSnapshot], depth: Int, from children: [TaskID?: [TaskSnapshot]], expanded: Set<TaskID>, maxDepth: Int
+    ) {
+        for (index, task) in list.enumerated() {
+            let last = index == list.count - 1
+            rows.append(Row(content: .task(task), depth: depth, isLast: last))
+            guard let own = children[task.id], !own.isEmpty else { continue }
+            if depth + 1 < maxDepth || expanded.contains(task.id) {
+                append(children: own, depth: depth + 1, from: children, expanded: expanded, maxDepth: maxDepth)
+            } else {
+                var count = 0, active = 0
+                Self.countDescendants(of: task.id, in: children, count: &count, running: &active)
+                rows.append(Row(content: .collapsed(parent: task.id, count: count, running: active), depth: depth + 1, isLast: true))
+            }
+        }
+    }
+
+    private static func countDescendants(of id: TaskID, in children: [TaskID?: [TaskSnapshot]], count: inout Int, running: inout Int) {
+        var stack = [id]
+        while let next = stack.popLast() {
+            for child in children[next] ?? [] {
+                count += 1
+                if !child.status.isTerminal { running += 1 }
+                stack.append(child.id)
+            }
+        }
+    }
+
+    /// `Tasks (3 running · 2 done)`.
+    public var title: String {
+        "Tasks (\(running) running · \(done) done)"
+    }
+}
