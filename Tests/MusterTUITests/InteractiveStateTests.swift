@@ -276,13 +276,15 @@ struct InteractiveStateTests {
         #expect(state.editor.isEmpty)
     }
 
-    @Test("the tick is needed only while something runs")
+    @Test("the tick is needed only while something runs, or a finished agent lingers in the panel")
     func ticks() {
         var state = RenderFixtures.state()
         #expect(!state.needsTicks)
-        state.apply(.task(.started(RenderFixtures.task(1, "explore"))))
+        state.apply(.task(.started(RenderFixtures.task(1, "explore"))), at: start)
         #expect(state.needsTicks)
-        state.apply(.task(.finished(RenderFixtures.task(1, "explore", status: .completed(summary: "")))))
+        state.apply(.task(.finished(RenderFixtures.task(1, "explore", status: .completed(summary: "")))), at: start)
+        #expect(state.needsTicks)
+        state.tick(at: start.advanced(by: AgentsPanel.lingering))
         #expect(!state.needsTicks)
         running(&state)
         #expect(state.needsTicks)

@@ -33,6 +33,9 @@ public struct InteractiveState: Sendable {
     public private(set) var liveLines: [TranscriptLine] = []
     /// Tasks that have not ended, for Tab after `/tasks stop ` and the like.
     private var runningTasks: Set<TaskID> = []
+    /// `runningTasks` changed since the editor was told: it is told at the next Tab (sorting
+    /// thousands of ids on every start and end made a burst of tasks quadratic).
+    private var completionIDsStale = false
     /// A command (or an answer) was handed over and its reply has not come yet.
     private var commandInFlight = false
     /// Input was handed to the session and its turn has not started yet.
@@ -170,7 +173,7 @@ public struct InteractiveState: Sendable {
         case .resultsWaiting:
             return
         }
-        editor.setCompletionTaskIDs(runningTasks.sorted().map(\.rawValue))
+        completionIDsStale = true
     }
 
     /// Moves the streamed message's completed lines into the transcript.
@@ -248,6 +251,10 @@ public struct InteractiveState: Sendable {
         if let request = confirmation, ![.pageUp, .pageDown, .wheelUp, .wheelDown].contains(key) { return answer(key, to: request) }
         if key != .control("c") { hint = nil }
         if dialog != nil { return handleDialog(key) }
+        if key == .tab, completionIDsStale {
+            editor.setCompletionTaskIDs(runningTasks.sorted().map(\.rawValue))
+            completionIDsStale = false
+        }
         if key == .control("t") {
             openDialog()
             return []

@@ -39,16 +39,17 @@ public struct AgentsPanel: Sendable {
     /// True while a finished row is still shown (the screen must be redrawn when it goes).
     public var hasLingeringRows: Bool { !finished.isEmpty }
 
-    /// The tasks to show at `now` (running by id, then those that ended, newest first) and how
-    /// many more there are; empty when the panel is off or nothing runs or lingers.
+    /// The tasks to show at `now` — the smallest ids among those running and those that ended
+    /// lately, so a row keeps its place when its agent ends — and how many more there are;
+    /// empty when the panel is off or nothing runs or lingers.
     public func rows(board: TaskBoard, at now: ContinuousClock.Instant) -> (tasks: [TaskSnapshot], more: Int) {
         guard isEnabled else { return ([], 0) }
-        let lingering = finished.filter { $0.value.duration(to: now) < Self.lingering }
+        let lingering = finished.filter { $0.value.duration(to: now) < Self.lingering }.map(\.key)
         let total = board.activeBackground.count + lingering.count
         guard total > 0 else { return ([], 0) }
         // The smallest ids, without sorting every running task (there may be thousands).
         var shown: [TaskID] = []
-        for id in board.activeBackground {
+        for id in Array(board.activeBackground) + lingering {
             if shown.count < Self.maxRows {
                 shown.append(id)
                 shown.sort()
@@ -57,8 +58,6 @@ public struct AgentsPanel: Sendable {
                 shown.sort()
             }
         }
-        let ended = lingering.sorted { ($0.value, $0.key) > ($1.value, $1.key) }.map(\.key)
-        shown += ended.prefix(max(0, Self.maxRows - shown.count))
         let tasks = shown.compactMap { board.snapshot(of: $0) }
         return (tasks, total - tasks.count)
     }
