@@ -2,12 +2,29 @@ import MusterCore
 
 /// The tasks as the task dialog lists them: each under the agent that launched it, running
 /// first (by id) then finished (newest first) at every level, nesting beyond `maxDepth`
-/// collapsed into one count row unless its parent was expanded.
+/// collapsed into one count row unless its parent was expanded. Built from small `Node`s (what
+/// the order depends on), so that 10,000 tasks sort quickly; a row names its task by id.
 public struct TaskTree: Sendable {
+    /// What a task's place in the tree depends on.
+    public struct Node: Sendable, Equatable {
+        public let id: TaskID
+        public let parent: TaskID?
+        public let isTerminal: Bool
+        public let endedAt: Duration?
+
+        /// The node of `task`.
+        public init(_ task: TaskSnapshot) {
+            id = task.id
+            parent = task.spawner.taskID
+            isTerminal = task.status.isTerminal
+            endedAt = task.endedAt
+        }
+    }
+
     /// One row of the list: a task, or the count that stands for a collapsed subtree.
     public struct Row: Sendable, Equatable {
         public enum Content: Sendable, Equatable {
-            case task(TaskSnapshot)
+            case task(TaskID)
             /// `parent`'s descendants, not listed: how many, and how many of them have not ended.
             case collapsed(parent: TaskID, count: Int, running: Int)
         }
@@ -19,8 +36,8 @@ public struct TaskTree: Sendable {
         public let isLast: Bool
 
         /// The task of a task row.
-        public var task: TaskSnapshot? {
-            if case .task(let task) = content { task } else { nil }
+        public var taskID: TaskID? {
+            if case .task(let id) = content { id } else { nil }
         }
 
         /// `  └ `: the tree's drawing before the row's id (empty at depth 0).
@@ -43,18 +60,23 @@ public struct TaskTree: Sendable {
 
     /// The tree of `tasks`; a task in `expanded` lists its children whatever its depth.
     public init(_ tasks: some Sequence<TaskSnapshot>, expanded: Set<TaskID> = [], maxDepth: Int = TaskTree.defaultMaxDepth) {
-        var children: [TaskID?: [TaskSnapshot]] = [:]
+        self.init(nodes: tasks.map(Node.init), expanded: expanded, maxDepth: maxDepth)
+    }
+
+    /// The tree of the tasks `nodes` stand for.
+    public init(nodes: some Sequence<Node>, expanded: Set<TaskID> = [], maxDepth: Int = TaskTree.defaultMaxDepth) {
+        var children: [TaskID?: [Node]] = [:]
         var known = Set<TaskID>()
-        var all: [TaskSnapshot] = []
-        for task in tasks {
-            all.append(task)
-            known.insert(task.id)
-            if task.status.isTerminal { done += 1 } else { running += 1 }
+        var all: [Node] = []
+        for node in nodes {
+            all.append(node)
+            known.insert(node.id)
+            if node.isTerminal { done += 1 } else { running += 1 }
         }
-        for task in all {
+        for node in all {
             // A task whose launcher is not listed hangs at the top rather than vanishing.
-            let parent = task.spawner.taskID.flatMap { known.contains($0) ? $0 : nil }
-            children[parent, default: []].append(task)
+            let parent = node.parent.flatMap { known.contains($0) ? $0 : nil }
+            children[parent, default: []].append(node)
         }
         for key in children.keys { children[key]?.sort(by: Self.listedBefore) }
         rows.reserveCapacity(all.count)
@@ -62,8 +84,8 @@ public struct TaskTree: Sendable {
     }
 
     /// Running (and pending) before finished; running by id, finished newest first.
-    public static func listedBefore(_ a: TaskSnapshot, _ b: TaskSnapshot) -> Bool {
-        let aEnded = a.status.isTerminal, bEnded = b.status.isTerminal
+    public static func listedBefore(_ a: Node, _ b: Node) -> Bool {
+        let aEnded = a.isTerminal, bEnded = b.isTerminal
         if aEnded != bEnded { return !aEnded }
         if !aEnded { return a.id < b.id }
         let aEnd = a.endedAt ?? .zero, bEnd = b.endedAt ?? .zero
@@ -71,11 +93,11 @@ public struct TaskTree: Sendable {
     }
 
     private mutating func append(
-        children list: [TaskSnapshot], depth: Int, from children: [TaskID?: [TaskSnapshot]], expanded: Set<TaskID>, maxDepth: Int
+        children list: [Node], depth: Int, from children: [TaskID?: [Node]], expanded: Set<TaskID>, maxDepth: Int
     ) {
         for (index, task) in list.enumerated() {
             let last = index == list.count - 1
-            rows.append(Row(content: .task(task), depth: depth, isLast: last))
+            rows.append(Row(content: .task(task.id), depth: depth, isLast: last))
             guard let own = children[task.id], !own.isEmpty else { continue }
             if depth + 1 < maxDepth || expanded.contains(task.id) {
                 append(children: own, depth: depth + 1, from: children, expanded: expanded, maxDepth: maxDepth)
@@ -87,12 +109,12 @@ public struct TaskTree: Sendable {
         }
     }
 
-    private static func countDescendants(of id: TaskID, in children: [TaskID?: [TaskSnapshot]], count: inout Int, running: inout Int) {
+    private static func countDescendants(of id: TaskID, in children: [TaskID?: [Node]], count: inout Int, running: inout Int) {
         var stack = [id]
         while let next = stack.popLast() {
             for child in children[next] ?? [] {
                 count += 1
-                if !child.status.isTerminal { running += 1 }
+                if !child.isTerminal { running += 1 }
                 stack.append(child.id)
             }
         }

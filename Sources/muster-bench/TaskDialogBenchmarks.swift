@@ -102,10 +102,14 @@ struct TaskDialogBenchmarks {
 
         let subscription = registry.events.subscribe(where: { if case .task = $0 { true } else { false } })
         let events = Task { @MainActor in
+            var handled = 0
             for await event in subscription {
                 if case .task(.started(let task)) = event, task.name == "sentinel" { break }
                 if loop.state.apply(event), case .schedule(let at) = loop.throttle.request(now: .now) { loop.dueAt = at }
                 if let due = loop.dueAt, ContinuousClock.now >= due { loop.draw() }
+                // As the app's event loop does (InteractiveApp.eventsBetweenYields).
+                handled += 1
+                if handled % 64 == 0 { await Task.yield() }
             }
         }
         let (keyStream, keySender) = AsyncStream<ContinuousClock.Instant>.makeStream()

@@ -18,7 +18,7 @@ struct TaskTreeTests {
     private func ids(_ tree: TaskTree) -> [String] {
         tree.rows.map { row in
             switch row.content {
-            case .task(let task): row.prefix + task.id.description
+            case .task(let id): row.prefix + id.description
             case .collapsed(_, let count, let running): row.prefix + "+\(count)/\(running)"
             }
         }

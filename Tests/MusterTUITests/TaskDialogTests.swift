@@ -61,7 +61,7 @@ struct TaskDialogTests {
         var state = threeRunning()
         _ = press(.control("t"), .character("j"), into: &state)
         RenderFixtures.layout(&state)
-        #expect(state.dialog?.selectedTask?.id == TaskID(2))
+        #expect(state.dialog?.selectedTaskID == TaskID(2))
         #expect(press(.enter, into: &state) == [.fetchTranscript(TaskID(2))])
         #expect(state.dialog?.page == .detail(TaskID(2)))
         var transcript = AgentTranscript()
@@ -76,7 +76,7 @@ struct TaskDialogTests {
         #expect(state.takeTranscriptRequest() == TaskID(2))
         _ = press(.escape, into: &state)
         #expect(state.dialog?.page == .list)
-        #expect(state.dialog?.selectedTask?.id == TaskID(2))
+        #expect(state.dialog?.selectedTaskID == TaskID(2))
     }
 
     @Test("x stops a background agent at once; X asks the session to stop all")

@@ -92,8 +92,13 @@ final class InteractiveApp {
         // Both loops are owned here and awaited below: events end when the session's hub
         // finishes (at shutdown), intents when their stream is finished.
         let events = Task { [weak self] in
+            var handled = 0
             for await event in subscription {
                 self?.handle(event)
+                // A subscription with events buffered hands them over without suspending: under
+                // a flood this loop would hold the main actor, and keys would wait for the lull.
+                handled += 1
+                if handled % Self.eventsBetweenYields == 0 { await Task.yield() }
             }
         }
         let work = Task { [weak self, intentStream] in
@@ -142,6 +147,9 @@ final class InteractiveApp {
         try? FileHandle.standardOutput.write(contentsOf: Data(farewell.utf8))
         return leaving
     }
+
+    /// Session events handled before the loop lets other main-actor work (keys, timers) in.
+    static let eventsBetweenYields = 64
 
     /// Time the tasks get to stop at exit.
     static let taskGrace = ExitDeadline.taskGrace

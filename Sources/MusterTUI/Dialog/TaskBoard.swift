@@ -13,8 +13,11 @@ public struct TaskBoard: Sendable {
     public private(set) var entries: [TaskID: Entry] = [:]
     /// Background tasks that have not ended: the agents panel's rows.
     public private(set) var activeBackground: Set<TaskID> = []
-    /// Changes whenever a task is added or changes (the dialog rebuilds its tree then).
+    /// Changes whenever a task is added or changes.
     public private(set) var revision = 0
+    /// Changes only when the dialog's order can change: a task is added, or ends (the dialog
+    /// rebuilds its tree then; a row's text is read from the board at each frame).
+    public private(set) var structureRevision = 0
     /// The largest id seen (for the width of the id column).
     public private(set) var largestID = 0
 
@@ -47,7 +50,8 @@ public struct TaskBoard: Sendable {
     }
 
     private mutating func store(_ task: TaskSnapshot, at now: ContinuousClock.Instant) {
-        entries[task.id] = Entry(snapshot: task, seenAt: now)
+        let before = entries.updateValue(Entry(snapshot: task, seenAt: now), forKey: task.id)?.snapshot
+        if before == nil || before?.isTerminal != task.isTerminal || before?.endedAt != task.endedAt { structureRevision &+= 1 }
         if task.mode == .background, !task.isTerminal { activeBackground.insert(task.id) } else { activeBackground.remove(task.id) }
         largestID = max(largestID, task.id.rawValue)
         revision &+= 1

@@ -52,18 +52,18 @@ public struct TaskDialog: Sendable {
     public init() {}
 
     /// The task the list's selection is on (nil on a count row or an empty list).
-    public var selectedTask: TaskSnapshot? {
-        tree.rows.indices.contains(selected) ? tree.rows[selected].task : nil
+    public var selectedTaskID: TaskID? {
+        tree.rows.indices.contains(selected) ? tree.rows[selected].taskID : nil
     }
 
     // MARK: Following the board
 
     /// Rebuilds the tree when the board changed; the selection stays on its task.
     public mutating func refresh(from board: TaskBoard) {
-        guard treeRevision != board.revision else { return }
-        treeRevision = board.revision
-        tree = TaskTree(board.entries.values.lazy.map(\.snapshot), expanded: expanded)
-        if let selectedID, let index = tree.rows.firstIndex(where: { $0.task?.id == selectedID }) {
+        guard treeRevision != board.structureRevision else { return }
+        treeRevision = board.structureRevision
+        tree = TaskTree(nodes: board.entries.values.lazy.map { TaskTree.Node($0.snapshot) }, expanded: expanded)
+        if let selectedID, let index = tree.rows.firstIndex(where: { $0.taskID == selectedID }) {
             selected = index
         }
         clampSelection()
@@ -119,8 +119,8 @@ public struct TaskDialog: Sendable {
         case .enter, .right:
             guard tree.rows.indices.contains(selected) else { return .none }
             switch tree.rows[selected].content {
-            case .task(let task):
-                return open(task.id)
+            case .task(let id):
+                return open(id)
             case .collapsed(let parent, _, _):
                 expanded.insert(parent)
                 treeRevision = nil
@@ -129,7 +129,7 @@ public struct TaskDialog: Sendable {
         case .escape, .left, .control("t"):
             return .close
         case .character("x"):
-            guard let task = selectedTask else { return .none }
+            guard let task = selectedTaskID.flatMap(board.snapshot(of:)) else { return .none }
             return stop(task, board: board, armed: armed)
         case .character("X"):
             return .stopAll
@@ -180,7 +180,7 @@ public struct TaskDialog: Sendable {
 
     private mutating func clampSelection() {
         selected = max(0, min(selected, tree.rows.count - 1))
-        selectedID = selectedTask?.id
+        selectedID = selectedTaskID
     }
 
     private mutating func scrollDetail(to row: Int, last: Int) {

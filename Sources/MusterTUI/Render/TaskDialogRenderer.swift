@@ -37,7 +37,8 @@ enum TaskDialogRenderer {
             let text: String
             let style: CellStyle
             switch item.content {
-            case .task(let task):
+            case .task(let id):
+                guard let task = state.board.snapshot(of: id) else { continue }
                 text = TaskRowText.dialogRow(
                     task, prefix: item.prefix, elapsed: state.board.elapsed(of: task, at: state.now), columns: columns, width: width, spinner: spinner
                 )
