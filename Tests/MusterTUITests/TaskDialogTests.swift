@@ -79,6 +79,25 @@ struct TaskDialogTests {
         #expect(state.dialog?.selectedTaskID == TaskID(2))
     }
 
+    @Test("the detail follows new output until scrolled up, then holds still; End follows again")
+    func detailFollows() {
+        var state = threeRunning(rows: 14)
+        _ = press(.control("t"), .enter, into: &state)
+        var transcript = AgentTranscript()
+        for line in 1...30 { transcript.append("line \(line)") }
+        state.receiveTranscript(transcript, of: TaskID(1))
+        #expect(InteractiveRenderer.frame(for: &state).text.contains("line 30"))
+        _ = press(.up, .wheelUp, into: &state)
+        let scrolled = InteractiveRenderer.frame(for: &state).text
+        #expect(!scrolled.contains("line 30") && scrolled.contains("line 20"))
+        transcript.append("line 31")
+        state.receiveTranscript(transcript, of: TaskID(1))
+        #expect(InteractiveRenderer.frame(for: &state).text == scrolled)
+        _ = press(.end, into: &state)
+        #expect(state.dialog?.detailTop == nil)
+        #expect(InteractiveRenderer.frame(for: &state).text.contains("line 31"))
+    }
+
     @Test("x stops a background agent at once; X asks the session to stop all")
     func stop() {
         var state = threeRunning()

@@ -116,6 +116,8 @@ public struct TaskDialog: Sendable {
         case .pageDown: move(to: selected + max(1, listHeight - 1))
         case .home: move(to: 0)
         case .end: move(to: tree.rows.count - 1)
+        case .wheelUp: move(to: selected - InteractiveState.wheelStep)
+        case .wheelDown: move(to: selected + InteractiveState.wheelStep)
         case .enter, .right:
             guard tree.rows.indices.contains(selected) else { return .none }
             switch tree.rows[selected].content {
@@ -148,6 +150,8 @@ public struct TaskDialog: Sendable {
         case .pageUp: scrollDetail(to: current - max(1, detailHeight - 1), last: last)
         case .pageDown: scrollDetail(to: current + max(1, detailHeight - 1), last: last)
         case .home: scrollDetail(to: 0, last: last)
+        case .wheelUp: scrollDetail(to: current - InteractiveState.wheelStep, last: last)
+        case .wheelDown: scrollDetail(to: current + InteractiveState.wheelStep, last: last)
         case .end: detailTop = nil
         case .escape, .left:
             page = .list
