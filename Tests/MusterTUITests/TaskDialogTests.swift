@@ -134,6 +134,11 @@ struct TaskDialogTests {
         #expect(press(.character("x"), into: &state) == [.stopTask(TaskID(1))])
         #expect(press(.down, .character("x"), into: &state).isEmpty)
         #expect(state.dialog?.notice == "#2 done has already ended.")
+        state.apply(.task(.started(RenderFixtures.task(3, "evil\u{1B}[2J", mode: .foreground))), at: start)
+        _ = press(.home, .down, .character("x"), into: &state)
+        let message = state.dialog?.armedStop?.message ?? ""
+        #expect(message.hasPrefix("x again stops #3 evil"))
+        #expect(TerminalSanitizer.isInert(message))
     }
 
     @Test("a finished task's update that arrives late never brings it back to running")

@@ -194,17 +194,19 @@ public struct TaskDialog: Sendable {
     /// `x`: stops a background task at once; a foreground agent, or a task with running
     /// children, first says what else stops and waits for a second `x`.
     private mutating func stop(_ task: TaskSnapshot, board: TaskBoard, armed: (id: TaskID, message: String)?) -> Action {
+        // A task's name comes from a model: shown inert, as everything else is.
+        let label = TerminalSanitizer.sanitize(task.label)
         if task.isTerminal {
-            notice = "\(task.label) has already ended."
+            notice = "\(label) has already ended."
             return .none
         }
         if task.isStopping {
-            notice = "\(task.label) is already stopping."
+            notice = "\(label) is already stopping."
             return .none
         }
         let children = board.runningDescendants(of: task.id)
         guard task.mode == .foreground || !children.isEmpty, armed?.id != task.id else { return .stop(task.id) }
-        var message = "x again stops \(task.label)"
+        var message = "x again stops \(label)"
         if task.mode == .foreground { message += " (the foreground turn waits for it)" }
         if !children.isEmpty {
             let ids = children.prefix(3).map(\.id.description).joined(separator: ", ") + (children.count > 3 ? ", …" : "")
