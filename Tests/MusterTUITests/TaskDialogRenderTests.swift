@@ -116,6 +116,21 @@ struct TaskDialogRenderTests {
         #expect(screen.frame.rowText(8).hasPrefix("✓ #2 "))
     }
 
+    @Test("a first x on an agent with running children says in the key line what else stops; the focused pill is reversed")
+    func stopQuestionAndPillFocus() {
+        var state = RenderFixtures.state(columns: 100, rows: 12)
+        apply([RenderFixtures.task(1, "lead"), RenderFixtures.task(2, "scout", spawner: .task(TaskID(1)))], to: &state)
+        _ = state.handle(.down, now: start)
+        var screen = RenderFixtures.render(&state)
+        #expect(screen.frame.rowText(10).contains("Enter lists the tasks · Esc back"))
+        #expect(screen.frame[10, 2].style.reverse)
+        _ = state.handle(.enter, now: start)
+        _ = state.handle(.character("x"), now: start)
+        screen = RenderFixtures.render(&state)
+        #expect(screen.frame.rowText(9) == "x again stops #1 lead and the 1 running task it launched (#2) · any other key keeps them")
+        #expect(screen.frame[9, 0].style == state.theme.attention)
+    }
+
     @Test("the agents panel lists running background agents above the status line, five at most, then a count")
     func panel() {
         var state = RenderFixtures.state(columns: 80, rows: 16)
