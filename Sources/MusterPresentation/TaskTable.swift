@@ -71,6 +71,13 @@ public enum TaskTable {
             lines += task.trail.flatMap { TranscriptLine.lines($0, style: .toolOutput, indent: "  · ") }
         }
         lines += transcriptLines(of: task, transcript: transcript, all: all)
+        lines += ending(of: task)
+        return lines
+    }
+
+    /// The last part of a task's detail: what it does now, or how it ended (its result or error).
+    public static func ending(of task: TaskSnapshot) -> [TranscriptLine] {
+        var lines: [TranscriptLine] = []
         switch task.status {
         case .pending:
             lines.append(TranscriptLine(task.isStopping ? "Stopping before it started." : "Waiting to start.", style: .dim))
@@ -93,7 +100,7 @@ public enum TaskTable {
     }
 
     /// The `Transcript:` section: its tail (or all that is kept), saying what is not shown.
-    static func transcriptLines(of task: TaskSnapshot, transcript: AgentTranscript, all: Bool) -> [TranscriptLine] {
+    public static func transcriptLines(of task: TaskSnapshot, transcript: AgentTranscript, all: Bool) -> [TranscriptLine] {
         let kept = transcript.lines
         guard !kept.isEmpty else { return [] }
         var lines = [TranscriptLine("Transcript:", style: .heading)]
@@ -133,7 +140,7 @@ public enum TaskTable {
     }
 
     /// What the ACTIVITY column says: `step 3 · grep` while running, the outcome once ended.
-    static func activity(of task: TaskSnapshot) -> String {
+    public static func activity(of task: TaskSnapshot) -> String {
         switch task.status {
         case .pending:
             return task.isStopping ? "never started" : "waiting to start"

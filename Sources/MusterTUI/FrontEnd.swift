@@ -30,6 +30,7 @@ public enum FrontEnd {
     static let interactiveKeyHelp = [
         "Keys: Enter sends · Esc or Ctrl-C interrupts the turn · PgUp/PgDn scroll · Tab completes · ↑/↓ history",
         "      Ctrl-A/E/B/F/K/U/W and Alt-B/F edit · Ctrl-L repaints · Ctrl-D on an empty line or /quit exits",
+        "      Ctrl-T, /tasks, or ↓ then Enter on an empty line: the task dialog · /panel on|off: the agents panel",
     ]
 
     /// The key help `/help` adds in plain mode.

@@ -11,12 +11,15 @@ public struct FrontEndOptions: Sendable {
     /// Says which session this was and where its log is, after the exit summary
     /// (`Session 3f2a… · log: ~/.local/state/muster/sessions/….jsonl`).
     public var sessionNote: String?
+    /// `--no-agent-panel`: the curses UI starts with the agents panel off.
+    public var showsAgentPanel: Bool
 
     /// Options; by default the process environment and the XDG history file.
     public init(
         forcePlain: Bool = false, historyFile: URL? = nil, environment: [String: String] = ProcessInfo.processInfo.environment,
-        sessionNote: String? = nil
+        sessionNote: String? = nil, showsAgentPanel: Bool = true
     ) {
+        self.showsAgentPanel = showsAgentPanel
         self.forcePlain = forcePlain
         self.historyFile = historyFile
         self.environment = environment

@@ -7,10 +7,10 @@ import MusterCore
 let arguments = CommandLine.arguments.dropFirst()
 let quick = arguments.contains("--quick")
 // `--only GROUP` runs one group (core, front-end, processes) or one benchmark (stop-latency,
-// shell-stop, scale, throughput, log-flood).
+// shell-stop, scale, throughput, log-flood, task-dialog).
 let only = arguments.firstIndex(of: "--only").flatMap { arguments.index(after: $0) < arguments.endIndex ? arguments[arguments.index(after: $0)] : nil }
 func selected(_ names: String...) -> Bool { only.map(names.contains) ?? true }
-let benchmarkNames = ["core", "front-end", "processes", "stop-latency", "shell-stop", "scale", "throughput", "log-flood"]
+let benchmarkNames = ["core", "front-end", "processes", "stop-latency", "shell-stop", "scale", "throughput", "log-flood", "task-dialog"]
 if arguments.contains("--only"), only.map(benchmarkNames.contains) != true {
     FileHandle.standardError.write(Data("muster-bench: --only needs one of: \(benchmarkNames.joined(separator: ", "))\n".utf8))
     exit(2)
@@ -48,6 +48,9 @@ if selected("core", "log-flood") {
 }
 if selected("front-end") {
     await attempt("front end") { try await FrontEndBenchmarks(report: report).run(quick: quick) }
+}
+if selected("front-end", "task-dialog") {
+    await attempt("task dialog") { try await TaskDialogBenchmarks(report: report).run(quick: quick) }
 }
 
 let processes = ProcessBenchmarks(report: report, binary: binDirectory.appendingPathComponent("muster"), workspace: workspace)

@@ -17,7 +17,8 @@ func runInteractive(setup: SessionSetup, command: Muster) async -> RunEnding {
     let options = FrontEndOptions(
         forcePlain: command.plain,
         environment: environment,
-        sessionNote: "Session \(recorder.sessionID) · log: \(recorder.logFile?.path ?? "not written")"
+        sessionNote: "Session \(recorder.sessionID) · log: \(recorder.logFile?.path ?? "not written")",
+        showsAgentPanel: !command.noAgentPanel
     )
     // Logged like a headless run's: an invalid option value is part of the session's story.
     for warning in setup.warnings { recorder.record(.warning(warning)) }

@@ -47,6 +47,9 @@ struct Muster: AsyncParsableCommand {
     @Flag(help: "Use the plain line mode instead of the full-screen interface.")
     var plain = false
 
+    @Flag(help: "Start without the agents panel above the status line (/panel on shows it).")
+    var noAgentPanel = false
+
     @Option(help: ArgumentHelp("Workspace root the tools work in. Default: the current directory.", valueName: "path"))
     var workspace: String?
 

@@ -35,16 +35,16 @@ struct TmuxTests {
         }
     }
 
-    @Test("/tasks lists the running agents with their status")
+    @Test("/tasks opens the live task list with the running agents and their status")
     func tasksTable() async throws {
         try await withApp { app in
             try await launchThree(app)
             await app.submit("/tasks")
-            let screen = try await app.waitForScreen(containing: "#3  gamma")
-            #expect(screen.contains("ID  NAME   KIND   STATUS"))
+            let screen = try await app.waitForScreen(containing: "#3 gamma")
+            #expect(screen.contains("Tasks (3 running · 0 done)"))
             for (id, name) in [(1, "alpha"), (2, "beta"), (3, "gamma")] {
-                let row = try #require(TmuxDriver.line(containing: "#\(id)  \(name)", in: screen))
-                #expect(row.contains("agent  running"))
+                let row = try #require(TmuxDriver.line(containing: "#\(id) \(name)", in: screen))
+                #expect(row.contains("agent running"))
             }
         }
     }
@@ -77,8 +77,8 @@ struct TmuxTests {
             try await app.waitForScreen(containing: "All three are running.")
             #expect(await app.screen().contains("● 1/1 agents"))
             await app.submit("/tasks")
-            let screen = try await app.waitForScreen(containing: "#1  alpha")
-            #expect(TmuxDriver.line(containing: "#1  alpha", in: screen)?.contains("running") == true)
+            let screen = try await app.waitForScreen(containing: "#1 alpha")
+            #expect(TmuxDriver.line(containing: "#1 alpha", in: screen)?.contains("running") == true)
             #expect(await app.screen().contains("● 1/1 agents"))
         }
     }
@@ -143,8 +143,8 @@ struct TmuxTests {
             #expect(await app.screen().contains("● 3/10 agents"))
             #expect(await app.screen().contains("/help for commands"))
             await app.submit("/tasks")
-            let screen = try await app.waitForScreen(containing: "#3  gamma")
-            #expect(TmuxDriver.line(containing: "#3  gamma", in: screen)?.contains("running") == true)
+            let screen = try await app.waitForScreen(containing: "#3 gamma")
+            #expect(TmuxDriver.line(containing: "#3 gamma", in: screen)?.contains("running") == true)
         }
     }
 
@@ -176,16 +176,16 @@ struct TmuxTests {
         }
     }
 
-    @Test("commands typed ahead run in order with their output in that order: /clear does not wipe the /tasks after it")
+    @Test("commands typed ahead run in order with their output in that order: /clear does not wipe the /tasks show after it")
     func commandsTypedAhead() async throws {
         try await withApp { app in
             try await launchThree(app)
             // One write: both lines reach the app together, before the first has run.
-            await app.type("/clear\r/tasks\r")
-            let screen = try await app.waitForScreen(containing: "#3  gamma")
+            await app.type("/clear\r/tasks show 3\r")
+            let screen = try await app.waitForScreen(containing: "Task #3 · gamma")
             let lines = screen.split(separator: "\n").map(String.init)
-            let echo = try #require(lines.firstIndex(of: "› /tasks"))
-            let header = try #require(lines.firstIndex { $0.hasPrefix("ID  NAME") })
+            let echo = try #require(lines.firstIndex(of: "› /tasks show 3"))
+            let header = try #require(lines.firstIndex { $0.hasPrefix("Task #3 · gamma") })
             #expect(echo < header)
             #expect(!screen.contains("All three are running."))
         }
@@ -307,10 +307,11 @@ struct TmuxTests {
             try await app.waitForScreen(containing: "The watcher is running.")
             // The agent's second command waits for a file the test writes once it has looked.
             await app.submit("/tasks")
-            let table = try await app.waitForScreen("for the watcher's row to show its waiting shell") { screen in
-                TmuxDriver.line(containing: "#1  watcher", in: screen)?.contains("shell: until [ -e release ]") == true
+            try await app.waitForScreen("for the watcher's row to show its waiting shell") { screen in
+                TmuxDriver.line(containing: "#1 watcher", in: screen)?.contains("shell: until [ -e release ]") == true
             }
-            #expect(table.contains("TIME") && table.contains("TOKENS") && table.contains("TOOLS"))
+            await app.press("Escape")
+            try await app.waitForScreen("for the task dialog to close") { !$0.contains("Tasks (1 running") }
             await app.submit("/tasks show 1")
             let shown = try await app.waitForScreen(containing: "watched-line-two")
             #expect(shown.contains("watched-line-one"))
@@ -435,9 +436,11 @@ struct TmuxTests {
             try await app.waitForScreen(containing: "› one↵two")
             await app.press("C-u")
             await app.submit("/tasks")
-            let screen = try await app.waitForScreen(containing: "#3  gamma")
-            let row = try #require(TmuxDriver.line(containing: "#3  gamma", in: screen))
-            #expect(row.contains("agent  running"))
+            let screen = try await app.waitForScreen(containing: "#3 gamma")
+            let row = try #require(TmuxDriver.line(containing: "#3 gamma", in: screen))
+            #expect(row.contains("agent running"))
+            await app.press("Escape")
+            try await app.waitForScreen("for the task dialog to close") { !$0.contains("Tasks (3 running") }
             await app.submit("/quit")
             try await app.waitForScreen(containing: "Stop them and quit? (y/n)")
             await app.submit("y")

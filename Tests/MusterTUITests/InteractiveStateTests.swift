@@ -72,11 +72,11 @@ struct InteractiveStateTests {
         var state = RenderFixtures.state()
         state.editor.setText("find the TODOs")
         do { let result = state.handle(.enter, now: start); #expect(result == [.submit("find the TODOs")]) }
-        state.editor.setText("  /tasks  ")
-        do { let result = state.handle(.enter, now: start); #expect(result == [.command("/tasks")]) }
+        state.editor.setText("  /tasks show 9  ")
+        do { let result = state.handle(.enter, now: start); #expect(result == [.command("/tasks show 9")]) }
         #expect(state.transcript.texts.isEmpty)
-        reply(.taskList([]), to: "/tasks", into: &state)
-        #expect(state.transcript.texts == ["› /tasks", Self.noTasks])
+        reply(.noSuchTask(TaskID(9)), to: "/tasks show 9", into: &state)
+        #expect(state.transcript.texts == ["› /tasks show 9", "No task #9."])
         do { let result = state.handle(.enter, now: start).isEmpty; #expect(result) }
     }
 
@@ -132,35 +132,35 @@ struct InteractiveStateTests {
         var state = RenderFixtures.state()
         running(&state)
         state.apply(.textDelta(agent: .main, text: "First line of the answer.\nSecond li"))
-        state.editor.setText("/tasks")
-        do { let result = state.handle(.enter, now: start); #expect(result == [.command("/tasks")]) }
-        reply(.taskList([]), to: "/tasks", into: &state)
+        state.editor.setText("/tasks show 9")
+        do { let result = state.handle(.enter, now: start); #expect(result == [.command("/tasks show 9")]) }
+        reply(.noSuchTask(TaskID(9)), to: "/tasks show 9", into: &state)
         state.apply(.task(.finished(RenderFixtures.task(1, "explore", status: .completed(summary: "")))))
         state.apply(.textDelta(agent: .main, text: "ne of it.\n"))
         state.apply(.assistantMessage(agent: .main, text: "First line of the answer.\nSecond line of it.\n"))
         let texts = state.transcript.texts
         #expect(texts.count == 5)
-        #expect(Array(texts.prefix(2)) == ["› /tasks", Self.noTasks])
+        #expect(Array(texts.prefix(2)) == ["› /tasks show 9", "No task #9."])
         #expect(texts[2].hasPrefix("Background agent \"explore\" completed"))
         #expect(Array(texts.suffix(2)) == ["First line of the answer.", "Second line of it."])
         #expect(state.liveLines.isEmpty)
     }
 
-    @Test("commands typed ahead run one at a time with their output in order: /clear does not wipe the /tasks after it")
+    @Test("commands typed ahead run one at a time with their output in order: /clear does not wipe the /tasks show after it")
     func commandsInOrder() {
         var state = RenderFixtures.state()
         state.append([TranscriptLine("old")])
         state.editor.setText("/clear")
         do { let result = state.handle(.enter, now: start); #expect(result == [.command("/clear")]) }
-        state.editor.setText("/tasks")
+        state.editor.setText("/tasks show 9")
         do { let result = state.handle(.enter, now: start); #expect(result.isEmpty) }
         state.editor.setText("hello")
         do { let result = state.handle(.enter, now: start); #expect(result.isEmpty) }
         reply(.clearTranscript, to: "/clear", into: &state)
-        do { let result = state.releaseQueued(); #expect(result == [.command("/tasks")]) }
-        reply(.taskList([]), to: "/tasks", into: &state)
+        do { let result = state.releaseQueued(); #expect(result == [.command("/tasks show 9")]) }
+        reply(.noSuchTask(TaskID(9)), to: "/tasks show 9", into: &state)
         do { let result = state.releaseQueued(); #expect(result == [.submit("hello")]) }
-        #expect(state.transcript.texts == ["› /tasks", Self.noTasks])
+        #expect(state.transcript.texts == ["› /tasks show 9", "No task #9."])
     }
 
     @Test("commands can be typed while a turn runs")
@@ -171,7 +171,6 @@ struct InteractiveStateTests {
         do { let result = state.handle(.enter, now: start); #expect(result == [.command("/tasks stop 2")]) }
     }
 
-    static let noTasks = "No tasks yet. Background agents appear here while they run."
 
     /// The events of a command line the app sent: its echo, then its reply.
     private func reply(_ reply: CommandReply, to line: String, into state: inout InteractiveState) {
@@ -277,13 +276,15 @@ struct InteractiveStateTests {
         #expect(state.editor.isEmpty)
     }
 
-    @Test("the tick is needed only while something runs")
+    @Test("the tick is needed only while something runs, or a finished agent lingers in the panel")
     func ticks() {
         var state = RenderFixtures.state()
         #expect(!state.needsTicks)
-        state.apply(.task(.started(RenderFixtures.task(1, "explore"))))
+        state.apply(.task(.started(RenderFixtures.task(1, "explore"))), at: start)
         #expect(state.needsTicks)
-        state.apply(.task(.finished(RenderFixtures.task(1, "explore", status: .completed(summary: "")))))
+        state.apply(.task(.finished(RenderFixtures.task(1, "explore", status: .completed(summary: "")))), at: start)
+        #expect(state.needsTicks)
+        state.tick(at: start.advanced(by: AgentsPanel.lingering))
         #expect(!state.needsTicks)
         running(&state)
         #expect(state.needsTicks)

@@ -7,10 +7,11 @@ enum RenderFixtures {
     static func task(
         _ id: Int, _ name: String, status: TaskStatus = .running(step: 1, activity: "thinking"),
         age: Duration = .seconds(4), mode: TaskMode = .background, prompt: String = "Look around",
-        cancelRequested: CancellationSource? = nil, endedAt: Duration? = nil, usage: TaskUsage = TaskUsage()
+        cancelRequested: CancellationSource? = nil, endedAt: Duration? = nil, usage: TaskUsage = TaskUsage(),
+        spawner: Spawner = .topLevel, kind: TaskKind = .agent
     ) -> TaskSnapshot {
         TaskSnapshot(
-            id: TaskID(id), name: name, kind: .agent, description: prompt, spawner: .topLevel, mode: mode,
+            id: TaskID(id), name: name, kind: kind, description: prompt, spawner: spawner, mode: mode,
             status: status, cancelRequested: cancelRequested, startedAt: .zero,
             endedAt: status.isTerminal ? (endedAt ?? age) : nil, startDate: .distantPast, age: age, trail: [], usage: usage
         )
@@ -26,5 +27,10 @@ enum RenderFixtures {
         let screen = TextGridScreen(size: state.size)
         screen.present(InteractiveRenderer.frame(for: &state))
         return screen
+    }
+
+    /// Lays out a frame of `state` without a screen (the dialog learns its list's height).
+    static func layout(_ state: inout InteractiveState) {
+        _ = InteractiveRenderer.frame(for: &state)
     }
 }

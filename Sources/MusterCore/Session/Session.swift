@@ -186,6 +186,12 @@ public actor Session {
         )
     }
 
+    /// A task's transcript as kept now (nil for an unknown id): read-only, for a front end that
+    /// shows a task's work live (the task dialog's detail); changes come as events.
+    public func transcript(of id: TaskID) async -> AgentTranscript? {
+        await runtime.registry.transcript(of: id)
+    }
+
     /// After `shutdown`: the finished results no agent took (cancelled at shutdown, or finished
     /// after the last turn), each handed out once.
     public func takeUndeliveredResults() async -> [TaskResult] {

@@ -17,4 +17,10 @@ public enum AppIntent: Sendable, Equatable {
     case quit(RunEnding)
     /// Repaint every cell (Ctrl-L).
     case repaint
+    /// Stop one task (the task dialog's `x`).
+    case stopTask(TaskID)
+    /// Stop every task after the session's y/n question (the task dialog's `X`).
+    case stopAll
+    /// Fetch a task's transcript for the task dialog's detail (`InteractiveState.receiveTranscript`).
+    case fetchTranscript(TaskID)
 }

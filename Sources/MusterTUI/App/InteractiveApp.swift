@@ -28,6 +28,9 @@ final class InteractiveApp {
 
     private let intents: AsyncStream<AppIntent>.Continuation
     private let intentStream: AsyncStream<AppIntent>
+    /// Transcripts the task dialog's detail wants: only the newest request waits (they coalesce).
+    private let transcriptRequests: AsyncStream<TaskID>.Continuation
+    private let transcriptRequestStream: AsyncStream<TaskID>
     private var ending: RunEnding?
     private var exitWaiter: CheckedContinuation<RunEnding, Never>?
     private var reportedHistoryError = false
@@ -37,7 +40,8 @@ final class InteractiveApp {
     static func run(session: Session, options: FrontEndOptions, startupMessages: [String]) async -> RunEnding {
         let subscription = session.events.subscribe()
         await session.start()
-        let pill = PillState(await session.overview())
+        let overview = await session.overview()
+        let pill = PillState(overview)
         let theme = Theme.from(environment: options.environment)
         let history = CommandHistory(file: options.resolvedHistoryFile)
         let screen: CursesScreen
@@ -51,6 +55,8 @@ final class InteractiveApp {
         let app = InteractiveApp(
             session: session, screen: screen, theme: theme, pill: pill, history: history, sessionNote: options.sessionNote
         )
+        app.state.seedTasks(overview.tasks)
+        app.state.panel.isEnabled = options.showsAgentPanel
         app.state.append(FrontEnd.welcome(workspace: session.runtime.workspace, introduction: session.runtime.model.introduction))
         app.state.append(startupMessages.flatMap { TranscriptLine.lines("⚠ " + $0, style: .warning) })
         return await app.run(subscription)
@@ -65,6 +71,7 @@ final class InteractiveApp {
         self.history = history
         self.state = InteractiveState(size: screen.size, theme: theme, pill: pill, history: history?.entries ?? [])
         (intentStream, intents) = AsyncStream<AppIntent>.makeStream()
+        (transcriptRequestStream, transcriptRequests) = AsyncStream<TaskID>.makeStream(bufferingPolicy: .bufferingNewest(1))
         redrawTimer = DispatchSource.makeTimerSource(queue: .main)
     }
 
@@ -85,13 +92,25 @@ final class InteractiveApp {
         // Both loops are owned here and awaited below: events end when the session's hub
         // finishes (at shutdown), intents when their stream is finished.
         let events = Task { [weak self] in
+            var handled = 0
             for await event in subscription {
                 self?.handle(event)
+                // A subscription with events buffered hands them over without suspending: under
+                // a flood this loop would hold the main actor, and keys would wait for the lull.
+                handled += 1
+                if handled % Self.eventsBetweenYields == 0 { await Task.yield() }
             }
         }
         let work = Task { [weak self, intentStream] in
             for await intent in intentStream {
                 await self?.perform(intent)
+            }
+        }
+        // Its own loop, so that reading a transcript never waits behind a command (or holds one up).
+        let transcripts = Task { [weak self, session, transcriptRequestStream] in
+            for await id in transcriptRequestStream {
+                let transcript = await session.transcript(of: id) ?? AgentTranscript()
+                self?.transcriptArrived(transcript, of: id)
             }
         }
         draw()
@@ -107,7 +126,9 @@ final class InteractiveApp {
         state.close(running == 0 ? "Exiting…" : "Stopping \(running) background \(running == 1 ? "agent" : "agents")…")
         draw()
         intents.finish()
+        transcriptRequests.finish()
         await work.value
+        await transcripts.value
         let report = await session.shutdown(grace: Self.taskGrace)
         await events.value
         draw()
@@ -126,6 +147,9 @@ final class InteractiveApp {
         try? FileHandle.standardOutput.write(contentsOf: Data(farewell.utf8))
         return leaving
     }
+
+    /// Session events handled before the loop lets other main-actor work (keys, timers) in.
+    static let eventsBetweenYields = 64
 
     /// Time the tasks get to stop at exit.
     static let taskGrace = ExitDeadline.taskGrace
@@ -197,7 +221,10 @@ final class InteractiveApp {
         for key in decoder.decode(pastes.assemble(inputs)) {
             dispatch(state.handle(key, now: now))
         }
-        changed()
+        // A key's answer is drawn at once (once per batch read): only events are throttled, so
+        // typing and moving in the task dialog never wait behind a stream of agents' updates.
+        draw()
+        updateTimers()
     }
 
     private func handleSignal(_ event: SignalEvent) {
@@ -232,8 +259,10 @@ final class InteractiveApp {
             case .submit(let text), .command(let text):
                 remember(text)
                 intents.yield(intent)
-            case .answer, .interrupt, .requestQuit:
+            case .answer, .interrupt, .requestQuit, .stopTask, .stopAll:
                 intents.yield(intent)
+            case .fetchTranscript(let id):
+                transcriptRequests.yield(id)
             }
         }
     }
@@ -252,7 +281,11 @@ final class InteractiveApp {
             await session.send(.quit)
         case .interrupt:
             await session.send(.interrupt)
-        case .quit, .repaint:
+        case .stopTask(let id):
+            await session.send(.cancelTask(id))
+        case .stopAll:
+            await session.send(.cancelAll)
+        case .quit, .repaint, .fetchTranscript:
             break
         }
     }
@@ -270,12 +303,17 @@ final class InteractiveApp {
 
     private func handle(_ event: SessionEvent) {
         if state.apply(event) { changed() }
+        if let id = state.takeTranscriptRequest() { transcriptRequests.yield(id) }
         if case .reply(.quit) = event { requestExit(.quit) }
         let released = state.releaseQueued()
         if !released.isEmpty {
             dispatch(released)
             changed()
         }
+    }
+
+    private func transcriptArrived(_ transcript: AgentTranscript, of id: TaskID) {
+        if state.receiveTranscript(transcript, of: id) { changed() }
     }
 
     // MARK: Drawing
@@ -293,6 +331,7 @@ final class InteractiveApp {
     }
 
     private func draw() {
+        state.now = .now
         let frame = InteractiveRenderer.frame(for: &state)
         screen.present(frame)
         throttle.didDraw(at: .now)

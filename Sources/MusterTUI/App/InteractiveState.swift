@@ -33,11 +33,26 @@ public struct InteractiveState: Sendable {
     public private(set) var liveLines: [TranscriptLine] = []
     /// Tasks that have not ended, for Tab after `/tasks stop ` and the like.
     private var runningTasks: Set<TaskID> = []
+    /// `runningTasks` changed since the editor was told: it is told at the next Tab (sorting
+    /// thousands of ids on every start and end made a burst of tasks quadratic).
+    private var completionIDsStale = false
     /// A command (or an answer) was handed over and its reply has not come yet.
     private var commandInFlight = false
     /// Input was handed to the session and its turn has not started yet.
     private var submissionPending = false
     private var lastIdleInterrupt: ContinuousClock.Instant?
+    /// Every task heard of: the task dialog's list and the agents panel read it.
+    public private(set) var board = TaskBoard()
+    /// The task dialog while it is open (it has the keys then; the input keeps its text).
+    public private(set) var dialog: TaskDialog?
+    /// The agents panel (`/panel off|on`, `--no-agent-panel`).
+    public var panel = AgentsPanel()
+    /// ↓ on an empty input moved the focus to the pill: Enter opens the task dialog.
+    public private(set) var pillFocused = false
+    /// The time a frame shows (live ages go on from the events' snapshots); the app sets it.
+    public var now: ContinuousClock.Instant = .now
+    /// The task whose transcript the dialog's detail needs (re)fetched.
+    private var transcriptRequest: TaskID?
 
     /// A fresh screen state: empty transcript, `pill` as given, `history` for Up/Down.
     public init(size: ScreenSize, theme: Theme, pill: PillState, history: [String] = [], transcriptCapacity: Int = 5000) {
@@ -48,11 +63,14 @@ public struct InteractiveState: Sendable {
         self.transcript = TranscriptBuffer(capacity: transcriptCapacity)
     }
 
-    /// Rows the transcript gets: all but the status and input lines.
-    public var transcriptHeight: Int { max(0, size.rows - 2) }
+    /// Rows the transcript gets: all but the status and input lines and the agents panel.
+    public var transcriptHeight: Int { max(0, size.rows - 2 - TaskDialogRenderer.panelLines(self).count) }
 
-    /// True while something moves on screen by itself (spinners), so a 1 Hz tick is needed.
-    public var needsTicks: Bool { (pill.isActive || turnRunning) && closingMessage == nil }
+    /// True while something moves on screen by itself (spinners, ages, a finished panel row
+    /// that lingers), so a 1 Hz tick is needed.
+    public var needsTicks: Bool {
+        (pill.isActive || turnRunning || panel.hasLingeringRows || (dialog != nil && !board.activeBackground.isEmpty)) && closingMessage == nil
+    }
 
     // MARK: Output
 
@@ -64,8 +82,21 @@ public struct InteractiveState: Sendable {
     /// Applies a session event; returns true when the screen changed. Call `releaseQueued()`
     /// after it: a turn that ended, or a command's reply, lets the next queued input go.
     @discardableResult
-    public mutating func apply(_ event: SessionEvent) -> Bool {
+    public mutating func apply(_ event: SessionEvent, at now: ContinuousClock.Instant = .now) -> Bool {
+        if case .reply(.taskList(let tasks)) = event {
+            // `/tasks` opens the live dialog here instead of printing a table that goes stale.
+            commandInFlight = false
+            board.seed(tasks, at: now)
+            openDialog()
+            return true
+        }
         var changed = false
+        if let id = event.agent?.taskID, dialog?.page == .detail(id) {
+            switch event {
+            case .assistantMessage, .toolStart, .toolEnd: transcriptRequest = id
+            default: break
+            }
+        }
         switch event {
         case .turnStart(_, let trigger):
             changed = !turnRunning || interrupting
@@ -79,6 +110,11 @@ public struct InteractiveState: Sendable {
         case .task(let taskEvent):
             changed = pill.apply(taskEvent)
             trackRunningTask(taskEvent)
+            if let task = board.apply(taskEvent, at: now) {
+                panel.note(task, at: now)
+                changed = changed || dialog != nil || (panel.isEnabled && task.mode == .background)
+                if case .detail(let id)? = dialog?.page, task.id == id || task.spawner.taskID == id { transcriptRequest = id }
+            }
         case .reply(let reply):
             changed = true
             commandInFlight = false
@@ -92,6 +128,12 @@ public struct InteractiveState: Sendable {
         }
         let streamingBefore = formatter.streamingLine
         let lines = formatter.lines(for: event)
+        if case .reply(let reply) = event, dialog != nil, let first = lines.first {
+            switch reply {
+            case .confirm, .unclearAnswer: break
+            default: dialog?.notice = first.text
+            }
+        }
         switch event {
         case .textDelta(let agent, _) where agent.taskID == nil:
             liveLines += lines
@@ -131,7 +173,7 @@ public struct InteractiveState: Sendable {
         case .resultsWaiting, .message:
             return
         }
-        editor.setCompletionTaskIDs(runningTasks.sorted().map(\.rawValue))
+        completionIDsStale = true
     }
 
     /// Moves the streamed message's completed lines into the transcript.
@@ -160,8 +202,10 @@ public struct InteractiveState: Sendable {
         return intents
     }
 
-    /// Moves the spinners on (the 1 Hz tick).
-    public mutating func tick() {
+    /// Moves the spinners on and lets finished panel rows go (the 1 Hz tick).
+    public mutating func tick(at now: ContinuousClock.Instant = .now) {
+        self.now = now
+        panel.expire(at: now)
         pill.advanceSpinner()
         if turnRunning { turnSpinnerFrame = (turnSpinnerFrame + 1) % PillState.spinnerFrames.count }
     }
@@ -206,6 +250,27 @@ public struct InteractiveState: Sendable {
         guard closingMessage == nil else { return [] }
         if let request = confirmation, ![.pageUp, .pageDown, .wheelUp, .wheelDown].contains(key) { return answer(key, to: request) }
         if key != .control("c") { hint = nil }
+        if dialog != nil { return handleDialog(key) }
+        if key == .tab, completionIDsStale {
+            editor.setCompletionTaskIDs(runningTasks.sorted().map(\.rawValue))
+            completionIDsStale = false
+        }
+        if key == .control("t") {
+            openDialog()
+            return []
+        }
+        if pillFocused {
+            pillFocused = false
+            switch key {
+            case .enter:
+                openDialog()
+                return []
+            case .escape, .up, .down:
+                return []
+            default:
+                break
+            }
+        }
         switch key {
         case .pageUp:
             transcript.scroll(by: max(1, transcriptHeight - 1), width: size.columns, height: transcriptHeight)
@@ -230,6 +295,9 @@ public struct InteractiveState: Sendable {
             return [.repaint]
         case .up where editor.isEmpty:
             if takeBackQueued() { return [] }
+        case .down where editor.isEmpty:
+            pillFocused = true
+            return []
         default:
             break
         }
@@ -238,6 +306,10 @@ public struct InteractiveState: Sendable {
             let trimmed = line.trimmingCharacters(in: .whitespaces)
             guard !trimmed.isEmpty else { return [] }
             transcript.scrollToBottom()
+            if let words = Self.panelCommand(trimmed) {
+                setPanel(words)
+                return []
+            }
             queued.append(SlashCommandParser.isCommand(trimmed) ? trimmed : line)
             return releaseQueued()
         case .endOfInput:
@@ -257,6 +329,11 @@ public struct InteractiveState: Sendable {
     public mutating func interruptSignal(now: ContinuousClock.Instant) -> [AppIntent] {
         guard closingMessage == nil else { return [] }
         if let request = confirmation { return answer(.escape, to: request) }
+        if dialog != nil {
+            // The first Ctrl-C only closes the dialog; the input keeps its text.
+            dialog = nil
+            return []
+        }
         if turnRunning { return interruptTurn() }
         if !editor.isEmpty {
             editor.clear()
@@ -299,6 +376,89 @@ public struct InteractiveState: Sendable {
             hint = nil
             _ = answerLine.handle(key)
             return []
+        }
+    }
+
+    // MARK: The task dialog and the agents panel
+
+    /// Tasks that ran before the front end started (from the session's overview).
+    public mutating func seedTasks(_ tasks: [TaskSnapshot], at now: ContinuousClock.Instant = .now) {
+        board.seed(tasks, at: now)
+    }
+
+    /// Opens the task dialog on its list (`/tasks`, Ctrl-T, Enter on the focused pill).
+    public mutating func openDialog() {
+        dialog = TaskDialog()
+        pillFocused = false
+        hint = nil
+    }
+
+    /// The dialog as the renderer left it (its tree, selection and scroll follow the frame).
+    mutating func updateDialog(_ dialog: TaskDialog) {
+        guard self.dialog != nil else { return }
+        self.dialog = dialog
+    }
+
+    /// The task whose transcript the detail needs fetched, once (the app fetches it and hands
+    /// it to `receiveTranscript`).
+    public mutating func takeTranscriptRequest() -> TaskID? {
+        defer { transcriptRequest = nil }
+        return transcriptRequest
+    }
+
+    /// A transcript fetched for the detail; returns true when the detail shows it.
+    @discardableResult
+    public mutating func receiveTranscript(_ lines: AgentTranscript, of id: TaskID) -> Bool {
+        guard dialog?.page == .detail(id) else { return false }
+        dialog?.receive(lines, of: id)
+        return true
+    }
+
+    /// A key while the dialog is open: the dialog's, never the input's.
+    private mutating func handleDialog(_ key: Key) -> [AppIntent] {
+        guard var dialog else { return [] }
+        // Keys read in one batch may come before the next frame: the list must be current.
+        dialog.refresh(from: board)
+        let action = dialog.handle(key, board: board)
+        self.dialog = dialog
+        switch action {
+        case .none:
+            return []
+        case .close:
+            self.dialog = nil
+            return []
+        case .stop(let id):
+            commandInFlight = true
+            return [.stopTask(id)]
+        case .stopAll:
+            commandInFlight = true
+            return [.stopAll]
+        case .fetchTranscript(let id):
+            return [.fetchTranscript(id)]
+        }
+    }
+
+    /// `/panel`, `/panel on`, `/panel off`: the words after `/panel`, nil for any other line.
+    static func panelCommand(_ line: String) -> [Substring]? {
+        let words = line.split(whereSeparator: \.isWhitespace)
+        guard words.first == "/panel" else { return nil }
+        return Array(words.dropFirst())
+    }
+
+    /// Turns the agents panel on or off, and says so (a front-end setting: the session never sees it).
+    private mutating func setPanel(_ words: [Substring]) {
+        append([TranscriptLine("› /panel" + words.map { " " + $0 }.joined(), style: .user)])
+        switch words.map({ $0.lowercased() }) {
+        case ["on"]:
+            panel.isEnabled = true
+            append([TranscriptLine("The agents panel is on: background work shows above the status line while it runs.", style: .notice)])
+        case ["off"]:
+            panel.isEnabled = false
+            append([TranscriptLine("The agents panel is off (/panel on shows it again; /tasks lists every task).", style: .notice)])
+        case []:
+            append([TranscriptLine("The agents panel is \(panel.isEnabled ? "on" : "off"). Usage: /panel on|off", style: .notice)])
+        default:
+            append([TranscriptLine("Usage: /panel on|off", style: .error)])
         }
     }
 

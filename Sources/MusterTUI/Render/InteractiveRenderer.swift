@@ -11,9 +11,19 @@ public enum InteractiveRenderer {
         var frame = Frame(size: state.size)
         let rows = state.size.rows
         guard rows > 0, state.size.columns > 0 else { return frame }
-        if rows >= 3 { drawTranscript(&frame, state: &state, height: rows - 2) }
+        if rows >= 3 {
+            if state.dialog != nil {
+                TaskDialogRenderer.drawDialog(&frame, state: &state, height: rows - 2)
+            } else {
+                let panel = TaskDialogRenderer.panelLines(state)
+                drawTranscript(&frame, state: &state, height: rows - 2 - panel.count)
+                TaskDialogRenderer.drawPanel(&frame, lines: panel, from: rows - 2 - panel.count, theme: state.theme)
+            }
+        }
         if rows >= 2 { drawStatus(&frame, state: state, row: rows - 2) }
         drawInput(&frame, state: state, row: rows - 1)
+        // The dialog has the keys: no cursor in the input, whose text waits as it was.
+        if state.dialog != nil { frame.cursor = nil }
         return frame
     }
 
@@ -39,6 +49,7 @@ public enum InteractiveRenderer {
         } else {
             left = (state.pill.text, state.pill.isActive || state.pill.done > 0 ? theme.pillActive : theme.pillIdle)
         }
+        let leftStyle = state.pillFocused ? CellStyle(bold: true, reverse: true) : left.style
 
         let leftWidth = DisplayWidth.of(left.text)
         let margin = width >= 20 ? 2 : 0
@@ -46,7 +57,7 @@ public enum InteractiveRenderer {
         if margin > 0 { frame.draw(" ", row: row, column: column - 1, style: theme.rule) }
         let leftLimit = max(0, width - column - (margin > 0 ? 1 : 0))
         let shownLeft = DisplayWidth.truncate(left.text, to: leftLimit)
-        column = frame.draw(shownLeft, row: row, column: column, style: left.style)
+        column = frame.draw(shownLeft, row: row, column: column, style: leftStyle)
         if column < width { frame.draw(" ", row: row, column: column) }
 
         // The hint only goes where it fits whole, after the pill and a bit of rule: the long
@@ -66,6 +77,7 @@ public enum InteractiveRenderer {
         let theme = state.theme
         if state.closingMessage != nil { return [] }
         if let hint = state.hint { return [(hint.text, hint.isUrgent ? theme.attention : theme.rule)] }
+        if state.pillFocused { return [("Enter lists the tasks · Esc back", theme.rule), ("Enter: tasks", theme.rule)] }
         if state.transcript.isScrolledUp {
             let unseen = state.transcript.unseenLines
             let long = unseen > 0 ? "↓ \(unseen) new \(unseen == 1 ? "line" : "lines") · PgDn" : "scrolled up · PgDn"

@@ -1,0 +1,83 @@
+import MusterCore
+
+/// Every task the front end has heard of, as last seen, and when it was seen: the task
+/// dialog's list and the agents panel read it. Fed by registry events; a value with no I/O.
+public struct TaskBoard: Sendable {
+    /// A task as last seen.
+    public struct Entry: Sendable {
+        public let snapshot: TaskSnapshot
+        /// When this snapshot arrived: a running task's age goes on from there.
+        public let seenAt: ContinuousClock.Instant
+    }
+
+    public private(set) var entries: [TaskID: Entry] = [:]
+    /// Background tasks that have not ended: the agents panel's rows.
+    public private(set) var activeBackground: Set<TaskID> = []
+    /// Changes whenever a task is added or changes.
+    public private(set) var revision = 0
+    /// Changes only when the dialog's order can change: a task is added, or ends (the dialog
+    /// rebuilds its tree then; a row's text is read from the board at each frame).
+    public private(set) var structureRevision = 0
+    /// The largest id seen (for the width of the id column).
+    public private(set) var largestID = 0
+
+    /// An empty board.
+    public init() {}
+
+    public var isEmpty: Bool { entries.isEmpty }
+
+    /// The task with this id as last seen.
+    public func snapshot(of id: TaskID) -> TaskSnapshot? {
+        entries[id]?.snapshot
+    }
+
+    /// Applies a registry transition seen at `now`; returns the task it changed, if any.
+    @discardableResult
+    public mutating func apply(_ event: TaskRegistryEvent, at now: ContinuousClock.Instant) -> TaskSnapshot? {
+        guard let task = event.snapshot else { return nil }
+        // A task's end is final: an update that was delivered late never brings it back.
+        if let known = entries[task.id]?.snapshot, known.isTerminal, !task.isTerminal { return nil }
+        store(task, at: now)
+        return task
+    }
+
+    /// Adds the tasks of a listing that the board has not heard of (events are newer than any
+    /// listing of the same task, so a known task keeps what its events said).
+    public mutating func seed(_ tasks: [TaskSnapshot], at now: ContinuousClock.Instant) {
+        for task in tasks where entries[task.id] == nil {
+            store(task, at: now)
+        }
+    }
+
+    private mutating func store(_ task: TaskSnapshot, at now: ContinuousClock.Instant) {
+        let before = entries.updateValue(Entry(snapshot: task, seenAt: now), forKey: task.id)?.snapshot
+        if before == nil || before?.isTerminal != task.isTerminal || before?.endedAt != task.endedAt { structureRevision &+= 1 }
+        if task.mode == .background, !task.isTerminal { activeBackground.insert(task.id) } else { activeBackground.remove(task.id) }
+        largestID = max(largestID, task.id.rawValue)
+        revision &+= 1
+    }
+
+    /// How long the task has run as of `now`: its age when last seen, plus the time since while
+    /// it has not ended.
+    public func elapsed(of task: TaskSnapshot, at now: ContinuousClock.Instant) -> Duration {
+        guard !task.isTerminal, let seen = entries[task.id]?.seenAt else { return task.age }
+        return task.age + max(.zero, seen.duration(to: now))
+    }
+
+    /// The tasks `id` launched, at any depth, that have not ended.
+    public func runningDescendants(of id: TaskID) -> [TaskSnapshot] {
+        var children: [TaskID: [TaskSnapshot]] = [:]
+        for entry in entries.values {
+            if let parent = entry.snapshot.spawner.taskID { children[parent, default: []].append(entry.snapshot) }
+        }
+        var found: [TaskSnapshot] = []
+        var stack = [id]
+        while let next = stack.popLast() {
+            for child in children[next] ?? [] {
+                if !child.isTerminal { found.append(child) }
+                stack.append(child.id)
+            }
+        }
+        return found.sorted { $0.id < $1.id }
+    }
+}
