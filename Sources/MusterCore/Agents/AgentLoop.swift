@@ -73,12 +73,16 @@ extension AgentRuntime {
                 var text = ""
                 var calls: [ToolCall] = []
                 var usage = Usage()
+                var writing = WritingActivity()
                 do {
                     for try await event in model.streamTurn(ModelRequest(agentName: agent.name, messages: conversation, tools: specs)) {
                         switch event {
                         case .textDelta(let delta):
                             text += delta
                             events.publish(.textDelta(agent: agent, text: delta))
+                            if let task, let activity = writing.update(with: text) {
+                                await task.report(activity: activity, joinsTrail: false)
+                            }
                         case .toolCall(let call):
                             calls.append(call)
                         case .endOfTurn(let turnUsage):
@@ -181,5 +185,29 @@ extension AgentRuntime {
         case .notFound, .forbidden:
             throw ToolError("Sub-agent \(id) disappeared.")
         }
+    }
+}
+
+/// When a streaming agent's `writing:` activity is worth a registry update: when its text first
+/// shows, then each time the start shown has grown by a few words, until it is whole (its first
+/// line ended or reached `ToolActivity.writingLength`): a handful of updates per model turn, not
+/// one per delta.
+struct WritingActivity {
+    private var shown = 0
+    private var complete = false
+
+    /// The activity to report now that the text is `text`, or nil.
+    mutating func update(with text: String) -> String? {
+        guard !complete else { return nil }
+        let start = ToolActivity.writingStart(of: text)
+        let length = start.count
+        let lineEnded = text[start.endIndex...].contains { $0.isNewline } || length >= ToolActivity.writingLength
+        guard length > 0, shown == 0 || length >= shown + 16 || (lineEnded && length > shown) || length >= ToolActivity.writingLength else {
+            complete = lineEnded && length > 0
+            return nil
+        }
+        shown = length
+        complete = lineEnded || length >= ToolActivity.writingLength
+        return ToolActivity.writing(text)
     }
 }

@@ -79,6 +79,8 @@ public struct InteractiveState: Sendable {
         case .task(let taskEvent):
             changed = pill.apply(taskEvent)
             trackRunningTask(taskEvent)
+        case .modelUsage(_, let usage):
+            changed = pill.count(usage)
         case .reply(let reply):
             changed = true
             commandInFlight = false
