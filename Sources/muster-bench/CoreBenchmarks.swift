@@ -206,13 +206,15 @@ struct CoreBenchmarks {
             }
             return (received, wrong)
         }
+        // A background agent makes the calls, so what the registry records of each (its activity,
+        // usage and transcript) is part of the cost measured.
         let start = ContinuousClock.now
-        var conversation: [ChatMessage] = [.user("stream")]
-        _ = try await runtime.run(agent: .main, conversation: &conversation)
+        let id = try await runtime.startBackgroundAgent(name: "emitter", prompt: "stream", spawner: .topLevel)
         let (received, wrong) = await consumer.value
         let elapsed = ContinuousClock.now - start
         let rate = Double(received) / elapsed.seconds
-        report.add("throughput", "progress events/s (\(calls) calls × \(eventsPerCall))", rate, unit: "events/s", target: ">= 1,000,000/s", met: rate >= 1_000_000)
+        report.add("throughput", "progress events/s (\(calls) calls × \(eventsPerCall), a background agent's, recorded)", rate, unit: "events/s", target: ">= 1,000,000/s", met: rate >= 1_000_000)
+        _ = await runtime.registry.wait(for: id, requestedBy: .topLevel)
         report.add("throughput", "events in the wrong stream or out of order", Double(wrong), unit: "events", target: "0", met: wrong == 0 && received == total)
     }
 
