@@ -306,10 +306,16 @@ struct TmuxTests {
             await app.submit("watch the shell")
             try await app.waitForScreen(containing: "The watcher is running.")
             // The agent's second command waits for a file the test writes once it has looked.
-            await app.submit("/tasks")
-            let table = try await app.waitForScreen("for the watcher's row to show its waiting shell") { screen in
-                TmuxDriver.line(containing: "#1  watcher", in: screen)?.contains("shell: until [ -e release ]") == true
+            // A table is a picture of one moment (the agent may still be writing the words before
+            // its shell: `writing: "Waiting for the…"`): ask again until its newest row shows the shell.
+            var seen: String?
+            for _ in 0..<20 where seen == nil {
+                await app.submit("/tasks")
+                seen = try? await app.waitForScreen(timeout: .seconds(1), "for the watcher's row to show its waiting shell") { screen in
+                    screen.split(separator: "\n").last { $0.contains("#1  watcher") }?.contains("shell: until [ -e release ]") == true
+                }
             }
+            let table = try #require(seen, "the watcher's row never showed its waiting shell")
             #expect(table.contains("TIME") && table.contains("TOKENS") && table.contains("TOOLS"))
             await app.submit("/tasks show 1")
             let shown = try await app.waitForScreen(containing: "watched-line-two")
