@@ -84,6 +84,35 @@ struct ToolActivityTests {
         #expect(try #require(finished).trail == ["thinking"])
     }
 
+    @Test("an agent waiting for its foreground sub-agent says which task it waits for")
+    func waitingForSubAgent() async throws {
+        let gate = Gate()
+        let model = ClosureModel { agent, turn, _ in
+            switch (agent, turn) {
+            case ("outer", 0): [.call("agent", ["name": "inner", "prompt": "p", "background": false]), .end]
+            case ("inner", 0): [.call("block"), .end]
+            default: [.textDelta("done"), .end]
+            }
+        }
+        let runtime = makeRuntime(model: model, tools: [BlockTool(latch: gate, completions: Tally())])
+        let events = runtime.events.subscribe()
+        let outer = try await runtime.startBackgroundAgent(name: "outer", prompt: "go", spawner: .topLevel)
+        for await event in events {
+            if case .toolProgress(let agent, _, "blocking", _) = event, agent.name == "inner" { break }
+        }
+        // The parent reports before it waits: once its wait is registered, the report is made.
+        while await runtime.registry.suspendedWaits.machine == 0 { await Task.yield() }
+        let waiting = try #require(await runtime.registry.snapshot(of: outer))
+        #expect(waiting.status == .running(step: 1, activity: "waiting for #2 inner"))
+        gate.open()
+        for await event in events {
+            if case .task(.finished(let snapshot)) = event, snapshot.id == outer {
+                #expect(snapshot.status == .completed(summary: "done"))
+                break
+            }
+        }
+    }
+
     @Test("a batch says its first call and how many run with it")
     func batch() {
         let calls = [ToolCall(id: "1", name: "read_file", arguments: ["path": "a.txt"]), ToolCall(id: "2", name: "read_file", arguments: ["path": "b.txt"])]

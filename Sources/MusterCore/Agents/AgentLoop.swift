@@ -169,6 +169,11 @@ extension AgentRuntime {
             var conversation: [ChatMessage] = [.system(systemPrompt(for: name)), .user(prompt)]
             return try await run(agent: AgentRef(name: name, taskID: context.id), conversation: &conversation, task: context, mirror: mirror)
         }
+        // The launching agent's activity names the task it now waits for (its `agent:` words
+        // said only the name): `waiting for #5 explore`.
+        if let parent = spawner.taskID {
+            await registry.report(parent, activity: "waiting for \(id) \(name)", joinsTrail: false)
+        }
         let outcome = await registry.wait(for: id, requestedBy: spawner, timeout: nil)
         if Task.isCancelled {
             await registry.cancel(id, source: .turnInterrupted)
