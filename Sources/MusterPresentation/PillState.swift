@@ -20,6 +20,8 @@ public struct PillState: Sendable, Equatable {
     public private(set) var done = 0
     /// Index into `spinnerFrames`.
     public private(set) var spinnerFrame = 0
+    /// Tokens every model call of the session has used so far (every agent's).
+    public private(set) var sessionTokens = 0
 
     /// A pill with nothing running.
     public init(cap: Int) {
@@ -70,6 +72,20 @@ public struct PillState: Sendable, Equatable {
             break
         }
         return before.text != text
+    }
+
+    /// Counts a model call's tokens; returns true when `tokensText` changed.
+    @discardableResult
+    public mutating func count(_ usage: Usage) -> Bool {
+        let before = tokensText
+        sessionTokens += usage.inputTokens + usage.outputTokens
+        return tokensText != before
+    }
+
+    /// The pill's detail, `12.4k tok`, once the session has used any (the status line shows it
+    /// where there is room).
+    public var tokensText: String? {
+        sessionTokens > 0 ? "\(UsageText.tokens(sessionTokens)) tok" : nil
     }
 
     /// Moves the spinner on by one frame (while anything runs).

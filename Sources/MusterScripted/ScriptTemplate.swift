@@ -107,6 +107,16 @@ struct ScriptTemplate: Sendable, Equatable {
         return output
     }
 
+    /// Whether a string inside `value` may hold a placeholder (`render` leaves it as it is otherwise).
+    static func hasPlaceholder(_ value: JSONValue) -> Bool {
+        switch value {
+        case .string(let text): text.contains("{{")
+        case .array(let elements): elements.contains(where: hasPlaceholder)
+        case .object(let members): members.values.contains(where: hasPlaceholder)
+        case .null, .bool, .number: false
+        }
+    }
+
     /// A JSON value with every string inside it rendered.
     func render(_ value: JSONValue) -> JSONValue {
         switch value {

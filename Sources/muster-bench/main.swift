@@ -7,10 +7,13 @@ import MusterCore
 let arguments = CommandLine.arguments.dropFirst()
 let quick = arguments.contains("--quick")
 // `--only GROUP` runs one group (core, front-end, processes) or one benchmark (stop-latency,
-// shell-stop, scale, throughput, log-flood, task-dialog).
+// shell-stop, scale, scale-100k, throughput, transcript-memory, no-blocking, log-flood, task-dialog).
 let only = arguments.firstIndex(of: "--only").flatMap { arguments.index(after: $0) < arguments.endIndex ? arguments[arguments.index(after: $0)] : nil }
 func selected(_ names: String...) -> Bool { only.map(names.contains) ?? true }
-let benchmarkNames = ["core", "front-end", "processes", "stop-latency", "shell-stop", "scale", "throughput", "log-flood", "task-dialog"]
+let benchmarkNames = [
+    "core", "front-end", "processes", "stop-latency", "shell-stop", "scale", "scale-100k", "throughput", "transcript-memory",
+    "no-blocking", "log-flood", "task-dialog",
+]
 if arguments.contains("--only"), only.map(benchmarkNames.contains) != true {
     FileHandle.standardError.write(Data("muster-bench: --only needs one of: \(benchmarkNames.joined(separator: ", "))\n".utf8))
     exit(2)
@@ -42,6 +45,16 @@ if selected("core", "scale") {
 }
 if selected("core", "throughput") {
     await attempt("throughput") { try await core.progressThroughput(calls: 100, eventsPerCall: quick ? 1_000 : 10_000) }
+}
+if selected("core", "scale-100k") {
+    await attempt("scale 100k") { try await core.scale(agents: quick ? 10_000 : 100_000, targets: .hundredThousand) }
+}
+let watch = WatchBenchmarks(report: report, workspace: workspace)
+if selected("core", "transcript-memory") {
+    await attempt("watch") { try await watch.transcriptMemory(agents: quick ? 500 : 2_000) }
+}
+if selected("core", "no-blocking") {
+    await attempt("no blocking") { try await watch.registryUnderFileLoad(megabytes: quick ? 50 : 500) }
 }
 if selected("core", "log-flood") {
     await attempt("log") { try await LogFloodBenchmark(report: report, workspace: workspace).run(lines: quick ? 300_000 : 3_000_000) }

@@ -26,6 +26,36 @@ struct AgentTranscriptTests {
         #expect(transcript.lines.last == "")
     }
 
+    @Test("long lines are bounded by bytes too: the newest whole lines within 32 KB, the others counted as dropped")
+    func byteBound() throws {
+        var transcript = AgentTranscript()
+        let lines = (0..<1_000).map { index in
+            let head = "line \(index) "
+            return head + String(repeating: "é", count: AgentTranscript.lineLimit - head.count)
+        }
+        for line in lines { transcript.append(line) }
+        #expect(transcript.keptBytes <= AgentTranscript.defaultByteLimit)
+        #expect(transcript.keptBytes > AgentTranscript.defaultByteLimit - 400, "full up to the last line that fits")
+        #expect(transcript.lines == Array(lines.suffix(transcript.count)))
+        #expect(transcript.dropped == 1_000 - transcript.count)
+
+        // One character of a thousand combining marks is cut by bytes, not kept whole.
+        transcript.append("a" + String(repeating: "\u{301}", count: 1_000))
+        let last = try #require(transcript.lines.last)
+        #expect(last.utf8.count <= 800)
+        #expect(last.hasSuffix("…"))
+    }
+
+    @Test("a transcript read back from JSON keeps its lines and what it dropped")
+    func codable() throws {
+        var transcript = AgentTranscript(limit: 3)
+        for index in 0..<5 { transcript.append("l\(index)") }
+        let decoded = try JSONDecoder().decode(AgentTranscript.self, from: JSONEncoder().encode(transcript))
+        #expect(decoded == transcript)
+        #expect(decoded.lines == ["l2", "l3", "l4"])
+        #expect(decoded.dropped == 2)
+    }
+
     @Test("a tool result keeps its first lines and says how many more there were")
     func result() {
         let ten = (1...10).map { "r\($0)" }.joined(separator: "\n")

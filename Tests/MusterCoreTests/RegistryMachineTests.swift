@@ -220,6 +220,23 @@ struct RegistryMachineTests {
         #expect(machine.invariantViolation() == nil)
     }
 
+    @Test("A window of the listing gives the rows from an id on, in id order, skipping trimmed entries, and the total listed")
+    func windowedListing() throws {
+        var machine = Self.machine(cap: 100, keepFinished: 2)
+        let ids = try (0..<10).map { _ in try Self.running(.background(), in: &machine) }
+        // #1 to #4 end: the two oldest finished are trimmed, #3 and #4 stay listed.
+        for id in ids.prefix(4) { _ = machine.bodyEnded(id, outcome: .returned("x"), now: Self.t0) }
+        let start = machine.snapshot(from: TaskID(1), limit: 3, now: Self.t0)
+        #expect(start.rows.map(\.id) == [ids[2], ids[3], ids[4]])
+        #expect(start.total == 8)
+        let middle = machine.snapshot(from: ids[5], limit: 3, now: Self.t0)
+        #expect(middle.rows.map(\.id) == [ids[5], ids[6], ids[7]])
+        let end = machine.snapshot(from: ids[8], limit: 40, now: Self.t0)
+        #expect(end.rows.map(\.id) == [ids[8], ids[9]])
+        #expect(machine.snapshot(from: TaskID(99), limit: 40, now: Self.t0).rows.isEmpty)
+        #expect(machine.snapshot(from: TaskID(1), limit: 100, now: Self.t0).rows == machine.snapshot(now: Self.t0))
+    }
+
     @Test("Shutdown cancels every active task and refuses every later start")
     func shutdownRefuses() throws {
         var machine = Self.machine()

@@ -1,4 +1,4 @@
-import MusterCore
+@testable import MusterCore
 import MusterTestSupport
 import Testing
 
@@ -35,6 +35,84 @@ struct ToolActivityTests {
         }
     }
 
+    @Test("an agent writing text says the start of it, cut to 60 characters", arguments: [
+        ("Mapping the top two levels", #"writing: "Mapping the top two levels…""#),
+        ("\n  Mapping the top two levels  \nof the tree", #"writing: "Mapping the top two levels…""#),
+        (String(repeating: "word ", count: 20), "writing: \"" + String(repeating: "word ", count: 12).dropLast() + "…\""),
+        (" \n ", nil),
+    ] as [(String, String?)])
+    func writing(text: String, expected: String?) {
+        #expect(ToolActivity.writing(text) == expected)
+    }
+
+    @Test("a streaming text updates the activity a few times per turn, not once per delta")
+    func writingUpdates() {
+        var writing = WritingActivity()
+        var text = ""
+        var reported: [String] = []
+        for word in String(repeating: "Mapping the top two levels of the tree ", count: 40).split(separator: " ") {
+            text += word + " "
+            if let activity = writing.update(with: text) { reported.append(activity) }
+        }
+        #expect(reported.first == #"writing: "Mapping…""#)
+        #expect(reported.count <= 6)
+        #expect(reported.last == ToolActivity.writing(text))
+        #expect(writing.update(with: text + "more") == nil, "once whole, the start no longer changes")
+    }
+
+    @Test("a background agent streaming text shows it as its activity, outside its trail")
+    func writingActivityOfAnAgent() async throws {
+        let gate = Gate()
+        let model = GatedTextModel(text: "Mapping the top two levels", gate: gate)
+        let runtime = makeRuntime(model: model, tools: [])
+        let events = runtime.events.subscribe()
+        let id = try await runtime.startBackgroundAgent(name: "w", prompt: "map", spawner: .topLevel)
+        var writing: TaskSnapshot?
+        for await event in events {
+            if case .task(.updated(let snapshot)) = event, snapshot.id == id,
+               case .running(_, let activity?) = snapshot.status, activity.hasPrefix("writing:") {
+                writing = snapshot
+                break
+            }
+        }
+        #expect(try #require(writing).status == .running(step: 1, activity: #"writing: "Mapping the top two levels…""#))
+        gate.open()
+        var finished: TaskSnapshot?
+        for await event in events {
+            if case .task(.finished(let snapshot)) = event, snapshot.id == id { finished = snapshot; break }
+        }
+        #expect(try #require(finished).trail == ["thinking"])
+    }
+
+    @Test("an agent waiting for its foreground sub-agent says which task it waits for")
+    func waitingForSubAgent() async throws {
+        let gate = Gate()
+        let model = ClosureModel { agent, turn, _ in
+            switch (agent, turn) {
+            case ("outer", 0): [.call("agent", ["name": "inner", "prompt": "p", "background": false]), .end]
+            case ("inner", 0): [.call("block"), .end]
+            default: [.textDelta("done"), .end]
+            }
+        }
+        let runtime = makeRuntime(model: model, tools: [BlockTool(latch: gate, completions: Tally())])
+        let events = runtime.events.subscribe()
+        let outer = try await runtime.startBackgroundAgent(name: "outer", prompt: "go", spawner: .topLevel)
+        for await event in events {
+            if case .toolProgress(let agent, _, "blocking", _) = event, agent.name == "inner" { break }
+        }
+        // The parent reports before it waits: once its wait is registered, the report is made.
+        while await runtime.registry.suspendedWaits.machine == 0 { await Task.yield() }
+        let waiting = try #require(await runtime.registry.snapshot(of: outer))
+        #expect(waiting.status == .running(step: 1, activity: "waiting for #2 inner"))
+        gate.open()
+        for await event in events {
+            if case .task(.finished(let snapshot)) = event, snapshot.id == outer {
+                #expect(snapshot.status == .completed(summary: "done"))
+                break
+            }
+        }
+    }
+
     @Test("a batch says its first call and how many run with it")
     func batch() {
         let calls = [ToolCall(id: "1", name: "read_file", arguments: ["path": "a.txt"]), ToolCall(id: "2", name: "read_file", arguments: ["path": "b.txt"])]
@@ -59,5 +137,24 @@ struct ToolActivityTests {
             if case .task(.finished(let snapshot)) = event, snapshot.id == id { finished = snapshot; break }
         }
         #expect(try #require(finished).trail == ["thinking", "read: no-such-file.txt", "thinking"])
+    }
+}
+
+/// Streams `text`, then waits at `gate` before ending its turn: an agent caught mid-answer.
+private struct GatedTextModel: LanguageModel {
+    let text: String
+    let gate: Gate
+
+    func streamTurn(_ request: ModelRequest) -> AsyncThrowingStream<ModelEvent, any Error> {
+        let sent = Locked(0)
+        return AsyncThrowingStream(unfolding: { [text, gate] in
+            switch sent.withLock({ count -> Int in count += 1; return count }) {
+            case 1: return .textDelta(text)
+            case 2:
+                try await gate.wait()
+                return .endOfTurn(Usage(inputTokens: 1, outputTokens: 1))
+            default: return nil
+            }
+        })
     }
 }

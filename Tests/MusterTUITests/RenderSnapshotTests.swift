@@ -130,6 +130,25 @@ struct RenderSnapshotTests {
         #expect(status.contains("scrolled up · PgDn"))
     }
 
+    @Test("the status line shows the session's tokens after the pill where there is room, never instead of a hint")
+    func sessionTokens() {
+        var state = RenderFixtures.state(columns: 80, rows: 6)
+        state.apply(.task(.started(RenderFixtures.task(1, "tree"))))
+        #expect(!RenderFixtures.render(&state).frame.rowText(4).contains("tok"), "nothing used yet: no detail")
+        state.apply(.modelUsage(agent: AgentRef(name: "tree", taskID: TaskID(1)), usage: Usage(inputTokens: 12_000, outputTokens: 350)))
+        state.apply(.modelUsage(agent: .main, usage: Usage(inputTokens: 40, outputTokens: 10)))
+        state.apply(.turnStart(turn: 1, trigger: .input("go")))
+        var status = RenderFixtures.render(&state).frame.rowText(4)
+        #expect(status.contains("1/10 agents"))
+        #expect(status.contains(" · 12.4k tok "))
+        #expect(status.hasSuffix(" working ◐ · Esc interrupts ─"))
+        // Narrower, the hint keeps its place and the tokens give way.
+        state.size = ScreenSize(rows: 6, columns: 50)
+        status = RenderFixtures.render(&state).frame.rowText(4)
+        #expect(!status.contains("tok"))
+        #expect(status.contains("working"))
+    }
+
     @Test("a confirmation question takes the place of the input line")
     func confirmation() {
         var state = RenderFixtures.state(columns: 60, rows: 5)

@@ -161,9 +161,9 @@ extension AgentRuntime {
     /// Streams one model turn. For a task (`pausable`), the request races the task's pause: a
     /// pause cancels it at once (no tokens spent while paused) and the turn ends `.paused`.
     func streamTurn(_ request: ModelRequest, agent: AgentRef, pausable task: TaskContext?) async throws -> StreamEnd {
-        guard let task else { return await consumeTurn(request, agent: agent) }
+        guard let task else { return await consumeTurn(request, agent: agent, task: nil) }
         return try await withThrowingTaskGroup(of: StreamEnd?.self) { group in
-            group.addTask { await self.consumeTurn(request, agent: agent) }
+            group.addTask { await self.consumeTurn(request, agent: agent, task: task) }
             group.addTask { await task.untilPaused() ? .paused : nil }
             while let next = try await group.next() {
                 guard let end = next else { continue }
@@ -175,14 +175,18 @@ extension AgentRuntime {
         }
     }
 
-    private func consumeTurn(_ request: ModelRequest, agent: AgentRef) async -> StreamEnd {
+    private func consumeTurn(_ request: ModelRequest, agent: AgentRef, task: TaskContext?) async -> StreamEnd {
         var turn = ModelTurn()
+        var writing = WritingActivity()
         do {
             for try await event in model.streamTurn(request) {
                 switch event {
                 case .textDelta(let delta):
                     turn.text += delta
                     events.publish(.textDelta(agent: agent, text: delta))
+                    if let task, let activity = writing.update(with: turn.text) {
+                        await task.report(activity: activity, joinsTrail: false)
+                    }
                 case .toolCall(let call):
                     turn.calls.append(call)
                 case .endOfTurn(let turnUsage):
@@ -236,6 +240,11 @@ extension AgentRuntime {
             var conversation: [ChatMessage] = [.system(systemPrompt(for: name)), .user(prompt)]
             return try await run(agent: AgentRef(name: name, taskID: context.id), conversation: &conversation, task: context, mirror: mirror)
         }
+        // The launching agent's activity names the task it now waits for (its `agent:` words
+        // said only the name): `waiting for #5 explore`.
+        if let parent = spawner.taskID {
+            await registry.report(parent, activity: "waiting for \(id) \(name)", joinsTrail: false)
+        }
         let outcome = await registry.wait(for: id, requestedBy: spawner, timeout: nil)
         if Task.isCancelled {
             await registry.cancel(id, source: .turnInterrupted)
@@ -252,5 +261,29 @@ extension AgentRuntime {
         case .notFound, .forbidden:
             throw ToolError("Sub-agent \(id) disappeared.")
         }
+    }
+}
+
+/// When a streaming agent's `writing:` activity is worth a registry update: when its text first
+/// shows, then each time the start shown has grown by a few words, until it is whole (its first
+/// line ended or reached `ToolActivity.writingLength`): a handful of updates per model turn, not
+/// one per delta.
+struct WritingActivity {
+    private var shown = 0
+    private var complete = false
+
+    /// The activity to report now that the text is `text`, or nil.
+    mutating func update(with text: String) -> String? {
+        guard !complete else { return nil }
+        let start = ToolActivity.writingStart(of: text)
+        let length = start.count
+        let lineEnded = text[start.endIndex...].contains { $0.isNewline } || length >= ToolActivity.writingLength
+        guard length > 0, shown == 0 || length >= shown + 16 || (lineEnded && length > shown) || length >= ToolActivity.writingLength else {
+            complete = lineEnded && length > 0
+            return nil
+        }
+        shown = length
+        complete = lineEnded || length >= ToolActivity.writingLength
+        return ToolActivity.writing(text)
     }
 }

@@ -1,5 +1,6 @@
 /// What an agent is doing while a tool call runs, in the words of the `/tasks` ACTIVITY column:
-/// `shell: make test`, `grep: TODO|FIXME in Sources`, `read: README.md`, `waiting for #4`.
+/// `shell: make test`, `grep: TODO|FIXME in Sources`, `read: README.md`, `waiting for #4`, and
+/// `writing: "Mapping the top two levels…"` while the agent streams text.
 /// One line; the table cuts it to the column.
 public enum ToolActivity {
     /// The activity of one call of `tool` with `arguments`; an unknown tool is named as it is.
@@ -43,6 +44,24 @@ public enum ToolActivity {
         guard let first = calls.first else { return "" }
         let head = text(tool: first.name, arguments: first.arguments)
         return calls.count == 1 ? head : "\(head) (+\(calls.count - 1) more)"
+    }
+
+    /// Characters of an agent's text that its `writing:` activity shows at most.
+    public static let writingLength = 60
+
+    /// `writing: "Mapping the top two levels…"`: the start of the text an agent is streaming
+    /// (its first non-blank line, at most `writingLength` characters); nil while it is blank.
+    public static func writing(_ text: String) -> String? {
+        let start = writingStart(of: text)
+        return start.isEmpty ? nil : "writing: \"\(start)…\""
+    }
+
+    /// The part of `text` a `writing:` activity shows.
+    static func writingStart(of text: String) -> Substring {
+        let trimmed = text.drop { $0.isWhitespace }
+        var line = trimmed.prefix { !$0.isNewline }.prefix(writingLength)
+        while line.last?.isWhitespace == true { line = line.dropLast() }
+        return line
     }
 
     /// The first non-blank line, trimmed; `…` when more lines follow.

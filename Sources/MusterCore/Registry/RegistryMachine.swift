@@ -196,7 +196,7 @@ struct RegistryMachine {
 
     /// A new step and/or activity of a running (or stopping, after it ran) task; the activity
     /// joins its trail.
-    mutating func report(_ id: TaskID, step: Int?, activity: String?, now: Duration, into effects: inout [RegistryEffect]) {
+    mutating func report(_ id: TaskID, step: Int?, activity: String?, joinsTrail: Bool = true, now: Duration, into effects: inout [RegistryEffect]) {
         guard let entry = entries[id] else { return }
         let next: TaskPhase
         switch entry.phase {
@@ -211,7 +211,7 @@ struct RegistryMachine {
         }
         guard move(entry, to: next, into: &effects) else { return }
         entry.lastEventAt = now
-        if let activity { appendTrail(activity, to: entry) }
+        if let activity, joinsTrail { appendTrail(activity, to: entry) }
         effects.append(.publish(.updated(snapshot(of: entry, now: now))))
     }
 
@@ -469,6 +469,26 @@ struct RegistryMachine {
         snapshots.reserveCapacity(listed.count - unlistedCount)
         for entry in listed where entry.isListed { snapshots.append(snapshot(of: entry, now: now)) }
         return snapshots
+    }
+
+    /// At most `limit` listed entries in id order from `first` on, and how many are listed in
+    /// all: found by binary search (ids only grow along `listed`), so the cost is the window's,
+    /// not the total's.
+    func snapshot(from first: TaskID, limit: Int, now: Duration) -> (rows: [TaskSnapshot], total: Int) {
+        var low = 0
+        var high = listed.count
+        while low < high {
+            let middle = (low + high) / 2
+            if listed[middle].id < first { low = middle + 1 } else { high = middle }
+        }
+        var rows: [TaskSnapshot] = []
+        rows.reserveCapacity(min(max(0, limit), listed.count - low))
+        var index = low
+        while index < listed.count, rows.count < limit {
+            if listed[index].isListed { rows.append(snapshot(of: listed[index], now: now)) }
+            index += 1
+        }
+        return (rows, listed.count - unlistedCount)
     }
 
     func snapshot(of id: TaskID, now: Duration) -> TaskSnapshot? {

@@ -7,9 +7,10 @@ public struct TaskContext: Sendable {
     public let id: TaskID
     let registry: TaskRegistry
 
-    /// Moves to a new step and/or activity (e.g. the tool running now).
-    public func report(step: Int? = nil, activity: String?) async {
-        await registry.report(id, step: step, activity: activity)
+    /// Moves to a new step and/or activity (e.g. the tool running now); `joinsTrail` false for
+    /// an activity that only updates the current one (the start of the text being written).
+    public func report(step: Int? = nil, activity: String?, joinsTrail: Bool = true) async {
+        await registry.report(id, step: step, activity: activity, joinsTrail: joinsTrail)
     }
 
     /// Counts what the task has just used (a model turn's tokens, tool calls).

@@ -218,9 +218,10 @@ public actor TaskRegistry {
 
     // MARK: Progress
 
-    /// Moves a running task to `step` and/or a new activity; appends the activity to its trail.
-    public func report(_ id: TaskID, step: Int? = nil, activity: String?) {
-        machine.report(id, step: step, activity: activity, now: timeline.now, into: &effects)
+    /// Moves a running task to `step` and/or a new activity; appends the activity to its trail
+    /// unless `joinsTrail` is false.
+    public func report(_ id: TaskID, step: Int? = nil, activity: String?, joinsTrail: Bool = true) {
+        machine.report(id, step: step, activity: activity, joinsTrail: joinsTrail, now: timeline.now, into: &effects)
         performEffects()
     }
 
@@ -447,6 +448,12 @@ public actor TaskRegistry {
     /// Every listed entry sorted by id, with live age: active ones and the last finished ones.
     public func snapshot() -> [TaskSnapshot] {
         machine.snapshot(now: timeline.now)
+    }
+
+    /// A window of the listing, the rows a screen shows: at most `limit` entries in id order from
+    /// `first` on, and how many are listed in all. Costs what the window holds, whatever the total.
+    public func snapshot(from first: TaskID, limit: Int) -> (rows: [TaskSnapshot], total: Int) {
+        machine.snapshot(from: first, limit: limit, now: timeline.now)
     }
 
     /// One entry, if still listed.

@@ -53,8 +53,9 @@ public final class EventHub<Event: Sendable, Key: Hashable & Sendable>: Sendable
     public func publish(_ event: Event) {
         let registrations = state.withLock { $0.subscribers }
         var sawReleased = false
-        for registration in registrations {
-            if let subscription = registration.subscription {
+        // By index: a `for` over the array would copy each weak reference, and destroy the copy.
+        for index in registrations.indices {
+            if let subscription = registrations[index].subscription {
                 subscription.enqueue(event)
             } else {
                 sawReleased = true

@@ -2,15 +2,22 @@ import DequeModule
 
 /// One subscriber's buffer of an `EventHub`; iterate it with `for await`.
 public final class EventSubscription<Event: Sendable, Key: Hashable & Sendable>: AsyncSequence, Sendable {
-    private struct Buffer: Sendable {
-        var events = Deque<Event>()
+    // The reading side (`next`, `takeNext`) is inlinable, so a reader in another module runs it
+    // specialized for its event type: unspecialized, it looked up generic metadata for every
+    // event (the progress-throughput benchmark's profile).
+    @usableFromInline
+    struct Buffer: Sendable {
+        @usableFromInline var events = ChunkedQueue<Event>()
         /// Absolute position of the undelivered event for each key.
-        var positions: [Key: Int] = [:]
+        @usableFromInline var positions: [Key: Int] = [:]
         /// Absolute position of `events.first`.
-        var head = 0
-        var waiter: CheckedContinuation<Event?, Never>?
-        var finished = false
+        @usableFromInline var head = 0
+        @usableFromInline var waiter: CheckedContinuation<Event?, Never>?
+        @usableFromInline var finished = false
 
+        @usableFromInline init() {}
+
+        @inlinable
         mutating func popFirst(keyOf: (Event) -> Key?) -> Event? {
             guard let event = events.popFirst() else { return nil }
             if let key = keyOf(event), positions[key] == head { positions[key] = nil }
@@ -19,12 +26,12 @@ public final class EventSubscription<Event: Sendable, Key: Hashable & Sendable>:
         }
     }
 
-    private let buffer = Locked(Buffer())
+    @usableFromInline let buffer = Locked(Buffer())
     /// Events already moved out of `buffer` in one batch, read one by one. Only the reader
     /// touches it, so its lock is never contended and the publishers' lock is taken once per
     /// batch instead of once per event. Taken events no longer coalesce: they count as read.
-    private let taken = Locked(Deque<Event>())
-    private let coalescingKey: @Sendable (Event) -> Key?
+    @usableFromInline let taken = Locked(ChunkedQueue<Event>())
+    @usableFromInline let coalescingKey: @Sendable (Event) -> Key?
     /// Which events this subscriber takes (nil: all of them).
     private let filter: (@Sendable (Event) -> Bool)?
 
@@ -69,6 +76,7 @@ public final class EventSubscription<Event: Sendable, Key: Hashable & Sendable>:
     }
 
     /// The next event, or nil once finished and drained, or when the reading task is cancelled.
+    @inlinable
     public func next() async -> Event? {
         let keyOf = coalescingKey
         if let ready = takeNext() { return ready }
@@ -94,7 +102,8 @@ public final class EventSubscription<Event: Sendable, Key: Hashable & Sendable>:
     }
 
     /// The next event from the reader's batch, refilling the batch with everything buffered.
-    private func takeNext() -> Event? {
+    @inlinable
+    func takeNext() -> Event? {
         taken.withLock { local -> Event? in
             if let event = local.popFirst() { return event }
             buffer.withLock { shared in
@@ -110,9 +119,11 @@ public final class EventSubscription<Event: Sendable, Key: Hashable & Sendable>:
 
     /// Iterator over the subscription's events.
     public struct AsyncIterator: AsyncIteratorProtocol {
-        let subscription: EventSubscription
-        public mutating func next() async -> Event? { await subscription.next() }
+        @usableFromInline let subscription: EventSubscription
+        @usableFromInline init(subscription: EventSubscription) { self.subscription = subscription }
+        @inlinable public mutating func next() async -> Event? { await subscription.next() }
     }
 
+    @inlinable
     public func makeAsyncIterator() -> AsyncIterator { AsyncIterator(subscription: self) }
 }

@@ -115,6 +115,8 @@ public struct InteractiveState: Sendable {
                 changed = changed || dialog != nil || (panel.isEnabled && task.mode == .background)
                 if case .detail(let id)? = dialog?.page, task.id == id || task.spawner.taskID == id { transcriptRequest = id }
             }
+        case .modelUsage(_, let usage):
+            changed = pill.count(usage)
         case .reply(let reply):
             changed = true
             commandInFlight = false

@@ -65,11 +65,22 @@ public enum InteractiveRenderer {
         let fitting = rightSegments(state).first { segment in
             !segment.text.isEmpty && width - margin - DisplayWidth.of(segment.text) - 1 >= margin + leftWidth + 3
         }
+        let rightStart = fitting.map { width - margin - DisplayWidth.of($0.text) } ?? width - margin
+        drawTokens(&frame, state: state, row: row, after: column, before: rightStart)
         guard let right = fitting else { return }
-        let start = width - margin - DisplayWidth.of(right.text)
-        frame.draw(" ", row: row, column: start - 1)
-        let end = frame.draw(right.text, row: row, column: start, style: right.style)
+        frame.draw(" ", row: row, column: rightStart - 1)
+        let end = frame.draw(right.text, row: row, column: rightStart, style: right.style)
         if margin > 0, end < width { frame.draw(" ", row: row, column: end) }
+    }
+
+    /// The pill's detail, ` · 12.4k tok`, after the pill: only where it fits whole with a bit
+    /// of rule on both sides, and never instead of the hint.
+    private static func drawTokens(_ frame: inout Frame, state: InteractiveState, row: Int, after column: Int, before limit: Int) {
+        guard state.closingMessage == nil, let tokens = state.pill.tokensText else { return }
+        let detail = "· \(tokens)"
+        guard column + 1 + DisplayWidth.of(detail) + 3 <= limit else { return }
+        let end = frame.draw(detail, row: row, column: column + 1, style: state.theme.rule)
+        frame.draw(" ", row: row, column: end)
     }
 
     /// The right side of the status line, longest form first.
