@@ -30,6 +30,9 @@ public enum ReplyFormatter {
             return [notice("Nothing was cancelled.")]
         case .usageError(let message):
             return [TranscriptLine(message, style: .warning)]
+        case .shellStarted(let id, let command):
+            let shown = TerminalSanitizer.sanitize(TaskTable.oneLine(command))
+            return [TranscriptLine("  → shell \"\(shown)\" started in the background (task \(id)); /tasks show \(id.rawValue) shows its output.", style: .tool)]
         case .confirm, .unclearAnswer, .clearTranscript, .quit:
             return []
         }

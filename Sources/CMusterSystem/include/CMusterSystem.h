@@ -23,4 +23,8 @@ int muster_is_child_subreaper(void);
 /// the calling thread's locale, -1 for a non-printable one.
 int muster_wcwidth(int32_t character);
 
+/// A pipe whose two ends close on exec (pipe2 with O_CLOEXEC, so no process spawned meanwhile
+/// by another thread inherits them). Returns 0, or -1 with errno set.
+int muster_pipe_cloexec(int fds[2]);
+
 #endif

@@ -12,6 +12,8 @@ struct RegistryMachine {
         var maxBackgroundAgents: Int
         var keepFinished: Int
         var trailLength: Int
+        /// Running background shells allowed at once (a cap of their own).
+        var maxBackgroundShells: Int = BackgroundShellLimit.defaultValue
     }
 
     final class Entry {
@@ -50,6 +52,11 @@ struct RegistryMachine {
         var holdsCapSlot: Bool {
             request.mode == .background && request.kind == .agent && phase.isActive
         }
+
+        /// A background shell holds a slot of the shell cap until its processes are gone.
+        var holdsShellSlot: Bool {
+            request.mode == .background && request.kind == .shell && phase.isActive
+        }
     }
 
     /// How a body ended, as its wrapper saw it.
@@ -78,6 +85,7 @@ struct RegistryMachine {
     /// phases and change only in `move(_:to:)`.
     private(set) var activeCount = 0
     private(set) var capSlotsHeld = 0
+    private(set) var shellSlotsHeld = 0
 
     init(limits: Limits) {
         self.limits = limits
@@ -90,6 +98,9 @@ struct RegistryMachine {
         if isShuttingDown { return .shutDown }
         if mode == .background, kind == .agent, capSlotsHeld >= limits.maxBackgroundAgents {
             return .capReached(limit: limits.maxBackgroundAgents)
+        }
+        if mode == .background, kind == .shell, shellSlotsHeld >= limits.maxBackgroundShells {
+            return .shellCapReached(limit: limits.maxBackgroundShells)
         }
         return nil
     }
@@ -112,6 +123,7 @@ struct RegistryMachine {
         listed.append(entry)
         activeCount += 1
         if entry.holdsCapSlot { capSlotsHeld += 1 }
+        if entry.holdsShellSlot { shellSlotsHeld += 1 }
         activeChildren[request.spawner, default: []].insert(id)
         effects.append(.publish(.started(snapshot(of: entry, now: now))))
         effects.append(.log(.started(id, name: request.name, mode: request.mode)))
@@ -355,6 +367,8 @@ struct RegistryMachine {
         let slots = live.filter(\.holdsCapSlot).count
         if active != activeCount { return "activeCount \(activeCount), recounted \(active)" }
         if slots != capSlotsHeld { return "capSlotsHeld \(capSlotsHeld), recounted \(slots)" }
+        let shells = live.filter(\.holdsShellSlot).count
+        if shells != shellSlotsHeld { return "shellSlotsHeld \(shellSlotsHeld), recounted \(shells)" }
         if live.count != entries.count { return "listed \(live.count), entries \(entries.count)" }
         return nil
     }
@@ -372,9 +386,11 @@ struct RegistryMachine {
         }
         let wasActive = entry.phase.isActive
         let heldSlot = entry.holdsCapSlot
+        let heldShellSlot = entry.holdsShellSlot
         entry.phase = next
         if wasActive != entry.phase.isActive { activeCount += entry.phase.isActive ? 1 : -1 }
         if heldSlot != entry.holdsCapSlot { capSlotsHeld += entry.holdsCapSlot ? 1 : -1 }
+        if heldShellSlot != entry.holdsShellSlot { shellSlotsHeld += entry.holdsShellSlot ? 1 : -1 }
         return true
     }
 

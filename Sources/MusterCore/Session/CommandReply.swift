@@ -43,4 +43,6 @@ public enum CommandReply: Sendable, Equatable, Codable {
     case quit
     /// A line that is not a valid command: the usage line or unknown-command message to show.
     case usageError(String)
+    /// `!COMMAND &`: the command runs in the background as task `id` of kind `shell`.
+    case shellStarted(TaskID, command: String)
 }

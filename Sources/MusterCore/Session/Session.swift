@@ -45,7 +45,7 @@ public actor Session {
     private let configuration: Configuration
     private var conversation: [ChatMessage]
     private var state = TurnState.idle
-    private var queue = Deque<TurnTrigger>()
+    private var queue = Deque<QueuedTurn>()
     private var turnCount = 0
     private var resultWatcher: Task<Void, Never>?
     /// The settle window running for results that arrived while the agent was idle.
@@ -65,7 +65,7 @@ public actor Session {
     public init(runtime: AgentRuntime, configuration: Configuration = Configuration()) {
         self.runtime = runtime
         self.configuration = configuration
-        self.commands = CommandProcessor(registry: runtime.registry)
+        self.commands = CommandProcessor(registry: runtime.registry, shells: runtime.backgroundShells)
         self.conversation = [.system(runtime.systemPrompt(for: "main"))]
         self.timeline = Timeline(clock: runtime.clock)
     }
@@ -144,12 +144,44 @@ public actor Session {
         }
         let trimmed = line.trimmingCharacters(in: .whitespaces)
         guard !trimmed.isEmpty else { return }
+        if trimmed.hasPrefix("!") {
+            await takeShellCommand(String(trimmed.dropFirst()))
+            return
+        }
         guard SlashCommandParser.isCommand(trimmed) else {
             submit(line)
             return
         }
         runtime.events.publish(.slashCommand(command: trimmed))
         reply(await commands.run(trimmed))
+    }
+
+    /// `!COMMAND`: runs in the workspace without asking the model, as a turn of its own (its
+    /// output shown as a call of the `shell` tool, Esc stops it), and its result goes into the
+    /// main agent's conversation as the person's own. `!COMMAND &` starts a background shell
+    /// task of the person's at once. A bare `!` is a usage message.
+    private func takeShellCommand(_ text: String) async {
+        var command = text.trimmingCharacters(in: .whitespaces)
+        let background = command.hasSuffix("&") && !command.hasSuffix("&&") && !command.hasSuffix("\\&")
+        if background { command = String(command.dropLast()).trimmingCharacters(in: .whitespaces) }
+        guard !command.isEmpty else {
+            reply(.usageError(ShellCommandLine.usage))
+            return
+        }
+        guard background else {
+            queue.append(.shell(command))
+            startNextTurnIfIdle()
+            return
+        }
+        runtime.events.publish(.slashCommand(command: "!" + text.trimmingCharacters(in: .whitespaces)))
+        do {
+            let id = try await runtime.backgroundShells.start(
+                command: command, spawner: .topLevel, registry: runtime.registry, workspace: runtime.workspace
+            )
+            reply(.shellStarted(id, command: command))
+        } catch {
+            reply(.usageError(error.description))
+        }
     }
 
     /// Publishes a command's reply and keeps what it means for the next operations.
@@ -184,7 +216,7 @@ public actor Session {
     /// `userInput` event comes when its turn starts).
     private func submit(_ text: String) {
         guard !isClosed else { return }
-        queue.append(.input(text))
+        queue.append(.trigger(.input(text)))
         startNextTurnIfIdle()
     }
 
@@ -271,18 +303,26 @@ public actor Session {
         guard !isClosed else { return }
         // `--summarize final`: one turn for everything, once no background work is left.
         if configuration.waitForAllBackgroundWork, await runtime.registry.activeTasks > 0 { return }
-        if !queue.contains(.backgroundResults) { queue.append(.backgroundResults) }
+        if !queue.contains(.trigger(.backgroundResults)) { queue.append(.trigger(.backgroundResults)) }
         startNextTurnIfIdle()
     }
 
     private func startNextTurnIfIdle() {
         guard case .idle = state, !isClosed else { return }
-        guard let trigger = queue.popFirst() else {
+        guard let next = queue.popFirst() else {
             idleWaiters.resolveAll(with: ())
             return
         }
         turnCount += 1
         let turn = turnCount
+        let trigger: TurnTrigger
+        switch next {
+        case .trigger(let queued):
+            trigger = queued
+        case .shell(let command):
+            startShellTurn(turn, command: command)
+            return
+        }
         if case .input(let text) = trigger {
             conversation.append(.user(text))
             // Published when its turn starts, not when queued: the message then never lands
@@ -323,11 +363,32 @@ public actor Session {
         state = .running(turn: turn, task: task)
     }
 
+    /// A `!COMMAND` turn: the `shell` tool runs the command for the person (no model call); what
+    /// it printed joins the conversation as the person's own message.
+    private func startShellTurn(_ turn: Int, command: String) {
+        let line = "!" + command
+        runtime.events.publish(.userInput(text: line))
+        runtime.events.publish(.turnStart(turn: turn, trigger: .input(line)))
+        var transcript = conversation
+        let runtime = self.runtime
+        let task = Task { [weak self] in
+            let call = ToolCall(
+                id: "user_shell_\(turn)", name: "shell",
+                arguments: ["command": .string(command), "timeout_seconds": .number(ShellTool.maxTimeout)]
+            )
+            let output = await ToolExecutor(runtime: runtime).runOne(call, agent: .main)
+            let cancelled = Task.isCancelled
+            transcript.append(.user(ShellCommandLine.contextMessage(command: command, output: output, interrupted: cancelled)))
+            await self?.finishTurn(turn, transcript: transcript, outcome: cancelled ? .cancelled : .completed(text: ""), interrupted: false)
+        }
+        state = .running(turn: turn, task: task)
+    }
+
     /// Records a turn's end; `outcome` is nil for a turn that found nothing to do.
-    private func finishTurn(_ turn: Int, transcript: [ChatMessage], outcome: TurnOutcome?) {
+    private func finishTurn(_ turn: Int, transcript: [ChatMessage], outcome: TurnOutcome?, interrupted: Bool = true) {
         guard case .running(let current, _) = state, current == turn else { return }
         conversation = transcript
-        if outcome == .cancelled {
+        if outcome == .cancelled, interrupted {
             // Leave the conversation valid for the next model call.
             conversation.append(.user("[The person interrupted the previous turn.]"))
         }
@@ -336,4 +397,11 @@ public actor Session {
         // Results that arrived during the turn were drained by it; newer ones start a turn.
         startNextTurnIfIdle()
     }
+}
+
+
+/// What waits for the main agent's turn: a trigger of a model turn, or a `!COMMAND`.
+private enum QueuedTurn: Equatable {
+    case trigger(TurnTrigger)
+    case shell(String)
 }

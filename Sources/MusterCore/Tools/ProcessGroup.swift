@@ -63,9 +63,12 @@ public struct ProcessGroup: Sendable, Hashable, CustomStringConvertible {
     @discardableResult
     public func terminate(grace: Duration, clock: any Clock<Duration>) async -> Bool {
         guard hasLivingMembers else { return false }
-        send(SIGTERM)
-        send(SIGCONT)
-        if await waitUntilEmpty(within: grace, clock: clock) { return false }
+        if grace > .zero {
+            send(SIGTERM)
+            send(SIGCONT)
+            if await waitUntilEmpty(within: grace, clock: clock) { return false }
+        }
+        // No grace (`--stop-grace 0`), or it passed: SIGKILL.
         send(SIGKILL)
         _ = await waitUntilEmpty(within: Self.killWait, clock: clock)
         return true

@@ -1,0 +1,104 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Copies a background command's output from a pipe into its `ShellOutputFile`, on a thread of
+/// its own: the blocking reads and file writes never run on the cooperative pool, and a command
+/// that floods output is slowed only by the disk, never the agents.
+///
+/// It ends at end of file (every writer closed: the command and all it started are gone), or,
+/// once `finish()` was called, as soon as the pipe is empty (a writer that escaped every stop
+/// must not keep the task alive). `finish()` returns when the thread has ended: nothing of the
+/// pump outlives the task that owns it.
+final class OutputPump: Sendable {
+    /// Bytes read from the pipe at a time.
+    static let chunk = 64 * 1024
+    /// How often the thread looks at whether it was told to finish, while the pipe is quiet.
+    static let pollMilliseconds: Int32 = 50
+
+    private struct State {
+        var stopRequested = false
+        /// After a stop request the pump reads on at most this long (a writer that escaped
+        /// every stop could otherwise keep it busy for ever).
+        var stopDeadline: ContinuousClock.Instant?
+        var ended = false
+        var waiter: CheckedContinuation<Void, Never>?
+    }
+
+    private let readEnd: Int32
+    private let file: ShellOutputFile
+    // Guards the stop request, the end and the waiting continuation (thread and task both touch them).
+    private let state = Locked(State())
+
+    /// Starts the thread at once; it owns `readEnd` and closes it when it ends.
+    init(readEnd: Int32, file: ShellOutputFile) {
+        self.readEnd = readEnd
+        self.file = file
+        let thread = Thread { [self] in
+            self.pump()
+        }
+        thread.name = "muster.shell-output"
+        thread.start()
+    }
+
+    private func pump() {
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.chunk, alignment: 16)
+        defer { buffer.deallocate() }
+        var descriptor = pollfd(fd: readEnd, events: Int16(POLLIN), revents: 0)
+        loop: while true {
+            if let deadline = state.withLock({ $0.stopDeadline }), ContinuousClock.now >= deadline { break }
+            let ready = poll(&descriptor, 1, Self.pollMilliseconds)
+            if ready < 0 {
+                if errno == EINTR { continue }
+                break
+            }
+            if ready == 0 {
+                if state.withLock({ $0.stopRequested }) { break }
+                continue
+            }
+            // Readable, or hung up (end of file after the last bytes).
+            var chunks = 0
+            while true {
+                let count = read(readEnd, buffer.baseAddress, Self.chunk)
+                if count > 0 {
+                    file.write(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
+                    // A full chunk: more is probably waiting; read on without polling (for a while).
+                    chunks += 1
+                    if count == Self.chunk, chunks < 16 { continue }
+                    break
+                }
+                if count == 0 { break loop }
+                if errno == EINTR { continue }
+                break loop
+            }
+        }
+        close(readEnd)
+        let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            state.ended = true
+            defer { state.waiter = nil }
+            return state.waiter
+        }
+        waiter?.resume()
+    }
+
+    /// Tells the thread to end once the pipe is empty (at most half a second later), and waits
+    /// until it has ended.
+    func finish() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let resumeNow = state.withLock { state -> Bool in
+                state.stopRequested = true
+                state.stopDeadline = ContinuousClock.now.advanced(by: .milliseconds(500))
+                if state.ended { return true }
+                state.waiter = continuation
+                return false
+            }
+            if resumeNow { continuation.resume() }
+        }
+    }
+}
