@@ -1,0 +1,77 @@
+import Foundation
+import MusterTestSupport
+import Testing
+@testable import MusterCore
+
+/// `!COMMAND` lines: run by the session for the person, without the model.
+@Suite("! commands")
+struct ShellCommandLineTests {
+    let fixture: WorkspaceFixture
+
+    init() throws {
+        fixture = try WorkspaceFixture()
+    }
+
+    private func session(model: ClosureModel = ClosureModel { _, _, _ in [.textDelta("ok"), .end] }) -> Session {
+        let registry = TaskRegistry()
+        let runtime = AgentRuntime(
+            registry: registry, model: model, tools: [ShellTool(grace: .milliseconds(300))], workspace: fixture.root,
+            backgroundShells: BackgroundShells(configuration: .init(outputDirectory: fixture.root.appendingPathComponent(".shells")))
+        )
+        return Session(runtime: runtime)
+    }
+
+    @Test("!COMMAND runs in the workspace without the model, shows its output, and the main agent sees it as the person's")
+    func runsWithoutTheModel() async throws {
+        let seen = Locked<[ChatMessage]>([])
+        let model = ClosureModel { _, _, request in
+            seen.withLock { $0 = request.messages }
+            return [.textDelta("noted"), .end]
+        }
+        let session = session(model: model)
+        await session.start()
+        let events = session.events.subscribe()
+        await session.send(.submit("!echo hello"))
+        let first = await events.collect { if case .turnEnd = $0 { return true } else { return false } }
+        #expect(first.contains(.userInput(text: "!echo hello")))
+        #expect(first.contains { if case .toolProgress(.main, _, "hello", _) = $0 { true } else { false } })
+        #expect(first.contains { if case .toolEnd(.main, _, "shell", let output) = $0 { output.content == "hello\n[exit status 0]" } else { false } })
+        #expect(model.calls.count("main") == 0)
+
+        await session.send(.submit("what did I run?"))
+        _ = await events.collect { if case .turnEnd = $0 { return true } else { return false } }
+        let messages = seen.withLock { $0 }
+        #expect(messages.contains(.user("[I ran this shell command myself in the workspace; you did not run it.]\n$ echo hello\nhello\n[exit status 0]")))
+        _ = await session.shutdown()
+    }
+
+    @Test("A bare ! is a usage message")
+    func bareBangIsUsage() async {
+        let session = session()
+        await session.start()
+        let events = session.events.subscribe()
+        await session.send(.submit("  ! "))
+        let seen = await events.collect { if case .reply = $0 { return true } else { return false } }
+        #expect(seen.last == .reply(.usageError(ShellCommandLine.usage)))
+        _ = await session.shutdown()
+    }
+
+    @Test("!COMMAND & starts a background shell task of the person's at once")
+    func ampersandStartsABackgroundShell() async throws {
+        let session = session()
+        await session.start()
+        let events = session.events.subscribe()
+        await session.send(.submit("!sleep 30 &"))
+        let seen = await events.collect { if case .reply = $0 { return true } else { return false } }
+        guard case .reply(.shellStarted(let id, let command)) = seen.last else {
+            Issue.record("expected shellStarted, got \(String(describing: seen.last))")
+            return
+        }
+        #expect(command == "sleep 30")
+        let snapshot = try #require(await session.registry.snapshot(of: id))
+        #expect(snapshot.kind == .shell && snapshot.spawner == .topLevel && !snapshot.isTerminal)
+        #expect(await !session.isTurnRunning)
+        await session.send(.cancelTask(id))
+        _ = await session.shutdown()
+    }
+}
