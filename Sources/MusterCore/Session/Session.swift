@@ -372,11 +372,7 @@ public actor Session {
         var transcript = conversation
         let runtime = self.runtime
         let task = Task { [weak self] in
-            let call = ToolCall(
-                id: "user_shell_\(turn)", name: "shell",
-                arguments: ["command": .string(command), "timeout_seconds": .number(ShellTool.maxTimeout)]
-            )
-            let output = await ToolExecutor(runtime: runtime).runOne(call, agent: .main)
+            let output = await ShellCommandLine.run(command, callID: "user_shell_\(turn)", runtime: runtime)
             let cancelled = Task.isCancelled
             transcript.append(.user(ShellCommandLine.contextMessage(command: command, output: output, interrupted: cancelled)))
             await self?.finishTurn(turn, transcript: transcript, outcome: cancelled ? .cancelled : .completed(text: ""), interrupted: false)
