@@ -29,6 +29,9 @@ final class OutputPump: Sendable {
         var stopDeadline: ContinuousClock.Instant?
         var ended = false
         var waiter: CheckedContinuation<Void, Never>?
+        /// Waits for the end of file that give up at their limit (`waitForEnd(upTo:)`), by token.
+        var endWaiters: [Int: CheckedContinuation<Void, Never>] = [:]
+        var nextToken = 0
     }
 
     private let readEnd: Int32
@@ -79,12 +82,45 @@ final class OutputPump: Sendable {
             }
         }
         close(readEnd)
-        let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
+        let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
             state.ended = true
-            defer { state.waiter = nil }
-            return state.waiter
+            defer {
+                state.waiter = nil
+                state.endWaiters = [:]
+            }
+            return Array(state.endWaiters.values) + (state.waiter.map { [$0] } ?? [])
         }
-        waiter?.resume()
+        for waiter in waiters { waiter.resume() }
+    }
+
+    /// Waits until the pipe's end of file (every process holding it is gone), at most `limit`:
+    /// an event, where polling the process table would wait a step. Call it from a task that is
+    /// not cancelled (a cancelled one gives up at once).
+    func waitForEnd(upTo limit: Duration) async {
+        let token = state.withLock { state -> Int in
+            defer { state.nextToken += 1 }
+            return state.nextToken
+        }
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                    let resumeNow = self.state.withLock { state -> Bool in
+                        if state.ended { return true }
+                        state.endWaiters[token] = continuation
+                        return false
+                    }
+                    if resumeNow { continuation.resume() }
+                }
+            }
+            group.addTask {
+                try? await Task.sleep(for: limit)
+                // The limit passed (or the wait is over): resume the waiter if it still waits.
+                let waiter = self.state.withLock { $0.endWaiters.removeValue(forKey: token) }
+                waiter?.resume()
+            }
+            await group.next()
+            group.cancelAll()
+        }
     }
 
     /// Tells the thread to end once the pipe is empty (at most half a second later), and waits

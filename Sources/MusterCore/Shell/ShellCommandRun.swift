@@ -60,7 +60,10 @@ enum ShellCommandRun {
                 workingDirectory: FilePath(workspace.path),
                 platformOptions: options,
                 input: .none,
-                output: .fileDescriptor(SystemDescriptor(rawValue: writeEnd), closeAfterSpawningProcess: false),
+                // Closed by swift-subprocess once the command runs, and so is the copy it makes for
+                // standard error (which inherits this flag: with `false` that copy leaked, held the
+                // pipe open in Muster, and the pump never saw its end).
+                output: .fileDescriptor(SystemDescriptor(rawValue: writeEnd), closeAfterSpawningProcess: true),
                 error: .combinedWithOutput
             ) { execution in
                 if let group = ProcessGroup(id: execution.processIdentifier.value) {
@@ -76,11 +79,14 @@ enum ShellCommandRun {
             outcome = .failed("\(error)")
         }
         // Only the command's processes hold the pipe now: once they are gone the pump sees its end.
-        close(writeEnd)
         // The cleanup must run to its end even when this task was cancelled (its waits are the
         // grace period): an uncancelled task of its own, awaited here (see ShellTool.run).
         let group = started.group
+        let stopped = Task.isCancelled
         await Task {
+            // A stop signalled the whole group already: its end of file says at once when its
+            // last process is gone, where the group check below would poll.
+            if stopped { await pump.waitForEnd(upTo: .milliseconds(250)) }
             let neededKill = await group?.terminate(grace: grace, clock: ContinuousClock()) ?? false
             await processes.finish(grace: grace, groupNeededKill: neededKill)
         }.value
