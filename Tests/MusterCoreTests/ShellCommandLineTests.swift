@@ -74,4 +74,72 @@ struct ShellCommandLineTests {
         await session.send(.cancelTask(id))
         _ = await session.shutdown()
     }
+
+    @Test("Ctrl+B moves a running !COMMAND to the background at once; its result reaches the main agent exactly once when it ends")
+    func moveToBackground() async throws {
+        let seen = Locked<[String]>([])
+        let model = ClosureModel { _, _, request in
+            if let latest = request.latestUserMessage { seen.withLock { $0.append(latest) } }
+            return [.textDelta("noted"), .end]
+        }
+        let session = session(model: model)
+        await session.start()
+        let events = session.events.subscribe()
+        let release = fixture.root.appendingPathComponent("release")
+        await session.send(.submit("!echo started; while [ ! -e release ]; do sleep 0.05; done; echo finished"))
+        _ = await events.collect { if case .toolProgress(_, _, "started", _) = $0 { return true } else { return false } }
+
+        await session.send(.moveToBackground)
+        let moved = await events.collect { if case .turnEnd = $0 { return true } else { return false } }
+        guard let reply = moved.compactMap({ if case .reply(let reply) = $0 { reply } else { nil } }).first,
+              case .movedToBackground(let id, _) = reply else {
+            Issue.record("expected movedToBackground, got \(moved)")
+            return
+        }
+        #expect(moved.contains { if case .toolEnd(_, _, "shell", let output) = $0 { output.content == "Moved to the background as task \(id); its result arrives when it finishes." } else { false } })
+        let snapshot = try #require(await session.registry.snapshot(of: id))
+        #expect(snapshot.mode == .background && snapshot.kind == .shell && !snapshot.isTerminal)
+        #expect(await !session.isTurnRunning)
+
+        try "".write(to: release, atomically: true, encoding: .utf8)
+        _ = await events.collect { if case .turnEnd = $0 { return true } else { return false } }
+        let delivered = seen.withLock { $0 }.filter { $0.contains("task=\"\(id)\"") }
+        #expect(delivered.count == 1, "\(seen.withLock { $0 })")
+        #expect(delivered.first?.contains("finished") == true)
+        #expect(await session.registry.pendingResultCount(for: .topLevel) == 0)
+        _ = await session.shutdown()
+    }
+
+    @Test("Ctrl+B with nothing running in the foreground says so")
+    func nothingToMove() async {
+        let session = session()
+        await session.start()
+        let events = session.events.subscribe()
+        await session.send(.moveToBackground)
+        let seen = await events.collect { if case .reply = $0 { return true } else { return false } }
+        #expect(seen.last == .reply(.nothingToMoveToBackground))
+        _ = await session.shutdown()
+    }
+
+    @Test("Esc stops a running !COMMAND and the turn ends once its processes are gone")
+    func interruptStopsTheCommand() async throws {
+        let session = session()
+        await session.start()
+        let events = session.events.subscribe()
+        await session.send(.submit("!echo \"leader $$\"; sleep 30"))
+        var leader: pid_t?
+        _ = await events.collect { event in
+            if case .toolProgress(_, _, let line, _) = event, line.hasPrefix("leader ") {
+                leader = pid_t(line.dropFirst("leader ".count))
+                return true
+            }
+            return false
+        }
+        let group = try #require(leader)
+        await session.send(.interrupt)
+        let ended = await events.collect { if case .turnEnd = $0 { return true } else { return false } }
+        #expect(ended.last == .turnEnd(turn: 1, outcome: .cancelled))
+        #expect(ProcessWatch.livingMembers(ofGroup: group).isEmpty)
+        _ = await session.shutdown()
+    }
 }

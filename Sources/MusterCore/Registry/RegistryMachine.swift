@@ -18,7 +18,8 @@ struct RegistryMachine {
 
     final class Entry {
         let id: TaskID
-        let request: TaskRegistry.Request
+        /// Changes only by `moveToBackground` (its mode), which keeps the slot counts.
+        fileprivate(set) var request: TaskRegistry.Request
         let startedAt: Duration
         let startDate: Date
         /// Changed only by `RegistryMachine.move(_:to:)`, which keeps the counts derived from it.
@@ -237,6 +238,24 @@ struct RegistryMachine {
     mutating func note(_ id: TaskID, _ line: String) {
         guard let entry = entries[id], entry.phase.isActive else { return }
         appendTrail(line, to: entry)
+    }
+
+    // MARK: Moving to the background
+
+    /// A running foreground task goes on as a background one (Ctrl+B): same id, same body; its
+    /// result goes to its spawner's inbox when it ends, unless a wait takes it first. Refused
+    /// (nil) when it is not an active foreground task, or the cap of its kind is reached.
+    mutating func moveToBackground(_ id: TaskID, now: Duration, into effects: inout [RegistryEffect]) -> TaskRegistry.StartRefusal?? {
+        guard let entry = entries[id], entry.phase.isActive, entry.phase.cancelRequested == nil,
+              entry.request.mode == .foreground else { return .some(nil) }
+        if let refusal = refusal(mode: .background, kind: entry.request.kind) { return refusal }
+        let heldSlot = entry.holdsCapSlot
+        let heldShellSlot = entry.holdsShellSlot
+        entry.request.mode = .background
+        if heldSlot != entry.holdsCapSlot { capSlotsHeld += entry.holdsCapSlot ? 1 : -1 }
+        if heldShellSlot != entry.holdsShellSlot { shellSlotsHeld += entry.holdsShellSlot ? 1 : -1 }
+        effects.append(.publish(.updated(snapshot(of: entry, now: now))))
+        return nil
     }
 
     // MARK: Cancelling

@@ -219,6 +219,31 @@ public actor TaskRegistry {
         machine.note(id, line)
     }
 
+    // MARK: Moving to the background
+
+    /// Whether a foreground task could be moved to the background.
+    public enum MoveOutcome: Sendable, Equatable {
+        case moved(TaskSnapshot)
+        /// Not an active, unstopped foreground task.
+        case notMovable
+        case refused(StartRefusal)
+    }
+
+    /// Moves a running foreground task to the background (Ctrl+B): it keeps its id, its body and
+    /// everything it did; its result reaches its spawner's inbox when it ends.
+    public func moveToBackground(_ id: TaskID) -> MoveOutcome {
+        let refusal = machine.moveToBackground(id, now: timeline.now, into: &effects)
+        performEffects()
+        switch refusal {
+        case .none:
+            return machine.snapshot(of: id, now: timeline.now).map(MoveOutcome.moved) ?? .notMovable
+        case .some(.none):
+            return .notMovable
+        case .some(.some(let reason)):
+            return .refused(reason)
+        }
+    }
+
     // MARK: Cancelling
 
     /// Cancels the task's real `Task` (idempotent) and, transitively, everything it launched.

@@ -45,4 +45,8 @@ public enum CommandReply: Sendable, Equatable, Codable {
     case usageError(String)
     /// `!COMMAND &`: the command runs in the background as task `id` of kind `shell`.
     case shellStarted(TaskID, command: String)
+    /// Ctrl+B: the foreground `!` command goes on in the background as task `id`.
+    case movedToBackground(TaskID, name: String)
+    /// Ctrl+B with nothing in the foreground that can be moved.
+    case nothingToMoveToBackground
 }

@@ -46,6 +46,10 @@ public actor Session {
     private var conversation: [ChatMessage]
     private var state = TurnState.idle
     private var queue = Deque<QueuedTurn>()
+    /// The `!` command the running turn waits for, once its task exists.
+    private var foregroundShell: (turn: Int, id: TaskID)?
+    /// Turns whose `!` command was moved to the background (Ctrl+B).
+    private var movedTurns: Set<Int> = []
     private var turnCount = 0
     private var resultWatcher: Task<Void, Never>?
     /// The settle window running for results that arrived while the agent was idle.
@@ -126,6 +130,8 @@ public actor Session {
             reply(await commands.answer(yes, to: question))
         case .interrupt:
             interruptTurn()
+        case .moveToBackground:
+            await moveToBackground()
         case .quit:
             reply(await commands.quit())
         }
@@ -363,8 +369,9 @@ public actor Session {
         state = .running(turn: turn, task: task)
     }
 
-    /// A `!COMMAND` turn: the `shell` tool runs the command for the person (no model call); what
-    /// it printed joins the conversation as the person's own message.
+    /// A `!COMMAND` turn: the command runs for the person (no model call) as a foreground task
+    /// of kind `shell`, its lines shown as they come; what it printed joins the conversation as
+    /// the person's own message. Esc stops it; Ctrl+B (`moveToBackground`) lets it go on alone.
     private func startShellTurn(_ turn: Int, command: String) {
         let line = "!" + command
         runtime.events.publish(.userInput(text: line))
@@ -372,17 +379,51 @@ public actor Session {
         var transcript = conversation
         let runtime = self.runtime
         let task = Task { [weak self] in
-            let output = await ShellCommandLine.run(command, callID: "user_shell_\(turn)", runtime: runtime)
-            let cancelled = Task.isCancelled
-            transcript.append(.user(ShellCommandLine.contextMessage(command: command, output: output, interrupted: cancelled)))
-            await self?.finishTurn(turn, transcript: transcript, outcome: cancelled ? .cancelled : .completed(text: ""), interrupted: false)
+            let session = self
+            let run = await ShellCommandLine.runInForeground(command, callID: "user_shell_\(turn)", runtime: runtime) { id in
+                await session?.foregroundShellStarted(id, turn: turn)
+            } wasMoved: {
+                await session?.wasMovedToBackground(turn) ?? false
+            }
+            transcript.append(.user(ShellCommandLine.contextMessage(command: command, output: run.output, interrupted: run.interrupted)))
+            await self?.finishTurn(turn, transcript: transcript, outcome: run.interrupted ? .cancelled : .completed(text: ""), interrupted: false)
         }
         state = .running(turn: turn, task: task)
+    }
+
+    private func foregroundShellStarted(_ id: TaskID, turn: Int) {
+        guard case .running(let current, _) = state, current == turn else { return }
+        foregroundShell = (turn, id)
+    }
+
+    private func wasMovedToBackground(_ turn: Int) -> Bool {
+        movedTurns.contains(turn)
+    }
+
+    /// Ctrl+B: the running `!` command goes on as a background task; its turn ends at once.
+    private func moveToBackground() async {
+        guard case .running(let turn, let task) = state, let shell = foregroundShell, shell.turn == turn,
+              !movedTurns.contains(turn) else {
+            reply(.nothingToMoveToBackground)
+            return
+        }
+        switch await runtime.registry.moveToBackground(shell.id) {
+        case .moved(let snapshot):
+            movedTurns.insert(turn)
+            task.cancel()
+            reply(.movedToBackground(snapshot.id, name: snapshot.name))
+        case .notMovable:
+            reply(.nothingToMoveToBackground)
+        case .refused(let reason):
+            reply(.usageError(reason.description))
+        }
     }
 
     /// Records a turn's end; `outcome` is nil for a turn that found nothing to do.
     private func finishTurn(_ turn: Int, transcript: [ChatMessage], outcome: TurnOutcome?, interrupted: Bool = true) {
         guard case .running(let current, _) = state, current == turn else { return }
+        foregroundShell = nil
+        movedTurns.remove(turn)
         conversation = transcript
         if outcome == .cancelled, interrupted {
             // Leave the conversation valid for the next model call.

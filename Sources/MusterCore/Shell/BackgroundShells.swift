@@ -48,9 +48,15 @@ public final class BackgroundShells: Sendable {
     /// Starts `command` in `workspace` as a background `shell` task of `spawner`; returns its id
     /// at once. Refused (as a background agent is) when the shell cap is reached or Muster is
     /// shutting down.
-    public func start(command: String, spawner: Spawner, registry: TaskRegistry, workspace: URL) async throws(TaskRegistry.StartRefusal) -> TaskID {
+    ///
+    /// `mode: .foreground` runs it for a caller that waits for it (a `!` command), its output
+    /// lines also reported to `mirror`; `TaskRegistry.moveToBackground` can then let it go on alone.
+    public func start(
+        command: String, spawner: Spawner, registry: TaskRegistry, workspace: URL,
+        mode: TaskMode = .background, mirror: ToolProgress? = nil
+    ) async throws(TaskRegistry.StartRefusal) -> TaskID {
         let request = TaskRegistry.Request(
-            name: Self.name(of: command), kind: .shell, description: command, spawner: spawner, mode: .background
+            name: Self.name(of: command), kind: .shell, description: command, spawner: spawner, mode: mode
         )
         let configuration = self.configuration
         return try await registry.start(request) { [self] context in
@@ -66,7 +72,7 @@ public final class BackgroundShells: Sendable {
             await context.report(activity: "running: \(Self.name(of: command))")
             let outcome = await ShellCommandRun.run(
                 command: command, workspace: workspace, output: file, grace: configuration.grace,
-                callID: "shell-task-\(context.id.rawValue)", taskID: context.id
+                callID: "shell-task-\(context.id.rawValue)", taskID: context.id, mirror: mirror
             )
             let tail = await Self.tail(of: file, lines: configuration.resultLines)
             switch outcome {

@@ -36,13 +36,16 @@ final class OutputPump: Sendable {
 
     private let readEnd: Int32
     private let file: ShellOutputFile
+    /// Where each output line is also reported while someone watches (a foreground `!` command).
+    private let mirror: ToolProgress?
     // Guards the stop request, the end and the waiting continuation (thread and task both touch them).
     private let state = Locked(State())
 
     /// Starts the thread at once; it owns `readEnd` and closes it when it ends.
-    init(readEnd: Int32, file: ShellOutputFile) {
+    init(readEnd: Int32, file: ShellOutputFile, mirror: ToolProgress? = nil) {
         self.readEnd = readEnd
         self.file = file
+        self.mirror = mirror
         let thread = Thread { [self] in
             self.pump()
         }
@@ -54,6 +57,11 @@ final class OutputPump: Sendable {
         let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: Self.chunk, alignment: 16)
         defer { buffer.deallocate() }
         var descriptor = pollfd(fd: readEnd, events: Int16(POLLIN), revents: 0)
+        var splitter = LineSplitter(maxLineBytes: ShellTool.maxLineBytes, carriageReturnRestartsLine: true)
+        let mirror = self.mirror
+        let report = { (line: LineSplitter.Line) -> Void in
+            mirror?.report(line.isTruncated ? line.text + " … [line cut: \(line.byteCount) bytes]" : line.text)
+        }
         loop: while true {
             if let deadline = state.withLock({ $0.stopDeadline }), ContinuousClock.now >= deadline { break }
             let ready = poll(&descriptor, 1, Self.pollMilliseconds)
@@ -70,7 +78,9 @@ final class OutputPump: Sendable {
             while true {
                 let count = read(readEnd, buffer.baseAddress, Self.chunk)
                 if count > 0 {
-                    file.write(UnsafeRawBufferPointer(rebasing: buffer[0..<count]))
+                    let bytes = UnsafeRawBufferPointer(rebasing: buffer[0..<count])
+                    file.write(bytes)
+                    if mirror != nil { splitter.append(bytes, emit: report) }
                     // A full chunk: more is probably waiting; read on without polling (for a while).
                     chunks += 1
                     if count == Self.chunk, chunks < 16 { continue }
@@ -82,6 +92,7 @@ final class OutputPump: Sendable {
             }
         }
         close(readEnd)
+        if mirror != nil, let last = splitter.finish() { report(last) }
         let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
             state.ended = true
             defer {

@@ -34,14 +34,14 @@ enum ShellCommandRun {
 
     static func run(
         command: String, workspace: URL, output file: ShellOutputFile, grace: Duration,
-        callID: String, taskID: TaskID?
+        callID: String, taskID: TaskID?, mirror: ToolProgress? = nil
     ) async -> Outcome {
         var ends: [Int32] = [-1, -1]
         guard muster_pipe_cloexec(&ends) == 0 else {
             file.close()
             return .failed("cannot make a pipe: \(String(cString: strerror(errno)))")
         }
-        let pump = OutputPump(readEnd: ends[0], file: file)
+        let pump = OutputPump(readEnd: ends[0], file: file, mirror: mirror)
         let writeEnd = ends[1]
         let processes = ToolProcessRegistry.shared.beginCall(callID: callID, taskID: taskID)
         let started = ProcessGroupRecord(processes: processes)
