@@ -232,7 +232,7 @@ final class InteractiveApp {
             case .submit(let text), .command(let text):
                 remember(text)
                 intents.yield(intent)
-            case .answer, .interrupt, .requestQuit:
+            case .answer, .interrupt, .requestQuit, .moveToBackground:
                 intents.yield(intent)
             }
         }
@@ -243,7 +243,10 @@ final class InteractiveApp {
     private func perform(_ intent: AppIntent) async {
         switch intent {
         case .submit(let text):
-            await session.send(.prompt(text))
+            // A `!` line is the person's shell command, which the session reads from a typed line.
+            await session.send(text.trimmingCharacters(in: .whitespaces).hasPrefix("!") ? .submit(text) : .prompt(text))
+        case .moveToBackground:
+            await session.send(.moveToBackground)
         case .command(let line):
             await session.send(.submit(line))
         case .answer(let yes):

@@ -17,6 +17,8 @@ public struct InteractiveState: Sendable {
     public var editor: LineEditor
     public private(set) var turnRunning = false
     public private(set) var interrupting = false
+    /// The running turn is a `!` command, which Ctrl+B can move to the background.
+    public private(set) var canMoveToBackground = false
     public private(set) var confirmation: ConfirmationRequest?
     /// The answer being typed to `confirmation`: a line of its own, so nothing typed there
     /// reaches the main input (or the agent).
@@ -72,9 +74,11 @@ public struct InteractiveState: Sendable {
             turnRunning = true
             interrupting = false
             if case .input = trigger { submissionPending = false }
+            if case .input(let text) = trigger { canMoveToBackground = text.hasPrefix("!") } else { canMoveToBackground = false }
         case .turnEnd:
             changed = turnRunning
             turnRunning = false
+            canMoveToBackground = false
             interrupting = false
         case .task(let taskEvent):
             changed = pill.apply(taskEvent)
@@ -228,6 +232,11 @@ public struct InteractiveState: Sendable {
             return interruptSignal(now: now)
         case .control("l"):
             return [.repaint]
+        case .control("b") where turnRunning && editor.isEmpty:
+            // Ctrl+B moves the foreground work on; with text typed it stays the cursor key.
+            if canMoveToBackground { return [.moveToBackground] }
+            hint = StatusHint("nothing here can be moved to the background")
+            return []
         case .up where editor.isEmpty:
             if takeBackQueued() { return [] }
         default:
