@@ -142,4 +142,42 @@ struct ShellCommandLineTests {
         #expect(ProcessWatch.livingMembers(ofGroup: group).isEmpty)
         _ = await session.shutdown()
     }
+
+    @Test("Ctrl+B moves the main agent's foreground sub-agent to the background: its call answers at once, the turn goes on, and the result arrives once later")
+    func moveForegroundSubAgent() async throws {
+        let gate = Gate()
+        let seen = Locked<[String]>([])
+        let model = ClosureModel { agent, turn, request in
+            if agent == "helper" {
+                try await gate.wait()
+                return [.textDelta("helper done"), .end]
+            }
+            if let latest = request.latestUserMessage { seen.withLock { $0.append(latest) } }
+            if turn == 0, request.latestUserMessage == "help me" {
+                return [.call("agent", ["name": "helper", "prompt": "work"]), .end]
+            }
+            return [.textDelta("main answered"), .end]
+        }
+        let registry = TaskRegistry()
+        let runtime = AgentRuntime(registry: registry, model: model, tools: [AgentTool()], workspace: fixture.root)
+        let session = Session(runtime: runtime)
+        await session.start()
+        let events = session.events.subscribe()
+        await session.send(.submit("help me"))
+        await gate.untilArrivals(1)
+        await session.send(.moveToBackground)
+        let first = await events.collect { if case .turnEnd = $0 { return true } else { return false } }
+        let moved = first.compactMap { event -> TaskID? in if case .reply(.movedToBackground(let id, _)) = event { id } else { nil } }
+        let id = try #require(moved.first)
+        #expect(first.contains { if case .toolEnd(_, _, "agent", let output) = $0 { output.content == "Sub-agent \"helper\" was moved to the background as task \(id); its result arrives when it finishes." } else { false } })
+        #expect(await registry.snapshot(of: id)?.mode == .background)
+        #expect(await registry.runningBackgroundAgents == 1)
+
+        gate.open()
+        _ = await events.collect { if case .turnEnd = $0 { return true } else { return false } }
+        let delivered = seen.withLock { $0 }.filter { $0.contains("task=\"\(id)\"") }
+        #expect(delivered.count == 1)
+        #expect(delivered.first?.contains("helper done") == true)
+        _ = await session.shutdown()
+    }
 }

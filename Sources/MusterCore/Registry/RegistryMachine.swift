@@ -254,7 +254,12 @@ struct RegistryMachine {
         entry.request.mode = .background
         if heldSlot != entry.holdsCapSlot { capSlotsHeld += entry.holdsCapSlot ? 1 : -1 }
         if heldShellSlot != entry.holdsShellSlot { shellSlotsHeld += entry.holdsShellSlot ? 1 : -1 }
-        effects.append(.publish(.updated(snapshot(of: entry, now: now))))
+        let moved = snapshot(of: entry, now: now)
+        effects.append(.publish(.updated(moved)))
+        // Its foreground caller stops waiting at once and goes on; the result goes to the inbox.
+        for token in resultWaiters.removeValue(forKey: id) ?? [] {
+            effects.append(.resolveWaiter(token: token, .movedToBackground(moved)))
+        }
         return nil
     }
 

@@ -101,6 +101,9 @@ public actor TaskRegistry {
         case cancelled
         /// It ended, but its result was already delivered (drained or waited for).
         case alreadyDelivered(TaskSnapshot)
+        /// It was moved to the background (Ctrl+B) while waited for: it runs on, and its result
+        /// goes to its spawner's inbox when it ends.
+        case movedToBackground(TaskSnapshot)
         case notFound
         case forbidden
     }

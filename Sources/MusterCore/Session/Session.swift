@@ -400,17 +400,28 @@ public actor Session {
         movedTurns.contains(turn)
     }
 
-    /// Ctrl+B: the running `!` command goes on as a background task; its turn ends at once.
+    /// Ctrl+B: the running `!` command, or else the main agent's newest foreground sub-agent,
+    /// goes on as a background task; whoever waited for it gets the answer at once and goes on.
     private func moveToBackground() async {
-        guard case .running(let turn, let task) = state, let shell = foregroundShell, shell.turn == turn,
-              !movedTurns.contains(turn) else {
+        guard case .running(let turn, _) = state, !movedTurns.contains(turn) else {
             reply(.nothingToMoveToBackground)
             return
         }
-        switch await runtime.registry.moveToBackground(shell.id) {
+        let candidate: TaskID?
+        if let shell = foregroundShell, shell.turn == turn {
+            candidate = shell.id
+        } else {
+            candidate = await runtime.registry.snapshot().last {
+                $0.mode == .foreground && $0.spawner == .topLevel && !$0.isTerminal && !$0.isStopping
+            }?.id
+        }
+        guard let candidate else {
+            reply(.nothingToMoveToBackground)
+            return
+        }
+        switch await runtime.registry.moveToBackground(candidate) {
         case .moved(let snapshot):
-            movedTurns.insert(turn)
-            task.cancel()
+            if foregroundShell?.id == candidate { movedTurns.insert(turn) }
             reply(.movedToBackground(snapshot.id, name: snapshot.name))
         case .notMovable:
             reply(.nothingToMoveToBackground)

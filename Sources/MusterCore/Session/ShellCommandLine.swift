@@ -31,7 +31,7 @@ public enum ShellCommandLine {
             switch await registry.wait(for: id, requestedBy: .topLevel) {
             case .finished(let result):
                 output = await Self.output(of: result, shells: runtime.backgroundShells)
-            case .cancelled where await wasMoved():
+            case .movedToBackground, .cancelled where await wasMoved():
                 output = ToolOutput("Moved to the background as task \(id); its result arrives when it finishes.")
             case .cancelled:
                 interrupted = true

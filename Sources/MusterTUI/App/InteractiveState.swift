@@ -18,7 +18,11 @@ public struct InteractiveState: Sendable {
     public private(set) var turnRunning = false
     public private(set) var interrupting = false
     /// The running turn is a `!` command, which Ctrl+B can move to the background.
-    public private(set) var canMoveToBackground = false
+    private var shellTurnRunning = false
+    /// The main agent's foreground sub-agents now running (Ctrl+B can move them too).
+    private var foregroundSubAgents: Set<TaskID> = []
+    /// Something in the foreground that Ctrl+B can move to the background.
+    public var canMoveToBackground: Bool { turnRunning && (shellTurnRunning || !foregroundSubAgents.isEmpty) }
     public private(set) var confirmation: ConfirmationRequest?
     /// The answer being typed to `confirmation`: a line of its own, so nothing typed there
     /// reaches the main input (or the agent).
@@ -74,14 +78,21 @@ public struct InteractiveState: Sendable {
             turnRunning = true
             interrupting = false
             if case .input = trigger { submissionPending = false }
-            if case .input(let text) = trigger { canMoveToBackground = text.hasPrefix("!") } else { canMoveToBackground = false }
+            if case .input(let text) = trigger { shellTurnRunning = text.hasPrefix("!") } else { shellTurnRunning = false }
         case .turnEnd:
             changed = turnRunning
             turnRunning = false
-            canMoveToBackground = false
+            shellTurnRunning = false
             interrupting = false
         case .task(let taskEvent):
             changed = pill.apply(taskEvent)
+            if let task = taskEvent.snapshot, task.kind == .agent, task.spawner == .topLevel {
+                let movable = task.mode == .foreground && !task.isTerminal && !task.isStopping
+                if movable != foregroundSubAgents.contains(task.id) {
+                    changed = true
+                    if movable { foregroundSubAgents.insert(task.id) } else { foregroundSubAgents.remove(task.id) }
+                }
+            }
             trackRunningTask(taskEvent)
         case .reply(let reply):
             changed = true
