@@ -75,3 +75,12 @@ int muster_pipe_cloexec(int fds[2]) {
     return 0;
 #endif
 }
+
+int muster_pidfd_open(int pid) {
+#if defined(__linux__) && defined(SYS_pidfd_open)
+    return (int)syscall(SYS_pidfd_open, pid, 0);
+#else
+    errno = ENOSYS;
+    return -1;
+#endif
+}

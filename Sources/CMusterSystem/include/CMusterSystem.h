@@ -27,4 +27,8 @@ int muster_wcwidth(int32_t character);
 /// by another thread inherits them). Returns 0, or -1 with errno set.
 int muster_pipe_cloexec(int fds[2]);
 
+/// pidfd_open(2): a descriptor that becomes readable when process `pid` exits (Linux ≥ 5.3).
+/// Returns it, or -1 with errno set (ENOSYS where the kernel lacks it).
+int muster_pidfd_open(int pid);
+
 #endif
