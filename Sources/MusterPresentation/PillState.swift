@@ -16,6 +16,8 @@ public struct PillState: Sendable, Equatable {
     public private(set) var stopping: Set<TaskID> = []
     /// Background agents paused by the person (they hold no slot).
     public private(set) var paused: Set<TaskID> = []
+    /// Background shells running now (their own cap; not stopping ones' slots of the agent cap).
+    public private(set) var shells: Set<TaskID> = []
     /// Finished background results waiting for the main agent.
     public private(set) var done = 0
     /// Index into `spinnerFrames`.
@@ -35,6 +37,7 @@ public struct PillState: Sendable, Equatable {
         self.stopping = Set(snapshots.filter { $0.countsAgainstCap && $0.isStopping }.map(\.id))
         self.done = max(0, pendingResults)
         self.paused = Set(snapshots.filter { $0.mode == .background && $0.isPaused }.map(\.id))
+        self.shells = Set(snapshots.filter(\.isRunningBackgroundShell).map(\.id))
     }
 
     /// A pill that starts from the session's tasks at this moment.
@@ -46,10 +49,10 @@ public struct PillState: Sendable, Equatable {
     public var runningCount: Int { running.count }
 
     /// True while any background agent runs (the spinner turns, ticks are needed).
-    public var isActive: Bool { !running.isEmpty }
+    public var isActive: Bool { !running.isEmpty || !shells.isEmpty }
 
     /// True when the pill reads `0/M agents` and nothing waits or is paused: shown dimmed.
-    public var isIdle: Bool { running.isEmpty && done == 0 && paused.isEmpty }
+    public var isIdle: Bool { running.isEmpty && shells.isEmpty && done == 0 && paused.isEmpty }
 
     /// Applies one registry transition; returns true when the pill's text changed.
     @discardableResult
@@ -62,7 +65,9 @@ public struct PillState: Sendable, Equatable {
             if snapshot.mode == .background && snapshot.isPaused { paused.insert(snapshot.id) } else { paused.remove(snapshot.id) }
             // The spinner moves with the work, not only with the clock.
             if snapshot.countsAgainstCap, case .updated = event { advanceSpinner() }
+            if snapshot.isRunningBackgroundShell { shells.insert(snapshot.id) } else { shells.remove(snapshot.id) }
         case .finished(let snapshot):
+            shells.remove(snapshot.id)
             running.remove(snapshot.id)
             stopping.remove(snapshot.id)
             paused.remove(snapshot.id)
@@ -97,6 +102,7 @@ public struct PillState: Sendable, Equatable {
     /// The pill's words: `2/10 agents · 1 stopping · 1 done`.
     public var label: String {
         var label = "\(running.count)/\(cap) agents"
+        if !shells.isEmpty { label += " · \(shells.count) \(shells.count == 1 ? "shell" : "shells")" }
         if !stopping.isEmpty { label += " · \(stopping.count) stopping" }
         if !paused.isEmpty { label += " · \(paused.count) paused" }
         if done > 0 { label += " · \(done) done" }
@@ -105,7 +111,7 @@ public struct PillState: Sendable, Equatable {
 
     /// The pill as shown: `● 2/10 agents · 1 done ◐`, or `○ 0/10 agents` when idle.
     public var text: String {
-        let dot = running.isEmpty ? "○" : "●"
+        let dot = running.isEmpty && shells.isEmpty ? "○" : "●"
         var text = "\(dot) \(label)"
         if isActive { text += " \(Self.spinnerFrames[spinnerFrame])" }
         return text
@@ -114,5 +120,13 @@ public struct PillState: Sendable, Equatable {
     /// The pill as one line for plain mode (no spinner, which would change every tick).
     public var plainText: String {
         "[\(label)]"
+    }
+}
+
+
+extension TaskSnapshot {
+    /// A background shell not yet ended (stopping included: its processes may still run).
+    var isRunningBackgroundShell: Bool {
+        mode == .background && kind == .shell && !status.isTerminal
     }
 }

@@ -57,6 +57,13 @@ public enum ReplyFormatter {
             return lines
         case .usageError(let message):
             return [TranscriptLine(message, style: .warning)]
+        case .movedToBackground(let id, let name):
+            return [notice("Moved \"\(TerminalSanitizer.sanitize(name))\" to the background as task \(id); its result arrives when it finishes.")]
+        case .nothingToMoveToBackground:
+            return [notice("Nothing running in the foreground can be moved to the background.")]
+        case .shellStarted(let id, let command):
+            let shown = TerminalSanitizer.sanitize(TaskTable.oneLine(command))
+            return [TranscriptLine("  → shell \"\(shown)\" started in the background (task \(id)); /tasks show \(id.rawValue) shows its output.", style: .tool)]
         case .confirm, .unclearAnswer, .clearTranscript, .quit:
             return []
         }

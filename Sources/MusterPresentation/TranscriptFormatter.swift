@@ -161,6 +161,7 @@ public struct TranscriptFormatter: Sendable {
     /// `Background agent "explore" completed (task #3, 12.4s · 3.1k tokens · 7 tools).` and its
     /// failed / cancelled forms (an agent's usage is own + children; other tasks have none).
     public static func completionLine(for task: TaskSnapshot) -> TranscriptLine? {
+        if task.kind == .shell { return shellCompletionLine(for: task) }
         let what = task.kind == .agent ? "Background agent" : "Background task"
         let name = TerminalSanitizer.sanitize(task.name)
         let usage = task.kind == .agent ? " · " + UsageText.summary(task.totalUsage) : ""
@@ -174,6 +175,25 @@ public struct TranscriptFormatter: Sendable {
             return TranscriptLine("\(what) \"\(name)\" failed: \(reason) \(facts).", style: .error)
         case .cancelled:
             return TranscriptLine("\(what) \"\(name)\" was cancelled \(facts).", style: .warning)
+        case .pending, .running, .paused:
+            return nil
+        }
+    }
+
+    /// `Background shell "npm run dev" completed: exit status 0 (task #4, 12.4s).`, `… failed:
+    /// exit status 2 (…)`, `… failed: terminated by signal 9 (SIGKILL) (…)`, `… was cancelled (…)`.
+    static func shellCompletionLine(for task: TaskSnapshot) -> TranscriptLine? {
+        let name = TerminalSanitizer.sanitize(task.name)
+        let facts = "(task \(task.id), \(task.age.humanReadable))"
+        switch task.status {
+        case .completed(let summary):
+            let status = TaskTable.oneLine(String(summary.split(separator: "\n").first ?? "exit status 0"))
+            return TranscriptLine("Background shell \"\(name)\" completed: \(status) \(facts).", style: .success)
+        case .failed(let error):
+            let status = TaskTable.oneLine(String(error.split(separator: "\n").first ?? ""))
+            return TranscriptLine("Background shell \"\(name)\" failed: \(status) \(facts).", style: .error)
+        case .cancelled:
+            return TranscriptLine("Background shell \"\(name)\" was cancelled \(facts).", style: .warning)
         case .pending, .running, .paused:
             return nil
         }

@@ -44,6 +44,12 @@ struct Muster: AsyncParsableCommand {
     @Option(parsing: .unconditional, help: ArgumentHelp("Cap on running background agents (default 10; env MUSTER_MAX_BACKGROUND_AGENTS).", valueName: "n"))
     var maxBackgroundAgents: String?
 
+    @Option(parsing: .unconditional, help: ArgumentHelp("Cap on running background shells (default 10; env MUSTER_MAX_BACKGROUND_SHELLS).", valueName: "n"))
+    var maxBackgroundShells: String?
+
+    @Option(parsing: .unconditional, help: ArgumentHelp("Seconds a stopped command's processes get between SIGTERM and SIGKILL (default 2; 0 kills at once).", valueName: "seconds"))
+    var stopGrace: Double?
+
     @Flag(help: "Use the plain line mode instead of the full-screen interface.")
     var plain = false
 
@@ -74,6 +80,9 @@ struct Muster: AsyncParsableCommand {
     func validate() throws {
         if let backgroundTimeout, !(backgroundTimeout >= 0 && backgroundTimeout.isFinite) {
             throw ValidationError("--background-timeout must be 0 or more (seconds), not \(backgroundTimeout).")
+        }
+        if let stopGrace, !(stopGrace >= 0 && stopGrace <= 3600) {
+            throw ValidationError("--stop-grace must be from 0 to 3600 seconds, not \(stopGrace).")
         }
         if let stepLimit, stepLimit < 1 { throw ValidationError("--step-limit must be at least 1, not \(stepLimit).") }
         if let prompt, prompt.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {

@@ -23,14 +23,17 @@ struct SessionSetup {
         var warnings: [String] = []
         let limit = BackgroundAgentLimit.resolve(flag: command.maxBackgroundAgents, environment: environment)
         if let warning = limit.warning { warnings.append(warning) }
+        let shellLimit = BackgroundShellLimit.resolve(flag: command.maxBackgroundShells, environment: environment)
+        if let warning = shellLimit.warning { warnings.append(warning) }
+        let grace = Duration.milliseconds(Int64(((command.stopGrace ?? 2) * 1000).rounded()))
 
         let workspace = try resolveWorkspace(command.workspace)
         let clock = try chooseClock(command.clock, environment: environment)
-        let tools = BuiltInTools.all()
+        let tools = BuiltInTools.all(shellGrace: grace)
         let (model, closeModel) = try makeModel(command: command, environment: environment, clock: clock, toolNames: Set(tools.map(\.name)), workspace: workspace)
 
         let registry = TaskRegistry(
-            configuration: .init(maxBackgroundAgents: limit.value),
+            configuration: .init(maxBackgroundAgents: limit.value, maxBackgroundShells: shellLimit.value),
             clock: clock,
             logger: Logger(label: "muster.registry")
         )
@@ -40,9 +43,23 @@ struct SessionSetup {
             // A real model's sub-agents do real work: 20 calls stopped it early (the scripted
             // model's scripts need no more than 20).
             subAgentStepLimit: command.stepLimit ?? (model is ScriptedModel ? 20 : 100),
+            backgroundShells: BackgroundShells(configuration: .init(
+                outputDirectory: shellOutputDirectory(environment: environment), grace: grace
+            )),
             logger: Logger(label: "muster.agents")
         )
         return SessionSetup(session: Session(runtime: runtime, configuration: command.prompt == nil ? .init() : command.summarize.configuration), warnings: warnings, workspace: workspace, closeModel: closeModel)
+    }
+
+    /// `$XDG_STATE_HOME/muster/shells/<time>-<pid>`: this session's background shell output.
+    private static func shellOutputDirectory(environment: [String: String]) -> URL {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyyMMdd'T'HHmmss'Z'"
+        return StateDirectory.url(environment: environment)
+            .appendingPathComponent("shells")
+            .appendingPathComponent("\(formatter.string(from: Date()))-\(getpid())")
     }
 
     private static func resolveWorkspace(_ path: String?) throws -> URL {

@@ -23,4 +23,12 @@ int muster_is_child_subreaper(void);
 /// the calling thread's locale, -1 for a non-printable one.
 int muster_wcwidth(int32_t character);
 
+/// A pipe whose two ends close on exec (pipe2 with O_CLOEXEC, so no process spawned meanwhile
+/// by another thread inherits them). Returns 0, or -1 with errno set.
+int muster_pipe_cloexec(int fds[2]);
+
+/// pidfd_open(2): a descriptor that becomes readable when process `pid` exits (Linux ≥ 5.3).
+/// Returns it, or -1 with errno set (ENOSYS where the kernel lacks it).
+int muster_pidfd_open(int pid);
+
 #endif

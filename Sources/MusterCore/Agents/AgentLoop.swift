@@ -258,6 +258,8 @@ extension AgentRuntime {
         case .cancelled:
             await registry.cancel(id, source: .turnInterrupted)
             throw CancellationError()
+        case .movedToBackground(let snapshot):
+            throw MovedToBackground(task: snapshot)
         case .notFound, .forbidden:
             throw ToolError("Sub-agent \(id) disappeared.")
         }

@@ -16,6 +16,8 @@ public final class AgentRuntime: Sendable {
     public let stepLimit: Int
     /// Model calls allowed per sub-agent before it fails (real background work needs more).
     public let subAgentStepLimit: Int
+    /// Background shells: started by the `shell` tool with `background: true` and by `!cmd &`.
+    public let backgroundShells: BackgroundShells
     let logger: Logger
     private let callCounter = Atomic<Int>(0)
 
@@ -27,6 +29,7 @@ public final class AgentRuntime: Sendable {
         clock: any Clock<Duration> = ContinuousClock(),
         stepLimit: Int = 20,
         subAgentStepLimit: Int? = nil,
+        backgroundShells: BackgroundShells = BackgroundShells(),
         logger: Logger = Logger(label: "muster.agents", factory: { _ in SwiftLogNoOpLogHandler() })
     ) {
         self.registry = registry
@@ -37,6 +40,7 @@ public final class AgentRuntime: Sendable {
         self.clock = clock
         self.stepLimit = stepLimit
         self.subAgentStepLimit = subAgentStepLimit ?? stepLimit
+        self.backgroundShells = backgroundShells
         self.logger = logger
     }
 

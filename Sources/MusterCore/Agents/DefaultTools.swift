@@ -3,6 +3,6 @@ extension BuiltInTools {
     /// The shell always times out on real time, whatever clock drives the scripts.
     public static func all(shellGrace: Duration = .seconds(2)) -> [any Tool] {
         workspaceTools(shellGrace: shellGrace, clock: ContinuousClock())
-            + [AgentTool(), ListTasksTool(), WaitTaskTool(), CancelTaskTool(), SendMessageTool()]
+            + [AgentTool(), ListTasksTool(), WaitTaskTool(), CancelTaskTool(), SendMessageTool(), ReadTaskOutputTool()]
     }
 }

@@ -4,11 +4,14 @@
 /// It never touches the foreground turn, so every command works while a turn runs.
 struct CommandProcessor: Sendable {
     private let registry: TaskRegistry
+    /// Where background shells keep their output (`/tasks show` shows its tail).
+    private let shells: BackgroundShells?
     private let parser = SlashCommandParser()
 
     /// A processor over `registry`.
-    init(registry: TaskRegistry) {
+    init(registry: TaskRegistry, shells: BackgroundShells? = nil) {
         self.registry = registry
+        self.shells = shells
     }
 
     /// Parses and executes one typed line (which starts with `/`).
@@ -30,6 +33,9 @@ struct CommandProcessor: Sendable {
             return .taskList(await registry.snapshot())
         case .showTask(let id, let all):
             guard let task = await registry.snapshot(of: id) else { return .noSuchTask(id) }
+            if task.kind == .shell, let shells {
+                return .taskDetail(task, transcript: await Self.outputTranscript(of: id, in: shells), all: all)
+            }
             return .taskDetail(task, transcript: await registry.transcript(of: id) ?? AgentTranscript(), all: all)
         case .stopTask(let id):
             return await stop(id)
@@ -81,6 +87,15 @@ struct CommandProcessor: Sendable {
         case .refused(let refusal, let task): .resumeRefused(.init(id: id, name: task.name), reason: refusal.description)
         case .notFound: .noSuchTask(id)
         }
+    }
+
+    /// A background shell's output tail as the lines `/tasks show` prints (the newest kept lines).
+    static func outputTranscript(of id: TaskID, in shells: BackgroundShells) async -> AgentTranscript {
+        var transcript = AgentTranscript()
+        guard let tail = await shells.tail(of: id, lines: AgentTranscript.defaultLimit - 1) else { return transcript }
+        if let note = tail.note { transcript.append("[\(note)]") }
+        for line in tail.lines { transcript.append(line) }
+        return transcript
     }
 
     /// `/cancel all`: asks first, counting only tasks still running; says so when none runs.

@@ -166,6 +166,10 @@ public final class ToolProcessRegistry: Sendable {
 
     /// SIGTERM (and SIGCONT), up to `grace` for them to go, then SIGKILL; true when SIGKILL was needed.
     private func stop(_ pids: [pid_t], grace: Duration) async -> Bool {
+        if grace <= .zero {
+            for pid in pids { kill(pid, SIGKILL) }
+            return true
+        }
         for pid in pids {
             kill(pid, SIGTERM)
             kill(pid, SIGCONT)

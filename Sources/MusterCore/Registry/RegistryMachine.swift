@@ -12,11 +12,14 @@ struct RegistryMachine {
         var maxBackgroundAgents: Int
         var keepFinished: Int
         var trailLength: Int
+        /// Running background shells allowed at once (a cap of their own).
+        var maxBackgroundShells: Int = BackgroundShellLimit.defaultValue
     }
 
     final class Entry {
         let id: TaskID
-        let request: TaskRegistry.Request
+        /// Changes only by `moveToBackground` (its mode), which keeps the slot counts.
+        fileprivate(set) var request: TaskRegistry.Request
         let startedAt: Duration
         let startDate: Date
         /// Changed only by `RegistryMachine.move(_:to:)`, which keeps the counts derived from it.
@@ -51,6 +54,11 @@ struct RegistryMachine {
         var holdsCapSlot: Bool {
             request.mode == .background && request.kind == .agent && phase.isActive && phase.name != .paused
         }
+
+        /// A background shell holds a slot of the shell cap until its processes are gone.
+        var holdsShellSlot: Bool {
+            request.mode == .background && request.kind == .shell && phase.isActive
+        }
     }
 
     /// How a body ended, as its wrapper saw it.
@@ -84,6 +92,7 @@ struct RegistryMachine {
     private var nextMessageNumber = 1
     /// Suspended pause/resume watches per task (`ControlWait`), resolved when the phase gets there.
     private var controlWaiters: [TaskID: [(token: Int, kind: ControlWait)]] = [:]
+    private(set) var shellSlotsHeld = 0
 
     init(limits: Limits) {
         self.limits = limits
@@ -96,6 +105,9 @@ struct RegistryMachine {
         if isShuttingDown { return .shutDown }
         if mode == .background, kind == .agent, capSlotsHeld >= limits.maxBackgroundAgents {
             return .capReached(limit: limits.maxBackgroundAgents)
+        }
+        if mode == .background, kind == .shell, shellSlotsHeld >= limits.maxBackgroundShells {
+            return .shellCapReached(limit: limits.maxBackgroundShells)
         }
         return nil
     }
@@ -120,6 +132,7 @@ struct RegistryMachine {
         listed.append(entry)
         activeCount += 1
         if entry.holdsCapSlot { capSlotsHeld += 1 }
+        if entry.holdsShellSlot { shellSlotsHeld += 1 }
         activeChildren[request.spawner, default: []].insert(id)
         if paused { effects.append(.log(.paused(id))) }
         effects.append(.publish(.started(snapshot(of: entry, now: now))))
@@ -244,6 +257,29 @@ struct RegistryMachine {
     mutating func note(_ id: TaskID, _ line: String) {
         guard let entry = entries[id], entry.phase.isActive else { return }
         appendTrail(line, to: entry)
+    }
+
+    // MARK: Moving to the background
+
+    /// A running foreground task goes on as a background one (Ctrl+B): same id, same body; its
+    /// result goes to its spawner's inbox when it ends, unless a wait takes it first. Refused
+    /// (nil) when it is not an active foreground task, or the cap of its kind is reached.
+    mutating func moveToBackground(_ id: TaskID, now: Duration, into effects: inout [RegistryEffect]) -> TaskRegistry.StartRefusal?? {
+        guard let entry = entries[id], entry.phase.isActive, entry.phase.cancelRequested == nil,
+              entry.request.mode == .foreground else { return .some(nil) }
+        if let refusal = refusal(mode: .background, kind: entry.request.kind) { return refusal }
+        let heldSlot = entry.holdsCapSlot
+        let heldShellSlot = entry.holdsShellSlot
+        entry.request.mode = .background
+        if heldSlot != entry.holdsCapSlot { capSlotsHeld += entry.holdsCapSlot ? 1 : -1 }
+        if heldShellSlot != entry.holdsShellSlot { shellSlotsHeld += entry.holdsShellSlot ? 1 : -1 }
+        let moved = snapshot(of: entry, now: now)
+        effects.append(.publish(.updated(moved)))
+        // Its foreground caller stops waiting at once and goes on; the result goes to the inbox.
+        for token in resultWaiters.removeValue(forKey: id) ?? [] {
+            effects.append(.resolveWaiter(token: token, .movedToBackground(moved)))
+        }
+        return nil
     }
 
     // MARK: Cancelling
@@ -523,6 +559,8 @@ struct RegistryMachine {
         let slots = live.filter(\.holdsCapSlot).count
         if active != activeCount { return "activeCount \(activeCount), recounted \(active)" }
         if slots != capSlotsHeld { return "capSlotsHeld \(capSlotsHeld), recounted \(slots)" }
+        let shells = live.filter(\.holdsShellSlot).count
+        if shells != shellSlotsHeld { return "shellSlotsHeld \(shellSlotsHeld), recounted \(shells)" }
         if live.count != entries.count { return "listed \(live.count), entries \(entries.count)" }
         return nil
     }
@@ -540,9 +578,11 @@ struct RegistryMachine {
         }
         let wasActive = entry.phase.isActive
         let heldSlot = entry.holdsCapSlot
+        let heldShellSlot = entry.holdsShellSlot
         entry.phase = next
         if wasActive != entry.phase.isActive { activeCount += entry.phase.isActive ? 1 : -1 }
         if heldSlot != entry.holdsCapSlot { capSlotsHeld += entry.holdsCapSlot ? 1 : -1 }
+        if heldShellSlot != entry.holdsShellSlot { shellSlotsHeld += entry.holdsShellSlot ? 1 : -1 }
         return true
     }
 

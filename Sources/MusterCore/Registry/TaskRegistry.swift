@@ -19,6 +19,8 @@ public actor TaskRegistry {
         public var shutdownGrace: Duration
         /// Progress lines kept per task for `/tasks show`.
         public var trailLength: Int
+        /// Running background shells allowed at once.
+        public var maxBackgroundShells: Int = BackgroundShellLimit.defaultValue
 
         public init(
             maxBackgroundAgents: Int = BackgroundAgentLimit.defaultValue,
@@ -30,6 +32,12 @@ public actor TaskRegistry {
             self.keepFinished = max(0, keepFinished)
             self.shutdownGrace = shutdownGrace
             self.trailLength = max(1, trailLength)
+        }
+
+        /// The same, with a cap on background shells too.
+        public init(maxBackgroundAgents: Int = BackgroundAgentLimit.defaultValue, maxBackgroundShells: Int, shutdownGrace: Duration = .seconds(2)) {
+            self.init(maxBackgroundAgents: maxBackgroundAgents, shutdownGrace: shutdownGrace)
+            self.maxBackgroundShells = max(1, maxBackgroundShells)
         }
     }
 
@@ -56,12 +64,16 @@ public actor TaskRegistry {
     /// Why a start was refused.
     public enum StartRefusal: Error, Equatable, CustomStringConvertible {
         case capReached(limit: Int)
+        /// The background shell cap (`--max-background-shells`).
+        case shellCapReached(limit: Int)
         case shutDown
 
         public var description: String {
             switch self {
             case .capReached(let limit):
                 "Cannot start background agent: maximum concurrent background agents (\(limit)) reached. Stop an existing agent first."
+            case .shellCapReached(let limit):
+                "Cannot start background shell: maximum concurrent background shells (\(limit)) reached. Stop one first (/tasks stop or cancel_task)."
             case .shutDown:
                 "Cannot start task: Muster is shutting down."
             }
@@ -89,6 +101,9 @@ public actor TaskRegistry {
         case cancelled
         /// It ended, but its result was already delivered (drained or waited for).
         case alreadyDelivered(TaskSnapshot)
+        /// It was moved to the background (Ctrl+B) while waited for: it runs on, and its result
+        /// goes to its spawner's inbox when it ends.
+        case movedToBackground(TaskSnapshot)
         case notFound
         case forbidden
     }
@@ -133,6 +148,8 @@ public actor TaskRegistry {
     public nonisolated let timeline: Timeline
     /// The background cap in force.
     public nonisolated let maxBackgroundAgents: Int
+    /// The background shell cap in force.
+    public nonisolated let maxBackgroundShells: Int
     private let configuration: Configuration
     private let clock: any Clock<Duration>
     private let logger: Logger
@@ -161,13 +178,15 @@ public actor TaskRegistry {
         self.configuration = configuration
         self.events = events
         self.maxBackgroundAgents = configuration.maxBackgroundAgents
+        self.maxBackgroundShells = configuration.maxBackgroundShells
         self.clock = clock
         self.timeline = Timeline(clock: clock)
         self.logger = logger
         self.machine = RegistryMachine(limits: .init(
             maxBackgroundAgents: configuration.maxBackgroundAgents,
             keepFinished: configuration.keepFinished,
-            trailLength: configuration.trailLength
+            trailLength: configuration.trailLength,
+            maxBackgroundShells: configuration.maxBackgroundShells
         ))
     }
 
@@ -244,6 +263,31 @@ public actor TaskRegistry {
     /// Adds a line to a task's progress trail without changing its status.
     public func note(_ id: TaskID, _ line: String) {
         machine.note(id, line)
+    }
+
+    // MARK: Moving to the background
+
+    /// Whether a foreground task could be moved to the background.
+    public enum MoveOutcome: Sendable, Equatable {
+        case moved(TaskSnapshot)
+        /// Not an active, unstopped foreground task.
+        case notMovable
+        case refused(StartRefusal)
+    }
+
+    /// Moves a running foreground task to the background (Ctrl+B): it keeps its id, its body and
+    /// everything it did; its result reaches its spawner's inbox when it ends.
+    public func moveToBackground(_ id: TaskID) -> MoveOutcome {
+        let refusal = machine.moveToBackground(id, now: timeline.now, into: &effects)
+        performEffects()
+        switch refusal {
+        case .none:
+            return machine.snapshot(of: id, now: timeline.now).map(MoveOutcome.moved) ?? .notMovable
+        case .some(.none):
+            return .notMovable
+        case .some(.some(let reason)):
+            return .refused(reason)
+        }
     }
 
     // MARK: Cancelling
@@ -463,6 +507,9 @@ public actor TaskRegistry {
 
     /// Background agents that count against the cap right now (stopping ones included).
     public var runningBackgroundAgents: Int { machine.capSlotsHeld }
+
+    /// Background shells that count against the shell cap right now (stopping ones included).
+    public var runningBackgroundShells: Int { machine.shellSlotsHeld }
 
     /// Tasks not yet in a terminal state.
     public var activeTasks: Int { machine.activeCount }

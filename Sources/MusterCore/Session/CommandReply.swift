@@ -62,4 +62,10 @@ public enum CommandReply: Sendable, Equatable, Codable {
     case quit
     /// A line that is not a valid command: the usage line or unknown-command message to show.
     case usageError(String)
+    /// `!COMMAND &`: the command runs in the background as task `id` of kind `shell`.
+    case shellStarted(TaskID, command: String)
+    /// Ctrl+B: the foreground `!` command goes on in the background as task `id`.
+    case movedToBackground(TaskID, name: String)
+    /// Ctrl+B with nothing in the foreground that can be moved.
+    case nothingToMoveToBackground
 }

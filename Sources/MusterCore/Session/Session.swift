@@ -45,7 +45,11 @@ public actor Session {
     private let configuration: Configuration
     private var conversation: [ChatMessage]
     private var state = TurnState.idle
-    private var queue = Deque<TurnTrigger>()
+    private var queue = Deque<QueuedTurn>()
+    /// The `!` command the running turn waits for, once its task exists.
+    private var foregroundShell: (turn: Int, id: TaskID)?
+    /// Turns whose `!` command was moved to the background (Ctrl+B).
+    private var movedTurns: Set<Int> = []
     private var turnCount = 0
     /// How much of `conversation` the log has (`conversation` records), for the next turn to go on from.
     private var persistedMain = 0
@@ -67,7 +71,7 @@ public actor Session {
     public init(runtime: AgentRuntime, configuration: Configuration = Configuration()) {
         self.runtime = runtime
         self.configuration = configuration
-        self.commands = CommandProcessor(registry: runtime.registry)
+        self.commands = CommandProcessor(registry: runtime.registry, shells: runtime.backgroundShells)
         self.conversation = [.system(runtime.systemPrompt(for: "main"))]
         self.timeline = Timeline(clock: runtime.clock)
     }
@@ -138,6 +142,8 @@ public actor Session {
             reply(await commands.answer(yes, to: question))
         case .interrupt:
             interruptTurn()
+        case .moveToBackground:
+            await moveToBackground()
         case .quit:
             reply(await commands.quit())
         }
@@ -156,12 +162,44 @@ public actor Session {
         }
         let trimmed = line.trimmingCharacters(in: .whitespaces)
         guard !trimmed.isEmpty else { return }
+        if trimmed.hasPrefix("!") {
+            await takeShellCommand(String(trimmed.dropFirst()))
+            return
+        }
         guard SlashCommandParser.isCommand(trimmed) else {
             submit(line)
             return
         }
         runtime.events.publish(.slashCommand(command: trimmed))
         reply(await commands.run(trimmed))
+    }
+
+    /// `!COMMAND`: runs in the workspace without asking the model, as a turn of its own (its
+    /// output shown as a call of the `shell` tool, Esc stops it), and its result goes into the
+    /// main agent's conversation as the person's own. `!COMMAND &` starts a background shell
+    /// task of the person's at once. A bare `!` is a usage message.
+    private func takeShellCommand(_ text: String) async {
+        var command = text.trimmingCharacters(in: .whitespaces)
+        let background = command.hasSuffix("&") && !command.hasSuffix("&&") && !command.hasSuffix("\\&")
+        if background { command = String(command.dropLast()).trimmingCharacters(in: .whitespaces) }
+        guard !command.isEmpty else {
+            reply(.usageError(ShellCommandLine.usage))
+            return
+        }
+        guard background else {
+            queue.append(.shell(command))
+            startNextTurnIfIdle()
+            return
+        }
+        runtime.events.publish(.slashCommand(command: "!" + text.trimmingCharacters(in: .whitespaces)))
+        do {
+            let id = try await runtime.backgroundShells.start(
+                command: command, spawner: .topLevel, registry: runtime.registry, workspace: runtime.workspace
+            )
+            reply(.shellStarted(id, command: command))
+        } catch {
+            reply(.usageError(error.description))
+        }
     }
 
     /// Publishes a command's reply and keeps what it means for the next operations.
@@ -202,7 +240,7 @@ public actor Session {
     /// `userInput` event comes when its turn starts).
     private func submit(_ text: String) {
         guard !isClosed else { return }
-        queue.append(.input(text))
+        queue.append(.trigger(.input(text)))
         startNextTurnIfIdle()
     }
 
@@ -289,18 +327,26 @@ public actor Session {
         guard !isClosed else { return }
         // `--summarize final`: one turn for everything, once no background work is left.
         if configuration.waitForAllBackgroundWork, await runtime.registry.activeTasks > 0 { return }
-        if !queue.contains(.backgroundResults) { queue.append(.backgroundResults) }
+        if !queue.contains(.trigger(.backgroundResults)) { queue.append(.trigger(.backgroundResults)) }
         startNextTurnIfIdle()
     }
 
     private func startNextTurnIfIdle() {
         guard case .idle = state, !isClosed else { return }
-        guard let trigger = queue.popFirst() else {
+        guard let next = queue.popFirst() else {
             idleWaiters.resolveAll(with: ())
             return
         }
         turnCount += 1
         let turn = turnCount
+        let trigger: TurnTrigger
+        switch next {
+        case .trigger(let queued):
+            trigger = queued
+        case .shell(let command):
+            startShellTurn(turn, command: command)
+            return
+        }
         if case .input(let text) = trigger {
             conversation.append(.user(text))
             // Published when its turn starts, not when queued: the message then never lands
@@ -343,13 +389,76 @@ public actor Session {
         state = .running(turn: turn, task: task)
     }
 
-    /// Records a turn's end; `outcome` is nil for a turn that found nothing to do.
-    private func finishTurn(_ turn: Int, transcript: [ChatMessage], outcome: TurnOutcome?) {
+    /// A `!COMMAND` turn: the command runs for the person (no model call) as a foreground task
+    /// of kind `shell`, its lines shown as they come; what it printed joins the conversation as
+    /// the person's own message. Esc stops it; Ctrl+B (`moveToBackground`) lets it go on alone.
+    private func startShellTurn(_ turn: Int, command: String) {
+        let line = "!" + command
+        runtime.events.publish(.userInput(text: line))
+        runtime.events.publish(.turnStart(turn: turn, trigger: .input(line)))
+        var transcript = conversation
+        let runtime = self.runtime
+        let task = Task { [weak self] in
+            let session = self
+            let run = await ShellCommandLine.runInForeground(command, callID: "user_shell_\(turn)", runtime: runtime) { id in
+                await session?.foregroundShellStarted(id, turn: turn)
+            } wasMoved: {
+                await session?.wasMovedToBackground(turn) ?? false
+            }
+            transcript.append(.user(ShellCommandLine.contextMessage(command: command, output: run.output, interrupted: run.interrupted)))
+            await self?.finishTurn(turn, transcript: transcript, outcome: run.interrupted ? .cancelled : .completed(text: ""), interrupted: false)
+        }
+        state = .running(turn: turn, task: task)
+    }
+
+    private func foregroundShellStarted(_ id: TaskID, turn: Int) {
         guard case .running(let current, _) = state, current == turn else { return }
+        foregroundShell = (turn, id)
+    }
+
+    private func wasMovedToBackground(_ turn: Int) -> Bool {
+        movedTurns.contains(turn)
+    }
+
+    /// Ctrl+B: the running `!` command, or else the main agent's newest foreground sub-agent,
+    /// goes on as a background task; whoever waited for it gets the answer at once and goes on.
+    private func moveToBackground() async {
+        guard case .running(let turn, _) = state, !movedTurns.contains(turn) else {
+            reply(.nothingToMoveToBackground)
+            return
+        }
+        let candidate: TaskID?
+        if let shell = foregroundShell, shell.turn == turn {
+            candidate = shell.id
+        } else {
+            candidate = await runtime.registry.snapshot().last {
+                $0.mode == .foreground && $0.spawner == .topLevel && !$0.isTerminal && !$0.isStopping
+            }?.id
+        }
+        guard let candidate else {
+            reply(.nothingToMoveToBackground)
+            return
+        }
+        switch await runtime.registry.moveToBackground(candidate) {
+        case .moved(let snapshot):
+            if foregroundShell?.id == candidate { movedTurns.insert(turn) }
+            reply(.movedToBackground(snapshot.id, name: snapshot.name))
+        case .notMovable:
+            reply(.nothingToMoveToBackground)
+        case .refused(let reason):
+            reply(.usageError(reason.description))
+        }
+    }
+
+    /// Records a turn's end; `outcome` is nil for a turn that found nothing to do.
+    private func finishTurn(_ turn: Int, transcript: [ChatMessage], outcome: TurnOutcome?, interrupted: Bool = true) {
+        guard case .running(let current, _) = state, current == turn else { return }
+        foregroundShell = nil
+        movedTurns.remove(turn)
         conversation = transcript
         // A turn that ran the agent wrote all of `transcript` to the log as it ended.
         if outcome != nil { persistedMain = transcript.count }
-        if outcome == .cancelled {
+        if outcome == .cancelled, interrupted {
             // Leave the conversation valid for the next model call.
             conversation.append(.user("[The person interrupted the previous turn.]"))
         }
@@ -358,4 +467,11 @@ public actor Session {
         // Results that arrived during the turn were drained by it; newer ones start a turn.
         startNextTurnIfIdle()
     }
+}
+
+
+/// What waits for the main agent's turn: a trigger of a model turn, or a `!COMMAND`.
+private enum QueuedTurn: Equatable {
+    case trigger(TurnTrigger)
+    case shell(String)
 }

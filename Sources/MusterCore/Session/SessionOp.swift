@@ -28,6 +28,10 @@ public enum SessionOp: Sendable, Equatable {
     case answer(Bool)
     /// Cancels the running foreground turn; background agents keep running. Nothing when idle.
     case interrupt
+    /// Ctrl+B: the running `!` command goes on in the background as a `shell` task (same id,
+    /// process and output) and its turn ends at once (`reply(.movedToBackground)`); its result
+    /// reaches the main agent when it ends. `reply(.nothingToMoveToBackground)` when nothing can move.
+    case moveToBackground
     /// Quits, as `/quit` does: `reply(.quit)` at once when no background agent runs, else
     /// `reply(.confirm)` first.
     case quit

@@ -41,7 +41,12 @@ public struct AgentTool: Tool {
             }
         }
 
-        let result = try await runtime.runForegroundAgent(name: name, prompt: prompt, spawner: spawner, mirror: context.progress)
+        let result: TaskResult
+        do {
+            result = try await runtime.runForegroundAgent(name: name, prompt: prompt, spawner: spawner, mirror: context.progress)
+        } catch let moved as MovedToBackground {
+            return ToolOutput("Sub-agent \"\(name)\" was moved to the background as task \(moved.task.id); its result arrives when it finishes.")
+        }
         switch result.status {
         case .completed(let summary):
             return ToolOutput(summary)

@@ -1,3 +1,4 @@
+import CMusterSystem
 import Foundation
 
 #if canImport(Glibc)
@@ -63,16 +64,53 @@ public struct ProcessGroup: Sendable, Hashable, CustomStringConvertible {
     @discardableResult
     public func terminate(grace: Duration, clock: any Clock<Duration>) async -> Bool {
         guard hasLivingMembers else { return false }
-        send(SIGTERM)
-        send(SIGCONT)
-        if await waitUntilEmpty(within: grace, clock: clock) { return false }
+        if grace > .zero {
+            send(SIGTERM)
+            send(SIGCONT)
+            if await waitUntilEmpty(within: grace, clock: clock) { return false }
+        }
+        // No grace (`--stop-grace 0`), or it passed: SIGKILL.
         send(SIGKILL)
         _ = await waitUntilEmpty(within: Self.killWait, clock: clock)
         return true
     }
 
-    /// Polls until the group has no living member; false when `limit` passed first.
+    /// The members' exits as events: a pidfd per living member, polled together on a thread of
+    /// its own (off the cooperative pool), the group looked at again whenever one exits. Nil
+    /// where pidfds are not available (the caller polls then).
+    private func waitForExits(within limit: Duration) async -> Bool? {
+        let group = self
+        let deadline = ContinuousClock.now.advanced(by: limit)
+        let answer: Bool?? = try? await BlockingWork.run { _ -> Bool? in
+            while true {
+                guard group.hasLivingMembers else { return true }
+                guard let members = group.livingMembers() else { return nil }
+                let remaining = ContinuousClock.now.duration(to: deadline)
+                guard remaining > .zero else { return false }
+                var descriptors: [pollfd] = []
+                for pid in members {
+                    let descriptor = muster_pidfd_open(pid)
+                    if descriptor >= 0 {
+                        descriptors.append(pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0))
+                    } else if errno != ESRCH {
+                        for opened in descriptors { close(opened.fd) }
+                        return nil
+                    }
+                }
+                defer { for opened in descriptors { close(opened.fd) } }
+                // All gone between the look and the opens: look again.
+                if descriptors.isEmpty { continue }
+                let milliseconds = Int32(min(1_000, max(1, (remaining / .milliseconds(1)).rounded(.up))))
+                _ = poll(&descriptors, nfds_t(descriptors.count), milliseconds)
+            }
+        }
+        return answer ?? nil
+    }
+
+    /// Waits until the group has no living member; false when `limit` passed first. On real time
+    /// it waits for the members' exits as events (a pidfd each), else it polls `clock`.
     private func waitUntilEmpty(within limit: Duration, clock: any Clock<Duration>) async -> Bool {
+        if clock is ContinuousClock, let answer = await waitForExits(within: limit) { return answer }
         var waited: Duration = .zero
         while hasLivingMembers {
             guard waited < limit else { return false }

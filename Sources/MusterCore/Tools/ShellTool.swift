@@ -51,7 +51,11 @@ public struct ShellTool: Tool {
             Run a shell command with /bin/sh -c in the workspace directory. Standard output and \
             standard error are merged; the result shows the output (long output keeps its start \
             and end) and the exit status. Standard input is empty. The command and everything \
-            it starts are stopped when it times out; background processes do not outlive the call.
+            it starts are stopped when it times out; background processes do not outlive the call. \
+            With background: true the command runs on as a task of its own (a dev server, a \
+            watcher, a long build): the call returns its task id at once, read_task_output reads \
+            its output, cancel_task stops it, and its result (exit status and last lines) \
+            arrives when it exits.
             """,
         parameters: [
             "type": "object",
@@ -62,6 +66,11 @@ public struct ShellTool: Tool {
                     "description": "Stop the command after this many seconds.",
                     "default": 120,
                     "exclusiveMinimum": 0,
+                ],
+                "background": [
+                    "type": "boolean",
+                    "description": "Run in the background as a task (no timeout); default false.",
+                    "default": false,
                 ],
             ],
             "required": ["command"],
@@ -75,6 +84,7 @@ public struct ShellTool: Tool {
     public func run(_ arguments: JSONValue, context: ToolContext) async throws -> ToolOutput {
         let command = try arguments.requiredString("command")
         let timeout = try arguments.optionalDouble("timeout_seconds") ?? Self.defaultTimeout
+        let background = try arguments.optionalBool("background") ?? false
         guard !command.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
             throw ToolError("command is empty: give a shell command to run.")
         }
@@ -88,6 +98,7 @@ public struct ShellTool: Tool {
             throw ToolError("The workspace \(context.workspace.path) does not exist or is not a directory.")
         }
         try Task.checkCancellation()
+        if background { return try await startInBackground(command, context: context) }
 
         let processes = ToolProcessRegistry.shared.beginCall(callID: context.callID, taskID: context.taskID)
         let started = ProcessGroupRecord(processes: processes)
@@ -113,6 +124,20 @@ public struct ShellTool: Tool {
         }.value
         try Task.checkCancellation()
         return Self.output(finished, timedOut: timedOut, timeout: timeout)
+    }
+
+    /// Starts the command as a background `shell` task of the calling agent; a refusal is a result.
+    private func startInBackground(_ command: String, context: ToolContext) async throws -> ToolOutput {
+        guard let runtime = context.runtime else { throw ToolError("Background shells are not available here.") }
+        do {
+            let id = try await runtime.backgroundShells.start(
+                command: command, spawner: context.agent.asSpawner, registry: runtime.registry, workspace: context.workspace
+            )
+            context.progress.report("started in the background as task \(id)")
+            return ToolOutput("Background shell started (task \(id)). It runs until it exits or is stopped (cancel_task); read_task_output reads its output; its result (exit status and last lines) arrives when it exits.")
+        } catch {
+            return .error(error.description)
+        }
     }
 
     /// Runs the command against its timeout. Cancelling the command's child task makes
@@ -160,7 +185,7 @@ public struct ShellTool: Tool {
         // A new session: the command gets its own process group (so the whole group can be
         // signalled) and no controlling terminal (so it cannot read from or draw over Muster's).
         options.createSession = true
-        options.teardownSequence = [.gracefulShutDown(toProcessGroup: true, allowedDurationToNextStep: grace)]
+        options.teardownSequence = ShellCommandRun.teardownSequence(grace: grace)
         let progress = context.progress
         do {
             let result = try await Subprocess.run(

@@ -41,6 +41,8 @@ public struct WaitTaskTool: Tool {
             return ToolOutput("Task \(id) (\(snapshot.name)) is still \(snapshot.status.word) after \(Duration.milliseconds(Int64(seconds * 1000)).humanReadable); activity: \(snapshot.trail.last ?? "none").")
         case .alreadyDelivered(let snapshot):
             return ToolOutput("Task \(id) (\(snapshot.name)) already ended (\(snapshot.status.word)); its result was delivered earlier.")
+        case .movedToBackground(let snapshot):
+            return ToolOutput("Task \(id) (\(snapshot.name)) was moved to the background and still runs; its result arrives when it finishes.")
         case .cancelled:
             throw CancellationError()
         case .notFound:

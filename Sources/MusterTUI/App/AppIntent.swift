@@ -11,6 +11,8 @@ public enum AppIntent: Sendable, Equatable {
     case answer(Bool)
     /// Cancel the running foreground turn (background agents keep running).
     case interrupt
+    /// Ctrl+B: move the running `!` command to the background.
+    case moveToBackground
     /// Quit as `/quit` does: ask first while background agents run (Ctrl-D on an empty line).
     case requestQuit
     /// Leave, for this reason, without asking.

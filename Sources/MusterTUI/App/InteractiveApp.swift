@@ -259,7 +259,7 @@ final class InteractiveApp {
             case .submit(let text), .command(let text):
                 remember(text)
                 intents.yield(intent)
-            case .answer, .interrupt, .requestQuit, .stopTask, .stopAll:
+            case .answer, .interrupt, .requestQuit, .stopTask, .stopAll, .moveToBackground:
                 intents.yield(intent)
             case .fetchTranscript(let id):
                 transcriptRequests.yield(id)
@@ -272,7 +272,10 @@ final class InteractiveApp {
     private func perform(_ intent: AppIntent) async {
         switch intent {
         case .submit(let text):
-            await session.send(.prompt(text))
+            // A `!` line is the person's shell command, which the session reads from a typed line.
+            await session.send(text.trimmingCharacters(in: .whitespaces).hasPrefix("!") ? .submit(text) : .prompt(text))
+        case .moveToBackground:
+            await session.send(.moveToBackground)
         case .command(let line):
             await session.send(.submit(line))
         case .answer(let yes):

@@ -17,6 +17,12 @@ public struct InteractiveState: Sendable {
     public var editor: LineEditor
     public private(set) var turnRunning = false
     public private(set) var interrupting = false
+    /// The running turn is a `!` command, which Ctrl+B can move to the background.
+    private var shellTurnRunning = false
+    /// The main agent's foreground sub-agents now running (Ctrl+B can move them too).
+    private var foregroundSubAgents: Set<TaskID> = []
+    /// Something in the foreground that Ctrl+B can move to the background.
+    public var canMoveToBackground: Bool { turnRunning && (shellTurnRunning || !foregroundSubAgents.isEmpty) }
     public private(set) var confirmation: ConfirmationRequest?
     /// The answer being typed to `confirmation`: a line of its own, so nothing typed there
     /// reaches the main input (or the agent).
@@ -103,12 +109,21 @@ public struct InteractiveState: Sendable {
             turnRunning = true
             interrupting = false
             if case .input = trigger { submissionPending = false }
+            if case .input(let text) = trigger { shellTurnRunning = text.hasPrefix("!") } else { shellTurnRunning = false }
         case .turnEnd:
             changed = turnRunning
             turnRunning = false
+            shellTurnRunning = false
             interrupting = false
         case .task(let taskEvent):
             changed = pill.apply(taskEvent)
+            if let task = taskEvent.snapshot, task.kind == .agent, task.spawner == .topLevel {
+                let movable = task.mode == .foreground && !task.isTerminal && !task.isStopping
+                if movable != foregroundSubAgents.contains(task.id) {
+                    changed = true
+                    if movable { foregroundSubAgents.insert(task.id) } else { foregroundSubAgents.remove(task.id) }
+                }
+            }
             trackRunningTask(taskEvent)
             if let task = board.apply(taskEvent, at: now) {
                 panel.note(task, at: now)
@@ -295,6 +310,11 @@ public struct InteractiveState: Sendable {
             return interruptSignal(now: now)
         case .control("l"):
             return [.repaint]
+        case .control("b") where turnRunning && editor.isEmpty:
+            // Ctrl+B moves the foreground work on; with text typed it stays the cursor key.
+            if canMoveToBackground { return [.moveToBackground] }
+            hint = StatusHint("nothing here can be moved to the background")
+            return []
         case .up where editor.isEmpty:
             if takeBackQueued() { return [] }
         case .down where editor.isEmpty:

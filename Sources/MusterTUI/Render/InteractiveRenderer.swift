@@ -98,6 +98,9 @@ public enum InteractiveRenderer {
         if state.turnRunning {
             if state.interrupting { return [("interrupting…", theme.attention)] }
             let spinner = PillState.spinnerFrames[state.turnSpinnerFrame]
+            if state.canMoveToBackground {
+                return [("working \(spinner) · Esc interrupts · Ctrl+B background", theme.rule), ("Ctrl+B background", theme.rule), ("working", theme.rule)]
+            }
             return [("working \(spinner) · Esc interrupts", theme.rule), ("working", theme.rule)]
         }
         return [("/help for commands", theme.rule), ("/help", theme.rule)]

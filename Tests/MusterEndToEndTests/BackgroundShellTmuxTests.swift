@@ -1,0 +1,53 @@
+import Foundation
+import Testing
+
+/// `!` commands and Ctrl+B in the full-screen front end, in tmux.
+@Suite(
+    "Background shells in tmux",
+    .serialized,
+    .enabled("needs tmux and the built binary (.build/debug/muster); run swift build first") { await TmuxDriver.isAvailable }
+)
+struct BackgroundShellTmuxTests {
+    @Test("!sleep 30 runs in the foreground with Ctrl+B offered; Ctrl+B frees the prompt and /tasks lists it as a running shell task; /tasks stop ends it")
+    func ctrlBMovesABangCommand() async throws {
+        let tag = "30.\(Int.random(in: 100_000...999_999))"
+        defer { for pid in HeadlessProcess.processes(containing: tag) { kill(pid, SIGKILL) } }
+        try await TmuxDriver.withApp(arguments: [], environment: [:], afterExit: nil) { app in
+            try await app.waitForScreen(containing: "/help for commands", timeout: .seconds(20))
+            await app.submit("!echo begun; sleep \(tag)")
+            try await app.waitForScreen(containing: "Ctrl+B background")
+            try await app.waitForScreen(containing: "begun")
+            await app.press("C-b")
+            try await app.waitForScreen(containing: "to the background as task #1")
+            // The prompt is free again: the turn ended.
+            try await app.waitForScreen(containing: "/help for commands")
+            #expect(!HeadlessProcess.processes(containing: tag).isEmpty, "the command still runs")
+            await app.submit("/tasks")
+            try await app.waitForScreen("for the shell task's row") { screen in
+                TmuxDriver.line(containing: "#1  ", in: screen).map { $0.contains("shell") && $0.contains("running") } ?? false
+            }
+            try await app.waitForScreen(containing: "1 shell")
+            await app.submit("/tasks stop 1")
+            try await app.waitForScreen(containing: "was cancelled (task #1")
+            #expect(HeadlessProcess.processes(containing: tag).isEmpty)
+        }
+    }
+
+    @Test("!sleep 30 & lists a shell task at once")
+    func ampersandStartsAShellTask() async throws {
+        let tag = "30.\(Int.random(in: 100_000...999_999))"
+        defer { for pid in HeadlessProcess.processes(containing: tag) { kill(pid, SIGKILL) } }
+        try await TmuxDriver.withApp(arguments: [], environment: [:], afterExit: nil) { app in
+            try await app.waitForScreen(containing: "/help for commands", timeout: .seconds(20))
+            await app.submit("!sleep \(tag) &")
+            try await app.waitForScreen(containing: "started in the background (task #1)")
+            await app.submit("/tasks")
+            try await app.waitForScreen("for the shell task's row") { screen in
+                TmuxDriver.line(containing: "#1  ", in: screen).map { $0.contains("shell") } ?? false
+            }
+            await app.submit("/tasks stop 1")
+            try await app.waitForScreen(containing: "was cancelled (task #1")
+            #expect(HeadlessProcess.processes(containing: tag).isEmpty)
+        }
+    }
+}
