@@ -56,12 +56,17 @@ public enum TaskTable {
 
     /// The `/tasks show <id>` detail: header, usage, prompt, recent trail, the transcript's tail
     /// (all of what is kept when `all`), and result or error.
-    public static func detail(of task: TaskSnapshot, transcript: AgentTranscript = AgentTranscript(), all: Bool = false) -> [TranscriptLine] {
+    public static func detail(
+        of task: TaskSnapshot, transcript: AgentTranscript = AgentTranscript(), all: Bool = false, session: RunResult.ModelCalls? = nil
+    ) -> [TranscriptLine] {
         var lines: [TranscriptLine] = []
         let kind = "\(task.mode.rawValue) \(task.kind.rawValue)"
         lines.append(TranscriptLine("Task \(task.id) · \(task.name) · \(kind) · \(task.statusWord) · \(task.age.humanReadable)", style: .heading))
         lines.append(TranscriptLine("Launched by \(task.spawner == .topLevel ? "the main agent" : "task \(task.spawner)")", style: .dim))
         lines.append(TranscriptLine("Usage: \(UsageText.detail(of: task))", style: .dim))
+        if let session {
+            lines.append(TranscriptLine("Session: \(UsageText.modelCalls(session))", style: .dim))
+        }
         lines.append(TranscriptLine("Prompt:", style: .heading))
         lines += TranscriptLine.lines(task.description.isEmpty ? "(none)" : task.description, indent: "  ")
         lines.append(TranscriptLine("Recent progress:", style: .heading))
@@ -86,6 +91,10 @@ public enum TaskTable {
             lines += TranscriptLine.lines(error, style: .error, indent: "  ")
         case .cancelled(let source):
             lines.append(TranscriptLine("Cancelled \(source).", style: .warning))
+        case .budgetExhausted(let reason, let report):
+            lines.append(TranscriptLine("Budget exhausted: \(reason).", style: .warning))
+            lines.append(TranscriptLine("Report:", style: .heading))
+            lines += TranscriptLine.lines(report.isEmpty ? "(empty)" : report, indent: "  ")
         }
         return lines
     }
@@ -124,7 +133,7 @@ public enum TaskTable {
         case .running: task.isStopping || task.silence != nil ? .warning : .plain
         case .completed: .success
         case .failed: .error
-        case .cancelled: .warning
+        case .cancelled, .budgetExhausted: .warning
         }
         return Row(cells: cells, style: style)
     }
@@ -144,6 +153,8 @@ public enum TaskTable {
             return oneLine(error)
         case .cancelled(let source):
             return "cancelled \(source)"
+        case .budgetExhausted(let reason, _):
+            return oneLine(reason)
         }
     }
 

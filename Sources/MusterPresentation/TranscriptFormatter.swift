@@ -156,6 +156,8 @@ public struct TranscriptFormatter: Sendable {
             return TranscriptLine("\(what) \"\(name)\" failed: \(reason) \(facts).", style: .error)
         case .cancelled:
             return TranscriptLine("\(what) \"\(name)\" was cancelled \(facts).", style: .warning)
+        case .budgetExhausted(let reason, _):
+            return TranscriptLine("\(what) \"\(name)\" stopped at its budget: \(TaskTable.oneLine(reason)) \(facts).", style: .warning)
         case .pending, .running:
             return nil
         }

@@ -27,7 +27,13 @@ public enum UsageText {
         if !task.childrenUsage.isZero {
             text += " · own \(tokens(task.usage.tokens)) + children \(tokens(task.childrenUsage.tokens))"
         }
+        if let limit = task.stepLimit { text += " · step \(task.step)/\(limit)" }
         return text
+    }
+
+    /// The session's model calls: `14 model calls (main agent 3)`.
+    public static func modelCalls(_ calls: RunResult.ModelCalls) -> String {
+        "\(calls.total) model \(calls.total == 1 ? "call" : "calls") (main agent \(calls.main))"
     }
 
     private static func oneDecimal(_ count: Int, per unit: Int) -> String {

@@ -7,10 +7,10 @@ import MusterCore
 let arguments = CommandLine.arguments.dropFirst()
 let quick = arguments.contains("--quick")
 // `--only GROUP` runs one group (core, front-end, processes) or one benchmark (stop-latency,
-// shell-stop, scale, throughput, log-flood).
+// shell-stop, scale, throughput, log-flood, model-calls).
 let only = arguments.firstIndex(of: "--only").flatMap { arguments.index(after: $0) < arguments.endIndex ? arguments[arguments.index(after: $0)] : nil }
 func selected(_ names: String...) -> Bool { only.map(names.contains) ?? true }
-let benchmarkNames = ["core", "front-end", "processes", "stop-latency", "shell-stop", "scale", "throughput", "log-flood"]
+let benchmarkNames = ["core", "front-end", "processes", "stop-latency", "shell-stop", "scale", "throughput", "log-flood", "model-calls"]
 if arguments.contains("--only"), only.map(benchmarkNames.contains) != true {
     FileHandle.standardError.write(Data("muster-bench: --only needs one of: \(benchmarkNames.joined(separator: ", "))\n".utf8))
     exit(2)
@@ -45,6 +45,9 @@ if selected("core", "throughput") {
 }
 if selected("core", "log-flood") {
     await attempt("log") { try await LogFloodBenchmark(report: report, workspace: workspace).run(lines: quick ? 300_000 : 3_000_000) }
+}
+if selected("core", "model-calls") {
+    await attempt("model calls") { try await ModelCallBenchmark(report: report).run(spread: quick ? .seconds(2) : .seconds(10)) }
 }
 if selected("front-end") {
     await attempt("front end") { try await FrontEndBenchmarks(report: report).run(quick: quick) }

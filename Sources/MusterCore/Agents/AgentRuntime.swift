@@ -16,8 +16,13 @@ public final class AgentRuntime: Sendable {
     public let stepLimit: Int
     /// Model calls allowed per sub-agent before it fails (real background work needs more).
     public let subAgentStepLimit: Int
+    /// What every sub-agent may spend at most (`--agent-max-tokens` etc.): what the main agent
+    /// has to give; a sub-agent gets it, or less if it asks for less.
+    public let agentBudget: TaskBudget
     let logger: Logger
     private let callCounter = Atomic<Int>(0)
+    private let mainModelCalls = Atomic<Int>(0)
+    private let allModelCalls = Atomic<Int>(0)
 
     public init(
         registry: TaskRegistry,
@@ -27,6 +32,7 @@ public final class AgentRuntime: Sendable {
         clock: any Clock<Duration> = ContinuousClock(),
         stepLimit: Int = 20,
         subAgentStepLimit: Int? = nil,
+        agentBudget: TaskBudget = TaskBudget(),
         logger: Logger = Logger(label: "muster.agents", factory: { _ in SwiftLogNoOpLogHandler() })
     ) {
         self.registry = registry
@@ -37,7 +43,18 @@ public final class AgentRuntime: Sendable {
         self.clock = clock
         self.stepLimit = stepLimit
         self.subAgentStepLimit = subAgentStepLimit ?? stepLimit
+        self.agentBudget = agentBudget
         self.logger = logger
+    }
+
+    /// Model calls made so far in this session: the main agent's and every agent's.
+    public var modelCalls: RunResult.ModelCalls {
+        RunResult.ModelCalls(main: mainModelCalls.load(ordering: .relaxed), total: allModelCalls.load(ordering: .relaxed))
+    }
+
+    func countModelCall(main: Bool) {
+        allModelCalls.add(1, ordering: .relaxed)
+        if main { mainModelCalls.add(1, ordering: .relaxed) }
     }
 
     /// A session-unique tool call id (`call_1`, `call_2`, ...), used when a model gives none.

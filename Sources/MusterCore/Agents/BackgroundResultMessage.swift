@@ -25,6 +25,9 @@ public enum BackgroundResultMessage {
             lines.append("<error>\(escape(error))</error>")
         case .cancelled(let source):
             lines.append("<error>cancelled \(escape(source.description))</error>")
+        case .budgetExhausted(let reason, let report):
+            lines.append("<result>\n\(escape(report))\n</result>")
+            lines.append("<error>budget exhausted: \(escape(reason))</error>")
         case .pending, .running:
             lines.append("<error>not finished</error>")
         }

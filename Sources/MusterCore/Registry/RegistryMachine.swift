@@ -29,6 +29,8 @@ struct RegistryMachine {
         fileprivate(set) var childrenUsage = TaskUsage()
         /// When it last reported anything (a step, an activity, usage, a transcript line).
         fileprivate(set) var lastEventAt: Duration
+        /// The latest model step it reached (kept once it ended).
+        fileprivate(set) var step = 0
         /// What it said and did (bounded), kept while it is listed.
         fileprivate(set) var transcript = AgentTranscript()
         /// The result has been handed to its spawner (drained or waited for).
@@ -142,6 +144,8 @@ struct RegistryMachine {
             switch outcome {
             case .returned(let summary):
                 final = .completed(summary: summary)
+            case .threw(AgentError.budgetExhausted(let reason, let report)):
+                final = .budgetExhausted(reason: reason, report: report)
             case .threw(let error as CancellationError):
                 final = .failed(error: "interrupted (\(error))")
             case .threw(let error):
@@ -192,6 +196,7 @@ struct RegistryMachine {
         }
         guard move(entry, to: next, into: &effects) else { return }
         entry.lastEventAt = now
+        if let step { entry.step = step }
         if let activity { appendTrail(activity, to: entry) }
         effects.append(.publish(.updated(snapshot(of: entry, now: now))))
     }
@@ -341,7 +346,8 @@ struct RegistryMachine {
             mode: entry.request.mode, status: phase.status, cancelRequested: phase.cancelRequested,
             startedAt: entry.startedAt, endedAt: endedAt, startDate: entry.startDate,
             age: (endedAt ?? now) - entry.startedAt, trail: entry.trail,
-            usage: entry.usage, childrenUsage: entry.childrenUsage, lastEventAt: entry.lastEventAt
+            usage: entry.usage, childrenUsage: entry.childrenUsage, lastEventAt: entry.lastEventAt,
+            step: entry.step, stepLimit: entry.request.stepLimit, budget: entry.request.budget
         )
     }
 

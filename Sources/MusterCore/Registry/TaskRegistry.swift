@@ -40,13 +40,22 @@ public actor TaskRegistry {
         public var description: String
         public var spawner: Spawner
         public var mode: TaskMode
+        /// The model calls its agent may make (shown as `step 7/100`); nil when not an agent.
+        public var stepLimit: Int?
+        /// What its agent may spend (see `TaskBudget`).
+        public var budget: TaskBudget
 
-        public init(name: String, kind: TaskKind = .agent, description: String, spawner: Spawner = .topLevel, mode: TaskMode) {
+        public init(
+            name: String, kind: TaskKind = .agent, description: String, spawner: Spawner = .topLevel, mode: TaskMode,
+            stepLimit: Int? = nil, budget: TaskBudget = TaskBudget()
+        ) {
             self.name = name
             self.kind = kind
             self.description = description
             self.spawner = spawner
             self.mode = mode
+            self.stepLimit = stepLimit
+            self.budget = budget
         }
     }
 

@@ -42,10 +42,15 @@ extension TaskSnapshot: Codable {
             status = .failed(error: try container.decodeIfPresent(String.self, forKey: .error) ?? "")
         case "cancelled":
             status = .cancelled(by: try source(.cancelledBy) ?? .user)
+        case "budget exhausted":
+            status = .budgetExhausted(
+                reason: try container.decodeIfPresent(String.self, forKey: .error) ?? "",
+                report: try container.decodeIfPresent(String.self, forKey: .summary) ?? ""
+            )
         case let other:
             throw DecodingError.dataCorruptedError(
                 forKey: .status, in: container,
-                debugDescription: "expected pending, running, completed, failed or cancelled, found \"\(other)\""
+                debugDescription: "expected pending, running, completed, failed, cancelled or budget exhausted, found \"\(other)\""
             )
         }
         let age = Duration.seconds(try container.decode(Double.self, forKey: .durationSeconds))
@@ -90,6 +95,9 @@ extension TaskSnapshot: Codable {
             try container.encode(error, forKey: .error)
         case .cancelled(let source):
             try container.encode(source.tag, forKey: .cancelledBy)
+        case .budgetExhausted(let reason, let report):
+            try container.encode(report, forKey: .summary)
+            try container.encode(reason, forKey: .error)
         }
         if !status.isTerminal { try container.encodeIfPresent(cancelRequested?.tag, forKey: .cancelRequested) }
         try container.encode(SessionRecord.formatTime(startDate), forKey: .startedAt)

@@ -31,6 +31,13 @@ public struct TaskSnapshot: Sendable, Equatable, Identifiable {
     /// where unknown (a snapshot read from a log), which never counts as a stall.
     public internal(set) var lastEventAt: Duration?
 
+    /// The latest model step its agent reached (kept once it ended), and the most it may take
+    /// (nil where there is none, or unknown: a snapshot read from a log).
+    public internal(set) var step = 0
+    public internal(set) var stepLimit: Int?
+    /// What its agent may spend (unlimited where none was set, and in a snapshot read from a log).
+    public internal(set) var budget = TaskBudget()
+
     /// How long a running task may go without an event before it counts as stalled.
     public static let stallAfter = Duration.seconds(30)
 

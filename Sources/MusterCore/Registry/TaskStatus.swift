@@ -8,12 +8,14 @@ public enum TaskStatus: Sendable, Equatable {
     case completed(summary: String)
     case failed(error: String)
     case cancelled(by: CancellationSource)
+    /// It used up its budget (`reason` says which) and ended with `report`, its last answer.
+    case budgetExhausted(reason: String, report: String)
 
     /// Completed, failed or cancelled: the status never changes again.
     public var isTerminal: Bool {
         switch self {
         case .pending, .running: false
-        case .completed, .failed, .cancelled: true
+        case .completed, .failed, .cancelled, .budgetExhausted: true
         }
     }
 
@@ -25,6 +27,7 @@ public enum TaskStatus: Sendable, Equatable {
         case .completed: "completed"
         case .failed: "failed"
         case .cancelled: "cancelled"
+        case .budgetExhausted: "budget exhausted"
         }
     }
 
@@ -40,7 +43,7 @@ public enum TaskStatus: Sendable, Equatable {
         switch self {
         case .pending: .pending
         case .running: .running
-        case .completed, .failed, .cancelled: .ended
+        case .completed, .failed, .cancelled, .budgetExhausted: .ended
         }
     }
 }

@@ -65,7 +65,7 @@ public actor Session {
     public init(runtime: AgentRuntime, configuration: Configuration = Configuration()) {
         self.runtime = runtime
         self.configuration = configuration
-        self.commands = CommandProcessor(registry: runtime.registry)
+        self.commands = CommandProcessor(registry: runtime.registry, modelCalls: { [runtime] in runtime.modelCalls })
         self.conversation = [.system(runtime.systemPrompt(for: "main"))]
         self.timeline = Timeline(clock: runtime.clock)
     }
