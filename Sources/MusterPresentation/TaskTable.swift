@@ -64,6 +64,9 @@ public enum TaskTable {
         lines.append(TranscriptLine("Task \(task.id) · \(task.name) · \(kind) · \(task.statusWord) · \(task.age.humanReadable)", style: .heading))
         lines.append(TranscriptLine("Launched by \(task.spawner == .topLevel ? "the main agent" : "task \(task.spawner)")", style: .dim))
         lines.append(TranscriptLine("Usage: \(UsageText.detail(of: task))", style: .dim))
+        if let budget = UsageText.budget(of: task) {
+            lines.append(TranscriptLine("Budget: \(budget)", style: UsageText.nearBudget(task) ? .warning : .dim))
+        }
         if let session {
             lines.append(TranscriptLine("Session: \(UsageText.modelCalls(session))", style: .dim))
         }
@@ -123,14 +126,13 @@ public enum TaskTable {
 
     private static func row(for task: TaskSnapshot) -> Row {
         let kind = task.mode == .background ? task.kind.rawValue : "fg \(task.kind.rawValue)"
-        let usage = task.totalUsage
         let cells = [
             "\(task.id)", cut(oneLine(task.name), to: nameWidth), kind, task.statusWord, task.age.humanReadable,
-            UsageText.tokens(usage.tokens), "\(usage.toolCalls)", cut(activity(of: task), to: activityWidth),
+            UsageText.tokensCell(of: task), UsageText.toolsCell(of: task), cut(activity(of: task), to: activityWidth),
         ]
         let style: TranscriptLine.Style = switch task.status {
         case .pending: .dim
-        case .running: task.isStopping || task.silence != nil ? .warning : .plain
+        case .running: task.isStopping || task.silence != nil || UsageText.nearBudget(task) ? .warning : .plain
         case .completed: .success
         case .failed: .error
         case .cancelled, .budgetExhausted: .warning

@@ -40,6 +40,7 @@ struct SessionSetup {
             // A real model's sub-agents do real work: 20 calls stopped it early (the scripted
             // model's scripts need no more than 20).
             subAgentStepLimit: command.stepLimit ?? (model is ScriptedModel ? 20 : 100),
+            agentBudget: command.agentBudget,
             logger: Logger(label: "muster.agents")
         )
         return SessionSetup(session: Session(runtime: runtime, configuration: command.prompt == nil ? .init() : command.summarize.configuration), warnings: warnings, workspace: workspace, closeModel: closeModel)

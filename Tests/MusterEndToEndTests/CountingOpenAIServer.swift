@@ -118,7 +118,7 @@ final class CountingOpenAIServer: Sendable {
                     let messages = json?["messages"]?.arrayValue ?? []
                     let system = messages.first?["content"]?.stringValue ?? ""
                     // "You are the <name> agent of Muster, ..."
-                    let agent = system.split(separator: " ").dropFirst(2).first.map(String.init) ?? "?"
+                    let agent = system.split(separator: " ").dropFirst(3).first.map(String.init) ?? "?"
                     let request = Request(agent: agent, messages: messages)
                     log.withLock { $0.append(request) }
                     let answer = await respond(request)

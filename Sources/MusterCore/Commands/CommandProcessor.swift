@@ -5,11 +5,11 @@
 struct CommandProcessor: Sendable {
     private let registry: TaskRegistry
     private let parser = SlashCommandParser()
-    /// The session's model calls so far, for `/tasks show`.
-    private let modelCalls: @Sendable () -> RunResult.ModelCalls
+    /// The session's model calls so far, for `/tasks show` (nil: not shown).
+    private let modelCalls: (@Sendable () -> RunResult.ModelCalls)?
 
     /// A processor over `registry`; `modelCalls` reads the session's count.
-    init(registry: TaskRegistry, modelCalls: @escaping @Sendable () -> RunResult.ModelCalls = { RunResult.ModelCalls() }) {
+    init(registry: TaskRegistry, modelCalls: (@Sendable () -> RunResult.ModelCalls)? = nil) {
         self.registry = registry
         self.modelCalls = modelCalls
     }
@@ -33,7 +33,7 @@ struct CommandProcessor: Sendable {
             return .taskList(await registry.snapshot())
         case .showTask(let id, let all):
             guard let task = await registry.snapshot(of: id) else { return .noSuchTask(id) }
-            return .taskDetail(task, transcript: await registry.transcript(of: id) ?? AgentTranscript(), all: all, session: modelCalls())
+            return .taskDetail(task, transcript: await registry.transcript(of: id) ?? AgentTranscript(), all: all, session: modelCalls?())
         case .stopTask(let id):
             return await stop(id)
         case .cancelAll:
