@@ -82,6 +82,8 @@ public enum TaskTable {
         switch task.status {
         case .pending:
             lines.append(TranscriptLine(task.isStopping ? "Stopping before it started." : "Waiting to start.", style: .dim))
+        case .queued(let position):
+            lines.append(TranscriptLine("Queued: \(TaskSnapshot.ordinal(position)) in line for a slot; it starts when one frees.", style: .dim))
         case .running(let step, let activity):
             // While stopping, the work it was doing may still be ending: say what that was.
             let now = activityText(step: step, activity: activity) + (task.silence.map { " (\(silenceText($0)))" } ?? "")
@@ -131,7 +133,7 @@ public enum TaskTable {
             UsageText.tokensCell(of: task), UsageText.toolsCell(of: task), cut(activity(of: task), to: activityWidth),
         ]
         let style: TranscriptLine.Style = switch task.status {
-        case .pending: .dim
+        case .pending, .queued: .dim
         case .running: task.isStopping || task.silence != nil || UsageText.nearBudget(task) ? .warning : .plain
         case .completed: .success
         case .failed: .error
@@ -145,6 +147,8 @@ public enum TaskTable {
         switch task.status {
         case .pending:
             return task.isStopping ? "never started" : "waiting to start"
+        case .queued:
+            return "waiting for a slot"
         case .running(let step, let activity):
             if let silence = task.silence { return silenceText(silence) }
             // The STATUS column says `stopping`; this one keeps saying what is still ending.

@@ -158,7 +158,7 @@ public struct TranscriptFormatter: Sendable {
             return TranscriptLine("\(what) \"\(name)\" was cancelled \(facts).", style: .warning)
         case .budgetExhausted(let reason, _):
             return TranscriptLine("\(what) \"\(name)\" stopped at its budget: \(TaskTable.oneLine(reason)) \(facts).", style: .warning)
-        case .pending, .running:
+        case .pending, .queued, .running:
             return nil
         }
     }

@@ -32,13 +32,14 @@ struct RegistryMachineTests {
         return result
     }
 
-    @Test("The transition table: pending and running go anywhere but back to pending; stopping only to itself or ended; ended never changes",
+    @Test("The transition table: pending and running go anywhere but back to pending or the queue; stopping only to itself or ended; queued only starts or ends; ended never changes",
           arguments: TaskPhase.Name.allCases, TaskPhase.Name.allCases)
     func transitionTable(from: TaskPhase.Name, to: TaskPhase.Name) {
         let legal: Set<String> = [
             "pending→running", "pending→stopping", "pending→ended",
             "running→running", "running→stopping", "running→ended",
             "stopping→stopping", "stopping→ended",
+            "queued→pending", "queued→ended",
         ]
         #expect(TaskPhase.canMove(from: from, to: to) == legal.contains("\(from)→\(to)"))
     }

@@ -28,7 +28,7 @@ public enum BackgroundResultMessage {
         case .budgetExhausted(let reason, let report):
             lines.append("<result>\n\(escape(report))\n</result>")
             lines.append("<error>budget exhausted: \(escape(reason))</error>")
-        case .pending, .running:
+        case .pending, .queued, .running:
             lines.append("<error>not finished</error>")
         }
         lines.append("</\(tag)>")

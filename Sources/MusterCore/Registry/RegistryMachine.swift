@@ -12,6 +12,8 @@ struct RegistryMachine {
         var maxBackgroundAgents: Int
         var keepFinished: Int
         var trailLength: Int
+        /// Background agents that may wait past the cap (0: a launch at the cap is refused).
+        var backgroundQueue = 0
     }
 
     final class Entry {
@@ -39,6 +41,8 @@ struct RegistryMachine {
         fileprivate(set) var body: Task<Void, Never>?
         /// Still listed (false once trimmed; the deque is swept lazily).
         fileprivate(set) var isListed = true
+        /// While queued: makes its body once a slot frees (the body does not exist before).
+        fileprivate var deferredBody: ((TaskID) -> Task<Void, Never>?)?
 
         init(id: TaskID, request: TaskRegistry.Request, startedAt: Duration, startDate: Date) {
             self.id = id
@@ -50,7 +54,7 @@ struct RegistryMachine {
 
         /// A stopping agent still holds its slot: its work may still burn a core until the body returns.
         var holdsCapSlot: Bool {
-            request.mode == .background && request.kind == .agent && phase.isActive
+            request.mode == .background && request.kind == .agent && phase.isActive && phase != .queued
         }
     }
 
@@ -80,6 +84,10 @@ struct RegistryMachine {
     /// phases and change only in `move(_:to:)`.
     private(set) var activeCount = 0
     private(set) var capSlotsHeld = 0
+    /// Background agents waiting for a slot, oldest first; entries that left the queue (cancelled)
+    /// stay in the deque until they reach its front, and `queuedCount` counts only those still queued.
+    private var queue = Deque<Entry>()
+    private(set) var queuedCount = 0
 
     init(limits: Limits) {
         self.limits = limits
@@ -91,7 +99,10 @@ struct RegistryMachine {
     func refusal(mode: TaskMode, kind: TaskKind) -> TaskRegistry.StartRefusal? {
         if isShuttingDown { return .shutDown }
         if mode == .background, kind == .agent, capSlotsHeld >= limits.maxBackgroundAgents {
-            return .capReached(limit: limits.maxBackgroundAgents)
+            if limits.backgroundQueue == 0 { return .capReached(limit: limits.maxBackgroundAgents) }
+            if queuedCount >= limits.backgroundQueue {
+                return .queueFull(limit: limits.maxBackgroundAgents, queue: limits.backgroundQueue)
+            }
         }
         return nil
     }
@@ -103,13 +114,21 @@ struct RegistryMachine {
     /// `makeBody` starts the body of the new id and returns its handle (nil in tests).
     mutating func start(
         _ request: TaskRegistry.Request, now: Duration, date: Date,
-        makeBody: (TaskID) -> Task<Void, Never>?, into effects: inout [RegistryEffect]
+        makeBody: @escaping (TaskID) -> Task<Void, Never>?, into effects: inout [RegistryEffect]
     ) throws(TaskRegistry.StartRefusal) -> TaskID {
         if let refusal = refusal(mode: request.mode, kind: request.kind) { throw refusal }
         let id = TaskID(nextID)
         nextID += 1
         let entry = Entry(id: id, request: request, startedAt: now, startDate: date)
-        entry.body = makeBody(id)
+        // Past the cap (and `refusal` let it through): it waits in the queue, with no body yet.
+        if request.mode == .background, request.kind == .agent, capSlotsHeld >= limits.maxBackgroundAgents {
+            entry.phase = .queued
+            entry.deferredBody = makeBody
+            queue.append(entry)
+            queuedCount += 1
+        } else {
+            entry.body = makeBody(id)
+        }
         entries[id] = entry
         listed.append(entry)
         activeCount += 1
@@ -152,6 +171,26 @@ struct RegistryMachine {
                 final = .failed(error: TaskRegistry.describe(error))
             }
         }
+        finish(entry, final, now: now, into: &effects)
+        promoteQueued(now: now, into: &effects)
+    }
+
+    /// Starts queued agents in launch order while slots are free.
+    private mutating func promoteQueued(now: Duration, into effects: inout [RegistryEffect]) {
+        while capSlotsHeld < limits.maxBackgroundAgents, !isShuttingDown, let next = queue.popFirst() {
+            // Stopped while it waited: it has ended already.
+            guard next.phase == .queued else { continue }
+            guard move(next, to: .pending, into: &effects) else { continue }
+            let makeBody = next.deferredBody
+            next.deferredBody = nil
+            next.body = makeBody?(next.id)
+            effects.append(.publish(.updated(snapshot(of: next, now: now))))
+        }
+    }
+
+    /// The one terminal move of an entry, and everything that follows from it.
+    private mutating func finish(_ entry: Entry, _ final: TaskStatus, now: Duration, into effects: inout [RegistryEffect]) {
+        let id = entry.id
         guard move(entry, to: .ended(final, at: now), into: &effects) else { return }
         entry.body = nil
         let spawner = entry.request.spawner
@@ -191,7 +230,7 @@ struct RegistryMachine {
             next = .running(step: step ?? current, activity: activity)
         case .stopping(let source, let current?, _):
             next = .stopping(source, step: step ?? current, activity: activity)
-        case .pending, .stopping(_, nil, _), .ended:
+        case .pending, .stopping(_, nil, _), .ended, .queued:
             return
         }
         guard move(entry, to: next, into: &effects) else { return }
@@ -324,8 +363,18 @@ struct RegistryMachine {
     func snapshot(now: Duration) -> [TaskSnapshot] {
         var snapshots: [TaskSnapshot] = []
         snapshots.reserveCapacity(listed.count - unlistedCount)
-        for entry in listed where entry.isListed { snapshots.append(snapshot(of: entry, now: now)) }
+        let positions = queuePositions()
+        for entry in listed where entry.isListed { snapshots.append(snapshot(of: entry, now: now, positions: positions)) }
         return snapshots
+    }
+
+    /// The place of every queued entry in the queue (1 starts next), in one pass.
+    private func queuePositions() -> [TaskID: Int] {
+        guard queuedCount > 0 else { return [:] }
+        var positions: [TaskID: Int] = [:]
+        positions.reserveCapacity(queuedCount)
+        for entry in queue where entry.phase == .queued { positions[entry.id] = positions.count + 1 }
+        return positions
     }
 
     func snapshot(of id: TaskID, now: Duration) -> TaskSnapshot? {
@@ -337,13 +386,24 @@ struct RegistryMachine {
         listed.filter { $0.isListed && $0.phase.isActive }.map { snapshot(of: $0, now: now) }
     }
 
-    func snapshot(of entry: Entry, now: Duration) -> TaskSnapshot {
+    func snapshot(of entry: Entry, now: Duration, positions: [TaskID: Int]? = nil) -> TaskSnapshot {
         let phase = entry.phase
         let endedAt = phase.endedAt
+        var status = phase.status
+        if phase == .queued {
+            var position = positions?[entry.id] ?? 0
+            if positions == nil {
+                for waiting in queue where waiting.phase == .queued {
+                    position += 1
+                    if waiting === entry { break }
+                }
+            }
+            status = .queued(position: position)
+        }
         return TaskSnapshot(
             id: entry.id, name: entry.request.name, kind: entry.request.kind,
             description: entry.request.description, spawner: entry.request.spawner,
-            mode: entry.request.mode, status: phase.status, cancelRequested: phase.cancelRequested,
+            mode: entry.request.mode, status: status, cancelRequested: phase.cancelRequested,
             startedAt: entry.startedAt, endedAt: endedAt, startDate: entry.startDate,
             age: (endedAt ?? now) - entry.startedAt, trail: entry.trail,
             usage: entry.usage, childrenUsage: entry.childrenUsage, lastEventAt: entry.lastEventAt,
@@ -361,6 +421,8 @@ struct RegistryMachine {
         let slots = live.filter(\.holdsCapSlot).count
         if active != activeCount { return "activeCount \(activeCount), recounted \(active)" }
         if slots != capSlotsHeld { return "capSlotsHeld \(capSlotsHeld), recounted \(slots)" }
+        let queued = live.filter { $0.phase == .queued }.count
+        if queued != queuedCount { return "queuedCount \(queuedCount), recounted \(queued)" }
         if live.count != entries.count { return "listed \(live.count), entries \(entries.count)" }
         return nil
     }
@@ -378,8 +440,10 @@ struct RegistryMachine {
         }
         let wasActive = entry.phase.isActive
         let heldSlot = entry.holdsCapSlot
+        let wasQueued = entry.phase == .queued
         entry.phase = next
         if wasActive != entry.phase.isActive { activeCount += entry.phase.isActive ? 1 : -1 }
+        if wasQueued != (next == .queued) { queuedCount += wasQueued ? -1 : 1 }
         if heldSlot != entry.holdsCapSlot { capSlotsHeld += entry.holdsCapSlot ? 1 : -1 }
         return true
     }
@@ -391,6 +455,12 @@ struct RegistryMachine {
         case .ended:
             return .alreadyFinished(snapshot(of: entry, now: now))
         case .stopping:
+            return .cancelling(snapshot(of: entry, now: now))
+        case .queued:
+            // It never started and never will: it ends now, without a body to wait for.
+            entry.deferredBody = nil
+            effects.append(.log(.cancelRequested(entry.id, source)))
+            finish(entry, .cancelled(by: source), now: now, into: &effects)
             return .cancelling(snapshot(of: entry, now: now))
         case .pending:
             next = .stopping(source, step: nil, activity: nil)

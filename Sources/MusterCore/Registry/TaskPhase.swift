@@ -11,10 +11,12 @@ enum TaskPhase: Sendable, Equatable {
     case stopping(CancellationSource, step: Int?, activity: String?)
     /// The one terminal state: `status` is completed, failed or cancelled.
     case ended(TaskStatus, at: Duration)
+    /// Past the background cap, waiting in the queue for a slot; its body has not been created.
+    case queued
 
     /// The phase without its data: what the transition table is written in.
     enum Name: String, Sendable, CaseIterable {
-        case pending, running, stopping, ended
+        case pending, running, stopping, ended, queued
 
         fileprivate var index: Int {
             switch self {
@@ -22,6 +24,7 @@ enum TaskPhase: Sendable, Equatable {
             case .running: 1
             case .stopping: 2
             case .ended: 3
+            case .queued: 4
             }
         }
     }
@@ -32,6 +35,7 @@ enum TaskPhase: Sendable, Equatable {
         case .running: .running
         case .stopping: .stopping
         case .ended: .ended
+        case .queued: .queued
         }
     }
 
@@ -42,6 +46,8 @@ enum TaskPhase: Sendable, Equatable {
         .running: [.running, .stopping, .ended],
         .stopping: [.stopping, .ended],
         .ended: [],
+        // A queued task starts (pending) when a slot frees, or ends (cancelled) without ever starting.
+        .queued: [.pending, .ended],
     ]
 
     static func canMove(from: Name, to: Name) -> Bool {
@@ -49,12 +55,12 @@ enum TaskPhase: Sendable, Equatable {
     }
 
     /// `transitions` as one bit per (from, to) pair, so the check on every move is a mask test.
-    private static let legalMoves: UInt32 = transitions.reduce(0) { mask, row in
+    private static let legalMoves: UInt64 = transitions.reduce(0) { mask, row in
         row.value.reduce(mask) { $0 | bit(row.key, $1) }
     }
 
-    private static func bit(_ from: Name, _ to: Name) -> UInt32 {
-        1 << (UInt32(from.index) * 8 + UInt32(to.index))
+    private static func bit(_ from: Name, _ to: Name) -> UInt64 {
+        1 << (UInt64(from.index) * 8 + UInt64(to.index))
     }
 
     /// Not ended yet: the body may still run.
@@ -68,6 +74,7 @@ enum TaskPhase: Sendable, Equatable {
         case .stopping(_, let step?, let activity): .running(step: step, activity: activity)
         case .stopping(_, nil, _): .pending
         case .ended(let status, _): status
+        case .queued: .queued(position: 0)
         }
     }
 
@@ -76,7 +83,7 @@ enum TaskPhase: Sendable, Equatable {
         switch self {
         case .stopping(let source, _, _): source
         case .ended(.cancelled(let source), _): source
-        case .pending, .running, .ended: nil
+        case .pending, .running, .ended, .queued: nil
         }
     }
 

@@ -19,17 +19,21 @@ public actor TaskRegistry {
         public var shutdownGrace: Duration
         /// Progress lines kept per task for `/tasks show`.
         public var trailLength: Int
+        /// Background agents that may wait for a slot past the cap (0: refuse at the cap).
+        public var backgroundQueue: Int
 
         public init(
             maxBackgroundAgents: Int = BackgroundAgentLimit.defaultValue,
             keepFinished: Int = 50,
             shutdownGrace: Duration = .seconds(2),
-            trailLength: Int = 20
+            trailLength: Int = 20,
+            backgroundQueue: Int = 0
         ) {
             self.maxBackgroundAgents = max(1, maxBackgroundAgents)
             self.keepFinished = max(0, keepFinished)
             self.shutdownGrace = shutdownGrace
             self.trailLength = max(1, trailLength)
+            self.backgroundQueue = max(0, backgroundQueue)
         }
     }
 
@@ -65,12 +69,16 @@ public actor TaskRegistry {
     /// Why a start was refused.
     public enum StartRefusal: Error, Equatable, CustomStringConvertible {
         case capReached(limit: Int)
+        /// At the cap with `queue` agents already waiting.
+        case queueFull(limit: Int, queue: Int)
         case shutDown
 
         public var description: String {
             switch self {
             case .capReached(let limit):
                 "Cannot start background agent: maximum concurrent background agents (\(limit)) reached. Stop an existing agent first."
+            case .queueFull(let limit, let queue):
+                "Cannot start background agent: maximum concurrent background agents (\(limit)) reached and the queue is full (\(queue) waiting). Stop an existing agent first."
             case .shutDown:
                 "Cannot start task: Muster is shutting down."
             }
@@ -144,7 +152,8 @@ public actor TaskRegistry {
         self.machine = RegistryMachine(limits: .init(
             maxBackgroundAgents: configuration.maxBackgroundAgents,
             keepFinished: configuration.keepFinished,
-            trailLength: configuration.trailLength
+            trailLength: configuration.trailLength,
+            backgroundQueue: configuration.backgroundQueue
         ))
     }
 
@@ -313,6 +322,9 @@ public actor TaskRegistry {
 
     /// Background agents that count against the cap right now (stopping ones included).
     public var runningBackgroundAgents: Int { machine.capSlotsHeld }
+
+    /// Background agents waiting in the queue for a slot.
+    public var queuedBackgroundAgents: Int { machine.queuedCount }
 
     /// Tasks not yet in a terminal state.
     public var activeTasks: Int { machine.activeCount }

@@ -15,6 +15,7 @@ extension TaskSnapshot: Codable {
         case summary, error, cancelledBy = "cancelled_by", cancelRequested = "cancel_requested"
         case startedAt = "started_at", durationSeconds = "duration_seconds"
         case usage, childrenUsage = "children_usage"
+        case queuePosition = "queue_position"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -31,6 +32,8 @@ extension TaskSnapshot: Codable {
         switch try container.decode(String.self, forKey: .status) {
         case "pending":
             status = .pending
+        case "queued":
+            status = .queued(position: try container.decodeIfPresent(Int.self, forKey: .queuePosition) ?? 0)
         case "running":
             status = .running(
                 step: try container.decodeIfPresent(Int.self, forKey: .step) ?? 0,
@@ -86,6 +89,8 @@ extension TaskSnapshot: Codable {
         switch status {
         case .pending:
             break
+        case .queued(let position):
+            try container.encode(position, forKey: .queuePosition)
         case .running(let step, let activity):
             try container.encode(step, forKey: .step)
             try container.encodeIfPresent(activity, forKey: .activity)

@@ -60,7 +60,12 @@ public struct TaskSnapshot: Sendable, Equatable, Identifiable {
     /// True while a background agent counts against the cap: running, pending or stopping (a
     /// stopped agent keeps its slot until its body has really returned).
     public var countsAgainstCap: Bool {
-        mode == .background && kind == .agent && !status.isTerminal
+        mode == .background && kind == .agent && !status.isTerminal && !isQueued
+    }
+
+    /// Waiting in the queue past the cap.
+    public var isQueued: Bool {
+        if case .queued = status { true } else { false }
     }
 
     /// A stop was requested and the body has not returned yet.
@@ -77,6 +82,20 @@ public struct TaskSnapshot: Sendable, Equatable, Identifiable {
     /// The one word shown everywhere for the task's state: `stopping` while a stop is under way,
     /// else the status word (`pending`, `running`, `completed`, `failed`, `cancelled`).
     public var statusWord: String {
-        isStopping ? "stopping" : status.word
+        if isStopping { return "stopping" }
+        if case .queued(let position) = status, position > 0 { return "queued \(Self.ordinal(position))" }
+        return status.word
+    }
+
+    /// `1st`, `2nd`, `3rd`, `4th`, `11th`, `22nd`.
+    public static func ordinal(_ number: Int) -> String {
+        let suffix = switch (number % 10, number % 100) {
+        case (_, 11...13): "th"
+        case (1, _): "st"
+        case (2, _): "nd"
+        case (3, _): "rd"
+        default: "th"
+        }
+        return "\(number)\(suffix)"
     }
 }

@@ -3,6 +3,8 @@
 /// A task's lifecycle: pending → running → exactly one terminal state.
 public enum TaskStatus: Sendable, Equatable {
     case pending
+    /// Waiting past the background cap; `position` 1 starts next.
+    case queued(position: Int)
     /// Running at model step `step`; `activity` says what it does now (e.g. the running tool).
     case running(step: Int, activity: String?)
     case completed(summary: String)
@@ -14,7 +16,7 @@ public enum TaskStatus: Sendable, Equatable {
     /// Completed, failed or cancelled: the status never changes again.
     public var isTerminal: Bool {
         switch self {
-        case .pending, .running: false
+        case .pending, .queued, .running: false
         case .completed, .failed, .cancelled, .budgetExhausted: true
         }
     }
@@ -23,6 +25,7 @@ public enum TaskStatus: Sendable, Equatable {
     public var word: String {
         switch self {
         case .pending: "pending"
+        case .queued: "queued"
         case .running: "running"
         case .completed: "completed"
         case .failed: "failed"
@@ -42,6 +45,7 @@ public enum TaskStatus: Sendable, Equatable {
     private var phaseName: TaskPhase.Name {
         switch self {
         case .pending: .pending
+        case .queued: .queued
         case .running: .running
         case .completed, .failed, .cancelled, .budgetExhausted: .ended
         }

@@ -64,7 +64,7 @@ public struct AgentTool: Tool {
             return .error("Sub-agent \"\(name)\" failed: \(error)")
         case .cancelled(let source):
             return .error("Sub-agent \"\(name)\" was cancelled \(source).")
-        case .pending, .running:
+        case .pending, .queued, .running:
             return .error("Sub-agent \"\(name)\" did not finish.")
         }
     }
