@@ -14,6 +14,8 @@ public struct PillState: Sendable, Equatable {
     public private(set) var running: Set<TaskID> = []
     /// Those of `running` whose stop was requested and whose body has not returned yet.
     public private(set) var stopping: Set<TaskID> = []
+    /// Background agents waiting in the queue past the cap.
+    public private(set) var queued: Set<TaskID> = []
     /// Finished background results waiting for the main agent.
     public private(set) var done = 0
     /// Index into `spinnerFrames`.
@@ -29,6 +31,7 @@ public struct PillState: Sendable, Equatable {
         self.cap = cap
         self.running = Set(snapshots.filter(\.countsAgainstCap).map(\.id))
         self.stopping = Set(snapshots.filter { $0.countsAgainstCap && $0.isStopping }.map(\.id))
+        self.queued = Set(snapshots.filter(\.isQueued).map(\.id))
         self.done = max(0, pendingResults)
     }
 
@@ -54,11 +57,13 @@ public struct PillState: Sendable, Equatable {
         case .started(let snapshot), .updated(let snapshot):
             if snapshot.countsAgainstCap { running.insert(snapshot.id) } else { running.remove(snapshot.id) }
             if snapshot.countsAgainstCap && snapshot.isStopping { stopping.insert(snapshot.id) } else { stopping.remove(snapshot.id) }
+            if snapshot.isQueued { queued.insert(snapshot.id) } else { queued.remove(snapshot.id) }
             // The spinner moves with the work, not only with the clock.
             if snapshot.countsAgainstCap, case .updated = event { advanceSpinner() }
         case .finished(let snapshot):
             running.remove(snapshot.id)
             stopping.remove(snapshot.id)
+            queued.remove(snapshot.id)
         case .resultsWaiting(.topLevel, let count):
             done = max(0, count)
         case .resultsWaiting:
@@ -73,10 +78,11 @@ public struct PillState: Sendable, Equatable {
         spinnerFrame = (spinnerFrame + 1) % Self.spinnerFrames.count
     }
 
-    /// The pill's words: `2/10 agents · 1 stopping · 1 done`.
+    /// The pill's words: `2/10 agents · 1 stopping · 3 queued · 1 done`.
     public var label: String {
         var label = "\(running.count)/\(cap) agents"
         if !stopping.isEmpty { label += " · \(stopping.count) stopping" }
+        if !queued.isEmpty { label += " · \(queued.count) queued" }
         if done > 0 { label += " · \(done) done" }
         return label
     }

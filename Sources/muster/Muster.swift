@@ -44,6 +44,9 @@ struct Muster: AsyncParsableCommand {
     @Option(parsing: .unconditional, help: ArgumentHelp("Cap on running background agents (default 10; env MUSTER_MAX_BACKGROUND_AGENTS).", valueName: "n"))
     var maxBackgroundAgents: String?
 
+    @Option(parsing: .unconditional, help: ArgumentHelp("Background agents that may wait for a slot past the cap (default 0: refuse at the cap; env MUSTER_BACKGROUND_QUEUE).", valueName: "n"))
+    var backgroundQueue: String?
+
     @Flag(help: "Use the plain line mode instead of the full-screen interface.")
     var plain = false
 

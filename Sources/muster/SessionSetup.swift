@@ -23,6 +23,8 @@ struct SessionSetup {
         var warnings: [String] = []
         let limit = BackgroundAgentLimit.resolve(flag: command.maxBackgroundAgents, environment: environment)
         if let warning = limit.warning { warnings.append(warning) }
+        let queue = BackgroundQueueSize.resolve(flag: command.backgroundQueue, environment: environment)
+        if let warning = queue.warning { warnings.append(warning) }
 
         let workspace = try resolveWorkspace(command.workspace)
         let clock = try chooseClock(command.clock, environment: environment)
@@ -30,7 +32,7 @@ struct SessionSetup {
         let (model, closeModel) = try makeModel(command: command, environment: environment, clock: clock, toolNames: Set(tools.map(\.name)), workspace: workspace)
 
         let registry = TaskRegistry(
-            configuration: .init(maxBackgroundAgents: limit.value),
+            configuration: .init(maxBackgroundAgents: limit.value, backgroundQueue: queue.value),
             clock: clock,
             logger: Logger(label: "muster.registry")
         )

@@ -1,6 +1,7 @@
 import Clocks
 import Foundation
 @testable import MusterCore
+import MusterPresentation
 import MusterTestSupport
 import Testing
 
@@ -121,5 +122,32 @@ struct BackgroundQueueTests {
             return
         }
         #expect(firstResult.status == .completed(summary: "first done"))
+    }
+
+    @Test("the pill counts the queue beside the running agents, and follows it as it drains")
+    func pill() async throws {
+        let registry = TaskRegistry(configuration: .init(maxBackgroundAgents: 1, backgroundQueue: 3))
+        let events = registry.events.subscribe().tasks
+        var pill = PillState(cap: 1)
+        var ids: [TaskID] = []
+        for _ in 0..<3 {
+            ids.append(try await registry.start(.background()) { _ in
+                await untilCancelled()
+                return "stopped"
+            })
+        }
+        _ = await events.read(until: { event in
+            pill.apply(event)
+            return pill.label == "1/1 agents · 2 queued"
+        })
+        #expect(pill.text.hasPrefix("● 1/1 agents · 2 queued"))
+        await registry.cancel(ids[0])
+        _ = await events.read(until: { event in
+            pill.apply(event)
+            return pill.runningCount == 1 && pill.queued.count == 1
+        })
+        #expect(pill.label == "1/1 agents · 1 queued · 1 done", "the stopped one's result waits")
+        #expect(await registry.snapshot(of: ids[1])?.countsAgainstCap == true)
+        _ = await registry.shutdown()
     }
 }

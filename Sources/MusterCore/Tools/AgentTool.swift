@@ -47,6 +47,10 @@ public struct AgentTool: Tool {
             }
             do {
                 let id = try await runtime.startBackgroundAgent(name: name, prompt: prompt, spawner: spawner, budget: budget)
+                if let queued = await runtime.registry.snapshot(of: id), queued.isQueued {
+                    context.progress.report("queued \(name) \(id) (\(queued.statusWord))")
+                    return ToolOutput("Background agent \"\(name)\" queued (task \(id), \(queued.statusWord)): every slot is taken; it starts when one frees, and its result arrives when it finishes. Stop it with cancel_task if it is no longer needed." + cutNote)
+                }
                 context.progress.report("started \(name) \(id) in the background")
                 return ToolOutput("Background agent \"\(name)\" started (task \(id)). Its result arrives when it finishes; use wait_task or list_tasks to check on it." + cutNote)
             } catch {
