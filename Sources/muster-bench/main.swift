@@ -7,10 +7,10 @@ import MusterCore
 let arguments = CommandLine.arguments.dropFirst()
 let quick = arguments.contains("--quick")
 // `--only GROUP` runs one group (core, front-end, processes) or one benchmark (stop-latency,
-// shell-stop, scale, throughput, log-flood, model-calls).
+// shell-stop, scale, throughput, log-flood, model-calls, queue).
 let only = arguments.firstIndex(of: "--only").flatMap { arguments.index(after: $0) < arguments.endIndex ? arguments[arguments.index(after: $0)] : nil }
 func selected(_ names: String...) -> Bool { only.map(names.contains) ?? true }
-let benchmarkNames = ["core", "front-end", "processes", "stop-latency", "shell-stop", "scale", "throughput", "log-flood", "model-calls"]
+let benchmarkNames = ["core", "front-end", "processes", "stop-latency", "shell-stop", "scale", "throughput", "log-flood", "model-calls", "queue"]
 if arguments.contains("--only"), only.map(benchmarkNames.contains) != true {
     FileHandle.standardError.write(Data("muster-bench: --only needs one of: \(benchmarkNames.joined(separator: ", "))\n".utf8))
     exit(2)
@@ -48,6 +48,9 @@ if selected("core", "log-flood") {
 }
 if selected("core", "model-calls") {
     await attempt("model calls") { try await ModelCallBenchmark(report: report).run(spread: quick ? .seconds(2) : .seconds(10)) }
+}
+if selected("core", "queue") {
+    await attempt("queue") { try await QueueBenchmark(report: report).run(launches: quick ? 1_000 : 10_000, cap: 10) }
 }
 if selected("front-end") {
     await attempt("front end") { try await FrontEndBenchmarks(report: report).run(quick: quick) }

@@ -134,7 +134,9 @@ struct RegistryMachine {
         activeCount += 1
         if entry.holdsCapSlot { capSlotsHeld += 1 }
         activeChildren[request.spawner, default: []].insert(id)
-        effects.append(.publish(.started(snapshot(of: entry, now: now))))
+        // A queued entry is last in line: its place is known without walking the queue.
+        let place: [TaskID: Int]? = entry.phase == .queued ? [id: queuedCount] : nil
+        effects.append(.publish(.started(snapshot(of: entry, now: now, positions: place))))
         effects.append(.log(.started(id, name: request.name, mode: request.mode)))
         if let parent = request.spawner.taskID, !(entries[parent].map { [.pending, .running].contains($0.phase.name) } ?? false) {
             cancel(entry, source: .parentEnded(parent), now: now, into: &effects)
