@@ -1,5 +1,6 @@
 import Foundation
 import MusterCore
+import Synchronization
 import Testing
 
 /// What background work costs the main agent in model calls, counted by a local
@@ -8,17 +9,21 @@ import Testing
 struct ModelCallsEndToEndTests {
     @Test("fifty background agents finishing over ten seconds cost the headless main agent at most three model calls after its launch turn, and the JSON result counts every call", .timeLimit(.minutes(3)))
     func fiftyAgentsHeadless() async throws {
+        let launched = OneShot()
         try await CountingOpenAIServer.with(respond: { request in
             guard request.agent == "main" else {
-                // "finish after N ms": the agents end one by one over about ten seconds.
+                // "finish after N ms": the agents end one by one over about ten seconds, counted
+                // from the end of the launch turn (on a loaded machine that turn may take seconds).
                 let milliseconds = Int(request.latestUserText.split(separator: " ").dropFirst(2).first ?? "") ?? 0
-                return .text("worker done", after: .milliseconds(milliseconds))
+                let start = await launched.value()
+                return .text("worker done", after: start + .milliseconds(milliseconds) - ContinuousClock.now)
             }
             guard request.hasToolResults else {
                 return .toolCalls((0..<50).map { index in
                     ("agent", #"{"name": "worker", "prompt": "finish after \#(index * 200) ms", "background": true}"#)
                 })
             }
+            launched.fire(ContinuousClock.now)
             return .text("Noted.")
         }) { server in
             let scratch = try HeadlessProcess.makeScratch()
@@ -36,7 +41,7 @@ struct ModelCallsEndToEndTests {
             let afterLaunch = main.dropFirst(2)
             #expect(afterLaunch.count >= 1 && afterLaunch.count <= 3, "main-agent calls after the launch turn: \(afterLaunch.count)")
             let delivered = afterLaunch.last.map { $0.text.components(separatedBy: #"status="completed""#).count - 1 } ?? 0
-            #expect(delivered == 50, "the last call sees every result")
+            #expect(delivered == 50, "the last call sees every result; completed results per call: \(afterLaunch.map { $0.text.components(separatedBy: #"status="completed""#).count - 1 })")
 
             let result = try #require(try JSONSerialization.jsonObject(with: Data(muster.standardOutput.utf8)) as? [String: Any])
             let calls = try #require(result["model_calls"] as? [String: Any])
@@ -95,6 +100,34 @@ struct ModelCallsEndToEndTests {
             #expect(text.contains(#"name="timed" status="completed""#))
             try input.fileHandleForWriting.close()
             #expect(try await muster.waitForExit() == 0)
+        }
+    }
+}
+
+/// A value set once that any number of tasks can wait for.
+final class OneShot: Sendable {
+    private let state = Mutex<(value: ContinuousClock.Instant?, waiters: [CheckedContinuation<ContinuousClock.Instant, Never>])>((nil, []))
+
+    /// Sets the value (the first call wins) and resumes every waiter.
+    func fire(_ value: ContinuousClock.Instant) {
+        let waiters = state.withLock { state -> [CheckedContinuation<ContinuousClock.Instant, Never>] in
+            guard state.value == nil else { return [] }
+            state.value = value
+            defer { state.waiters = [] }
+            return state.waiters
+        }
+        for waiter in waiters { waiter.resume(returning: value) }
+    }
+
+    /// The value, once it is set.
+    func value() async -> ContinuousClock.Instant {
+        await withCheckedContinuation { continuation in
+            let ready = state.withLock { state -> ContinuousClock.Instant? in
+                if let value = state.value { return value }
+                state.waiters.append(continuation)
+                return nil
+            }
+            if let ready { continuation.resume(returning: ready) }
         }
     }
 }

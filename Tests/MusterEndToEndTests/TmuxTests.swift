@@ -306,10 +306,16 @@ struct TmuxTests {
             await app.submit("watch the shell")
             try await app.waitForScreen(containing: "The watcher is running.")
             // The agent's second command waits for a file the test writes once it has looked.
-            await app.submit("/tasks")
-            let table = try await app.waitForScreen("for the watcher's row to show its waiting shell") { screen in
-                TmuxDriver.line(containing: "#1  watcher", in: screen)?.contains("shell: until [ -e release ]") == true
+            // The table is a snapshot: on a loaded machine the agent may not have reached its
+            // second command when it is printed, so ask again until it has.
+            var seen: String?
+            for _ in 0..<10 where seen == nil {
+                await app.submit("/tasks")
+                seen = try? await app.waitForScreen(timeout: .seconds(3), "for the watcher's row to show its waiting shell") { screen in
+                    TmuxDriver.line(containing: "#1  watcher", in: screen)?.contains("shell: until [ -e release ]") == true
+                }
             }
+            let table = try #require(seen, "the watcher's row never showed its waiting shell")
             #expect(table.contains("TIME") && table.contains("TOKENS") && table.contains("TOOLS"))
             await app.submit("/tasks show 1")
             let shown = try await app.waitForScreen(containing: "watched-line-two")
