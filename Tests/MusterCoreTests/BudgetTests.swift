@@ -123,4 +123,21 @@ struct BudgetTests {
         #expect(TaskBudget().grant(TaskBudget(maxSeconds: 3)).budget == TaskBudget(maxSeconds: 3))
         #expect(left.remaining(after: [.tokens: 130, .toolCalls: 2]) == TaskBudget(maxTokens: 0, maxToolCalls: 3))
     }
+
+    @Test("the log writes 'budget exhausted' with its report and reason, and 'queued' with its place, and reads both back")
+    func logged() throws {
+        for (status, word) in [
+            (TaskStatus.budgetExhausted(reason: "its budget of 5 model calls (max_steps) is used up", report: "found 3 files"), "budget exhausted"),
+            (TaskStatus.queued(position: 2), "queued"),
+        ] {
+            let snapshot = TaskSnapshot(
+                id: TaskID(4), name: "explore", kind: .agent, description: "d", spawner: .topLevel, mode: .background,
+                status: status, cancelRequested: nil, startedAt: .zero, endedAt: status.isTerminal ? .seconds(2) : nil,
+                startDate: Date(timeIntervalSince1970: 1_763_740_800), age: .seconds(2), trail: []
+            )
+            let data = try JSONEncoder().encode(snapshot)
+            #expect(String(decoding: data, as: UTF8.self).contains(#""status":"\#(word)""#))
+            #expect(try JSONDecoder().decode(TaskSnapshot.self, from: data).status == status)
+        }
+    }
 }
