@@ -5,7 +5,7 @@ import MusterTestSupport
 import Testing
 
 /// Budgets per agent: at the limit one last turn without tools, told why, then `budget exhausted`.
-@Suite("Agent budgets")
+@Suite("Agent budgets", .timeLimit(.minutes(1)))
 struct BudgetTests {
     /// Starts `worker` in the background with `budget` and returns its final snapshot.
     private func finish(_ runtime: AgentRuntime, budget: TaskBudget, whileRunning: @Sendable () async -> Void = {}) async throws -> TaskSnapshot {
@@ -112,6 +112,26 @@ struct BudgetTests {
         }
         #expect(started?.budget == TaskBudget(maxTokens: 1000, maxSeconds: 60, maxSteps: 3))
         #expect(launch?.content.hasSuffix("Budget narrowed to what is left: max_tokens 5000 was cut to the 1000 left.") == true)
+    }
+
+    @Test("an agent whose budget of some kind is used up cannot launch a sub-agent: the launch is refused as a tool result")
+    func nothingLeft() async throws {
+        let model = ClosureModel { agent, turn, request in
+            switch (agent, turn) {
+            case ("worker", 0): return [.call("emit", ["tag": "a"]), .end]
+            case ("worker", 1): return [.call("agent", ["name": "child", "prompt": "p", "background": true], id: "launch"), .end]
+            default: return [.textDelta(request.tools.isEmpty ? "report" : "done"), .end]
+            }
+        }
+        let runtime = makeRuntime(model: model, tools: [EmitTool()])
+        let events = runtime.events.subscribe(where: { if case .toolEnd(_, "launch", _, _) = $0 { true } else { false } })
+        _ = try await finish(runtime, budget: TaskBudget(maxToolCalls: 2))
+        let ended = await events.collect { _ in true }
+        guard case .toolEnd(_, _, _, let output) = ended.last else {
+            Issue.record("no launch")
+            return
+        }
+        #expect(output == .error(#"Cannot start sub-agent "child": nothing is left of this agent's budget of tool calls (max_tool_calls)."#))
     }
 
     @Test("grant: each kind is the smaller of asked and left; an unlimited parent gives what is asked")

@@ -37,6 +37,9 @@ public struct AgentTool: Tool {
             requested[kind] = value
         }
         let (budget, cut) = await runtime.budget(requested: requested, spawner: spawner)
+        if let spent = TaskBudget.Kind.allCases.first(where: { budget[$0] == 0 }) {
+            return .error("Cannot start sub-agent \"\(name)\": nothing is left of this agent's budget of \(spent.unit) (\(spent.rawValue)).")
+        }
         // Said in the tool result, so the model knows what its sub-agent really got.
         let cutNote = cut.isEmpty ? "" : " Budget narrowed to what is left: \(cut.joined(separator: "; "))."
 
