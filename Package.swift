@@ -132,6 +132,7 @@ let package = Package(
             name: "muster-bench",
             dependencies: [
                 "MusterCore",
+                "MusterHeadless",
                 "MusterPresentation",
                 "MusterTUI",
                 "MusterScripted",
@@ -198,7 +199,14 @@ let package = Package(
         ),
         .testTarget(
             name: "MusterEndToEndTests",
-            dependencies: ["MusterCore", "MusterTmux"],
+            dependencies: [
+                "MusterCore",
+                "MusterTmux",
+                // The counting OpenAI-compatible server the model-call tests run the binary against.
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
             // Scripts the tests pass to the binary by path, not bundled resources.
             exclude: ["Fixtures"],
             swiftSettings: swiftSettings

@@ -18,6 +18,8 @@ public struct PillState: Sendable, Equatable {
     public private(set) var paused: Set<TaskID> = []
     /// Background shells running now (their own cap; not stopping ones' slots of the agent cap).
     public private(set) var shells: Set<TaskID> = []
+    /// Background agents waiting in the queue past the cap.
+    public private(set) var queued: Set<TaskID> = []
     /// Finished background results waiting for the main agent.
     public private(set) var done = 0
     /// Index into `spinnerFrames`.
@@ -35,6 +37,7 @@ public struct PillState: Sendable, Equatable {
         self.cap = cap
         self.running = Set(snapshots.filter(\.countsAgainstCap).map(\.id))
         self.stopping = Set(snapshots.filter { $0.countsAgainstCap && $0.isStopping }.map(\.id))
+        self.queued = Set(snapshots.filter(\.isQueued).map(\.id))
         self.done = max(0, pendingResults)
         self.paused = Set(snapshots.filter { $0.mode == .background && $0.isPaused }.map(\.id))
         self.shells = Set(snapshots.filter(\.isRunningBackgroundShell).map(\.id))
@@ -63,6 +66,7 @@ public struct PillState: Sendable, Equatable {
             if snapshot.countsAgainstCap { running.insert(snapshot.id) } else { running.remove(snapshot.id) }
             if snapshot.countsAgainstCap && snapshot.isStopping { stopping.insert(snapshot.id) } else { stopping.remove(snapshot.id) }
             if snapshot.mode == .background && snapshot.isPaused { paused.insert(snapshot.id) } else { paused.remove(snapshot.id) }
+            if snapshot.isQueued { queued.insert(snapshot.id) } else { queued.remove(snapshot.id) }
             // The spinner moves with the work, not only with the clock.
             if snapshot.countsAgainstCap, case .updated = event { advanceSpinner() }
             if snapshot.isRunningBackgroundShell { shells.insert(snapshot.id) } else { shells.remove(snapshot.id) }
@@ -71,6 +75,7 @@ public struct PillState: Sendable, Equatable {
             running.remove(snapshot.id)
             stopping.remove(snapshot.id)
             paused.remove(snapshot.id)
+            queued.remove(snapshot.id)
         case .resultsWaiting(.topLevel, let count):
             done = max(0, count)
         case .resultsWaiting, .message:
@@ -99,12 +104,13 @@ public struct PillState: Sendable, Equatable {
         spinnerFrame = (spinnerFrame + 1) % Self.spinnerFrames.count
     }
 
-    /// The pill's words: `2/10 agents · 1 stopping · 1 done`.
+    /// The pill's words: `2/10 agents · 1 stopping · 3 queued · 1 done`.
     public var label: String {
         var label = "\(running.count)/\(cap) agents"
         if !shells.isEmpty { label += " · \(shells.count) \(shells.count == 1 ? "shell" : "shells")" }
         if !stopping.isEmpty { label += " · \(stopping.count) stopping" }
         if !paused.isEmpty { label += " · \(paused.count) paused" }
+        if !queued.isEmpty { label += " · \(queued.count) queued" }
         if done > 0 { label += " · \(done) done" }
         return label
     }

@@ -10,8 +10,8 @@ public enum ReplyFormatter {
             return helpLines(footer: helpFooter)
         case .taskList(let tasks):
             return TaskTable.lines(for: tasks)
-        case .taskDetail(let task, let transcript, let all):
-            return TaskTable.detail(of: task, transcript: transcript, all: all)
+        case .taskDetail(let task, let transcript, let all, let session):
+            return TaskTable.detail(of: task, transcript: transcript, all: all, session: session)
         case .stopping(let id, let name, let alreadyStopping):
             return [notice(alreadyStopping ? "Task \(id) (\(name)) is already stopping…" : "Stopping task \(id) (\(name))…")]
         case .alreadyFinished(let task):

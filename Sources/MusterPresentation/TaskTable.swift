@@ -56,12 +56,20 @@ public enum TaskTable {
 
     /// The `/tasks show <id>` detail: header, usage, prompt, recent trail, the transcript's tail
     /// (all of what is kept when `all`), and result or error.
-    public static func detail(of task: TaskSnapshot, transcript: AgentTranscript = AgentTranscript(), all: Bool = false) -> [TranscriptLine] {
+    public static func detail(
+        of task: TaskSnapshot, transcript: AgentTranscript = AgentTranscript(), all: Bool = false, session: RunResult.ModelCalls? = nil
+    ) -> [TranscriptLine] {
         var lines: [TranscriptLine] = []
         let kind = "\(task.mode.rawValue) \(task.kind.rawValue)"
         lines.append(TranscriptLine("Task \(task.id) · \(task.name) · \(kind) · \(task.statusWord) · \(task.age.humanReadable)", style: .heading))
         lines.append(TranscriptLine("Launched by \(task.spawner == .topLevel ? "the main agent" : "task \(task.spawner)")", style: .dim))
         lines.append(TranscriptLine("Usage: \(UsageText.detail(of: task))", style: .dim))
+        if let budget = UsageText.budget(of: task) {
+            lines.append(TranscriptLine("Budget: \(budget)", style: UsageText.nearBudget(task) ? .warning : .dim))
+        }
+        if let session {
+            lines.append(TranscriptLine("Session: \(UsageText.modelCalls(session))", style: .dim))
+        }
         lines.append(TranscriptLine("Prompt:", style: .heading))
         lines += TranscriptLine.lines(task.description.isEmpty ? "(none)" : task.description, indent: "  ")
         lines.append(TranscriptLine("Recent progress:", style: .heading))
@@ -81,6 +89,8 @@ public enum TaskTable {
         switch task.status {
         case .pending:
             lines.append(TranscriptLine(task.isStopping ? "Stopping before it started." : "Waiting to start.", style: .dim))
+        case .queued(let position):
+            lines.append(TranscriptLine("Queued: \(TaskSnapshot.ordinal(position)) in line for a slot; it starts when one frees.", style: .dim))
         case .running(let step, let activity):
             // While stopping, the work it was doing may still be ending: say what that was.
             let now = activityText(step: step, activity: activity) + (task.silence.map { " (\(silenceText($0)))" } ?? "")
@@ -95,6 +105,10 @@ public enum TaskTable {
             lines += TranscriptLine.lines(error, style: .error, indent: "  ")
         case .cancelled(let source):
             lines.append(TranscriptLine("Cancelled \(source).", style: .warning))
+        case .budgetExhausted(let reason, let report):
+            lines.append(TranscriptLine("Budget exhausted: \(reason).", style: .warning))
+            lines.append(TranscriptLine("Report:", style: .heading))
+            lines += TranscriptLine.lines(report.isEmpty ? "(empty)" : report, indent: "  ")
         }
         return lines
     }
@@ -123,18 +137,16 @@ public enum TaskTable {
 
     private static func row(for task: TaskSnapshot) -> Row {
         let kind = task.mode == .background ? task.kind.rawValue : "fg \(task.kind.rawValue)"
-        let usage = task.totalUsage
         let cells = [
             "\(task.id)", cut(oneLine(task.name), to: nameWidth), kind, task.statusWord, task.age.humanReadable,
-            UsageText.tokens(usage.tokens), "\(usage.toolCalls)", cut(activity(of: task), to: activityWidth),
+            UsageText.tokensCell(of: task), UsageText.toolsCell(of: task), cut(activity(of: task), to: activityWidth),
         ]
         let style: TranscriptLine.Style = switch task.status {
-        case .pending: .dim
-        case .running: task.isStopping || task.silence != nil ? .warning : .plain
-        case .paused: .dim
+        case .pending, .queued, .paused: .dim
+        case .running: task.isStopping || task.silence != nil || UsageText.nearBudget(task) ? .warning : .plain
         case .completed: .success
         case .failed: .error
-        case .cancelled: .warning
+        case .cancelled, .budgetExhausted: .warning
         }
         return Row(cells: cells, style: style)
     }
@@ -144,6 +156,8 @@ public enum TaskTable {
         switch task.status {
         case .pending:
             return task.isStopping ? "never started" : "waiting to start"
+        case .queued:
+            return "waiting for a slot"
         case .running(let step, let activity):
             if let silence = task.silence { return silenceText(silence) }
             // The STATUS column says `stopping`; this one keeps saying what is still ending.
@@ -156,6 +170,8 @@ public enum TaskTable {
             return oneLine(error)
         case .cancelled(let source):
             return "cancelled \(source)"
+        case .budgetExhausted(let reason, _):
+            return oneLine(reason)
         }
     }
 

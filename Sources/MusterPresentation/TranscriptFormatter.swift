@@ -175,7 +175,9 @@ public struct TranscriptFormatter: Sendable {
             return TranscriptLine("\(what) \"\(name)\" failed: \(reason) \(facts).", style: .error)
         case .cancelled:
             return TranscriptLine("\(what) \"\(name)\" was cancelled \(facts).", style: .warning)
-        case .pending, .running, .paused:
+        case .budgetExhausted(let reason, _):
+            return TranscriptLine("\(what) \"\(name)\" stopped at its budget: \(TaskTable.oneLine(reason)) \(facts).", style: .warning)
+        case .pending, .queued, .running, .paused:
             return nil
         }
     }
@@ -194,7 +196,7 @@ public struct TranscriptFormatter: Sendable {
             return TranscriptLine("Background shell \"\(name)\" failed: \(status) \(facts).", style: .error)
         case .cancelled:
             return TranscriptLine("Background shell \"\(name)\" was cancelled \(facts).", style: .warning)
-        case .pending, .running, .paused:
+        case .pending, .queued, .running, .paused, .budgetExhausted:
             return nil
         }
     }

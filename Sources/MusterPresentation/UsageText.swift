@@ -27,7 +27,48 @@ public enum UsageText {
         if !task.childrenUsage.isZero {
             text += " · own \(tokens(task.usage.tokens)) + children \(tokens(task.childrenUsage.tokens))"
         }
+        if let limit = task.stepLimit { text += " · step \(task.step)/\(limit)" }
         return text
+    }
+
+    /// The TOKENS cell: `3.1k`, or `12.1k/20k` against a token budget.
+    public static func tokensCell(of task: TaskSnapshot) -> String {
+        let used = tokens(task.totalUsage.tokens)
+        return task.budget.maxTokens.map { "\(used)/\(tokens($0))" } ?? used
+    }
+
+    /// The TOOLS cell: `7`, or `7/10` against a tool-call budget.
+    public static func toolsCell(of task: TaskSnapshot) -> String {
+        let used = "\(task.totalUsage.toolCalls)"
+        return task.budget.maxToolCalls.map { "\(used)/\($0)" } ?? used
+    }
+
+    /// The `/tasks show` budget line, `12.1k/20k tokens · 3/10 tool calls · 2/5 model calls ·
+    /// 60 s`; nil without a budget.
+    public static func budget(of task: TaskSnapshot) -> String? {
+        let budget = task.budget
+        guard !budget.isUnlimited else { return nil }
+        var parts: [String] = []
+        if let limit = budget.maxTokens { parts.append("\(tokens(task.totalUsage.tokens))/\(tokens(limit)) tokens") }
+        if let limit = budget.maxToolCalls { parts.append("\(task.totalUsage.toolCalls)/\(limit) tool calls") }
+        if let limit = budget.maxSteps { parts.append("\(task.usage.modelCalls)/\(limit) model calls") }
+        if let limit = budget.maxSeconds { parts.append("\(limit) s of running time") }
+        return parts.joined(separator: " · ")
+    }
+
+    /// Past 80% of some kind of its budget (tokens, tool calls or model calls): shown amber.
+    public static func nearBudget(_ task: TaskSnapshot) -> Bool {
+        let budget = task.budget
+        let pairs: [(Int, Int?)] = [
+            (task.totalUsage.tokens, budget.maxTokens), (task.totalUsage.toolCalls, budget.maxToolCalls),
+            (task.usage.modelCalls, budget.maxSteps),
+        ]
+        return pairs.contains { used, limit in limit.map { used * 10 > $0 * 8 } ?? false }
+    }
+
+    /// The session's model calls: `14 model calls (main agent 3)`.
+    public static func modelCalls(_ calls: RunResult.ModelCalls) -> String {
+        "\(calls.total) model \(calls.total == 1 ? "call" : "calls") (main agent \(calls.main))"
     }
 
     private static func oneDecimal(_ count: Int, per unit: Int) -> String {

@@ -7,12 +7,13 @@ import MusterCore
 let arguments = CommandLine.arguments.dropFirst()
 let quick = arguments.contains("--quick")
 // `--only GROUP` runs one group (core, front-end, processes) or one benchmark (stop-latency,
-// shell-stop, scale, scale-100k, throughput, transcript-memory, no-blocking, log-flood, task-dialog, background-shell).
+// shell-stop, scale, scale-100k, throughput, transcript-memory, no-blocking, log-flood, task-dialog, background-shell,
+// model-calls, queue)..
 let only = arguments.firstIndex(of: "--only").flatMap { arguments.index(after: $0) < arguments.endIndex ? arguments[arguments.index(after: $0)] : nil }
 func selected(_ names: String...) -> Bool { only.map(names.contains) ?? true }
 let benchmarkNames = [
     "core", "front-end", "processes", "stop-latency", "shell-stop", "scale", "scale-100k", "throughput", "transcript-memory",
-    "no-blocking", "log-flood", "task-dialog", "background-shell",
+    "no-blocking", "log-flood", "task-dialog", "background-shell", "model-calls", "queue",
 ]
 if arguments.contains("--only"), only.map(benchmarkNames.contains) != true {
     FileHandle.standardError.write(Data("muster-bench: --only needs one of: \(benchmarkNames.joined(separator: ", "))\n".utf8))
@@ -63,6 +64,12 @@ if selected("core", "no-blocking") {
 }
 if selected("core", "log-flood") {
     await attempt("log") { try await LogFloodBenchmark(report: report, workspace: workspace).run(lines: quick ? 300_000 : 3_000_000) }
+}
+if selected("core", "model-calls") {
+    await attempt("model calls") { try await ModelCallBenchmark(report: report).run(spread: quick ? .seconds(2) : .seconds(10)) }
+}
+if selected("core", "queue") {
+    await attempt("queue") { try await QueueBenchmark(report: report).run(launches: quick ? 1_000 : 10_000, cap: 10) }
 }
 if selected("front-end") {
     await attempt("front end") { try await FrontEndBenchmarks(report: report).run(quick: quick) }

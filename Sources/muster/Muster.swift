@@ -50,6 +50,9 @@ struct Muster: AsyncParsableCommand {
     @Option(parsing: .unconditional, help: ArgumentHelp("Seconds a stopped command's processes get between SIGTERM and SIGKILL (default 2; 0 kills at once).", valueName: "seconds"))
     var stopGrace: Double?
 
+    @Option(parsing: .unconditional, help: ArgumentHelp("Background agents that may wait for a slot past the cap (default 0: refuse at the cap; env MUSTER_BACKGROUND_QUEUE).", valueName: "n"))
+    var backgroundQueue: String?
+
     @Flag(help: "Use the plain line mode instead of the full-screen interface.")
     var plain = false
 
@@ -74,8 +77,25 @@ struct Muster: AsyncParsableCommand {
     @Option(parsing: .unconditional, help: ArgumentHelp("Model calls allowed per agent before it fails (default 20; sub-agents 100 with the openai provider).", valueName: "n"))
     var stepLimit: Int?
 
+    @Option(parsing: .unconditional, help: ArgumentHelp("Budget of every sub-agent: tokens, its sub-agents' included (default: none).", valueName: "n"))
+    var agentMaxTokens: Int?
+
+    @Option(parsing: .unconditional, help: ArgumentHelp("Budget of every sub-agent: seconds of running time (default: none).", valueName: "n"))
+    var agentMaxSeconds: Int?
+
+    @Option(parsing: .unconditional, help: ArgumentHelp("Budget of every sub-agent: tool calls, its sub-agents' included (default: none).", valueName: "n"))
+    var agentMaxToolCalls: Int?
+
+    @Option(parsing: .unconditional, help: ArgumentHelp("Budget of every sub-agent: model calls (default: none).", valueName: "n"))
+    var agentMaxSteps: Int?
+
     @Option(help: .hidden)
     var clock: ClockChoice?
+
+    /// The session's sub-agent budget, from the `--agent-max-*` options.
+    var agentBudget: TaskBudget {
+        TaskBudget(maxTokens: agentMaxTokens, maxSeconds: agentMaxSeconds, maxToolCalls: agentMaxToolCalls, maxSteps: agentMaxSteps)
+    }
 
     func validate() throws {
         if let backgroundTimeout, !(backgroundTimeout >= 0 && backgroundTimeout.isFinite) {
@@ -85,6 +105,9 @@ struct Muster: AsyncParsableCommand {
             throw ValidationError("--stop-grace must be from 0 to 3600 seconds, not \(stopGrace).")
         }
         if let stepLimit, stepLimit < 1 { throw ValidationError("--step-limit must be at least 1, not \(stepLimit).") }
+        for (name, value) in [("tokens", agentMaxTokens), ("seconds", agentMaxSeconds), ("tool-calls", agentMaxToolCalls), ("steps", agentMaxSteps)] {
+            if let value, value < 1 { throw ValidationError("--agent-max-\(name) must be at least 1, not \(value).") }
+        }
         if let prompt, prompt.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
             throw ValidationError("-p/--print needs a prompt: the text is empty.")
         }

@@ -26,6 +26,8 @@ struct SessionSetup {
         let shellLimit = BackgroundShellLimit.resolve(flag: command.maxBackgroundShells, environment: environment)
         if let warning = shellLimit.warning { warnings.append(warning) }
         let grace = Duration.milliseconds(Int64(((command.stopGrace ?? 2) * 1000).rounded()))
+        let queue = BackgroundQueueSize.resolve(flag: command.backgroundQueue, environment: environment)
+        if let warning = queue.warning { warnings.append(warning) }
 
         let workspace = try resolveWorkspace(command.workspace)
         let clock = try chooseClock(command.clock, environment: environment)
@@ -33,7 +35,11 @@ struct SessionSetup {
         let (model, closeModel) = try makeModel(command: command, environment: environment, clock: clock, toolNames: Set(tools.map(\.name)), workspace: workspace)
 
         let registry = TaskRegistry(
-            configuration: .init(maxBackgroundAgents: limit.value, maxBackgroundShells: shellLimit.value),
+            configuration: {
+                var configuration = TaskRegistry.Configuration(maxBackgroundAgents: limit.value, backgroundQueue: queue.value)
+                configuration.maxBackgroundShells = shellLimit.value
+                return configuration
+            }(),
             clock: clock,
             logger: Logger(label: "muster.registry")
         )
@@ -46,6 +52,7 @@ struct SessionSetup {
             backgroundShells: BackgroundShells(configuration: .init(
                 outputDirectory: shellOutputDirectory(environment: environment), grace: grace
             )),
+            agentBudget: command.agentBudget,
             logger: Logger(label: "muster.agents")
         )
         return SessionSetup(session: Session(runtime: runtime, configuration: command.prompt == nil ? .init() : command.summarize.configuration), warnings: warnings, workspace: workspace, closeModel: closeModel)

@@ -213,7 +213,7 @@ struct BackgroundShellTests {
         #expect(await waitForOutput("two", of: id, in: runtime))
         let processor = CommandProcessor(registry: runtime.registry, shells: runtime.backgroundShells)
         let reply = await processor.run("/tasks show \(id.rawValue)")
-        guard case .taskDetail(let task, let transcript, _) = reply else {
+        guard case .taskDetail(let task, let transcript, _, _) = reply else {
             Issue.record("expected a task detail, got \(reply)")
             return
         }

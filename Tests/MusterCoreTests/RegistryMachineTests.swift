@@ -32,7 +32,7 @@ struct RegistryMachineTests {
         return result
     }
 
-    @Test("The transition table: pending and running go anywhere but back to pending; paused also back to pending (its resume before it began); stopping only to itself or ended; ended never changes",
+    @Test("The transition table: pending and running go anywhere but back to pending or the queue; paused also back to pending (its resume before it began); stopping only to itself or ended; queued only starts or ends; ended never changes",
           arguments: TaskPhase.Name.allCases, TaskPhase.Name.allCases)
     func transitionTable(from: TaskPhase.Name, to: TaskPhase.Name) {
         let legal: Set<String> = [
@@ -41,6 +41,7 @@ struct RegistryMachineTests {
             "stopping→stopping", "stopping→ended",
             "pending→paused", "running→paused",
             "paused→paused", "paused→running", "paused→pending", "paused→stopping", "paused→ended",
+            "queued→pending", "queued→ended",
         ]
         #expect(TaskPhase.canMove(from: from, to: to) == legal.contains("\(from)→\(to)"))
     }

@@ -70,12 +70,23 @@ extension AgentRuntime {
             return batch.contains { Self.wakes($0, for: agent) }
         }
 
+        var taskBudget: TaskBudget?
+        if let task { taskBudget = await registry.snapshot(of: task.id)?.budget }
+        let budget = BudgetGuard(budget: taskBudget, runtime: self, task: task)
+
         var awaitsAnswer = false
         if case .user = conversation.last { awaitsAnswer = true }
         if resultsFirst || !awaitsAnswer { _ = await deliverResults() }
         do {
             while true {
                 try Task.checkCancellation()
+                if let reason = await budget.exhaustion() {
+                    // One last turn with no tools, told why: its answer is the task's report.
+                    conversation.append(.user(BudgetGuard.lastTurnMessage(reason)))
+                    await task?.report(step: step + 1, activity: "reporting (budget exhausted)")
+                    let report = try await modelTurn(agent: agent, conversation: &conversation, tools: [], task: task, mirror: mirror).text
+                    throw AgentError.budgetExhausted(reason: reason, report: report)
+                }
                 step += 1
                 if step > limit { throw AgentError.stepLimitReached(limit) }
                 await task?.report(step: step, activity: "thinking")
@@ -102,15 +113,8 @@ extension AgentRuntime {
                 case .answered(let answered):
                     turn = answered
                 }
-                let (text, calls, usage) = (turn.text, turn.calls, turn.usage)
-                if !text.isEmpty {
-                    events.publish(.assistantMessage(agent: agent, text: text))
-                    mirror?.report("\(agent.name): \(text)")
-                }
-                events.publish(.modelUsage(agent: agent, usage: usage))
-                await task?.record(TaskUsage(modelCall: usage))
-                if !text.isEmpty { await task?.transcribe(text) }
-                conversation.append(.assistant(text: text, toolCalls: calls))
+                await recordTurn(turn, agent: agent, conversation: &conversation, task: task, mirror: mirror)
+                let (text, calls) = (turn.text, turn.calls)
                 // A stream that ended because the task was cancelled is not an answer.
                 try Task.checkCancellation()
                 if calls.isEmpty, let task, await task.hasMessages() {
@@ -130,7 +134,8 @@ extension AgentRuntime {
                 }
 
                 for call in calls { mirror?.report("\(agent.name): \(call.name) \(call.arguments.jsonText)") }
-                let outputs = await executor.run(calls, agent: agent, task: task)
+                let outputs = await budget.run(calls, executor: executor, agent: agent)
+                try Task.checkCancellation()
                 for (call, output) in zip(calls, outputs) {
                     conversation.append(.tool(callID: call.id, name: call.name, content: output.isError ? "Error: \(output.content)" : output.content))
                 }
@@ -199,6 +204,43 @@ extension AgentRuntime {
         return .answered(turn)
     }
 
+    /// One model call on `conversation` offering `tools`, not raced by a pause (the last turn of
+    /// an exhausted budget): streams it, records it and appends its answer; returns its text.
+    private func modelTurn(
+        agent: AgentRef, conversation: inout [ChatMessage], tools: [ToolSpec], task: TaskContext?, mirror: ToolProgress?
+    ) async throws -> (text: String, calls: [ToolCall]) {
+        let request = ModelRequest(agentName: agent.name, messages: conversation, tools: tools)
+        switch await consumeTurn(request, agent: agent, task: task) {
+        case .answered(let turn):
+            await recordTurn(turn, agent: agent, conversation: &conversation, task: task, mirror: mirror)
+            // A stream that ended because the task was cancelled is not an answer.
+            try Task.checkCancellation()
+            return (turn.text, turn.calls)
+        case .failed(let partial, let error):
+            if !partial.isEmpty { conversation.append(.assistant(text: partial, toolCalls: [])) }
+            if error is CancellationError || Task.isCancelled { throw CancellationError() }
+            throw AgentError.model(TaskRegistry.describe(error))
+        case .paused:
+            // Only `streamTurn` races a pause; `consumeTurn` never ends this way.
+            throw CancellationError()
+        }
+    }
+
+    /// A finished model turn: its text and usage on the bus, the call counted, the answer appended.
+    private func recordTurn(
+        _ turn: ModelTurn, agent: AgentRef, conversation: inout [ChatMessage], task: TaskContext?, mirror: ToolProgress?
+    ) async {
+        if !turn.text.isEmpty {
+            events.publish(.assistantMessage(agent: agent, text: turn.text))
+            mirror?.report("\(agent.name): \(turn.text)")
+        }
+        countModelCall(main: agent.taskID == nil)
+        events.publish(.modelUsage(agent: agent, usage: turn.usage))
+        await task?.record(TaskUsage(modelCall: turn.usage))
+        if !turn.text.isEmpty { await task?.transcribe(turn.text) }
+        conversation.append(.assistant(text: turn.text, toolCalls: turn.calls))
+    }
+
     /// Whether a finished result asks `agent` for an answer of its own: every result does, except
     /// the main agent's result of a task the person stopped (the person knows: it goes in with the
     /// main agent's next turn, whenever that comes).
@@ -218,14 +260,35 @@ extension AgentRuntime {
         return results.contains { Self.wakes($0, for: .main) }
     }
 
+    /// The model calls a sub-agent may make: its step limit, or its budget's if that is smaller.
+    private func stepLimit(within budget: TaskBudget) -> Int {
+        min(subAgentStepLimit, budget.maxSteps ?? subAgentStepLimit)
+    }
+
+    /// What a sub-agent launched by `spawner` may spend, given what it asks for: no more than
+    /// its parent has left (the session's `agentBudget` for the main agent); `cut` names what
+    /// it asked for beyond that.
+    public func budget(requested: TaskBudget, spawner: Spawner) async -> (budget: TaskBudget, cut: [String]) {
+        guard let parent = spawner.taskID, let snapshot = await registry.snapshot(of: parent) else {
+            return agentBudget.grant(requested)
+        }
+        let left = snapshot.budget.remaining(after: TaskBudget.spent(snapshot.totalUsage, ownModelCalls: snapshot.usage.modelCalls, elapsed: snapshot.age))
+        return left.grant(requested)
+    }
+
     /// The system prompt of an agent.
     public func systemPrompt(for name: String) -> String {
         "You are the \(name) agent of Muster, working in \(workspace.path). Use the tools to act; answer concisely."
     }
 
     /// Starts a background sub-agent under `spawner`; returns its id at once (or the cap refusal).
-    public func startBackgroundAgent(name: String, prompt: String, spawner: Spawner) async throws(TaskRegistry.StartRefusal) -> TaskID {
-        let request = TaskRegistry.Request(name: name, kind: .agent, description: prompt, spawner: spawner, mode: .background)
+    public func startBackgroundAgent(
+        name: String, prompt: String, spawner: Spawner, budget: TaskBudget = TaskBudget()
+    ) async throws(TaskRegistry.StartRefusal) -> TaskID {
+        let request = TaskRegistry.Request(
+            name: name, kind: .agent, description: prompt, spawner: spawner, mode: .background,
+            stepLimit: stepLimit(within: budget), budget: budget
+        )
         return try await registry.start(request) { [self] context in
             var conversation: [ChatMessage] = [.system(systemPrompt(for: name)), .user(prompt)]
             return try await run(agent: AgentRef(name: name, taskID: context.id), conversation: &conversation, task: context)
@@ -234,8 +297,13 @@ extension AgentRuntime {
 
     /// Runs a foreground sub-agent: registered like any task (visible, stoppable), awaited here.
     /// Cancelling the caller cancels the sub-agent.
-    public func runForegroundAgent(name: String, prompt: String, spawner: Spawner, mirror: ToolProgress?) async throws -> TaskResult {
-        let request = TaskRegistry.Request(name: name, kind: .agent, description: prompt, spawner: spawner, mode: .foreground)
+    public func runForegroundAgent(
+        name: String, prompt: String, spawner: Spawner, budget: TaskBudget = TaskBudget(), mirror: ToolProgress?
+    ) async throws -> TaskResult {
+        let request = TaskRegistry.Request(
+            name: name, kind: .agent, description: prompt, spawner: spawner, mode: .foreground,
+            stepLimit: stepLimit(within: budget), budget: budget
+        )
         let id = try await registry.start(request) { [self] context in
             var conversation: [ChatMessage] = [.system(systemPrompt(for: name)), .user(prompt)]
             return try await run(agent: AgentRef(name: name, taskID: context.id), conversation: &conversation, task: context, mirror: mirror)

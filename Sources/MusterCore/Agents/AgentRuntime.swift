@@ -18,8 +18,13 @@ public final class AgentRuntime: Sendable {
     public let subAgentStepLimit: Int
     /// Background shells: started by the `shell` tool with `background: true` and by `!cmd &`.
     public let backgroundShells: BackgroundShells
+    /// What every sub-agent may spend at most (`--agent-max-tokens` etc.): what the main agent
+    /// has to give; a sub-agent gets it, or less if it asks for less.
+    public let agentBudget: TaskBudget
     let logger: Logger
     private let callCounter = Atomic<Int>(0)
+    private let mainModelCalls = Atomic<Int>(0)
+    private let allModelCalls = Atomic<Int>(0)
 
     public init(
         registry: TaskRegistry,
@@ -30,6 +35,7 @@ public final class AgentRuntime: Sendable {
         stepLimit: Int = 20,
         subAgentStepLimit: Int? = nil,
         backgroundShells: BackgroundShells = BackgroundShells(),
+        agentBudget: TaskBudget = TaskBudget(),
         logger: Logger = Logger(label: "muster.agents", factory: { _ in SwiftLogNoOpLogHandler() })
     ) {
         self.registry = registry
@@ -41,7 +47,18 @@ public final class AgentRuntime: Sendable {
         self.stepLimit = stepLimit
         self.subAgentStepLimit = subAgentStepLimit ?? stepLimit
         self.backgroundShells = backgroundShells
+        self.agentBudget = agentBudget
         self.logger = logger
+    }
+
+    /// Model calls made so far in this session: the main agent's and every agent's.
+    public var modelCalls: RunResult.ModelCalls {
+        RunResult.ModelCalls(main: mainModelCalls.load(ordering: .relaxed), total: allModelCalls.load(ordering: .relaxed))
+    }
+
+    func countModelCall(main: Bool) {
+        allModelCalls.add(1, ordering: .relaxed)
+        if main { mainModelCalls.add(1, ordering: .relaxed) }
     }
 
     /// A session-unique tool call id (`call_1`, `call_2`, ...), used when a model gives none.

@@ -25,7 +25,10 @@ public enum BackgroundResultMessage {
             lines.append("<error>\(escape(error))</error>")
         case .cancelled(let source):
             lines.append("<error>cancelled \(escape(source.description))</error>")
-        case .pending, .running, .paused:
+        case .budgetExhausted(let reason, let report):
+            lines.append("<result>\n\(escape(report))\n</result>")
+            lines.append("<error>budget exhausted: \(escape(reason))</error>")
+        case .pending, .queued, .running, .paused:
             lines.append("<error>not finished</error>")
         }
         lines.append("</\(tag)>")

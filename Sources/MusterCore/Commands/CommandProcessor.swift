@@ -7,11 +7,14 @@ struct CommandProcessor: Sendable {
     /// Where background shells keep their output (`/tasks show` shows its tail).
     private let shells: BackgroundShells?
     private let parser = SlashCommandParser()
+    /// The session's model calls so far, for `/tasks show` (nil: not shown).
+    private let modelCalls: (@Sendable () -> RunResult.ModelCalls)?
 
-    /// A processor over `registry`.
-    init(registry: TaskRegistry, shells: BackgroundShells? = nil) {
+    /// A processor over `registry`; `modelCalls` reads the session's count.
+    init(registry: TaskRegistry, shells: BackgroundShells? = nil, modelCalls: (@Sendable () -> RunResult.ModelCalls)? = nil) {
         self.registry = registry
         self.shells = shells
+        self.modelCalls = modelCalls
     }
 
     /// Parses and executes one typed line (which starts with `/`).
@@ -34,9 +37,9 @@ struct CommandProcessor: Sendable {
         case .showTask(let id, let all):
             guard let task = await registry.snapshot(of: id) else { return .noSuchTask(id) }
             if task.kind == .shell, let shells {
-                return .taskDetail(task, transcript: await Self.outputTranscript(of: id, in: shells), all: all)
+                return .taskDetail(task, transcript: await Self.outputTranscript(of: id, in: shells), all: all, session: modelCalls?())
             }
-            return .taskDetail(task, transcript: await registry.transcript(of: id) ?? AgentTranscript(), all: all)
+            return .taskDetail(task, transcript: await registry.transcript(of: id) ?? AgentTranscript(), all: all, session: modelCalls?())
         case .stopTask(let id):
             return await stop(id)
         case .cancelAll:

@@ -14,6 +14,8 @@ struct RegistryMachine {
         var trailLength: Int
         /// Running background shells allowed at once (a cap of their own).
         var maxBackgroundShells: Int = BackgroundShellLimit.defaultValue
+        /// Background agents that may wait past the cap (0: a launch at the cap is refused).
+        var backgroundQueue = 0
     }
 
     final class Entry {
@@ -32,6 +34,8 @@ struct RegistryMachine {
         fileprivate(set) var childrenUsage = TaskUsage()
         /// When it last reported anything (a step, an activity, usage, a transcript line).
         fileprivate(set) var lastEventAt: Duration
+        /// The latest model step it reached (kept once it ended).
+        fileprivate(set) var step = 0
         /// What it said and did (bounded), kept while it is listed.
         fileprivate(set) var transcript = AgentTranscript()
         /// The result has been handed to its spawner (drained or waited for).
@@ -40,6 +44,8 @@ struct RegistryMachine {
         fileprivate(set) var body: Task<Void, Never>?
         /// Still listed (false once trimmed; the deque is swept lazily).
         fileprivate(set) var isListed = true
+        /// While queued: makes its body once a slot frees (the body does not exist before).
+        fileprivate var deferredBody: ((TaskID) -> Task<Void, Never>?)?
 
         init(id: TaskID, request: TaskRegistry.Request, startedAt: Duration, startDate: Date) {
             self.id = id
@@ -52,7 +58,7 @@ struct RegistryMachine {
         /// A stopping agent still holds its slot: its work may still burn a core until the body
         /// returns. A paused one does not: it makes no model call until resumed.
         var holdsCapSlot: Bool {
-            request.mode == .background && request.kind == .agent && phase.isActive && phase.name != .paused
+            request.mode == .background && request.kind == .agent && phase.isActive && phase.name != .paused && phase != .queued
         }
 
         /// A background shell holds a slot of the shell cap until its processes are gone.
@@ -93,6 +99,10 @@ struct RegistryMachine {
     /// Suspended pause/resume watches per task (`ControlWait`), resolved when the phase gets there.
     private var controlWaiters: [TaskID: [(token: Int, kind: ControlWait)]] = [:]
     private(set) var shellSlotsHeld = 0
+    /// Background agents waiting for a slot, oldest first; entries that left the queue (cancelled)
+    /// stay in the deque until they reach its front, and `queuedCount` counts only those still queued.
+    private var queue = Deque<Entry>()
+    private(set) var queuedCount = 0
 
     init(limits: Limits) {
         self.limits = limits
@@ -104,7 +114,10 @@ struct RegistryMachine {
     func refusal(mode: TaskMode, kind: TaskKind) -> TaskRegistry.StartRefusal? {
         if isShuttingDown { return .shutDown }
         if mode == .background, kind == .agent, capSlotsHeld >= limits.maxBackgroundAgents {
-            return .capReached(limit: limits.maxBackgroundAgents)
+            if limits.backgroundQueue == 0 { return .capReached(limit: limits.maxBackgroundAgents) }
+            if queuedCount >= limits.backgroundQueue {
+                return .queueFull(limit: limits.maxBackgroundAgents, queue: limits.backgroundQueue)
+            }
         }
         if mode == .background, kind == .shell, shellSlotsHeld >= limits.maxBackgroundShells {
             return .shellCapReached(limit: limits.maxBackgroundShells)
@@ -119,7 +132,7 @@ struct RegistryMachine {
     /// `makeBody` starts the body of the new id and returns its handle (nil in tests).
     mutating func start(
         _ request: TaskRegistry.Request, now: Duration, date: Date, paused: Bool = false,
-        makeBody: (TaskID) -> Task<Void, Never>?, into effects: inout [RegistryEffect]
+        makeBody: @escaping (TaskID) -> Task<Void, Never>?, into effects: inout [RegistryEffect]
     ) throws(TaskRegistry.StartRefusal) -> TaskID {
         // A task that starts paused (a restored agent) takes no cap slot, so the cap cannot refuse it.
         if let refusal = refusal(mode: request.mode, kind: request.kind), !(paused && refusal != .shutDown) { throw refusal }
@@ -127,7 +140,16 @@ struct RegistryMachine {
         nextID += 1
         let entry = Entry(id: id, request: request, startedAt: now, startDate: date)
         if paused, request.kind == .agent { entry.phase = .paused(step: nil, activity: nil) }
-        entry.body = makeBody(id)
+        // Past the cap (and `refusal` let it through): it waits in the queue, with no body yet.
+        // A restored paused agent holds no slot, so it never queues.
+        if !paused, request.mode == .background, request.kind == .agent, capSlotsHeld >= limits.maxBackgroundAgents {
+            entry.phase = .queued
+            entry.deferredBody = makeBody
+            queue.append(entry)
+            queuedCount += 1
+        } else {
+            entry.body = makeBody(id)
+        }
         entries[id] = entry
         listed.append(entry)
         activeCount += 1
@@ -135,7 +157,9 @@ struct RegistryMachine {
         if entry.holdsShellSlot { shellSlotsHeld += 1 }
         activeChildren[request.spawner, default: []].insert(id)
         if paused { effects.append(.log(.paused(id))) }
-        effects.append(.publish(.started(snapshot(of: entry, now: now))))
+        // A queued entry is last in line: its place is known without walking the queue.
+        let place: [TaskID: Int]? = entry.phase == .queued ? [id: queuedCount] : nil
+        effects.append(.publish(.started(snapshot(of: entry, now: now, positions: place))))
         effects.append(.log(.started(id, name: request.name, mode: request.mode)))
         if let parent = request.spawner.taskID, !(entries[parent].map { [.pending, .running].contains($0.phase.name) } ?? false) {
             cancel(entry, source: .parentEnded(parent), now: now, into: &effects)
@@ -168,12 +192,34 @@ struct RegistryMachine {
             switch outcome {
             case .returned(let summary):
                 final = .completed(summary: summary)
+            case .threw(AgentError.budgetExhausted(let reason, let report)):
+                final = .budgetExhausted(reason: reason, report: report)
             case .threw(let error as CancellationError):
                 final = .failed(error: "interrupted (\(error))")
             case .threw(let error):
                 final = .failed(error: TaskRegistry.describe(error))
             }
         }
+        finish(entry, final, now: now, into: &effects)
+        promoteQueued(now: now, into: &effects)
+    }
+
+    /// Starts queued agents in launch order while slots are free.
+    private mutating func promoteQueued(now: Duration, into effects: inout [RegistryEffect]) {
+        while capSlotsHeld < limits.maxBackgroundAgents, !isShuttingDown, let next = queue.popFirst() {
+            // Stopped while it waited: it has ended already.
+            guard next.phase == .queued else { continue }
+            guard move(next, to: .pending, into: &effects) else { continue }
+            let makeBody = next.deferredBody
+            next.deferredBody = nil
+            next.body = makeBody?(next.id)
+            effects.append(.publish(.updated(snapshot(of: next, now: now))))
+        }
+    }
+
+    /// The one terminal move of an entry, and everything that follows from it.
+    private mutating func finish(_ entry: Entry, _ final: TaskStatus, now: Duration, into effects: inout [RegistryEffect]) {
+        let id = entry.id
         guard move(entry, to: .ended(final, at: now), into: &effects) else { return }
         entry.body = nil
         let spawner = entry.request.spawner
@@ -219,11 +265,12 @@ struct RegistryMachine {
             next = .stopping(source, step: step ?? current, activity: activity)
         case .paused(let current?, _):
             next = .paused(step: step ?? current, activity: activity)
-        case .pending, .stopping(_, nil, _), .ended, .paused(nil, _):
+        case .pending, .stopping(_, nil, _), .ended, .paused(nil, _), .queued:
             return
         }
         guard move(entry, to: next, into: &effects) else { return }
         entry.lastEventAt = now
+        if let step { entry.step = step }
         if let activity, joinsTrail { appendTrail(activity, to: entry) }
         effects.append(.publish(.updated(snapshot(of: entry, now: now))))
     }
@@ -340,12 +387,14 @@ struct RegistryMachine {
         case .pending: next = .paused(step: nil, activity: nil)
         case .running(let step, let activity): next = .paused(step: step, activity: activity)
         case .paused: return .alreadyPaused(snapshot(of: entry, now: now))
-        case .stopping, .ended: return .notPausable(snapshot(of: entry, now: now))
+        case .stopping, .ended, .queued: return .notPausable(snapshot(of: entry, now: now))
         }
         guard move(entry, to: next, into: &effects) else { return .notPausable(snapshot(of: entry, now: now)) }
         effects.append(.publish(.updated(snapshot(of: entry, now: now))))
         effects.append(.log(.paused(id)))
         resolveControlWaiters(of: id, where: { $0 == .paused }, with: true, into: &effects)
+        // Its slot is free now: the next queued agent takes it.
+        promoteQueued(now: now, into: &effects)
         return .paused(snapshot(of: entry, now: now))
     }
 
@@ -356,6 +405,11 @@ struct RegistryMachine {
         guard case .paused(let step, let activity) = entry.phase else { return .notPaused(snapshot(of: entry, now: now)) }
         if let refusal = refusal(mode: entry.request.mode, kind: entry.request.kind) {
             return .refused(refusal, snapshot(of: entry, now: now))
+        }
+        // With a queue, `refusal` lets a launch through at the cap (it would wait): a resume
+        // does not queue, it needs a free slot now.
+        if entry.request.mode == .background, capSlotsHeld >= limits.maxBackgroundAgents {
+            return .refused(.capReached(limit: limits.maxBackgroundAgents), snapshot(of: entry, now: now))
         }
         let next: TaskPhase = step.map { .running(step: $0, activity: activity) } ?? .pending
         guard move(entry, to: next, into: &effects) else { return .notPaused(snapshot(of: entry, now: now)) }
@@ -503,7 +557,8 @@ struct RegistryMachine {
     func snapshot(now: Duration) -> [TaskSnapshot] {
         var snapshots: [TaskSnapshot] = []
         snapshots.reserveCapacity(listed.count - unlistedCount)
-        for entry in listed where entry.isListed { snapshots.append(snapshot(of: entry, now: now)) }
+        let positions = queuePositions()
+        for entry in listed where entry.isListed { snapshots.append(snapshot(of: entry, now: now, positions: positions)) }
         return snapshots
     }
 
@@ -527,6 +582,15 @@ struct RegistryMachine {
         return (rows, listed.count - unlistedCount)
     }
 
+    /// The place of every queued entry in the queue (1 starts next), in one pass.
+    private func queuePositions() -> [TaskID: Int] {
+        guard queuedCount > 0 else { return [:] }
+        var positions: [TaskID: Int] = [:]
+        positions.reserveCapacity(queuedCount)
+        for entry in queue where entry.phase == .queued { positions[entry.id] = positions.count + 1 }
+        return positions
+    }
+
     func snapshot(of id: TaskID, now: Duration) -> TaskSnapshot? {
         entries[id].map { snapshot(of: $0, now: now) }
     }
@@ -536,16 +600,28 @@ struct RegistryMachine {
         listed.filter { $0.isListed && $0.phase.isActive }.map { snapshot(of: $0, now: now) }
     }
 
-    func snapshot(of entry: Entry, now: Duration) -> TaskSnapshot {
+    func snapshot(of entry: Entry, now: Duration, positions: [TaskID: Int]? = nil) -> TaskSnapshot {
         let phase = entry.phase
         let endedAt = phase.endedAt
+        var status = phase.status
+        if phase == .queued {
+            var position = positions?[entry.id] ?? 0
+            if positions == nil {
+                for waiting in queue where waiting.phase == .queued {
+                    position += 1
+                    if waiting === entry { break }
+                }
+            }
+            status = .queued(position: position)
+        }
         return TaskSnapshot(
             id: entry.id, name: entry.request.name, kind: entry.request.kind,
             description: entry.request.description, spawner: entry.request.spawner,
-            mode: entry.request.mode, status: phase.status, cancelRequested: phase.cancelRequested,
+            mode: entry.request.mode, status: status, cancelRequested: phase.cancelRequested,
             startedAt: entry.startedAt, endedAt: endedAt, startDate: entry.startDate,
             age: (endedAt ?? now) - entry.startedAt, trail: entry.trail,
-            usage: entry.usage, childrenUsage: entry.childrenUsage, lastEventAt: entry.lastEventAt
+            usage: entry.usage, childrenUsage: entry.childrenUsage, lastEventAt: entry.lastEventAt,
+            step: entry.step, stepLimit: entry.request.stepLimit, budget: entry.request.budget
         )
     }
 
@@ -561,6 +637,8 @@ struct RegistryMachine {
         if slots != capSlotsHeld { return "capSlotsHeld \(capSlotsHeld), recounted \(slots)" }
         let shells = live.filter(\.holdsShellSlot).count
         if shells != shellSlotsHeld { return "shellSlotsHeld \(shellSlotsHeld), recounted \(shells)" }
+        let queued = live.filter { $0.phase == .queued }.count
+        if queued != queuedCount { return "queuedCount \(queuedCount), recounted \(queued)" }
         if live.count != entries.count { return "listed \(live.count), entries \(entries.count)" }
         return nil
     }
@@ -579,8 +657,10 @@ struct RegistryMachine {
         let wasActive = entry.phase.isActive
         let heldSlot = entry.holdsCapSlot
         let heldShellSlot = entry.holdsShellSlot
+        let wasQueued = entry.phase == .queued
         entry.phase = next
         if wasActive != entry.phase.isActive { activeCount += entry.phase.isActive ? 1 : -1 }
+        if wasQueued != (next == .queued) { queuedCount += wasQueued ? -1 : 1 }
         if heldSlot != entry.holdsCapSlot { capSlotsHeld += entry.holdsCapSlot ? 1 : -1 }
         if heldShellSlot != entry.holdsShellSlot { shellSlotsHeld += entry.holdsShellSlot ? 1 : -1 }
         return true
@@ -593,6 +673,12 @@ struct RegistryMachine {
         case .ended:
             return .alreadyFinished(snapshot(of: entry, now: now))
         case .stopping:
+            return .cancelling(snapshot(of: entry, now: now))
+        case .queued:
+            // It never started and never will: it ends now, without a body to wait for.
+            entry.deferredBody = nil
+            effects.append(.log(.cancelRequested(entry.id, source)))
+            finish(entry, .cancelled(by: source), now: now, into: &effects)
             return .cancelling(snapshot(of: entry, now: now))
         case .pending:
             next = .stopping(source, step: nil, activity: nil)

@@ -15,9 +15,12 @@ enum TaskPhase: Sendable, Equatable {
     /// tool call under way finishes. `step` is nil if its body has not begun. Holds no cap slot.
     case paused(step: Int?, activity: String?)
 
+    /// Past the background cap, waiting in the queue for a slot; its body has not been created.
+    case queued
+
     /// The phase without its data: what the transition table is written in.
     enum Name: String, Sendable, CaseIterable {
-        case pending, running, stopping, ended, paused
+        case pending, running, stopping, ended, paused, queued
 
         fileprivate var index: Int {
             switch self {
@@ -26,6 +29,7 @@ enum TaskPhase: Sendable, Equatable {
             case .stopping: 2
             case .ended: 3
             case .paused: 4
+            case .queued: 5
             }
         }
     }
@@ -37,6 +41,7 @@ enum TaskPhase: Sendable, Equatable {
         case .stopping: .stopping
         case .ended: .ended
         case .paused: .paused
+        case .queued: .queued
         }
     }
 
@@ -49,6 +54,8 @@ enum TaskPhase: Sendable, Equatable {
         .stopping: [.stopping, .ended],
         .ended: [],
         .paused: [.paused, .running, .pending, .stopping, .ended],
+        // A queued task starts (pending) when a slot frees, or ends (cancelled) without ever starting.
+        .queued: [.pending, .ended],
     ]
 
     static func canMove(from: Name, to: Name) -> Bool {
@@ -76,6 +83,7 @@ enum TaskPhase: Sendable, Equatable {
         case .stopping(_, nil, _): .pending
         case .ended(let status, _): status
         case .paused(let step, let activity): .paused(step: step ?? 0, activity: activity)
+        case .queued: .queued(position: 0)
         }
     }
 
@@ -84,7 +92,7 @@ enum TaskPhase: Sendable, Equatable {
         switch self {
         case .stopping(let source, _, _): source
         case .ended(.cancelled(let source), _): source
-        case .pending, .running, .ended, .paused: nil
+        case .pending, .running, .ended, .paused, .queued: nil
         }
     }
 

@@ -21,17 +21,21 @@ public actor TaskRegistry {
         public var trailLength: Int
         /// Running background shells allowed at once.
         public var maxBackgroundShells: Int = BackgroundShellLimit.defaultValue
+        /// Background agents that may wait for a slot past the cap (0: refuse at the cap).
+        public var backgroundQueue: Int
 
         public init(
             maxBackgroundAgents: Int = BackgroundAgentLimit.defaultValue,
             keepFinished: Int = 50,
             shutdownGrace: Duration = .seconds(2),
-            trailLength: Int = 20
+            trailLength: Int = 20,
+            backgroundQueue: Int = 0
         ) {
             self.maxBackgroundAgents = max(1, maxBackgroundAgents)
             self.keepFinished = max(0, keepFinished)
             self.shutdownGrace = shutdownGrace
             self.trailLength = max(1, trailLength)
+            self.backgroundQueue = max(0, backgroundQueue)
         }
 
         /// The same, with a cap on background shells too.
@@ -48,13 +52,22 @@ public actor TaskRegistry {
         public var description: String
         public var spawner: Spawner
         public var mode: TaskMode
+        /// The model calls its agent may make (shown as `step 7/100`); nil when not an agent.
+        public var stepLimit: Int?
+        /// What its agent may spend (see `TaskBudget`).
+        public var budget: TaskBudget
 
-        public init(name: String, kind: TaskKind = .agent, description: String, spawner: Spawner = .topLevel, mode: TaskMode) {
+        public init(
+            name: String, kind: TaskKind = .agent, description: String, spawner: Spawner = .topLevel, mode: TaskMode,
+            stepLimit: Int? = nil, budget: TaskBudget = TaskBudget()
+        ) {
             self.name = name
             self.kind = kind
             self.description = description
             self.spawner = spawner
             self.mode = mode
+            self.stepLimit = stepLimit
+            self.budget = budget
         }
     }
 
@@ -66,6 +79,8 @@ public actor TaskRegistry {
         case capReached(limit: Int)
         /// The background shell cap (`--max-background-shells`).
         case shellCapReached(limit: Int)
+        /// At the cap with `queue` agents already waiting.
+        case queueFull(limit: Int, queue: Int)
         case shutDown
 
         public var description: String {
@@ -74,6 +89,8 @@ public actor TaskRegistry {
                 "Cannot start background agent: maximum concurrent background agents (\(limit)) reached. Stop an existing agent first."
             case .shellCapReached(let limit):
                 "Cannot start background shell: maximum concurrent background shells (\(limit)) reached. Stop one first (/tasks stop or cancel_task)."
+            case .queueFull(let limit, let queue):
+                "Cannot start background agent: maximum concurrent background agents (\(limit)) reached and the queue is full (\(queue) waiting). Stop an existing agent first."
             case .shutDown:
                 "Cannot start task: Muster is shutting down."
             }
@@ -186,7 +203,8 @@ public actor TaskRegistry {
             maxBackgroundAgents: configuration.maxBackgroundAgents,
             keepFinished: configuration.keepFinished,
             trailLength: configuration.trailLength,
-            maxBackgroundShells: configuration.maxBackgroundShells
+            maxBackgroundShells: configuration.maxBackgroundShells,
+            backgroundQueue: configuration.backgroundQueue
         ))
     }
 
@@ -510,6 +528,9 @@ public actor TaskRegistry {
 
     /// Background shells that count against the shell cap right now (stopping ones included).
     public var runningBackgroundShells: Int { machine.shellSlotsHeld }
+
+    /// Background agents waiting in the queue for a slot.
+    public var queuedBackgroundAgents: Int { machine.queuedCount }
 
     /// Tasks not yet in a terminal state.
     public var activeTasks: Int { machine.activeCount }

@@ -15,6 +15,7 @@ extension TaskSnapshot: Codable {
         case summary, error, cancelledBy = "cancelled_by", cancelRequested = "cancel_requested"
         case startedAt = "started_at", durationSeconds = "duration_seconds"
         case usage, childrenUsage = "children_usage"
+        case queuePosition = "queue_position"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -31,6 +32,8 @@ extension TaskSnapshot: Codable {
         switch try container.decode(String.self, forKey: .status) {
         case "pending":
             status = .pending
+        case "queued":
+            status = .queued(position: try container.decodeIfPresent(Int.self, forKey: .queuePosition) ?? 0)
         case "running":
             status = .running(
                 step: try container.decodeIfPresent(Int.self, forKey: .step) ?? 0,
@@ -47,10 +50,15 @@ extension TaskSnapshot: Codable {
             status = .failed(error: try container.decodeIfPresent(String.self, forKey: .error) ?? "")
         case "cancelled":
             status = .cancelled(by: try source(.cancelledBy) ?? .user)
+        case "budget exhausted":
+            status = .budgetExhausted(
+                reason: try container.decodeIfPresent(String.self, forKey: .error) ?? "",
+                report: try container.decodeIfPresent(String.self, forKey: .summary) ?? ""
+            )
         case let other:
             throw DecodingError.dataCorruptedError(
                 forKey: .status, in: container,
-                debugDescription: "expected pending, running, paused, completed, failed or cancelled, found \"\(other)\""
+                debugDescription: "expected pending, queued, running, paused, completed, failed, cancelled or budget exhausted, found \"\(other)\""
             )
         }
         let age = Duration.seconds(try container.decode(Double.self, forKey: .durationSeconds))
@@ -86,6 +94,8 @@ extension TaskSnapshot: Codable {
         switch status {
         case .pending:
             break
+        case .queued(let position):
+            try container.encode(position, forKey: .queuePosition)
         case .running(let step, let activity), .paused(let step, let activity):
             try container.encode(step, forKey: .step)
             try container.encodeIfPresent(activity, forKey: .activity)
@@ -95,6 +105,9 @@ extension TaskSnapshot: Codable {
             try container.encode(error, forKey: .error)
         case .cancelled(let source):
             try container.encode(source.tag, forKey: .cancelledBy)
+        case .budgetExhausted(let reason, let report):
+            try container.encode(report, forKey: .summary)
+            try container.encode(reason, forKey: .error)
         }
         if !status.isTerminal { try container.encodeIfPresent(cancelRequested?.tag, forKey: .cancelRequested) }
         try container.encode(SessionRecord.formatTime(startDate), forKey: .startedAt)

@@ -31,6 +31,13 @@ public struct TaskSnapshot: Sendable, Equatable, Identifiable {
     /// where unknown (a snapshot read from a log), which never counts as a stall.
     public internal(set) var lastEventAt: Duration?
 
+    /// The latest model step its agent reached (kept once it ended), and the most it may take
+    /// (nil where there is none, or unknown: a snapshot read from a log).
+    public internal(set) var step = 0
+    public internal(set) var stepLimit: Int?
+    /// What its agent may spend (unlimited where none was set, and in a snapshot read from a log).
+    public internal(set) var budget = TaskBudget()
+
     /// How long a running task may go without an event before it counts as stalled.
     public static let stallAfter = Duration.seconds(30)
 
@@ -53,7 +60,12 @@ public struct TaskSnapshot: Sendable, Equatable, Identifiable {
     /// True while a background agent counts against the cap: running, pending or stopping (a
     /// stopped agent keeps its slot until its body has really returned); a paused one does not.
     public var countsAgainstCap: Bool {
-        mode == .background && kind == .agent && !status.isTerminal && !isPaused
+        mode == .background && kind == .agent && !status.isTerminal && !isPaused && !isQueued
+    }
+
+    /// Waiting in the queue past the cap.
+    public var isQueued: Bool {
+        if case .queued = status { true } else { false }
     }
 
     /// Paused by the person (`/tasks pause`): no model call until resumed.
@@ -75,6 +87,20 @@ public struct TaskSnapshot: Sendable, Equatable, Identifiable {
     /// The one word shown everywhere for the task's state: `stopping` while a stop is under way,
     /// else the status word (`pending`, `running`, `completed`, `failed`, `cancelled`).
     public var statusWord: String {
-        isStopping ? "stopping" : status.word
+        if isStopping { return "stopping" }
+        if case .queued(let position) = status, position > 0 { return "queued \(Self.ordinal(position))" }
+        return status.word
+    }
+
+    /// `1st`, `2nd`, `3rd`, `4th`, `11th`, `22nd`.
+    public static func ordinal(_ number: Int) -> String {
+        let suffix = switch (number % 10, number % 100) {
+        case (_, 11...13): "th"
+        case (1, _): "st"
+        case (2, _): "nd"
+        case (3, _): "rd"
+        default: "th"
+        }
+        return "\(number)\(suffix)"
     }
 }

@@ -18,8 +18,9 @@ public enum CommandReply: Sendable, Equatable, Codable {
     /// `/tasks`: every task the registry lists, at that moment.
     case taskList([TaskSnapshot])
     /// `/tasks show <id>`: the task and its transcript; `all` when every kept line was asked
-    /// for (`/tasks show <id> all`), else the front end shows its tail.
-    case taskDetail(TaskSnapshot, transcript: AgentTranscript = AgentTranscript(), all: Bool = false)
+    /// for (`/tasks show <id> all`), else the front end shows its tail; `session`: the session's
+    /// model calls at that moment.
+    case taskDetail(TaskSnapshot, transcript: AgentTranscript = AgentTranscript(), all: Bool = false, session: RunResult.ModelCalls? = nil)
     /// `/tasks stop <id>`: the stop was requested now, or had been already.
     case stopping(TaskID, name: String, alreadyStopping: Bool)
     /// `/tasks stop <id>` for a task that had already ended.

@@ -71,7 +71,9 @@ public actor Session {
     public init(runtime: AgentRuntime, configuration: Configuration = Configuration()) {
         self.runtime = runtime
         self.configuration = configuration
-        self.commands = CommandProcessor(registry: runtime.registry, shells: runtime.backgroundShells)
+        self.commands = CommandProcessor(
+            registry: runtime.registry, shells: runtime.backgroundShells, modelCalls: { [runtime] in runtime.modelCalls }
+        )
         self.conversation = [.system(runtime.systemPrompt(for: "main"))]
         self.timeline = Timeline(clock: runtime.clock)
     }

@@ -67,7 +67,7 @@ public enum ShellCommandLine {
             return ToolOutput(text + "\n[\(error.split(separator: "\n").first.map(String.init) ?? error)]", isError: true)
         case .cancelled:
             return ToolOutput(text + "\n[Interrupted: the command and everything it started were stopped.]", isError: true)
-        case .pending, .running, .paused:
+        case .pending, .queued, .running, .paused, .budgetExhausted:
             return .error("The command did not finish.")
         }
     }
