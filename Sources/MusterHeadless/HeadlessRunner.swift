@@ -190,8 +190,17 @@ public struct HeadlessRunner: Sendable {
     /// (A turn queued for results that an earlier turn already took publishes nothing and
     /// does nothing, so it is rightly ignored.)
     private func isSettled(_ subscription: EventSubscription<SessionEvent, SessionEventKey>) async -> Bool {
-        let overview = await session.overview()
+        var overview = await session.overview()
         guard overview.activeTasks == 0, overview.pendingResults == 0 else { return false }
+        if overview.turnPending {
+            // A turn that took the last results may not have published `turnStart` yet, and one
+            // that finds nothing to do publishes nothing: wait for it here, then look again
+            // (its events, if any, are then unread, so the check below sends the loop on).
+            await session.waitUntilIdle()
+            if Task.isCancelled { return false }
+            overview = await session.overview()
+            guard overview.activeTasks == 0, overview.pendingResults == 0, !overview.turnPending else { return false }
+        }
         return subscription.pendingCount == 0
     }
 

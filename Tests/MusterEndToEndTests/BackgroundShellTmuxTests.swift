@@ -22,11 +22,14 @@ struct BackgroundShellTmuxTests {
             // The prompt is free again: the turn ended.
             try await app.waitForScreen(containing: "/help for commands")
             #expect(!HeadlessProcess.processes(containing: tag).isEmpty, "the command still runs")
+            try await app.waitForScreen(containing: "1 shell")
+            // `/tasks` opens the task dialog: its row for the shell, then Esc closes it.
             await app.submit("/tasks")
             try await app.waitForScreen("for the shell task's row") { screen in
-                TmuxDriver.line(containing: "#1  ", in: screen).map { $0.contains("shell") && $0.contains("running") } ?? false
+                TmuxDriver.line(containing: "#1 ", in: screen).map { $0.contains("shell") && $0.contains("running") } ?? false
             }
-            try await app.waitForScreen(containing: "1 shell")
+            await app.press("Escape")
+            try await app.waitForScreen("for the task dialog to close") { !$0.contains("Tasks (1 running") }
             await app.submit("/tasks stop 1")
             try await app.waitForScreen(containing: "was cancelled (task #1")
             #expect(HeadlessProcess.processes(containing: tag).isEmpty)
@@ -43,8 +46,10 @@ struct BackgroundShellTmuxTests {
             try await app.waitForScreen(containing: "started in the background (task #1)")
             await app.submit("/tasks")
             try await app.waitForScreen("for the shell task's row") { screen in
-                TmuxDriver.line(containing: "#1  ", in: screen).map { $0.contains("shell") } ?? false
+                TmuxDriver.line(containing: "#1 ", in: screen).map { $0.contains("shell") } ?? false
             }
+            await app.press("Escape")
+            try await app.waitForScreen("for the task dialog to close") { !$0.contains("Tasks (1 running") }
             await app.submit("/tasks stop 1")
             try await app.waitForScreen(containing: "was cancelled (task #1")
             #expect(HeadlessProcess.processes(containing: tag).isEmpty)

@@ -39,7 +39,7 @@ struct ModelCallsEndToEndTests {
             #expect(server.requests(from: "worker").count == 50)
             // The launch turn: the call that launches them and the answer to the launch.
             let afterLaunch = main.dropFirst(2)
-            #expect(afterLaunch.count >= 1 && afterLaunch.count <= 3, "main-agent calls after the launch turn: \(afterLaunch.count)")
+            #expect(afterLaunch.count >= 1 && afterLaunch.count <= 3, "main-agent calls after the launch turn: \(afterLaunch.count); output: \(muster.standardOutput) \(muster.standardError)")
             let delivered = afterLaunch.last.map { $0.text.components(separatedBy: #"status="completed""#).count - 1 } ?? 0
             #expect(delivered == 50, "the last call sees every result; completed results per call: \(afterLaunch.map { $0.text.components(separatedBy: #"status="completed""#).count - 1 })")
 

@@ -60,7 +60,8 @@ public actor Session {
     private var settleBegan = Duration.zero
     private var latestArrival = Duration.zero
     private let timeline: Timeline
-    private var idleWaiters = WaiterTable<Void>()
+    /// Fired when the session goes idle (no turn runs, none queued); replaced by the next turn.
+    private var idle = OneShotSignal()
     private var isClosed = false
     private let commands: CommandProcessor
     /// The question a command asked and nobody has answered yet.
@@ -218,11 +219,15 @@ public actor Session {
     /// runner's check that nothing is left to happen. Read-only; changes come as events.
     public func overview() async -> SessionOverview {
         let registry = runtime.registry
+        let tasks = await registry.snapshot()
+        let activeTasks = await registry.activeTasks
+        let pendingResults = await registry.pendingResultCount(for: .topLevel)
+        // Read last, on the actor: a turn started for results drains them in its own task, so
+        // results gone from the registry mean a turn still running here (see `turnPending`).
+        let turnPending: Bool = if case .running = state { true } else { !queue.isEmpty }
         return SessionOverview(
-            maxBackgroundAgents: registry.maxBackgroundAgents,
-            tasks: await registry.snapshot(),
-            activeTasks: await registry.activeTasks,
-            pendingResults: await registry.pendingResultCount(for: .topLevel)
+            maxBackgroundAgents: registry.maxBackgroundAgents, tasks: tasks, activeTasks: activeTasks,
+            pendingResults: pendingResults, turnPending: turnPending
         )
     }
 
@@ -262,13 +267,10 @@ public actor Session {
     /// Inputs waiting behind the running turn.
     public var queuedInputs: Int { queue.count }
 
-    /// Returns when no turn runs and nothing is queued.
+    /// Returns when no turn runs and nothing is queued, or when the caller is cancelled.
     public func waitUntilIdle() async {
         if case .idle = state, queue.isEmpty { return }
-        let token = idleWaiters.register()
-        await withCheckedContinuation { continuation in
-            idleWaiters.attach(token, continuation)
-        }
+        await idle.wait()
     }
 
     /// Stops everything: the turn, every task (up to the grace period), and the result watcher.
@@ -287,7 +289,7 @@ public actor Session {
         runtime.events.finish()
         await resultWatcher?.value
         resultWatcher = nil
-        idleWaiters.resolveAll(with: ())
+        idle.fire()
         return report
     }
 
@@ -336,7 +338,8 @@ public actor Session {
     private func startNextTurnIfIdle() {
         guard case .idle = state, !isClosed else { return }
         guard let next = queue.popFirst() else {
-            idleWaiters.resolveAll(with: ())
+            idle.fire()
+            idle = OneShotSignal()
             return
         }
         turnCount += 1

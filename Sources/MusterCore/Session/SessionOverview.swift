@@ -9,11 +9,15 @@ public struct SessionOverview: Sendable, Equatable {
     public let activeTasks: Int
     /// Finished background results waiting for the main agent.
     public let pendingResults: Int
+    /// A turn of the main agent runs or waits to start. Read after the counts above: a turn
+    /// that took the last results (so `pendingResults` is 0) is still running here.
+    public let turnPending: Bool
 
-    public init(maxBackgroundAgents: Int, tasks: [TaskSnapshot], activeTasks: Int, pendingResults: Int) {
+    public init(maxBackgroundAgents: Int, tasks: [TaskSnapshot], activeTasks: Int, pendingResults: Int, turnPending: Bool = false) {
         self.maxBackgroundAgents = maxBackgroundAgents
         self.tasks = tasks
         self.activeTasks = activeTasks
         self.pendingResults = pendingResults
+        self.turnPending = turnPending
     }
 }
