@@ -95,10 +95,18 @@ extension ConfirmationRequest {
         case .cancelAll:
             "Cancel \(count) running \(count == 1 ? "task" : "tasks")? (y/n)"
         case .quit:
-            count == 1
-                ? "1 background agent is running. Stop it and quit? (y/n)"
-                : "\(count) background agents are running. Stop them and quit? (y/n)"
+            quitPrompt
         }
+    }
+
+    /// `2 background agents are running. Stop them and quit? (y/n)`; shells are named beside
+    /// agents: `1 background agent and 2 background shells are running. …`.
+    private var quitPrompt: String {
+        var parts: [String] = []
+        if count > 0 { parts.append(count == 1 ? "1 background agent" : "\(count) background agents") }
+        if shells > 0 { parts.append(shells == 1 ? "1 background shell" : "\(shells) background shells") }
+        let one = count + shells == 1
+        return "\(parts.joined(separator: " and ")) \(one ? "is" : "are") running. Stop \(one ? "it" : "them") and quit? (y/n)"
     }
 
     /// What plain mode prints when a line answered neither yes nor no.

@@ -222,4 +222,24 @@ struct BackgroundShellTests {
         await runtime.registry.cancel(id, source: .user)
         _ = await events.tasks.readUntilFinished(id)
     }
+
+    @Test("/quit asks first while only a background shell runs, and names it; yes quits")
+    func quitAsksWhileAShellRuns() async throws {
+        let runtime = runtime()
+        let events = runtime.events.subscribe()
+        let id = try await startShell("sleep 30", in: runtime)
+        let processor = CommandProcessor(registry: runtime.registry, shells: runtime.backgroundShells)
+        let reply = await processor.run("/quit")
+        let request = ConfirmationRequest(.quit, count: 0, shells: 1)
+        #expect(reply == .confirm(request))
+        #expect(request.prompt == "1 background shell is running. Stop it and quit? (y/n)")
+        #expect(ConfirmationRequest(.quit, count: 2, shells: 3).prompt == "2 background agents and 3 background shells are running. Stop them and quit? (y/n)")
+        #expect(await processor.answer(true, to: request) == .quit)
+        // In the log: `shells` only when there are some; a record without it reads as none.
+        let older = try JSONDecoder().decode(ConfirmationRequest.self, from: Data(#"{"action":"quit","count":2}"#.utf8))
+        #expect(older == ConfirmationRequest(.quit, count: 2))
+        #expect(String(decoding: try JSONEncoder().encode(request), as: UTF8.self).contains(#""shells":1"#))
+        await runtime.registry.cancel(id, source: .user)
+        _ = await events.tasks.readUntilFinished(id)
+    }
 }

@@ -20,6 +20,17 @@ struct CommandsParserTests {
         #expect(parse("/quit") == .success(.quit))
     }
 
+    @Test("/panel outside the full-screen UI says that this mode has no panel, not that the command is unknown")
+    func panelElsewhere() {
+        for line in ["/panel", "/panel off", "/PANEL on"] {
+            guard case .failure(let error) = parse(line) else {
+                Issue.record("\(line) parsed")
+                continue
+            }
+            #expect(error.message.contains("this mode has no panel"), "\(line): \(error.message)")
+        }
+    }
+
     @Test("ids are accepted as 7 and as #7, with surrounding blanks and any case")
     func idForms() {
         #expect(parse("/tasks stop #7") == .success(.stopTask(TaskID(7))))
@@ -86,7 +97,7 @@ struct CommandsParserTests {
             #expect(command.isAllowedWhileTurnRuns)
             #expect(SlashCommandDescriptor.all.contains(command.descriptor))
         }
-        #expect(SlashCommandDescriptor.names == ["help", "tasks", "cancel", "clear", "quit"])
+        #expect(SlashCommandDescriptor.names == ["help", "tasks", "cancel", "panel", "clear", "quit"])
         #expect(SlashCommandDescriptor.subcommands(of: "tasks") == ["show", "stop", "send", "pause", "resume"])
     }
 

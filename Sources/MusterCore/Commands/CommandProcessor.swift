@@ -112,8 +112,10 @@ struct CommandProcessor: Sendable {
     func quit() async -> CommandReply {
         let paused = await registry.snapshot().filter { $0.mode == .background && $0.isPaused }.count
         let running = await registry.runningBackgroundAgents + paused
-        guard running > 0 else { return .quit }
-        return .confirm(ConfirmationRequest(.quit, count: running))
+        // A dev server started with `!cmd &` is work too: quitting stops it.
+        let shells = await registry.runningBackgroundShells
+        guard running > 0 || shells > 0 else { return .quit }
+        return .confirm(ConfirmationRequest(.quit, count: running, shells: shells))
     }
 
     /// Carries out (or drops) a confirmed action; `yes` is the person's answer.

@@ -9,13 +9,35 @@ public struct ConfirmationRequest: Sendable, Equatable, Codable {
     }
 
     public let action: Action
-    /// Tasks it concerns: running tasks for `cancelAll`, running background agents for `quit`.
+    /// Tasks it concerns: running tasks for `cancelAll`, running (or paused) background agents
+    /// for `quit`.
     public let count: Int
+    /// For `quit`: running background shells, which end with it too.
+    public let shells: Int
 
-    /// A question guarding `action`, which concerns `count` tasks.
-    public init(_ action: Action, count: Int) {
+    /// A question guarding `action`, which concerns `count` tasks (and `shells` background shells).
+    public init(_ action: Action, count: Int, shells: Int = 0) {
         self.action = action
         self.count = count
+        self.shells = shells
+    }
+
+    private enum CodingKeys: String, CodingKey { case action, count, shells }
+
+    // `shells` is written only when there are some, and read as 0 when absent (older logs).
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            try container.decode(Action.self, forKey: .action), count: try container.decode(Int.self, forKey: .count),
+            shells: try container.decodeIfPresent(Int.self, forKey: .shells) ?? 0
+        )
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(action, forKey: .action)
+        try container.encode(count, forKey: .count)
+        if shells > 0 { try container.encode(shells, forKey: .shells) }
     }
 
     /// Reads a whole answer line: true for `y`/`yes`, false for `n`/`no` (any case), nil for

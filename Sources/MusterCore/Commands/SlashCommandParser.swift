@@ -31,6 +31,9 @@ public struct SlashCommandParser: Sendable {
             return parseTasks(arguments)
         case "cancel":
             return parseCancel(arguments)
+        case "panel":
+            // The full-screen UI answers /panel before it gets here (it is a display setting).
+            return .failure(SlashCommandError("/panel turns the agents panel of the full-screen UI on and off; this mode has no panel."))
         default:
             return .failure(.unknownCommand(String(first)))
         }
