@@ -82,13 +82,18 @@ struct ModelCallsEndToEndTests {
                 output.contains("Launched.") && server.requests(from: "held").count == 1 && server.requests(from: "timed").count == 1
             }
             let mainBefore = server.requests(from: "main").count
+            // The two launches run side by side: either may get #1.
+            try await muster.waitForOutput { $0.contains(#"agent "held" started in the background (task #"#) }
+            let held = try #require(
+                muster.standardOutput.firstMatch(of: /agent "held" started in the background \(task #([0-9]+)\)/).map { String($0.output.1) }
+            )
 
             let mark = muster.standardOutput.utf8.count
-            input.fileHandleForWriting.write(Data("/tasks stop 1\n".utf8))
+            input.fileHandleForWriting.write(Data("/tasks stop \(held)\n".utf8))
             // The stop's reply, then the pill once the stopped task has ended.
             try await muster.waitForOutput { output in
                 let since = String(decoding: output.utf8.dropFirst(mark), as: UTF8.self)
-                return since.contains("Stopping task #1 (held)") && since.contains("[1/10 agents]")
+                return since.contains("Stopping task #\(held) (held)") && since.contains("[1/10 agents]")
             }
             open.yield()
             try await muster.waitForOutput { $0.contains("Both noted.") }
