@@ -179,7 +179,9 @@ public actor TaskRegistry {
     private var effects: [RegistryEffect] = []
     private var resultWaiters = WaiterTable<WaitOutcome>()
     private var idleWaiters = WaiterTable<Void>()
-    private var controlWaiters = WaiterTable<Bool>()
+    /// Pause and resume watches, by token (see `awaitControl`).
+    private var controlWaiters: [Int: CancellableWaiter<Bool>] = [:]
+    private var nextControlToken = 0
     /// Called (on this actor) when a paused task's body parks to wait for its resume: tests
     /// wait for it instead of guessing when the body got there.
     private var resumeWaitObserver: (@Sendable (TaskID) -> Void)?
@@ -410,27 +412,18 @@ public actor TaskRegistry {
     func awaitControl(_ id: TaskID, waitingFor kind: RegistryMachine.ControlWait) async -> Bool {
         if let ready = machine.controlAnswer(id, waitingFor: kind) { return ready }
         if Task.isCancelled { return false }
-        let token = controlWaiters.register()
+        let token = nextControlToken
+        nextControlToken += 1
+        let waiter = CancellableWaiter<Bool>()
+        controlWaiters[token] = waiter
         machine.addControlWaiter(token, for: id, waitingFor: kind)
         if kind == .resumed { resumeWaitObserver?(id) }
-        // As in `wait`: the watch, and its expiry when the caller is cancelled; both resolve the
-        // waiter on this actor, so only the first counts.
-        return await withTaskGroup(of: Bool?.self) { group in
-            group.addTask { await self.suspendControlWaiter(token) }
-            group.addTask {
-                await untilCancelled()
-                await self.expireControlWaiter(token, task: id)
-                return nil
-            }
-            var answer = false
-            for await candidate in group {
-                if let candidate {
-                    answer = candidate
-                    group.cancelAll()
-                }
-            }
-            return answer
-        }
+        // No task group per watch (a model call of every agent waits on one): the waiter
+        // returns nil when its caller is cancelled, and the watch is then expired here.
+        if let answer = await waiter.wait() { return answer }
+        controlWaiters[token] = nil
+        expireControlWaiter(token, task: id)
+        return false
     }
 
     /// Pause and resume watches still suspended (for tests).
@@ -439,13 +432,6 @@ public actor TaskRegistry {
     /// Sets the observer of bodies parking at their pause (for tests).
     func observeResumeWaits(_ observer: @escaping @Sendable (TaskID) -> Void) {
         resumeWaitObserver = observer
-    }
-
-    private func suspendControlWaiter(_ token: Int) async -> Bool {
-        if let ready = controlWaiters.takeIfResolved(token) { return ready }
-        return await withCheckedContinuation { continuation in
-            controlWaiters.attach(token, continuation)
-        }
     }
 
     private func expireControlWaiter(_ token: Int, task id: TaskID) {
@@ -612,7 +598,7 @@ public actor TaskRegistry {
         case .resolveWaiter(let token, let outcome):
             resultWaiters.resolve(token, with: outcome)
         case .resolveControlWaiter(let token, let value):
-            controlWaiters.resolve(token, with: value)
+            controlWaiters.removeValue(forKey: token)?.resolve(value)
         case .resolveIdleWaiters:
             idleWaiters.resolveAll(with: ())
         case .log(let entry):
