@@ -23,14 +23,7 @@ public struct ReadTaskOutputTool: Tool {
 
     public func run(_ arguments: JSONValue, context: ToolContext) async throws -> ToolOutput {
         guard let runtime = context.runtime else { throw ToolError("Tasks are not available here.") }
-        let id: TaskID
-        if let number = arguments["task_id"]?.intValue, number > 0 {
-            id = TaskID(number)
-        } else if let text = arguments["task_id"]?.stringValue, let parsed = TaskID(parsing: text) {
-            id = parsed
-        } else {
-            throw ToolError.badArgument("task_id", expected: "a task id such as #7", in: arguments)
-        }
+        let id = try taskID(from: arguments, key: "task_id")
         let lines = try arguments.optionalInt("lines") ?? Self.defaultLines
         guard lines > 0, lines <= Self.maxLines else {
             throw ToolError("lines must be from 1 to \(Self.maxLines), not \(lines).")

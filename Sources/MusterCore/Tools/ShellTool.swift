@@ -237,7 +237,7 @@ public struct ShellTool: Tool {
                     text += "\n[exit status \(code)]"
                     isError = code != 0
                 case .signaled(let signal):
-                    text += "\n[terminated by signal \(signal)\(signalName(signal).map { " (\($0))" } ?? "")]"
+                    text += "\n[terminated by signal \(signal)\(ShellCommandRun.signalName(signal).map { " (\($0))" } ?? "")]"
                     isError = true
                 }
             }
@@ -248,20 +248,6 @@ public struct ShellTool: Tool {
     /// A number as people write it: 5, not 5.0.
     private static func number(_ value: Double) -> String {
         value.rounded() == value && abs(value) < 1e15 ? "\(Int(value))" : "\(value)"
-    }
-
-    private static func signalName(_ signal: Int32) -> String? {
-        switch signal {
-        case SIGHUP: "SIGHUP"
-        case SIGINT: "SIGINT"
-        case SIGQUIT: "SIGQUIT"
-        case SIGABRT: "SIGABRT"
-        case SIGKILL: "SIGKILL"
-        case SIGSEGV: "SIGSEGV"
-        case SIGPIPE: "SIGPIPE"
-        case SIGTERM: "SIGTERM"
-        default: nil
-        }
     }
 }
 
