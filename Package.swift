@@ -178,6 +178,7 @@ let package = Package(
             dependencies: [
                 "MusterOpenAI",
                 "MusterCore",
+                "MusterTestSupport",
                 .product(name: "Clocks", package: "swift-clocks"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -202,6 +203,7 @@ let package = Package(
             dependencies: [
                 "MusterCore",
                 "MusterTmux",
+                "MusterTestSupport",
                 // The counting OpenAI-compatible server the model-call tests run the binary against.
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -1,5 +1,6 @@
 import Foundation
 import MusterCore
+import MusterTestSupport
 import NIOCore
 import NIOHTTP1
 import NIOPosix
@@ -133,35 +134,4 @@ final class CountingOpenAIServer: Sendable {
             }
         }
     }
-}
-
-/// The `data:` events an OpenAI-compatible server streams.
-enum SSE {
-    static func event(_ payload: JSONValue) -> String { "data: \(payload.jsonText)\n\n" }
-
-    static func chunk(delta: JSONValue, finishReason: String? = nil) -> String {
-        event(["id": "chatcmpl-1", "object": "chat.completion.chunk", "choices": [[
-            "index": 0, "delta": delta, "finish_reason": finishReason.map(JSONValue.string) ?? .null,
-        ]]])
-    }
-
-    static func text(_ content: String) -> String { chunk(delta: ["content": .string(content)]) }
-
-    static func toolCall(index: Int, id: String, name: String, arguments: String) -> String {
-        chunk(delta: ["tool_calls": [[
-            "index": .number(Double(index)), "id": .string(id), "type": "function",
-            "function": ["name": .string(name), "arguments": .string(arguments)],
-        ]]])
-    }
-
-    static func finish(_ reason: String) -> String { chunk(delta: [:], finishReason: reason) }
-
-    static func usage(prompt: Int, completion: Int) -> String {
-        event(["choices": [], "usage": [
-            "prompt_tokens": .number(Double(prompt)), "completion_tokens": .number(Double(completion)),
-            "total_tokens": .number(Double(prompt + completion)),
-        ]])
-    }
-
-    static let done = "data: [DONE]\n\n"
 }

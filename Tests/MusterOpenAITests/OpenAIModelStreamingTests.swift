@@ -1,5 +1,6 @@
 import Clocks
 import MusterCore
+import MusterTestSupport
 import Testing
 @testable import MusterOpenAI
 
