@@ -175,12 +175,13 @@ struct OpenAIModelErrorTests {
     @Test("A server that goes silent mid-stream fails the turn with a read timeout")
     func readTimeout() async throws {
         try await FakeOpenAIServer.with([.streamThenHold([SSE.text("thinking")])]) { server in
-            // NIO's read timer runs on real time; 2 s leaves room for a slow machine (or the
-            // thread sanitizer) to deliver the first delta before the silence is timed.
-            try await withModel(server, configure: { $0.readTimeout = .seconds(2) }) { model in
+            // NIO's read timer runs on real time; 5 s leaves room for a loaded machine to deliver
+            // the first delta before the silence is timed (2 s was missed once under the thread
+            // sanitizer with the whole suite running beside it on two cores).
+            try await withModel(server, configure: { $0.readTimeout = .seconds(5) }) { model in
                 let outcome = await runTurn(model.streamTurn(turnRequest("Hi")))
                 #expect(outcome.events == [.textDelta("thinking")])
-                #expect(outcome.modelError == .timedOut(.read, after: .seconds(2)))
+                #expect(outcome.modelError == .timedOut(.read, after: .seconds(5)))
             }
         }
     }
