@@ -71,12 +71,24 @@ extension AgentRuntime {
         }
 
         var taskBudget: TaskBudget?
-        if let task { taskBudget = await registry.snapshot(of: task.id)?.budget }
-        let budget = BudgetGuard(budget: taskBudget, runtime: self, task: task)
+        // A task's model calls (and, with a time budget, its tool calls) are work in flight that
+        // a pause or the deadline ends from outside; a stop ends them by cancelling the body.
+        let interrupt = task.map { _ in AgentInterrupt() }
+        if let task, let interrupt {
+            taskBudget = await registry.snapshot(of: task.id)?.budget
+            await task.interruptOnPause(interrupt)
+        }
+        let budget = BudgetGuard(budget: taskBudget, runtime: self, task: task, interrupt: interrupt)
 
         var awaitsAnswer = false
         if case .user = conversation.last { awaitsAnswer = true }
         if resultsFirst || !awaitsAnswer { _ = await deliverResults() }
+        guard budget.hasDeadline else { return try await loop() }
+        // One watch for the whole run; cancelled and awaited when the run ends, however it ends.
+        async let _ = budget.watchDeadline()
+        return try await loop()
+
+        func loop() async throws -> [String] {
         do {
             while true {
                 try Task.checkCancellation()
@@ -100,10 +112,15 @@ extension AgentRuntime {
                 persist()
                 let request = ModelRequest(agentName: agent.name, messages: conversation, tools: specs)
                 let turn: ModelTurn
-                switch try await streamTurn(request, agent: agent, pausable: task) {
+                switch await streamTurn(request, agent: agent, task: task, interrupt: interrupt) {
                 case .paused:
                     // The request was cancelled by the pause: nothing of it is kept, and the same
                     // step is asked again once resumed.
+                    step -= 1
+                    continue
+                case .outOfTime:
+                    // The time budget ended the request: nothing of it is kept; the next round
+                    // finds the budget used up and asks for the report.
                     step -= 1
                     continue
                 case .failed(let partial, let error):
@@ -145,6 +162,7 @@ extension AgentRuntime {
             for result in held { conversation.append(.user(BackgroundResultMessage.render(result))) }
             throw error
         }
+        }
     }
 
     /// One streamed model turn, complete.
@@ -161,22 +179,18 @@ extension AgentRuntime {
         case failed(partial: String, any Error)
         /// The task was paused while the request was in flight: it was cancelled.
         case paused
+        /// The time budget ran out while the request was in flight: it was cancelled.
+        case outOfTime
     }
 
-    /// Streams one model turn. For a task (`pausable`), the request races the task's pause: a
-    /// pause cancels it at once (no tokens spent while paused) and the turn ends `.paused`.
-    func streamTurn(_ request: ModelRequest, agent: AgentRef, pausable task: TaskContext?) async throws -> StreamEnd {
-        guard let task else { return await consumeTurn(request, agent: agent, task: nil) }
-        return try await withThrowingTaskGroup(of: StreamEnd?.self) { group in
-            group.addTask { await self.consumeTurn(request, agent: agent, task: task) }
-            group.addTask { await task.untilPaused() ? .paused : nil }
-            while let next = try await group.next() {
-                guard let end = next else { continue }
-                // The loser is cancelled: the model stream ends, or the pause watch expires.
-                group.cancelAll()
-                return end
-            }
-            throw CancellationError()
+    /// Streams one model turn. A task's request is work in flight of its `interrupt`: a pause
+    /// cancels it at once (no tokens spent while paused) and the turn ends `.paused`; the time
+    /// budget running out ends it `.outOfTime`; a stop cancels it with the body.
+    func streamTurn(_ request: ModelRequest, agent: AgentRef, task: TaskContext?, interrupt: AgentInterrupt?) async -> StreamEnd {
+        guard let interrupt else { return await consumeTurn(request, agent: agent, task: task) }
+        switch await interrupt.run(.modelCall, { await self.consumeTurn(request, agent: agent, task: task) }) {
+        case .success(let end): return end
+        case .failure(let interrupted): return interrupted.reason == .paused ? .paused : .outOfTime
         }
     }
 
@@ -204,7 +218,7 @@ extension AgentRuntime {
         return .answered(turn)
     }
 
-    /// One model call on `conversation` offering `tools`, not raced by a pause (the last turn of
+    /// One model call on `conversation` offering `tools`, not interrupted by a pause (the last turn of
     /// an exhausted budget): streams it, records it and appends its answer; returns its text.
     private func modelTurn(
         agent: AgentRef, conversation: inout [ChatMessage], tools: [ToolSpec], task: TaskContext?, mirror: ToolProgress?
@@ -220,8 +234,8 @@ extension AgentRuntime {
             if !partial.isEmpty { conversation.append(.assistant(text: partial, toolCalls: [])) }
             if error is CancellationError || Task.isCancelled { throw CancellationError() }
             throw AgentError.model(TaskRegistry.describe(error))
-        case .paused:
-            // Only `streamTurn` races a pause; `consumeTurn` never ends this way.
+        case .paused, .outOfTime:
+            // Only `streamTurn` is interrupted; `consumeTurn` never ends this way.
             throw CancellationError()
         }
     }

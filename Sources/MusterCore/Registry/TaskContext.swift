@@ -34,10 +34,10 @@ public struct TaskContext: Sendable {
         guard await registry.awaitControl(id, waitingFor: .resumed) else { throw CancellationError() }
     }
 
-    /// Returns true when the task is paused (at once if it is); false when it is stopped or ends
-    /// first, or the caller is cancelled.
-    public func untilPaused() async -> Bool {
-        await registry.awaitControl(id, waitingFor: .paused)
+    /// Has the registry tell `interrupt` when the task is paused or resumed (in the same step as
+    /// the pause), until its body ends: a pause then ends its model call in flight.
+    func interruptOnPause(_ interrupt: AgentInterrupt) async {
+        await registry.attach(interrupt, to: id)
     }
 
     /// Takes the task's unread messages, oldest first.

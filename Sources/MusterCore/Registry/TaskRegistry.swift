@@ -181,6 +181,8 @@ public actor TaskRegistry {
     private var idleWaiters = WaiterTable<Void>()
     /// Pause and resume watches, by token (see `awaitControl`).
     private var controlWaiters: [Int: CancellableWaiter<Bool>] = [:]
+    /// Each running agent's interrupt, told of its pauses and resumes (see `attach`).
+    private var interrupts: [TaskID: AgentInterrupt] = [:]
     private var nextControlToken = 0
     /// Called (on this actor) when a paused task's body parks to wait for its resume: tests
     /// wait for it instead of guessing when the body got there.
@@ -351,6 +353,7 @@ public actor TaskRegistry {
     @discardableResult
     public func pause(_ id: TaskID) -> PauseOutcome {
         let outcome = machine.pause(id, now: timeline.now, into: &effects)
+        if case .paused = outcome { interrupts[id]?.setPaused(true) }
         performEffects()
         return outcome
     }
@@ -359,6 +362,7 @@ public actor TaskRegistry {
     @discardableResult
     public func resume(_ id: TaskID) -> PauseOutcome {
         let outcome = machine.resume(id, now: timeline.now, into: &effects)
+        if case .resumed = outcome { interrupts[id]?.setPaused(false) }
         performEffects()
         return outcome
     }
@@ -367,6 +371,7 @@ public actor TaskRegistry {
     @discardableResult
     public func pauseAll() -> [TaskID] {
         let ids = machine.pauseAll(now: timeline.now, into: &effects)
+        for id in ids { interrupts[id]?.setPaused(true) }
         performEffects()
         return ids
     }
@@ -375,8 +380,18 @@ public actor TaskRegistry {
     @discardableResult
     public func resumeAll() -> (resumed: [TaskID], refused: [TaskID], refusal: StartRefusal?) {
         let outcome = machine.resumeAll(now: timeline.now, into: &effects)
+        for id in outcome.resumed { interrupts[id]?.setPaused(false) }
         performEffects()
         return outcome
+    }
+
+    /// Tells `interrupt` of task `id`'s pauses and resumes from now until its body ends,
+    /// starting with whether it is paused now. The pause and the interruption are one isolated
+    /// step, so no model call can start between them.
+    func attach(_ interrupt: AgentInterrupt, to id: TaskID) {
+        guard let phase = machine.phase(of: id), phase.isActive else { return }
+        interrupts[id] = interrupt
+        interrupt.setPaused(phase.name == .paused)
     }
 
     /// Puts `text` in agent `id`'s inbox: it reads it before its next model call.
@@ -568,6 +583,7 @@ public actor TaskRegistry {
     }
 
     private func bodyEnded(_ id: TaskID, outcome: RegistryMachine.BodyOutcome) {
+        interrupts[id] = nil
         machine.bodyEnded(id, outcome: outcome, now: timeline.now, into: &effects)
         performEffects()
     }

@@ -1,0 +1,107 @@
+/// Ends one agent's work in flight from outside without cancelling its body: the one way a pause
+/// and a time budget end a model call (and a time budget a tool call). A stop needs nothing of
+/// it: cancelling the body reaches the same work, which runs in a child of the body.
+///
+/// The work runs in an `async let` child of the body (`run`), which holds its own task here while
+/// it runs; an interruption cancels that task and says why. No watch task per model call: the
+/// registry calls `setPaused` in the same isolated step as the pause, and the deadline comes from
+/// one watch per agent with a time budget (`BudgetGuard.watchDeadline`).
+final class AgentInterrupt: Sendable {
+    /// Why the work in flight was ended.
+    enum Reason: Sendable, Equatable {
+        /// The task was paused: a model call ends (its partial answer dropped) and is asked again on resume.
+        case paused
+        /// The time budget ran out: a model call or tool calls end, then the agent reports.
+        case deadline
+    }
+
+    /// What is in flight: a pause ends only a model call; tool calls go on until they finish.
+    enum Work: Sendable, Equatable { case modelCall, toolCalls }
+
+    /// The work's own task while it runs. `UnsafeCurrentTask` is not Sendable: it is stored and
+    /// used only under `state`'s lock, and the work removes it (under that lock) before its task
+    /// returns, so it is never used after the task is gone.
+    private struct InFlight: @unchecked Sendable {
+        let task: UnsafeCurrentTask
+        let work: Work
+    }
+
+    private struct State {
+        var inFlight: InFlight?
+        /// Mirrors the registry's phase: true from the pause until the resume.
+        var isPaused = false
+        var deadlinePassed = false
+        /// Why the work in flight was ended (read and cleared by `run`).
+        var interrupted: Reason?
+    }
+
+    private let state = Locked(State())
+
+    /// The task is paused (true) or resumed (false): a model call in flight ends at once, and
+    /// none starts while it is paused.
+    func setPaused(_ paused: Bool) {
+        state.withLock { state in
+            state.isPaused = paused
+            if paused, let inFlight = state.inFlight, inFlight.work == .modelCall {
+                state.interrupted = state.interrupted ?? .paused
+                inFlight.task.cancel()
+            }
+        }
+    }
+
+    /// The time budget has run out: whatever is in flight ends at once, and later work is ended
+    /// before it starts.
+    func deadlinePassed() {
+        state.withLock { state in
+            state.deadlinePassed = true
+            if let inFlight = state.inFlight {
+                state.interrupted = .deadline
+                inFlight.task.cancel()
+            }
+        }
+    }
+
+    /// Whether the time budget has run out.
+    var hasDeadlinePassed: Bool { state.withLock { $0.deadlinePassed } }
+
+    /// Runs `operation` as the work in flight; returns its value, or why it was interrupted (its
+    /// value then dropped). An interruption that comes first ends it before it starts. Cancelling
+    /// the caller (a stop) cancels the operation too, with no reason given.
+    func run<T: Sendable>(_ work: Work, _ operation: @escaping @Sendable () async -> T) async -> Result<T, Interrupted> {
+        async let outcome = runInFlight(work, operation)
+        let value = await outcome
+        let reason = state.withLock { state in
+            defer { state.interrupted = nil }
+            return state.interrupted
+        }
+        if let reason { return .failure(Interrupted(reason: reason)) }
+        return value.map(Result.success) ?? .failure(Interrupted(reason: .deadline))
+    }
+
+    /// The work ended by an interruption.
+    struct Interrupted: Error, Equatable { let reason: Reason }
+
+    /// In the child: registers its own task, runs `operation` unless an interruption came
+    /// first (nil then), and unregisters before it returns.
+    private func runInFlight<T: Sendable>(_ work: Work, _ operation: @Sendable () async -> T) async -> T? {
+        let admitted = withUnsafeCurrentTask { task -> Bool in
+            state.withLock { state in
+                if state.deadlinePassed {
+                    state.interrupted = .deadline
+                    return false
+                }
+                if work == .modelCall, state.isPaused {
+                    state.interrupted = .paused
+                    return false
+                }
+                // `task` is nil only outside any task, and this runs in the child.
+                if let task { state.inFlight = InFlight(task: task, work: work) }
+                return true
+            }
+        }
+        guard admitted else { return nil }
+        let value = await operation()
+        state.withLock { $0.inFlight = nil }
+        return value
+    }
+}
