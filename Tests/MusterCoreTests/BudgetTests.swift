@@ -86,6 +86,122 @@ struct BudgetTests {
         #expect(completions.count("worker") == 0, "the blocked call was stopped, never let through")
     }
 
+    /// A worker whose model calls with tools block at `streaming` until cancelled (which sets
+    /// `ended`); a call without tools reports what it was told.
+    private static func blockedModelCall(_ streaming: Gate, ended: Locked<Bool>) -> ClosureModel {
+        ClosureModel { _, _, request in
+            guard !request.tools.isEmpty else { return [.textDelta("report: " + (request.latestUserMessage ?? "")), .end] }
+            do {
+                try await streaming.wait()
+            } catch {
+                ended.withLock { $0 = true }
+                throw error
+            }
+            return [.textDelta("the blocked call got through"), .end]
+        }
+    }
+
+    @Test("a time budget that runs out during a model call ends that call at the deadline, then the agent reports in one last turn with no tools")
+    func secondsDuringModelCall() async throws {
+        let clock = TestClock<Duration>()
+        let (streaming, ended) = (Gate(), Locked(false))
+        let model = Self.blockedModelCall(streaming, ended: ended)
+        let runtime = makeRuntime(model: model, tools: [EmitTool()], clock: clock)
+        let task = try await finish(runtime, budget: TaskBudget(maxSeconds: 30)) {
+            await streaming.untilArrivals(1)
+            await clock.untilSleeping()
+            await clock.advance(by: .seconds(29))
+            #expect(!ended.withLock { $0 }, "the call goes on while time is left")
+            await clock.advance(by: .seconds(1))
+        }
+        #expect(ended.withLock { $0 }, "the call in flight was cancelled at the deadline")
+        guard case .budgetExhausted(let reason, let report) = task.status else {
+            Issue.record("ended \(task.status)")
+            return
+        }
+        #expect(reason == "its budget of 30 seconds (max_seconds) is used up")
+        #expect(report.hasPrefix("report: Stop here: its budget of 30 seconds"))
+        // The cut call spent nothing; the report is the one model call counted.
+        #expect(task.usage.modelCalls == 1)
+        #expect(model.calls.count("worker") == 2)
+    }
+
+    @Test("a time budget that runs out during a shell call stops the call and every process it started before the agent reports")
+    func secondsDuringShellCall() async throws {
+        let clock = TestClock<Duration>()
+        let command = #"echo "leader $$"; sh -c 'sleep 30 & echo "grandchild $!"; wait' & wait"#
+        let model = ClosureModel { _, turn, request in
+            guard !request.tools.isEmpty else {
+                let told = String(describing: request.messages).contains("Stopped: the budget of 30 seconds (max_seconds) ran out during the call.")
+                return [.textDelta(told ? "told the call was stopped" : "not told"), .end]
+            }
+            return turn == 0 ? [.call("shell", ["command": .string(command)]), .end] : [.textDelta("unexpected"), .end]
+        }
+        let runtime = makeRuntime(model: model, tools: [ShellTool()], clock: clock)
+        let progress = runtime.events.subscribe(where: { if case .toolProgress = $0 { true } else { false } })
+        let pids = Locked<[String: pid_t]>([:])
+        let task = try await finish(runtime, budget: TaskBudget(maxSeconds: 30)) {
+            for await event in progress {
+                guard case .toolProgress(_, _, let line, _) = event else { continue }
+                let parts = line.split(separator: " ")
+                if parts.count == 2, let pid = pid_t(parts[1]) { pids.withLock { $0[String(parts[0])] = pid } }
+                if pids.withLock({ $0.count }) == 2 { break }
+            }
+            await clock.untilSleeping()
+            await clock.advance(by: .seconds(30))
+        }
+        #expect(task.status == .budgetExhausted(reason: "its budget of 30 seconds (max_seconds) is used up", report: "told the call was stopped"))
+        let leader = try #require(pids.withLock { $0["leader"] })
+        let grandchild = try #require(pids.withLock { $0["grandchild"] })
+        #expect(await ProcessWatch.waitUntil(deadline: .now + .seconds(5)) { ProcessWatch.livingMembers(ofGroup: leader).isEmpty })
+        #expect(!ProcessWatch.isAlive(grandchild))
+    }
+
+    @Test("a stop during a model call of an agent with a time budget ends it cancelled at once, and its deadline watch ends with it")
+    func stopBeforeDeadline() async throws {
+        let clock = TestClock<Duration>()
+        let (streaming, ended) = (Gate(), Locked(false))
+        let runtime = makeRuntime(model: Self.blockedModelCall(streaming, ended: ended), tools: [EmitTool()], clock: clock)
+        let task = try await finish(runtime, budget: TaskBudget(maxSeconds: 3600)) {
+            await streaming.untilArrivals(1)
+            await clock.untilSleeping()
+            await runtime.registry.cancelAll()
+        }
+        #expect(task.status == .cancelled(by: .user))
+        #expect(ended.withLock { $0 })
+        // No sleep is left on the clock: the watch was cancelled and awaited when the run ended.
+        await #expect(throws: Never.self) { try await clock.checkSuspension() }
+    }
+
+    @Test("a time budget that runs out while the agent is paused ends it with its report on resume, without another call with tools")
+    func secondsWhilePaused() async throws {
+        let clock = TestClock<Duration>()
+        let (streaming, ended) = (Gate(), Locked(false))
+        let model = Self.blockedModelCall(streaming, ended: ended)
+        let runtime = makeRuntime(model: model, tools: [EmitTool()], clock: clock)
+        let registry = runtime.registry
+        let parked = Gate()
+        await registry.observeResumeWaits { _ in parked.open() }
+        let task = try await finish(runtime, budget: TaskBudget(maxSeconds: 30)) {
+            await streaming.untilArrivals(1)
+            guard case .paused = await registry.pause(TaskID(1)) else {
+                Issue.record("not paused")
+                return
+            }
+            // Parked at its pause: the call in flight has ended.
+            try? await parked.wait()
+            #expect(ended.withLock { $0 })
+            await clock.untilSleeping()
+            await clock.advance(by: .seconds(30))
+            guard case .resumed = await registry.resume(TaskID(1)) else {
+                Issue.record("not resumed")
+                return
+            }
+        }
+        #expect(task.status == .budgetExhausted(reason: "its budget of 30 seconds (max_seconds) is used up", report: "report: " + BudgetGuard.lastTurnMessage("its budget of 30 seconds (max_seconds) is used up")))
+        #expect(model.calls.count("worker") == 2, "the paused call, then the report")
+    }
+
     @Test("a sub-agent asking for more than is left gets what is left, and the launch's tool result says so")
     func narrower() async throws {
         let model = ClosureModel { agent, turn, _ in
