@@ -124,6 +124,42 @@ struct BackgroundQueueTests {
         #expect(firstResult.status == .completed(summary: "first done"))
     }
 
+    @Test("a queued agent's time counts from its start: what it has left to give a sub-agent does not shrink while it waits")
+    func budgetLeftAfterWaiting() async throws {
+        let clock = TestClock<Duration>()
+        let blocker = Gate()
+        let model = ClosureModel { agent, turn, _ in
+            switch (agent, turn) {
+            case ("first", 0): return [.call("block"), .end]
+            case ("second", 0): return [.call("agent", ["name": "child", "prompt": "p", "background": true, "max_seconds": 20], id: "launch"), .end]
+            default: return [.textDelta("\(agent) done"), .end]
+            }
+        }
+        let registry = TaskRegistry(configuration: .init(maxBackgroundAgents: 1, backgroundQueue: 1), clock: clock)
+        let runtime = AgentRuntime(
+            registry: registry, model: model, tools: [BlockTool(latch: blocker, completions: Tally()), AgentTool()],
+            workspace: URL(fileURLWithPath: NSTemporaryDirectory()), clock: clock
+        )
+        let events = runtime.events.subscribe()
+        _ = try await runtime.startBackgroundAgent(name: "first", prompt: "p", spawner: .topLevel)
+        let second = try await runtime.startBackgroundAgent(name: "second", prompt: "p", spawner: .topLevel, budget: TaskBudget(maxSeconds: 30))
+        _ = await events.read { if case .toolProgress(_, _, "blocking", _) = $0 { true } else { false } }
+        // A minute passes while the second one waits: more than its whole time budget.
+        await clock.advance(by: .seconds(60))
+        blocker.open()
+        var launch: ToolOutput?
+        var child: TaskSnapshot?
+        for await event in events {
+            if case .toolEnd(_, "launch", _, let output) = event { launch = output }
+            if case .task(.started(let task)) = event, task.name == "child" { child = task }
+            if launch != nil { break }
+        }
+        #expect(launch?.isError == false, "the launch was refused: \(launch?.content ?? "")")
+        #expect(child?.budget == TaskBudget(maxSeconds: 20))
+        #expect(await registry.snapshot(of: second)?.queuedFor == .seconds(60))
+        _ = await registry.shutdown()
+    }
+
     @Test("the pill counts the queue beside the running agents, and follows it as it drains")
     func pill() async throws {
         let registry = TaskRegistry(configuration: .init(maxBackgroundAgents: 1, backgroundQueue: 3))

@@ -286,7 +286,7 @@ extension AgentRuntime {
         guard let parent = spawner.taskID, let snapshot = await registry.snapshot(of: parent) else {
             return agentBudget.grant(requested)
         }
-        let left = snapshot.budget.remaining(after: TaskBudget.spent(snapshot.totalUsage, ownModelCalls: snapshot.usage.modelCalls, elapsed: snapshot.age))
+        let left = snapshot.budget.remaining(after: TaskBudget.spent(snapshot.totalUsage, ownModelCalls: snapshot.usage.modelCalls, elapsed: snapshot.runningTime))
         return left.grant(requested)
     }
 

@@ -46,6 +46,8 @@ struct RegistryMachine {
         fileprivate(set) var isListed = true
         /// While queued: makes its body once a slot frees (the body does not exist before).
         fileprivate var deferredBody: ((TaskID) -> Task<Void, Never>?)?
+        /// How long it waited in the queue, once it left it (its time budget counts from then).
+        fileprivate var queuedFor: Duration = .zero
 
         init(id: TaskID, request: TaskRegistry.Request, startedAt: Duration, startDate: Date) {
             self.id = id
@@ -212,6 +214,7 @@ struct RegistryMachine {
             guard move(next, to: .pending, into: &effects) else { continue }
             let makeBody = next.deferredBody
             next.deferredBody = nil
+            next.queuedFor = now - next.startedAt
             next.body = makeBody?(next.id)
             effects.append(.publish(.updated(snapshot(of: next, now: now))))
         }
@@ -621,7 +624,8 @@ struct RegistryMachine {
             startedAt: entry.startedAt, endedAt: endedAt, startDate: entry.startDate,
             age: (endedAt ?? now) - entry.startedAt, trail: entry.trail,
             usage: entry.usage, childrenUsage: entry.childrenUsage, lastEventAt: entry.lastEventAt,
-            step: entry.step, stepLimit: entry.request.stepLimit, budget: entry.request.budget
+            step: entry.step, stepLimit: entry.request.stepLimit, budget: entry.request.budget,
+            queuedFor: phase == .queued ? now - entry.startedAt : entry.queuedFor
         )
     }
 

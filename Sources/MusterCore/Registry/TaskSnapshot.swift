@@ -37,6 +37,12 @@ public struct TaskSnapshot: Sendable, Equatable, Identifiable {
     public internal(set) var stepLimit: Int?
     /// What its agent may spend (unlimited where none was set, and in a snapshot read from a log).
     public internal(set) var budget = TaskBudget()
+    /// How long it has waited in the queue past the cap (all of its age while queued; zero if
+    /// it never queued, and in a snapshot read from a log).
+    public internal(set) var queuedFor = Duration.zero
+
+    /// Its age less its time in the queue: what its time budget (`max_seconds`) counts.
+    public var runningTime: Duration { age - queuedFor }
 
     /// How long a running task may go without an event before it counts as stalled.
     public static let stallAfter = Duration.seconds(30)
