@@ -14,14 +14,16 @@ public enum TaskRowText {
         public let elapsed: Int
         public let tokens: Int
 
-        /// Columns for a list `width` cells wide whose largest id is `largestID`.
-        public init(width: Int, largestID: Int) {
+        /// Columns for a list `width` cells wide whose largest id is `largestID`; the status and
+        /// tokens columns widen to fit the rows `shown` (`queued 2nd`, `budget exhausted`,
+        /// `12.1k/20k` against a token budget), within bounds.
+        public init(width: Int, largestID: Int, shown: [TaskSnapshot] = []) {
             id = 1 + String(max(1, largestID)).count
             name = width >= 70 ? 16 : width >= 50 ? 12 : 8
             kind = width >= 64 ? 5 : 0
-            status = 9
+            status = min(16, shown.reduce(9) { max($0, DisplayWidth.of($1.statusWord)) })
             elapsed = 6
-            tokens = width >= 52 ? 6 : 0
+            tokens = width >= 52 ? min(11, shown.reduce(6) { max($0, DisplayWidth.of(UsageText.tokensCell(of: $1))) }) : 0
         }
     }
 
@@ -44,7 +46,8 @@ public enum TaskRowText {
         return "\(seconds / 3600)h\(twoDigits((seconds % 3600) / 60))m"
     }
 
-    /// A list row, at most `width` cells: `◐ #2  beta     agent  running      12s   1.2k  step 1 · thinking`.
+    /// A list row, at most `width` cells: `◐ #2  beta     agent  running      12s   1.2k  step 1 · thinking`
+    /// (`12.1k/20k` in the tokens column against a token budget).
     /// `prefix` is the tree's drawing (`  └ `), which comes before the id.
     public static func dialogRow(
         _ task: TaskSnapshot, prefix: String = "", elapsed: Duration, columns: Columns, width: Int, spinner: String = PillState.spinnerFrames[0]
@@ -57,7 +60,7 @@ public enum TaskRowText {
         if columns.kind > 0 { line += pad(inert(task.kind.rawValue, columns.kind), columns.kind) + " " }
         line += pad(inert(task.statusWord, columns.status), columns.status) + " "
         line += padLeft(Self.elapsed(elapsed), columns.elapsed) + " "
-        if columns.tokens > 0 { line += padLeft(UsageText.tokens(task.totalUsage.tokens), columns.tokens) + " " }
+        if columns.tokens > 0 { line += padLeft(UsageText.tokensCell(of: task), columns.tokens) + " " }
         let used = DisplayWidth.of(line)
         line += " " + inert(TaskTable.activity(of: task), max(0, width - used - 1))
         return DisplayWidth.truncate(line, to: width)

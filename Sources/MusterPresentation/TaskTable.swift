@@ -64,9 +64,7 @@ public enum TaskTable {
         lines.append(TranscriptLine("Task \(task.id) · \(task.name) · \(kind) · \(task.statusWord) · \(task.age.humanReadable)", style: .heading))
         lines.append(TranscriptLine("Launched by \(task.spawner == .topLevel ? "the main agent" : "task \(task.spawner)")", style: .dim))
         lines.append(TranscriptLine("Usage: \(UsageText.detail(of: task))", style: .dim))
-        if let budget = UsageText.budget(of: task) {
-            lines.append(TranscriptLine("Budget: \(budget)", style: UsageText.nearBudget(task) ? .warning : .dim))
-        }
+        if let budget = UsageText.budgetLine(of: task) { lines.append(budget) }
         if let session {
             lines.append(TranscriptLine("Session: \(UsageText.modelCalls(session))", style: .dim))
         }

@@ -12,6 +12,13 @@ public enum UsageText {
         }
     }
 
+    /// A token limit, which is usually round: `20k`, `1.5k`, `2M` (as `tokens`, without a trailing `.0`).
+    public static func tokenLimit(_ count: Int) -> String {
+        let text = tokens(count)
+        for unit in ["k", "M"] where text.hasSuffix(".0" + unit) { return String(text.dropLast(3)) + unit }
+        return text
+    }
+
     /// `3.1k tokens · 7 tools` (own + children).
     public static func summary(_ usage: TaskUsage) -> String {
         "\(tokens(usage.tokens)) tokens · \(usage.toolCalls) \(usage.toolCalls == 1 ? "tool" : "tools")"
@@ -34,7 +41,7 @@ public enum UsageText {
     /// The TOKENS cell: `3.1k`, or `12.1k/20k` against a token budget.
     public static func tokensCell(of task: TaskSnapshot) -> String {
         let used = tokens(task.totalUsage.tokens)
-        return task.budget.maxTokens.map { "\(used)/\(tokens($0))" } ?? used
+        return task.budget.maxTokens.map { "\(used)/\(tokenLimit($0))" } ?? used
     }
 
     /// The TOOLS cell: `7`, or `7/10` against a tool-call budget.
@@ -49,11 +56,16 @@ public enum UsageText {
         let budget = task.budget
         guard !budget.isUnlimited else { return nil }
         var parts: [String] = []
-        if let limit = budget.maxTokens { parts.append("\(tokens(task.totalUsage.tokens))/\(tokens(limit)) tokens") }
+        if let limit = budget.maxTokens { parts.append("\(tokens(task.totalUsage.tokens))/\(tokenLimit(limit)) tokens") }
         if let limit = budget.maxToolCalls { parts.append("\(task.totalUsage.toolCalls)/\(limit) tool calls") }
         if let limit = budget.maxSteps { parts.append("\(task.usage.modelCalls)/\(limit) model calls") }
         if let limit = budget.maxSeconds { parts.append("\(limit) s of running time") }
         return parts.joined(separator: " · ")
+    }
+
+    /// The `Budget: …` line of `/tasks show` and the dialog's detail, amber past 80%; nil without a budget.
+    public static func budgetLine(of task: TaskSnapshot) -> TranscriptLine? {
+        budget(of: task).map { TranscriptLine("Budget: \($0)", style: nearBudget(task) ? .warning : .dim) }
     }
 
     /// Past 80% of some kind of its budget (tokens, tool calls or model calls): shown amber.

@@ -160,6 +160,62 @@ struct BackgroundQueueTests {
         _ = await registry.shutdown()
     }
 
+    /// `slow_stop {}`: work under way until it returns; once cancelled it goes on stopping (as a
+    /// process group does until its grace runs out) until `stopped` opens.
+    private struct SlowStopTool: Tool {
+        let spec = ToolSpec(name: "slow_stop", description: "test", parameters: ["type": "object"])
+        let underWay: Locked<(now: Int, most: Int)>
+        let sawStop: Gate
+        let stopped: Gate
+        var isConcurrencySafe: Bool { true }
+
+        func run(_ arguments: JSONValue, context: ToolContext) async throws -> ToolOutput {
+            underWay.withLock { $0.now += 1; $0.most = max($0.most, $0.now) }
+            defer { underWay.withLock { $0.now -= 1 } }
+            context.progress.report("working")
+            await untilCancelled()
+            sawStop.open()
+            await stopped.waitIgnoringCancellation()
+            throw CancellationError()
+        }
+    }
+
+    @Test("a stopped agent gives its slot to the next queued one when its work has stopped, not before: the cap holds for work under way")
+    func slotAfterStop() async throws {
+        let underWay = Locked((now: 0, most: 0))
+        let (sawStop, stopped) = (Gate(), Gate())
+        let model = ClosureModel { agent, turn, _ in
+            if agent == "first", turn == 0 { return [.call("slow_stop"), .end] }
+            underWay.withLock { $0.now += 1; $0.most = max($0.most, $0.now) }
+            defer { underWay.withLock { $0.now -= 1 } }
+            return [.textDelta("\(agent) done"), .end]
+        }
+        let registry = TaskRegistry(configuration: .init(maxBackgroundAgents: 1, backgroundQueue: 1))
+        let runtime = AgentRuntime(
+            registry: registry, model: model, tools: [SlowStopTool(underWay: underWay, sawStop: sawStop, stopped: stopped)],
+            workspace: URL(fileURLWithPath: NSTemporaryDirectory())
+        )
+        let events = runtime.events.subscribe()
+        let first = try await runtime.startBackgroundAgent(name: "first", prompt: "p", spawner: .topLevel)
+        let second = try await runtime.startBackgroundAgent(name: "second", prompt: "p", spawner: .topLevel)
+        _ = await events.read { if case .toolProgress(_, _, "working", _) = $0 { true } else { false } }
+        await registry.cancel(first)
+        try await sawStop.wait()
+        // The first one's call is still stopping: the second waits for its slot.
+        #expect(await registry.snapshot(of: first)?.statusWord == "stopping")
+        #expect(await registry.snapshot(of: second)?.statusWord == "queued 1st")
+        #expect(await registry.runningBackgroundAgents == 1)
+        stopped.open()
+        var order: [String] = []
+        for await event in events {
+            if case .task(.finished(let task)) = event { order.append("\(task.name) \(task.statusWord)") }
+            if case .task(.updated(let task)) = event, task.id == second, task.statusWord == "pending" { order.append("second starts") }
+            if order.count == 3 { break }
+        }
+        #expect(order == ["first cancelled", "second starts", "second completed"])
+        #expect(underWay.withLock { $0.most } == 1, "never more work under way than the cap")
+    }
+
     @Test("the pill counts the queue beside the running agents, and follows it as it drains")
     func pill() async throws {
         let registry = TaskRegistry(configuration: .init(maxBackgroundAgents: 1, backgroundQueue: 3))

@@ -116,6 +116,31 @@ struct TaskDialogRenderTests {
         #expect(screen.frame.rowText(8).hasPrefix("✓ #2 "))
     }
 
+    @Test("an agent past 80% of its token budget shows 12.1k/20k on an amber row, one below it on a plain row, and its detail says the budget")
+    func budgetRows() {
+        var state = RenderFixtures.state(columns: 80, rows: 12)
+        var near = RenderFixtures.task(1, "near", usage: TaskUsage(inputTokens: 16_100, outputTokens: 0, modelCalls: 2, toolCalls: 0))
+        near.budget = TaskBudget(maxTokens: 20_000)
+        var below = RenderFixtures.task(2, "below", usage: TaskUsage(inputTokens: 12_100, outputTokens: 0, modelCalls: 2, toolCalls: 0))
+        below.budget = TaskBudget(maxTokens: 20_000)
+        apply([near, below], to: &state)
+        state.openDialog()
+        var screen = RenderFixtures.render(&state)
+        // The selection (reversed) is on the first row; the second is drawn in its own colour.
+        #expect(screen.frame.rowText(1).contains(" #1 near") && screen.frame.rowText(1).contains("16.1k/20k"), "\(screen.snapshot)")
+        #expect(screen.frame.rowText(2).contains(" #2 below") && screen.frame.rowText(2).contains("12.1k/20k"), "\(screen.snapshot)")
+        #expect(screen.frame[2, 4].style == state.theme.style(.plain))
+        _ = state.handle(.down, now: start)
+        screen = RenderFixtures.render(&state)
+        #expect(screen.frame[1, 4].style == state.theme.style(.warning), "amber past 80%")
+        _ = state.handle(.up, now: start)
+        _ = state.handle(.enter, now: start)
+        screen = RenderFixtures.render(&state)
+        #expect(screen.snapshot.contains("Budget: 16.1k/20k tokens"), "\(screen.snapshot)")
+        #expect(TaskDialogRenderer.lineStyle(of: near) == .warning)
+        #expect(TaskDialogRenderer.lineStyle(of: below) == .plain)
+    }
+
     @Test("a first x on an agent with running children says in the key line what else stops; the focused pill is reversed")
     func stopQuestionAndPillFocus() {
         var state = RenderFixtures.state(columns: 100, rows: 12)

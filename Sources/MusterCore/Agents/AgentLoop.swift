@@ -74,10 +74,7 @@ extension AgentRuntime {
         // A task's model calls (and, with a time budget, its tool calls) are work in flight that
         // a pause or the deadline ends from outside; a stop ends them by cancelling the body.
         let interrupt = task.map { _ in AgentInterrupt() }
-        if let task, let interrupt {
-            taskBudget = await registry.snapshot(of: task.id)?.budget
-            await task.interruptOnPause(interrupt)
-        }
+        if let task, let interrupt { taskBudget = await task.interruptOnPause(interrupt) }
         let budget = BudgetGuard(budget: taskBudget, runtime: self, task: task, interrupt: interrupt)
 
         var awaitsAnswer = false

@@ -35,8 +35,9 @@ public struct TaskContext: Sendable {
     }
 
     /// Has the registry tell `interrupt` when the task is paused or resumed (in the same step as
-    /// the pause), until its body ends: a pause then ends its model call in flight.
-    func interruptOnPause(_ interrupt: AgentInterrupt) async {
+    /// the pause), until its body ends: a pause then ends its model call in flight. Returns the
+    /// task's budget (one trip to the registry for both, as an agent's run begins).
+    func interruptOnPause(_ interrupt: AgentInterrupt) async -> TaskBudget? {
         await registry.attach(interrupt, to: id)
     }
 

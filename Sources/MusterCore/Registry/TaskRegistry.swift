@@ -387,11 +387,12 @@ public actor TaskRegistry {
 
     /// Tells `interrupt` of task `id`'s pauses and resumes from now until its body ends,
     /// starting with whether it is paused now. The pause and the interruption are one isolated
-    /// step, so no model call can start between them.
-    func attach(_ interrupt: AgentInterrupt, to id: TaskID) {
-        guard let phase = machine.phase(of: id), phase.isActive else { return }
+    /// step, so no model call can start between them. Returns the task's budget.
+    func attach(_ interrupt: AgentInterrupt, to id: TaskID) -> TaskBudget? {
+        guard let phase = machine.phase(of: id), phase.isActive else { return nil }
         interrupts[id] = interrupt
         interrupt.setPaused(phase.name == .paused)
+        return machine.snapshot(of: id, now: timeline.now)?.budget
     }
 
     /// Puts `text` in agent `id`'s inbox: it reads it before its next model call.

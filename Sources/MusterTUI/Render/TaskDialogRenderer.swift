@@ -29,10 +29,14 @@ enum TaskDialogRenderer {
         if rows.isEmpty, listHeight > 0 {
             frame.draw(DisplayWidth.truncate(" No tasks yet. Background agents appear here while they run.", to: width), row: 1, column: 0, style: theme.style(.dim))
         }
-        let columns = TaskRowText.Columns(width: width, largestID: state.board.largestID)
+        let onScreen = dialog.top..<min(rows.count, dialog.top + listHeight)
+        let shown = onScreen.compactMap { index -> TaskSnapshot? in
+            if case .task(let id) = rows[index].content { state.board.snapshot(of: id) } else { nil }
+        }
+        let columns = TaskRowText.Columns(width: width, largestID: state.board.largestID, shown: shown)
         let spinner = PillState.spinnerFrames[state.pill.spinnerFrame]
         var row = 1
-        for index in dialog.top..<min(rows.count, dialog.top + listHeight) {
+        for index in onScreen {
             let item = rows[index]
             let text: String
             let style: CellStyle
@@ -74,10 +78,11 @@ enum TaskDialogRenderer {
         drawTitle(&frame, TerminalSanitizer.sanitize("\(task.label) · \(task.statusWord)"), theme: theme)
         let mode = task.mode == .background ? "background" : "foreground"
         let launcher = task.spawner == .topLevel ? "the main agent" : "task \(task.spawner)"
-        let head = [
+        var head = [
             TranscriptLine("\(task.kind.rawValue) · \(mode) · \(task.statusWord) · \(TaskRowText.elapsed(state.board.elapsed(of: task, at: state.now))) · launched by \(launcher)", style: .plain),
             TranscriptLine("Usage: \(UsageText.detail(of: task))", style: .dim),
         ]
+        if let budget = UsageText.budgetLine(of: task) { head.append(budget) }
         var row = 1
         for line in head where row < height - 1 {
             frame.draw(DisplayWidth.truncate(line.text, to: width), row: row, column: 0, style: theme.style(line.style))
@@ -136,7 +141,8 @@ enum TaskDialogRenderer {
     /// A row's colour, from its status (a word added later shows plain, or dim once ended).
     static func lineStyle(of task: TaskSnapshot) -> TranscriptLine.Style {
         if task.isStopping || task.silence != nil { return .warning }
-        if case .running = task.status { return .plain }
+        // Amber past 80% of some budget, as in `/tasks`.
+        if case .running = task.status { return UsageText.nearBudget(task) ? .warning : .plain }
         if case .completed = task.status { return .success }
         if case .failed = task.status { return .error }
         if case .cancelled = task.status { return .warning }
