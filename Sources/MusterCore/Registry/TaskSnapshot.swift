@@ -41,6 +41,18 @@ public struct TaskSnapshot: Sendable, Equatable, Identifiable {
     /// it never queued, and in a snapshot read from a log).
     public internal(set) var queuedFor = Duration.zero
 
+    /// The same queued task at another place in the queue (a front end that keeps the places of
+    /// the tasks it has seen: the registry publishes only the one that leaves the queue).
+    public func queued(at position: Int) -> TaskSnapshot {
+        guard isQueued else { return self }
+        return TaskSnapshot(
+            id: id, name: name, kind: kind, description: description, spawner: spawner, mode: mode,
+            status: .queued(position: position), cancelRequested: cancelRequested, startedAt: startedAt, endedAt: endedAt,
+            startDate: startDate, age: age, trail: trail, usage: usage, childrenUsage: childrenUsage, lastEventAt: lastEventAt,
+            step: step, stepLimit: stepLimit, budget: budget, queuedFor: queuedFor
+        )
+    }
+
     /// Its age less its time in the queue: what its time budget (`max_seconds`) counts.
     public var runningTime: Duration { age - queuedFor }
 

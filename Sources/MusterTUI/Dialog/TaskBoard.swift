@@ -20,15 +20,56 @@ public struct TaskBoard: Sendable {
     public private(set) var structureRevision = 0
     /// The largest id seen (for the width of the id column).
     public private(set) var largestID = 0
+    /// Queued tasks in launch order (id order), from `queueHead` on: the registry publishes only
+    /// the task that leaves the queue, so the board works out the places of the others.
+    private var queued: [TaskID] = []
+    private var queueHead = 0
 
     /// An empty board.
     public init() {}
 
     public var isEmpty: Bool { entries.isEmpty }
 
-    /// The task with this id as last seen.
+    /// The task with this id as last seen; a queued one with its place in the queue now.
     public func snapshot(of id: TaskID) -> TaskSnapshot? {
-        entries[id]?.snapshot
+        guard let snapshot = entries[id]?.snapshot else { return nil }
+        guard snapshot.isQueued, let index = queueIndex(of: id) else { return snapshot }
+        return snapshot.queued(at: index - queueHead + 1)
+    }
+
+    /// Where `id` is, or would go, in `queued` (binary search: ids grow along it).
+    private func queueBound(of id: TaskID) -> Int {
+        var (low, high) = (queueHead, queued.count)
+        while low < high {
+            let middle = (low + high) / 2
+            if queued[middle] < id { low = middle + 1 } else { high = middle }
+        }
+        return low
+    }
+
+    private func queueIndex(of id: TaskID) -> Int? {
+        let index = queueBound(of: id)
+        return index < queued.count && queued[index] == id ? index : nil
+    }
+
+    /// Keeps `queued` in step with whether `task` waits in the queue.
+    private mutating func trackQueue(_ task: TaskSnapshot) {
+        let index = queueIndex(of: task.id)
+        if task.isQueued, index == nil {
+            // Launches come in id order, so this is nearly always an append.
+            queued.insert(task.id, at: queueBound(of: task.id))
+        } else if !task.isQueued, let index {
+            if index == queueHead {
+                queueHead += 1
+                // Compacted once half is gone: O(1) per task on average.
+                if queueHead > queued.count / 2 {
+                    queued.removeFirst(queueHead)
+                    queueHead = 0
+                }
+            } else {
+                queued.remove(at: index)
+            }
+        }
     }
 
     /// Applies a registry transition seen at `now`; returns the task it changed, if any.
@@ -53,6 +94,7 @@ public struct TaskBoard: Sendable {
         let before = entries.updateValue(Entry(snapshot: task, seenAt: now), forKey: task.id)?.snapshot
         if before == nil || before?.isTerminal != task.isTerminal || before?.endedAt != task.endedAt { structureRevision &+= 1 }
         if task.mode == .background, !task.isTerminal { activeBackground.insert(task.id) } else { activeBackground.remove(task.id) }
+        if task.isQueued || before?.isQueued == true { trackQueue(task) }
         largestID = max(largestID, task.id.rawValue)
         revision &+= 1
     }
