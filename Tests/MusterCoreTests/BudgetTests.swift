@@ -202,6 +202,30 @@ struct BudgetTests {
         #expect(model.calls.count("worker") == 2, "the paused call, then the report")
     }
 
+    @Test("tokens spent by a foreground sub-agent during a tool call use up its parent's budget: the parent's next turn is its report")
+    func tokensDuringToolCall() async throws {
+        let model = ClosureModel { agent, turn, request in
+            guard !request.tools.isEmpty else { return [.textDelta("\(agent) report"), .end] }
+            switch (agent, turn) {
+            case ("worker", 0): return [.call("agent", ["name": "child", "prompt": "p"]), .endOfTurn(Usage(inputTokens: 40, outputTokens: 0))]
+            case ("child", _): return [.call("emit", ["tag": "c"]), .endOfTurn(Usage(inputTokens: 70, outputTokens: 0))]
+            default: return [.textDelta("a call with tools after the budget was used up"), .end]
+            }
+        }
+        let runtime = makeRuntime(model: model, tools: [EmitTool()])
+        let children = runtime.events.subscribe(where: { if case .task(.finished(let task)) = $0 { task.name == "child" } else { false } })
+        let task = try await finish(runtime, budget: TaskBudget(maxTokens: 100))
+        #expect(task.status == .budgetExhausted(reason: "its budget of 100 tokens (max_tokens) is used up", report: "worker report"))
+        #expect(task.usage.modelCalls == 2, "the turn that launched the child, then the report")
+        #expect(task.totalUsage.tokens == 40 + 70 + 2 + 2, "its turn, the child's turn, both reports (`.end` counts 2)")
+        guard case .task(.finished(let child)) = await children.collect(until: { _ in true }).first else {
+            Issue.record("the child did not finish")
+            return
+        }
+        #expect(child.budget.maxTokens == 60, "the child got what its parent had left")
+        #expect(child.status == .budgetExhausted(reason: "its budget of 60 tokens (max_tokens) is used up", report: "child report"))
+    }
+
     @Test("a sub-agent asking for more than is left gets what is left, and the launch's tool result says so")
     func narrower() async throws {
         let model = ClosureModel { agent, turn, _ in
