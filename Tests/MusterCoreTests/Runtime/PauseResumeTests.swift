@@ -191,6 +191,39 @@ struct PauseResumeTests {
         _ = c
         _ = await registry.shutdown(grace: .seconds(5))
     }
+
+    @Test("pauses and resumes racing an agent's model calls lose no wake-up: it ends completed, each answered turn counted once, no watch left")
+    func pauseResumeRace() async throws {
+        for _ in 0..<20 {
+            let model = ClosureModel { _, turn, _ in
+                // Suspensions inside each call, so that pauses land mid-call as well as between calls.
+                for _ in 0..<20 { await Task.yield() }
+                return turn < 30 ? [.call("emit", ["tag": .string("t\(turn)")]), .end] : [.textDelta("done"), .end]
+            }
+            let runtime = makeRuntime(model: model, tools: [EmitTool()], subAgentStepLimit: 100)
+            let registry = runtime.registry
+            let tasks = runtime.events.subscribe().tasks
+            let id = try await runtime.startBackgroundAgent(name: "worker", prompt: "work", spawner: .topLevel)
+            // Pauses and resumes until the agent has ended (at least 200 times), racing its calls.
+            let flips = Task {
+                var count = 0
+                while true {
+                    let ended = await registry.snapshot(of: id)?.isTerminal ?? true
+                    if count >= 200, ended { break }
+                    await registry.pause(id)
+                    await Task.yield()
+                    await registry.resume(id)
+                    count += 1
+                }
+            }
+            await flips.value
+            let finished = await tasks.readUntilFinished(id)
+            #expect(finished?.status == .completed(summary: "done"))
+            #expect(finished?.usage.modelCalls == 31, "answered turns only; a call a pause ended is asked again")
+            #expect(await registry.suspendedControlWaits == 0)
+            #expect(model.calls.count("worker") >= 31)
+        }
+    }
 }
 
 @Suite("Messages to a running agent")
