@@ -157,6 +157,31 @@ struct BudgetTests {
         #expect(!ProcessWatch.isAlive(grandchild))
     }
 
+    @Test("a time budget that runs out during a turn's calls keeps the result of a call that had finished and says the other was stopped")
+    func secondsDuringBatch() async throws {
+        let clock = TestClock<Duration>()
+        let told = Locked<[ChatMessage]>([])
+        let model = ClosureModel { _, _, request in
+            guard !request.tools.isEmpty else {
+                told.withLock { $0 = request.messages }
+                return [.textDelta("report"), .end]
+            }
+            return [.call("emit", ["tag": "finished early"], id: "quick"), .call("block", id: "slow"), .end]
+        }
+        let runtime = makeRuntime(model: model, tools: [EmitTool(), BlockTool(latch: Gate(), completions: Tally())], clock: clock)
+        let progress = runtime.events.subscribe(where: { if case .toolEnd(_, "quick", _, _) = $0 { true } else { false } })
+        let task = try await finish(runtime, budget: TaskBudget(maxSeconds: 30)) {
+            _ = await progress.collect(until: { _ in true })
+            await clock.untilSleeping()
+            await clock.advance(by: .seconds(30))
+        }
+        #expect(task.statusWord == "budget exhausted")
+        let results = told.withLock { $0 }.compactMap { message -> String? in
+            if case .tool(let callID, _, let content) = message { "\(callID): \(content)" } else { nil }
+        }
+        #expect(results == ["quick: finished early", "slow: Error: Stopped: the budget of 30 seconds (max_seconds) ran out during the call."])
+    }
+
     @Test("a stop during a model call of an agent with a time budget ends it cancelled at once, and its deadline watch ends with it")
     func stopBeforeDeadline() async throws {
         let clock = TestClock<Duration>()

@@ -64,22 +64,19 @@ final class AgentInterrupt: Sendable {
     /// Whether the time budget has run out.
     var hasDeadlinePassed: Bool { state.withLock { $0.deadlinePassed } }
 
-    /// Runs `operation` as the work in flight; returns its value, or why it was interrupted (its
-    /// value then dropped). An interruption that comes first ends it before it starts. Cancelling
-    /// the caller (a stop) cancels the operation too, with no reason given.
-    func run<T: Sendable>(_ work: Work, _ operation: @escaping @Sendable () async -> T) async -> Result<T, Interrupted> {
+    /// Runs `operation` as the work in flight; returns what it returned (nil when an
+    /// interruption came first and it never started) and why it was interrupted, if it was
+    /// (what it returned is then what it made of being cancelled). Cancelling the caller (a
+    /// stop) cancels the operation too, with no reason given.
+    func run<T: Sendable>(_ work: Work, _ operation: @escaping @Sendable () async -> T) async -> (value: T?, interrupted: Reason?) {
         async let outcome = runInFlight(work, operation)
         let value = await outcome
         let reason = state.withLock { state in
             defer { state.interrupted = nil }
             return state.interrupted
         }
-        if let reason { return .failure(Interrupted(reason: reason)) }
-        return value.map(Result.success) ?? .failure(Interrupted(reason: .deadline))
+        return (value, reason)
     }
-
-    /// The work ended by an interruption.
-    struct Interrupted: Error, Equatable { let reason: Reason }
 
     /// In the child: registers its own task, runs `operation` unless an interruption came
     /// first (nil then), and unregisters before it returns.

@@ -185,9 +185,11 @@ extension AgentRuntime {
     /// budget running out ends it `.outOfTime`; a stop cancels it with the body.
     func streamTurn(_ request: ModelRequest, agent: AgentRef, task: TaskContext?, interrupt: AgentInterrupt?) async -> StreamEnd {
         guard let interrupt else { return await consumeTurn(request, agent: agent, task: task) }
+        // An interrupted call's partial answer is dropped, whatever it made of its cancellation.
         switch await interrupt.run(.modelCall, { await self.consumeTurn(request, agent: agent, task: task) }) {
-        case .success(let end): return end
-        case .failure(let interrupted): return interrupted.reason == .paused ? .paused : .outOfTime
+        case (let end?, nil): return end
+        case (_, .paused): return .paused
+        case (_, .deadline), (nil, nil): return .outOfTime
         }
     }
 

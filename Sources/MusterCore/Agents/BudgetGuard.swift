@@ -72,12 +72,11 @@ struct BudgetGuard: Sendable {
         }
         guard let seconds = budget.maxSeconds, let interrupt else { return await executor.run(runnable, agent: agent, task: task) + refused }
         let batch = runnable
-        switch await interrupt.run(.toolCalls, { await executor.run(batch, agent: agent, task: task) }) {
-        case .success(let outputs):
-            return outputs + refused
-        case .failure:
-            let stopped = ToolOutput.error("Stopped: the budget of \(seconds) seconds (max_seconds) ran out during the call.")
-            return Array(repeating: stopped, count: batch.count) + refused
-        }
+        let (outputs, interrupted) = await interrupt.run(.toolCalls, { await executor.run(batch, agent: agent, task: task) })
+        guard interrupted != nil || outputs == nil else { return (outputs ?? []) + refused }
+        // Calls that had finished before the deadline keep their results; the others say why they stopped.
+        let stopped = ToolOutput.error("Stopped: the budget of \(seconds) seconds (max_seconds) ran out during the call.")
+        let ended = outputs?.map { $0 == ToolExecutor.cancelled ? stopped : $0 } ?? Array(repeating: stopped, count: batch.count)
+        return ended + refused
     }
 }

@@ -31,6 +31,9 @@ struct ToolExecutor: Sendable {
         return outputs
     }
 
+    /// The output of a call that was cancelled.
+    static let cancelled = ToolOutput.error("Cancelled.")
+
     private func isConcurrencySafe(_ call: ToolCall) -> Bool {
         runtime.tools[call.name]?.isConcurrencySafe ?? true
     }
@@ -68,7 +71,7 @@ struct ToolExecutor: Sendable {
         do {
             output = try await tool.run(call.arguments, context: context)
         } catch is CancellationError {
-            output = .error("Cancelled.")
+            output = Self.cancelled
         } catch {
             output = .error(TaskRegistry.describe(error))
         }
