@@ -434,7 +434,7 @@ public actor TaskRegistry {
         controlWaiters[token] = waiter
         machine.addControlWaiter(token, for: id, waitingFor: kind)
         if kind == .resumed { resumeWaitObserver?(id) }
-        // No task group per watch (a model call of every agent waits on one): the waiter
+        // No task group per watch (every paused agent waits on one): the waiter
         // returns nil when its caller is cancelled, and the watch is then expired here.
         if let answer = await waiter.wait() { return answer }
         controlWaiters[token] = nil
