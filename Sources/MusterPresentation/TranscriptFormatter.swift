@@ -106,7 +106,7 @@ public struct TranscriptFormatter: Sendable {
         case .warning(let text):
             return flush() + TranscriptLine.lines("⚠ " + text, style: .warning)
 
-        case .sessionStart, .toolProcess, .result, .sessionEnd, .conversation:
+        case .sessionStart, .toolProcess, .result, .sessionEnd, .conversation, .approvalRequested, .approvalAnswered:
             return []
         // A command's echo and reply go above a half-streamed line, which stays open.
         case .slashCommand(let command):

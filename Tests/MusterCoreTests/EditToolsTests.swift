@@ -150,7 +150,7 @@ struct EditToolsTests {
 
             """)
         let tail = UnifiedDiff(old: "a\nb", new: "a\nb\n", path: "g")
-        #expect(tail.text == "--- a/g\n+++ b/g\n@@ -2 +2 @@\n-b\n\\ No newline at end of file\n+b\n")
+        #expect(tail.text == "--- a/g\n+++ b/g\n@@ -1,2 +1,2 @@\n a\n-b\n\\ No newline at end of file\n+b\n")
         #expect(UnifiedDiff(old: "", new: "x\n", path: "n").text == "--- a/n\n+++ b/n\n@@ -0,0 +1 @@\n+x\n")
         #expect(UnifiedDiff(old: "same\n", new: "same\n", path: "s").text.isEmpty)
     }

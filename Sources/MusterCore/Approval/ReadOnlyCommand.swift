@@ -2,7 +2,7 @@
 ///
 /// Strict by design: when unsure, a command is not read-only. The command is lexed the way
 /// `sh` would see its quoting; outside single quotes any of `;` `&` `<` `>` `` ` `` `$` `(` `)`
-/// `{` `}`, and a newline or carriage return anywhere, make it not read-only (sequences,
+/// `{` `}` `#` `!`, a `~` that starts a word, and a newline or carriage return anywhere, make it not read-only (sequences,
 /// redirections, substitutions, expansions, subshells, background jobs). What is left is a
 /// pipeline split at `|`; every stage must be a command on the list, named plainly (no path,
 /// no `VAR=value` before it), with none of the options that make it write or run something
@@ -81,7 +81,10 @@ public enum ReadOnlyCommand {
                 words = []
                 word = ""
                 inWord = false
-            case ";", "&", "<", ">", "`", "$", "(", ")", "{", "}", "#", "!", "~":
+            case ";", "&", "<", ">", "`", "$", "(", ")", "{", "}", "#", "!":
+                return nil
+            case "~" where !inWord:
+                // Tilde expansion (only at the start of a word).
                 return nil
             default:
                 word.append(character)
