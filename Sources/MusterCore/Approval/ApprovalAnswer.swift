@@ -1,5 +1,5 @@
 /// The person's answer to an approval request.
-public enum ApprovalAnswer: Sendable, Equatable {
+public enum ApprovalAnswer: Sendable, Equatable, Codable {
     /// `y`: this call only.
     case once
     /// `a`: this call, and from now on every call the subject's rule matches (this session).

@@ -4,9 +4,9 @@
 /// A `*` matches any run of characters except those that let a shell do more than one plain
 /// command (`;` `&` `|` `<` `>` `` ` `` `$` `(` `)` `{` `}` and line breaks), so `shell: git *`
 /// never approves `git log; rm -rf ~`. Without `*` the pattern must equal the command.
-public struct PermissionRule: Sendable, Equatable, Hashable, CustomStringConvertible {
+public struct PermissionRule: Sendable, Equatable, Hashable, Codable, CustomStringConvertible {
     /// What a rule approves.
-    public enum Kind: String, Sendable, Equatable, Hashable, CaseIterable {
+    public enum Kind: String, Sendable, Equatable, Hashable, CaseIterable, Codable {
         case shell
         case edit
     }
