@@ -107,7 +107,8 @@ public struct TranscriptFormatter: Sendable {
             return flush() + TranscriptLine.lines("⚠ " + text, style: .warning)
 
         case .approvalRequested(let request):
-            return flush() + ApprovalText.lines(for: request)
+            // A background agent's request goes above the message being streamed, not into it.
+            return (request.agent.taskID == nil ? flush() : []) + ApprovalText.lines(for: request)
         case .approvalAnswered(_, let agent, let answer) where agent.taskID == nil:
             if case .deny = answer { return [TranscriptLine("  ✗ " + ApprovalText.verdict(answer), style: .error)] }
             return [TranscriptLine("  ✓ " + ApprovalText.verdict(answer), style: .success)]

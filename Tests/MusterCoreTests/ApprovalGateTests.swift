@@ -178,3 +178,40 @@ struct ApprovalGateTests {
         _ = await first.value
     }
 }
+
+@Suite("Approval commands: /tasks approve|deny, /allow, /permissions")
+struct ApprovalCommandTests {
+    @Test("The parser reads the commands; the reason is the rest of the line")
+    func parsing() throws {
+        let parser = SlashCommandParser()
+        #expect(try parser.parse("/tasks approve #3").get() == .approve(TaskID(3)))
+        #expect(try parser.parse("/tasks deny 3 use  the unit tests").get() == .deny(TaskID(3), reason: "use  the unit tests"))
+        #expect(try parser.parse("/tasks deny 3").get() == .deny(TaskID(3), reason: nil))
+        #expect(try parser.parse("/allow shell: git *").get() == .allow("shell: git *"))
+        #expect(try parser.parse("/permissions").get() == .permissions)
+        #expect((try? parser.parse("/tasks approve").get()) == nil)
+        #expect((try? parser.parse("/allow").get()) == nil)
+    }
+
+    @Test("/tasks approve answers the task's oldest waiting call; /tasks deny gives the reason; /allow and /permissions")
+    func processing() async throws {
+        let gate = ApprovalGate(mode: .ask, canAsk: true)
+        let registry = TaskRegistry(configuration: .init(maxBackgroundAgents: 2))
+        let processor = CommandProcessor(registry: registry, approvals: gate)
+        let worker = AgentRef(name: "worker", taskID: TaskID(5))
+        let first = Task { await gate.authorize(subject: .shell(command: "make a", directory: "/w"), agent: worker, callID: "a", tool: "shell", publish: { _ in }) }
+        let second = Task { await gate.authorize(subject: .shell(command: "make b", directory: "/w"), agent: worker, callID: "b", tool: "shell", publish: { _ in }) }
+        while gate.pending.count < 2 { await Task.yield() }
+        let ordered = gate.pending.map(\.callID)
+        #expect(await processor.execute(.approve(TaskID(5))) == .approvalAnswered(.init(id: TaskID(5), name: "worker"), subject: "shell: make \(ordered[0])", answer: .once))
+        #expect(await processor.execute(.deny(TaskID(5), reason: "not b")) == .approvalAnswered(.init(id: TaskID(5), name: "worker"), subject: "shell: make \(ordered[1])", answer: .deny(reason: "not b")))
+        let outputs = [await first.value, await second.value]
+        #expect(outputs.contains(nil))
+        #expect(outputs.contains(.error("The person denied this call: not b Do not retry it as it was.")))
+        #expect(await processor.execute(.approve(TaskID(5))) == .noApprovalPending(TaskID(5)))
+        #expect(await processor.execute(.allow("shell: make *")) == .allowed(PermissionRule(kind: .shell, pattern: "make *"), added: true))
+        #expect(await processor.execute(.allow("shell: make *")) == .allowed(PermissionRule(kind: .shell, pattern: "make *"), added: false))
+        if case .usageError = await processor.execute(.allow("make")) {} else { Issue.record("a bad rule is a usage error") }
+        #expect(await processor.execute(.permissions) == .permissions(mode: .ask, rules: [PermissionRule(kind: .shell, pattern: "make *")], pending: []))
+    }
+}

@@ -85,6 +85,7 @@ struct SessionLogRecordTests {
             "tool_start", "tool_progress", "tool_end", "task_started", "task_updated", "task_finished", "results_waiting",
             "message_queued", "message_read", "message_dropped", "conversation",
             "model_usage", "warning", "command_reply", "tool_process", "result", "session_end",
+            "approval_requested", "approval_answered",
         ]
         #expect(Set(Self.everyEvent.map(\.type)) == types)
     }

@@ -175,6 +175,8 @@ public struct InteractiveState: Sendable {
             // A background agent's end, and a command with its reply, go above the message
             // being streamed, not into it.
             append(lines)
+        case .approvalRequested(let request) where request.agent.taskID != nil:
+            append(lines)
         case .assistantMessage(let agent, _) where agent.taskID == nil:
             commitLiveLines()
             append(lines)

@@ -1,0 +1,99 @@
+@testable import MusterCore
+import MusterPresentation
+@testable import MusterTUI
+import Testing
+
+@Suite("Approvals in the interactive state: inline for the main agent, pill and dialog for the rest")
+struct ApprovalPromptTests {
+    private let start = ContinuousClock.now
+    private let hostile = "rm -rf build \u{1B}[2J\u{1B}]0;pwned\u{07} \u{202E}gnp.exe"
+
+    private func request(_ id: Int, task: Int? = nil, subject: ApprovalSubject? = nil) -> ApprovalRequest {
+        ApprovalRequest(
+            id: id, agent: task.map { AgentRef(name: "worker", taskID: TaskID($0)) } ?? .main, callID: "c\(id)", tool: "shell",
+            subject: subject ?? .shell(command: hostile, directory: "/work/\u{1B}[31mred")
+        )
+    }
+
+    private func type(_ text: String, into state: inout InteractiveState) -> [AppIntent] {
+        text.flatMap { state.handle(.character($0), now: start) }
+    }
+
+    @Test("The main agent's request is asked in the input line; y, a and n reason answer it; nothing typed reaches the agent")
+    func inlineAnswers() {
+        var state = RenderFixtures.state()
+        state.apply(.turnStart(turn: 1, trigger: .input("go")))
+        state.apply(.approvalRequested(request(1)))
+        #expect(state.approvals.map(\.id) == [1])
+        #expect(type("y", into: &state).isEmpty)
+        #expect(state.handle(.enter, now: start) == [.answerApproval(id: 1, .once)])
+        #expect(state.approvals.isEmpty)
+        #expect(state.editor.isEmpty)
+
+        state.apply(.approvalRequested(request(2)))
+        _ = type("maybe", into: &state)
+        #expect(state.handle(.enter, now: start).isEmpty)
+        #expect(state.hint?.text == "Answer y (once), a (always) or n [reason] (deny)")
+        _ = type("a", into: &state)
+        #expect(state.handle(.enter, now: start) == [.answerApproval(id: 2, .always)])
+
+        state.apply(.approvalRequested(request(3)))
+        _ = type("n use make clean", into: &state)
+        #expect(state.handle(.enter, now: start) == [.answerApproval(id: 3, .deny(reason: "use make clean"))])
+    }
+
+    @Test("Esc and Ctrl-C deny instead of interrupting the turn")
+    func escapeDenies() {
+        var state = RenderFixtures.state()
+        state.apply(.turnStart(turn: 1, trigger: .input("go")))
+        state.apply(.approvalRequested(request(1)))
+        #expect(state.handle(.escape, now: start) == [.answerApproval(id: 1, .deny(reason: nil))])
+        state.apply(.approvalRequested(request(2)))
+        #expect(state.interruptSignal(now: start) == [.answerApproval(id: 2, .deny(reason: nil))])
+        #expect(!state.interrupting)
+    }
+
+    @Test("A request answered elsewhere (or whose call was stopped) leaves the input line")
+    func answeredElsewhere() {
+        var state = RenderFixtures.state()
+        state.apply(.approvalRequested(request(1)))
+        state.apply(.approvalAnswered(id: 1, agent: .main, answer: .deny(reason: nil)))
+        #expect(state.approvals.isEmpty)
+        #expect(type("hi", into: &state).isEmpty)
+        #expect(state.editor.text == "hi")
+    }
+
+    @MainActor
+    @Test("The prompt, the command, its directory and a diff are drawn inert: no escape byte reaches the screen")
+    func inertPrompt() {
+        var state = RenderFixtures.state(columns: 100, rows: 16)
+        let diff = "--- a/x\n+++ b/x\n@@ -1 +1 @@\n-old \u{1B}[2J\n+new \u{1B}]52;c;cHduZWQ=\u{07}\n"
+        state.apply(.approvalRequested(request(1)))
+        state.apply(.approvalRequested(ApprovalRequest(id: 2, agent: .main, callID: "e", tool: "edit_file", subject: .edit(path: "x\u{1B}[1m", diff: diff, summary: "(+1 −1)"))))
+        let screen = RenderFixtures.render(&state).text
+        #expect(!screen.unicodeScalars.contains { $0 == "\u{1B}" || $0 == "\u{07}" || $0 == "\u{202E}" })
+        #expect(screen.contains("$ rm -rf build ^[[2J^[]0;pwned^G <U+202E>gnp.exe"))
+        #expect(screen.contains("in /work/^[[31mred"))
+        #expect(screen.contains("-old ^[[2J"))
+        #expect(screen.contains("+new ^[]52;c;cHduZWQ=^G"))
+        #expect(screen.contains(ApprovalText.prompt))
+    }
+
+    @Test("A background agent's request shows in the pill and is answered with y in the task dialog")
+    func backgroundInDialog() {
+        var state = RenderFixtures.state(columns: 100, rows: 20)
+        let task = RenderFixtures.task(4, "worker")
+        state.apply(.task(.started(task)))
+        state.apply(.approvalRequested(request(7, task: 4)))
+        #expect(state.pill.text.contains("⚠ 1 needs you"))
+        #expect(state.approvals.isEmpty)
+        // Typing at the prompt is ordinary input: the background request does not take it.
+        #expect(type("x", into: &state).isEmpty)
+        #expect(state.editor.text == "x")
+        state.openDialog()
+        RenderFixtures.layout(&state)
+        #expect(state.handle(.character("y"), now: start) == [.answerApproval(id: 7, .once)])
+        state.apply(.approvalAnswered(id: 7, agent: AgentRef(name: "worker", taskID: TaskID(4)), answer: .once))
+        #expect(!state.pill.text.contains("needs you"))
+    }
+}
