@@ -57,7 +57,7 @@ struct ToolExecutor: Sendable {
             return output
         }
         // Every call passes the approval gate; one it stops ends here, as an error result.
-        if let refusal = await runtime.approvals.check(call, tool: tool, agent: agent, workspace: runtime.workspace, publish: { events.publish($0) }) {
+        if let refusal = await runtime.approvals.check(call, tool: tool, agent: agent, runtime: runtime) {
             events.publish(.toolEnd(agent: agent, callID: call.id, tool: call.name, output: refusal))
             return refusal
         }

@@ -88,9 +88,9 @@ public final class ApprovalGate: Sendable {
     /// the model gets instead. Only `shell` and the tools that change files are ever stopped;
     /// an edit's diff is computed (nothing written) only when the mode does not approve it
     /// anyway, and an edit that would fail fails here with the tool's own error.
-    func check(
-        _ call: ToolCall, tool: any Tool, agent: AgentRef, workspace: URL, publish: @Sendable (SessionEvent) -> Void
-    ) async -> ToolOutput? {
+    func check(_ call: ToolCall, tool: any Tool, agent: AgentRef, runtime: AgentRuntime) async -> ToolOutput? {
+        let workspace = runtime.workspace
+        let events = runtime.events
         let mode = self.mode
         guard mode != .auto else { return nil }
         let subject: ApprovalSubject
@@ -110,13 +110,20 @@ public final class ApprovalGate: Sendable {
         } else {
             return nil
         }
-        return await authorize(subject: subject, agent: agent, callID: call.id, tool: call.name, publish: publish)
+        // While it waits, the task's activity says so (`/tasks`, the dialog, the panel).
+        let registry = runtime.registry
+        let taskID = agent.taskID
+        let headline = subject.headline
+        return await authorize(subject: subject, agent: agent, callID: call.id, tool: call.name, publish: { events.publish($0) }) { waiting in
+            guard let taskID else { return }
+            await registry.report(taskID, activity: waiting ? "needs approval: \(headline)" : ToolActivity.text(of: [call]), joinsTrail: false)
+        }
     }
 
     /// Passes or stops a call that would do `subject`; `publish` announces a request and its answer.
     func authorize(
         subject: ApprovalSubject, agent: AgentRef, callID: String, tool: String,
-        publish: @Sendable (SessionEvent) -> Void
+        publish: @Sendable (SessionEvent) -> Void, waiting: @Sendable (Bool) async -> Void = { _ in }
     ) async -> ToolOutput? {
         guard case .needsApproval(let subject) = decide(subject) else { return nil }
         guard canAsk else {
@@ -132,8 +139,10 @@ public final class ApprovalGate: Sendable {
             return request
         }
         publish(.approvalRequested(request))
+        await waiting(true)
         let answer = await wait(for: request.id)
         publish(.approvalAnswered(id: request.id, agent: agent, answer: answer))
+        await waiting(false)
         switch answer {
         case .once:
             return nil
