@@ -64,18 +64,22 @@ struct ApprovalTmuxTests {
 /// Approvals in a headless run: nobody to ask.
 @Suite("Approvals headless")
 struct ApprovalHeadlessTests {
-    @Test("-p in mode ask refuses what needs approval as a tool error, goes on, and the JSON result lists the refusals")
-    func refusedAndListed() async throws {
+    /// Runs the approvals fixture headless with `arguments` on a workspace whose notes.txt says
+    /// hello; returns the finished process and the notes' content afterwards.
+    private func run(_ arguments: [String]) async throws -> (muster: HeadlessProcess, notes: String) {
         let scratch = try HeadlessProcess.makeScratch()
         defer { try? FileManager.default.removeItem(at: scratch) }
         let notes = scratch.appendingPathComponent("workspace/notes.txt")
         try "hello\n".write(to: notes, atomically: true, encoding: .utf8)
-        let muster = try HeadlessProcess(
-            ["-p", "edit the notes", "--output-format", "json", "--permission-mode", "ask"], scratch: scratch,
-            script: HeadlessProcess.fixtures.appendingPathComponent("approvals.json")
-        )
+        let muster = try HeadlessProcess(arguments, scratch: scratch, script: HeadlessProcess.fixtures.appendingPathComponent("approvals.json"))
         defer { muster.stop() }
         #expect(try await muster.waitForExit() == 0)
+        return (muster, try String(contentsOf: notes, encoding: .utf8))
+    }
+
+    @Test("-p in mode ask refuses what needs approval as a tool error, goes on, and the JSON result lists the refusals")
+    func refusedAndListed() async throws {
+        let (muster, notes) = try await run(["-p", "edit the notes", "--output-format", "json", "--permission-mode", "ask"])
         let json = try JSONValue.parse(muster.standardOutput.trimmingCharacters(in: .newlines))
         #expect(json["text"] == .string("Edit result: Error: needs approval: edit: notes.txt (+1 −1) was not run. Run with --permission-mode auto or --allow 'edit: notes.txt'."))
         let refused = json["approvals_refused"]?.arrayValue ?? []
@@ -84,22 +88,13 @@ struct ApprovalHeadlessTests {
         #expect(refused.first?["tool"] == "edit_file")
         #expect(refused.first?["task_id"] == nil, "absent for the main agent")
         #expect(refused.first?["call_id"]?.stringValue?.isEmpty == false)
-        #expect(try String(contentsOf: notes, encoding: .utf8) == "hello\n")
+        #expect(notes == "hello\n")
     }
 
     @Test("--allow approves what its rule matches, headless too")
     func allowRule() async throws {
-        let scratch = try HeadlessProcess.makeScratch()
-        defer { try? FileManager.default.removeItem(at: scratch) }
-        let notes = scratch.appendingPathComponent("workspace/notes.txt")
-        try "hello\n".write(to: notes, atomically: true, encoding: .utf8)
-        let muster = try HeadlessProcess(
-            ["-p", "edit the notes", "--permission-mode", "ask", "--allow", "edit: notes.*"], scratch: scratch,
-            script: HeadlessProcess.fixtures.appendingPathComponent("approvals.json")
-        )
-        defer { muster.stop() }
-        #expect(try await muster.waitForExit() == 0)
+        let (muster, notes) = try await run(["-p", "edit the notes", "--permission-mode", "ask", "--allow", "edit: notes.*"])
         #expect(muster.standardOutput == "Edit result: edited notes.txt (+1 −1)\n")
-        #expect(try String(contentsOf: notes, encoding: .utf8) == "goodbye\n")
+        #expect(notes == "goodbye\n")
     }
 }

@@ -1,9 +1,24 @@
 import Foundation
 
 /// A tool that changes a file: the approval gate asks it what the call would change (its diff)
-/// before the person decides, without writing anything.
+/// before the person decides, without writing anything; the call itself makes that change.
 protocol FileChanging: Tool {
+    /// How paths are resolved below the workspace (tests force the walk).
+    var resolution: BeneathResolver.Method { get }
+    /// The change the call would make to the file as it is now (nothing is written).
     func preview(_ arguments: JSONValue, workspace: URL) async throws -> FileChange
+}
+
+extension FileChanging {
+    /// Makes the change the arguments describe, atomically, and says what it was.
+    func apply(_ arguments: JSONValue, workspace: URL) async throws -> ToolOutput {
+        let change = try await preview(arguments, workspace: workspace)
+        let writer = WorkspaceFileWriter(workspace: workspace, resolution: resolution)
+        try await BlockingWork.run { cancellation in
+            try writer.replace(change.path, with: change.newBytes, cancellation: cancellation)
+        }
+        return ToolOutput(change.summary)
+    }
 }
 
 extension WriteFileTool: FileChanging {}

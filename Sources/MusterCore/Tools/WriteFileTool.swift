@@ -31,12 +31,7 @@ public struct WriteFileTool: Tool {
     public var isConcurrencySafe: Bool { false }
 
     public func run(_ arguments: JSONValue, context: ToolContext) async throws -> ToolOutput {
-        let change = try await preview(arguments, workspace: context.workspace)
-        let writer = WorkspaceFileWriter(workspace: context.workspace, resolution: resolution)
-        try await BlockingWork.run { cancellation in
-            try writer.replace(change.path, with: change.newBytes, cancellation: cancellation)
-        }
-        return ToolOutput(change.summary)
+        try await apply(arguments, workspace: context.workspace)
     }
 
     /// The change the call would make, read from the file as it is now (nothing is written).

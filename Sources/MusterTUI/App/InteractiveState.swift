@@ -411,16 +411,23 @@ public struct InteractiveState: Sendable {
                 return []
             }
             return settle(request, yes: yes, typed: typed)
+        default:
+            typeAnswer(key)
+            return []
+        }
+    }
+
+    /// A key typed into an answer: edits the one line (history and completion keys do nothing,
+    /// a pasted line break is not an Enter).
+    private mutating func typeAnswer(_ key: Key) {
+        switch key {
         case .up, .down, .tab, .control("p"), .control("n"):
-            return []
+            return
         case .paste(let text) where text.contains("\n"):
-            // A pasted line break is not an Enter: the answer stays one line.
             _ = answerLine.handle(.paste(text.replacingOccurrences(of: "\n", with: " ")))
-            return []
         default:
             hint = nil
             _ = answerLine.handle(key)
-            return []
         }
     }
 
@@ -438,14 +445,8 @@ public struct InteractiveState: Sendable {
                 return []
             }
             answer = typed
-        case .up, .down, .tab, .control("p"), .control("n"):
-            return []
-        case .paste(let text) where text.contains("\n"):
-            _ = answerLine.handle(.paste(text.replacingOccurrences(of: "\n", with: " ")))
-            return []
         default:
-            hint = nil
-            _ = answerLine.handle(key)
+            typeAnswer(key)
             return []
         }
         approvals.removeFirst()
