@@ -127,7 +127,8 @@ extension ConfirmationRequest {
         if count > 0 { parts.append(count == 1 ? "1 background agent" : "\(count) background agents") }
         if shells > 0 { parts.append(shells == 1 ? "1 background shell" : "\(shells) background shells") }
         let one = count + shells == 1
-        return "\(parts.joined(separator: " and ")) \(one ? "is" : "are") running. Stop \(one ? "it" : "them") and quit? (y/n)"
+        let waiting = approvals == 0 ? "" : approvals == 1 ? " (1 call waits for your approval)" : " (\(approvals) calls wait for your approval)"
+        return "\(parts.joined(separator: " and ")) \(one ? "is" : "are") running\(waiting). Stop \(one ? "it" : "them") and quit? (y/n)"
     }
 
     /// What plain mode prints when a line answered neither yes nor no.

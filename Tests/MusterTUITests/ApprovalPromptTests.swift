@@ -97,3 +97,35 @@ struct ApprovalPromptTests {
         #expect(!state.pill.text.contains("needs you"))
     }
 }
+
+@Suite("Approvals in plain mode")
+struct PlainApprovalTests {
+    @Test("The main agent's request prints inert with the prompt; the next line answers it; a background one shows in the pill line")
+    func plainAnswers() async {
+        let output = PlainConsoleTests.Output()
+        let console = PlainConsole(pill: PillState(cap: 10), echoInput: false, output: output.append)
+        let main = ApprovalRequest(id: 1, agent: .main, callID: "c", tool: "shell", subject: .shell(command: "make \u{1B}[2Jclean", directory: "/w"))
+        await console.handle(.approvalRequested(main))
+        #expect(output.value.contains("    $ make ^[[2Jclean\n"))
+        #expect(output.value.hasSuffix(ApprovalText.prompt + "\n"))
+        #expect(!output.value.unicodeScalars.contains("\u{1B}"))
+        let unclear = await console.approvalAnswer(to: "perhaps")
+        #expect(unclear?.id == 1 && unclear?.answer == nil)
+        let denied = await console.approvalAnswer(to: "no  not now ")
+        #expect(denied?.id == 1 && denied?.answer == .deny(reason: "not now"))
+        #expect(await console.approvalAnswer(to: "hello") == nil)
+
+        let worker = AgentRef(name: "worker", taskID: TaskID(3))
+        await console.handle(.approvalRequested(ApprovalRequest(id: 2, agent: worker, callID: "d", tool: "shell", subject: .shell(command: "make", directory: "/w"))))
+        #expect(output.value.contains("[0/10 agents · ⚠ 1 needs you]"))
+        #expect(await console.approvalAnswer(to: "y") == nil, "a background request does not take typed lines")
+        await console.handle(.approvalAnswered(id: 2, agent: worker, answer: .once))
+        #expect(output.value.hasSuffix("[0/10 agents]\n"))
+    }
+
+    @Test("Quitting with calls waiting for approval says so")
+    func quitPrompt() {
+        #expect(ConfirmationRequest(.quit, count: 1, approvals: 1).prompt == "1 background agent is running (1 call waits for your approval). Stop it and quit? (y/n)")
+        #expect(ConfirmationRequest(.quit, count: 2, approvals: 2).prompt == "2 background agents are running (2 calls wait for your approval). Stop them and quit? (y/n)")
+    }
+}

@@ -145,7 +145,7 @@ struct CommandProcessor: Sendable {
         // A dev server started with `!cmd &` is work too: quitting stops it.
         let shells = await registry.runningBackgroundShells
         guard running > 0 || shells > 0 else { return .quit }
-        return .confirm(ConfirmationRequest(.quit, count: running, shells: shells))
+        return .confirm(ConfirmationRequest(.quit, count: running, shells: shells, approvals: approvals.pending.count))
     }
 
     /// Carries out (or drops) a confirmed action; `yes` is the person's answer.
