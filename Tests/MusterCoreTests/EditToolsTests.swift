@@ -61,6 +61,19 @@ struct EditToolsTests {
         #expect(try topNames() == ["README.md", "old-link"])
     }
 
+    @Test("The owner is kept where permitted (root here), and set-id bits with it")
+    func ownerKept() async throws {
+        let path = fixture.root.appendingPathComponent("README.md").path
+        guard geteuid() == 0 else { return }
+        #expect(chown(path, 1234, 4321) == 0)
+        #expect(chmod(path, 0o2755) == 0)
+        #expect(try await edit("README.md", "two", "2") == ToolOutput("edited README.md (+1 −1)"))
+        var info = stat()
+        #expect(stat(path, &info) == 0)
+        #expect(info.st_uid == 1234 && info.st_gid == 4321)
+        #expect(info.st_mode & 0o7777 == 0o2755)
+    }
+
     @Test("edit_file replaces a unique string, and refuses a missing or repeated one without touching the file")
     func editSemantics() async throws {
         #expect(try await edit("README.md", "two\n", "2\n") == ToolOutput("edited README.md (+1 −1)"))

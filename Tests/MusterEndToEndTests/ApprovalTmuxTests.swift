@@ -39,6 +39,22 @@ struct ApprovalTmuxTests {
         }
     }
 
+    @Test("Stopping an agent that waits for approval ends the wait: the pill lets go, the agent is cancelled, the command never runs")
+    func stopWhileWaiting() async throws {
+        try await TmuxDriver.withApp(arguments: ["--script", Self.script.path, "--permission-mode", "ask"]) { app in
+            try await app.waitForScreen(containing: "/help for commands", timeout: .seconds(20))
+            await app.submit("launch")
+            try await app.waitForScreen(containing: "⚠ 1 needs you")
+            await app.submit("/tasks stop 1")
+            let stopped = try await app.waitForScreen(containing: "Background agent \"asker\" was cancelled")
+            #expect(!stopped.contains("needs you"))
+            #expect(!FileManager.default.fileExists(atPath: app.scratch.appendingPathComponent("workspace/approved.txt").path))
+            // A late answer finds nothing to answer.
+            await app.submit("/tasks approve 1")
+            try await app.waitForScreen(containing: "Task #1 has no call waiting for approval.")
+        }
+    }
+
     @Test("The main agent's edit asks inline with its diff; n with a reason denies it and the model sees the reason")
     func foregroundEdit() async throws {
         try await TmuxDriver.withApp(arguments: ["--script", Self.script.path, "--permission-mode", "ask"]) { app in

@@ -79,7 +79,8 @@ struct ApprovalPromptTests {
         #expect(screen.contains(ApprovalText.prompt))
     }
 
-    @Test("A background agent's request shows in the pill and is answered with y in the task dialog")
+    @MainActor
+    @Test("A background agent's request shows in the pill; the dialog opens on it and y answers it")
     func backgroundInDialog() {
         var state = RenderFixtures.state(columns: 100, rows: 20)
         let task = RenderFixtures.task(4, "worker")
@@ -90,8 +91,11 @@ struct ApprovalPromptTests {
         // Typing at the prompt is ordinary input: the background request does not take it.
         #expect(type("x", into: &state).isEmpty)
         #expect(state.editor.text == "x")
+        state.apply(.task(.started(RenderFixtures.task(5, "newer"))))
         state.openDialog()
-        RenderFixtures.layout(&state)
+        // It opens on the asking task, although a newer one comes first in the list.
+        #expect(state.dialog?.selectedTaskID == TaskID(4))
+        #expect(RenderFixtures.render(&state).text.contains("y approve · n deny"))
         #expect(state.handle(.character("y"), now: start) == [.answerApproval(id: 7, .once)])
         state.apply(.approvalAnswered(id: 7, agent: AgentRef(name: "worker", taskID: TaskID(4)), answer: .once))
         #expect(!state.pill.text.contains("needs you"))

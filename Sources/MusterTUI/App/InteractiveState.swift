@@ -465,6 +465,11 @@ public struct InteractiveState: Sendable {
     /// Opens the task dialog on its list (`/tasks`, Ctrl-T, Enter on the focused pill).
     public mutating func openDialog() {
         dialog = TaskDialog()
+        // It opens on the oldest background call waiting for approval: y or n answers it.
+        if let id = backgroundApprovals.first?.agent.taskID {
+            dialog?.refresh(from: board)
+            dialog?.select(id)
+        }
         pillFocused = false
         hint = nil
     }
