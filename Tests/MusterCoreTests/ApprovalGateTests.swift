@@ -130,6 +130,18 @@ struct ApprovalGateTests {
         #expect(next == ToolOutput("edited victim.txt (+1 −1)"))
     }
 
+    @Test("An edit approved on a diff writes that change only: a file changed while it waited is left alone")
+    func changedWhileWaiting() async throws {
+        let gate = ApprovalGate(mode: .ask, canAsk: true)
+        let runtime = runtime(gate)
+        let (task, request) = await startCall(ToolCall(id: "e1", name: "edit_file", arguments: ["path": "victim.txt", "old": "keep", "new": "lose"]), on: runtime)
+        // Someone else changes the file while the person reads the diff.
+        try fixture.write("victim.txt", "keep me, and more\n")
+        gate.answer(try #require(request).id, with: .once)
+        #expect(await task.value == .error("\"victim.txt\" changed while the edit waited for approval; nothing was written. Read it again and redo the edit."))
+        #expect(try String(contentsOf: fixture.root.appendingPathComponent("victim.txt"), encoding: .utf8) == "keep me, and more\n")
+    }
+
     @Test("Stopping a call that waits for approval ends the wait at once: denied, then cancelled; a late answer finds nothing")
     func cancelWhileWaiting() async throws {
         let gate = ApprovalGate(mode: .ask, canAsk: true)

@@ -31,6 +31,9 @@ public final class ApprovalGate: Sendable {
         var early: [Int: ApprovalAnswer] = [:]
         var nextID = 1
         var refusals: [ApprovalRefusal] = []
+        /// Edits that passed the gate, by agent and call, until their tool takes them: the tool
+        /// writes only the change that was approved.
+        var passedChanges: [String: FileChange] = [:]
     }
 
     /// Whether a person can be asked; false for headless runs.
@@ -94,12 +97,14 @@ public final class ApprovalGate: Sendable {
         let mode = self.mode
         guard mode != .auto else { return nil }
         let subject: ApprovalSubject
+        var passing: FileChange?
         if let changing = tool as? any FileChanging {
             guard mode != .autoEdit else { return nil }
             do {
                 let change = try await changing.preview(call.arguments, workspace: workspace)
                 let diff = change.diff
                 subject = .edit(path: change.path.relative, diff: diff.text, summary: diff.summary)
+                passing = change
             } catch let error as ToolError {
                 return .error(error.message)
             } catch {
@@ -114,10 +119,24 @@ public final class ApprovalGate: Sendable {
         let registry = runtime.registry
         let taskID = agent.taskID
         let headline = subject.headline
-        return await authorize(subject: subject, agent: agent, callID: call.id, tool: call.name, publish: { events.publish($0) }) { waiting in
+        let refusal = await authorize(subject: subject, agent: agent, callID: call.id, tool: call.name, publish: { events.publish($0) }) { waiting in
             guard let taskID else { return }
             await registry.report(taskID, activity: waiting ? "needs approval: \(headline)" : ToolActivity.text(of: [call]), joinsTrail: false)
         }
+        if refusal == nil, let passing {
+            state.withLock { $0.passedChanges[Self.key(agent, call.id)] = passing }
+        }
+        return refusal
+    }
+
+    /// The change an edit call of `agent` passed the gate with, taken once (nil: it passed
+    /// without one, in mode auto or auto-edit).
+    func takePassedChange(agent: AgentRef, callID: String) -> FileChange? {
+        state.withLock { $0.passedChanges.removeValue(forKey: Self.key(agent, callID)) }
+    }
+
+    private static func key(_ agent: AgentRef, _ callID: String) -> String {
+        "\(agent.taskID?.rawValue ?? 0) \(callID)"
     }
 
     /// Passes or stops a call that would do `subject`; `publish` announces a request and its answer.

@@ -10,9 +10,16 @@ protocol FileChanging: Tool {
 }
 
 extension FileChanging {
-    /// Makes the change the arguments describe, atomically, and says what it was.
-    func apply(_ arguments: JSONValue, workspace: URL) async throws -> ToolOutput {
+    /// Makes the change the arguments describe, atomically, and says what it was. When the
+    /// call passed the approval gate with a change (the diff the person saw), the change made
+    /// now must be that one: a file changed meanwhile is left alone.
+    func apply(_ arguments: JSONValue, context: ToolContext) async throws -> ToolOutput {
+        let workspace = context.workspace
+        let approved = context.runtime?.approvals.takePassedChange(agent: context.agent, callID: context.callID)
         let change = try await preview(arguments, workspace: workspace)
+        if let approved, approved != change {
+            throw ToolError("\"\(change.path.relative)\" changed while the edit waited for approval; nothing was written. Read it again and redo the edit.")
+        }
         let writer = WorkspaceFileWriter(workspace: workspace, resolution: resolution)
         try await BlockingWork.run { cancellation in
             try writer.replace(change.path, with: change.newBytes, cancellation: cancellation)

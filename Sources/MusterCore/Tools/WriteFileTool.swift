@@ -31,7 +31,7 @@ public struct WriteFileTool: Tool {
     public var isConcurrencySafe: Bool { false }
 
     public func run(_ arguments: JSONValue, context: ToolContext) async throws -> ToolOutput {
-        try await apply(arguments, workspace: context.workspace)
+        try await apply(arguments, context: context)
     }
 
     /// The change the call would make, read from the file as it is now (nothing is written).
