@@ -138,7 +138,8 @@ public struct InteractiveState: Sendable {
         case .modelUsage(_, let usage):
             changed = pill.count(usage)
         case .approvalRequested(let request):
-            changed = pill.note(approval: event) || true
+            pill.note(approval: event)
+            changed = true
             if request.agent.taskID == nil {
                 if approvals.isEmpty, confirmation == nil { answerLine = LineEditor() }
                 approvals.append(request)
@@ -146,7 +147,8 @@ public struct InteractiveState: Sendable {
                 backgroundApprovals.append(request)
             }
         case .approvalAnswered(let id, _, _):
-            changed = pill.note(approval: event) || true
+            pill.note(approval: event)
+            changed = true
             approvals.removeAll { $0.id == id }
             backgroundApprovals.removeAll { $0.id == id }
         case .reply(let reply):
