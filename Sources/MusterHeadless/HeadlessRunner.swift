@@ -238,7 +238,7 @@ public struct HeadlessRunner: Sendable {
             status: status, text: tally.lastAnswer ?? "", error: error, exitCode: ending.runEnding.exitCode,
             durationSeconds: duration.seconds, usage: tally.usage, turns: tally.turns, modelCalls: tally.modelCalls, background: background,
             cancelledTaskIDs: cancelled.map(\.id), undeliveredTaskIDs: undelivered.map(\.id),
-            tasks: Array(tally.tasks.values)
+            tasks: Array(tally.tasks.values), approvalsRefused: session.runtime.approvals.refusals
         )
     }
 

@@ -26,6 +26,8 @@ public struct PillState: Sendable, Equatable {
     public private(set) var spinnerFrame = 0
     /// Tokens every model call of the session has used so far (every agent's).
     public private(set) var sessionTokens = 0
+    /// Background agents' calls waiting for the person's approval (request ids): `⚠ 1 needs you`.
+    public private(set) var needsYou: Set<Int> = []
 
     /// A pill with nothing running.
     public init(cap: Int) {
@@ -55,7 +57,21 @@ public struct PillState: Sendable, Equatable {
     public var isActive: Bool { !running.isEmpty || !shells.isEmpty }
 
     /// True when the pill reads `0/M agents` and nothing waits or is paused: shown dimmed.
-    public var isIdle: Bool { running.isEmpty && shells.isEmpty && done == 0 && paused.isEmpty }
+    public var isIdle: Bool { running.isEmpty && shells.isEmpty && done == 0 && paused.isEmpty && needsYou.isEmpty }
+
+    /// Notes a background agent's approval request or its answer; true when the pill changed.
+    /// (The main agent's requests are asked in the input line, not counted here.)
+    @discardableResult
+    public mutating func note(approval event: SessionEvent) -> Bool {
+        switch event {
+        case .approvalRequested(let request) where request.agent.taskID != nil:
+            return needsYou.insert(request.id).inserted
+        case .approvalAnswered(let id, _, _):
+            return needsYou.remove(id) != nil
+        default:
+            return false
+        }
+    }
 
     /// Applies one registry transition; returns true when the pill's text changed.
     @discardableResult
@@ -112,6 +128,7 @@ public struct PillState: Sendable, Equatable {
         if !paused.isEmpty { label += " · \(paused.count) paused" }
         if !queued.isEmpty { label += " · \(queued.count) queued" }
         if done > 0 { label += " · \(done) done" }
+        if !needsYou.isEmpty { label += " · ⚠ \(needsYou.count) needs you" }
         return label
     }
 

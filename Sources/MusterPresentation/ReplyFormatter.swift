@@ -61,6 +61,27 @@ public enum ReplyFormatter {
             return [notice("Moved \"\(TerminalSanitizer.sanitize(name))\" to the background as task \(id); its result arrives when it finishes.")]
         case .nothingToMoveToBackground:
             return [notice("Nothing running in the foreground can be moved to the background.")]
+        case .approvalAnswered(let task, let subject, let answer):
+            let shown = TerminalSanitizer.sanitize(TaskTable.oneLine(subject))
+            let name = TerminalSanitizer.sanitize(task.name)
+            return [notice("\(ApprovalText.verdict(answer)) for \(task.id) \(name): \(shown)")]
+        case .noApprovalPending(let id):
+            return [TranscriptLine("Task \(id) has no call waiting for approval.", style: .warning)]
+        case .allowed(let rule, let added):
+            let shown = TerminalSanitizer.sanitize(TaskTable.oneLine(rule.description))
+            return [notice(added ? "Allowed for this session: \(shown)" : "Already allowed: \(shown)")]
+        case .permissions(let mode, let rules, let pending):
+            var lines = [TranscriptLine("Permission mode: \(mode.rawValue)", style: .heading)]
+            lines.append(TranscriptLine(rules.isEmpty ? "  No standing rules (/allow adds one)." : "  Allowed without asking:"))
+            lines += rules.map { TranscriptLine("    " + TerminalSanitizer.sanitize(TaskTable.oneLine($0.description))) }
+            if !pending.isEmpty {
+                lines.append(TranscriptLine("  Waiting for approval:", style: .warning))
+                lines += pending.map { waiting in
+                    let who = waiting.taskID.map { "\($0) " } ?? ""
+                    return TranscriptLine("    \(who)\(TerminalSanitizer.sanitize(waiting.agent)): \(TerminalSanitizer.sanitize(TaskTable.oneLine(waiting.subject)))")
+                }
+            }
+            return lines
         case .shellStarted(let id, let command):
             let shown = TerminalSanitizer.sanitize(TaskTable.oneLine(command))
             return [TranscriptLine("  → shell \"\(shown)\" started in the background (task \(id)); /tasks show \(id.rawValue) shows its output.", style: .tool)]
@@ -106,7 +127,8 @@ extension ConfirmationRequest {
         if count > 0 { parts.append(count == 1 ? "1 background agent" : "\(count) background agents") }
         if shells > 0 { parts.append(shells == 1 ? "1 background shell" : "\(shells) background shells") }
         let one = count + shells == 1
-        return "\(parts.joined(separator: " and ")) \(one ? "is" : "are") running. Stop \(one ? "it" : "them") and quit? (y/n)"
+        let waiting = approvals == 0 ? "" : approvals == 1 ? " (1 call waits for your approval)" : " (\(approvals) calls wait for your approval)"
+        return "\(parts.joined(separator: " and ")) \(one ? "is" : "are") running\(waiting). Stop \(one ? "it" : "them") and quit? (y/n)"
     }
 
     /// What plain mode prints when a line answered neither yes nor no.

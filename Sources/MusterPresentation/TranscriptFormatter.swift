@@ -106,7 +106,13 @@ public struct TranscriptFormatter: Sendable {
         case .warning(let text):
             return flush() + TranscriptLine.lines("⚠ " + text, style: .warning)
 
-        case .sessionStart, .toolProcess, .result, .sessionEnd, .conversation:
+        case .approvalRequested(let request):
+            // A background agent's request goes above the message being streamed, not into it.
+            return (request.agent.taskID == nil ? flush() : []) + ApprovalText.lines(for: request)
+        case .approvalAnswered(_, let agent, let answer) where agent.taskID == nil:
+            if case .deny = answer { return [TranscriptLine("  ✗ " + ApprovalText.verdict(answer), style: .error)] }
+            return [TranscriptLine("  ✓ " + ApprovalText.verdict(answer), style: .success)]
+        case .sessionStart, .toolProcess, .result, .sessionEnd, .conversation, .approvalAnswered:
             return []
         // A command's echo and reply go above a half-streamed line, which stays open.
         case .slashCommand(let command):

@@ -15,11 +15,15 @@ public struct Script: Sendable, Equatable {
     let summary: String?
     /// Scenarios by agent name (`main`, `explore`, `*`, ...).
     let agents: [String: Agent]
+    /// The optional top-level `approvals`: standing rules the script's calls expect (the demo's
+    /// survey pipelines are not on the read-only list), added to the session's when it loads.
+    public let approvals: [PermissionRule]
 
-    init(origin: String, summary: String?, agents: [String: Agent]) {
+    init(origin: String, summary: String?, agents: [String: Agent], approvals: [PermissionRule] = []) {
         self.origin = origin
         self.summary = summary
         self.agents = agents
+        self.approvals = approvals
     }
 
     /// One agent's scenarios, in document order.

@@ -72,7 +72,7 @@ private struct ScriptValidator {
     let origin: String
     let knownTools: Set<String>
 
-    private static let rootKeys = ["agents", "description", "version"]
+    private static let rootKeys = ["agents", "approvals", "description", "version"]
     private static let agentKeys = ["scenarios"]
     private static let scenarioKeys = ["description", "example", "match", "name", "turns"]
     private static let turnKeys = ["chunk_chars", "chunk_delay_ms", "say", "tools", "usage", "wait_ms"]
@@ -112,7 +112,28 @@ private struct ScriptValidator {
             }
             agents[name] = try agent(agentMembers[name]!, at: path)
         }
-        return Script(origin: origin, summary: summary, agents: agents)
+        return Script(origin: origin, summary: summary, agents: agents, approvals: try approvals(members, at: root))
+    }
+
+    /// The optional `approvals`: the rules (`shell: COMMAND`, `edit: PATH`) the script's calls
+    /// expect, so that it plays in mode `ask` without stopping at every call.
+    private func approvals(_ members: [String: JSONValue], at root: ScriptPath) throws(ScriptError) -> [PermissionRule] {
+        guard let value = members["approvals"] else { return [] }
+        let path = root.appending("approvals")
+        guard let elements = value.arrayValue else {
+            throw failure(path, "expected an array of rules such as \"shell: make test\", found \(describe(value))")
+        }
+        var rules: [PermissionRule] = []
+        for (index, element) in elements.enumerated() {
+            guard let text = element.stringValue else {
+                throw failure(path.appending(index: index), "expected a rule such as \"shell: make test\", found \(describe(element))")
+            }
+            switch PermissionRule.parse(text) {
+            case .success(let rule): rules.append(rule)
+            case .failure(let error): throw failure(path.appending(index: index), error.description)
+            }
+        }
+        return rules
     }
 
     private func agent(_ value: JSONValue, at path: ScriptPath) throws(ScriptError) -> Script.Agent {

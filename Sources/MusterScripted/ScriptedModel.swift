@@ -14,6 +14,9 @@ public struct ScriptedModel: LanguageModel {
     /// The value of `{{workspace}}` (`.` when nil).
     let workspace: URL?
 
+    /// The standing approvals the script expects (its top-level `approvals`).
+    public var approvals: [PermissionRule] { script.approvals }
+
     /// A model playing `script`, pausing on `clock`.
     public init(script: Script, clock: any Clock<Duration> = ContinuousClock(), workspace: URL? = nil) {
         self.script = script

@@ -12,9 +12,10 @@ public func makeRuntime(
     stepLimit: Int = 20,
     subAgentStepLimit: Int? = nil,
     clock: any Clock<Duration> = ContinuousClock(),
-    workspace: URL = URL(fileURLWithPath: NSTemporaryDirectory())
+    workspace: URL = URL(fileURLWithPath: NSTemporaryDirectory()),
+    approvals: ApprovalGate = ApprovalGate(mode: .auto, canAsk: false)
 ) -> AgentRuntime {
     let registry = TaskRegistry(configuration: .init(maxBackgroundAgents: maxBackgroundAgents))
     let added: [any Tool] = taskTools ? [AgentTool(), ListTasksTool(), WaitTaskTool(), CancelTaskTool(), SendMessageTool()] : []
-    return AgentRuntime(registry: registry, model: model, tools: tools + added, workspace: workspace, clock: clock, stepLimit: stepLimit, subAgentStepLimit: subAgentStepLimit)
+    return AgentRuntime(registry: registry, model: model, tools: tools + added, workspace: workspace, clock: clock, stepLimit: stepLimit, subAgentStepLimit: subAgentStepLimit, approvals: approvals)
 }

@@ -89,6 +89,12 @@ struct Muster: AsyncParsableCommand {
     @Option(parsing: .unconditional, help: ArgumentHelp("Budget of every sub-agent: model calls (default: none).", valueName: "n"))
     var agentMaxSteps: Int?
 
+    @Option(help: ArgumentHelp("What agents may do without asking: ask (shell commands and edits ask, read-only commands do not; default), auto-edit (edits inside the workspace do not ask), auto (nothing asks). Env MUSTER_PERMISSION_MODE.", valueName: "mode"))
+    var permissionMode: String?
+
+    @Option(help: ArgumentHelp("A standing approval, e.g. 'shell: make test', 'shell: git *', 'edit: docs/*' (repeatable).", valueName: "rule"))
+    var allow: [String] = []
+
     @Option(help: .hidden)
     var clock: ClockChoice?
 

@@ -29,11 +29,28 @@ struct SessionSetup {
         let queue = BackgroundQueueSize.resolve(flag: command.backgroundQueue, environment: environment)
         if let warning = queue.warning { warnings.append(warning) }
 
+        let mode: PermissionMode
+        do {
+            mode = try PermissionMode.resolve(flag: command.permissionMode, environment: environment)
+        } catch {
+            throw SetupError(description: error.description)
+        }
+        var rules: [PermissionRule] = []
+        for text in command.allow {
+            switch PermissionRule.parse(text) {
+            case .success(let rule): rules.append(rule)
+            case .failure(let error): throw SetupError(description: "--allow \(error)")
+            }
+        }
+        // A headless run has nobody to ask: what needs approval is refused as a tool error.
+        let approvals = ApprovalGate(mode: mode, rules: rules, canAsk: command.prompt == nil)
         let workspace = try resolveWorkspace(command.workspace)
         let clock = try chooseClock(command.clock, environment: environment)
         let tools = BuiltInTools.all(shellGrace: grace)
         let (model, closeModel) = try makeModel(command: command, environment: environment, clock: clock, toolNames: Set(tools.map(\.name)), workspace: workspace)
 
+        // The scripted model's script says which approvals its calls expect.
+        for rule in (model as? ScriptedModel)?.approvals ?? [] { approvals.allow(rule) }
         let registry = TaskRegistry(
             configuration: {
                 var configuration = TaskRegistry.Configuration(maxBackgroundAgents: limit.value, backgroundQueue: queue.value)
@@ -53,6 +70,7 @@ struct SessionSetup {
                 outputDirectory: shellOutputDirectory(environment: environment), grace: grace
             )),
             agentBudget: command.agentBudget,
+            approvals: approvals,
             logger: Logger(label: "muster.agents")
         )
         return SessionSetup(session: Session(runtime: runtime, configuration: command.prompt == nil ? .init() : command.summarize.configuration), warnings: warnings, workspace: workspace, closeModel: closeModel)

@@ -52,7 +52,7 @@ struct CommandsParserTests {
         #expect(parse("/cancel x") == .failure(SlashCommandError("Usage: /cancel <id>")))
         #expect(parse("/cancel") == .failure(SlashCommandError("Usage: /cancel <id> or /cancel all")))
         #expect(parse("/cancel all now") == .failure(SlashCommandError("Usage: /cancel all")))
-        #expect(parse("/tasks frobnicate") == .failure(SlashCommandError("Usage: /tasks, /tasks show <id>, /tasks stop <id>, /tasks send <id> <text>, /tasks pause <id>|all, /tasks resume <id>|all")))
+        #expect(parse("/tasks frobnicate") == .failure(SlashCommandError("Usage: /tasks, /tasks show <id>, /tasks stop <id>, /tasks send <id> <text>, /tasks pause <id>|all, /tasks resume <id>|all, /tasks approve <id>, /tasks deny <id> [reason]")))
         #expect(parse("/quit now") == .failure(SlashCommandError("Usage: /quit")))
         #expect(parse("/help me") == .failure(SlashCommandError("Usage: /help")))
         #expect(parse("/clear all") == .failure(SlashCommandError("Usage: /clear")))
@@ -97,8 +97,8 @@ struct CommandsParserTests {
             #expect(command.isAllowedWhileTurnRuns)
             #expect(SlashCommandDescriptor.all.contains(command.descriptor))
         }
-        #expect(SlashCommandDescriptor.names == ["help", "tasks", "cancel", "panel", "clear", "quit"])
-        #expect(SlashCommandDescriptor.subcommands(of: "tasks") == ["show", "stop", "send", "pause", "resume"])
+        #expect(SlashCommandDescriptor.names == ["help", "tasks", "cancel", "allow", "permissions", "panel", "clear", "quit"])
+        #expect(SlashCommandDescriptor.subcommands(of: "tasks") == ["show", "stop", "send", "pause", "resume", "approve", "deny"])
     }
 
     @Test("words are split on runs of blanks, tabs included; quotes are ordinary characters")

@@ -266,11 +266,11 @@ struct GrepToolTests {
 
 @Suite("Workspace tool set")
 struct BuiltInToolsTests {
-    @Test("Offers list_files, read_file, grep and shell; only shell is not concurrency-safe")
+    @Test("Offers list_files, read_file, grep, shell, write_file and edit_file; shell and the editing tools are not concurrency-safe")
     func toolSet() {
         let tools = BuiltInTools.workspaceTools(shellGrace: .milliseconds(100))
-        #expect(tools.map(\.name) == ["list_files", "read_file", "grep", "shell"])
-        #expect(tools.map(\.isConcurrencySafe) == [true, true, true, false])
+        #expect(tools.map(\.name) == ["list_files", "read_file", "grep", "shell", "write_file", "edit_file"])
+        #expect(tools.map(\.isConcurrencySafe) == [true, true, true, false, false, false])
         for tool in tools {
             #expect(tool.spec.parameters["type"] == "object")
         }

@@ -61,9 +61,21 @@ struct SessionLogRecordTests {
             status: .success, text: "The answer", exitCode: 0, durationSeconds: 3.5, usage: Usage(inputTokens: 1, outputTokens: 2),
             turns: 2, background: .timedOut, cancelledTaskIDs: [TaskID(3)], undeliveredTaskIDs: [TaskID(3)], tasks: [task]
         )),
-        .result(RunResult(status: .error, text: "", error: "failed", exitCode: 1, durationSeconds: 0, usage: Usage(), turns: 1, background: .none, tasks: [])),
+        .result(RunResult(status: .error, text: "", error: "failed", exitCode: 1, durationSeconds: 0, usage: Usage(), turns: 1, background: .none, tasks: [], approvalsRefused: [ApprovalRefusal(taskID: TaskID(2), callID: "call_9", tool: "shell", subject: "shell: make test")])),
         .sessionEnd(SessionEnd(sessionID: "0badcafe", ending: .interrupted, exitCode: 130, tasks: [task])),
         .sessionEnd(SessionEnd(sessionID: "0badcafe", ending: .quit, exitCode: nil, tasks: [])),
+        .approvalRequested(ApprovalRequest(
+            id: 1, agent: AgentRef(name: "explore", taskID: TaskID(1)), callID: "call_3", tool: "shell",
+            subject: .shell(command: "make test \u{1B}[2J", directory: "/work")
+        )),
+        .approvalRequested(ApprovalRequest(
+            id: 2, agent: .main, callID: "call_4", tool: "edit_file",
+            subject: .edit(path: "README.md", diff: "--- a/README.md\n+++ b/README.md\n@@ -1 +1 @@\n-a\n+b\n", summary: "(+1 −1)")
+        )),
+        .approvalAnswered(id: 1, agent: AgentRef(name: "explore", taskID: TaskID(1)), answer: .deny(reason: "not now")),
+        .approvalAnswered(id: 2, agent: .main, answer: .deny(reason: nil)),
+        .approvalAnswered(id: 3, agent: .main, answer: .once),
+        .approvalAnswered(id: 4, agent: .main, answer: .always),
     ]
 
     @Test("the events above cover every record type")
@@ -73,6 +85,7 @@ struct SessionLogRecordTests {
             "tool_start", "tool_progress", "tool_end", "task_started", "task_updated", "task_finished", "results_waiting",
             "message_queued", "message_read", "message_dropped", "conversation",
             "model_usage", "warning", "command_reply", "tool_process", "result", "session_end",
+            "approval_requested", "approval_answered",
         ]
         #expect(Set(Self.everyEvent.map(\.type)) == types)
     }

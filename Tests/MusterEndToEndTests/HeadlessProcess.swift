@@ -51,6 +51,10 @@ final class HeadlessProcess {
         environment["HOME"] = scratch.path
         environment["MUSTER_MAX_BACKGROUND_AGENTS"] = nil
         environment["MUSTER_MODEL_PROVIDER"] = nil
+        // The test scripts run any command on purpose (sleeps, servers, escapes): they are
+        // not about approvals, so they run in mode auto; the bundled demo (script nil) keeps the
+        // default, ask, and a test's --permission-mode wins over this.
+        environment["MUSTER_PERMISSION_MODE"] = script == nil ? nil : "auto"
         environment.merge(extra) { _, new in new }
         process.environment = environment
         process.standardInput = input ?? FileHandle.nullDevice

@@ -53,6 +53,9 @@ final class TmuxDriver {
             "TERM": "xterm-256color",
             "XDG_STATE_HOME": scratch.appendingPathComponent("state").path,
             "HOME": scratch.path,
+            // The test script runs any command on purpose: not about approvals, so mode auto
+            // (a test's --permission-mode, or its own MUSTER_PERMISSION_MODE, wins).
+            "MUSTER_PERMISSION_MODE": "auto",
         ]
         env.merge(environment) { _, new in new }
         let app = [binary.path, "--script", Self.script.path] + arguments

@@ -42,7 +42,7 @@ struct ScriptLoaderTests {
         Mistake(
             label: "unknown key at the top level, with no likely intent",
             script: #"{"version": 1, "zebra": true, "agents": {}}"#,
-            message: #"demo.json: top level: unknown key "zebra"; expected one of: agents, description, version"#
+            message: #"demo.json: top level: unknown key "zebra"; expected one of: agents, approvals, description, version"#
         ),
         Mistake(
             label: "unsupported version",

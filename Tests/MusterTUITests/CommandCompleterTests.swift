@@ -9,7 +9,7 @@ struct CommandCompleterTests {
     func names() {
         #expect(completer.complete("/h") == .replace("/help "))
         #expect(completer.complete("/q") == .replace("/quit "))
-        #expect(completer.complete("/") == .candidates(["/help", "/tasks", "/cancel", "/panel", "/clear", "/quit"]))
+        #expect(completer.complete("/") == .candidates(["/help", "/tasks", "/cancel", "/allow", "/permissions", "/panel", "/clear", "/quit"]))
         #expect(completer.complete("/TA") == .replace("/tasks "))
         #expect(completer.complete("/x") == .none)
     }
@@ -17,7 +17,7 @@ struct CommandCompleterTests {
     @Test("subcommands complete after the command")
     func subcommands() {
         #expect(completer.complete("/cancel a") == .replace("/cancel all "))
-        #expect(completer.complete("/tasks ") == .candidates(["/tasks show", "/tasks stop", "/tasks send", "/tasks pause", "/tasks resume"]))
+        #expect(completer.complete("/tasks ") == .candidates(["/tasks show", "/tasks stop", "/tasks send", "/tasks pause", "/tasks resume", "/tasks approve", "/tasks deny"]))
         #expect(completer.complete("/tasks p") == .replace("/tasks pause "))
         #expect(completer.complete("/tasks sh") == .replace("/tasks show "))
         #expect(completer.complete("/tasks show 3") == .none)

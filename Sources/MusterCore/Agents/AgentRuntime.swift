@@ -21,6 +21,10 @@ public final class AgentRuntime: Sendable {
     /// What every sub-agent may spend at most (`--agent-max-tokens` etc.): what the main agent
     /// has to give; a sub-agent gets it, or less if it asks for less.
     public let agentBudget: TaskBudget
+    /// What agents may do without asking, and the requests waiting for the person. A runtime
+    /// built without one (tests, benchmarks) asks for nothing; the executable always gives one
+    /// (mode `ask` by default).
+    public let approvals: ApprovalGate
     let logger: Logger
     private let callCounter = Atomic<Int>(0)
     private let mainModelCalls = Atomic<Int>(0)
@@ -36,6 +40,7 @@ public final class AgentRuntime: Sendable {
         subAgentStepLimit: Int? = nil,
         backgroundShells: BackgroundShells = BackgroundShells(),
         agentBudget: TaskBudget = TaskBudget(),
+        approvals: ApprovalGate = ApprovalGate(mode: .auto, canAsk: false),
         logger: Logger = Logger(label: "muster.agents", factory: { _ in SwiftLogNoOpLogHandler() })
     ) {
         self.registry = registry
@@ -48,6 +53,7 @@ public final class AgentRuntime: Sendable {
         self.subAgentStepLimit = subAgentStepLimit ?? stepLimit
         self.backgroundShells = backgroundShells
         self.agentBudget = agentBudget
+        self.approvals = approvals
         self.logger = logger
     }
 

@@ -23,6 +23,10 @@ public enum ToolActivity {
             return "grep: \(pattern)" + (path.map { " in \($0)" } ?? "")
         case "read_file":
             return "read: " + (string("path") ?? "")
+        case "write_file":
+            return "write: " + (string("path") ?? "")
+        case "edit_file":
+            return "edit: " + (string("path") ?? "")
         case "list_files":
             return "list: " + (string("path") ?? ".")
         case "agent":

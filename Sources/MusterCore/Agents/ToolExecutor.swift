@@ -59,6 +59,11 @@ struct ToolExecutor: Sendable {
             events.publish(.toolEnd(agent: agent, callID: call.id, tool: call.name, output: output))
             return output
         }
+        // Every call passes the approval gate; one it stops ends here, as an error result.
+        if let refusal = await runtime.approvals.check(call, tool: tool, agent: agent, runtime: runtime) {
+            events.publish(.toolEnd(agent: agent, callID: call.id, tool: call.name, output: refusal))
+            return refusal
+        }
         // The call's progress goes onto the bus as it is reported, tagged with this call alone.
         let callID = call.id
         let (progress, closeProgress) = ToolProgress.forwarding { line in

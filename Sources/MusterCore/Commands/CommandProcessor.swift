@@ -9,12 +9,18 @@ struct CommandProcessor: Sendable {
     private let parser = SlashCommandParser()
     /// The session's model calls so far, for `/tasks show` (nil: not shown).
     private let modelCalls: (@Sendable () -> RunResult.ModelCalls)?
+    /// The session's approvals (`/tasks approve|deny`, `/allow`, `/permissions`).
+    private let approvals: ApprovalGate
 
     /// A processor over `registry`; `modelCalls` reads the session's count.
-    init(registry: TaskRegistry, shells: BackgroundShells? = nil, modelCalls: (@Sendable () -> RunResult.ModelCalls)? = nil) {
+    init(
+        registry: TaskRegistry, shells: BackgroundShells? = nil, modelCalls: (@Sendable () -> RunResult.ModelCalls)? = nil,
+        approvals: ApprovalGate = ApprovalGate(mode: .auto, canAsk: false)
+    ) {
         self.registry = registry
         self.shells = shells
         self.modelCalls = modelCalls
+        self.approvals = approvals
     }
 
     /// Parses and executes one typed line (which starts with `/`).
@@ -64,6 +70,19 @@ struct CommandProcessor: Sendable {
         case .pauseAll:
             let names = await taskNames()
             return .pausedAll(await registry.pauseAll().map { .init(id: $0, name: names[$0] ?? "agent") })
+        case .approve(let id):
+            return answerApproval(of: id, with: .once)
+        case .deny(let id, let reason):
+            return answerApproval(of: id, with: .deny(reason: reason))
+        case .allow(let text):
+            switch PermissionRule.parse(text) {
+            case .success(let rule): return .allowed(rule, added: approvals.allow(rule))
+            case .failure(let error): return .usageError(error.description)
+            }
+        case .permissions:
+            return .permissions(mode: approvals.mode, rules: approvals.rules, pending: approvals.pending.map {
+                .init(taskID: $0.agent.taskID, agent: $0.agent.name, subject: $0.subject.headline)
+            })
         case .resumeAll:
             let names = await taskNames()
             let outcome = await registry.resumeAll()
@@ -73,6 +92,17 @@ struct CommandProcessor: Sendable {
                 reason: outcome.refusal?.description
             )
         }
+    }
+
+    /// Answers the oldest call of task `id` that waits for approval.
+    private func answerApproval(of id: TaskID, with answer: ApprovalAnswer) -> CommandReply {
+        for request in approvals.pending where request.agent.taskID == id {
+            // Answered or cancelled in between: the next one of the task, if any.
+            if approvals.answer(request.id, with: answer) {
+                return .approvalAnswered(.init(id: id, name: request.agent.name), subject: request.subject.headline, answer: answer)
+            }
+        }
+        return .noApprovalPending(id)
     }
 
     private func taskNames() async -> [TaskID: String] {
@@ -115,7 +145,7 @@ struct CommandProcessor: Sendable {
         // A dev server started with `!cmd &` is work too: quitting stops it.
         let shells = await registry.runningBackgroundShells
         guard running > 0 || shells > 0 else { return .quit }
-        return .confirm(ConfirmationRequest(.quit, count: running, shells: shells))
+        return .confirm(ConfirmationRequest(.quit, count: running, shells: shells, approvals: approvals.pending.count))
     }
 
     /// Carries out (or drops) a confirmed action; `yes` is the person's answer.

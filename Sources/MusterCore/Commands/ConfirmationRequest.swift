@@ -14,22 +14,26 @@ public struct ConfirmationRequest: Sendable, Equatable, Codable {
     public let count: Int
     /// For `quit`: running background shells, which end with it too.
     public let shells: Int
+    /// For `quit`: calls waiting for the person's approval, which end denied.
+    public let approvals: Int
 
     /// A question guarding `action`, which concerns `count` tasks (and `shells` background shells).
-    public init(_ action: Action, count: Int, shells: Int = 0) {
+    public init(_ action: Action, count: Int, shells: Int = 0, approvals: Int = 0) {
         self.action = action
         self.count = count
         self.shells = shells
+        self.approvals = approvals
     }
 
-    private enum CodingKeys: String, CodingKey { case action, count, shells }
+    private enum CodingKeys: String, CodingKey { case action, count, shells, approvals }
 
-    // `shells` is written only when there are some, and read as 0 when absent (older logs).
+    // `shells` and `approvals` are written only when there are some, and read as 0 when absent (older logs).
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         self.init(
             try container.decode(Action.self, forKey: .action), count: try container.decode(Int.self, forKey: .count),
-            shells: try container.decodeIfPresent(Int.self, forKey: .shells) ?? 0
+            shells: try container.decodeIfPresent(Int.self, forKey: .shells) ?? 0,
+            approvals: try container.decodeIfPresent(Int.self, forKey: .approvals) ?? 0
         )
     }
 
@@ -38,6 +42,7 @@ public struct ConfirmationRequest: Sendable, Equatable, Codable {
         try container.encode(action, forKey: .action)
         try container.encode(count, forKey: .count)
         if shells > 0 { try container.encode(shells, forKey: .shells) }
+        if approvals > 0 { try container.encode(approvals, forKey: .approvals) }
     }
 
     /// Reads a whole answer line: true for `y`/`yes`, false for `n`/`no` (any case), nil for

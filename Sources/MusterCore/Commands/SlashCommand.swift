@@ -25,12 +25,21 @@ public enum SlashCommand: Sendable, Equatable {
     case clear
     /// `/quit`: stop everything and exit.
     case quit
+    /// `/tasks approve <id>`: approve the oldest call of that task waiting for approval.
+    case approve(TaskID)
+    /// `/tasks deny <id> [reason]`: deny it; the reason reaches the model.
+    case deny(TaskID, reason: String?)
+    /// `/allow <rule>`: a standing approval for the rest of the session.
+    case allow(String)
+    /// `/permissions`: the mode, the standing rules and the waiting requests.
+    case permissions
 
     /// Every command may run while a foreground turn runs (none of them touches the turn).
     public var isAllowedWhileTurnRuns: Bool {
         switch self {
         case .help, .listTasks, .showTask, .stopTask, .cancelAll, .clear, .quit: true
         case .sendMessage, .pauseTask, .resumeTask, .pauseAll, .resumeAll: true
+        case .approve, .deny, .allow, .permissions: true
         }
     }
 
@@ -47,6 +56,10 @@ public enum SlashCommand: Sendable, Equatable {
         case .sendMessage: .tasksSend
         case .pauseTask, .pauseAll: .tasksPause
         case .resumeTask, .resumeAll: .tasksResume
+        case .approve: .tasksApprove
+        case .deny: .tasksDeny
+        case .allow: .allow
+        case .permissions: .permissions
         }
     }
 }

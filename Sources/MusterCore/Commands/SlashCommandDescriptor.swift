@@ -23,6 +23,10 @@ public struct SlashCommandDescriptor: Sendable, Equatable {
     static let tasksSend = SlashCommandDescriptor(name: "tasks", usage: "/tasks send <id> <text>", summary: "Send a message to a running agent (read before its next model call).")
     static let tasksPause = SlashCommandDescriptor(name: "tasks", usage: "/tasks pause <id>|all", summary: "Pause an agent (or all): no model calls until resumed.")
     static let tasksResume = SlashCommandDescriptor(name: "tasks", usage: "/tasks resume <id>|all", summary: "Resume a paused agent (or all).")
+    static let tasksApprove = SlashCommandDescriptor(name: "tasks", usage: "/tasks approve <id>", summary: "Approve the call a background agent waits for (the oldest, when several wait).")
+    static let tasksDeny = SlashCommandDescriptor(name: "tasks", usage: "/tasks deny <id> [reason]", summary: "Deny it; the agent's model sees the reason.")
+    static let allow = SlashCommandDescriptor(name: "allow", usage: "/allow <rule>", summary: "Approve calls like 'shell: make test' or 'shell: git *' for this session.")
+    static let permissions = SlashCommandDescriptor(name: "permissions", usage: "/permissions", summary: "Show the permission mode, the standing rules and the calls waiting for approval.")
     static let cancel = SlashCommandDescriptor(name: "cancel", usage: "/cancel <id>", summary: "Stop a running task (same as /tasks stop).")
     static let cancelAll = SlashCommandDescriptor(name: "cancel", usage: "/cancel all", summary: "Stop every running task (asks first).")
     static let clear = SlashCommandDescriptor(name: "clear", usage: "/clear", summary: "Clear the transcript.")
@@ -31,7 +35,7 @@ public struct SlashCommandDescriptor: Sendable, Equatable {
     static let panel = SlashCommandDescriptor(name: "panel", usage: "/panel on|off", summary: "Show or hide the agents panel (full-screen UI).")
 
     /// Every usage line, in the order `/help` lists them.
-    public static let all: [SlashCommandDescriptor] = [help, tasks, tasksShow, tasksStop, tasksSend, tasksPause, tasksResume, cancel, cancelAll, panel, clear, quit]
+    public static let all: [SlashCommandDescriptor] = [help, tasks, tasksShow, tasksStop, tasksSend, tasksPause, tasksResume, tasksApprove, tasksDeny, cancel, cancelAll, allow, permissions, panel, clear, quit]
 
     /// The distinct command names (`help`, `tasks`, `cancel`, `clear`, `quit`), for completion.
     public static let names: [String] = {
@@ -43,7 +47,7 @@ public struct SlashCommandDescriptor: Sendable, Equatable {
     /// Subcommand words a command takes (for completion): `tasks` → `show`, `stop`.
     public static func subcommands(of name: String) -> [String] {
         switch name {
-        case "tasks": ["show", "stop", "send", "pause", "resume"]
+        case "tasks": ["show", "stop", "send", "pause", "resume", "approve", "deny"]
         case "cancel": ["all"]
         default: []
         }

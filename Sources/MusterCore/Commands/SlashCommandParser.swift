@@ -28,9 +28,16 @@ public struct SlashCommandParser: Sendable {
             return arguments.isEmpty ? .success(.quit) : .failure(.usage(.quit))
         case "tasks":
             if arguments.first?.lowercased() == "send" { return parseSend(line) }
+            if arguments.first?.lowercased() == "deny" { return parseDeny(line) }
             return parseTasks(arguments)
         case "cancel":
             return parseCancel(arguments)
+        case "allow":
+            // The rule is the rest of the line, as typed.
+            let rule = line.drop(while: \.isWhitespace).dropFirst(first.count).trimmingCharacters(in: .whitespaces)
+            return rule.isEmpty ? .failure(.usage(.allow)) : .success(.allow(rule))
+        case "permissions":
+            return arguments.isEmpty ? .success(.permissions) : .failure(.usage(.permissions))
         case "panel":
             // The full-screen UI answers /panel before it gets here (it is a display setting).
             return .failure(SlashCommandError("/panel turns the agents panel of the full-screen UI on and off; this mode has no panel."))
@@ -51,6 +58,9 @@ public struct SlashCommandParser: Sendable {
         case "stop":
             guard arguments.count == 2, let id = TaskID(parsing: arguments[1]) else { return .failure(.usage(.tasksStop)) }
             return .success(.stopTask(id))
+        case "approve":
+            guard arguments.count == 2, let id = TaskID(parsing: arguments[1]) else { return .failure(.usage(.tasksApprove)) }
+            return .success(.approve(id))
         case "pause", "resume":
             let pause = sub == "pause"
             guard arguments.count == 2 else { return .failure(.usage(pause ? .tasksPause : .tasksResume)) }
@@ -58,7 +68,7 @@ public struct SlashCommandParser: Sendable {
             guard let id = TaskID(parsing: arguments[1]) else { return .failure(.usage(pause ? .tasksPause : .tasksResume)) }
             return .success(pause ? .pauseTask(id) : .resumeTask(id))
         default:
-            return .failure(SlashCommandError("Usage: /tasks, /tasks show <id>, /tasks stop <id>, /tasks send <id> <text>, /tasks pause <id>|all, /tasks resume <id>|all"))
+            return .failure(SlashCommandError("Usage: /tasks, /tasks show <id>, /tasks stop <id>, /tasks send <id> <text>, /tasks pause <id>|all, /tasks resume <id>|all, /tasks approve <id>, /tasks deny <id> [reason]"))
         }
     }
 
@@ -69,6 +79,14 @@ public struct SlashCommandParser: Sendable {
         let text = parts[3].trimmingCharacters(in: .whitespacesAndNewlines)
         guard !text.isEmpty else { return .failure(.usage(.tasksSend)) }
         return .success(.sendMessage(id, text))
+    }
+
+    /// `/tasks deny <id> [reason]`: the reason is the rest of the line after the id, trimmed.
+    private func parseDeny(_ line: String) -> Result<SlashCommand, SlashCommandError> {
+        let parts = line.drop(while: \.isWhitespace).split(maxSplits: 3, whereSeparator: \.isWhitespace)
+        guard parts.count >= 3, let id = TaskID(parsing: String(parts[2])) else { return .failure(.usage(.tasksDeny)) }
+        let reason = parts.count == 4 ? parts[3].trimmingCharacters(in: .whitespacesAndNewlines) : ""
+        return .success(.deny(id, reason: reason.isEmpty ? nil : reason))
     }
 
     private func parseCancel(_ arguments: [String]) -> Result<SlashCommand, SlashCommandError> {

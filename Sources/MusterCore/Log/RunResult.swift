@@ -56,11 +56,13 @@ public struct RunResult: Sendable, Equatable {
     public var undeliveredTaskIDs: [TaskID]
     /// Every task, in its final state.
     public var tasks: [TaskSnapshot]
+    /// Tool calls refused because they needed approval nobody could give (`-p` in mode `ask`).
+    public var approvalsRefused: [ApprovalRefusal]
 
     public init(
         status: Status, text: String, error: String? = nil, exitCode: Int32, durationSeconds: Double,
         usage: Usage, turns: Int, modelCalls: ModelCalls = ModelCalls(), background: BackgroundOutcome, cancelledTaskIDs: [TaskID] = [],
-        undeliveredTaskIDs: [TaskID] = [], tasks: [TaskSnapshot]
+        undeliveredTaskIDs: [TaskID] = [], tasks: [TaskSnapshot], approvalsRefused: [ApprovalRefusal] = []
     ) {
         self.status = status
         self.text = text
@@ -74,6 +76,7 @@ public struct RunResult: Sendable, Equatable {
         self.cancelledTaskIDs = cancelledTaskIDs
         self.undeliveredTaskIDs = undeliveredTaskIDs
         self.tasks = tasks
+        self.approvalsRefused = approvalsRefused
     }
 }
 
@@ -81,6 +84,7 @@ extension RunResult: Codable {
     enum CodingKeys: String, CodingKey {
         case status, text, error, exitCode = "exit_code", durationSeconds = "duration_seconds", usage, turns, modelCalls = "model_calls"
         case background, cancelledTaskIDs = "cancelled_task_ids", undeliveredTaskIDs = "undelivered_task_ids", tasks
+        case approvalsRefused = "approvals_refused"
     }
 
     enum UsageKeys: String, CodingKey {
@@ -106,6 +110,8 @@ extension RunResult: Codable {
         cancelledTaskIDs = try container.decode([TaskID].self, forKey: .cancelledTaskIDs)
         undeliveredTaskIDs = try container.decode([TaskID].self, forKey: .undeliveredTaskIDs)
         tasks = try container.decode([TaskSnapshot].self, forKey: .tasks)
+        // Logs written before approvals existed have none.
+        approvalsRefused = try container.decodeIfPresent([ApprovalRefusal].self, forKey: .approvalsRefused) ?? []
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -124,5 +130,6 @@ extension RunResult: Codable {
         try container.encode(cancelledTaskIDs, forKey: .cancelledTaskIDs)
         try container.encode(undeliveredTaskIDs, forKey: .undeliveredTaskIDs)
         try container.encode(tasks, forKey: .tasks)
+        try container.encode(approvalsRefused, forKey: .approvalsRefused)
     }
 }

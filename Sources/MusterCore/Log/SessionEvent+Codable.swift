@@ -14,6 +14,7 @@ extension SessionEvent: Codable {
         case message, reply
         case messageID = "message_id", name, from, fromTaskID = "from_task_id", ahead, status
         case messages, start
+        case approvalID = "approval_id", subject, answer, reason
     }
 
     /// The record's `type` field.
@@ -46,6 +47,8 @@ extension SessionEvent: Codable {
         case .conversation: "conversation"
         case .result: "result"
         case .sessionEnd: "session_end"
+        case .approvalRequested: "approval_requested"
+        case .approvalAnswered: "approval_answered"
         }
     }
 
@@ -166,6 +169,23 @@ extension SessionEvent: Codable {
             self = .reply(try container.decode(CommandReply.self, forKey: .reply))
         case "tool_process":
             self = .toolProcess(try ToolProcessRecord(from: decoder))
+        case "approval_requested":
+            let agent = try Self.agent(in: container)
+            self = .approvalRequested(ApprovalRequest(
+                id: try container.decode(Int.self, forKey: .approvalID), agent: agent,
+                callID: try container.decode(String.self, forKey: .callID), tool: try container.decode(String.self, forKey: .tool),
+                subject: try container.decode(ApprovalSubject.self, forKey: .subject)
+            ))
+        case "approval_answered":
+            let answer: ApprovalAnswer
+            switch try container.decode(String.self, forKey: .answer) {
+            case "once": answer = .once
+            case "always": answer = .always
+            case "deny": answer = .deny(reason: try container.decodeIfPresent(String.self, forKey: .reason))
+            case let other:
+                throw DecodingError.dataCorruptedError(forKey: .answer, in: container, debugDescription: "expected once, always or deny, found \"\(other)\"")
+            }
+            self = .approvalAnswered(id: try container.decode(Int.self, forKey: .approvalID), agent: try Self.agent(in: container), answer: answer)
         case "conversation":
             self = .conversation(ConversationRecord(
                 agent: try Self.agent(in: container),
@@ -275,6 +295,22 @@ extension SessionEvent: Codable {
             try result.encode(to: encoder)
         case .sessionEnd(let end):
             try end.encode(to: encoder)
+        case .approvalRequested(let request):
+            try Self.encode(request.agent, in: &container)
+            try container.encode(request.id, forKey: .approvalID)
+            try container.encode(request.callID, forKey: .callID)
+            try container.encode(request.tool, forKey: .tool)
+            try container.encode(request.subject, forKey: .subject)
+        case .approvalAnswered(let id, let agent, let answer):
+            try Self.encode(agent, in: &container)
+            try container.encode(id, forKey: .approvalID)
+            switch answer {
+            case .once: try container.encode("once", forKey: .answer)
+            case .always: try container.encode("always", forKey: .answer)
+            case .deny(let reason):
+                try container.encode("deny", forKey: .answer)
+                try container.encodeIfPresent(reason, forKey: .reason)
+            }
         }
     }
 

@@ -69,4 +69,27 @@ public enum CommandReply: Sendable, Equatable, Codable {
     case movedToBackground(TaskID, name: String)
     /// Ctrl+B with nothing in the foreground that can be moved.
     case nothingToMoveToBackground
+    /// `/tasks approve|deny <id>`: the task's waiting call (`subject`: `shell: make test`) was answered.
+    case approvalAnswered(TaskName, subject: String, answer: ApprovalAnswer)
+    /// `/tasks approve|deny <id>` for a task with no call waiting for approval.
+    case noApprovalPending(TaskID)
+    /// `/allow <rule>`: the rule holds for the rest of the session (`added` false: it did already).
+    case allowed(PermissionRule, added: Bool)
+    /// `/permissions`: the mode, the standing rules, and the calls waiting (oldest first).
+    case permissions(mode: PermissionMode, rules: [PermissionRule], pending: [PendingApproval])
+
+    /// A call waiting for approval, as `/permissions` lists it.
+    public struct PendingApproval: Sendable, Equatable, Codable {
+        /// The asking agent's task; nil for the main agent.
+        public let taskID: TaskID?
+        public let agent: String
+        /// `shell: make test`, `edit: README.md (+3 −1)`.
+        public let subject: String
+
+        public init(taskID: TaskID?, agent: String, subject: String) {
+            self.taskID = taskID
+            self.agent = agent
+            self.subject = subject
+        }
+    }
 }

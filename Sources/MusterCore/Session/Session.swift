@@ -73,7 +73,8 @@ public actor Session {
         self.runtime = runtime
         self.configuration = configuration
         self.commands = CommandProcessor(
-            registry: runtime.registry, shells: runtime.backgroundShells, modelCalls: { [runtime] in runtime.modelCalls }
+            registry: runtime.registry, shells: runtime.backgroundShells, modelCalls: { [runtime] in runtime.modelCalls },
+            approvals: runtime.approvals
         )
         self.conversation = [.system(runtime.systemPrompt(for: "main"))]
         self.timeline = Timeline(clock: runtime.clock)
@@ -143,6 +144,8 @@ public actor Session {
             guard let question = pendingQuestion else { return }
             pendingQuestion = nil
             reply(await commands.answer(yes, to: question))
+        case .answerApproval(let id, let answer):
+            runtime.approvals.answer(id, with: answer)
         case .interrupt:
             interruptTurn()
         case .moveToBackground:

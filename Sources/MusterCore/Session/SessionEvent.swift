@@ -41,6 +41,10 @@ public enum SessionEvent: Sendable, Equatable {
     indirect case result(RunResult)
     /// The session ended; the last record of a complete log.
     indirect case sessionEnd(SessionEnd)
+    /// A tool call waits for the person's approval (its agent waits; nothing else does).
+    indirect case approvalRequested(ApprovalRequest)
+    /// The person answered a request (a cancelled wait is answered `deny` without a reason).
+    case approvalAnswered(id: Int, agent: AgentRef, answer: ApprovalAnswer)
 
     /// The agent the event is about, if any.
     public var agent: AgentRef? {
@@ -50,6 +54,10 @@ public enum SessionEvent: Sendable, Equatable {
             agent
         case .conversation(let record):
             record.agent
+        case .approvalRequested(let request):
+            request.agent
+        case .approvalAnswered(_, let agent, _):
+            agent
         case .task, .warning, .userInput, .turnStart, .turnEnd, .slashCommand, .reply,
              .sessionStart, .toolProcess, .result, .sessionEnd:
             nil

@@ -26,6 +26,9 @@ public enum SessionOp: Sendable, Equatable {
     case resumeAll
     /// Answers the pending question (ignored when none waits).
     case answer(Bool)
+    /// Answers the approval request `id` (`approval_answered` follows; ignored when it no
+    /// longer waits: answered already, or its call was stopped).
+    case answerApproval(id: Int, ApprovalAnswer)
     /// Cancels the running foreground turn; background agents keep running. Nothing when idle.
     case interrupt
     /// Ctrl+B: the running `!` command goes on in the background as a `shell` task (same id,

@@ -9,6 +9,8 @@ public enum AppIntent: Sendable, Equatable {
     case command(String)
     /// Answer the pending confirmation.
     case answer(Bool)
+    /// Answer a tool call's approval request.
+    case answerApproval(id: Int, ApprovalAnswer)
     /// Cancel the running foreground turn (background agents keep running).
     case interrupt
     /// Ctrl+B: move the running `!` command to the background.

@@ -259,7 +259,7 @@ final class InteractiveApp {
             case .submit(let text), .command(let text):
                 remember(text)
                 intents.yield(intent)
-            case .answer, .interrupt, .requestQuit, .stopTask, .stopAll, .moveToBackground:
+            case .answer, .answerApproval, .interrupt, .requestQuit, .stopTask, .stopAll, .moveToBackground:
                 intents.yield(intent)
             case .fetchTranscript(let id):
                 transcriptRequests.yield(id)
@@ -280,6 +280,8 @@ final class InteractiveApp {
             await session.send(.submit(line))
         case .answer(let yes):
             await session.send(.answer(yes))
+        case .answerApproval(let id, let answer):
+            await session.send(.answerApproval(id: id, answer))
         case .requestQuit:
             await session.send(.quit)
         case .interrupt:

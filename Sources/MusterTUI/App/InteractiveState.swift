@@ -27,6 +27,11 @@ public struct InteractiveState: Sendable {
     /// The answer being typed to `confirmation`: a line of its own, so nothing typed there
     /// reaches the main input (or the agent).
     public private(set) var answerLine = LineEditor()
+    /// The main agent's calls waiting for approval, oldest first: the first is asked in the
+    /// input line (its answer is typed in `answerLine`, after any confirmation).
+    public private(set) var approvals: [ApprovalRequest] = []
+    /// Background agents' calls waiting for approval, oldest first (`y`/`n` in the task dialog).
+    public private(set) var backgroundApprovals: [ApprovalRequest] = []
     public private(set) var hint: StatusHint?
     /// Shown instead of the pill while shutting down.
     public private(set) var closingMessage: String?
@@ -132,6 +137,20 @@ public struct InteractiveState: Sendable {
             }
         case .modelUsage(_, let usage):
             changed = pill.count(usage)
+        case .approvalRequested(let request):
+            pill.note(approval: event)
+            changed = true
+            if request.agent.taskID == nil {
+                if approvals.isEmpty, confirmation == nil { answerLine = LineEditor() }
+                approvals.append(request)
+            } else {
+                backgroundApprovals.append(request)
+            }
+        case .approvalAnswered(let id, _, _):
+            pill.note(approval: event)
+            changed = true
+            approvals.removeAll { $0.id == id }
+            backgroundApprovals.removeAll { $0.id == id }
         case .reply(let reply):
             changed = true
             commandInFlight = false
@@ -157,6 +176,8 @@ public struct InteractiveState: Sendable {
         case .task, .slashCommand, .reply:
             // A background agent's end, and a command with its reply, go above the message
             // being streamed, not into it.
+            append(lines)
+        case .approvalRequested(let request) where request.agent.taskID != nil:
             append(lines)
         case .assistantMessage(let agent, _) where agent.taskID == nil:
             commitLiveLines()
@@ -266,6 +287,9 @@ public struct InteractiveState: Sendable {
     public mutating func handle(_ key: Key, now: ContinuousClock.Instant) -> [AppIntent] {
         guard closingMessage == nil else { return [] }
         if let request = confirmation, ![.pageUp, .pageDown, .wheelUp, .wheelDown].contains(key) { return answer(key, to: request) }
+        if let request = approvals.first, dialog == nil, ![.pageUp, .pageDown, .wheelUp, .wheelDown].contains(key) {
+            return answer(key, to: request)
+        }
         if key != .control("c") { hint = nil }
         if dialog != nil { return handleDialog(key) }
         if key == .tab, completionIDsStale {
@@ -351,6 +375,7 @@ public struct InteractiveState: Sendable {
     public mutating func interruptSignal(now: ContinuousClock.Instant) -> [AppIntent] {
         guard closingMessage == nil else { return [] }
         if let request = confirmation { return answer(.escape, to: request) }
+        if let request = approvals.first, dialog == nil { return answer(.escape, to: request) }
         if dialog != nil {
             // The first Ctrl-C only closes the dialog; the input keeps its text.
             dialog = nil
@@ -388,17 +413,48 @@ public struct InteractiveState: Sendable {
                 return []
             }
             return settle(request, yes: yes, typed: typed)
+        default:
+            typeAnswer(key)
+            return []
+        }
+    }
+
+    /// A key typed into an answer: edits the one line (history and completion keys do nothing,
+    /// a pasted line break is not an Enter).
+    private mutating func typeAnswer(_ key: Key) {
+        switch key {
         case .up, .down, .tab, .control("p"), .control("n"):
-            return []
+            return
         case .paste(let text) where text.contains("\n"):
-            // A pasted line break is not an Enter: the answer stays one line.
             _ = answerLine.handle(.paste(text.replacingOccurrences(of: "\n", with: " ")))
-            return []
         default:
             hint = nil
             _ = answerLine.handle(key)
+        }
+    }
+
+    /// A key at an approval request of the main agent: a whole line read at Enter (`y`, `a`,
+    /// `n [reason]`); Esc, Ctrl-C and Ctrl-D deny.
+    private mutating func answer(_ key: Key, to request: ApprovalRequest) -> [AppIntent] {
+        let answer: ApprovalAnswer
+        switch key {
+        case .escape, .control("c"), .control("d"):
+            answer = .deny(reason: nil)
+        case .enter:
+            guard let typed = ApprovalText.answer(answerLine.text) else {
+                answerLine = LineEditor()
+                hint = StatusHint("Answer y (once), a (always) or n [reason] (deny)", isUrgent: true)
+                return []
+            }
+            answer = typed
+        default:
+            typeAnswer(key)
             return []
         }
+        approvals.removeFirst()
+        answerLine = LineEditor()
+        hint = nil
+        return [.answerApproval(id: request.id, answer)]
     }
 
     // MARK: The task dialog and the agents panel
@@ -411,6 +467,11 @@ public struct InteractiveState: Sendable {
     /// Opens the task dialog on its list (`/tasks`, Ctrl-T, Enter on the focused pill).
     public mutating func openDialog() {
         dialog = TaskDialog()
+        // It opens on the oldest background call waiting for approval: y or n answers it.
+        if let id = backgroundApprovals.first?.agent.taskID {
+            dialog?.refresh(from: board)
+            dialog?.select(id)
+        }
         pillFocused = false
         hint = nil
     }
@@ -439,6 +500,15 @@ public struct InteractiveState: Sendable {
     /// A key while the dialog is open: the dialog's, never the input's.
     private mutating func handleDialog(_ key: Key) -> [AppIntent] {
         guard var dialog else { return [] }
+        // y/n answer the selected task's oldest call waiting for approval.
+        if key == .character("y") || key == .character("n"), let id = dialog.selectedTaskID,
+           let request = backgroundApprovals.first(where: { $0.agent.taskID == id }) {
+            let answer: ApprovalAnswer = key == .character("y") ? .once : .deny(reason: nil)
+            backgroundApprovals.removeAll { $0.id == request.id }
+            dialog.notice = "\(ApprovalText.verdict(answer)) for \(id): \(ApprovalText.headline(request.subject))"
+            self.dialog = dialog
+            return [.answerApproval(id: request.id, answer)]
+        }
         // Keys read in one batch may come before the next frame: the list must be current.
         dialog.refresh(from: board)
         let action = dialog.handle(key, board: board)

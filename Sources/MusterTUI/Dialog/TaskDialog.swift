@@ -177,6 +177,11 @@ public struct TaskDialog: Sendable {
         return .fetchTranscript(id)
     }
 
+    /// Selects task `id`'s row, when the list shows it (the dialog opens on a task waiting for approval).
+    public mutating func select(_ id: TaskID) {
+        if let index = tree.rows.firstIndex(where: { $0.taskID == id }) { move(to: index) }
+    }
+
     private mutating func move(to index: Int) {
         selected = index
         clampSelection()

@@ -80,6 +80,10 @@ enum PlainApp {
         for await input in lines {
             switch input {
             case .text(let line):
+                if let approval = await console.approvalAnswer(to: line) {
+                    if let answer = approval.answer { await session.send(.answerApproval(id: approval.id, answer)) }
+                    continue
+                }
                 await session.send(.submit(line))
             case .tooLong(let bytes):
                 await console.print([TranscriptLine("⚠ " + InputLine.tooLongMessage(bytes: bytes), style: .warning)])

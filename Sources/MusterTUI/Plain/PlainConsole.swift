@@ -16,6 +16,9 @@ actor PlainConsole {
     /// Tasks that have not ended, told to `taskIDsChanged` (Tab completes their ids).
     private var openTasks: Set<TaskID> = []
     private let taskIDsChanged: (@Sendable ([Int]) -> Void)?
+    /// The main agent's calls waiting for approval, oldest first: the next line typed answers
+    /// the first.
+    private var approvals: [ApprovalRequest] = []
 
     /// `echoInput` repeats the person's lines (useful when input is piped, noise on a terminal);
     /// `output` writes text (standard output by default).
@@ -57,6 +60,21 @@ actor PlainConsole {
             break
         }
         var lines = formatter.lines(for: event)
+        switch event {
+        case .approvalRequested(let request) where request.agent.taskID == nil:
+            approvals.append(request)
+            if approvals.count == 1 { lines.append(TranscriptLine(ApprovalText.prompt, style: .warning)) }
+        case .approvalAnswered(let id, _, _):
+            let wasFirst = approvals.first?.id == id
+            approvals.removeAll { $0.id == id }
+            if wasFirst, !approvals.isEmpty { lines.append(TranscriptLine(ApprovalText.prompt, style: .warning)) }
+        default:
+            break
+        }
+        if pill.note(approval: event), showsPill, pill.plainText != lastPill {
+            lastPill = pill.plainText
+            lines.append(TranscriptLine(pill.plainText, style: .dim))
+        }
         if case .task(let taskEvent) = event {
             pill.apply(taskEvent)
             trackOpenTask(taskEvent)
@@ -66,6 +84,18 @@ actor PlainConsole {
             }
         }
         print(lines)
+    }
+
+    /// The answer `line` gives to the main agent's oldest waiting approval: nil when none
+    /// waits (the line is ordinary input); `answer` nil when the line is no answer (asked again).
+    func approvalAnswer(to line: String) -> (id: Int, answer: ApprovalAnswer?)? {
+        guard let request = approvals.first else { return nil }
+        guard let answer = ApprovalText.answer(line) else {
+            print([TranscriptLine("Answer y (once), a (always) or n [reason] (deny).", style: .warning)])
+            return (request.id, nil)
+        }
+        approvals.removeFirst()
+        return (request.id, answer)
     }
 
     private func trackOpenTask(_ event: TaskRegistryEvent) {

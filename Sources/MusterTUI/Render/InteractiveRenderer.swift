@@ -112,6 +112,11 @@ public enum InteractiveRenderer {
             drawEditor(state.answerLine, in: &frame, row: row, from: end)
             return
         }
+        if !state.approvals.isEmpty, state.dialog == nil {
+            let end = frame.draw(ApprovalText.prompt + " ", row: row, column: 0, style: state.theme.attention)
+            drawEditor(state.answerLine, in: &frame, row: row, from: end)
+            return
+        }
         let promptEnd = frame.draw(prompt, row: row, column: 0, style: state.theme.prompt)
         drawEditor(state.editor, in: &frame, row: row, from: promptEnd)
     }

@@ -62,8 +62,11 @@ enum TaskDialogRenderer {
             }
             row += 1
         }
+        let asking = dialog.selectedTaskID.map { id in state.backgroundApprovals.contains { $0.agent.taskID == id } } ?? false
         let keys = rows.isEmpty
             ? [("Esc or Ctrl-T closes", "Esc closes")]
+            : asking
+            ? [("y approve · n deny · ↑↓ move · Enter details · x stop · Esc close", "y approve · n deny · ↑↓ · Esc")]
             : [("↑↓ move · Enter details · x stop · X stop all · Esc close", "↑↓ · Enter · x stop · X all · Esc")]
         drawKeyLine(&frame, dialog: dialog, keys: keys[0], row: height - 1, theme: theme)
     }
