@@ -32,7 +32,7 @@ public enum ShellCommandLine {
             case .finished(let result):
                 output = await Self.output(of: result, shells: runtime.backgroundShells)
             case .movedToBackground, .cancelled where await wasMoved():
-                output = ToolOutput("Moved to the background as task \(id); its result arrives when it finishes.")
+                output = ToolOutput(BackgroundShells.movedAnswer(id))
             case .cancelled:
                 interrupted = true
                 await registry.cancel(id, source: .user)

@@ -99,6 +99,11 @@ public struct ShellTool: Tool {
         }
         try Task.checkCancellation()
         if background { return try await startInBackground(command, context: context) }
+        // The main agent's call runs as a foreground `shell` task, which Ctrl+B can move to the
+        // background as it is (see `runMovable`).
+        if let runtime = context.runtime, context.agent.asSpawner == .topLevel {
+            return try await runMovable(command, timeout: timeout, runtime: runtime, context: context)
+        }
 
         let processes = ToolProcessRegistry.shared.beginCall(callID: context.callID, taskID: context.taskID)
         let started = ProcessGroupRecord(processes: processes)
@@ -138,6 +143,76 @@ public struct ShellTool: Tool {
         } catch {
             return .error(error.description)
         }
+    }
+
+    /// The main agent's call: the command runs as a foreground `shell` task of the top level (its
+    /// process group, marker and cleanup those of a background shell, its output going to the
+    /// task's rotating file and, while this call waits, to the call's progress), so that
+    /// `TaskRegistry.moveToBackground` (Ctrl+B) can let it go on alone: the wait then ends with
+    /// `movedToBackground` and the call answers at once, and the registry delivers the result
+    /// to the main agent's inbox when the command ends. A timeout or a cancelled caller stops
+    /// the task and returns once its processes are gone, as the direct run does.
+    private func runMovable(_ command: String, timeout: Double, runtime: AgentRuntime, context: ToolContext) async throws -> ToolOutput {
+        // Both written by the shell task's pump thread and body, read here once the task ended.
+        let collector = Locked(ShellOutputCollector(headLimit: Self.headBytes, tailLimit: Self.tailBytes))
+        let ending = Locked<ShellCommandRun.Outcome?>(nil)
+        let progress = context.progress
+        let (mirror, closeMirror) = ToolProgress.forwarding { line in
+            progress.report(line)
+            collector.withLock { $0.add(line) }
+        }
+        defer { closeMirror() }
+        let registry = runtime.registry
+        let id: TaskID
+        do {
+            id = try await runtime.backgroundShells.start(
+                command: command, spawner: .topLevel, registry: registry, workspace: context.workspace,
+                mode: .foreground, mirror: mirror, callID: context.callID, ended: { outcome in ending.withLock { $0 = outcome } }
+            )
+        } catch {
+            return .error(error.description)
+        }
+        let sleepUntilDeadline = clock.deadlineSleep(after: .seconds(timeout))
+        // The wait against the timeout; a move (Ctrl+B) resolves the wait in the registry.
+        let (waited, timedOut) = await withTaskGroup(of: MovableRaceEvent.self) { group in
+            group.addTask { await .waited(registry.wait(for: id, requestedBy: .topLevel)) }
+            group.addTask { (try? await sleepUntilDeadline()) == nil ? .timerStopped : .timeoutElapsed }
+            var waited = TaskRegistry.WaitOutcome.cancelled
+            var timedOut = false
+            for await event in group {
+                switch event {
+                case .waited(let outcome): waited = outcome
+                case .timeoutElapsed: timedOut = true
+                case .timerStopped: continue
+                }
+                group.cancelAll()
+            }
+            return (waited, timedOut)
+        }
+        var final = waited
+        switch waited {
+        case .movedToBackground:
+            closeMirror()
+            return ToolOutput(BackgroundShells.movedAnswer(id))
+        case .cancelled:
+            // Timed out, or the caller was cancelled: stop it, and answer once its processes are
+            // gone (awaited in a task that is not cancelled).
+            await registry.cancel(id, source: timedOut ? .spawner : .turnInterrupted)
+            final = await Task { await registry.wait(for: id, requestedBy: .topLevel) }.value
+        default:
+            break
+        }
+        try Task.checkCancellation()
+        guard case .finished(let result) = final else { return .error("The command did not finish.") }
+        let outcome: ShellCommandRun.Outcome
+        if let ended = ending.withLock({ $0 }) {
+            outcome = ended
+        } else if case .failed(let error) = result.status {
+            outcome = .failed(error)
+        } else {
+            outcome = .failed("the command did not run")
+        }
+        return Self.output(outcome, collector: collector.withLock { $0 }, timedOut: timedOut, timeout: timeout)
     }
 
     /// Runs the command against its timeout. Cancelling the command's child task makes
@@ -224,24 +299,29 @@ public struct ShellTool: Tool {
     private static func output(_ outcome: CommandOutcome, timedOut: Bool, timeout: Double) -> ToolOutput {
         switch outcome {
         case .failed(let reason):
+            return output(.failed(reason), collector: ShellOutputCollector(headLimit: 0, tailLimit: 0), timedOut: timedOut, timeout: timeout)
+        case .exited(.exited(let code), let collector):
+            return output(.exited(code), collector: collector, timedOut: timedOut, timeout: timeout)
+        case .exited(.signaled(let signal), let collector):
+            return output(.signaled(signal), collector: collector, timedOut: timedOut, timeout: timeout)
+        }
+    }
+
+    /// The call's result: the output kept and how the command ended.
+    private static func output(_ outcome: ShellCommandRun.Outcome, collector: ShellOutputCollector, timedOut: Bool, timeout: Double) -> ToolOutput {
+        var text = collector.totalLines == 0 ? "(no output)" : collector.text
+        switch outcome {
+        case .failed(let reason):
             return .error("Running the command failed: \(reason)")
-        case .exited(let status, let collector):
-            var text = collector.totalLines == 0 ? "(no output)" : collector.text
-            let isError: Bool
-            if timedOut {
-                text += "\n[Timed out after \(number(timeout)) s: the command and every process it started were stopped.]"
-                isError = true
-            } else {
-                switch status {
-                case .exited(let code):
-                    text += "\n[exit status \(code)]"
-                    isError = code != 0
-                case .signaled(let signal):
-                    text += "\n[terminated by signal \(signal)\(ShellCommandRun.signalName(signal).map { " (\($0))" } ?? "")]"
-                    isError = true
-                }
-            }
-            return ToolOutput(text, isError: isError)
+        case _ where timedOut:
+            text += "\n[Timed out after \(number(timeout)) s: the command and every process it started were stopped.]"
+            return ToolOutput(text, isError: true)
+        case .exited(let code):
+            text += "\n[exit status \(code)]"
+            return ToolOutput(text, isError: code != 0)
+        case .signaled(let signal):
+            text += "\n[terminated by signal \(signal)\(ShellCommandRun.signalName(signal).map { " (\($0))" } ?? "")]"
+            return ToolOutput(text, isError: true)
         }
     }
 
@@ -256,6 +336,13 @@ private enum CommandOutcome: Sendable {
     case exited(TerminationStatus, ShellOutputCollector)
     /// Could not be started, or its output could not be read.
     case failed(String)
+}
+
+/// What a child task of the main agent's call (a task's wait against the timeout) reports.
+private enum MovableRaceEvent: Sendable {
+    case waited(TaskRegistry.WaitOutcome)
+    case timeoutElapsed
+    case timerStopped
 }
 
 /// What a child task of the timeout race reports.
