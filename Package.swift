@@ -13,6 +13,7 @@ let package = Package(
     products: [
         .executable(name: "muster", targets: ["muster"]),
         .executable(name: "muster-bench", targets: ["muster-bench"]),
+        .executable(name: "muster-sandbox", targets: ["muster-sandbox"]),
         .library(name: "MusterCore", targets: ["MusterCore"]),
         .library(name: "MusterOpenAI", targets: ["MusterOpenAI"]),
     ],
@@ -126,6 +127,10 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+
+        // The exec wrapper every `shell` command starts through when the sandbox is on (C, so its
+        // exec costs a fraction of a millisecond): applies Landlock, then executes /bin/sh.
+        .executableTarget(name: "muster-sandbox"),
 
         // `make bench`: measures stop latency, scale, throughput, rendering, idle cost and start-up.
         .executableTarget(

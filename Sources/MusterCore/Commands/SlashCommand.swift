@@ -23,13 +23,15 @@ public enum SlashCommand: Sendable, Equatable {
     case resumeAll
     /// `/clear`: empty the transcript.
     case clear
+    /// `/sandbox`: the sandbox shell commands run under, and the kernel's Landlock ABI.
+    case sandbox
     /// `/quit`: stop everything and exit.
     case quit
 
     /// Every command may run while a foreground turn runs (none of them touches the turn).
     public var isAllowedWhileTurnRuns: Bool {
         switch self {
-        case .help, .listTasks, .showTask, .stopTask, .cancelAll, .clear, .quit: true
+        case .help, .listTasks, .showTask, .stopTask, .cancelAll, .clear, .quit, .sandbox: true
         case .sendMessage, .pauseTask, .resumeTask, .pauseAll, .resumeAll: true
         }
     }
@@ -43,6 +45,7 @@ public enum SlashCommand: Sendable, Equatable {
         case .stopTask: .tasksStop
         case .cancelAll: .cancelAll
         case .clear: .clear
+        case .sandbox: .sandbox
         case .quit: .quit
         case .sendMessage: .tasksSend
         case .pauseTask, .pauseAll: .tasksPause

@@ -13,17 +13,22 @@ public final class BackgroundShells: Sendable {
         public var rotateAt: Int
         /// Lines of output that go with the result to the spawner.
         public var resultLines: Int
+        /// How every `shell` command of the session is confined (background, foreground and `!`
+        /// commands alike: the `shell` tool takes it from here too).
+        public var sandbox: Sandbox
 
         public init(
             outputDirectory: URL = BackgroundShells.temporaryOutputDirectory(),
             grace: Duration = .seconds(2),
             rotateAt: Int = ShellOutputFile.defaultRotateAt,
-            resultLines: Int = 20
+            resultLines: Int = 20,
+            sandbox: Sandbox = .off
         ) {
             self.outputDirectory = outputDirectory
             self.grace = grace
             self.rotateAt = rotateAt
             self.resultLines = max(1, resultLines)
+            self.sandbox = sandbox
         }
     }
 
@@ -80,11 +85,12 @@ public final class BackgroundShells: Sendable {
             outputs.withLock { $0[context.id] = file }
             await context.report(activity: "running: \(Self.name(of: command))")
             let outcome = await ShellCommandRun.run(
-                command: command, workspace: workspace, output: file, grace: configuration.grace,
+                command: command, workspace: workspace, output: file, grace: configuration.grace, sandbox: configuration.sandbox,
                 callID: callID ?? "shell-task-\(context.id.rawValue)", taskID: context.id, mirror: mirror
             )
             ended?(outcome)
-            let tail = await Self.tail(of: file, lines: configuration.resultLines)
+            var tail = await Self.tail(of: file, lines: configuration.resultLines)
+            if let note = configuration.sandbox.denialNote(output: tail, failed: outcome != .exited(0)) { tail += "\n" + note }
             switch outcome {
             case .exited(0):
                 return "exit status 0\n" + tail

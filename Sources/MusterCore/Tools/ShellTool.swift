@@ -128,7 +128,7 @@ public struct ShellTool: Tool {
             await processes.finish(grace: grace, groupNeededKill: neededKill)
         }.value
         try Task.checkCancellation()
-        return Self.output(finished, timedOut: timedOut, timeout: timeout)
+        return Self.output(finished, timedOut: timedOut, timeout: timeout, sandbox: context.sandbox)
     }
 
     /// Starts the command as a background `shell` task of the calling agent; a refusal is a result.
@@ -212,7 +212,7 @@ public struct ShellTool: Tool {
         } else {
             outcome = .failed("the command did not run")
         }
-        return Self.output(outcome, collector: collector.withLock { $0 }, timedOut: timedOut, timeout: timeout)
+        return Self.output(outcome, collector: collector.withLock { $0 }, timedOut: timedOut, timeout: timeout, sandbox: context.sandbox)
     }
 
     /// Runs the command against its timeout. Cancelling the command's child task makes
@@ -262,11 +262,13 @@ public struct ShellTool: Tool {
         options.createSession = true
         options.teardownSequence = ShellCommandRun.teardownSequence(grace: grace)
         let progress = context.progress
+        let sandbox = context.sandbox
         do {
+            let launch = sandbox.launch(command)
             let result = try await Subprocess.run(
-                .path("/bin/sh"),
-                arguments: ["-c", command],
-                environment: .inherit.updating([Self.markerKey: started.processes.marker]),
+                .path(FilePath(launch.executable)),
+                arguments: Arguments(launch.arguments),
+                environment: ShellCommandRun.environment(marker: started.processes.marker, sandbox: sandbox),
                 workingDirectory: FilePath(context.workspace.path),
                 platformOptions: options,
                 input: .none,
@@ -296,19 +298,28 @@ public struct ShellTool: Tool {
         }
     }
 
-    private static func output(_ outcome: CommandOutcome, timedOut: Bool, timeout: Double) -> ToolOutput {
+    private static func output(_ outcome: CommandOutcome, timedOut: Bool, timeout: Double, sandbox: Sandbox) -> ToolOutput {
         switch outcome {
         case .failed(let reason):
-            return output(.failed(reason), collector: ShellOutputCollector(headLimit: 0, tailLimit: 0), timedOut: timedOut, timeout: timeout)
+            return output(.failed(reason), collector: ShellOutputCollector(headLimit: 0, tailLimit: 0), timedOut: timedOut, timeout: timeout, sandbox: sandbox)
         case .exited(.exited(let code), let collector):
-            return output(.exited(code), collector: collector, timedOut: timedOut, timeout: timeout)
+            return output(.exited(code), collector: collector, timedOut: timedOut, timeout: timeout, sandbox: sandbox)
         case .exited(.signaled(let signal), let collector):
-            return output(.signaled(signal), collector: collector, timedOut: timedOut, timeout: timeout)
+            return output(.signaled(signal), collector: collector, timedOut: timedOut, timeout: timeout, sandbox: sandbox)
         }
     }
 
-    /// The call's result: the output kept and how the command ended.
-    private static func output(_ outcome: ShellCommandRun.Outcome, collector: ShellOutputCollector, timedOut: Bool, timeout: Double) -> ToolOutput {
+    /// The call's result: the output kept and how the command ended (and, when it failed with a
+    /// permission error under the sandbox, that the sandbox may have denied it and how to allow it).
+    private static func output(
+        _ outcome: ShellCommandRun.Outcome, collector: ShellOutputCollector, timedOut: Bool, timeout: Double, sandbox: Sandbox
+    ) -> ToolOutput {
+        let result = plainOutput(outcome, collector: collector, timedOut: timedOut, timeout: timeout)
+        guard let note = sandbox.denialNote(output: result.content, failed: result.isError) else { return result }
+        return ToolOutput(result.content + "\n" + note, isError: true)
+    }
+
+    private static func plainOutput(_ outcome: ShellCommandRun.Outcome, collector: ShellOutputCollector, timedOut: Bool, timeout: Double) -> ToolOutput {
         var text = collector.totalLines == 0 ? "(no output)" : collector.text
         switch outcome {
         case .failed(let reason):
@@ -336,6 +347,13 @@ private enum CommandOutcome: Sendable {
     case exited(TerminationStatus, ShellOutputCollector)
     /// Could not be started, or its output could not be read.
     case failed(String)
+}
+
+extension ToolContext {
+    /// The session's sandbox for shell commands (none outside a session, e.g. a tool's unit test).
+    fileprivate var sandbox: Sandbox {
+        runtime?.backgroundShells.configuration.sandbox ?? .off
+    }
 }
 
 /// What a child task of the main agent's call (a task's wait against the timeout) reports.
