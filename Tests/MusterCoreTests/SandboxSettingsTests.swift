@@ -66,6 +66,7 @@ struct SandboxSettingsTests {
     @Test("The flag wins over MUSTER_SANDBOX; an invalid MUSTER_SANDBOX warns and keeps the default")
     func environment() throws {
         #expect(try resolve(environment: ["MUSTER_SANDBOX": "off"]).sandbox == .off)
+        #expect(try resolve(environment: ["MUSTER_SANDBOX": ""]) .warnings.isEmpty)
         #expect(try resolve(flag: .readOnly, environment: ["MUSTER_SANDBOX": "off"]).sandbox.mode == .readOnly)
         let (sandbox, warnings) = try resolve(environment: ["MUSTER_SANDBOX": "sometimes"])
         #expect(sandbox.mode == .workspaceWrite)

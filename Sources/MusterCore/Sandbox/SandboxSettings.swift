@@ -23,7 +23,8 @@ public enum SandboxSettings {
         var warnings: [String] = []
         var requested = flag
         var origin = "--sandbox"
-        if requested == nil, let text = environment[environmentVariable] {
+        // An empty value is no value (`MUSTER_SANDBOX= muster` clears an exported one).
+        if requested == nil, let text = environment[environmentVariable], !text.isEmpty {
             origin = environmentVariable
             if let mode = SandboxMode(rawValue: text.trimmingCharacters(in: .whitespaces).lowercased()) {
                 requested = mode
