@@ -83,8 +83,9 @@ struct SandboxEndToEndTests {
         let input = Pipe()
         let plain = try HeadlessProcess(["--plain"], scratch: scratch, script: Self.script, environment: environment, input: input)
         defer { plain.stop() }
-        input.fileHandleForWriting.write(Data("!touch ../by-person; echo ran > person-ran\n".utf8))
-        try await plain.waitForOutput { $0.contains("Permission denied") }
+        input.fileHandleForWriting.write(Data("!echo ran > person-ran; touch ../by-person\n".utf8))
+        // Its end: the failed touch's status, then the sandbox's note.
+        try await plain.waitForOutput { $0.contains("exit status 1") && $0.contains("denied by the sandbox") }
         input.fileHandleForWriting.write(Data("/quit\n".utf8))
         #expect(try await plain.waitForExit() == 0)
         for way in ["agent", "background", "person"] {
