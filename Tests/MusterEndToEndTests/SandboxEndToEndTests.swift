@@ -115,16 +115,28 @@ struct SandboxEndToEndTests {
               && setsid -f sh -c 'touch grandchild; echo done > grandchild.status' \
               && while [ ! -s grandchild.status ]; do sleep 0.05; done \
               && make -s && cat out.txt && echo quiet > /dev/null && head -c 4 /dev/urandom > /dev/null \
-              && t=$(mktemp) && echo temp > "$t" && echo scratch > "$MUSTER_SCRATCH/f" && echo all-ok
+              && t=$(mktemp) && echo temp > "$t" && echo scratch > "$MUSTER_SCRATCH/f" && echo to-stderr >&2 && echo all-ok
 
             """
         try script.write(to: workspace.appendingPathComponent("build.sh"), atomically: true, encoding: .utf8)
         let output = try await Self.run("sh build.sh", in: scratch)
-        #expect(output.contains("built") && output.contains("all-ok"), "output: \(output)")
+        #expect(output.contains("built") && output.contains("to-stderr") && output.contains("all-ok"), "output: \(output)")
         for path in ["d/in.txt", "child", "grandchild", "out.txt"] {
             #expect(FileManager.default.fileExists(atPath: workspace.appendingPathComponent(path).path), "\(path) is missing")
         }
         #expect(!FileManager.default.fileExists(atPath: workspace.appendingPathComponent("x").path))
+    }
+
+    @Test("A workspace whose path has blanks, quotes, a newline and an escape byte is confined to itself all the same")
+    func hostileWorkspacePath() async throws {
+        let scratch = try Self.scratch()
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let workspace = scratch.appendingPathComponent("work space 'x' $(id)\n\u{1B}[31m--write")
+        try FileManager.default.createDirectory(at: workspace, withIntermediateDirectories: true)
+        let output = try await Self.run("touch inside && touch ../beside; echo done", ["--workspace", workspace.path], in: scratch)
+        #expect(output.contains("Permission denied") && output.contains("done"), "output: \(output)")
+        #expect(FileManager.default.fileExists(atPath: workspace.appendingPathComponent("inside").path))
+        #expect(!FileManager.default.fileExists(atPath: scratch.appendingPathComponent("beside").path))
     }
 
     @Test("read-only: writes inside the workspace are denied too; the scratch directory (also TMPDIR) stays writable")
