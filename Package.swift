@@ -132,10 +132,15 @@ let package = Package(
 
         // The exec wrapper every `shell` command starts through when the sandbox is on (C, so its
         // exec costs a fraction of a millisecond): applies Landlock, then executes /bin/sh.
-        // Linked statically: SwiftPM links every executable with the Swift driver, which adds
-        // libswiftCore and libstdc++ (its swiftrt.o needs the runtime, so --as-needed cannot drop
-        // them); loading them made each command's start 2 ms slower, a static binary 0.3-0.7 ms.
-        .executableTarget(name: "muster-sandbox", linkerSettings: [.unsafeFlags(["-static-executable"])]),
+        // Linked statically in release builds: SwiftPM links every executable with the Swift
+        // driver, which adds libswiftCore and libstdc++ (its swiftrt.o needs the runtime, so
+        // --as-needed cannot drop them); loading them made each command's start 2 ms slower, a
+        // static binary 0.3-0.7 ms. Debug builds link it as usual: the thread sanitizer's runtime
+        // cannot link into a static executable (`make test-tsan` builds debug).
+        .executableTarget(
+            name: "muster-sandbox",
+            linkerSettings: [.unsafeFlags(["-static-executable"], .when(configuration: .release))]
+        ),
 
         // `make bench`: measures stop latency, scale, throughput, rendering, idle cost and start-up.
         .executableTarget(
