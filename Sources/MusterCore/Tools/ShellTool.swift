@@ -55,7 +55,9 @@ public struct ShellTool: Tool {
             With background: true the command runs on as a task of its own (a dev server, a \
             watcher, a long build): the call returns its task id at once, read_task_output reads \
             its output, cancel_task stops it, and its result (exit status and last lines) \
-            arrives when it exits.
+            arrives when it exits. Muster may run commands in a sandbox that lets them write only \
+            in the workspace and temporary directories ($MUSTER_SCRATCH is always writable); a \
+            denied write fails with "Permission denied" and the result says the sandbox denied it.
             """,
         parameters: [
             "type": "object",
