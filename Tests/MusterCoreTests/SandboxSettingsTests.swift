@@ -55,17 +55,19 @@ struct SandboxSettingsTests {
     func noLandlock() throws {
         let missing = LandlockUnavailable("this kernel has no Landlock")
         let (sandbox, warnings) = try resolve(landlock: .failure(missing))
-        #expect(sandbox == .off)
+        #expect(sandbox.mode == .off && sandbox.landlockABI == nil && sandbox.status.note == "this kernel has no Landlock")
+        #expect(sandbox.launch("true").executable == "/bin/sh")
         #expect(warnings == ["Sandbox off: this kernel has no Landlock; shell commands can write wherever you can."])
         #expect(throws: SandboxSettings.Refusal.self) { try resolve(flag: .workspaceWrite, landlock: .failure(missing)) }
         #expect(throws: SandboxSettings.Refusal.self) { try resolve(environment: ["MUSTER_SANDBOX": "read-only"], landlock: .failure(missing)) }
         let (withoutHelper, helperWarnings) = try resolve(helper: .some(nil))
-        #expect(withoutHelper == .off && helperWarnings.first?.contains("muster-sandbox") == true)
+        #expect(withoutHelper.mode == .off && withoutHelper.landlockABI == 7 && helperWarnings.first?.contains("muster-sandbox") == true)
     }
 
     @Test("The flag wins over MUSTER_SANDBOX; an invalid MUSTER_SANDBOX warns and keeps the default")
     func environment() throws {
-        #expect(try resolve(environment: ["MUSTER_SANDBOX": "off"]).sandbox == .off)
+        // Off by choice: /sandbox still names the kernel's ABI.
+        #expect(try resolve(environment: ["MUSTER_SANDBOX": "off"]).sandbox == .off(landlockABI: 7, note: nil))
         #expect(try resolve(environment: ["MUSTER_SANDBOX": ""]) .warnings.isEmpty)
         #expect(try resolve(flag: .readOnly, environment: ["MUSTER_SANDBOX": "off"]).sandbox.mode == .readOnly)
         let (sandbox, warnings) = try resolve(environment: ["MUSTER_SANDBOX": "sometimes"])

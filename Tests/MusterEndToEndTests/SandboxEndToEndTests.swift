@@ -196,8 +196,9 @@ struct SandboxEndToEndTests {
         let offInput = Pipe()
         let off = try HeadlessProcess(["--plain", "--sandbox", "off"], scratch: scratch, script: Self.script, input: offInput)
         defer { off.stop() }
-        offInput.fileHandleForWriting.write(Data("/quit\n".utf8))
+        offInput.fileHandleForWriting.write(Data("/sandbox\n/quit\n".utf8))
         #expect(try await off.waitForExit() == 0)
+        #expect(off.standardOutput.contains("Sandbox: off (Landlock ABI \(abi)), network on. Shell commands can write wherever you can."), "output: \(off.standardOutput)")
         #expect((off.standardOutput + off.standardError).contains("Sandbox off: shell commands can write wherever you can."))
     }
 }

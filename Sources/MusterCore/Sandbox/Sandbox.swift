@@ -28,6 +28,11 @@ public struct Sandbox: Sendable, Equatable {
     /// No sandbox.
     public static let off = Sandbox(mode: .off, networkAllowed: true, landlockABI: nil, helper: nil, writable: [], scratch: nil, note: nil)
 
+    /// No sandbox, on a kernel whose Landlock ABI is `landlockABI` (nil: none), `note` saying why when it was not chosen.
+    public static func off(landlockABI: Int?, note: String?) -> Sandbox {
+        Sandbox(mode: .off, networkAllowed: true, landlockABI: landlockABI, helper: nil, writable: [], scratch: nil, note: note)
+    }
+
     public init(mode: SandboxMode, networkAllowed: Bool, landlockABI: Int?, helper: URL?, writable: [URL], scratch: URL?, note: String?) {
         self.mode = mode
         self.networkAllowed = networkAllowed

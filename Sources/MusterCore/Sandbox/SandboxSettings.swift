@@ -33,9 +33,10 @@ public enum SandboxSettings {
                 warnings.append("Ignoring \(environmentVariable)=\(shown): expected one of workspace-write, read-only, off; using the default.")
             }
         }
+        let kernelABI = try? landlock.get()
         if requested == .off {
             if denyNetwork { warnings.append("--sandbox-network off has no effect with the sandbox off: commands can use the network.") }
-            return (.off, warnings)
+            return (.off(landlockABI: kernelABI, note: nil), warnings)
         }
         let explicit = requested != nil
         let mode = requested ?? .workspaceWrite
@@ -49,7 +50,7 @@ public enum SandboxSettings {
             let why = reason ?? "Landlock is unavailable"
             if explicit { throw Refusal(description: "\(origin) \(mode.rawValue) cannot be applied: \(why). Use --sandbox off to run shell commands unconfined.") }
             warnings.append("Sandbox off: \(why); shell commands can write wherever you can.")
-            return (.off, warnings)
+            return (.off(landlockABI: kernelABI, note: why), warnings)
         }
         var note: String?
         var deny = denyNetwork
