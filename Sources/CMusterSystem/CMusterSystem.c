@@ -84,3 +84,26 @@ int muster_pidfd_open(int pid) {
     return -1;
 #endif
 }
+
+#if defined(__linux__)
+#include <sys/syscall.h>
+#include <unistd.h>
+#include <errno.h>
+
+int muster_landlock_abi(void) {
+#ifdef SYS_landlock_create_ruleset
+    // LANDLOCK_CREATE_RULESET_VERSION is (1U << 0); spelled out for headers older than Landlock.
+    return (int)syscall(SYS_landlock_create_ruleset, NULL, 0, 1U << 0);
+#else
+    errno = ENOSYS;
+    return -1;
+#endif
+}
+#else
+#include <errno.h>
+
+int muster_landlock_abi(void) {
+    errno = ENOSYS;
+    return -1;
+}
+#endif

@@ -85,6 +85,11 @@ public enum ReplyFormatter {
         case .shellStarted(let id, let command):
             let shown = TerminalSanitizer.sanitize(TaskTable.oneLine(command))
             return [TranscriptLine("  → shell \"\(shown)\" started in the background (task \(id)); /tasks show \(id.rawValue) shows its output.", style: .tool)]
+        case .sandbox(let status):
+            var lines = [notice("Sandbox: \(status.summary). \(TerminalSanitizer.sanitize(status.confines).prefix(1).uppercased() + TerminalSanitizer.sanitize(status.confines).dropFirst())\(status.network ? "" : "; TCP connect and bind are denied").")]
+            if let note = status.note { lines.append(TranscriptLine("Note: \(TerminalSanitizer.sanitize(note)).", style: .warning)) }
+            if status.mode != .off { lines.append(notice("Start Muster with --sandbox off to let commands write anywhere, --sandbox-network off to deny TCP.")) }
+            return lines
         case .confirm, .unclearAnswer, .clearTranscript, .quit:
             return []
         }

@@ -8,12 +8,12 @@ let arguments = CommandLine.arguments.dropFirst()
 let quick = arguments.contains("--quick")
 // `--only GROUP` runs one group (core, front-end, processes) or one benchmark (stop-latency,
 // shell-stop, scale, scale-100k, throughput, transcript-memory, no-blocking, log-flood, task-dialog, background-shell,
-// model-calls, queue)..
+// model-calls, queue, sandbox)..
 let only = arguments.firstIndex(of: "--only").flatMap { arguments.index(after: $0) < arguments.endIndex ? arguments[arguments.index(after: $0)] : nil }
 func selected(_ names: String...) -> Bool { only.map(names.contains) ?? true }
 let benchmarkNames = [
     "core", "front-end", "processes", "stop-latency", "shell-stop", "scale", "scale-100k", "throughput", "transcript-memory",
-    "no-blocking", "log-flood", "task-dialog", "background-shell", "model-calls", "queue",
+    "no-blocking", "log-flood", "task-dialog", "background-shell", "model-calls", "queue", "sandbox",
 ]
 if arguments.contains("--only"), only.map(benchmarkNames.contains) != true {
     FileHandle.standardError.write(Data("muster-bench: --only needs one of: \(benchmarkNames.joined(separator: ", "))\n".utf8))
@@ -45,6 +45,10 @@ if selected("core", "background-shell") {
     let shells = BackgroundShellBenchmarks(report: report, workspace: workspace)
     await attempt("background shell") { try await shells.stopLatency(trials: quick ? 50 : 300) }
     await attempt("background shell") { try await shells.throughput(megabytes: quick ? 200 : 1_000) }
+}
+if selected("core", "sandbox") {
+    let sandbox = SandboxBenchmarks(report: report, workspace: workspace)
+    await attempt("sandbox") { try await sandbox.startCost(trials: quick ? 100 : 500) }
 }
 if selected("core", "scale") {
     await attempt("scale") { try await core.scale() }

@@ -79,7 +79,8 @@ extension SessionMetadata {
         self.init(
             mode: mode, workspace: setup.workspace.path, model: model,
             script: provider == "scripted" ? command.script : nil,
-            maxBackgroundAgents: setup.session.registry.maxBackgroundAgents
+            maxBackgroundAgents: setup.session.registry.maxBackgroundAgents,
+            sandbox: setup.session.runtime.backgroundShells.configuration.sandbox.status
         )
     }
 }

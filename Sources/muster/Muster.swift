@@ -62,6 +62,12 @@ struct Muster: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Workspace root the tools work in. Default: the current directory.", valueName: "path"))
     var workspace: String?
 
+    @Option(help: ArgumentHelp("What shell commands may write: workspace-write (the workspace, the temp directory, a scratch directory), read-only (the scratch directory only) or off (default workspace-write where the kernel has Landlock; env MUSTER_SANDBOX).", valueName: "mode"))
+    var sandbox: SandboxMode?
+
+    @Option(help: ArgumentHelp("Sandboxed shell commands may open TCP connections and listen: on (default) or off (needs Landlock ABI 4).", valueName: "on|off"))
+    var sandboxNetwork: Switch = .on
+
     @Option(help: ArgumentHelp("Model provider: scripted (default) or openai (env MUSTER_MODEL_PROVIDER).", valueName: "name"))
     var modelProvider: String?
 
@@ -175,6 +181,8 @@ struct Muster: AsyncParsableCommand {
         await setup.closeModel()
         // Every call stopped its own processes; this catches what outlived a task that never returned.
         ToolProcessRegistry.shared.killAll()
+        // No command of the session runs any more: its scratch directory goes with it.
+        setup.session.runtime.backgroundShells.configuration.sandbox.removeScratch()
         return ending
     }
 }
@@ -205,6 +213,14 @@ enum SummarizeMode: String, ExpressibleByArgument, CaseIterable, Sendable {
         case .final: Session.Configuration(waitForAllBackgroundWork: true)
         }
     }
+}
+
+extension SandboxMode: ExpressibleByArgument {}
+
+/// `on` or `off`.
+enum Switch: String, ExpressibleByArgument, CaseIterable, Sendable {
+    case on
+    case off
 }
 
 /// Which clock drives script delays and timeouts (hidden: tests use `immediate`).

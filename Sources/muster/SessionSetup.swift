@@ -45,6 +45,20 @@ struct SessionSetup {
         // A headless run has nobody to ask: what needs approval is refused as a tool error.
         let approvals = ApprovalGate(mode: mode, rules: rules, canAsk: command.prompt == nil)
         let workspace = try resolveWorkspace(command.workspace)
+        let sandbox: Sandbox
+        do {
+            let resolved = try SandboxSettings.resolve(
+                flag: command.sandbox, denyNetwork: command.sandboxNetwork == .off, environment: environment, workspace: workspace
+            )
+            sandbox = resolved.sandbox
+            warnings += resolved.warnings
+            // The first screen says so whenever commands are not confined (the warning says why when it was not asked for).
+            if sandbox.mode == .off, resolved.warnings.allSatisfy({ !$0.hasPrefix("Sandbox off") }) {
+                warnings.append("Sandbox off: shell commands can write wherever you can.")
+            }
+        } catch {
+            throw SetupError(description: "\(error)")
+        }
         let clock = try chooseClock(command.clock, environment: environment)
         let tools = BuiltInTools.all(shellGrace: grace)
         let (model, closeModel) = try makeModel(command: command, environment: environment, clock: clock, toolNames: Set(tools.map(\.name)), workspace: workspace)
@@ -67,7 +81,7 @@ struct SessionSetup {
             // model's scripts need no more than 20).
             subAgentStepLimit: command.stepLimit ?? (model is ScriptedModel ? 20 : 100),
             backgroundShells: BackgroundShells(configuration: .init(
-                outputDirectory: shellOutputDirectory(environment: environment), grace: grace
+                outputDirectory: shellOutputDirectory(environment: environment), grace: grace, sandbox: sandbox
             )),
             agentBudget: command.agentBudget,
             approvals: approvals,

@@ -92,12 +92,12 @@ struct CommandsParserTests {
 
     @Test("every command is allowed while a turn runs and has a usage line in the catalogue")
     func catalogue() {
-        let commands: [SlashCommand] = [.help, .listTasks, .showTask(TaskID(1)), .stopTask(TaskID(1)), .cancelAll, .clear, .quit, .sendMessage(TaskID(1), "hi"), .pauseTask(TaskID(1)), .resumeTask(TaskID(1)), .pauseAll, .resumeAll]
+        let commands: [SlashCommand] = [.help, .listTasks, .showTask(TaskID(1)), .stopTask(TaskID(1)), .cancelAll, .clear, .quit, .sendMessage(TaskID(1), "hi"), .pauseTask(TaskID(1)), .resumeTask(TaskID(1)), .pauseAll, .resumeAll, .sandbox]
         for command in commands {
             #expect(command.isAllowedWhileTurnRuns)
             #expect(SlashCommandDescriptor.all.contains(command.descriptor))
         }
-        #expect(SlashCommandDescriptor.names == ["help", "tasks", "cancel", "allow", "permissions", "panel", "clear", "quit"])
+        #expect(SlashCommandDescriptor.names == ["help", "tasks", "cancel", "allow", "permissions", "panel", "sandbox", "clear", "quit"])
         #expect(SlashCommandDescriptor.subcommands(of: "tasks") == ["show", "stop", "send", "pause", "resume", "approve", "deny"])
     }
 

@@ -61,6 +61,11 @@ struct BackgroundShellEndToEndTests {
             try curl.run()
             curl.waitUntilExit()
             #expect(String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self) == "200")
+            // The server's log line reaches the file through the output pump a moment after the
+            // response: `/tasks show` shows the file as it is when asked.
+            try await HeadlessProcess.waitUntil(timeout: .seconds(30), what: "the request in the server's log") {
+                Self.outputFile(of: 1, in: scratch).flatMap { try? String(contentsOf: $0, encoding: .utf8) }?.contains("\"GET / HTTP/1.1\" 200") == true
+            }
             Self.type("/tasks show 1", into: input)
             try await muster.waitForOutput { $0.contains("\"GET / HTTP/1.1\" 200") }
         }

@@ -9,7 +9,7 @@ struct CommandCompleterTests {
     func names() {
         #expect(completer.complete("/h") == .replace("/help "))
         #expect(completer.complete("/q") == .replace("/quit "))
-        #expect(completer.complete("/") == .candidates(["/help", "/tasks", "/cancel", "/allow", "/permissions", "/panel", "/clear", "/quit"]))
+        #expect(completer.complete("/") == .candidates(["/help", "/tasks", "/cancel", "/allow", "/permissions", "/panel", "/sandbox", "/clear", "/quit"]))
         #expect(completer.complete("/TA") == .replace("/tasks "))
         #expect(completer.complete("/x") == .none)
     }

@@ -11,6 +11,21 @@ struct InteractiveStateTests {
         state.apply(.turnStart(turn: 1, trigger: .input("go")))
     }
 
+    @Test("The main agent's running shell call (a foreground shell task of the top level) offers Ctrl+B; a sub-agent's shell task or a moved one does not")
+    func ctrlBForTheMainAgentsShellCall() {
+        var state = RenderFixtures.state()
+        running(&state)
+        #expect(!state.canMoveToBackground)
+        do { let result = state.handle(.control("b"), now: start).isEmpty; #expect(result) }
+        state.apply(.task(.started(RenderFixtures.task(1, "make test", mode: .foreground, spawner: .task(TaskID(9)), kind: .shell))))
+        #expect(!state.canMoveToBackground)
+        state.apply(.task(.started(RenderFixtures.task(2, "make test", mode: .foreground, kind: .shell))))
+        #expect(state.canMoveToBackground)
+        do { let result = state.handle(.control("b"), now: start); #expect(result == [.moveToBackground]) }
+        state.apply(.task(.updated(RenderFixtures.task(2, "make test", mode: .background, kind: .shell))))
+        #expect(!state.canMoveToBackground)
+    }
+
     @Test("Esc cancels the running turn once; at an idle prompt it does not")
     func escape() {
         var state = RenderFixtures.state()

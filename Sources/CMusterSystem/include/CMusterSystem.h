@@ -31,4 +31,9 @@ int muster_pipe_cloexec(int fds[2]);
 /// Returns it, or -1 with errno set (ENOSYS where the kernel lacks it).
 int muster_pidfd_open(int pid);
 
+/// The Landlock ABI version the kernel offers (landlock_create_ruleset with
+/// LANDLOCK_CREATE_RULESET_VERSION): 1 or more, or -1 with errno set (ENOSYS: no Landlock in this
+/// kernel; EOPNOTSUPP: built in but disabled at boot).
+int muster_landlock_abi(void);
+
 #endif

@@ -52,6 +52,8 @@ struct CommandProcessor: Sendable {
             return await cancelAll()
         case .clear:
             return .clearTranscript
+        case .sandbox:
+            return .sandbox((shells?.configuration.sandbox ?? .off).status)
         case .quit:
             return await quit()
         case .sendMessage(let id, let text):

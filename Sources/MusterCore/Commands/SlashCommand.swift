@@ -23,6 +23,8 @@ public enum SlashCommand: Sendable, Equatable {
     case resumeAll
     /// `/clear`: empty the transcript.
     case clear
+    /// `/sandbox`: the sandbox shell commands run under, and the kernel's Landlock ABI.
+    case sandbox
     /// `/quit`: stop everything and exit.
     case quit
     /// `/tasks approve <id>`: approve the oldest call of that task waiting for approval.
@@ -37,7 +39,7 @@ public enum SlashCommand: Sendable, Equatable {
     /// Every command may run while a foreground turn runs (none of them touches the turn).
     public var isAllowedWhileTurnRuns: Bool {
         switch self {
-        case .help, .listTasks, .showTask, .stopTask, .cancelAll, .clear, .quit: true
+        case .help, .listTasks, .showTask, .stopTask, .cancelAll, .clear, .quit, .sandbox: true
         case .sendMessage, .pauseTask, .resumeTask, .pauseAll, .resumeAll: true
         case .approve, .deny, .allow, .permissions: true
         }
@@ -52,6 +54,7 @@ public enum SlashCommand: Sendable, Equatable {
         case .stopTask: .tasksStop
         case .cancelAll: .cancelAll
         case .clear: .clear
+        case .sandbox: .sandbox
         case .quit: .quit
         case .sendMessage: .tasksSend
         case .pauseTask, .pauseAll: .tasksPause

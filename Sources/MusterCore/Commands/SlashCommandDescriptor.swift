@@ -30,12 +30,13 @@ public struct SlashCommandDescriptor: Sendable, Equatable {
     static let cancel = SlashCommandDescriptor(name: "cancel", usage: "/cancel <id>", summary: "Stop a running task (same as /tasks stop).")
     static let cancelAll = SlashCommandDescriptor(name: "cancel", usage: "/cancel all", summary: "Stop every running task (asks first).")
     static let clear = SlashCommandDescriptor(name: "clear", usage: "/clear", summary: "Clear the transcript.")
+    static let sandbox = SlashCommandDescriptor(name: "sandbox", usage: "/sandbox", summary: "Show what shell commands may write and reach (the sandbox mode and the kernel's Landlock ABI).")
     static let quit = SlashCommandDescriptor(name: "quit", usage: "/quit", summary: "Stop every task and exit.")
     /// Handled by the full-screen UI itself (a display setting); elsewhere it says so.
     static let panel = SlashCommandDescriptor(name: "panel", usage: "/panel on|off", summary: "Show or hide the agents panel (full-screen UI).")
 
     /// Every usage line, in the order `/help` lists them.
-    public static let all: [SlashCommandDescriptor] = [help, tasks, tasksShow, tasksStop, tasksSend, tasksPause, tasksResume, tasksApprove, tasksDeny, cancel, cancelAll, allow, permissions, panel, clear, quit]
+    public static let all: [SlashCommandDescriptor] = [help, tasks, tasksShow, tasksStop, tasksSend, tasksPause, tasksResume, tasksApprove, tasksDeny, cancel, cancelAll, allow, permissions, panel, sandbox, clear, quit]
 
     /// The distinct command names (`help`, `tasks`, `cancel`, `clear`, `quit`), for completion.
     public static let names: [String] = {

@@ -26,6 +26,8 @@ public struct SlashCommandParser: Sendable {
             return arguments.isEmpty ? .success(.clear) : .failure(.usage(.clear))
         case "quit":
             return arguments.isEmpty ? .success(.quit) : .failure(.usage(.quit))
+        case "sandbox":
+            return arguments.isEmpty ? .success(.sandbox) : .failure(.usage(.sandbox))
         case "tasks":
             if arguments.first?.lowercased() == "send" { return parseSend(line) }
             if arguments.first?.lowercased() == "deny" { return parseDeny(line) }

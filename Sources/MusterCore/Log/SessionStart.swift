@@ -38,20 +38,23 @@ public struct SessionMetadata: Sendable, Equatable {
     public var script: String?
     /// The background agent cap in force.
     public var maxBackgroundAgents: Int?
+    /// The sandbox shell commands ran under (absent in logs older than the sandbox).
+    public var sandbox: SandboxStatus?
 
-    public init(mode: Mode, workspace: String, model: String? = nil, script: String? = nil, maxBackgroundAgents: Int? = nil) {
+    public init(mode: Mode, workspace: String, model: String? = nil, script: String? = nil, maxBackgroundAgents: Int? = nil, sandbox: SandboxStatus? = nil) {
         self.mode = mode
         self.workspace = workspace
         self.model = model
         self.script = script
         self.maxBackgroundAgents = maxBackgroundAgents
+        self.sandbox = sandbox
     }
 }
 
 extension SessionStart: Codable {
     enum CodingKeys: String, CodingKey {
         case schemaVersion = "schema_version", sessionID = "session_id", pid, logFile = "log_file"
-        case mode, workspace, model, script, maxBackgroundAgents = "max_background_agents"
+        case mode, workspace, model, script, maxBackgroundAgents = "max_background_agents", sandbox
     }
 
     public init(from decoder: any Decoder) throws {
@@ -65,7 +68,8 @@ extension SessionStart: Codable {
             workspace: try container.decode(String.self, forKey: .workspace),
             model: try container.decodeIfPresent(String.self, forKey: .model),
             script: try container.decodeIfPresent(String.self, forKey: .script),
-            maxBackgroundAgents: try container.decodeIfPresent(Int.self, forKey: .maxBackgroundAgents)
+            maxBackgroundAgents: try container.decodeIfPresent(Int.self, forKey: .maxBackgroundAgents),
+            sandbox: try container.decodeIfPresent(SandboxStatus.self, forKey: .sandbox)
         )
     }
 
@@ -80,5 +84,6 @@ extension SessionStart: Codable {
         try container.encode(metadata.model, forKey: .model)
         try container.encodeIfPresent(metadata.script, forKey: .script)
         try container.encodeIfPresent(metadata.maxBackgroundAgents, forKey: .maxBackgroundAgents)
+        try container.encodeIfPresent(metadata.sandbox, forKey: .sandbox)
     }
 }

@@ -58,6 +58,8 @@ public enum CommandReply: Sendable, Equatable, Codable {
     case resumedAll([TaskName], refused: [TaskName], reason: String?)
     /// `/clear`: the front end empties its transcript.
     case clearTranscript
+    /// `/sandbox`: the sandbox in force.
+    case sandbox(SandboxStatus)
     /// `/quit` (or a confirmed quit): the front end ends the session. The session takes no
     /// further operations.
     case quit

@@ -32,7 +32,7 @@ public enum ShellCommandLine {
             case .finished(let result):
                 output = await Self.output(of: result, shells: runtime.backgroundShells)
             case .movedToBackground, .cancelled where await wasMoved():
-                output = ToolOutput("Moved to the background as task \(id); its result arrives when it finishes.")
+                output = ToolOutput(BackgroundShells.movedAnswer(id))
             case .cancelled:
                 interrupted = true
                 await registry.cancel(id, source: .user)
@@ -64,7 +64,9 @@ public enum ShellCommandLine {
         case .completed:
             return ToolOutput(text + "\n[exit status 0]")
         case .failed(let error):
-            return ToolOutput(text + "\n[\(error.split(separator: "\n").first.map(String.init) ?? error)]", isError: true)
+            text += "\n[\(error.split(separator: "\n").first.map(String.init) ?? error)]"
+            if let note = shells.configuration.sandbox.denialNote(output: text, failed: true) { text += "\n" + note }
+            return ToolOutput(text, isError: true)
         case .cancelled:
             return ToolOutput(text + "\n[Interrupted: the command and everything it started were stopped.]", isError: true)
         case .pending, .queued, .running, .paused, .budgetExhausted:

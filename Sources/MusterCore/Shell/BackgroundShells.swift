@@ -13,17 +13,22 @@ public final class BackgroundShells: Sendable {
         public var rotateAt: Int
         /// Lines of output that go with the result to the spawner.
         public var resultLines: Int
+        /// How every `shell` command of the session is confined (background, foreground and `!`
+        /// commands alike: the `shell` tool takes it from here too).
+        public var sandbox: Sandbox
 
         public init(
             outputDirectory: URL = BackgroundShells.temporaryOutputDirectory(),
             grace: Duration = .seconds(2),
             rotateAt: Int = ShellOutputFile.defaultRotateAt,
-            resultLines: Int = 20
+            resultLines: Int = 20,
+            sandbox: Sandbox = .off
         ) {
             self.outputDirectory = outputDirectory
             self.grace = grace
             self.rotateAt = rotateAt
             self.resultLines = max(1, resultLines)
+            self.sandbox = sandbox
         }
     }
 
@@ -51,9 +56,18 @@ public final class BackgroundShells: Sendable {
     ///
     /// `mode: .foreground` runs it for a caller that waits for it (a `!` command), its output
     /// lines also reported to `mirror`; `TaskRegistry.moveToBackground` can then let it go on alone.
+    /// `callID` marks its processes (a tool call's own id, for the main agent's `shell` call);
+    /// `ended` hears how the command ended, before the task's result is recorded.
     public func start(
         command: String, spawner: Spawner, registry: TaskRegistry, workspace: URL,
-        mode: TaskMode = .background, mirror: ToolProgress? = nil
+        mode: TaskMode = .background, mirror: ToolProgress? = nil, callID: String? = nil
+    ) async throws(TaskRegistry.StartRefusal) -> TaskID {
+        try await start(command: command, spawner: spawner, registry: registry, workspace: workspace, mode: mode, mirror: mirror, callID: callID, ended: nil)
+    }
+
+    func start(
+        command: String, spawner: Spawner, registry: TaskRegistry, workspace: URL,
+        mode: TaskMode, mirror: ToolProgress?, callID: String?, ended: (@Sendable (ShellCommandRun.Outcome) -> Void)?
     ) async throws(TaskRegistry.StartRefusal) -> TaskID {
         let request = TaskRegistry.Request(
             name: Self.name(of: command), kind: .shell, description: command, spawner: spawner, mode: mode
@@ -71,10 +85,12 @@ public final class BackgroundShells: Sendable {
             outputs.withLock { $0[context.id] = file }
             await context.report(activity: "running: \(Self.name(of: command))")
             let outcome = await ShellCommandRun.run(
-                command: command, workspace: workspace, output: file, grace: configuration.grace,
-                callID: "shell-task-\(context.id.rawValue)", taskID: context.id, mirror: mirror
+                command: command, workspace: workspace, output: file, grace: configuration.grace, sandbox: configuration.sandbox,
+                callID: callID ?? "shell-task-\(context.id.rawValue)", taskID: context.id, mirror: mirror
             )
-            let tail = await Self.tail(of: file, lines: configuration.resultLines)
+            ended?(outcome)
+            var tail = await Self.tail(of: file, lines: configuration.resultLines)
+            if let note = configuration.sandbox.denialNote(output: tail, failed: outcome != .exited(0)) { tail += "\n" + note }
             switch outcome {
             case .exited(0):
                 return "exit status 0\n" + tail
@@ -86,6 +102,12 @@ public final class BackgroundShells: Sendable {
                 throw BackgroundShellFailure("the command could not run: \(reason)")
             }
         }
+    }
+
+    /// What a foreground caller of a shell task (a `!` command, the main agent's `shell` call)
+    /// answers when Ctrl+B moved it to the background.
+    static func movedAnswer(_ id: TaskID) -> String {
+        "Moved to the background as task \(id); its result arrives when it finishes."
     }
 
     /// The output file of a background shell, once its body has begun.

@@ -33,7 +33,7 @@ enum ShellCommandRun {
     }
 
     static func run(
-        command: String, workspace: URL, output file: ShellOutputFile, grace: Duration,
+        command: String, workspace: URL, output file: ShellOutputFile, grace: Duration, sandbox: Sandbox = .off,
         callID: String, taskID: TaskID?, mirror: ToolProgress? = nil
     ) async -> Outcome {
         var ends: [Int32] = [-1, -1]
@@ -53,10 +53,11 @@ enum ShellCommandRun {
         do {
             // The body returns at once: `run` then waits for the shell to exit, and a
             // cancellation of this task (a stop) tears the whole group down.
+            let launch = sandbox.launch(command)
             let result = try await Subprocess.run(
-                .path("/bin/sh"),
-                arguments: ["-c", command],
-                environment: .inherit.updating([ShellTool.markerKey: processes.marker]),
+                .path(FilePath(launch.executable)),
+                arguments: Arguments(launch.arguments),
+                environment: environment(marker: processes.marker, sandbox: sandbox),
                 workingDirectory: FilePath(workspace.path),
                 platformOptions: options,
                 input: .none,
@@ -93,6 +94,15 @@ enum ShellCommandRun {
         await pump.finish()
         file.close()
         return outcome
+    }
+
+    /// A command's environment: Muster's, with the call's marker and the sandbox's variables.
+    static func environment(marker: String, sandbox: Sandbox) -> Environment {
+        var updates: [Environment.Key: String?] = [ShellTool.markerKey: marker]
+        for (name, value) in sandbox.environment {
+            if let key = Environment.Key(rawValue: name) { updates[key] = value }
+        }
+        return .inherit.updating(updates)
     }
 
     /// SIGTERM to the group, SIGKILL after `grace`; SIGKILL at once when `grace` is zero.

@@ -55,7 +55,9 @@ public struct ShellTool: Tool {
             With background: true the command runs on as a task of its own (a dev server, a \
             watcher, a long build): the call returns its task id at once, read_task_output reads \
             its output, cancel_task stops it, and its result (exit status and last lines) \
-            arrives when it exits.
+            arrives when it exits. Muster may run commands in a sandbox that lets them write only \
+            in the workspace and temporary directories ($MUSTER_SCRATCH is always writable); a \
+            denied write fails with "Permission denied" and the result says the sandbox denied it.
             """,
         parameters: [
             "type": "object",
@@ -99,6 +101,11 @@ public struct ShellTool: Tool {
         }
         try Task.checkCancellation()
         if background { return try await startInBackground(command, context: context) }
+        // The main agent's call runs as a foreground `shell` task, which Ctrl+B can move to the
+        // background as it is (see `runMovable`).
+        if let runtime = context.runtime, context.agent.asSpawner == .topLevel {
+            return try await runMovable(command, timeout: timeout, runtime: runtime, context: context)
+        }
 
         let processes = ToolProcessRegistry.shared.beginCall(callID: context.callID, taskID: context.taskID)
         let started = ProcessGroupRecord(processes: processes)
@@ -123,7 +130,7 @@ public struct ShellTool: Tool {
             await processes.finish(grace: grace, groupNeededKill: neededKill)
         }.value
         try Task.checkCancellation()
-        return Self.output(finished, timedOut: timedOut, timeout: timeout)
+        return Self.output(finished, timedOut: timedOut, timeout: timeout, sandbox: context.sandbox)
     }
 
     /// Starts the command as a background `shell` task of the calling agent; a refusal is a result.
@@ -138,6 +145,76 @@ public struct ShellTool: Tool {
         } catch {
             return .error(error.description)
         }
+    }
+
+    /// The main agent's call: the command runs as a foreground `shell` task of the top level (its
+    /// process group, marker and cleanup those of a background shell, its output going to the
+    /// task's rotating file and, while this call waits, to the call's progress), so that
+    /// `TaskRegistry.moveToBackground` (Ctrl+B) can let it go on alone: the wait then ends with
+    /// `movedToBackground` and the call answers at once, and the registry delivers the result
+    /// to the main agent's inbox when the command ends. A timeout or a cancelled caller stops
+    /// the task and returns once its processes are gone, as the direct run does.
+    private func runMovable(_ command: String, timeout: Double, runtime: AgentRuntime, context: ToolContext) async throws -> ToolOutput {
+        // Both written by the shell task's pump thread and body, read here once the task ended.
+        let collector = Locked(ShellOutputCollector(headLimit: Self.headBytes, tailLimit: Self.tailBytes))
+        let ending = Locked<ShellCommandRun.Outcome?>(nil)
+        let progress = context.progress
+        let (mirror, closeMirror) = ToolProgress.forwarding { line in
+            progress.report(line)
+            collector.withLock { $0.add(line) }
+        }
+        defer { closeMirror() }
+        let registry = runtime.registry
+        let id: TaskID
+        do {
+            id = try await runtime.backgroundShells.start(
+                command: command, spawner: .topLevel, registry: registry, workspace: context.workspace,
+                mode: .foreground, mirror: mirror, callID: context.callID, ended: { outcome in ending.withLock { $0 = outcome } }
+            )
+        } catch {
+            return .error(error.description)
+        }
+        let sleepUntilDeadline = clock.deadlineSleep(after: .seconds(timeout))
+        // The wait against the timeout; a move (Ctrl+B) resolves the wait in the registry.
+        let (waited, timedOut) = await withTaskGroup(of: MovableRaceEvent.self) { group in
+            group.addTask { await .waited(registry.wait(for: id, requestedBy: .topLevel)) }
+            group.addTask { (try? await sleepUntilDeadline()) == nil ? .timerStopped : .timeoutElapsed }
+            var waited = TaskRegistry.WaitOutcome.cancelled
+            var timedOut = false
+            for await event in group {
+                switch event {
+                case .waited(let outcome): waited = outcome
+                case .timeoutElapsed: timedOut = true
+                case .timerStopped: continue
+                }
+                group.cancelAll()
+            }
+            return (waited, timedOut)
+        }
+        var final = waited
+        switch waited {
+        case .movedToBackground:
+            closeMirror()
+            return ToolOutput(BackgroundShells.movedAnswer(id))
+        case .cancelled:
+            // Timed out, or the caller was cancelled: stop it, and answer once its processes are
+            // gone (awaited in a task that is not cancelled).
+            await registry.cancel(id, source: timedOut ? .spawner : .turnInterrupted)
+            final = await Task { await registry.wait(for: id, requestedBy: .topLevel) }.value
+        default:
+            break
+        }
+        try Task.checkCancellation()
+        guard case .finished(let result) = final else { return .error("The command did not finish.") }
+        let outcome: ShellCommandRun.Outcome
+        if let ended = ending.withLock({ $0 }) {
+            outcome = ended
+        } else if case .failed(let error) = result.status {
+            outcome = .failed(error)
+        } else {
+            outcome = .failed("the command did not run")
+        }
+        return Self.output(outcome, collector: collector.withLock { $0 }, timedOut: timedOut, timeout: timeout, sandbox: context.sandbox)
     }
 
     /// Runs the command against its timeout. Cancelling the command's child task makes
@@ -187,11 +264,13 @@ public struct ShellTool: Tool {
         options.createSession = true
         options.teardownSequence = ShellCommandRun.teardownSequence(grace: grace)
         let progress = context.progress
+        let sandbox = context.sandbox
         do {
+            let launch = sandbox.launch(command)
             let result = try await Subprocess.run(
-                .path("/bin/sh"),
-                arguments: ["-c", command],
-                environment: .inherit.updating([Self.markerKey: started.processes.marker]),
+                .path(FilePath(launch.executable)),
+                arguments: Arguments(launch.arguments),
+                environment: ShellCommandRun.environment(marker: started.processes.marker, sandbox: sandbox),
                 workingDirectory: FilePath(context.workspace.path),
                 platformOptions: options,
                 input: .none,
@@ -221,27 +300,41 @@ public struct ShellTool: Tool {
         }
     }
 
-    private static func output(_ outcome: CommandOutcome, timedOut: Bool, timeout: Double) -> ToolOutput {
+    private static func output(_ outcome: CommandOutcome, timedOut: Bool, timeout: Double, sandbox: Sandbox) -> ToolOutput {
+        switch outcome {
+        case .failed(let reason):
+            return output(.failed(reason), collector: ShellOutputCollector(headLimit: 0, tailLimit: 0), timedOut: timedOut, timeout: timeout, sandbox: sandbox)
+        case .exited(.exited(let code), let collector):
+            return output(.exited(code), collector: collector, timedOut: timedOut, timeout: timeout, sandbox: sandbox)
+        case .exited(.signaled(let signal), let collector):
+            return output(.signaled(signal), collector: collector, timedOut: timedOut, timeout: timeout, sandbox: sandbox)
+        }
+    }
+
+    /// The call's result: the output kept and how the command ended (and, when it failed with a
+    /// permission error under the sandbox, that the sandbox may have denied it and how to allow it).
+    private static func output(
+        _ outcome: ShellCommandRun.Outcome, collector: ShellOutputCollector, timedOut: Bool, timeout: Double, sandbox: Sandbox
+    ) -> ToolOutput {
+        let result = plainOutput(outcome, collector: collector, timedOut: timedOut, timeout: timeout)
+        guard let note = sandbox.denialNote(output: result.content, failed: result.isError) else { return result }
+        return ToolOutput(result.content + "\n" + note, isError: true)
+    }
+
+    private static func plainOutput(_ outcome: ShellCommandRun.Outcome, collector: ShellOutputCollector, timedOut: Bool, timeout: Double) -> ToolOutput {
+        var text = collector.totalLines == 0 ? "(no output)" : collector.text
         switch outcome {
         case .failed(let reason):
             return .error("Running the command failed: \(reason)")
-        case .exited(let status, let collector):
-            var text = collector.totalLines == 0 ? "(no output)" : collector.text
-            let isError: Bool
-            if timedOut {
-                text += "\n[Timed out after \(number(timeout)) s: the command and every process it started were stopped.]"
-                isError = true
-            } else {
-                switch status {
-                case .exited(let code):
-                    text += "\n[exit status \(code)]"
-                    isError = code != 0
-                case .signaled(let signal):
-                    text += "\n[terminated by signal \(signal)\(ShellCommandRun.signalName(signal).map { " (\($0))" } ?? "")]"
-                    isError = true
-                }
-            }
-            return ToolOutput(text, isError: isError)
+        case _ where timedOut:
+            text += "\n[Timed out after \(number(timeout)) s: the command and every process it started were stopped.]"
+            return ToolOutput(text, isError: true)
+        case .exited(let code):
+            text += "\n[exit status \(code)]"
+            return ToolOutput(text, isError: code != 0)
+        case .signaled(let signal):
+            text += "\n[terminated by signal \(signal)\(ShellCommandRun.signalName(signal).map { " (\($0))" } ?? "")]"
+            return ToolOutput(text, isError: true)
         }
     }
 
@@ -256,6 +349,20 @@ private enum CommandOutcome: Sendable {
     case exited(TerminationStatus, ShellOutputCollector)
     /// Could not be started, or its output could not be read.
     case failed(String)
+}
+
+extension ToolContext {
+    /// The session's sandbox for shell commands (none outside a session, e.g. a tool's unit test).
+    fileprivate var sandbox: Sandbox {
+        runtime?.backgroundShells.configuration.sandbox ?? .off
+    }
+}
+
+/// What a child task of the main agent's call (a task's wait against the timeout) reports.
+private enum MovableRaceEvent: Sendable {
+    case waited(TaskRegistry.WaitOutcome)
+    case timeoutElapsed
+    case timerStopped
 }
 
 /// What a child task of the timeout race reports.

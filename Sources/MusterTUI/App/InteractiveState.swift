@@ -19,7 +19,7 @@ public struct InteractiveState: Sendable {
     public private(set) var interrupting = false
     /// The running turn is a `!` command, which Ctrl+B can move to the background.
     private var shellTurnRunning = false
-    /// The main agent's foreground sub-agents now running (Ctrl+B can move them too).
+    /// The main agent's foreground sub-agents and `shell` calls now running (Ctrl+B can move them too).
     private var foregroundSubAgents: Set<TaskID> = []
     /// Something in the foreground that Ctrl+B can move to the background.
     public var canMoveToBackground: Bool { turnRunning && (shellTurnRunning || !foregroundSubAgents.isEmpty) }
@@ -122,7 +122,7 @@ public struct InteractiveState: Sendable {
             interrupting = false
         case .task(let taskEvent):
             changed = pill.apply(taskEvent)
-            if let task = taskEvent.snapshot, task.kind == .agent, task.spawner == .topLevel {
+            if let task = taskEvent.snapshot, task.kind == .agent || task.kind == .shell, task.spawner == .topLevel {
                 let movable = task.mode == .foreground && !task.isTerminal && !task.isStopping
                 if movable != foregroundSubAgents.contains(task.id) {
                     changed = true
