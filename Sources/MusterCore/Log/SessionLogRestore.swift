@@ -23,7 +23,8 @@ public struct SessionLogRestore: Sendable {
     public private(set) var hasEnd = false
     /// The main agent's conversation up to the last record.
     public private(set) var mainConversation: [ChatMessage] = []
-    /// Background agents that were running (or paused) when the log ends, in id order.
+    /// Background agents that were running (or paused) when the log ends, or were stopped by its
+    /// end (cancelled at shutdown), in id order.
     public private(set) var unfinished: [Unfinished] = []
     /// Tasks that ended, with their final state, in id order.
     public private(set) var finished: [TaskSnapshot] = []
@@ -136,7 +137,9 @@ public struct SessionLogRestore: Sendable {
             restore.skippedRecords = conversations.skipped
             restore.mainConversation = all[nil] ?? []
             for id in started.keys.sorted() {
-                if let end = ended[id] {
+                // A background agent stopped by the session's own end (quit, a signal) was
+                // interrupted like one the session died under: it comes back paused too.
+                if let end = ended[id], !(end.kind == .agent && end.mode == .background && end.status == .cancelled(by: .shutdown)) {
                     restore.finished.append(end)
                 } else if let task = started[id] {
                     if task.kind == .agent, task.mode == .background {
