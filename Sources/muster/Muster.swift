@@ -207,13 +207,24 @@ struct Muster: AsyncParsableCommand {
                 return .usage
             }
         }
-        let setup: SessionSetup
-        let resumed: SessionResume.Loaded?
+        var setup: SessionSetup
+        var resumed: SessionResume.Loaded?
         do {
             setup = try SessionSetup.make(from: self, environment: environment)
             // Found and read before this session's log exists (it would be the latest).
-            resumed = try resumeTarget.map { target throws(SessionResume.Failure) in
-                try SessionResume.load(target, location: SessionLogLocation(logFile: logFile), workspace: setup.workspace.path, environment: environment)
+            if let target = resumeTarget {
+                let workspace = setup.workspace.path
+                switch Result(catching: { () throws(SessionResume.Failure) in
+                    try SessionResume.load(target, location: SessionLogLocation(logFile: logFile), workspace: workspace, environment: environment)
+                }) {
+                case .success(let loaded):
+                    resumed = loaded
+                case .failure(.noSessionInWorkspace):
+                    // Nothing to continue here yet: a new session, saying so.
+                    setup.warnings.append("No earlier session in \(workspace) to continue: this is a new one.")
+                case .failure(let failure):
+                    throw failure
+                }
             }
         } catch {
             // A script's mistake quotes the script: shown inert, like everything on standard error.

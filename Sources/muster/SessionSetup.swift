@@ -10,7 +10,7 @@ import MusterScripted
 struct SessionSetup {
     let session: Session
     /// Warnings to show once at start (e.g. an invalid cap value).
-    let warnings: [String]
+    var warnings: [String]
     let workspace: URL
     /// Releases the model's resources (the OpenAI client's connections); call once at the end.
     let closeModel: @Sendable () async -> Void
