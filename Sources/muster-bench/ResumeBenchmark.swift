@@ -122,7 +122,7 @@ struct ResumeBenchmark {
             add(.conversation(ConversationRecord(agent: agent, from: 0, messages: conversation)))
             var written = 3
             var call = 0
-            while written + 10 < perTask {
+            while written < perTask {
                 call += 1
                 let toolCall = ToolCall(id: "call_\(taskID.rawValue)_\(call)", name: "grep", arguments: ["pattern": "TODO", "path": .string("src/part\(call)")])
                 let from = conversation.count

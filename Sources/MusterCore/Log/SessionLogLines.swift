@@ -17,21 +17,29 @@ enum SessionLogLines {
         guard stat(url.path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG,
               let handle = try? FileHandle(forReadingFrom: url) else { return false }
         defer { try? handle.close() }
-        var pending = Data()
-        while let chunk = try? handle.read(upToCount: 1 << 16), !chunk.isEmpty {
-            pending.append(chunk)
-            var start = pending.startIndex
-            while let newline = pending[start...].firstIndex(of: UInt8(ascii: "\n")) {
-                guard take(pending[start..<newline], true) else { return true }
-                start = pending.index(after: newline)
+        // Bytes in an array scanned with memchr: scanning `Data` a byte at a time cost most of
+        // a large restore.
+        var pending: [UInt8] = []
+        while let chunk = try? handle.read(upToCount: 1 << 20), !chunk.isEmpty {
+            pending.append(contentsOf: chunk)
+            var start = 0
+            let going = pending.withUnsafeBufferPointer { buffer -> Bool in
+                guard let base = buffer.baseAddress else { return true }
+                while start < buffer.count, let found = memchr(base + start, 0x0A, buffer.count - start) {
+                    let end = base.distance(to: found.assumingMemoryBound(to: UInt8.self))
+                    guard take(Data(buffer[start..<end]), true) else { return false }
+                    start = end + 1
+                }
+                return true
             }
-            pending = Data(pending[start...])
+            guard going else { return true }
+            pending.removeFirst(start)
             if pending.count > maximumLineLength {
                 guard take(Data(), false) else { return true }
-                pending = Data()
+                pending = []
             }
         }
-        if !pending.isEmpty { _ = take(pending, false) }
+        if !pending.isEmpty { _ = take(Data(pending), false) }
         return true
     }
 

@@ -85,6 +85,7 @@ public struct SessionLogRestore: Sendable {
         var ended: [TaskID: TaskSnapshot] = [:]
         /// The session's id once its start is read (when none was asked for: the last one's).
         var current: String?
+        let decoder = JSONDecoder()
 
         init(sessionID: String?) {
             self.sessionID = sessionID
@@ -95,8 +96,17 @@ public struct SessionLogRestore: Sendable {
             guard line.contains(where: { ![0x20, 0x09, 0x0D, 0x0A].contains($0) }) else { return }
             // Known types that do not matter are passed over without decoding; the last line is
             // always decoded, so a torn one is found whatever its type.
-            if !isLast, let type = SessionLogLines.type(of: line), SessionLogRestore.uninteresting.contains(type) { return }
-            guard let record = try? JSONDecoder().decode(SessionRecord.self, from: line) else {
+            let type = SessionLogLines.type(of: line)
+            if !isLast, let type, SessionLogRestore.uninteresting.contains(type) { return }
+            // The bulk (conversations, tasks) is decoded without the envelope's time, whose
+            // parsing cost more than the rest; a line that does not decode so is read whole
+            // below, to be counted as it deserves.
+            if !isLast, let type, Probe.types.contains(type), let probe = try? decoder.decode(Probe.self, from: line),
+               let event = probe.event(type: type) {
+                take(event, sessionID: probe.sessionID)
+                return
+            }
+            guard let record = try? decoder.decode(SessionRecord.self, from: line) else {
                 restore.skippedLines += 1
                 if isLast { restore.tornLastLine = true }
                 return
@@ -108,12 +118,16 @@ public struct SessionLogRestore: Sendable {
                 current = start.sessionID
                 return
             }
+            take(record.event, sessionID: record.sessionID)
+        }
+
+        private mutating func take(_ event: SessionEvent, sessionID recordSession: String?) {
             // Before any start (lines without one, as in tests) every record counts.
-            if let current, record.sessionID != current { return }
-            switch record.event {
+            if let current, recordSession != current { return }
+            switch event {
             case .conversation:
                 restore.conversationRecords += 1
-                conversations.apply(record.event)
+                conversations.apply(event)
             case .task(.started(let task)):
                 started[task.id] = task
             case .task(.finished(let task)):
@@ -164,6 +178,32 @@ public struct SessionLogRestore: Sendable {
                 if delivered[spawner]?.contains(task.id) != true { restore.undelivered.insert(task.id) }
             }
             return restore
+        }
+    }
+
+    /// The fields of the records a restart reads, without the envelope's `seq` and `time`.
+    private struct Probe: Decodable {
+        static let types: Set<Substring> = ["conversation", "task_started", "task_finished"]
+        var sessionID: String?
+        var agent: String?
+        var taskID: TaskID?
+        var start: Int?
+        var messages: [ChatMessage]?
+        var task: TaskSnapshot?
+
+        enum CodingKeys: String, CodingKey {
+            case sessionID = "session_id", agent, taskID = "task_id", start, messages, task
+        }
+
+        func event(type: Substring) -> SessionEvent? {
+            switch type {
+            case "conversation":
+                guard let agent, let start, let messages else { return nil }
+                return .conversation(ConversationRecord(agent: AgentRef(name: agent, taskID: taskID), from: start, messages: messages))
+            case "task_started": return task.map { .task(.started($0)) }
+            case "task_finished": return task.map { .task(.finished($0)) }
+            default: return nil
+            }
         }
     }
 
