@@ -86,6 +86,13 @@ public struct SessionLogRestore: Sendable {
         /// The session's id once its start is read (when none was asked for: the last one's).
         var current: String?
         let decoder = JSONDecoder()
+        /// Conversation records by agent (nil: the main agent), in log order, most not decoded yet.
+        var deferred: [TaskID?: [Deferred]] = [:]
+
+        enum Deferred {
+            case line(Data)
+            case record(SessionEvent)
+        }
 
         init(sessionID: String?) {
             self.sessionID = sessionID
@@ -101,6 +108,14 @@ public struct SessionLogRestore: Sendable {
             // The bulk (conversations, tasks) is decoded without the envelope's time, whose
             // parsing cost more than the rest; a line that does not decode so is read whole
             // below, to be counted as it deserves.
+            // Conversations are kept undecoded by agent until the end shows whose are needed:
+            // the main agent's and those of agents that did not finish (most records, in a
+            // long session, belong to agents that finished).
+            if !isLast, type == "conversation", let agent = SessionLogRestore.conversationAgent(of: line) {
+                restore.conversationRecords += 1
+                deferred[agent, default: []].append(.line(line))
+                return
+            }
             if !isLast, let type, Probe.types.contains(type), let probe = try? decoder.decode(Probe.self, from: line),
                let event = probe.event(type: type) {
                 take(event, sessionID: probe.sessionID)
@@ -125,9 +140,9 @@ public struct SessionLogRestore: Sendable {
             // Before any start (lines without one, as in tests) every record counts.
             if let current, recordSession != current { return }
             switch event {
-            case .conversation:
+            case .conversation(let record):
                 restore.conversationRecords += 1
-                conversations.apply(event)
+                deferred[record.agent.taskID, default: []].append(.record(event))
             case .task(.started(let task)):
                 started[task.id] = task
             case .task(.finished(let task)):
@@ -140,20 +155,40 @@ public struct SessionLogRestore: Sendable {
         }
 
         private init(sessionID: String?, skipped: Int, torn: Bool) {
+            // (The deferred conversations of an earlier session in the file go with it.)
             self.init(sessionID: sessionID)
             restore.skippedLines = skipped
             restore.tornLastLine = torn
         }
 
-        func finish() -> SessionLogRestore {
+        mutating func finish() -> SessionLogRestore {
             var restore = self.restore
+            let interrupted = { (task: TaskSnapshot) in task.kind == .agent && task.mode == .background && task.status == .cancelled(by: .shutdown) }
+            // The conversations a restart needs: the main agent's and the unfinished agents'.
+            var needed: Set<TaskID?> = [nil]
+            for (id, task) in started where ended[id].map(interrupted) ?? true { needed.insert(id) }
+            for agent in needed {
+                for item in deferred[agent] ?? [] {
+                    switch item {
+                    case .record(let event):
+                        conversations.apply(event)
+                    case .line(let line):
+                        guard let probe = try? decoder.decode(Probe.self, from: line), let event = probe.event(type: "conversation") else {
+                            restore.skippedLines += 1
+                            continue
+                        }
+                        if let current, probe.sessionID != current { continue }
+                        conversations.apply(event)
+                    }
+                }
+            }
             let all = conversations.conversations
             restore.skippedRecords = conversations.skipped
             restore.mainConversation = all[nil] ?? []
             for id in started.keys.sorted() {
                 // A background agent stopped by the session's own end (quit, a signal) was
                 // interrupted like one the session died under: it comes back paused too.
-                if let end = ended[id], !(end.kind == .agent && end.mode == .background && end.status == .cancelled(by: .shutdown)) {
+                if let end = ended[id], !interrupted(end) {
                     restore.finished.append(end)
                 } else if let task = started[id] {
                     if task.kind == .agent, task.mode == .background {
@@ -204,6 +239,25 @@ public struct SessionLogRestore: Sendable {
             case "task_finished": return task.map { .task(.finished($0)) }
             default: return nil
             }
+        }
+    }
+
+    /// Whose a `conversation` line is, read from its end without decoding it: the recorder
+    /// writes keys sorted, so `"task_id":N}` (or `null`) closes the line, and no string inside
+    /// can hold that text unescaped. Nil for a line written otherwise (it is then decoded at once).
+    static func conversationAgent(of line: Data) -> TaskID?? {
+        let key = Array(#""task_id":"#.utf8)
+        return line.withUnsafeBytes { raw -> TaskID?? in
+            let bytes = raw.bindMemory(to: UInt8.self)
+            guard bytes.count > key.count + 2, bytes[bytes.count - 1] == UInt8(ascii: "}") else { return nil }
+            var start = bytes.count - 2
+            while start > 0, bytes[start] != UInt8(ascii: ":") { start -= 1 }
+            guard start >= key.count - 1, Array(bytes[(start - key.count + 1)...start]) == key else { return nil }
+            let value = bytes[(start + 1)..<(bytes.count - 1)]
+            if value.elementsEqual("null".utf8) { return .some(nil) }
+            guard !value.isEmpty, value.count < 19, value.allSatisfy({ (0x30...0x39).contains($0) }) else { return nil }
+            let number = value.reduce(0) { $0 * 10 + Int($1 - 0x30) }
+            return .some(TaskID(number))
         }
     }
 
