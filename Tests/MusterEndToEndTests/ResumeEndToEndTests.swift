@@ -20,6 +20,17 @@ struct ResumeEndToEndTests {
         return names.sorted().map { directory.appendingPathComponent($0) }
     }
 
+    /// Waits until the log holds the three agents' `shell` calls (their conversations, which
+    /// precede them, with them) and the calls' process groups (which the next start stops).
+    private static func waitForShellCalls(in log: URL) async throws {
+        try await HeadlessProcess.waitUntil(timeout: .seconds(30), what: "the three shell calls and their processes in the log") {
+            let records = ((try? String(contentsOf: log, encoding: .utf8)) ?? "").split(separator: "\n")
+            let calls = records.filter { $0.hasPrefix(#"{"type":"tool_start""#) && $0.contains(#""tool":"shell""#) }.count
+            let groups = records.filter { $0.hasPrefix(#"{"type":"tool_process""#) }.count
+            return calls >= 3 && groups >= 3
+        }
+    }
+
     private static func occurrences(of text: String, in output: String) -> Int {
         output.components(separatedBy: text).count - 1
     }
@@ -40,12 +51,8 @@ struct ResumeEndToEndTests {
         try await HeadlessProcess.waitUntil(timeout: .seconds(30), what: "three sleeps") {
             HeadlessProcess.processes(containing: "sleep \(seconds)").count >= 3
         }
-        // Their conversations (before each model call) are in the log once their calls are.
         let firstLog = try first.sessionLog()
-        try await HeadlessProcess.waitUntil(timeout: .seconds(30), what: "the three shell calls in the log") {
-            let text = (try? String(contentsOf: firstLog, encoding: .utf8)) ?? ""
-            return Self.occurrences(of: #""type":"tool_start""#, in: text) >= 3
-        }
+        try await Self.waitForShellCalls(in: firstLog)
         first.send(SIGKILL)
         #expect(try await first.waitForExit() == 128 + SIGKILL)
         let firstID = try #require(try HeadlessProcess.records(String(contentsOf: firstLog, encoding: .utf8)).first?.sessionID)
@@ -61,7 +68,10 @@ struct ResumeEndToEndTests {
         #expect(second.standardOutput.contains("› \(seconds)"), "the restored conversation is shown: \(second.standardOutput)")
         #expect(second.standardOutput.contains("All three are running."))
         #expect(!second.standardOutput.contains("log is incomplete"), "the resume's notice replaces recovery's")
-        #expect(HeadlessProcess.processes(containing: "sleep \(seconds)").isEmpty, "the killed session's tool processes were stopped")
+        // The killed session's tool processes were stopped at start (SIGKILL: gone in a moment).
+        try await HeadlessProcess.waitUntil(timeout: .seconds(10), what: "the killed session's sleeps to be gone") {
+            HeadlessProcess.processes(containing: "sleep \(seconds)").isEmpty
+        }
         Self.type("/tasks", into: again)
         try await second.waitForOutput { Self.occurrences(of: " paused ", in: $0) >= 3 }
         Self.type("/tasks resume all", into: again)
@@ -109,10 +119,7 @@ struct ResumeEndToEndTests {
         try await HeadlessProcess.waitUntil(timeout: .seconds(30), what: "three sleeps") {
             HeadlessProcess.processes(containing: "sleep \(seconds)").count >= 3
         }
-        let log = try first.sessionLog()
-        try await HeadlessProcess.waitUntil(timeout: .seconds(30), what: "the three shell calls in the log") {
-            Self.occurrences(of: #""type":"tool_start""#, in: (try? String(contentsOf: log, encoding: .utf8)) ?? "") >= 3
-        }
+        try await Self.waitForShellCalls(in: try first.sessionLog())
         first.send(SIGKILL)
         _ = try await first.waitForExit()
 
