@@ -153,6 +153,29 @@ struct SessionResumeBadInputTests {
     }
 }
 
+@Suite("Resuming a session: what reaches the terminal")
+struct ResumeTextTests {
+    @Test("escape bytes and bidirectional controls from a log never reach the terminal: restored conversation, notices, exit note")
+    func inert() {
+        let hostile = "\u{1B}]0;owned\u{07}\u{1B}[2J\u{202E}evil"
+        let call = ToolCall(id: "c", name: "shell\u{1B}[31m", arguments: [:])
+        let lines = ResumeText.transcript(of: [
+            .system(hostile), .user(hostile), .assistant(text: hostile, toolCalls: [call]),
+            .tool(callID: "c", name: "shell", content: hostile), .user("<background-result task=\"#1\u{1B}[31m\" name=\"x\">"),
+        ])
+        #expect(lines.count >= 4)
+        var resumed = ResumedSession(sessionID: "ab\u{1B}[31m")
+        resumed.agents = [.init(id: TaskID(1), previousID: TaskID(2), name: hostile)]
+        let notices = ResumeText.notices(for: resumed)
+        #expect(notices.contains { $0.contains("#1 ^[]0;owned") && $0.contains("(was #2)") })
+        let note = ExitSummary.sessionNote(sessionID: "ab\u{1B}[31m", logFile: URL(fileURLWithPath: "/tmp/\u{1B}[2J.jsonl"))
+        for text in lines.map(\.text) + notices + [note] {
+            #expect(!text.unicodeScalars.contains { $0.value < 0x20 || $0 == "\u{7F}" || $0 == "\u{202E}" }, "\(text.debugDescription)")
+        }
+        #expect(ExitSummary.sessionNote(sessionID: "3f2a1b0c", logFile: nil) == "Session 3f2a1b0c · log: not written")
+    }
+}
+
 @Suite("Resuming a session: results and agents")
 struct SessionResumeDeliveryTests {
     /// A recorded session in `directory`: `go` launches the named background agents; each calls
