@@ -73,17 +73,27 @@ public struct HeadlessRunner: Sendable {
     }
 
     /// Runs `prompt` to the end; `stops` delivers stop requests (signals) at any time.
-    public func run(prompt: String, stops: AsyncStream<RunEnding>) async -> Outcome {
+    /// `resume` (`--continue`, `--resume`): the earlier session's log, and what puts it into the
+    /// session once this one is recorded, before it starts; it returns the notices to show.
+    public func run(
+        prompt: String, stops: AsyncStream<RunEnding>,
+        resume: (log: URL, apply: @Sendable (Session) async -> [String])? = nil
+    ) async -> Outcome {
         let clock: any Clock<Duration> = self.clock
         let timeline = Timeline(clock: clock)
         let sinks: [any SessionRecordSink] = options.outputFormat == .streamJSON ? [StreamJSONSink(output: output)] : []
-        let recorder = SessionRecorder.start(session: session, log: log, metadata: metadata, extraSinks: sinks, environment: environment)
+        let recorder = SessionRecorder.start(
+            session: session, log: log, metadata: metadata, extraSinks: sinks, environment: environment, resuming: resume?.log
+        )
         let notices = Notices(output: output)
         processes?.observe { recorder.record(.toolProcess(ToolProcessRecord(sessionID: recorder.sessionID, $0))) }
         for notice in recorder.startupNotices { notices.warn(notice) }
         for warning in warnings {
             notices.warn(warning)
             recorder.record(.warning(warning))
+        }
+        if let resume {
+            for notice in await resume.apply(session) { notices.warn(notice) }
         }
 
         // Subscribed before the session starts, so the first turn's events are all seen.
@@ -191,7 +201,9 @@ public struct HeadlessRunner: Sendable {
     /// does nothing, so it is rightly ignored.)
     private func isSettled(_ subscription: EventSubscription<SessionEvent, SessionEventKey>) async -> Bool {
         var overview = await session.overview()
-        guard overview.activeTasks == 0, overview.pendingResults == 0 else { return false }
+        // Paused agents (restored by --continue and left paused) wait for a person: not work under way.
+        func working(_ overview: SessionOverview) -> Int { overview.activeTasks - overview.tasks.filter(\.isPaused).count }
+        guard working(overview) == 0, overview.pendingResults == 0 else { return false }
         if overview.turnPending {
             // A turn that took the last results may not have published `turnStart` yet, and one
             // that finds nothing to do publishes nothing: wait for it here, then look again
@@ -199,7 +211,7 @@ public struct HeadlessRunner: Sendable {
             await session.waitUntilIdle()
             if Task.isCancelled { return false }
             overview = await session.overview()
-            guard overview.activeTasks == 0, overview.pendingResults == 0, !overview.turnPending else { return false }
+            guard working(overview) == 0, overview.pendingResults == 0, !overview.turnPending else { return false }
         }
         return subscription.pendingCount == 0
     }

@@ -1,4 +1,6 @@
+import Foundation
 import MusterCore
+
 /// The one line a front end prints on the normal screen after it shut the session down.
 public enum ExitSummary {
     /// `2 background agents were cancelled at exit.`, plus any task that did not stop in time.
@@ -28,5 +30,14 @@ public enum ExitSummary {
             text += " Did not stop\(within): \(abandoned.map(name).joined(separator: ", "))."
         }
         return text
+    }
+
+    /// Said after the summary line: which session this was, where its log is, and how to resume
+    /// it (`Session 3f2a1b0c · log: … · resume: muster --resume 3f2a1b0c`); without a log there
+    /// is nothing to resume from.
+    public static func sessionNote(sessionID: String, logFile: URL?) -> String {
+        let id = TerminalSanitizer.sanitize(sessionID)
+        guard let logFile else { return "Session \(id) · log: not written" }
+        return "Session \(id) · log: \(TerminalSanitizer.sanitize(logFile.path)) · resume: muster --resume \(id)"
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import MusterPresentation
 
 /// How the CLI wants the front end to run.
 public struct FrontEndOptions: Sendable {
@@ -13,6 +14,8 @@ public struct FrontEndOptions: Sendable {
     public var sessionNote: String?
     /// `--no-agent-panel`: the curses UI starts with the agents panel off.
     public var showsAgentPanel: Bool
+    /// A resumed session's conversation, shown first (`--continue`, `--resume`).
+    public var restoredTranscript: [TranscriptLine] = []
 
     /// Options; by default the process environment and the XDG history file.
     public init(

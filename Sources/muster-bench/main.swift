@@ -8,12 +8,12 @@ let arguments = CommandLine.arguments.dropFirst()
 let quick = arguments.contains("--quick")
 // `--only GROUP` runs one group (core, front-end, processes) or one benchmark (stop-latency,
 // shell-stop, scale, scale-100k, throughput, transcript-memory, no-blocking, log-flood, task-dialog, background-shell,
-// model-calls, queue, sandbox)..
+// model-calls, queue, sandbox, resume)..
 let only = arguments.firstIndex(of: "--only").flatMap { arguments.index(after: $0) < arguments.endIndex ? arguments[arguments.index(after: $0)] : nil }
 func selected(_ names: String...) -> Bool { only.map(names.contains) ?? true }
 let benchmarkNames = [
     "core", "front-end", "processes", "stop-latency", "shell-stop", "scale", "scale-100k", "throughput", "transcript-memory",
-    "no-blocking", "log-flood", "task-dialog", "background-shell", "model-calls", "queue", "sandbox",
+    "no-blocking", "log-flood", "task-dialog", "background-shell", "model-calls", "queue", "sandbox", "resume",
 ]
 if arguments.contains("--only"), only.map(benchmarkNames.contains) != true {
     FileHandle.standardError.write(Data("muster-bench: --only needs one of: \(benchmarkNames.joined(separator: ", "))\n".utf8))
@@ -74,6 +74,9 @@ if selected("core", "model-calls") {
 }
 if selected("core", "queue") {
     await attempt("queue") { try await QueueBenchmark(report: report).run(launches: quick ? 1_000 : 10_000, cap: 10) }
+}
+if selected("core", "resume") {
+    await attempt("resume") { try await ResumeBenchmark(report: report).run(tasks: 1_000, records: quick ? 20_000 : 100_000) }
 }
 if selected("front-end") {
     await attempt("front end") { try await FrontEndBenchmarks(report: report).run(quick: quick) }

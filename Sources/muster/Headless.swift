@@ -12,7 +12,7 @@ import MusterOpenAI
 /// whatever has not returned: a model, a tool, the log writer); a second signal exits at once,
 /// after killing every tool process. SIGPIPE is ignored: a closed output pipe becomes a write
 /// error, reported once.
-func runHeadless(setup: SessionSetup, command: Muster, prompt: String) async -> RunEnding {
+func runHeadless(setup: SessionSetup, command: Muster, prompt: String, resumed: SessionResume.Loaded?) async -> RunEnding {
     signal(SIGPIPE, SIG_IGN)
     let (stops, stop) = AsyncStream<RunEnding>.makeStream()
     // Stays armed until the signal source goes: what follows the run (the log) is bounded too.
@@ -49,7 +49,9 @@ func runHeadless(setup: SessionSetup, command: Muster, prompt: String) async -> 
         warnings: setup.warnings,
         processes: .shared
     )
-    let outcome = await runner.run(prompt: prompt, stops: stops)
+    let outcome = await runner.run(prompt: prompt, stops: stops, resume: resumed.map { loaded in
+        (log: loaded.logFile, apply: { session in await command.restore(loaded, into: session) })
+    })
     return outcome.ending
 }
 

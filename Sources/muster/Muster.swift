@@ -101,8 +101,27 @@ struct Muster: AsyncParsableCommand {
     @Option(help: ArgumentHelp("A standing approval, e.g. 'shell: make test', 'shell: git *', 'edit: docs/*' (repeatable).", valueName: "rule"))
     var allow: [String] = []
 
+    @Flag(name: .customLong("continue"), help: "Resume the latest session in this workspace (its conversation, tasks and paused background agents).")
+    var continueSession = false
+
+    @Option(help: ArgumentHelp("Resume this session (muster --resume with no id lists the recent sessions of this workspace).", valueName: "session-id"))
+    var resume: String?
+
+    @Flag(help: "With --continue or --resume: resume the restored background agents at once instead of leaving them paused.")
+    var resumeBackground = false
+
+    /// `--resume` given without an id (see `main`): list the sessions.
+    @Flag(help: .hidden)
+    var listSessions = false
+
     @Option(help: .hidden)
     var clock: ClockChoice?
+
+    /// The session to resume, if any.
+    var resumeTarget: SessionResume.Target? {
+        if continueSession { return .latest }
+        return resume.map(SessionResume.Target.id)
+    }
 
     /// The session's sub-agent budget, from the `--agent-max-*` options.
     var agentBudget: TaskBudget {
@@ -129,13 +148,22 @@ struct Muster: AsyncParsableCommand {
         if noWait, backgroundTimeout != nil {
             throw ValidationError("Use either --no-wait or --background-timeout, not both.")
         }
+        if [continueSession, resume != nil, listSessions].filter({ $0 }).count > 1 {
+            throw ValidationError("Use one of --continue, --resume <session-id> and --resume (list), not several.")
+        }
+        if resumeBackground, !continueSession, resume == nil {
+            throw ValidationError("--resume-background applies only with --continue or --resume <session-id>.")
+        }
+        if listSessions, prompt != nil {
+            throw ValidationError("--resume needs a session id with -p/--print (muster --resume alone lists them).")
+        }
     }
 
     /// Parses arguments itself so that usage errors exit with 2 (documented), not 64.
     static func main() async {
         let command: Muster
         do {
-            let parsed = try parseAsRoot()
+            let parsed = try parseAsRoot(resumeListing(Array(CommandLine.arguments.dropFirst())))
             guard let muster = parsed as? Muster else {
                 // `--help`, `-h` and `--help-hidden` parse as the parser's own help command: running
                 // it throws the clean exit that prints the help below (exit 0).
@@ -157,6 +185,22 @@ struct Muster: AsyncParsableCommand {
         Foundation.exit(ending.exitCode)
     }
 
+    /// `--resume` with no id (last, or before another option) becomes `--list-sessions`: the
+    /// argument parser has no option whose value may be left out.
+    static func resumeListing(_ arguments: [String]) -> [String] {
+        var result: [String] = []
+        for (index, argument) in arguments.enumerated() {
+            if argument == "--" { return result + arguments[index...] }
+            let next = arguments.indices.contains(index + 1) ? arguments[index + 1] : nil
+            if argument == "--resume", next.map({ $0.hasPrefix("-") }) ?? true {
+                result.append("--list-sessions")
+            } else {
+                result.append(argument)
+            }
+        }
+        return result
+    }
+
     func execute() async -> RunEnding {
         let environment = ProcessInfo.processInfo.environment
         FileLogging.bootstrap(environment: environment)
@@ -164,9 +208,36 @@ struct Muster: AsyncParsableCommand {
         if let problem = ToolProcessRegistry.shared.adoptOrphans() {
             Logger(label: "muster.processes").warning("\(problem)")
         }
-        let setup: SessionSetup
+        if listSessions {
+            do {
+                let workspace = try SessionSetup.resolveWorkspace(self.workspace).path
+                let sessions = SessionResume.list(location: SessionLogLocation(logFile: logFile), workspace: workspace, environment: environment)
+                FileHandle.standardOutput.write(Data(ResumeText.listing(sessions, workspace: workspace).map { $0 + "\n" }.joined().utf8))
+                return .completed
+            } catch {
+                FileHandle.standardError.write(Data("muster: \(inert("\(error)"))\n".utf8))
+                return .usage
+            }
+        }
+        var setup: SessionSetup
+        var resumed: SessionResume.Loaded?
         do {
             setup = try SessionSetup.make(from: self, environment: environment)
+            // Found and read before this session's log exists (it would be the latest).
+            if let target = resumeTarget {
+                let workspace = setup.workspace.path
+                switch Result(catching: { () throws(SessionResume.Failure) in
+                    try SessionResume.load(target, location: SessionLogLocation(logFile: logFile), workspace: workspace, environment: environment)
+                }) {
+                case .success(let loaded):
+                    resumed = loaded
+                case .failure(.noSessionInWorkspace):
+                    // Nothing to continue here yet: a new session, saying so.
+                    setup.warnings.append("No earlier session in \(workspace) to continue: this is a new one.")
+                case .failure(let failure):
+                    throw failure
+                }
+            }
         } catch {
             // A script's mistake quotes the script: shown inert, like everything on standard error.
             FileHandle.standardError.write(Data("muster: \(inert("\(error)"))\n".utf8))
@@ -174,9 +245,9 @@ struct Muster: AsyncParsableCommand {
         }
         let ending: RunEnding
         if let prompt {
-            ending = await runHeadless(setup: setup, command: self, prompt: prompt)
+            ending = await runHeadless(setup: setup, command: self, prompt: prompt, resumed: resumed)
         } else {
-            ending = await runInteractive(setup: setup, command: self)
+            ending = await runInteractive(setup: setup, command: self, resumed: resumed)
         }
         await setup.closeModel()
         // Every call stopped its own processes; this catches what outlived a task that never returned.

@@ -3,13 +3,14 @@ import Foundation
 import Logging
 import MusterCore
 import MusterOpenAI
+import MusterPresentation
 import MusterScripted
 
 /// Everything a front end needs, built from the command line and the environment.
 struct SessionSetup {
     let session: Session
     /// Warnings to show once at start (e.g. an invalid cap value).
-    let warnings: [String]
+    var warnings: [String]
     let workspace: URL
     /// Releases the model's resources (the OpenAI client's connections); call once at the end.
     let closeModel: @Sendable () async -> Void
@@ -101,7 +102,7 @@ struct SessionSetup {
             .appendingPathComponent("\(formatter.string(from: Date()))-\(getpid())")
     }
 
-    private static func resolveWorkspace(_ path: String?) throws -> URL {
+    static func resolveWorkspace(_ path: String?) throws -> URL {
         let raw = path ?? FileManager.default.currentDirectoryPath
         let url = URL(fileURLWithPath: raw).standardizedFileURL.resolvingSymlinksInPath()
         var isDirectory: ObjCBool = false
@@ -162,5 +163,21 @@ struct SessionSetup {
         default:
             throw SetupError(description: "unknown model provider \"\(provider)\"; expected scripted or openai.")
         }
+    }
+}
+
+extension Muster {
+    /// Puts a resumed session into `setup`'s fresh session (before it starts, so every task keeps
+    /// its id), resumes the restored agents with `--resume-background`, and returns the notices.
+    func restore(_ loaded: SessionResume.Loaded, into session: Session) async -> [String] {
+        let resumed = await ResumedSession.apply(loaded, to: session)
+        var running = Set<TaskID>()
+        var refusal: String?
+        if resumeBackground {
+            let outcome = await session.registry.resumeAll()
+            running = Set(outcome.resumed)
+            refusal = outcome.refusal.map(\.description)
+        }
+        return ResumeText.notices(for: resumed, running: running) + (refusal.map { [$0] } ?? [])
     }
 }

@@ -29,7 +29,9 @@ struct PlainModeTests {
         let pills = lines.filter { $0.hasPrefix("[") && $0.hasSuffix("agents]") }
         #expect(pills.prefix(3) == ["[1/10 agents]", "[2/10 agents]", "[3/10 agents]"])
         #expect(lines.contains("All three are running."))
-        #expect(lines.last == "3 background agents were cancelled at exit.")
+        // The summary, then the session and how to resume it.
+        #expect(lines.dropLast().last == "3 background agents were cancelled at exit.")
+        #expect(lines.last?.hasPrefix("Session ") == true && lines.last?.contains(" · resume: muster --resume ") == true)
     }
 
     @Test("the cap refusal reads the same in plain mode")
@@ -38,7 +40,7 @@ struct PlainModeTests {
         #expect(status == 0)
         #expect(output.contains("Cannot start background agent: maximum concurrent background agents (1) reached. Stop an existing agent first."))
         #expect(output.contains("[1/1 agents]"))
-        #expect(output.hasSuffix("1 background agent was cancelled at exit.\n"))
+        #expect(output.contains("\n1 background agent was cancelled at exit.\nSession "))
     }
 
     @Test("a 10 MB input line is refused with its size and the limit, and the next line is read whole")
@@ -55,7 +57,7 @@ struct PlainModeTests {
         let (_, output) = try await run(input: "", environment: ["MUSTER_MAX_BACKGROUND_AGENTS": "lots"])
         #expect(output.components(separatedBy: "MUSTER_MAX_BACKGROUND_AGENTS").count == 2)
         #expect(output.contains("\"lots\""))
-        #expect(output.hasSuffix("No background agents were running at exit.\n"))
+        #expect(output.contains("\nNo background agents were running at exit.\nSession "))
     }
 }
 

@@ -219,7 +219,10 @@ struct TmuxTests {
             #expect(answer < summary)
             // The path may wrap at the pane's edge: the summary runs up to the wrapper's `[exit 0]`.
             let exitLine = try #require(lines.firstIndex(of: "[exit 0]"))
-            let logPath = try #require(lines[summary..<exitLine].joined().components(separatedBy: " · log: ").last)
+            let tail = try #require(lines[summary..<exitLine].joined().components(separatedBy: " · log: ").last)
+            let parts = tail.components(separatedBy: " · resume: ")
+            let logPath = parts[0]
+            #expect(parts.count == 2 && parts[1].hasPrefix("muster --resume "))
             #expect(logPath.hasSuffix(".jsonl"))
             #expect(FileManager.default.fileExists(atPath: logPath))
             #expect(await app.paneValue("#{alternate_on}") == "0")

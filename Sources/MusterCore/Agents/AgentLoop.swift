@@ -148,11 +148,15 @@ extension AgentRuntime {
                 }
 
                 for call in calls { mirror?.report("\(agent.name): \(call.name) \(call.arguments.jsonText)") }
+                // The calls, and then their results, are in the log before anything else waits
+                // (the calls themselves, a pause): a restart finds them, not a question asked again.
+                persist()
                 let outputs = await budget.run(calls, executor: executor, agent: agent)
                 try Task.checkCancellation()
                 for (call, output) in zip(calls, outputs) {
                     conversation.append(.tool(callID: call.id, name: call.name, content: output.isError ? "Error: \(output.content)" : output.content))
                 }
+                persist()
             }
         } catch {
             // Results taken from the inbox stay in the conversation: delivered once, seen next time.

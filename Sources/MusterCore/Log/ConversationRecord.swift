@@ -76,13 +76,13 @@ public struct ConversationRestorer: Sendable {
     public mutating func apply(_ event: SessionEvent) {
         guard case .conversation(let record) = event else { return }
         let key = record.agent.taskID
-        var messages = conversations[key] ?? []
-        guard record.from >= 0, record.from <= messages.count else {
+        guard record.from >= 0, record.from <= conversations[key]?.count ?? 0 else {
             skipped += 1
             return
         }
-        messages.removeSubrange(record.from...)
-        messages += record.messages
-        conversations[key] = messages
+        // In place: a copy taken out of the dictionary and put back would copy every message
+        // of the conversation on each record.
+        conversations[key, default: []].removeSubrange(record.from...)
+        conversations[key, default: []].append(contentsOf: record.messages)
     }
 }

@@ -119,17 +119,16 @@ public enum SessionLogRecovery {
         var inspection = Inspection()
         var tasks: [TaskID: TaskSnapshot] = [:]
         var processes: [String: ToolProcessRecord] = [:]
-        // Only regular files: a device such as /dev/full or /dev/zero would never end.
-        var info = stat()
-        guard stat(url.path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG,
-              let handle = try? FileHandle(forReadingFrom: url) else { return inspection }
-        defer { try? handle.close() }
-
-        func take(_ line: Data) {
-            guard !line.isEmpty, isOfInterest(line) else { return }
+        func take(_ line: Data, terminated: Bool) -> Bool {
+            guard !line.isEmpty else {
+                // An overlong line dropped by the reader: its tail reads as one bad line.
+                if !terminated { inspection.unreadableLines += 1 }
+                return true
+            }
+            guard isOfInterest(line) else { return true }
             guard let probe = try? JSONDecoder().decode(Probe.self, from: line) else {
                 inspection.unreadableLines += 1
-                return
+                return true
             }
             switch probe.type {
             case "session_start":
@@ -148,30 +147,13 @@ public enum SessionLogRecovery {
             default:
                 break
             }
+            return true
         }
-
-        var pending = Data()
-        while let chunk = try? handle.read(upToCount: 1 << 16), !chunk.isEmpty {
-            pending.append(chunk)
-            var start = pending.startIndex
-            while let newline = pending[start...].firstIndex(of: UInt8(ascii: "\n")) {
-                take(pending[start..<newline])
-                start = pending.index(after: newline)
-            }
-            pending = Data(pending[start...])
-            if pending.count > maximumLineLength {
-                // Not a record (no newline in 64 MB): drop it; its tail reads as one bad line.
-                inspection.unreadableLines += 1
-                pending = Data()
-            }
-        }
-        take(pending)
+        SessionLogLines.read(url, take)
         inspection.tasks = tasks.values.sorted { $0.id < $1.id }
         inspection.openToolProcesses = processes.values.sorted { $0.processGroup < $1.processGroup }
         return inspection
     }
-
-    private static let maximumLineLength = 64 << 20
 
     /// `The last session's log is incomplete (no end record: the session was killed, or could not write its end); 2 background agents had not finished: #3 explore, #4 grep.`
     ///
@@ -202,11 +184,8 @@ public enum SessionLogRecovery {
 
     /// Only session and task records matter; skip the rest without parsing them.
     private static func isOfInterest(_ line: Data) -> Bool {
-        let prefix = Data("{\"type\":\"".utf8)
-        guard line.starts(with: prefix) else { return true }
-        let type = line.dropFirst(prefix.count)
-        return type.starts(with: Data("task_".utf8)) || type.starts(with: Data("session_".utf8))
-            || type.starts(with: Data("tool_process".utf8))
+        guard let type = SessionLogLines.type(of: line) else { return true }
+        return type.hasPrefix("task_") || type.hasPrefix("session_") || type == "tool_process"
     }
 
     private struct Probe: Decodable {

@@ -50,9 +50,13 @@ public final class SessionRecorder: Sendable {
         extraSinks: [any SessionRecordSink] = [],
         environment: [String: String] = ProcessInfo.processInfo.environment,
         now: Date = Date(),
-        coalescingThreshold: Int = SessionRecorder.coalescingThreshold
+        coalescingThreshold: Int = SessionRecorder.coalescingThreshold,
+        resuming: URL? = nil
     ) -> SessionRecorder {
         let recovery = SessionLogRecovery.check(location: log, environment: environment)
+        // Resuming that very session: its survivors are stopped all the same, and the resume's
+        // own notice says what came back instead of "had not finished".
+        let quiet = resuming != nil && resuming.map { $0.standardizedFileURL.path } == recovery?.logFile.standardizedFileURL.path
         let sessionID = SessionLogLocation.makeSessionID()
         let url: URL? = switch log {
         case .disabled: nil
@@ -72,20 +76,21 @@ public final class SessionRecorder: Sendable {
         }
         return SessionRecorder(
             session: session, sessionID: sessionID, recovery: recovery, logWriter: logWriter, extraSinks: extraSinks,
-            openFailure: openFailure, metadata: metadata, now: now, coalescingThreshold: coalescingThreshold
+            openFailure: openFailure, metadata: metadata, now: now, coalescingThreshold: coalescingThreshold,
+            reportsRecovery: !quiet
         )
     }
 
     private init(
         session: Session, sessionID: String, recovery: SessionLogRecovery.Finding?, logWriter: SessionLogWriter?,
         extraSinks: [any SessionRecordSink], openFailure: String?, metadata: SessionMetadata, now: Date,
-        coalescingThreshold: Int
+        coalescingThreshold: Int, reportsRecovery: Bool
     ) {
         let logFile = logWriter?.url
         self.session = session
         self.sessionID = sessionID
         self.logFile = logFile
-        self.recovery = recovery
+        self.recovery = reportsRecovery ? recovery : nil
         let state = Locked(State(logFailure: openFailure))
         self.state = state
 
@@ -106,7 +111,7 @@ public final class SessionRecorder: Sendable {
 
         let start = SessionStart(sessionID: sessionID, pid: getpid(), logFile: logFile?.path, metadata: metadata)
         SessionRecorder.admit(.sessionStart(start), at: now, state: state, channels: channels, sessionID: sessionID)
-        if let recovery {
+        if reportsRecovery, let recovery {
             SessionRecorder.admit(.warning(recovery.message), at: now, state: state, channels: channels, sessionID: sessionID)
         }
         if let openFailure {

@@ -133,13 +133,12 @@ struct RegistryMachine {
     ///
     /// `makeBody` starts the body of the new id and returns its handle (nil in tests).
     mutating func start(
-        _ request: TaskRegistry.Request, now: Duration, date: Date, paused: Bool = false,
+        _ request: TaskRegistry.Request, now: Duration, date: Date, paused: Bool = false, id wanted: TaskID? = nil,
         makeBody: @escaping (TaskID) -> Task<Void, Never>?, into effects: inout [RegistryEffect]
     ) throws(TaskRegistry.StartRefusal) -> TaskID {
         // A task that starts paused (a restored agent) takes no cap slot, so the cap cannot refuse it.
         if let refusal = refusal(mode: request.mode, kind: request.kind), !(paused && refusal != .shutDown) { throw refusal }
-        let id = TaskID(nextID)
-        nextID += 1
+        let id = claimID(wanted)
         let entry = Entry(id: id, request: request, startedAt: now, startDate: date)
         if paused, request.kind == .agent { entry.phase = .paused(step: nil, activity: nil) }
         // Past the cap (and `refusal` let it through): it waits in the queue, with no body yet.
@@ -163,9 +162,54 @@ struct RegistryMachine {
         let place: [TaskID: Int]? = entry.phase == .queued ? [id: queuedCount] : nil
         effects.append(.publish(.started(snapshot(of: entry, now: now, positions: place))))
         effects.append(.log(.started(id, name: request.name, mode: request.mode)))
-        if let parent = request.spawner.taskID, !(entries[parent].map { [.pending, .running].contains($0.phase.name) } ?? false) {
+        // A restored paused agent may hang under a restored paused parent.
+        let livingParent: [TaskPhase.Name] = paused ? [.pending, .running, .paused] : [.pending, .running]
+        if let parent = request.spawner.taskID, !(entries[parent].map { livingParent.contains($0.phase.name) } ?? false) {
             cancel(entry, source: .parentEnded(parent), now: now, into: &effects)
         }
+        return id
+    }
+
+    /// The id of a new entry: `wanted` (an earlier session's id, when restoring) if no entry
+    /// has it or a later one yet, since ids only grow in the listing; else the next one.
+    private mutating func claimID(_ wanted: TaskID?) -> TaskID {
+        if let wanted, wanted.rawValue >= nextID {
+            nextID = wanted.rawValue + 1
+            return wanted
+        }
+        defer { nextID += 1 }
+        return TaskID(nextID)
+    }
+
+    /// Lists a task that ended in an earlier session (`--resume`), under its old id when that is
+    /// free (see `claimID`), ended with `status` (as it was, or interrupted). `undelivered`: its result never reached its
+    /// spawner, so it goes to the spawner's inbox now (the main agent, or a restored agent that
+    /// is still active), to be delivered once; otherwise it counts as delivered.
+    mutating func restoreFinished(
+        _ task: TaskSnapshot, status: TaskStatus, undelivered: Bool, now: Duration, into effects: inout [RegistryEffect]
+    ) -> TaskID {
+        let id = claimID(task.id)
+        let request = TaskRegistry.Request(
+            name: task.name, kind: task.kind, description: task.description, spawner: task.spawner, mode: task.mode,
+            stepLimit: task.stepLimit, budget: task.budget
+        )
+        let entry = Entry(id: id, request: request, startedAt: now - task.age, startDate: task.startDate)
+        entry.phase = .ended(status, at: now)
+        entry.trail = Array(task.trail.suffix(limits.trailLength))
+        entry.usage = task.usage
+        entry.childrenUsage = task.childrenUsage
+        entry.step = task.step
+        entry.delivered = true
+        entries[id] = entry
+        listed.append(entry)
+        effects.append(.publish(.started(snapshot(of: entry, now: now))))
+        effects.append(.publish(.finished(snapshot(of: entry, now: now))))
+        if undelivered {
+            entry.delivered = false
+            deliver(entry, now: now, into: &effects)
+        }
+        finishedOrder.append(id)
+        trimFinished()
         return id
     }
 

@@ -229,15 +229,27 @@ public actor TaskRegistry {
 
     /// Registers an agent that starts paused (a restored one): it holds no cap slot, so only a
     /// shutdown refuses it; its body runs up to its first model call and waits for `resume`.
-    public func startPaused(_ request: Request, body: @escaping Body) throws(StartRefusal) -> TaskID {
-        try start(request, paused: true, body: body)
+    /// `id`: the id it had in the earlier session, kept when no entry has it or a later one yet.
+    public func startPaused(_ request: Request, id: TaskID? = nil, body: @escaping Body) throws(StartRefusal) -> TaskID {
+        try start(request, paused: true, id: id, body: body)
     }
 
-    private func start(_ request: Request, paused: Bool, body: @escaping Body) throws(StartRefusal) -> TaskID {
+    /// Lists a task that ended in an earlier session, under its old id when free; an
+    /// `undelivered` result goes to its spawner's inbox now, to be delivered once. Returns its id.
+    @discardableResult
+    public func restoreFinished(_ task: TaskSnapshot, status: TaskStatus? = nil, undelivered: Bool) -> TaskID {
+        // A status read from a log that is not terminal would list an ended entry as running.
+        let final = status ?? (task.status.isTerminal ? task.status : .failed(error: "not finished"))
+        let id = machine.restoreFinished(task, status: final, undelivered: undelivered, now: timeline.now, into: &effects)
+        performEffects()
+        return id
+    }
+
+    private func start(_ request: Request, paused: Bool, id wanted: TaskID? = nil, body: @escaping Body) throws(StartRefusal) -> TaskID {
         // Detached so the body never runs on this actor; the machine stores the handle before
         // the body can reach the registry again (it must hop onto this actor first) and before
         // the effects, which may cancel it at once.
-        let id = try machine.start(request, now: timeline.now, date: Date(), paused: paused, makeBody: { id in
+        let id = try machine.start(request, now: timeline.now, date: Date(), paused: paused, id: wanted, makeBody: { id in
             let context = TaskContext(id: id, registry: self)
             return Task.detached { [self] in
                 guard await self.bodyBegins(id) else {

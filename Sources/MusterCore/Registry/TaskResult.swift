@@ -10,4 +10,13 @@ public struct TaskResult: Sendable, Equatable {
     public let duration: Duration
     /// What the task did, most recent last.
     public let trail: [String]
+
+    public init(id: TaskID, name: String, description: String, status: TaskStatus, duration: Duration, trail: [String]) {
+        self.id = id
+        self.name = name
+        self.description = description
+        self.status = status
+        self.duration = duration
+        self.trail = trail
+    }
 }

@@ -68,6 +68,8 @@ public actor Session {
     private var pendingQuestion: ConfirmationRequest?
     /// A `quit` reply went out: the front end is ending the session; no more operations.
     private var hasQuit = false
+    /// Results restored from an earlier session wait for the main agent: `start` lets them in.
+    private var restoredResultsWait = false
 
     public init(runtime: AgentRuntime, configuration: Configuration = Configuration()) {
         self.runtime = runtime
@@ -100,6 +102,8 @@ public actor Session {
             default: false
             }
         })
+        // Results restored before the watcher existed (`restore`) start their turn now.
+        if restoredResultsWait { backgroundResultsArrived() }
         resultWatcher = Task { [weak self] in
             for await event in subscription {
                 switch event {
@@ -112,6 +116,20 @@ public actor Session {
                 }
             }
         }
+    }
+
+    /// Resuming an earlier session (call before `start`): the main agent goes on from
+    /// `conversation`, which goes into this session's log at once (so a later restart finds it);
+    /// `resultsWaiting`: restored results wait in its inbox, and `start` lets them in as if they
+    /// had just arrived.
+    public func restore(conversation messages: [ChatMessage], resultsWaiting: Bool) {
+        guard !isClosed, case .idle = state else { return }
+        if !messages.isEmpty {
+            conversation = messages
+            runtime.events.publish(.conversation(ConversationRecord(agent: .main, from: 0, messages: messages)))
+            persistedMain = messages.count
+        }
+        restoredResultsWait = resultsWaiting
     }
 
     // MARK: Operations
@@ -333,7 +351,9 @@ public actor Session {
         settling = nil
         guard !isClosed else { return }
         // `--summarize final`: one turn for everything, once no background work is left.
-        if configuration.waitForAllBackgroundWork, await runtime.registry.activeTasks > 0 { return }
+        // Paused agents (restored ones, left paused) are not work under way: they wait for the person.
+        if configuration.waitForAllBackgroundWork, await runtime.registry.activeTasks > 0,
+           await runtime.registry.snapshot().contains(where: { !$0.isTerminal && !$0.isPaused }) { return }
         if !queue.contains(.trigger(.backgroundResults)) { queue.append(.trigger(.backgroundResults)) }
         startNextTurnIfIdle()
     }

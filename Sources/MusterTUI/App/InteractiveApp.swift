@@ -58,6 +58,7 @@ final class InteractiveApp {
         app.state.seedTasks(overview.tasks)
         app.state.panel.isEnabled = options.showsAgentPanel
         app.state.append(FrontEnd.welcome(workspace: session.runtime.workspace, introduction: session.runtime.model.introduction))
+        app.state.append(options.restoredTranscript)
         app.state.append(startupMessages.flatMap { TranscriptLine.lines("⚠ " + $0, style: .warning) })
         return await app.run(subscription)
     }

@@ -20,6 +20,7 @@ enum PlainApp {
         let console = reader.output.map { output in
             PlainConsole(pill: pill, echoInput: !interactive, taskIDsChanged: { output.taskIDs = $0 }) { output.write($0) }
         } ?? PlainConsole(pill: pill, echoInput: !interactive)
+        await console.print(options.restoredTranscript)
         await console.print(startupMessages.flatMap { TranscriptLine.lines("⚠ " + $0, style: .warning) })
         if interactive {
             await console.print([TranscriptLine("Muster (plain mode) · \(session.runtime.workspace.path) · /help lists commands")])
@@ -70,7 +71,9 @@ enum PlainApp {
         // The reader thread may have drawn its next prompt after the output stopped routing
         // around it (libedit prints it unlocked): start the summary on a cleared line.
         let clearPrompt = reader.output == nil ? "" : "\r\u{1B}[K"
-        await console.write(clearPrompt + ExitSummary.line(for: report, killed: ToolProcessRegistry.shared.killLeftovers()) + "\n")
+        // Its own line: the summary stays the same with or without a log.
+        let note = options.sessionNote.map { "\n" + $0 } ?? ""
+        await console.write(clearPrompt + ExitSummary.line(for: report, killed: ToolProcessRegistry.shared.killLeftovers()) + note + "\n")
         return ending
     }
 
