@@ -65,7 +65,11 @@ struct ProcessCleanupTests {
         #expect(try await muster.waitForExit() == 0)
         #expect(Self.survivors(tag).isEmpty, "survivors: \(Self.survivors(tag))")
         // The worker's shell ignored SIGTERM and was killed: never "did not stop" for it.
-        let summary = muster.standardOutput.split(separator: "\n").last.map(String.init) ?? ""
+        // The last line is the session line (`Session … · resume: muster --resume …`); the one
+        // before it says how the session's work ended.
+        let lines = muster.standardOutput.split(separator: "\n").map(String.init)
+        #expect(lines.last?.hasPrefix("Session ") == true, "output: \(muster.standardOutput)")
+        let summary = lines.dropLast().last ?? ""
         // Whether the worker's task ended within the grace period depends on who kills first
         // (the shell tool's own SIGKILL or the exit); either way the summary says what happened.
         #expect([
