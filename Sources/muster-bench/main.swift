@@ -7,13 +7,13 @@ import MusterCore
 let arguments = CommandLine.arguments.dropFirst()
 let quick = arguments.contains("--quick")
 // `--only GROUP` runs one group (core, front-end, processes) or one benchmark (stop-latency,
-// shell-stop, scale, scale-100k, throughput, transcript-memory, no-blocking, log-flood, task-dialog, background-shell,
+// shell-stop, scale, scale-100k, throughput, transcript-memory, no-blocking, log-flood, task-dialog, latency, background-shell,
 // model-calls, queue)..
 let only = arguments.firstIndex(of: "--only").flatMap { arguments.index(after: $0) < arguments.endIndex ? arguments[arguments.index(after: $0)] : nil }
 func selected(_ names: String...) -> Bool { only.map(names.contains) ?? true }
 let benchmarkNames = [
     "core", "front-end", "processes", "stop-latency", "shell-stop", "scale", "scale-100k", "throughput", "transcript-memory",
-    "no-blocking", "log-flood", "task-dialog", "background-shell", "model-calls", "queue",
+    "no-blocking", "log-flood", "task-dialog", "latency", "background-shell", "model-calls", "queue",
 ]
 if arguments.contains("--only"), only.map(benchmarkNames.contains) != true {
     FileHandle.standardError.write(Data("muster-bench: --only needs one of: \(benchmarkNames.joined(separator: ", "))\n".utf8))
@@ -73,6 +73,9 @@ if selected("core", "queue") {
 }
 if selected("front-end") {
     await attempt("front end") { try await FrontEndBenchmarks(report: report).run(quick: quick) }
+}
+if selected("front-end", "latency") {
+    await attempt("latency") { try await LatencyBenchmarks(report: report).run(quick: quick) }
 }
 if selected("front-end", "task-dialog") {
     await attempt("task dialog") { try await TaskDialogBenchmarks(report: report).run(quick: quick) }

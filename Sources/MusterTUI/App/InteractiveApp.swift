@@ -9,7 +9,7 @@ import MusterPresentation
 @MainActor
 final class InteractiveApp {
     private let session: Session
-    private let screen: CursesScreen
+    private let screen: any AppTerminal
     private let history: CommandHistory?
     private let sessionNote: String?
     private var state: InteractiveState
@@ -41,17 +41,32 @@ final class InteractiveApp {
         let subscription = session.events.subscribe()
         await session.start()
         let overview = await session.overview()
-        let pill = PillState(overview)
-        let theme = Theme.from(environment: options.environment)
-        let history = CommandHistory(file: options.resolvedHistoryFile)
         let screen: CursesScreen
         do {
-            screen = try CursesScreen(colors: theme.usesColor)
+            screen = try CursesScreen(colors: Theme.from(environment: options.environment).usesColor)
         } catch {
             subscription.finish()
             let messages = startupMessages + ["\(error.description) Using plain mode."]
             return await PlainApp.run(session: session, options: options, startupMessages: messages)
         }
+        return await run(session: session, subscription: subscription, screen: screen, overview: overview, options: options, startupMessages: startupMessages)
+    }
+
+    /// Runs the app on `terminal` (an in-memory one in the benchmarks) until the person leaves.
+    static func run(session: Session, terminal: any AppTerminal, options: FrontEndOptions) async -> RunEnding {
+        let subscription = session.events.subscribe()
+        await session.start()
+        let overview = await session.overview()
+        return await run(session: session, subscription: subscription, screen: terminal, overview: overview, options: options, startupMessages: [])
+    }
+
+    private static func run(
+        session: Session, subscription: EventSubscription<SessionEvent, SessionEventKey>, screen: any AppTerminal,
+        overview: SessionOverview, options: FrontEndOptions, startupMessages: [String]
+    ) async -> RunEnding {
+        let pill = PillState(overview)
+        let theme = Theme.from(environment: options.environment)
+        let history = CommandHistory(file: options.resolvedHistoryFile)
         let app = InteractiveApp(
             session: session, screen: screen, theme: theme, pill: pill, history: history, sessionNote: options.sessionNote
         )
@@ -63,7 +78,7 @@ final class InteractiveApp {
     }
 
     private init(
-        session: Session, screen: CursesScreen, theme: Theme, pill: PillState, history: CommandHistory?, sessionNote: String?
+        session: Session, screen: any AppTerminal, theme: Theme, pill: PillState, history: CommandHistory?, sessionNote: String?
     ) {
         self.session = session
         self.sessionNote = sessionNote
@@ -85,8 +100,10 @@ final class InteractiveApp {
         redrawTimer.resume()
         installInput()
         // On the main queue, whose thread is the main actor's, so the handler can assume it.
-        signals = SignalSource(stopping: [SIGTERM, SIGHUP], watching: [SIGINT, SIGWINCH], queue: .main) { [weak self] event in
-            MainActor.assumeIsolated { self?.handleSignal(event) }
+        if screen.ownsSignals {
+            signals = SignalSource(stopping: [SIGTERM, SIGHUP], watching: [SIGINT, SIGWINCH], queue: .main) { [weak self] event in
+                MainActor.assumeIsolated { self?.handleSignal(event) }
+            }
         }
 
         // Both loops are owned here and awaited below: events end when the session's hub
@@ -142,9 +159,7 @@ final class InteractiveApp {
         hintTimer?.cancel()
         signals?.cancel()
         screen.end()
-        // After a hangup the terminal is gone and the write fails: nobody is left to tell.
-        let farewell = state.farewell(summary: ExitSummary.line(for: report, grace: Self.taskGrace, killed: killed), session: sessionNote)
-        try? FileHandle.standardOutput.write(contentsOf: Data(farewell.utf8))
+        screen.farewell(state.farewell(summary: ExitSummary.line(for: report, grace: Self.taskGrace, killed: killed), session: sessionNote))
         return leaving
     }
 
@@ -200,7 +215,7 @@ final class InteractiveApp {
     // MARK: Input
 
     private func installInput() {
-        let source = DispatchSource.makeReadSource(fileDescriptor: STDIN_FILENO, queue: .main)
+        let source = DispatchSource.makeReadSource(fileDescriptor: screen.inputDescriptor, queue: .main)
         source.setEventHandler { [weak self] in
             MainActor.assumeIsolated { self?.readKeys(available: source.data) }
         }
@@ -305,7 +320,11 @@ final class InteractiveApp {
     // MARK: Session events
 
     private func handle(_ event: SessionEvent) {
-        if state.apply(event) { changed() }
+        if state.apply(event) {
+            // The answer to the person's own command is drawn at once, as a key's is: behind
+            // the throttle, `/tasks stop` waited up to a frame period (33 ms) to show `Stopping`.
+            if case .reply = event { draw(); updateTimers() } else { changed() }
+        }
         if let id = state.takeTranscriptRequest() { transcriptRequests.yield(id) }
         if case .reply(.quit) = event { requestExit(.quit) }
         let released = state.releaseQueued()
