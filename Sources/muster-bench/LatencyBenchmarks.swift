@@ -22,6 +22,7 @@ struct LatencyBenchmarks {
         let stops = quick ? 20 : 100
         let total = agents + stops
         let registry = TaskRegistry(configuration: .init(maxBackgroundAgents: total + 10, shutdownGrace: .seconds(5)))
+        let load = LoadCount()
         let model = ClosureModel { agent, turn, request in
             switch agent {
             case "main" where turn == 0 && request.latestUserMessage == "launch":
@@ -29,6 +30,7 @@ struct LatencyBenchmarks {
             case "main":
                 return [.textDelta("Launched."), .end]
             default:
+                load.add(2)
                 return [.textDelta("Step \(turn): streaming more lines. "), .call("stream", ["lines": .number(Double(Self.linesPerCall))]), .end]
             }
         }
@@ -36,7 +38,7 @@ struct LatencyBenchmarks {
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: scratch) }
         let runtime = AgentRuntime(
-            registry: registry, model: model, tools: [AgentTool(), StreamTool()], workspace: scratch, stepLimit: 1_000_000
+            registry: registry, model: model, tools: [AgentTool(), StreamTool(load: load)], workspace: scratch, stepLimit: 1_000_000
         )
         let session = Session(runtime: runtime, configuration: .init(continueOnBackgroundResults: false))
         let terminal = try PipeTerminal(size: Self.size)
@@ -55,11 +57,17 @@ struct LatencyBenchmarks {
         // Let the agents get into their stride.
         try await Task.sleep(for: quick ? .seconds(1) : .seconds(3))
 
+        let loadStart = (load.count, ContinuousClock.now)
         do {
             let stop = try await stopToScreen(registry: registry, terminal: terminal, probe: probe, trials: stops)
             let keys = try await keyToFrame(terminal: terminal, probe: probe, keys: quick ? 100 : 500)
             let finished = try await eventToScreen(registry: registry, probe: probe, trials: quick ? 20 : 100)
             let running = await registry.runningBackgroundAgents
+            let rate = Double(load.count - loadStart.0) / (ContinuousClock.now - loadStart.1).seconds
+            report.add(
+                "latency", "load: agent events per second (text, tool calls, progress lines)", rate, unit: "/s",
+                target: "≈ \(agents * 50)/s (\(agents) × 50)"
+            )
             let load = "\(agents) agents streaming (\(running) at the end)"
             report.add("latency", "key to frame, \(load): median", keys.median, unit: "ms", target: "< 2 ms", met: keys.median < 2)
             report.add("latency", "key to frame, \(load): p99", keys.p99, unit: "ms", target: "< 8 ms", met: keys.p99 < 8)
@@ -176,6 +184,7 @@ private final class FrameProbe {
 
 /// `stream {lines}`: reports a progress line every 20 ms, `lines` times.
 private struct StreamTool: Tool {
+    let load: LoadCount
     let spec = ToolSpec(name: "stream", description: "benchmark load", parameters: ["type": "object"])
     var isConcurrencySafe: Bool { true }
 
@@ -184,9 +193,17 @@ private struct StreamTool: Tool {
         for index in 0..<lines {
             try await Task.sleep(for: .milliseconds(20))
             context.progress.report("line \(index) of the stream")
+            load.add(1)
         }
         return ToolOutput("streamed \(lines) lines")
     }
+}
+
+/// Events the agents of the load produced: a turn's text and tool call, each progress line.
+private final class LoadCount: Sendable {
+    private let total = Locked(0)
+    var count: Int { total.withLock { $0 } }
+    func add(_ events: Int) { total.withLock { $0 += events } }
 }
 
 private struct LatencyError: Error, CustomStringConvertible {

@@ -38,7 +38,7 @@ final class InteractiveApp {
     /// Sets up the session and the terminal, runs until the person leaves, shuts everything
     /// down, restores the terminal and prints the summary line; returns how it ended.
     static func run(session: Session, options: FrontEndOptions, startupMessages: [String]) async -> RunEnding {
-        let subscription = session.events.subscribe()
+        let subscription = session.events.subscribe(where: shows)
         await session.start()
         let overview = await session.overview()
         let screen: CursesScreen
@@ -54,7 +54,7 @@ final class InteractiveApp {
 
     /// Runs the app on `terminal` (an in-memory one in the benchmarks) until the person leaves.
     static func run(session: Session, terminal: any AppTerminal, options: FrontEndOptions) async -> RunEnding {
-        let subscription = session.events.subscribe()
+        let subscription = session.events.subscribe(where: shows)
         await session.start()
         let overview = await session.overview()
         return await run(session: session, subscription: subscription, screen: terminal, overview: overview, options: options, startupMessages: [])
@@ -161,6 +161,19 @@ final class InteractiveApp {
         screen.end()
         screen.farewell(state.farewell(summary: ExitSummary.line(for: report, grace: Self.taskGrace, killed: killed), session: sessionNote))
         return leaving
+    }
+
+    /// The events the screen can show. A sub-agent's streamed text and progress lines never
+    /// reach the screen (the panel and the dialog show its task's snapshot, the detail page reads
+    /// its transcript), and they are most of what 200 streaming agents publish: filtered on the
+    /// publisher's side, they never queue in front of a command's reply on the main actor.
+    /// Conversation records are for the log only.
+    nonisolated static func shows(_ event: SessionEvent) -> Bool {
+        switch event {
+        case .textDelta(let agent, _), .toolProgress(let agent, _, _, _): agent.taskID == nil
+        case .conversation: false
+        default: true
+        }
     }
 
     /// Session events handled before the loop lets other main-actor work (keys, timers) in.
