@@ -100,7 +100,7 @@ final class InteractiveApp {
         redrawTimer.resume()
         installInput()
         // On the main queue, whose thread is the main actor's, so the handler can assume it.
-        if screen.ownsSignals {
+        if screen.ownsProcess {
             signals = SignalSource(stopping: [SIGTERM, SIGHUP], watching: [SIGINT, SIGWINCH], queue: .main) { [weak self] event in
                 MainActor.assumeIsolated { self?.handleSignal(event) }
             }
@@ -151,7 +151,7 @@ final class InteractiveApp {
         draw()
 
         // Processes of tasks that did not return within the grace period are killed now.
-        let killed = ToolProcessRegistry.shared.killLeftovers()
+        let killed = screen.ownsProcess ? ToolProcessRegistry.shared.killLeftovers() : []
         exitDeadline?.cancel()
         killEscalation?.cancel()
         redrawTimer.cancel()
@@ -190,6 +190,7 @@ final class InteractiveApp {
         self.ending = ending
         exitWaiter?.resume(returning: ending)
         exitWaiter = nil
+        guard screen.ownsProcess else { return }
         // The main actor stays free while the session shuts down (it only awaits), so this
         // timer fires even when a model, a tool or the log never returns.
         let timer = DispatchSource.makeTimerSource(queue: .main)

@@ -5,8 +5,10 @@
 public protocol AppTerminal: Screen {
     /// The descriptor the app watches (a read source on the main queue) for input.
     var inputDescriptor: Int32 { get }
-    /// Whether the app should own the process's signals (SIGINT, SIGWINCH, SIGTERM, SIGHUP).
-    var ownsSignals: Bool { get }
+    /// Whether the app owns the process: its signals (SIGINT, SIGWINCH, SIGTERM, SIGHUP), and at
+    /// exit every tool process (killed when late) and the exit deadline (`_exit`). False for an
+    /// app driven inside another program (a benchmark, a test), whose other work it must not kill.
+    var ownsProcess: Bool { get }
     /// Everything typed since the last read, without waiting.
     func readInput() -> [KeyDecoder.Input]
     /// Reads the size again (after SIGWINCH); the next frame repaints everything.

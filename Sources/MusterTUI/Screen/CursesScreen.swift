@@ -25,8 +25,8 @@ public final class CursesScreen: AppTerminal {
 
     /// Keys come from standard input.
     public var inputDescriptor: Int32 { STDIN_FILENO }
-    /// The real terminal: the app handles SIGWINCH, SIGINT and the stop signals.
-    public var ownsSignals: Bool { true }
+    /// The real terminal: the app owns the process (signals, tool processes at exit, the exit deadline).
+    public var ownsProcess: Bool { true }
 
     /// Takes over the terminal: cbreak (so Ctrl-C still raises SIGINT), no echo, keypad, non-blocking reads.
     public init(colors: Bool) throws(StartError) {

@@ -16,7 +16,7 @@ public final class PipeTerminal: AppTerminal {
     public nonisolated let inputDescriptor: Int32
     /// Write typed text here (from any thread).
     public nonisolated let inputWriter: Int32
-    public var ownsSignals: Bool { false }
+    public var ownsProcess: Bool { false }
     /// Bytes of an incomplete UTF-8 character left from the last read.
     private var pending: [UInt8] = []
 
