@@ -21,6 +21,13 @@ public enum FrontEnd {
         await InteractiveApp.run(session: session, options: options, startupMessages: startupMessages)
     }
 
+    /// Runs the full-screen UI on `terminal` instead of curses: the same app loop, in-process
+    /// (the benchmarks drive it through a `PipeTerminal`).
+    @MainActor
+    public static func runInteractive(session: Session, terminal: any AppTerminal, options: FrontEndOptions) async -> RunEnding {
+        await InteractiveApp.run(session: session, terminal: terminal, options: options)
+    }
+
     /// Runs the line mode (libedit `el_gets`); returns how it ended.
     public static func runPlain(session: Session, options: FrontEndOptions, startupMessages: [String]) async -> RunEnding {
         await PlainApp.run(session: session, options: options, startupMessages: startupMessages)

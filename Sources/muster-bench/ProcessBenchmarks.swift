@@ -19,6 +19,46 @@ struct ProcessBenchmarks {
         report.add("start-up", "muster --version, median of \(runs)", Distribution(samples).median, unit: "ms")
     }
 
+    /// `muster --version` and a one-turn headless run (`-p`, scripted), each timed with this
+    /// binary and with `baseline` alternately, run after run, so both see the same machine;
+    /// the medians and their ratio (this / baseline: below 1 is faster).
+    func sideBySide(baseline: URL, runs: Int) async throws {
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("muster-bench-side-\(getpid())")
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        // A script of its own: a baseline's bundled scripts may be in another format.
+        let script = scratch.appendingPathComponent("hi.json")
+        try Data(#"{ "version": 1, "agents": { "main": { "scenarios": [ { "name": "hi", "turns": [ { "say": "hello" } ] } ] } } }"#.utf8)
+            .write(to: script)
+        let log = scratch.appendingPathComponent("log.jsonl").path
+        let figures: [(name: String, arguments: [String])] = [
+            ("muster --version", ["--version"]),
+            ("headless run of one scripted turn (muster -p)", ["-p", "hi", "--script", script.path, "--log-file", log]),
+        ]
+        for figure in figures {
+            var current: [Double] = []
+            var previous: [Double] = []
+            for _ in 0..<runs {
+                for (index, binary) in [self.binary, baseline].enumerated() {
+                    let start = ContinuousClock.now
+                    let outcome = await ShortCommand.run([binary.path] + figure.arguments)
+                    guard outcome.status == 0 else {
+                        throw BenchmarkError("\(binary.path) \(figure.arguments.joined(separator: " ")) exited with \(outcome.status): \(outcome.output)")
+                    }
+                    let elapsed = (ContinuousClock.now - start).milliseconds
+                    if index == 0 { current.append(elapsed) } else { previous.append(elapsed) }
+                }
+            }
+            let now = Distribution(current).median
+            let before = Distribution(previous).median
+            let medians = "\(BenchmarkReport.format(now)) ms / \(BenchmarkReport.format(before)) ms"
+            report.add(
+                "side by side", "\(figure.name), medians of \(runs) alternate runs, this / baseline (\(medians))", now / before,
+                unit: "×", detail: "baseline: \(baseline.path)"
+            )
+        }
+    }
+
     /// Launch to first painted frame (median of several launches), then idle CPU over `idleSeconds`
     /// with no tasks and with 10 background agents waiting on long steps.
     func interactive(scriptsDirectory: URL, launches: Int, idleSeconds: Int) async throws {

@@ -1,24 +1,28 @@
 import Foundation
 import MusterCore
+import MusterTestSupport
 
 // `muster-bench [--quick]`: measures what Muster exists for and prints a table; writes JSON to
 // .build/bench-results.json. Figures are reported, never asserted: a missed target is printed as MISSED.
 
-let arguments = CommandLine.arguments.dropFirst()
-let quick = arguments.contains("--quick")
 // `--only GROUP` runs one group (core, front-end, processes) or one benchmark (stop-latency,
-// shell-stop, scale, scale-100k, throughput, transcript-memory, no-blocking, log-flood, task-dialog, background-shell,
-// model-calls, queue, sandbox, resume)..
-let only = arguments.firstIndex(of: "--only").flatMap { arguments.index(after: $0) < arguments.endIndex ? arguments[arguments.index(after: $0)] : nil }
-func selected(_ names: String...) -> Bool { only.map(names.contains) ?? true }
+// shell-stop, scale, scale-100k, throughput, transcript-memory, no-blocking, log-flood, task-dialog, latency,
+// background-shell, model-calls, queue, sandbox, resume). `--baseline PATH`: the start-up and headless figures are also taken
+// with that `muster` binary, alternately with this one, and their ratio printed.
 let benchmarkNames = [
     "core", "front-end", "processes", "stop-latency", "shell-stop", "scale", "scale-100k", "throughput", "transcript-memory",
-    "no-blocking", "log-flood", "task-dialog", "background-shell", "model-calls", "queue", "sandbox", "resume",
+    "no-blocking", "log-flood", "task-dialog", "latency", "background-shell", "model-calls", "queue", "sandbox", "resume",
 ]
-if arguments.contains("--only"), only.map(benchmarkNames.contains) != true {
-    FileHandle.standardError.write(Data("muster-bench: --only needs one of: \(benchmarkNames.joined(separator: ", "))\n".utf8))
+let arguments: BenchArguments
+do {
+    arguments = try BenchArguments(Array(CommandLine.arguments.dropFirst()), names: benchmarkNames)
+} catch {
+    FileHandle.standardError.write(Data("muster-bench: \(error.description)\n".utf8))
     exit(2)
 }
+let quick = arguments.quick
+let only = arguments.only
+func selected(_ names: String...) -> Bool { only.map(names.contains) ?? true }
 let report = BenchmarkReport()
 let workspace = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
 let binDirectory = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
@@ -81,6 +85,9 @@ if selected("core", "resume") {
 if selected("front-end") {
     await attempt("front end") { try await FrontEndBenchmarks(report: report).run(quick: quick) }
 }
+if selected("front-end", "latency") {
+    await attempt("latency") { try await LatencyBenchmarks(report: report).run(quick: quick) }
+}
 if selected("front-end", "task-dialog") {
     await attempt("task dialog") { try await TaskDialogBenchmarks(report: report).run(quick: quick) }
 }
@@ -88,6 +95,11 @@ if selected("front-end", "task-dialog") {
 let processes = ProcessBenchmarks(report: report, binary: binDirectory.appendingPathComponent("muster"), workspace: workspace)
 if selected("processes") {
     await attempt("start-up") { try await processes.versionStartup() }
+    if let baseline = arguments.baseline {
+        await attempt("side by side") {
+            try await processes.sideBySide(baseline: URL(fileURLWithPath: baseline), runs: quick ? 5 : 20)
+        }
+    }
     await attempt("start-up") {
         try await processes.interactive(scriptsDirectory: scriptsDirectory, launches: quick ? 3 : 10, idleSeconds: quick ? 3 : 10)
     }

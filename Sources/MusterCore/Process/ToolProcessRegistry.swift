@@ -174,6 +174,12 @@ public final class ToolProcessRegistry: Sendable {
             kill(pid, SIGTERM)
             kill(pid, SIGCONT)
         }
+        // Their exits as events (pidfds), as a group's are; a 20 ms poll only where pidfds are missing.
+        if let gone = await ProcessGroup.waitForExits(within: grace, living: { pids.filter(Self.isAlive) }) {
+            if gone { return false }
+            for pid in pids { kill(pid, SIGKILL) }
+            return true
+        }
         let clock = ContinuousClock()
         let deadline = clock.now.advanced(by: grace)
         while pids.contains(where: Self.isAlive) {

@@ -75,16 +75,23 @@ public struct ProcessGroup: Sendable, Hashable, CustomStringConvertible {
         return true
     }
 
-    /// The members' exits as events: a pidfd per living member, polled together on a thread of
-    /// its own (off the cooperative pool), the group looked at again whenever one exits. Nil
-    /// where pidfds are not available (the caller polls then).
+    /// The members' exits as events (see `waitForExits(within:living:)`). Nil where pidfds are
+    /// not available (the caller polls then).
     private func waitForExits(within limit: Duration) async -> Bool? {
         let group = self
+        return await Self.waitForExits(within: limit) { group.hasLivingMembers ? group.livingMembers() : [] }
+    }
+
+    /// Waits until `living()` names no process: a pidfd per living process, polled together on a
+    /// thread of its own (off the cooperative pool), `living()` asked again whenever one exits.
+    /// True when none is left, false when `limit` passed first, nil where pidfds are not
+    /// available or `living()` cannot tell (the caller polls then).
+    static func waitForExits(within limit: Duration, living: @escaping @Sendable () -> [pid_t]?) async -> Bool? {
         let deadline = ContinuousClock.now.advanced(by: limit)
         let answer: Bool?? = try? await BlockingWork.run { _ -> Bool? in
             while true {
-                guard group.hasLivingMembers else { return true }
-                guard let members = group.livingMembers() else { return nil }
+                guard let members = living() else { return nil }
+                guard !members.isEmpty else { return true }
                 let remaining = ContinuousClock.now.duration(to: deadline)
                 guard remaining > .zero else { return false }
                 var descriptors: [pollfd] = []

@@ -9,7 +9,7 @@ import MusterPresentation
 @MainActor
 final class InteractiveApp {
     private let session: Session
-    private let screen: CursesScreen
+    private let screen: any AppTerminal
     private let history: CommandHistory?
     private let sessionNote: String?
     private var state: InteractiveState
@@ -38,20 +38,35 @@ final class InteractiveApp {
     /// Sets up the session and the terminal, runs until the person leaves, shuts everything
     /// down, restores the terminal and prints the summary line; returns how it ended.
     static func run(session: Session, options: FrontEndOptions, startupMessages: [String]) async -> RunEnding {
-        let subscription = session.events.subscribe()
+        let subscription = session.events.subscribe(where: shows)
         await session.start()
         let overview = await session.overview()
-        let pill = PillState(overview)
-        let theme = Theme.from(environment: options.environment)
-        let history = CommandHistory(file: options.resolvedHistoryFile)
         let screen: CursesScreen
         do {
-            screen = try CursesScreen(colors: theme.usesColor)
+            screen = try CursesScreen(colors: Theme.from(environment: options.environment).usesColor)
         } catch {
             subscription.finish()
             let messages = startupMessages + ["\(error.description) Using plain mode."]
             return await PlainApp.run(session: session, options: options, startupMessages: messages)
         }
+        return await run(session: session, subscription: subscription, screen: screen, overview: overview, options: options, startupMessages: startupMessages)
+    }
+
+    /// Runs the app on `terminal` (an in-memory one in the benchmarks) until the person leaves.
+    static func run(session: Session, terminal: any AppTerminal, options: FrontEndOptions) async -> RunEnding {
+        let subscription = session.events.subscribe(where: shows)
+        await session.start()
+        let overview = await session.overview()
+        return await run(session: session, subscription: subscription, screen: terminal, overview: overview, options: options, startupMessages: [])
+    }
+
+    private static func run(
+        session: Session, subscription: EventSubscription<SessionEvent, SessionEventKey>, screen: any AppTerminal,
+        overview: SessionOverview, options: FrontEndOptions, startupMessages: [String]
+    ) async -> RunEnding {
+        let pill = PillState(overview)
+        let theme = Theme.from(environment: options.environment)
+        let history = CommandHistory(file: options.resolvedHistoryFile)
         let app = InteractiveApp(
             session: session, screen: screen, theme: theme, pill: pill, history: history, sessionNote: options.sessionNote
         )
@@ -64,7 +79,7 @@ final class InteractiveApp {
     }
 
     private init(
-        session: Session, screen: CursesScreen, theme: Theme, pill: PillState, history: CommandHistory?, sessionNote: String?
+        session: Session, screen: any AppTerminal, theme: Theme, pill: PillState, history: CommandHistory?, sessionNote: String?
     ) {
         self.session = session
         self.sessionNote = sessionNote
@@ -86,8 +101,10 @@ final class InteractiveApp {
         redrawTimer.resume()
         installInput()
         // On the main queue, whose thread is the main actor's, so the handler can assume it.
-        signals = SignalSource(stopping: [SIGTERM, SIGHUP], watching: [SIGINT, SIGWINCH], queue: .main) { [weak self] event in
-            MainActor.assumeIsolated { self?.handleSignal(event) }
+        if screen.ownsProcess {
+            signals = SignalSource(stopping: [SIGTERM, SIGHUP], watching: [SIGINT, SIGWINCH], queue: .main) { [weak self] event in
+                MainActor.assumeIsolated { self?.handleSignal(event) }
+            }
         }
 
         // Both loops are owned here and awaited below: events end when the session's hub
@@ -135,7 +152,7 @@ final class InteractiveApp {
         draw()
 
         // Processes of tasks that did not return within the grace period are killed now.
-        let killed = ToolProcessRegistry.shared.killLeftovers()
+        let killed = screen.ownsProcess ? ToolProcessRegistry.shared.killLeftovers() : []
         exitDeadline?.cancel()
         killEscalation?.cancel()
         redrawTimer.cancel()
@@ -143,10 +160,21 @@ final class InteractiveApp {
         hintTimer?.cancel()
         signals?.cancel()
         screen.end()
-        // After a hangup the terminal is gone and the write fails: nobody is left to tell.
-        let farewell = state.farewell(summary: ExitSummary.line(for: report, grace: Self.taskGrace, killed: killed), session: sessionNote)
-        try? FileHandle.standardOutput.write(contentsOf: Data(farewell.utf8))
+        screen.farewell(state.farewell(summary: ExitSummary.line(for: report, grace: Self.taskGrace, killed: killed), session: sessionNote))
         return leaving
+    }
+
+    /// The events the screen can show. A sub-agent's streamed text and progress lines never
+    /// reach the screen (the panel and the dialog show its task's snapshot, the detail page reads
+    /// its transcript), and they are most of what 200 streaming agents publish: filtered on the
+    /// publisher's side, they never queue in front of a command's reply on the main actor.
+    /// Conversation records are for the log only.
+    nonisolated static func shows(_ event: SessionEvent) -> Bool {
+        switch event {
+        case .textDelta(let agent, _), .toolProgress(let agent, _, _, _): agent.taskID == nil
+        case .conversation: false
+        default: true
+        }
     }
 
     /// Session events handled before the loop lets other main-actor work (keys, timers) in.
@@ -163,6 +191,7 @@ final class InteractiveApp {
         self.ending = ending
         exitWaiter?.resume(returning: ending)
         exitWaiter = nil
+        guard screen.ownsProcess else { return }
         // The main actor stays free while the session shuts down (it only awaits), so this
         // timer fires even when a model, a tool or the log never returns.
         let timer = DispatchSource.makeTimerSource(queue: .main)
@@ -201,7 +230,7 @@ final class InteractiveApp {
     // MARK: Input
 
     private func installInput() {
-        let source = DispatchSource.makeReadSource(fileDescriptor: STDIN_FILENO, queue: .main)
+        let source = DispatchSource.makeReadSource(fileDescriptor: screen.inputDescriptor, queue: .main)
         source.setEventHandler { [weak self] in
             MainActor.assumeIsolated { self?.readKeys(available: source.data) }
         }
@@ -308,7 +337,11 @@ final class InteractiveApp {
     // MARK: Session events
 
     private func handle(_ event: SessionEvent) {
-        if state.apply(event) { changed() }
+        if state.apply(event) {
+            // The answer to the person's own command is drawn at once, as a key's is: behind
+            // the throttle, `/tasks stop` waited up to a frame period (33 ms) to show `Stopping`.
+            if case .reply = event { draw(); updateTimers() } else { changed() }
+        }
         if let id = state.takeTranscriptRequest() { transcriptRequests.yield(id) }
         if case .reply(.quit) = event { requestExit(.quit) }
         let released = state.releaseQueued()

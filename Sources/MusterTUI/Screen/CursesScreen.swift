@@ -6,7 +6,7 @@ import MusterPresentation
 /// The terminal through ncursesw: wide characters, colours unless `NO_COLOR`, and a front
 /// buffer so that only the cells that changed since the last frame are written.
 @MainActor
-public final class CursesScreen: Screen {
+public final class CursesScreen: AppTerminal {
     /// Why the terminal could not be taken over.
     public struct StartError: Error, CustomStringConvertible {
         public let description: String
@@ -22,6 +22,11 @@ public final class CursesScreen: Screen {
     public private(set) var size: ScreenSize
     /// Bracketed paste was turned on (and the Ctrl-Z wrapper installed) and must be undone.
     private var pasteModeOn = false
+
+    /// Keys come from standard input.
+    public var inputDescriptor: Int32 { STDIN_FILENO }
+    /// The real terminal: the app owns the process (signals, tool processes at exit, the exit deadline).
+    public var ownsProcess: Bool { true }
 
     /// Takes over the terminal: cbreak (so Ctrl-C still raises SIGINT), no echo, keypad, non-blocking reads.
     public init(colors: Bool) throws(StartError) {
@@ -152,6 +157,12 @@ public final class CursesScreen: Screen {
             }
         }
         return inputs
+    }
+
+    /// Prints the summary line on standard output (after `end()`: the terminal is the shell's again).
+    /// After a hangup the terminal is gone and the write fails: nobody is left to tell.
+    public func farewell(_ text: String) {
+        try? FileHandle.standardOutput.write(contentsOf: Data(text.utf8))
     }
 
     /// Gives the terminal back: leaves curses mode and restores the saved terminal state.
