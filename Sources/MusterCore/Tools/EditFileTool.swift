@@ -33,13 +33,6 @@ public struct EditFileTool: Tool {
         ]
     )
 
-    /// Edits of one turn run one after another, in the order the model gave them.
-    public var isConcurrencySafe: Bool { false }
-
-    public func run(_ arguments: JSONValue, context: ToolContext) async throws -> ToolOutput {
-        try await apply(arguments, context: context)
-    }
-
     /// The change the call would make to the file as it is now (nothing is written).
     func preview(_ arguments: JSONValue, workspace: URL) async throws -> FileChange {
         let argument = try arguments.requiredString("path")

@@ -10,6 +10,13 @@ protocol FileChanging: Tool {
 }
 
 extension FileChanging {
+    /// Edits of one turn run one after another, in the order the model gave them.
+    public var isConcurrencySafe: Bool { false }
+
+    public func run(_ arguments: JSONValue, context: ToolContext) async throws -> ToolOutput {
+        try await apply(arguments, context: context)
+    }
+
     /// Makes the change the arguments describe, atomically, and says what it was. When the
     /// call passed the approval gate with a change (the diff the person saw), the change made
     /// now must be that one: a file changed meanwhile is left alone.

@@ -27,13 +27,6 @@ public struct WriteFileTool: Tool {
         ]
     )
 
-    /// Edits of one turn run one after another, in the order the model gave them.
-    public var isConcurrencySafe: Bool { false }
-
-    public func run(_ arguments: JSONValue, context: ToolContext) async throws -> ToolOutput {
-        try await apply(arguments, context: context)
-    }
-
     /// The change the call would make, read from the file as it is now (nothing is written).
     func preview(_ arguments: JSONValue, workspace: URL) async throws -> FileChange {
         let argument = try arguments.requiredString("path")
