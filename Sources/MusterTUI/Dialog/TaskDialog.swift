@@ -264,12 +264,15 @@ public struct TaskDialog: Sendable {
         task.kind == .agent && !task.isTerminal && !task.isStopping
     }
 
-    /// The keys that act on `task` (nil: none selected), for the bottom line: long and short
-    /// forms. `asking`: it waits for approval.
-    static func actionKeys(for task: TaskSnapshot?, asking: Bool) -> [(long: String, short: String)] {
+    /// `y approve · n deny` for a task that waits for approval: first on the bottom line.
+    static func approvalKeys(asking: Bool) -> [(long: String, short: String)] {
+        asking ? [("y approve", "y approve"), ("n deny", "n deny")] : []
+    }
+
+    /// The keys that act on `task` (nil: none selected), for the bottom line: long and short forms.
+    static func actionKeys(for task: TaskSnapshot?) -> [(long: String, short: String)] {
         guard let task else { return [] }
         var keys: [(long: String, short: String)] = []
-        if asking { keys += [("y approve", "y approve"), ("n deny", "n deny")] }
         if task.isPaused {
             keys.append(("r resume", "r resume"))
         } else if takesMessages(task) {
