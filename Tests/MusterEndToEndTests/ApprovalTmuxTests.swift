@@ -24,8 +24,11 @@ struct ApprovalTmuxTests {
             #expect(!FileManager.default.fileExists(atPath: app.scratch.appendingPathComponent("workspace").appendingPathComponent("approved.txt").path))
 
             await app.press("C-t")
-            try await app.waitForScreen(containing: "Tasks (1 running")
-            // The asker (#1) is the only running task, first in the list.
+            // The title counts the asker; it is listed first, selected, and the keys say y/n.
+            let list = try await app.waitForScreen(containing: "Tasks (⚠ 1 needs you · 1 running")
+            let rows = list.split(separator: "\n")
+            #expect(rows.firstIndex { $0.contains("Tasks (") }.map { rows[$0 + 1].contains(" #1 asker ") } == true, "\(list)")
+            #expect(list.contains("y approve · n deny"))
             await app.type("y")
             try await app.waitForScreen(containing: "Approved once for #1")
             await app.press("Escape")
