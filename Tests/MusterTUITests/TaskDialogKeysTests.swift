@@ -76,6 +76,18 @@ struct TaskDialogKeysTests {
         #expect(state.dialog?.notice == "Task #2 (beta) is completed: message not sent.")
         #expect(state.dialog?.message == nil)
         #expect(state.dialog?.selectedTaskID == TaskID(2))
+        // Ended in the registry, its end not yet seen here: the session refuses, the dialog shows it.
+        _ = press(.home, .down, into: &state)
+        #expect(state.dialog?.selectedTaskID == TaskID(3))
+        #expect(press(.character("p"), into: &state) == [.pauseTask(TaskID(3))])
+        let ended = RenderFixtures.task(3, "gamma", status: .failed(error: "boom"))
+        state.apply(.reply(.notPausable(ended)), at: start)
+        #expect(state.dialog?.notice == "Task #3 (gamma) is failed: it cannot be paused.")
+        #expect(press(.character("m"), into: &state).isEmpty)
+        _ = type("hi", into: &state)
+        #expect(press(.enter, into: &state) == [.sendMessage(TaskID(3), "hi")])
+        state.apply(.reply(.messageRefused(ended)), at: start)
+        #expect(state.dialog?.notice == "Task #3 (gamma) is failed: message not sent.")
     }
 
     @Test("m types a message in the input row: every key is the message's, Enter sends it and the receipt shows; Esc cancels; the typed input waits")
@@ -142,6 +154,14 @@ struct TaskDialogKeysTests {
         let text = RenderFixtures.render(&state).text
         #expect(text.split(separator: "\n").allSatisfy { TerminalSanitizer.isInert($0) })
         #expect(text.contains("Message for #1 evil^[[2J"))
+        // A refusal names it inert too.
+        _ = press(.escape, into: &state)
+        state.apply(.task(.finished(RenderFixtures.task(1, "evil\u{1B}[2J\u{1B}]0;pwned\u{07}\u{202E}", status: .completed(summary: "")))), at: start)
+        _ = press(.character("p"), into: &state)
+        let notice = state.dialog?.notice ?? ""
+        #expect(notice.hasPrefix("Task #1 (evil^[[2J"))
+        #expect(TerminalSanitizer.isInert(notice))
+        #expect(RenderFixtures.render(&state).text.split(separator: "\n").allSatisfy { TerminalSanitizer.isInert($0) })
     }
 
     @Test("the bottom line lists the keys that apply to the selected row, long where they fit and short where not")
