@@ -62,16 +62,16 @@ struct TaskDialogTmuxTests {
             await app.submit("start the worker")
             try await app.waitForScreen(containing: "The worker runs.")
             await app.press("C-t")
-            let list = try await app.waitForScreen("for the worker's row with its keys") { screen in
+            // Conditions waited for whole: a capture may catch a frame half drawn.
+            try await app.waitForScreen("for the worker's row with its keys") { screen in
                 Self.row(1, in: screen)?.contains("running") == true && screen.contains("p pause · m message · x stop")
+                    && screen.contains("Tasks (1 running · 0 done)")
             }
-            #expect(list.contains("Tasks (1 running · 0 done)"))
 
             await app.type("p")
-            let paused = try await app.waitForScreen("for the worker to be paused") { screen in
-                Self.row(1, in: screen)?.contains("paused") == true && screen.contains("Paused task #1 (worker).")
+            try await app.waitForScreen("for the worker to be paused, in its row and the pill") { screen in
+                Self.row(1, in: screen)?.contains("paused") == true && screen.contains("Paused task #1 (worker).") && screen.contains("· 1 paused")
             }
-            #expect(paused.contains("· 1 paused"))
             await app.type("r")
             try await app.waitForScreen("for the worker to run again") { screen in
                 Self.row(1, in: screen)?.contains("running") == true && screen.contains("Resumed task #1 (worker).")
@@ -85,8 +85,9 @@ struct TaskDialogTmuxTests {
             await app.press("Enter")
             try await app.waitForScreen(containing: "Message queued for #1 (worker), 0 ahead.")
             // It reads the message before its next model call, answers it and ends.
-            let done = try await app.waitForScreen("for the worker to complete") { Self.row(1, in: $0)?.contains("completed") == true }
-            #expect(done.contains("Tasks (0 running · 1 done)"))
+            try await app.waitForScreen("for the worker to complete") { screen in
+                Self.row(1, in: screen)?.contains("completed") == true && screen.contains("Tasks (0 running · 1 done)")
+            }
 
             await app.press("Escape")
             let transcript = try await app.waitForScreen("for the transcript to show the message read and the answer") { screen in
