@@ -1,8 +1,9 @@
 import MusterCore
 
-/// The tasks as the task dialog lists them: each under the agent that launched it, running
-/// first (by id) then finished (newest first) at every level, nesting beyond `maxDepth`
-/// collapsed into one count row unless its parent was expanded. Built from small `Node`s (what
+/// The tasks as the task dialog lists them: tasks waiting for approval first, at the top level
+/// in the order they asked, then each task under the agent that launched it, running first (by
+/// id) then finished (newest first) at every level, nesting beyond `maxDepth` collapsed into one
+/// count row unless its parent was expanded. Built from small `Node`s (what
 /// the order depends on), so that 10,000 tasks sort quickly; a row names its task by id.
 public struct TaskTree: Sendable {
     /// What a task's place in the tree depends on.
@@ -54,17 +55,27 @@ public struct TaskTree: Sendable {
     /// Tasks that have not ended (at any depth), and those that have.
     public private(set) var running = 0
     public private(set) var done = 0
+    /// Tasks (not ended) waiting for approval: listed first.
+    public private(set) var waiting = 0
 
     /// An empty tree.
     public init() {}
 
     /// The tree of `tasks`; a task in `expanded` lists its children whatever its depth.
-    public init(_ tasks: some Sequence<TaskSnapshot>, expanded: Set<TaskID> = [], maxDepth: Int = TaskTree.defaultMaxDepth) {
-        self.init(nodes: tasks.map(Node.init), expanded: expanded, maxDepth: maxDepth)
+    public init(
+        _ tasks: some Sequence<TaskSnapshot>, expanded: Set<TaskID> = [], waiting: [TaskID] = [], maxDepth: Int = TaskTree.defaultMaxDepth
+    ) {
+        self.init(nodes: tasks.map(Node.init), expanded: expanded, waiting: waiting, maxDepth: maxDepth)
     }
 
-    /// The tree of the tasks `nodes` stand for.
-    public init(nodes: some Sequence<Node>, expanded: Set<TaskID> = [], maxDepth: Int = TaskTree.defaultMaxDepth) {
+    /// The tree of the tasks `nodes` stand for. `waiting` are the tasks waiting for approval in
+    /// the order they asked: each one not ended comes first, at the top level (whoever launched
+    /// it), with its own tasks under it.
+    public init(
+        nodes: some Sequence<Node>, expanded: Set<TaskID> = [], waiting order: [TaskID] = [], maxDepth: Int = TaskTree.defaultMaxDepth
+    ) {
+        var rank: [TaskID: Int] = [:]
+        for (index, id) in order.enumerated() where rank[id] == nil { rank[id] = index }
         var children: [TaskID?: [Node]] = [:]
         var known = Set<TaskID>()
         var all: [Node] = []
@@ -74,11 +85,24 @@ public struct TaskTree: Sendable {
             if node.isTerminal { done += 1 } else { running += 1 }
         }
         for node in all {
-            // A task whose launcher is not listed hangs at the top rather than vanishing.
-            let parent = node.parent.flatMap { known.contains($0) ? $0 : nil }
+            let asking = !node.isTerminal && rank[node.id] != nil
+            if asking { self.waiting += 1 }
+            // A task whose launcher is not listed hangs at the top rather than vanishing; so
+            // does one waiting for approval, to be seen first.
+            let parent = asking ? nil : node.parent.flatMap { known.contains($0) ? $0 : nil }
             children[parent, default: []].append(node)
         }
-        for key in children.keys { children[key]?.sort(by: Self.listedBefore) }
+        for key in children.keys {
+            children[key]?.sort { a, b in
+                let aRank = a.isTerminal ? nil : rank[a.id], bRank = b.isTerminal ? nil : rank[b.id]
+                switch (aRank, bRank) {
+                case let (x?, y?): return x < y
+                case (.some, nil): return true
+                case (nil, .some): return false
+                case (nil, nil): return Self.listedBefore(a, b)
+                }
+            }
+        }
         rows.reserveCapacity(all.count)
         append(children: children[nil] ?? [], depth: 0, from: children, expanded: expanded, maxDepth: max(1, maxDepth))
     }
@@ -120,8 +144,9 @@ public struct TaskTree: Sendable {
         }
     }
 
-    /// `Tasks (3 running · 2 done)`.
+    /// `Tasks (3 running · 2 done)`, `Tasks (⚠ 2 need you · 3 running · 2 done)`.
     public var title: String {
-        "Tasks (\(running) running · \(done) done)"
+        let asking = waiting == 0 ? "" : "⚠ \(waiting) \(waiting == 1 ? "needs" : "need") you · "
+        return "Tasks (\(asking)\(running) running · \(done) done)"
     }
 }

@@ -24,8 +24,13 @@ struct ApprovalTmuxTests {
             #expect(!FileManager.default.fileExists(atPath: app.scratch.appendingPathComponent("workspace").appendingPathComponent("approved.txt").path))
 
             await app.press("C-t")
-            try await app.waitForScreen(containing: "Tasks (1 running")
-            // The asker (#1) is the only running task, first in the list.
+            // The title counts the asker; it is listed first, selected, and the keys say y/n.
+            // (Waited for whole: a capture may catch a frame half drawn.)
+            try await app.waitForScreen("for the asker listed first with y/n offered") { screen in
+                let rows = screen.split(separator: "\n")
+                guard let title = rows.firstIndex(where: { $0.contains("Tasks (⚠ 1 needs you · 1 running") }), title + 1 < rows.count else { return false }
+                return rows[title + 1].contains(" #1 asker ") && screen.contains("y approve · n deny")
+            }
             await app.type("y")
             try await app.waitForScreen(containing: "Approved once for #1")
             await app.press("Escape")

@@ -51,4 +51,49 @@ struct TaskDialogTmuxTests {
             #expect(closed.split(separator: "\n").last.map(String.init) == "› words typed ahead")
         }
     }
+
+    /// One agent that runs `sleep 1` fifteen times until a message with "marco" comes.
+    static let steerScript = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/steer.json")
+
+    @Test("p pauses and r resumes a running agent from the dialog; m sends it a message, the receipt shows, and the agent reads it and answers")
+    func pauseResumeAndMessage() async throws {
+        try await TmuxDriver.withApp(arguments: ["--script", Self.steerScript.path]) { app in
+            try await app.waitForScreen(containing: "/help for commands", timeout: .seconds(20))
+            await app.submit("start the worker")
+            try await app.waitForScreen(containing: "The worker runs.")
+            await app.press("C-t")
+            // Conditions waited for whole: a capture may catch a frame half drawn.
+            try await app.waitForScreen("for the worker's row with its keys") { screen in
+                Self.row(1, in: screen)?.contains("running") == true && screen.contains("p pause · m message · x stop")
+                    && screen.contains("Tasks (1 running · 0 done)")
+            }
+
+            await app.type("p")
+            try await app.waitForScreen("for the worker to be paused, in its row and the pill") { screen in
+                Self.row(1, in: screen)?.contains("paused") == true && screen.contains("Paused task #1 (worker).") && screen.contains("· 1 paused")
+            }
+            await app.type("r")
+            try await app.waitForScreen("for the worker to run again") { screen in
+                Self.row(1, in: screen)?.contains("running") == true && screen.contains("Resumed task #1 (worker).")
+            }
+
+            await app.type("m")
+            try await app.waitForScreen(containing: "Message for #1 worker ›")
+            // Letters that are the dialog's keys elsewhere are the message's here.
+            await app.type("marco, pause nothing")
+            try await app.waitForScreen(containing: "Message for #1 worker › marco, pause nothing")
+            await app.press("Enter")
+            try await app.waitForScreen(containing: "Message queued for #1 (worker), 0 ahead.")
+            // It reads the message before its next model call, answers it and ends.
+            try await app.waitForScreen("for the worker to complete") { screen in
+                Self.row(1, in: screen)?.contains("completed") == true && screen.contains("Tasks (0 running · 1 done)")
+            }
+
+            await app.press("Escape")
+            let transcript = try await app.waitForScreen("for the transcript to show the message read and the answer") { screen in
+                screen.contains("#1 worker read your message.") && screen.contains("Got worker: Heard marco, stopping.")
+            }
+            #expect(!transcript.contains("worker gave up"))
+        }
+    }
 }

@@ -86,4 +86,20 @@ struct TaskTreeTests {
         #expect(TaskRowText.elapsed(.seconds(245)) == "4m05s")
         #expect(TaskRowText.elapsed(.seconds(7380)) == "2h03m")
     }
+
+    @Test("tasks waiting for approval come first, at the top level in the order they asked, with their own tasks under them; an ended one is not lifted")
+    func waitingFirst() {
+        let tasks = [
+            task(1), task(2, spawner: .task(TaskID(1))), task(3), task(4, spawner: .task(TaskID(3))),
+            task(5, status: .completed(summary: "ok")), task(6),
+        ]
+        // #4 asked before #6; #5 ended with its request still listed (a late answer event).
+        let tree = TaskTree(tasks, waiting: [TaskID(4), TaskID(6), TaskID(4), TaskID(5)])
+        #expect(ids(tree) == ["#4", "#6", "#1", "└ #2", "#3", "#5"])
+        #expect(tree.waiting == 2)
+        #expect(tree.title == "Tasks (⚠ 2 need you · 5 running · 1 done)")
+        #expect(TaskTree(tasks).title == "Tasks (5 running · 1 done)")
+        #expect(TaskTree(tasks, waiting: [TaskID(1)]).title == "Tasks (⚠ 1 needs you · 5 running · 1 done)")
+        #expect(ids(TaskTree(tasks, waiting: [TaskID(1)])).prefix(2) == ["#1", "└ #2"])
+    }
 }

@@ -23,6 +23,12 @@ public enum AppIntent: Sendable, Equatable {
     case repaint
     /// Stop one task (the task dialog's `x`).
     case stopTask(TaskID)
+    /// Pause one agent (the task dialog's `p`, as `/tasks pause <id>`).
+    case pauseTask(TaskID)
+    /// Resume one paused agent (the task dialog's `r`, as `/tasks resume <id>`).
+    case resumeTask(TaskID)
+    /// Put a message in an agent's inbox (the task dialog's `m`, as `/tasks send <id> <text>`).
+    case sendMessage(TaskID, String)
     /// Stop every task after the session's y/n question (the task dialog's `X`).
     case stopAll
     /// Fetch a task's transcript for the task dialog's detail (`InteractiveState.receiveTranscript`).

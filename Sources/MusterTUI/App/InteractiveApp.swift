@@ -289,7 +289,7 @@ final class InteractiveApp {
             case .submit(let text), .command(let text):
                 remember(text)
                 intents.yield(intent)
-            case .answer, .answerApproval, .interrupt, .requestQuit, .stopTask, .stopAll, .moveToBackground:
+            case .answer, .answerApproval, .interrupt, .requestQuit, .stopTask, .stopAll, .moveToBackground, .pauseTask, .resumeTask, .sendMessage:
                 intents.yield(intent)
             case .fetchTranscript(let id):
                 transcriptRequests.yield(id)
@@ -320,6 +320,12 @@ final class InteractiveApp {
             await session.send(.cancelTask(id))
         case .stopAll:
             await session.send(.cancelAll)
+        case .pauseTask(let id):
+            await session.send(.pauseTask(id))
+        case .resumeTask(let id):
+            await session.send(.resumeTask(id))
+        case .sendMessage(let id, let text):
+            await session.send(.sendMessage(id, text))
         case .quit, .repaint, .fetchTranscript:
             break
         }

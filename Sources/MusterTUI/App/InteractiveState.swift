@@ -31,7 +31,7 @@ public struct InteractiveState: Sendable {
     /// input line (its answer is typed in `answerLine`, after any confirmation).
     public private(set) var approvals: [ApprovalRequest] = []
     /// Background agents' calls waiting for approval, oldest first (`y`/`n` in the task dialog).
-    public private(set) var backgroundApprovals: [ApprovalRequest] = []
+    public var backgroundApprovals: [ApprovalRequest] { board.approvals }
     public private(set) var hint: StatusHint?
     /// Shown instead of the pill while shutting down.
     public private(set) var closingMessage: String?
@@ -144,13 +144,13 @@ public struct InteractiveState: Sendable {
                 if approvals.isEmpty, confirmation == nil { answerLine = LineEditor() }
                 approvals.append(request)
             } else {
-                backgroundApprovals.append(request)
+                board.noteApproval(request)
             }
         case .approvalAnswered(let id, _, _):
             pill.note(approval: event)
             changed = true
             approvals.removeAll { $0.id == id }
-            backgroundApprovals.removeAll { $0.id == id }
+            board.removeApproval(id: id)
         case .reply(let reply):
             changed = true
             commandInFlight = false
@@ -422,15 +422,7 @@ public struct InteractiveState: Sendable {
     /// A key typed into an answer: edits the one line (history and completion keys do nothing,
     /// a pasted line break is not an Enter).
     private mutating func typeAnswer(_ key: Key) {
-        switch key {
-        case .up, .down, .tab, .control("p"), .control("n"):
-            return
-        case .paste(let text) where text.contains("\n"):
-            _ = answerLine.handle(.paste(text.replacingOccurrences(of: "\n", with: " ")))
-        default:
-            hint = nil
-            _ = answerLine.handle(key)
-        }
+        if answerLine.typeInOneLine(key) { hint = nil }
     }
 
     /// A key at an approval request of the main agent: a whole line read at Enter (`y`, `a`,
@@ -501,10 +493,10 @@ public struct InteractiveState: Sendable {
     private mutating func handleDialog(_ key: Key) -> [AppIntent] {
         guard var dialog else { return [] }
         // y/n answer the selected task's oldest call waiting for approval.
-        if key == .character("y") || key == .character("n"), let id = dialog.selectedTaskID,
+        if dialog.message == nil, key == .character("y") || key == .character("n"), let id = dialog.selectedTaskID,
            let request = backgroundApprovals.first(where: { $0.agent.taskID == id }) {
             let answer: ApprovalAnswer = key == .character("y") ? .once : .deny(reason: nil)
-            backgroundApprovals.removeAll { $0.id == request.id }
+            board.removeApproval(id: request.id)
             dialog.notice = "\(ApprovalText.verdict(answer)) for \(id): \(ApprovalText.headline(request.subject))"
             self.dialog = dialog
             return [.answerApproval(id: request.id, answer)]
@@ -522,6 +514,15 @@ public struct InteractiveState: Sendable {
         case .stop(let id):
             commandInFlight = true
             return [.stopTask(id)]
+        case .pause(let id):
+            commandInFlight = true
+            return [.pauseTask(id)]
+        case .resume(let id):
+            commandInFlight = true
+            return [.resumeTask(id)]
+        case .sendMessage(let id, let text):
+            commandInFlight = true
+            return [.sendMessage(id, text)]
         case .stopAll:
             commandInFlight = true
             return [.stopAll]

@@ -20,6 +20,9 @@ public struct TaskBoard: Sendable {
     public private(set) var structureRevision = 0
     /// The largest id seen (for the width of the id column).
     public private(set) var largestID = 0
+    /// Calls of tasks waiting for approval, in the order they asked (`y`/`n` in the dialog
+    /// answer them; the dialog lists their tasks first).
+    public private(set) var approvals: [ApprovalRequest] = []
     /// Queued tasks in launch order (id order), from `queueHead` on: the registry publishes only
     /// the task that leaves the queue, so the board works out the places of the others.
     private var queued: [TaskID] = []
@@ -97,6 +100,27 @@ public struct TaskBoard: Sendable {
         if task.isQueued || before?.isQueued == true { trackQueue(task) }
         largestID = max(largestID, task.id.rawValue)
         revision &+= 1
+    }
+
+    /// A task's call asks for approval: its task goes to the top of the dialog's list.
+    public mutating func noteApproval(_ request: ApprovalRequest) {
+        guard request.agent.taskID != nil else { return }
+        approvals.append(request)
+        structureRevision &+= 1
+    }
+
+    /// Request `id` was answered (or its call stopped); returns the request when it waited.
+    @discardableResult
+    public mutating func removeApproval(id: Int) -> ApprovalRequest? {
+        guard let index = approvals.firstIndex(where: { $0.id == id }) else { return nil }
+        structureRevision &+= 1
+        return approvals.remove(at: index)
+    }
+
+    /// The tasks with a call waiting for approval, each once, in the order of their oldest call.
+    public var waitingForApproval: [TaskID] {
+        var seen = Set<TaskID>()
+        return approvals.compactMap(\.agent.taskID).filter { seen.insert($0).inserted }
     }
 
     /// How long the task has run as of `now`: its age when last seen, plus the time since while

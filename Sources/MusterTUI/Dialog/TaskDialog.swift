@@ -2,8 +2,9 @@ import MusterCore
 import MusterPresentation
 
 /// The task dialog's state: the list (a tree of tasks, the selection, the scroll position), the
-/// detail of one task (its live transcript, scrolled or following), and a stop waiting for its
-/// second `x`. A value with no I/O: keys go in, a `TaskDialog.Action` comes out.
+/// detail of one task (its live transcript, scrolled or following), a stop waiting for its
+/// second `x`, and a message being typed for an agent (`m`). A value with no I/O: keys go in, a
+/// `TaskDialog.Action` comes out.
 public struct TaskDialog: Sendable {
     /// Which page shows.
     public enum Page: Sendable, Equatable {
@@ -20,6 +21,12 @@ public struct TaskDialog: Sendable {
         case stop(TaskID)
         /// Stop everything after the session's y/n question (`SessionOp.cancelAll`).
         case stopAll
+        /// Pause this agent (`SessionOp.pauseTask`).
+        case pause(TaskID)
+        /// Resume this paused agent (`SessionOp.resumeTask`).
+        case resume(TaskID)
+        /// Put this message in the agent's inbox (`SessionOp.sendMessage`).
+        case sendMessage(TaskID, String)
         /// Fetch this task's transcript for the detail.
         case fetchTranscript(TaskID)
     }
@@ -34,6 +41,9 @@ public struct TaskDialog: Sendable {
     public private(set) var armedStop: (id: TaskID, message: String)?
     /// One line the dialog says until the next key (a reply to a stop, say).
     public var notice: String?
+    /// The message being typed for an agent after `m` (Enter sends it, Esc cancels): it has
+    /// every key until then.
+    public private(set) var message: (id: TaskID, editor: LineEditor)?
     /// The detail's transcript, once fetched, and whose it is.
     public private(set) var transcript: (id: TaskID, lines: AgentTranscript)?
     /// The first detail body row on screen; nil follows the newest output.
@@ -62,7 +72,9 @@ public struct TaskDialog: Sendable {
     public mutating func refresh(from board: TaskBoard) {
         guard treeRevision != board.structureRevision else { return }
         treeRevision = board.structureRevision
-        tree = TaskTree(nodes: board.entries.values.lazy.map { TaskTree.Node($0.snapshot) }, expanded: expanded)
+        tree = TaskTree(
+            nodes: board.entries.values.lazy.map { TaskTree.Node($0.snapshot) }, expanded: expanded, waiting: board.waitingForApproval
+        )
         if let selectedID, let index = tree.rows.firstIndex(where: { $0.taskID == selectedID }) {
             selected = index
         }
@@ -99,6 +111,7 @@ public struct TaskDialog: Sendable {
 
     /// Applies a key; `board` says what a stop would take with it.
     public mutating func handle(_ key: Key, board: TaskBoard) -> Action {
+        if let message { return handleMessage(key, to: message.id, editor: message.editor, board: board) }
         notice = nil
         let armed = armedStop
         armedStop = nil
@@ -130,9 +143,9 @@ public struct TaskDialog: Sendable {
             }
         case .escape, .left, .control("t"):
             return .close
-        case .character("x"):
+        case .character("x"), .character("p"), .character("r"), .character("m"):
             guard let task = selectedTaskID.flatMap(board.snapshot(of:)) else { return .none }
-            return stop(task, board: board, armed: armed)
+            return act(key, on: task, board: board, armed: armed)
         case .character("X"):
             return .stopAll
         default:
@@ -159,9 +172,9 @@ public struct TaskDialog: Sendable {
             detailTop = nil
         case .control("t"):
             return .close
-        case .character("x"):
+        case .character("x"), .character("p"), .character("r"), .character("m"):
             guard let task = board.snapshot(of: id) else { return .none }
-            return stop(task, board: board, armed: armed)
+            return act(key, on: task, board: board, armed: armed)
         case .character("X"):
             return .stopAll
         default:
@@ -194,6 +207,80 @@ public struct TaskDialog: Sendable {
 
     private mutating func scrollDetail(to row: Int, last: Int) {
         detailTop = row >= last ? nil : max(0, row)
+    }
+
+    /// `x`, `p`, `r` or `m` on `task`. A key the session would refuse for a task that has ended
+    /// (as it may have between the frame and the key) is refused here with the session's words;
+    /// anything else goes to the session, whose reply the dialog shows.
+    private mutating func act(_ key: Key, on task: TaskSnapshot, board: TaskBoard, armed: (id: TaskID, message: String)?) -> Action {
+        switch key {
+        case .character("p"):
+            guard !task.isTerminal else { return refuse(.notPausable(task)) }
+            return .pause(task.id)
+        case .character("r"):
+            guard !task.isTerminal else { return refuse(.notPaused(task)) }
+            return .resume(task.id)
+        case .character("m"):
+            guard Self.takesMessages(task) else { return refuse(.messageRefused(task)) }
+            message = (task.id, LineEditor())
+            return .none
+        default:
+            return stop(task, board: board, armed: armed)
+        }
+    }
+
+    /// Says the session's reply to a request it would refuse, without asking it.
+    private mutating func refuse(_ reply: CommandReply) -> Action {
+        notice = ReplyFormatter.lines(for: reply).first?.text
+        return .none
+    }
+
+    /// A key while a message is typed: Enter sends it (nothing, when it is blank), Esc cancels;
+    /// the rest edits the line.
+    private mutating func handleMessage(_ key: Key, to id: TaskID, editor: LineEditor, board: TaskBoard) -> Action {
+        switch key {
+        case .escape, .control("t"):
+            message = nil
+            return .none
+        case .enter:
+            message = nil
+            let text = editor.text.trimmingCharacters(in: .whitespaces)
+            guard !text.isEmpty, let task = board.snapshot(of: id) else { return .none }
+            // The agent may have ended while the message was typed.
+            guard Self.takesMessages(task) else { return refuse(.messageRefused(task)) }
+            return .sendMessage(id, text)
+        default:
+            var editor = editor
+            _ = editor.typeInOneLine(key)
+            message = (id, editor)
+            return .none
+        }
+    }
+
+    // MARK: The keys that apply
+
+    /// An agent that reads messages: not ended, not stopping.
+    static func takesMessages(_ task: TaskSnapshot) -> Bool {
+        task.kind == .agent && !task.isTerminal && !task.isStopping
+    }
+
+    /// `y approve · n deny` for a task that waits for approval: first on the bottom line.
+    static func approvalKeys(asking: Bool) -> [(long: String, short: String)] {
+        asking ? [("y approve", "y approve"), ("n deny", "n deny")] : []
+    }
+
+    /// The keys that act on `task` (nil: none selected), for the bottom line: long and short forms.
+    static func actionKeys(for task: TaskSnapshot?) -> [(long: String, short: String)] {
+        guard let task else { return [] }
+        var keys: [(long: String, short: String)] = []
+        if task.isPaused {
+            keys.append(("r resume", "r resume"))
+        } else if takesMessages(task) {
+            keys.append(("p pause", "p pause"))
+        }
+        if takesMessages(task) { keys.append(("m message", "m msg")) }
+        if !task.isTerminal, !task.isStopping { keys.append(("x stop", "x stop")) }
+        return keys
     }
 
     /// `x`: stops a background task at once; a foreground agent, or a task with running

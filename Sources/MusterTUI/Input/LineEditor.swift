@@ -192,3 +192,20 @@ public struct LineEditor: Sendable, Equatable {
         }
     }
 }
+
+extension LineEditor {
+    /// A key typed into a one-line answer (an approval, a question, a message to an agent):
+    /// history and completion keys do nothing, and a pasted line break is a space, not an
+    /// Enter. Returns false when the key was ignored. Enter is the caller's to read.
+    mutating func typeInOneLine(_ key: Key) -> Bool {
+        switch key {
+        case .up, .down, .tab, .control("p"), .control("n"), .enter:
+            return false
+        case .paste(let text) where text.contains("\n"):
+            _ = handle(.paste(text.replacingOccurrences(of: "\n", with: " ")))
+        default:
+            _ = handle(key)
+        }
+        return true
+    }
+}

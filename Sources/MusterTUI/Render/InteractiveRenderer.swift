@@ -22,8 +22,9 @@ public enum InteractiveRenderer {
         }
         if rows >= 2 { drawStatus(&frame, state: state, row: rows - 2) }
         drawInput(&frame, state: state, row: rows - 1)
-        // The dialog has the keys: no cursor in the input, whose text waits as it was.
-        if state.dialog != nil { frame.cursor = nil }
+        // The dialog has the keys: no cursor in the input, whose text waits as it was (unless
+        // the line holds a message being typed for an agent).
+        if state.dialog != nil, state.dialog?.message == nil { frame.cursor = nil }
         return frame
     }
 
@@ -110,6 +111,13 @@ public enum InteractiveRenderer {
         if let request = state.confirmation {
             let end = frame.draw(request.prompt + " ", row: row, column: 0, style: state.theme.attention)
             drawEditor(state.answerLine, in: &frame, row: row, from: end)
+            return
+        }
+        if let message = state.dialog?.message {
+            // The agent's name comes from a model: inert.
+            let name = state.board.snapshot(of: message.id).map { TerminalSanitizer.sanitize($0.label) } ?? "\(message.id)"
+            let end = frame.draw("Message for \(name) › ", row: row, column: 0, style: state.theme.attention)
+            drawEditor(message.editor, in: &frame, row: row, from: end)
             return
         }
         if !state.approvals.isEmpty, state.dialog == nil {

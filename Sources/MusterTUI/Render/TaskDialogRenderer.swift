@@ -46,7 +46,8 @@ enum TaskDialogRenderer {
                 text = TaskRowText.dialogRow(
                     task, prefix: item.prefix, elapsed: state.board.elapsed(of: task, at: state.now), columns: columns, width: width, spinner: spinner
                 )
-                style = theme.style(lineStyle(of: task))
+                // A task waiting for the person stands out as one that needs attention.
+                style = theme.style(isAsking(task, state) ? .warning : lineStyle(of: task))
             case .collapsed(_, let count, let running):
                 text = TaskRowText.collapsedRow(prefix: item.prefix, count: count, running: running, width: width)
                 style = theme.style(.dim)
@@ -62,13 +63,21 @@ enum TaskDialogRenderer {
             }
             row += 1
         }
-        let asking = dialog.selectedTaskID.map { id in state.backgroundApprovals.contains { $0.agent.taskID == id } } ?? false
-        let keys = rows.isEmpty
-            ? [("Esc or Ctrl-T closes", "Esc closes")]
-            : asking
-            ? [("y approve · n deny · ↑↓ move · Enter details · x stop · Esc close", "y approve · n deny · ↑↓ · Esc")]
-            : [("↑↓ move · Enter details · x stop · X stop all · Esc close", "↑↓ · Enter · x stop · X all · Esc")]
-        drawKeyLine(&frame, dialog: dialog, keys: keys[0], row: height - 1, theme: theme)
+        let selected = dialog.selectedTaskID.flatMap(state.board.snapshot(of:))
+        guard !rows.isEmpty else {
+            drawKeyLine(&frame, dialog: dialog, keys: [("Esc or Ctrl-T closes", "Esc closes")], row: height - 1, theme: theme)
+            return
+        }
+        let approve = TaskDialog.approvalKeys(asking: isAsking(selected, state)), actions = TaskDialog.actionKeys(for: selected)
+        let keys = approve + [("↑↓ move", "↑↓")] + (selected == nil ? [] : [("Enter details", "Enter")])
+            + actions + [("X stop all", "X all"), ("Esc close", "Esc")]
+        drawKeyLine(&frame, dialog: dialog, keys: keys, essential: approve + actions, row: height - 1, theme: theme)
+    }
+
+    /// `task` has a call waiting for approval.
+    private static func isAsking(_ task: TaskSnapshot?, _ state: InteractiveState) -> Bool {
+        guard let id = task?.id else { return false }
+        return state.board.approvals.contains { $0.agent.taskID == id }
     }
 
     private static func drawDetail(_ frame: inout Frame, dialog: inout TaskDialog, id: TaskID, state: InteractiveState, height: Int) {
@@ -114,7 +123,9 @@ enum TaskDialogRenderer {
             row += 1
         }
         let follow = dialog.detailTop == nil ? "following" : "End follows"
-        drawKeyLine(&frame, dialog: dialog, keys: ("↑↓ scroll · \(follow) · x stop · X stop all · Esc back", "↑↓ · x stop · Esc back"), row: height - 1, theme: theme)
+        let actions = TaskDialog.approvalKeys(asking: isAsking(task, state)) + TaskDialog.actionKeys(for: task)
+        let keys = [("↑↓ scroll · \(follow)", "↑↓")] + actions + [("X stop all", "X all"), ("Esc back", "Esc back")]
+        drawKeyLine(&frame, dialog: dialog, keys: keys, essential: actions, row: height - 1, theme: theme)
     }
 
     /// `─ Tasks (3 running · 2 done) ─────────`
@@ -127,16 +138,25 @@ enum TaskDialogRenderer {
         if end < width { frame.draw(" ", row: 0, column: end) }
     }
 
-    /// The bottom line: a stop waiting for its second `x`, a notice, or the keys that apply.
-    private static func drawKeyLine(_ frame: inout Frame, dialog: TaskDialog, keys: (long: String, short: String), row: Int, theme: Theme) {
+    /// The bottom line: what Enter and Esc do while a message is typed, a stop waiting for its
+    /// second `x`, a notice, or the keys that apply: their long forms when they fit, else the
+    /// short ones, else only the `essential` ones (those that act on the selected task) and Esc.
+    private static func drawKeyLine(
+        _ frame: inout Frame, dialog: TaskDialog, keys: [(long: String, short: String)], essential: [(long: String, short: String)] = [],
+        row: Int, theme: Theme
+    ) {
         guard row > 0 else { return }
         let width = frame.size.columns
-        if let armed = dialog.armedStop {
+        if dialog.message != nil {
+            let text = DisplayWidth.truncate("Enter sends the message · Esc cancels", to: width)
+            frame.draw(text, row: row, column: 0, style: theme.attention)
+        } else if let armed = dialog.armedStop {
             frame.draw(DisplayWidth.truncate(armed.message, to: width), row: row, column: 0, style: theme.attention)
         } else if let notice = dialog.notice {
             frame.draw(DisplayWidth.truncate(notice, to: width), row: row, column: 0, style: theme.style(.notice))
         } else {
-            let text = DisplayWidth.of(keys.long) <= width ? keys.long : keys.short
+            let forms = [keys.map(\.long), keys.map(\.short), (essential + [("Esc", "Esc")]).map(\.short)].map { $0.joined(separator: " · ") }
+            let text = forms.first { DisplayWidth.of($0) <= width } ?? forms[1]
             frame.draw(DisplayWidth.truncate(text, to: width), row: row, column: 0, style: theme.rule)
         }
     }
