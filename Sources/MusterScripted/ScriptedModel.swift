@@ -13,6 +13,8 @@ public struct ScriptedModel: LanguageModel {
     let clock: any Clock<Duration>
     /// The value of `{{workspace}}` (`.` when nil).
     let workspace: URL?
+    /// The pauses on the real clock, on one timer (nil for another clock: its own `sleep`).
+    let pauses: ScriptedPauses?
 
     /// The standing approvals the script expects (its top-level `approvals`).
     public var approvals: [PermissionRule] { script.approvals }
@@ -22,6 +24,7 @@ public struct ScriptedModel: LanguageModel {
         self.script = script
         self.clock = clock
         self.workspace = workspace
+        self.pauses = clock is ContinuousClock ? ScriptedPauses() : nil
     }
 
     /// `Demo model (scripted, no network): try 'look around', 'status'`: the examples come from the
@@ -58,9 +61,9 @@ public struct ScriptedModel: LanguageModel {
     public func streamTurn(_ request: ModelRequest) -> AsyncThrowingStream<ModelEvent, any Error> {
         let cursor: StepCursor
         do {
-            cursor = StepCursor(steps: try plan(for: request), failure: nil, clock: clock)
+            cursor = StepCursor(steps: try plan(for: request), failure: nil, clock: clock, pauses: pauses)
         } catch {
-            cursor = StepCursor(steps: [], failure: error, clock: clock)
+            cursor = StepCursor(steps: [], failure: error, clock: clock, pauses: pauses)
         }
         return AsyncThrowingStream(unfolding: { try await cursor.next() })
     }
@@ -180,12 +183,14 @@ private final class StepCursor: Sendable {
     private let steps: [ScriptedModel.Step]
     private let failure: (any Error)?
     private let clock: any Clock<Duration>
+    private let pauses: ScriptedPauses?
     private let position = Atomic<Int>(0)
 
-    init(steps: [ScriptedModel.Step], failure: (any Error)?, clock: any Clock<Duration>) {
+    init(steps: [ScriptedModel.Step], failure: (any Error)?, clock: any Clock<Duration>, pauses: ScriptedPauses?) {
         self.steps = steps
         self.failure = failure
         self.clock = clock
+        self.pauses = pauses
     }
 
     /// The next event after its pause; nil after the last; throws when cancelled during a pause.
@@ -195,7 +200,9 @@ private final class StepCursor: Sendable {
         if index == 0, let failure { throw failure }
         guard index < steps.count else { return nil }
         let step = steps[index]
-        if step.delay > .zero { try await clock.sleep(for: step.delay) }
+        if step.delay > .zero {
+            if let pauses { try await pauses.pause(for: step.delay) } else { try await clock.sleep(for: step.delay) }
+        }
         return step.event
     }
 }

@@ -11,8 +11,11 @@ import MusterTestSupport
 // with that `muster` binary, alternately with this one, and their ratio printed.
 let benchmarkNames = [
     "core", "front-end", "processes", "stop-latency", "shell-stop", "scale", "scale-100k", "throughput", "transcript-memory",
-    "no-blocking", "log-flood", "task-dialog", "latency", "background-shell", "model-calls", "queue", "sandbox", "resume",
+    "no-blocking", "log-flood", "task-dialog", "latency", "background-shell", "model-calls", "queue", "sandbox", "resume", "scale-breakdown",
 ]
+if let variant = ProcessInfo.processInfo.environment["MUSTER_BENCH_BREAKDOWN"] {
+    await ScaleBreakdown.child(variant)
+}
 let arguments: BenchArguments
 do {
     arguments = try BenchArguments(Array(CommandLine.arguments.dropFirst()), names: benchmarkNames)
@@ -59,6 +62,9 @@ if selected("core", "scale") {
 }
 if selected("core", "throughput") {
     await attempt("throughput") { try await core.progressThroughput(calls: 100, eventsPerCall: quick ? 1_000 : 10_000) }
+}
+if only == "scale-breakdown" {
+    await attempt("scale breakdown") { try ScaleBreakdown.run(report: report, tasks: quick ? 10_000 : 100_000) }
 }
 if selected("core", "scale-100k") {
     await attempt("scale 100k") { try await core.scale(agents: quick ? 10_000 : 100_000, targets: .hundredThousand) }

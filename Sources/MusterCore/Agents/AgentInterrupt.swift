@@ -68,6 +68,7 @@ final class AgentInterrupt: Sendable {
     /// interruption came first and it never started) and why it was interrupted, if it was
     /// (what it returned is then what it made of being cancelled). Cancelling the caller (a
     /// stop) cancels the operation too, with no reason given.
+    @inline(never)
     func run<T: Sendable>(_ work: Work, _ operation: @escaping @Sendable () async -> T) async -> (value: T?, interrupted: Reason?) {
         async let outcome = runInFlight(work, operation)
         let value = await outcome

@@ -21,6 +21,14 @@ extension AgentRuntime {
     /// without a model call of their own; the next answer sees them. `conversation` keeps
     /// everything that happened, also when the run throws. `mirror` receives a line per notable
     /// step (a foreground sub-agent's progress shown in its parent's call).
+    ///
+    /// Frames: an agent waiting inside a model call holds every async frame of this chain (this
+    /// function, `loop`, `streamTurn`, the call's child and `consumeTurn`) in 1 KB slabs of its
+    /// task, for as long as it waits, so the helpers stay out of line (`@inline(never)`) and
+    /// event values are built in synchronous functions: inlined, each brought its locals (a
+    /// `SessionEvent`, an `async let`'s storage) into the frames of the chain. 15.5 KB per idle
+    /// agent before, most of it these frames (`muster-bench --only scale-breakdown`).
+    @inline(never)
     public func runAnswering(
         agent: AgentRef,
         conversation: inout [ChatMessage],
@@ -37,7 +45,7 @@ extension AgentRuntime {
         func persist() {
             let start = min(persisted, conversation.count)
             guard start < conversation.count || persisted > conversation.count else { return }
-            events.publish(.conversation(ConversationRecord(agent: agent, from: start, messages: Array(conversation[start...]))))
+            publishConversation(agent: agent, from: start, messages: conversation[start...])
             persisted = conversation.count
         }
         defer { persist() }
@@ -49,7 +57,7 @@ extension AgentRuntime {
 
         // Takes the agent's finished results into the conversation (all, or the oldest with
         // `.each`); true when one of them asks for an answer.
-        func deliverResults() async -> Bool {
+        @inline(never) func deliverResults() async -> Bool {
             held += await registry.drainResults(for: agent.asSpawner)
             guard !held.isEmpty else { return false }
             let batch: [TaskResult]
@@ -81,89 +89,136 @@ extension AgentRuntime {
         if case .user = conversation.last { awaitsAnswer = true }
         if resultsFirst || !awaitsAnswer { _ = await deliverResults() }
         guard budget.hasDeadline else { return try await loop() }
-        // One watch for the whole run; cancelled and awaited when the run ends, however it ends.
-        async let _ = budget.watchDeadline()
-        return try await loop()
+        return try await Self.watchingDeadline(budget, loop)
 
+        // The rounds' steps are out of line, each with its own frame, so that `loop`'s frame (held
+        // for the whole run) is small, and a model call in flight holds only `callModel`'s.
         func loop() async throws -> [String] {
-        do {
-            while true {
-                try Task.checkCancellation()
-                if let reason = await budget.exhaustion() {
-                    // One last turn with no tools, told why: its answer is the task's report.
-                    conversation.append(.user(BudgetGuard.lastTurnMessage(reason)))
-                    await task?.report(step: step + 1, activity: "reporting (budget exhausted)")
-                    let report = try await modelTurn(agent: agent, conversation: &conversation, tools: [], task: task, mirror: mirror).text
-                    throw AgentError.budgetExhausted(reason: reason, report: report)
-                }
-                step += 1
-                if step > limit { throw AgentError.stepLimitReached(limit) }
-                await task?.report(step: step, activity: "thinking")
-                try Task.checkCancellation()
-                if let task {
-                    // Paused: no model call until resumed. Messages sent meanwhile are read now.
-                    try await task.untilRunning()
-                    for message in await task.takeMessages() { conversation.append(.user(message.conversationText)) }
-                }
-
-                persist()
-                let request = ModelRequest(agentName: agent.name, messages: conversation, tools: specs)
-                let turn: ModelTurn
-                switch await streamTurn(request, agent: agent, task: task, interrupt: interrupt) {
-                case .paused:
-                    // The request was cancelled by the pause: nothing of it is kept, and the same
-                    // step is asked again once resumed.
-                    step -= 1
-                    continue
-                case .outOfTime:
-                    // The time budget ended the request: nothing of it is kept; the next round
-                    // finds the budget used up and asks for the report.
-                    step -= 1
-                    continue
-                case .failed(let partial, let error):
-                    if !partial.isEmpty { conversation.append(.assistant(text: partial, toolCalls: [])) }
-                    if error is CancellationError || Task.isCancelled { throw CancellationError() }
-                    throw AgentError.model(TaskRegistry.describe(error))
-                case .answered(let answered):
-                    turn = answered
-                }
-                await recordTurn(turn, agent: agent, conversation: &conversation, task: task, mirror: mirror)
-                let (text, calls) = (turn.text, turn.calls)
-                // A stream that ended because the task was cancelled is not an answer.
-                try Task.checkCancellation()
-                if calls.isEmpty, let task, await task.hasMessages() {
-                    // A message came while it answered: it reads it and goes on.
-                    answers.append(text)
-                    continue
-                }
-                if calls.isEmpty {
-                    answers.append(text)
-                    // Results are a new message: their answer gets the step limit afresh, as a
-                    // turn of its own would (50 results must not exhaust a limit of 20).
-                    if await deliverResults() {
-                        step = 0
-                        continue
+            do {
+                while true {
+                    try await beforeCall()
+                    guard let turn = try await callModel() else { continue }
+                    switch try await answered(turn) {
+                    case .goOn: continue
+                    case .finished: return answers
+                    case .callTools: try await runTools(turn.calls)
                     }
-                    return answers
                 }
-
-                for call in calls { mirror?.report("\(agent.name): \(call.name) \(call.arguments.jsonText)") }
-                // The calls, and then their results, are in the log before anything else waits
-                // (the calls themselves, a pause): a restart finds them, not a question asked again.
-                persist()
-                let outputs = await budget.run(calls, executor: executor, agent: agent)
-                try Task.checkCancellation()
-                for (call, output) in zip(calls, outputs) {
-                    conversation.append(.tool(callID: call.id, name: call.name, content: output.isError ? "Error: \(output.content)" : output.content))
-                }
-                persist()
+            } catch {
+                // Results taken from the inbox stay in the conversation: delivered once, seen next time.
+                for result in held { conversation.append(.user(BackgroundResultMessage.render(result))) }
+                throw error
             }
-        } catch {
-            // Results taken from the inbox stay in the conversation: delivered once, seen next time.
-            for result in held { conversation.append(.user(BackgroundResultMessage.render(result))) }
-            throw error
         }
+
+        // Until the next model call may be made: the budget checked (its last turn when used up),
+        // the step counted, paused waits, messages read.
+        @inline(never) func beforeCall() async throws {
+            try Task.checkCancellation()
+            if let reason = await budget.exhaustion() {
+                // One last turn with no tools, told why: its answer is the task's report.
+                conversation.append(.user(BudgetGuard.lastTurnMessage(reason)))
+                await task?.report(step: step + 1, activity: "reporting (budget exhausted)")
+                let report = try await modelTurn(agent: agent, conversation: &conversation, tools: [], task: task, mirror: mirror).text
+                throw AgentError.budgetExhausted(reason: reason, report: report)
+            }
+            step += 1
+            if step > limit { throw AgentError.stepLimitReached(limit) }
+            await task?.report(step: step, activity: "thinking")
+            try Task.checkCancellation()
+            if let task {
+                // Paused: no model call until resumed. Messages sent meanwhile are read now.
+                try await task.untilRunning()
+                for message in await task.takeMessages() { conversation.append(.user(message.conversationText)) }
+            }
         }
+
+        // The model call; nil when a pause or the deadline ended it (the same step is asked again).
+        @inline(never) func callModel() async throws -> ModelTurn? {
+            persist()
+            let request = ModelRequest(agentName: agent.name, messages: conversation, tools: specs)
+            switch await streamTurn(request, agent: agent, task: task, interrupt: interrupt) {
+            case .paused:
+                // The request was cancelled by the pause: nothing of it is kept, and the same
+                // step is asked again once resumed.
+                step -= 1
+                return nil
+            case .outOfTime:
+                // The time budget ended the request: nothing of it is kept; the next round
+                // finds the budget used up and asks for the report.
+                step -= 1
+                return nil
+            case .failed(let partial, let error):
+                if !partial.isEmpty { conversation.append(.assistant(text: partial, toolCalls: [])) }
+                if error is CancellationError || Task.isCancelled { throw CancellationError() }
+                throw AgentError.model(TaskRegistry.describe(error))
+            case .answered(let turn):
+                return turn
+            }
+        }
+
+        // The answer recorded; what comes next.
+        @inline(never) func answered(_ turn: ModelTurn) async throws -> NextRound {
+            await recordTurn(turn, agent: agent, conversation: &conversation, task: task, mirror: mirror)
+            // A stream that ended because the task was cancelled is not an answer.
+            try Task.checkCancellation()
+            guard turn.calls.isEmpty else { return .callTools }
+            answers.append(turn.text)
+            // A message came while it answered: it reads it and goes on.
+            if let task, await task.hasMessages() { return .goOn }
+            // Results are a new message: their answer gets the step limit afresh, as a
+            // turn of its own would (50 results must not exhaust a limit of 20).
+            if await deliverResults() {
+                step = 0
+                return .goOn
+            }
+            return .finished
+        }
+
+        @inline(never) func runTools(_ calls: [ToolCall]) async throws {
+            for call in calls { mirror?.report("\(agent.name): \(call.name) \(call.arguments.jsonText)") }
+            // The calls, and then their results, are in the log before anything else waits
+            // (the calls themselves, a pause): a restart finds them, not a question asked again.
+            persist()
+            let outputs = await budget.run(calls, executor: executor, agent: agent)
+            try Task.checkCancellation()
+            for (call, output) in zip(calls, outputs) {
+                conversation.append(.tool(callID: call.id, name: call.name, content: output.isError ? "Error: \(output.content)" : output.content))
+            }
+            persist()
+        }
+    }
+
+    /// What a round of `runAnswering` does after an answer.
+    enum NextRound { case goOn, finished, callTools }
+
+    /// Runs `body` with one watch of `budget`'s deadline for the whole run; the watch is
+    /// cancelled and awaited when the run ends, however it ends. Out of line, so that the
+    /// `async let`'s storage is in the frame of a run with a time budget only.
+    @inline(never)
+    private static func watchingDeadline(_ budget: BudgetGuard, _ body: () async throws -> [String]) async throws -> [String] {
+        async let _ = budget.watchDeadline()
+        return try await body()
+    }
+
+    /// Publishes what an agent's conversation gained from `from` on (out of line: see `runAnswering`).
+    @inline(never)
+    private func publishConversation(agent: AgentRef, from start: Int, messages: ArraySlice<ChatMessage>) {
+        events.publish(.conversation(ConversationRecord(agent: agent, from: start, messages: Array(messages))))
+    }
+
+    /// Publishes a streamed delta (out of line: see `runAnswering`).
+    @inline(never)
+    private func publishDelta(agent: AgentRef, text: String) {
+        events.publish(.textDelta(agent: agent, text: text))
+    }
+
+    /// Publishes a finished turn's text and usage and counts the call (out of line: see `runAnswering`).
+    @inline(never)
+    private func publishTurn(_ turn: ModelTurn, agent: AgentRef) {
+        if !turn.text.isEmpty { events.publish(.assistantMessage(agent: agent, text: turn.text)) }
+        countModelCall(main: agent.taskID == nil)
+        events.publish(.modelUsage(agent: agent, usage: turn.usage))
     }
 
     /// One streamed model turn, complete.
@@ -187,6 +242,7 @@ extension AgentRuntime {
     /// Streams one model turn. A task's request is work in flight of its `interrupt`: a pause
     /// cancels it at once (no tokens spent while paused) and the turn ends `.paused`; the time
     /// budget running out ends it `.outOfTime`; a stop cancels it with the body.
+    @inline(never)
     func streamTurn(_ request: ModelRequest, agent: AgentRef, task: TaskContext?, interrupt: AgentInterrupt?) async -> StreamEnd {
         guard let interrupt else { return await consumeTurn(request, agent: agent, task: task) }
         // An interrupted call's partial answer is dropped, whatever it made of its cancellation.
@@ -197,22 +253,14 @@ extension AgentRuntime {
         }
     }
 
+    @inline(never)
     private func consumeTurn(_ request: ModelRequest, agent: AgentRef, task: TaskContext?) async -> StreamEnd {
         var turn = ModelTurn()
         var writing = WritingActivity()
         do {
             for try await event in model.streamTurn(request) {
-                switch event {
-                case .textDelta(let delta):
-                    turn.text += delta
-                    events.publish(.textDelta(agent: agent, text: delta))
-                    if let task, let activity = writing.update(with: turn.text) {
-                        await task.report(activity: activity, joinsTrail: false)
-                    }
-                case .toolCall(let call):
-                    turn.calls.append(call)
-                case .endOfTurn(let turnUsage):
-                    turn.usage = turnUsage
+                if let activity = take(event, into: &turn, writing: &writing, agent: agent, watched: task != nil), let task {
+                    await Self.report(activity, of: task)
                 }
             }
         } catch {
@@ -221,8 +269,31 @@ extension AgentRuntime {
         return .answered(turn)
     }
 
+    /// Adds `event` to `turn`; returns the `writing:` activity to report, if any (out of line: see `runAnswering`).
+    @inline(never)
+    private func take(_ event: ModelEvent, into turn: inout ModelTurn, writing: inout WritingActivity, agent: AgentRef, watched: Bool) -> String? {
+        switch event {
+        case .textDelta(let delta):
+            turn.text += delta
+            publishDelta(agent: agent, text: delta)
+            return watched ? writing.update(with: turn.text) : nil
+        case .toolCall(let call):
+            turn.calls.append(call)
+        case .endOfTurn(let turnUsage):
+            turn.usage = turnUsage
+        }
+        return nil
+    }
+
+    /// A streaming turn's activity, on the task's registry entry (out of line: see `runAnswering`).
+    @inline(never)
+    private static func report(_ activity: String, of task: TaskContext) async {
+        await task.report(activity: activity, joinsTrail: false)
+    }
+
     /// One model call on `conversation` offering `tools`, not interrupted by a pause (the last turn of
     /// an exhausted budget): streams it, records it and appends its answer; returns its text.
+    @inline(never)
     private func modelTurn(
         agent: AgentRef, conversation: inout [ChatMessage], tools: [ToolSpec], task: TaskContext?, mirror: ToolProgress?
     ) async throws -> (text: String, calls: [ToolCall]) {
@@ -244,15 +315,12 @@ extension AgentRuntime {
     }
 
     /// A finished model turn: its text and usage on the bus, the call counted, the answer appended.
+    @inline(never)
     private func recordTurn(
         _ turn: ModelTurn, agent: AgentRef, conversation: inout [ChatMessage], task: TaskContext?, mirror: ToolProgress?
     ) async {
-        if !turn.text.isEmpty {
-            events.publish(.assistantMessage(agent: agent, text: turn.text))
-            mirror?.report("\(agent.name): \(turn.text)")
-        }
-        countModelCall(main: agent.taskID == nil)
-        events.publish(.modelUsage(agent: agent, usage: turn.usage))
+        publishTurn(turn, agent: agent)
+        if !turn.text.isEmpty { mirror?.report("\(agent.name): \(turn.text)") }
         await task?.record(TaskUsage(modelCall: turn.usage))
         if !turn.text.isEmpty { await task?.transcribe(turn.text) }
         conversation.append(.assistant(text: turn.text, toolCalls: turn.calls))

@@ -46,6 +46,7 @@ struct BudgetGuard: Sendable {
     }
 
     /// Why the budget is used up, or nil while some of each kind is left.
+    @inline(never)
     func exhaustion() async -> String? {
         guard let budget, let spent = await spent() else { return nil }
         return budget.exhaustion(after: spent)
@@ -60,6 +61,7 @@ struct BudgetGuard: Sendable {
     /// With a time budget the calls are work in flight of the agent's interrupt: when the time
     /// runs out they are cancelled (a `shell` call stops its process group) and this returns
     /// once they have ended.
+    @inline(never)
     func run(_ calls: [ToolCall], executor: ToolExecutor, agent: AgentRef) async -> [ToolOutput] {
         let task = self.task
         guard let budget, let spent = await spent() else { return await executor.run(calls, agent: agent, task: task) }
