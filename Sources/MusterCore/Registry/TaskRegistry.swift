@@ -353,7 +353,11 @@ public actor TaskRegistry {
     /// Cancels every active task; returns their ids.
     @discardableResult
     public func cancelAll(source: CancellationSource = .user) -> [TaskID] {
-        let ids = machine.cancelAll(source: source, now: timeline.now, into: &effects)
+        // The effects are carried out as they come, a batch at a time, all in this one step.
+        let ids = machine.cancelAll(source: source, now: timeline.now, into: &effects, flush: { batch in
+            self.perform(batch)
+            batch.removeAll(keepingCapacity: true)
+        })
         performEffects()
         return ids
     }
