@@ -422,11 +422,22 @@ struct RegistryMachine {
     /// Refuses every later start and cancels everything; returns the entries that were active
     /// (held by reference: they may be trimmed while shutdown waits, and the report counts them all).
     mutating func beginShutdown(now: Duration) -> (wasActive: [Entry], effects: [RegistryEffect]) {
+        var effects: [RegistryEffect] = []
+        let active = beginShutdown(now: now, into: &effects)
+        return (active, effects)
+    }
+
+    /// The same, handing `flush` the effects every `batch` tasks (see `cancelAll`).
+    mutating func beginShutdown(
+        now: Duration, into effects: inout [RegistryEffect], batch: Int = 64, flush: ((inout [RegistryEffect]) -> Void)? = nil
+    ) -> [Entry] {
         isShuttingDown = true
         let active = activeEntries()
-        var effects: [RegistryEffect] = []
-        for entry in active { requestStop(entry, source: .shutdown, now: now, into: &effects) }
-        return (active, effects)
+        for entry in active {
+            requestStop(entry, source: .shutdown, now: now, into: &effects)
+            if let flush, effects.count >= batch { flush(&effects) }
+        }
+        return active
     }
 
     /// The listed active entries in id order. Appended one by one: `Array(deque)` of an empty
