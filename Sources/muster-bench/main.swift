@@ -6,11 +6,11 @@ import MusterTestSupport
 // .build/bench-results.json. Figures are reported, never asserted: a missed target is printed as MISSED.
 
 // `--only GROUP` runs one group (core, front-end, processes) or one benchmark (stop-latency,
-// shell-stop, scale, scale-100k, throughput, transcript-memory, no-blocking, log-flood, task-dialog, latency,
-// background-shell, model-calls, queue, sandbox, resume). `--baseline PATH`: the start-up and headless figures are also taken
+// shell-stop, scale, scale-100k, registry-scale, throughput, transcript-memory, no-blocking, log-flood, task-dialog, latency,
+// background-shell, model-calls, queue, sandbox, resume, scale-breakdown). `--baseline PATH`: the start-up and headless figures are also taken
 // with that `muster` binary, alternately with this one, and their ratio printed.
 let benchmarkNames = [
-    "core", "front-end", "processes", "stop-latency", "shell-stop", "scale", "scale-100k", "throughput", "transcript-memory",
+    "core", "front-end", "processes", "stop-latency", "shell-stop", "scale", "scale-100k", "registry-scale", "throughput", "transcript-memory",
     "no-blocking", "log-flood", "task-dialog", "latency", "background-shell", "model-calls", "queue", "sandbox", "resume", "scale-breakdown",
 ]
 if let variant = ProcessInfo.processInfo.environment["MUSTER_BENCH_BREAKDOWN"] {
@@ -68,6 +68,9 @@ if only == "scale-breakdown" {
 }
 if selected("core", "scale-100k") {
     await attempt("scale 100k") { try await core.scale(agents: quick ? 10_000 : 100_000, targets: .hundredThousand) }
+}
+if selected("core", "registry-scale") {
+    await attempt("registry alone") { try await RegistryScaleBenchmark(report: report).run(tasks: quick ? 10_000 : 100_000) }
 }
 let watch = WatchBenchmarks(report: report, workspace: workspace)
 if selected("core", "transcript-memory") {

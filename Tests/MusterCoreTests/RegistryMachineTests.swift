@@ -122,6 +122,38 @@ struct RegistryMachineTests {
         #expect(machine.phase(of: late) == .stopping(.parentEnded(parent), step: nil, activity: nil))
     }
 
+    @Test("cancelAll stops each active task once (a tree, one already stopping, one queued, one ended), publishes one update per stop and returns every active id; a restored paused child of a paused parent is not cancelled at its start")
+    func cancelAllOverATree() throws {
+        var machine = RegistryMachine(limits: .init(maxBackgroundAgents: 3, keepFinished: 50, trailLength: 3, backgroundQueue: 5))
+        let parent = try Self.running(.background(), in: &machine)
+        let child = try Self.running(.background(spawner: .task(parent)), in: &machine)
+        let stopping = try Self.running(.background(), in: &machine)
+        let (queued, _) = try machine.start(.background(), now: Self.t0, date: Date())
+        #expect(machine.phase(of: queued) == .queued)
+        let ended = try Self.running(.foreground(), in: &machine)
+        _ = machine.bodyEnded(ended, outcome: .returned("done"), now: Self.t0)
+        _ = machine.cancel(stopping, source: .user, now: Self.t0)
+
+        var effects: [RegistryEffect] = []
+        let ids = machine.cancelAll(source: .user, now: Self.t0, into: &effects)
+        #expect(ids == [parent, child, stopping, queued])
+        // Each stop once: the child through its parent's cascade, not a second time by cancelAll.
+        #expect(Self.cancelled(effects) == [parent, child])
+        let updates = Self.published(effects).compactMap { if case .updated(let task) = $0 { task.id } else { nil } }
+        #expect(updates == [parent, child])
+        #expect(Self.published(effects).contains { if case .finished(let task) = $0 { task.id == queued } else { false } })
+        #expect(machine.phase(of: child) == .stopping(.parentEnded(parent), step: 0, activity: nil))
+        #expect(machine.phase(of: stopping) == .stopping(.user, step: 0, activity: nil))
+        #expect(machine.invariantViolation() == nil)
+
+        var restored = Self.machine(cap: 2)
+        var startEffects: [RegistryEffect] = []
+        let pausedParent = try restored.start(.background(), now: Self.t0, date: Date(), paused: true, makeBody: { _ in nil }, into: &startEffects)
+        let pausedChild = try restored.start(.background(spawner: .task(pausedParent)), now: Self.t0, date: Date(), paused: true, makeBody: { _ in nil }, into: &startEffects)
+        #expect(restored.phase(of: pausedChild) == .paused(step: nil, activity: nil))
+        #expect(Self.cancelled(startEffects).isEmpty)
+    }
+
     @Test("A parent that ends cancels what it launched and drops its undrained inbox")
     func parentEndCascades() throws {
         var machine = Self.machine(cap: 5)

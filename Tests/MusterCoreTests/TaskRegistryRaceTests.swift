@@ -203,6 +203,60 @@ struct TaskRegistryRaceTests {
         #expect(await registry.runningBackgroundAgents == 0)
     }
 
+    @Test("cancelAll and shutdown over more tasks than one batch of effects (and than the finished listing keeps): every task and child stops once, each stop published before its end, all in one step")
+    func cancelAllInBatches() async throws {
+        let parents = 300
+        for shuttingDown in [false, true] {
+            let registry = TaskRegistry(configuration: .init(maxBackgroundAgents: 2 * parents))
+            let events = registry.events.subscribe().tasks
+            var ids: [TaskID] = []
+            var parentOf: [TaskID: TaskID] = [:]
+            for _ in 0..<parents {
+                let parent = try await registry.start(.background()) { _ in
+                    await untilCancelled()
+                    return "woke"
+                }
+                let child = try await registry.start(.background(spawner: .task(parent))) { _ in
+                    await untilCancelled()
+                    return "woke"
+                }
+                ids += [parent, child]
+                parentOf[child] = parent
+            }
+            if shuttingDown {
+                let report = await registry.shutdown(grace: .seconds(30))
+                #expect(report.cancelled.count == 2 * parents)
+                #expect(report.stragglers.isEmpty)
+            } else {
+                // One isolated step: nothing is left active once it returns, before any body ended.
+                let (stopped, stillActive) = await registry.atomically { registry in
+                    let stopped = registry.cancelAll()
+                    return (stopped, registry.snapshot().filter { !$0.isStopping && !$0.isTerminal }.count)
+                }
+                #expect(stopped == ids)
+                #expect(stillActive == 0)
+            }
+            var stoppingSeen: Set<TaskID> = []
+            var finished: [TaskID: TaskSnapshot] = [:]
+            var stoppedBeforeEnd = true
+            _ = await events.read(until: { event in
+                if case .updated(let task) = event, task.isStopping { stoppingSeen.insert(task.id) }
+                if case .finished(let task) = event {
+                    if !stoppingSeen.contains(task.id) { stoppedBeforeEnd = false }
+                    finished[task.id] = task
+                }
+                return finished.count == ids.count
+            })
+            #expect(stoppedBeforeEnd)
+            for id in ids {
+                // A child is stopped by its parent's cascade, before the loop reaches it.
+                let expected: CancellationSource = parentOf[id].map { .parentEnded($0) } ?? (shuttingDown ? .shutdown : .user)
+                #expect(finished[id]?.status == .cancelled(by: expected))
+            }
+            #expect(await registry.activeTasks == 0)
+        }
+    }
+
     @Test("A subscriber that never reads does not stall a thousand tasks, and coalescing bounds what it holds")
     func idleSubscriberDoesNotStallRegistry() async throws {
         let taskCount = 1_000

@@ -162,10 +162,15 @@ struct RegistryMachine {
         let place: [TaskID: Int]? = entry.phase == .queued ? [id: queuedCount] : nil
         effects.append(.publish(.started(snapshot(of: entry, now: now, positions: place))))
         effects.append(.log(.started(id, name: request.name, mode: request.mode)))
-        // A restored paused agent may hang under a restored paused parent.
-        let livingParent: [TaskPhase.Name] = paused ? [.pending, .running, .paused] : [.pending, .running]
-        if let parent = request.spawner.taskID, !(entries[parent].map { livingParent.contains($0.phase.name) } ?? false) {
-            cancel(entry, source: .parentEnded(parent), now: now, into: &effects)
+        // A restored paused agent may hang under a restored paused parent. (A switch, not an
+        // array of the living phases: that array was allocated on every start.)
+        if let parent = request.spawner.taskID {
+            let parentLives = switch entries[parent]?.phase.name {
+            case .pending?, .running?: true
+            case .paused?: paused
+            default: false
+            }
+            if !parentLives { requestStop(entry, source: .parentEnded(parent), now: now, into: &effects) }
         }
         return id
     }
@@ -394,20 +399,45 @@ struct RegistryMachine {
 
 
     /// Cancels every active task; returns their ids (stopping ones included).
-    mutating func cancelAll(source: CancellationSource, now: Duration, into effects: inout [RegistryEffect]) -> [TaskID] {
+    ///
+    /// `flush`, when given, is handed the effects every `batch` tasks, to carry them out and
+    /// empty the array (in the same isolated step, so in the same order and as atomic): an effect
+    /// holds a whole snapshot inline, so 100,000 stops gathered first made an array of 300,000
+    /// (over 100 MB, grown by doubling and copying, in fresh pages).
+    mutating func cancelAll(
+        source: CancellationSource, now: Duration, into effects: inout [RegistryEffect],
+        batch: Int = 64, flush: ((inout [RegistryEffect]) -> Void)? = nil
+    ) -> [TaskID] {
         let active = activeEntries()
-        for entry in active { cancel(entry, source: source, now: now, into: &effects) }
-        return active.map(\.id)
+        var ids: [TaskID] = []
+        ids.reserveCapacity(active.count)
+        for entry in active {
+            requestStop(entry, source: source, now: now, into: &effects)
+            ids.append(entry.id)
+            if let flush, effects.count >= batch { flush(&effects) }
+        }
+        return ids
     }
 
     /// Refuses every later start and cancels everything; returns the entries that were active
     /// (held by reference: they may be trimmed while shutdown waits, and the report counts them all).
     mutating func beginShutdown(now: Duration) -> (wasActive: [Entry], effects: [RegistryEffect]) {
+        var effects: [RegistryEffect] = []
+        let active = beginShutdown(now: now, into: &effects)
+        return (active, effects)
+    }
+
+    /// The same, handing `flush` the effects every `batch` tasks (see `cancelAll`).
+    mutating func beginShutdown(
+        now: Duration, into effects: inout [RegistryEffect], batch: Int = 64, flush: ((inout [RegistryEffect]) -> Void)? = nil
+    ) -> [Entry] {
         isShuttingDown = true
         let active = activeEntries()
-        var effects: [RegistryEffect] = []
-        for entry in active { cancel(entry, source: .shutdown, now: now, into: &effects) }
-        return (active, effects)
+        for entry in active {
+            requestStop(entry, source: .shutdown, now: now, into: &effects)
+            if let flush, effects.count >= batch { flush(&effects) }
+        }
+        return active
     }
 
     /// The listed active entries in id order. Appended one by one: `Array(deque)` of an empty
@@ -661,14 +691,16 @@ struct RegistryMachine {
             }
             status = .queued(position: position)
         }
+        // The request read once: each read of a class's `var` is an access checked at run time.
+        let request = entry.request
         return TaskSnapshot(
-            id: entry.id, name: entry.request.name, kind: entry.request.kind,
-            description: entry.request.description, spawner: entry.request.spawner,
-            mode: entry.request.mode, status: status, cancelRequested: phase.cancelRequested,
+            id: entry.id, name: request.name, kind: request.kind,
+            description: request.description, spawner: request.spawner,
+            mode: request.mode, status: status, cancelRequested: phase.cancelRequested,
             startedAt: entry.startedAt, endedAt: endedAt, startDate: entry.startDate,
             age: (endedAt ?? now) - entry.startedAt, trail: entry.trail,
             usage: entry.usage, childrenUsage: entry.childrenUsage, lastEventAt: entry.lastEventAt,
-            step: entry.step, stepLimit: entry.request.stepLimit, budget: entry.request.budget,
+            step: entry.step, stepLimit: request.stepLimit, budget: request.budget,
             queuedFor: phase == .queued ? now - entry.startedAt : entry.queuedFor
         )
     }
@@ -716,18 +748,27 @@ struct RegistryMachine {
 
     @discardableResult
     private mutating func cancel(_ entry: Entry, source: CancellationSource, now: Duration, into effects: inout [RegistryEffect]) -> TaskRegistry.CancelOutcome {
+        requestStop(entry, source: source, now: now, into: &effects)
+            ? .cancelling(snapshot(of: entry, now: now)) : .alreadyFinished(snapshot(of: entry, now: now))
+    }
+
+    /// The stop itself: true when a stop was requested (now or earlier), false when it had
+    /// ended. Makes no snapshot for its caller: `cancelAll` of 100,000 tasks made (and dropped)
+    /// one per task here, besides the one its `updated` event carries.
+    @discardableResult
+    private mutating func requestStop(_ entry: Entry, source: CancellationSource, now: Duration, into effects: inout [RegistryEffect]) -> Bool {
         let next: TaskPhase
         switch entry.phase {
         case .ended:
-            return .alreadyFinished(snapshot(of: entry, now: now))
+            return false
         case .stopping:
-            return .cancelling(snapshot(of: entry, now: now))
+            return true
         case .queued:
             // It never started and never will: it ends now, without a body to wait for.
             entry.deferredBody = nil
             effects.append(.log(.cancelRequested(entry.id, source)))
             finish(entry, .cancelled(by: source), now: now, into: &effects)
-            return .cancelling(snapshot(of: entry, now: now))
+            return true
         case .pending:
             next = .stopping(source, step: nil, activity: nil)
         case .running(let step, let activity):
@@ -735,22 +776,23 @@ struct RegistryMachine {
         case .paused(let step, let activity):
             next = .stopping(source, step: step, activity: activity)
         }
-        guard move(entry, to: next, into: &effects) else { return .alreadyFinished(snapshot(of: entry, now: now)) }
+        guard move(entry, to: next, into: &effects) else { return false }
         effects.append(.cancelBody(entry.id, entry.body))
         effects.append(.publish(.updated(snapshot(of: entry, now: now))))
         effects.append(.log(.cancelRequested(entry.id, source)))
         cancel(spawnedBy: .task(entry.id), source: .parentEnded(entry.id), now: now, into: &effects)
-        return .cancelling(snapshot(of: entry, now: now))
+        return true
     }
 
     /// Cancels every active task launched by `spawner` (and, transitively, theirs).
     @discardableResult
     mutating func cancel(spawnedBy spawner: Spawner, source: CancellationSource, now: Duration, into effects: inout [RegistryEffect]) -> [TaskID] {
-        let children = (activeChildren[spawner] ?? []).sorted()
+        // Most tasks launched nothing: no set, no sort, no array (this runs for every ended task).
+        guard let children = activeChildren[spawner], !children.isEmpty else { return [] }
         var cancelled: [TaskID] = []
-        for child in children {
+        for child in children.sorted() {
             guard let entry = entries[child] else { continue }
-            if case .cancelling = cancel(entry, source: source, now: now, into: &effects) { cancelled.append(child) }
+            if requestStop(entry, source: source, now: now, into: &effects) { cancelled.append(child) }
         }
         return cancelled
     }

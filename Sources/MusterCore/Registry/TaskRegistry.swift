@@ -353,7 +353,11 @@ public actor TaskRegistry {
     /// Cancels every active task; returns their ids.
     @discardableResult
     public func cancelAll(source: CancellationSource = .user) -> [TaskID] {
-        let ids = machine.cancelAll(source: source, now: timeline.now, into: &effects)
+        // The effects are carried out as they come, a batch at a time, all in this one step.
+        let ids = machine.cancelAll(source: source, now: timeline.now, into: &effects, flush: { batch in
+            self.perform(batch)
+            batch.removeAll(keepingCapacity: true)
+        })
         performEffects()
         return ids
     }
@@ -560,8 +564,12 @@ public actor TaskRegistry {
     /// Refuses new starts, cancels everything, and waits up to `grace` for every body to stop.
     /// The bus stays open: whoever owns it (the session) finishes it after this returns.
     public func shutdown(grace: Duration? = nil) async -> ShutdownReport {
-        let (wasActive, effects) = machine.beginShutdown(now: timeline.now)
-        perform(effects)
+        // As in cancelAll: the effects carried out a batch at a time, all in this one step.
+        let wasActive = machine.beginShutdown(now: timeline.now, into: &effects, flush: { batch in
+            self.perform(batch)
+            batch.removeAll(keepingCapacity: true)
+        })
+        performEffects()
         if machine.activeCount > 0 {
             let token = idleWaiters.register()
             let clock = self.clock
