@@ -252,5 +252,25 @@ struct ShellOutputHandlingTests {
         let full = ProcessStatus.parse("77 (sleep) S 1 77 77 0 -1 4194560 100 0 0 0 0 0 0 0 20 0 1 0 123456 8192 200")
         #expect(full?.startTime == 123456)
         #expect(ProcessStatus.parse("garbage") == nil)
+        #expect(ProcessStatus.parse("5 (x) S 1 abc 5 0") == nil)
+        #expect(ProcessStatus.parse("5 (x) S 1 5") == nil)
+    }
+
+    @Test("Reads this process's own /proc stat line and lists it among /proc's pids")
+    func readsOwnProcStat() {
+        let me = getpid()
+        let status = ProcessStatus.read(pid: me)
+        #expect(status?.parentID == getppid())
+        #expect(status?.groupID == getpgrp())
+        #expect(status?.sessionID == getsid(0))
+        #expect(status?.isAlive == true)
+        #expect((status?.startTime ?? 0) > 0)
+        // A pid that cannot exist (above pid_max's ceiling).
+        #expect(ProcessStatus.read(pid: 99_999_999) == nil)
+        var pids: [pid_t] = []
+        #expect(ProcessTable.forEachProcessID { pids.append($0) })
+        #expect(pids.contains(me))
+        #expect(pids.contains(1))
+        #expect(ProcessTable.read().processes[me]?.startTime == status?.startTime)
     }
 }

@@ -134,13 +134,16 @@ public final class ToolProcessRegistry: Sendable {
 
     /// Living processes that belong to the call `token` and no other running call.
     private func leftovers(of token: Int, marker: String) -> [pid_t] {
-        let (adopts, others) = state.withLock { state in
-            (state.adoptsOrphans, state.calls.filter { $0.key != token })
+        let (adopts, others, since) = state.withLock { state in
+            (state.adoptsOrphans, state.calls.filter { $0.key != token }, state.calls[token]?.startTime ?? 0)
         }
         let entry = "\(Self.markerVariable)=\(marker)"
         let table = ProcessTable.read()
+        let me = getpid()
         var targets = Set<pid_t>()
-        for (pid, status) in table.processes where status.isAlive && pid != getpid() {
+        // Only a process started since the call's shell can carry its marker (every one descends
+        // from that shell): the environments of older processes, most of the system, are not read.
+        for (pid, status) in table.processes where status.isAlive && pid != me && status.startTime >= since {
             if ProcessTable.environment(of: pid, contains: entry) { targets.insert(pid) }
         }
         if adopts {

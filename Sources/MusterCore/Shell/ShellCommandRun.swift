@@ -54,7 +54,10 @@ enum ShellCommandRun {
             // The body returns at once: `run` then waits for the shell to exit, and a
             // cancellation of this task (a stop) tears the whole group down.
             let launch = sandbox.launch(command)
-            let result = try await Subprocess.run(
+            // A stop signals the group at once from the cancelling thread, ahead of
+            // swift-subprocess's teardown and its task hops (see ShellTool.execute).
+            let result = try await withTaskCancellationHandler {
+              try await Subprocess.run(
                 .path(FilePath(launch.executable)),
                 arguments: Arguments(launch.arguments),
                 environment: environment(marker: processes.marker, sandbox: sandbox),
@@ -71,6 +74,9 @@ enum ShellCommandRun {
                     started.record(group)
                     processes.spawned(group)
                 }
+              }
+            } onCancel: {
+                started.group?.signalStop()
             }
             switch result.terminationStatus {
             case .exited(let code): outcome = .exited(code)

@@ -31,15 +31,11 @@ public struct ProcessGroup: Sendable, Hashable, CustomStringConvertible {
     /// Processes of the group that are still alive (zombies, which hold no resources and only wait
     /// for their parent to reap them, do not count). Nil when /proc cannot be read.
     public func livingMembers() -> [pid_t]? {
-        #if os(Linux)
-        guard let names = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return nil }
-        return names.compactMap { name -> pid_t? in
-            guard let pid = pid_t(name), let status = ProcessStatus.read(pid: pid) else { return nil }
-            return status.groupID == id && status.isAlive ? pid : nil
+        var members: [pid_t] = []
+        let listed = ProcessTable.forEachProcessID { pid in
+            if let status = ProcessStatus.read(pid: pid), status.groupID == id, status.isAlive { members.append(pid) }
         }
-        #else
-        return nil
-        #endif
+        return listed ? members : nil
     }
 
     /// True while any process of the group is alive.
@@ -53,6 +49,13 @@ public struct ProcessGroup: Sendable, Hashable, CustomStringConvertible {
     /// Sends `signal` to every process of the group.
     public func send(_ signal: Int32) {
         _ = kill(-id, signal)
+    }
+
+    /// SIGTERM to every process of the group, and SIGCONT so that stopped ones see it: the first
+    /// step of a stop, cheap enough for a task cancellation handler (two `kill` calls, no wait).
+    public func signalStop() {
+        send(SIGTERM)
+        send(SIGCONT)
     }
 
     /// Stops every process of the group: SIGTERM (and SIGCONT, so stopped processes see it),

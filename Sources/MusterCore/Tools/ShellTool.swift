@@ -267,7 +267,13 @@ public struct ShellTool: Tool {
         let sandbox = context.sandbox
         do {
             let launch = sandbox.launch(command)
-            let result = try await Subprocess.run(
+            // A stop signals the group at once, from the cancelling thread: swift-subprocess's
+            // own teardown reaches its SIGTERM only after several task hops on the cooperative
+            // pool (its cleanup watcher, an uncancelled task, a task group per step), milliseconds
+            // when the pool is busy. Its teardown and `terminate` below still follow, with the
+            // grace period and SIGKILL for a group that ignores SIGTERM.
+            let result = try await withTaskCancellationHandler {
+              try await Subprocess.run(
                 .path(FilePath(launch.executable)),
                 arguments: Arguments(launch.arguments),
                 environment: ShellCommandRun.environment(marker: started.processes.marker, sandbox: sandbox),
@@ -293,6 +299,9 @@ public struct ShellTool: Tool {
                 }
                 if let last = splitter.finish() { take(last) }
                 return collector
+              }
+            } onCancel: {
+                started.group?.signalStop()
             }
             return .exited(result.terminationStatus, result.closureResult)
         } catch {
