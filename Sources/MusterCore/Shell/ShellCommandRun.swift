@@ -76,7 +76,7 @@ enum ShellCommandRun {
                 }
               }
             } onCancel: {
-                started.group?.signalStop()
+                started.group?.signalStop(grace: grace)
             }
             switch result.terminationStatus {
             case .exited(let code): outcome = .exited(code)
@@ -94,8 +94,8 @@ enum ShellCommandRun {
             // A stop signalled the whole group already: its end of file says at once when its
             // last process is gone, where the group check below would poll.
             if stopped { await pump.waitForEnd(upTo: .milliseconds(250)) }
-            let neededKill = await group?.terminate(grace: grace, clock: ContinuousClock()) ?? false
-            await processes.finish(grace: grace, groupNeededKill: neededKill)
+            let (neededKill, table) = await group?.terminateKeepingTable(grace: grace, clock: ContinuousClock()) ?? (false, nil)
+            await processes.finish(grace: grace, groupNeededKill: neededKill, table: table)
         }.value
         await pump.finish()
         file.close()

@@ -126,8 +126,8 @@ public struct ShellTool: Tool {
         let grace = self.grace
         let group = started.group
         await Task {
-            let neededKill = await group?.terminate(grace: grace, clock: ContinuousClock()) ?? false
-            await processes.finish(grace: grace, groupNeededKill: neededKill)
+            let (neededKill, table) = await group?.terminateKeepingTable(grace: grace, clock: ContinuousClock()) ?? (false, nil)
+            await processes.finish(grace: grace, groupNeededKill: neededKill, table: table)
         }.value
         try Task.checkCancellation()
         return Self.output(finished, timedOut: timedOut, timeout: timeout, sandbox: context.sandbox)
@@ -301,7 +301,7 @@ public struct ShellTool: Tool {
                 return collector
               }
             } onCancel: {
-                started.group?.signalStop()
+                started.group?.signalStop(grace: grace)
             }
             return .exited(result.terminationStatus, result.closureResult)
         } catch {
