@@ -57,24 +57,24 @@ enum ShellCommandRun {
             // A stop signals the group at once from the cancelling thread, ahead of
             // swift-subprocess's teardown and its task hops (see ShellTool.execute).
             let result = try await withTaskCancellationHandler {
-              try await Subprocess.run(
-                .path(FilePath(launch.executable)),
-                arguments: Arguments(launch.arguments),
-                environment: environment(marker: processes.marker, sandbox: sandbox),
-                workingDirectory: FilePath(workspace.path),
-                platformOptions: options,
-                input: .none,
-                // Closed by swift-subprocess once the command runs, and so is the copy it makes for
-                // standard error (which inherits this flag: with `false` that copy leaked, held the
-                // pipe open in Muster, and the pump never saw its end).
-                output: .fileDescriptor(SystemDescriptor(rawValue: writeEnd), closeAfterSpawningProcess: true),
-                error: .combinedWithOutput
-            ) { execution in
-                if let group = ProcessGroup(id: execution.processIdentifier.value) {
-                    started.record(group)
-                    processes.spawned(group)
+                try await Subprocess.run(
+                    .path(FilePath(launch.executable)),
+                    arguments: Arguments(launch.arguments),
+                    environment: environment(marker: processes.marker, sandbox: sandbox),
+                    workingDirectory: FilePath(workspace.path),
+                    platformOptions: options,
+                    input: .none,
+                    // Closed by swift-subprocess once the command runs, and so is the copy it makes for
+                    // standard error (which inherits this flag: with `false` that copy leaked, held the
+                    // pipe open in Muster, and the pump never saw its end).
+                    output: .fileDescriptor(SystemDescriptor(rawValue: writeEnd), closeAfterSpawningProcess: true),
+                    error: .combinedWithOutput
+                ) { execution in
+                    if let group = ProcessGroup(id: execution.processIdentifier.value) {
+                        started.record(group)
+                        processes.spawned(group)
+                    }
                 }
-              }
             } onCancel: {
                 started.group?.signalStop(grace: grace)
             }

@@ -273,33 +273,33 @@ public struct ShellTool: Tool {
             // when the pool is busy. Its teardown and `terminate` below still follow, with the
             // grace period and SIGKILL for a group that ignores SIGTERM.
             let result = try await withTaskCancellationHandler {
-              try await Subprocess.run(
-                .path(FilePath(launch.executable)),
-                arguments: Arguments(launch.arguments),
-                environment: ShellCommandRun.environment(marker: started.processes.marker, sandbox: sandbox),
-                workingDirectory: FilePath(context.workspace.path),
-                platformOptions: options,
-                input: .none,
-                output: .sequence,
-                error: .combinedWithOutput
-            ) { execution in
-                if let group = ProcessGroup(id: execution.processIdentifier.value) {
-                    started.record(group)
-                    started.processes.spawned(group)
+                try await Subprocess.run(
+                    .path(FilePath(launch.executable)),
+                    arguments: Arguments(launch.arguments),
+                    environment: ShellCommandRun.environment(marker: started.processes.marker, sandbox: sandbox),
+                    workingDirectory: FilePath(context.workspace.path),
+                    platformOptions: options,
+                    input: .none,
+                    output: .sequence,
+                    error: .combinedWithOutput
+                ) { execution in
+                    if let group = ProcessGroup(id: execution.processIdentifier.value) {
+                        started.record(group)
+                        started.processes.spawned(group)
+                    }
+                    var splitter = LineSplitter(maxLineBytes: Self.maxLineBytes, carriageReturnRestartsLine: true)
+                    var collector = ShellOutputCollector(headLimit: Self.headBytes, tailLimit: Self.tailBytes)
+                    let take = { (line: LineSplitter.Line) in
+                        let text = line.isTruncated ? line.text + " … [line cut: \(line.byteCount) bytes]" : line.text
+                        progress.report(text)
+                        collector.add(text)
+                    }
+                    for try await buffer in execution.standardOutput {
+                        buffer.withUnsafeBytes { bytes in splitter.append(bytes, emit: take) }
+                    }
+                    if let last = splitter.finish() { take(last) }
+                    return collector
                 }
-                var splitter = LineSplitter(maxLineBytes: Self.maxLineBytes, carriageReturnRestartsLine: true)
-                var collector = ShellOutputCollector(headLimit: Self.headBytes, tailLimit: Self.tailBytes)
-                let take = { (line: LineSplitter.Line) in
-                    let text = line.isTruncated ? line.text + " … [line cut: \(line.byteCount) bytes]" : line.text
-                    progress.report(text)
-                    collector.add(text)
-                }
-                for try await buffer in execution.standardOutput {
-                    buffer.withUnsafeBytes { bytes in splitter.append(bytes, emit: take) }
-                }
-                if let last = splitter.finish() { take(last) }
-                return collector
-              }
             } onCancel: {
                 started.group?.signalStop(grace: grace)
             }
