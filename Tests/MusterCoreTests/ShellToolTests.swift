@@ -252,5 +252,56 @@ struct ShellOutputHandlingTests {
         let full = ProcessStatus.parse("77 (sleep) S 1 77 77 0 -1 4194560 100 0 0 0 0 0 0 0 20 0 1 0 123456 8192 200")
         #expect(full?.startTime == 123456)
         #expect(ProcessStatus.parse("garbage") == nil)
+        #expect(ProcessStatus.parse("5 (x) S 1 abc 5 0") == nil)
+        #expect(ProcessStatus.parse("5 (x) S 1 5") == nil)
+    }
+
+    @Test("A group stop that finds the group empty hands its /proc table to the cleanup; a living group is stopped")
+    func terminateKeepingTable() async throws {
+        // No such group: nothing to list.
+        let none = try #require(ProcessGroup(id: 99_999_998))
+        let empty = await none.terminateKeepingTable(grace: .seconds(2), clock: ContinuousClock())
+        #expect(empty.neededKill == false && empty.table == nil)
+        // A group of its own that obeys SIGTERM: stopped, no SIGKILL, no table.
+        var child: pid_t = 0
+        var attributes: posix_spawnattr_t = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        // A group of its own, and an empty signal mask (a pool thread blocks SIGTERM, and a
+        // spawned child would inherit that).
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK))
+        posix_spawnattr_setpgroup(&attributes, 0)
+        var noSignals = sigset_t()
+        sigemptyset(&noSignals)
+        posix_spawnattr_setsigmask(&attributes, &noSignals)
+        let arguments = ["/bin/sleep", "30"]
+        var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
+        defer { for pointer in argv { free(pointer) } }
+        #expect(posix_spawn(&child, "/bin/sleep", nil, &attributes, &argv, environ) == 0)
+        let group = try #require(ProcessGroup(id: child))
+        let stopped = await group.terminateKeepingTable(grace: .seconds(2), clock: ContinuousClock())
+        #expect(stopped.neededKill == false && stopped.table == nil)
+        var status: Int32 = 0
+        #expect(waitpid(child, &status, 0) == child)
+        // Reaped and gone: the group is empty at the first look.
+        #expect(!group.hasLivingMembers)
+    }
+
+    @Test("Reads this process's own /proc stat line and lists it among /proc's pids")
+    func readsOwnProcStat() {
+        let me = getpid()
+        let status = ProcessStatus.read(pid: me)
+        #expect(status?.parentID == getppid())
+        #expect(status?.groupID == getpgrp())
+        #expect(status?.sessionID == getsid(0))
+        #expect(status?.isAlive == true)
+        #expect((status?.startTime ?? 0) > 0)
+        // A pid that cannot exist (above pid_max's ceiling).
+        #expect(ProcessStatus.read(pid: 99_999_999) == nil)
+        var pids: [pid_t] = []
+        #expect(ProcessTable.forEachProcessID { pids.append($0) })
+        #expect(pids.contains(me))
+        #expect(pids.contains(1))
+        #expect(ProcessTable.read().processes[me]?.startTime == status?.startTime)
     }
 }

@@ -14,13 +14,36 @@ struct ProcessTable: Sendable {
 
     /// Reads /proc (empty on a system without it).
     static func read() -> ProcessTable {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
         var processes: [pid_t: ProcessStatus] = [:]
-        for name in names {
-            guard let pid = pid_t(name), let status = ProcessStatus.read(pid: pid) else { continue }
-            processes[pid] = status
+        _ = forEachProcessID { pid in
+            if let status = ProcessStatus.read(pid: pid) { processes[pid] = status }
         }
         return ProcessTable(processes: processes)
+    }
+
+    /// Calls `body` with the pid of every process in /proc, read with `readdir` (no `String` per
+    /// entry: a stop lists /proc several times). False when /proc cannot be read.
+    @discardableResult
+    static func forEachProcessID(_ body: (pid_t) -> Void) -> Bool {
+        #if os(Linux)
+        guard let directory = opendir("/proc") else { return false }
+        defer { closedir(directory) }
+        while let entry = readdir(directory) {
+            let pid = withUnsafeBytes(of: entry.pointee.d_name) { name -> pid_t in
+                var value: Int32 = 0
+                for byte in name {
+                    if byte == 0 { break }
+                    guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9"), value < 100_000_000 else { return 0 }
+                    value = value * 10 + Int32(byte - UInt8(ascii: "0"))
+                }
+                return value
+            }
+            if pid > 0 { body(pid) }
+        }
+        return true
+        #else
+        return false
+        #endif
     }
 
     /// Direct children of `parent`.

@@ -11,7 +11,8 @@ struct ToolProcessCall: Sendable {
     }
 
     /// Stops everything else the call left running and forgets it. Run it in an uncancelled task.
-    func finish(grace: Duration, groupNeededKill: Bool) async {
-        await registry.finish(token: token, marker: marker, grace: grace, groupNeededKill: groupNeededKill)
+    /// `table`: a listing of /proc read after the group was found empty, used for the first look.
+    func finish(grace: Duration, groupNeededKill: Bool, table: ProcessTable? = nil) async {
+        await registry.finish(token: token, marker: marker, grace: grace, groupNeededKill: groupNeededKill, table: table)
     }
 }

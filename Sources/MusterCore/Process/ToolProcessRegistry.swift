@@ -113,11 +113,13 @@ public final class ToolProcessRegistry: Sendable {
 
     /// The call's group has been stopped: stops what else it left (by marker, and adopted orphans
     /// when no other call runs), reaps adopted zombies, and forgets the call.
-    func finish(token: Int, marker: String, grace: Duration, groupNeededKill: Bool) async {
+    func finish(token: Int, marker: String, grace: Duration, groupNeededKill: Bool, table: ProcessTable? = nil) async {
         var killed = groupNeededKill
+        var given = table
         // A few rounds: a stopped orphan's own children reparent to Muster only once it died.
         for _ in 0..<5 {
-            let targets = leftovers(of: token, marker: marker)
+            let targets = leftovers(of: token, marker: marker, table: given ?? ProcessTable.read())
+            given = nil
             if targets.isEmpty { break }
             if await stop(targets, grace: grace) { killed = true }
         }
@@ -133,14 +135,16 @@ public final class ToolProcessRegistry: Sendable {
     }
 
     /// Living processes that belong to the call `token` and no other running call.
-    private func leftovers(of token: Int, marker: String) -> [pid_t] {
-        let (adopts, others) = state.withLock { state in
-            (state.adoptsOrphans, state.calls.filter { $0.key != token })
+    private func leftovers(of token: Int, marker: String, table: ProcessTable) -> [pid_t] {
+        let (adopts, others, since) = state.withLock { state in
+            (state.adoptsOrphans, state.calls.filter { $0.key != token }, state.calls[token]?.startTime ?? 0)
         }
         let entry = "\(Self.markerVariable)=\(marker)"
-        let table = ProcessTable.read()
+        let me = getpid()
         var targets = Set<pid_t>()
-        for (pid, status) in table.processes where status.isAlive && pid != getpid() {
+        // Only a process started since the call's shell can carry its marker (every one descends
+        // from that shell): the environments of older processes, most of the system, are not read.
+        for (pid, status) in table.processes where status.isAlive && pid != me && status.startTime >= since {
             if ProcessTable.environment(of: pid, contains: entry) { targets.insert(pid) }
         }
         if adopts {

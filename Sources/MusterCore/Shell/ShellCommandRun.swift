@@ -54,23 +54,29 @@ enum ShellCommandRun {
             // The body returns at once: `run` then waits for the shell to exit, and a
             // cancellation of this task (a stop) tears the whole group down.
             let launch = sandbox.launch(command)
-            let result = try await Subprocess.run(
-                .path(FilePath(launch.executable)),
-                arguments: Arguments(launch.arguments),
-                environment: environment(marker: processes.marker, sandbox: sandbox),
-                workingDirectory: FilePath(workspace.path),
-                platformOptions: options,
-                input: .none,
-                // Closed by swift-subprocess once the command runs, and so is the copy it makes for
-                // standard error (which inherits this flag: with `false` that copy leaked, held the
-                // pipe open in Muster, and the pump never saw its end).
-                output: .fileDescriptor(SystemDescriptor(rawValue: writeEnd), closeAfterSpawningProcess: true),
-                error: .combinedWithOutput
-            ) { execution in
-                if let group = ProcessGroup(id: execution.processIdentifier.value) {
-                    started.record(group)
-                    processes.spawned(group)
+            // A stop signals the group at once from the cancelling thread, ahead of
+            // swift-subprocess's teardown and its task hops (see ShellTool.execute).
+            let result = try await withTaskCancellationHandler {
+                try await Subprocess.run(
+                    .path(FilePath(launch.executable)),
+                    arguments: Arguments(launch.arguments),
+                    environment: environment(marker: processes.marker, sandbox: sandbox),
+                    workingDirectory: FilePath(workspace.path),
+                    platformOptions: options,
+                    input: .none,
+                    // Closed by swift-subprocess once the command runs, and so is the copy it makes for
+                    // standard error (which inherits this flag: with `false` that copy leaked, held the
+                    // pipe open in Muster, and the pump never saw its end).
+                    output: .fileDescriptor(SystemDescriptor(rawValue: writeEnd), closeAfterSpawningProcess: true),
+                    error: .combinedWithOutput
+                ) { execution in
+                    if let group = ProcessGroup(id: execution.processIdentifier.value) {
+                        started.record(group)
+                        processes.spawned(group)
+                    }
                 }
+            } onCancel: {
+                started.group?.signalStop(grace: grace)
             }
             switch result.terminationStatus {
             case .exited(let code): outcome = .exited(code)
@@ -88,8 +94,8 @@ enum ShellCommandRun {
             // A stop signalled the whole group already: its end of file says at once when its
             // last process is gone, where the group check below would poll.
             if stopped { await pump.waitForEnd(upTo: .milliseconds(250)) }
-            let neededKill = await group?.terminate(grace: grace, clock: ContinuousClock()) ?? false
-            await processes.finish(grace: grace, groupNeededKill: neededKill)
+            let (neededKill, table) = await group?.terminateKeepingTable(grace: grace, clock: ContinuousClock()) ?? (false, nil)
+            await processes.finish(grace: grace, groupNeededKill: neededKill, table: table)
         }.value
         await pump.finish()
         file.close()

@@ -31,15 +31,11 @@ public struct ProcessGroup: Sendable, Hashable, CustomStringConvertible {
     /// Processes of the group that are still alive (zombies, which hold no resources and only wait
     /// for their parent to reap them, do not count). Nil when /proc cannot be read.
     public func livingMembers() -> [pid_t]? {
-        #if os(Linux)
-        guard let names = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return nil }
-        return names.compactMap { name -> pid_t? in
-            guard let pid = pid_t(name), let status = ProcessStatus.read(pid: pid) else { return nil }
-            return status.groupID == id && status.isAlive ? pid : nil
+        var members: [pid_t] = []
+        let listed = ProcessTable.forEachProcessID { pid in
+            if let status = ProcessStatus.read(pid: pid), status.groupID == id, status.isAlive { members.append(pid) }
         }
-        #else
-        return nil
-        #endif
+        return listed ? members : nil
     }
 
     /// True while any process of the group is alive.
@@ -53,6 +49,18 @@ public struct ProcessGroup: Sendable, Hashable, CustomStringConvertible {
     /// Sends `signal` to every process of the group.
     public func send(_ signal: Int32) {
         _ = kill(-id, signal)
+    }
+
+    /// The first step of a stop, cheap enough for a task cancellation handler (`kill` calls, no
+    /// wait): SIGTERM to every process of the group, and SIGCONT so that stopped ones see it;
+    /// SIGKILL when there is no grace period (`--stop-grace 0`: never SIGTERM).
+    public func signalStop(grace: Duration) {
+        guard grace > .zero else {
+            send(SIGKILL)
+            return
+        }
+        send(SIGTERM)
+        send(SIGCONT)
     }
 
     /// Stops every process of the group: SIGTERM (and SIGCONT, so stopped processes see it),
@@ -73,6 +81,18 @@ public struct ProcessGroup: Sendable, Hashable, CustomStringConvertible {
         send(SIGKILL)
         _ = await waitUntilEmpty(within: Self.killWait, clock: clock)
         return true
+    }
+
+    /// `terminate`, also handing over the /proc table of its first look when that look found no
+    /// living member (nil otherwise), so that the call's cleanup (`ToolProcessCall.finish`) need
+    /// not list /proc once more: a listing reads every process's stat file, 1 to 2.5 ms here.
+    func terminateKeepingTable(grace: Duration, clock: any Clock<Duration>) async -> (neededKill: Bool, table: ProcessTable?) {
+        if kill(-id, 0) != 0, errno == ESRCH { return (false, nil) }
+        let table = ProcessTable.read()
+        if !table.processes.isEmpty, !table.processes.values.contains(where: { $0.groupID == id && $0.isAlive }) {
+            return (false, table)
+        }
+        return (await terminate(grace: grace, clock: clock), nil)
     }
 
     /// The members' exits as events (see `waitForExits(within:living:)`). Nil where pidfds are

@@ -126,8 +126,8 @@ public struct ShellTool: Tool {
         let grace = self.grace
         let group = started.group
         await Task {
-            let neededKill = await group?.terminate(grace: grace, clock: ContinuousClock()) ?? false
-            await processes.finish(grace: grace, groupNeededKill: neededKill)
+            let (neededKill, table) = await group?.terminateKeepingTable(grace: grace, clock: ContinuousClock()) ?? (false, nil)
+            await processes.finish(grace: grace, groupNeededKill: neededKill, table: table)
         }.value
         try Task.checkCancellation()
         return Self.output(finished, timedOut: timedOut, timeout: timeout, sandbox: context.sandbox)
@@ -267,32 +267,41 @@ public struct ShellTool: Tool {
         let sandbox = context.sandbox
         do {
             let launch = sandbox.launch(command)
-            let result = try await Subprocess.run(
-                .path(FilePath(launch.executable)),
-                arguments: Arguments(launch.arguments),
-                environment: ShellCommandRun.environment(marker: started.processes.marker, sandbox: sandbox),
-                workingDirectory: FilePath(context.workspace.path),
-                platformOptions: options,
-                input: .none,
-                output: .sequence,
-                error: .combinedWithOutput
-            ) { execution in
-                if let group = ProcessGroup(id: execution.processIdentifier.value) {
-                    started.record(group)
-                    started.processes.spawned(group)
+            // A stop signals the group at once, from the cancelling thread: swift-subprocess's
+            // own teardown reaches its SIGTERM only after several task hops on the cooperative
+            // pool (its cleanup watcher, an uncancelled task, a task group per step), milliseconds
+            // when the pool is busy. Its teardown and `terminate` below still follow, with the
+            // grace period and SIGKILL for a group that ignores SIGTERM.
+            let result = try await withTaskCancellationHandler {
+                try await Subprocess.run(
+                    .path(FilePath(launch.executable)),
+                    arguments: Arguments(launch.arguments),
+                    environment: ShellCommandRun.environment(marker: started.processes.marker, sandbox: sandbox),
+                    workingDirectory: FilePath(context.workspace.path),
+                    platformOptions: options,
+                    input: .none,
+                    output: .sequence,
+                    error: .combinedWithOutput
+                ) { execution in
+                    if let group = ProcessGroup(id: execution.processIdentifier.value) {
+                        started.record(group)
+                        started.processes.spawned(group)
+                    }
+                    var splitter = LineSplitter(maxLineBytes: Self.maxLineBytes, carriageReturnRestartsLine: true)
+                    var collector = ShellOutputCollector(headLimit: Self.headBytes, tailLimit: Self.tailBytes)
+                    let take = { (line: LineSplitter.Line) in
+                        let text = line.isTruncated ? line.text + " … [line cut: \(line.byteCount) bytes]" : line.text
+                        progress.report(text)
+                        collector.add(text)
+                    }
+                    for try await buffer in execution.standardOutput {
+                        buffer.withUnsafeBytes { bytes in splitter.append(bytes, emit: take) }
+                    }
+                    if let last = splitter.finish() { take(last) }
+                    return collector
                 }
-                var splitter = LineSplitter(maxLineBytes: Self.maxLineBytes, carriageReturnRestartsLine: true)
-                var collector = ShellOutputCollector(headLimit: Self.headBytes, tailLimit: Self.tailBytes)
-                let take = { (line: LineSplitter.Line) in
-                    let text = line.isTruncated ? line.text + " … [line cut: \(line.byteCount) bytes]" : line.text
-                    progress.report(text)
-                    collector.add(text)
-                }
-                for try await buffer in execution.standardOutput {
-                    buffer.withUnsafeBytes { bytes in splitter.append(bytes, emit: take) }
-                }
-                if let last = splitter.finish() { take(last) }
-                return collector
+            } onCancel: {
+                started.group?.signalStop(grace: grace)
             }
             return .exited(result.terminationStatus, result.closureResult)
         } catch {
