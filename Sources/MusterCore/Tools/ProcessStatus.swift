@@ -59,7 +59,7 @@ struct ProcessStatus: Sendable, Equatable {
             defer { close(descriptor) }
             var count = 0
             while count < lineLimit {
-                let got = procRead(descriptor, base + count, lineLimit - count)
+                let got = systemRead(descriptor, base + count, lineLimit - count)
                 if got < 0, errno == EINTR { continue }
                 guard got > 0 else { break }
                 count += got
@@ -136,15 +136,4 @@ struct ProcessStatus: Sendable, Equatable {
         }
         return negative ? -value : value
     }
-}
-
-/// `read(2)`, named apart from `ProcessStatus.read`.
-private func procRead(_ descriptor: Int32, _ buffer: UnsafeMutableRawPointer?, _ count: Int) -> Int {
-    #if canImport(Darwin)
-    Darwin.read(descriptor, buffer, count)
-    #elseif canImport(Musl)
-    Musl.read(descriptor, buffer, count)
-    #else
-    Glibc.read(descriptor, buffer, count)
-    #endif
 }

@@ -95,8 +95,8 @@ struct ReadableFile: ~Copyable {
     }
 }
 
-/// `read(2)`, named apart from `ReadableFile.read`.
-private func systemRead(_ descriptor: Int32, _ buffer: UnsafeMutableRawPointer?, _ count: Int) -> Int {
+/// `read(2)`, named apart from the `read` methods that call it (`ReadableFile`, `ProcessStatus`).
+func systemRead(_ descriptor: Int32, _ buffer: UnsafeMutableRawPointer?, _ count: Int) -> Int {
     #if canImport(Darwin)
     Darwin.read(descriptor, buffer, count)
     #elseif canImport(Musl)

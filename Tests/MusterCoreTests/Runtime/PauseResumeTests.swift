@@ -204,16 +204,15 @@ struct PauseResumeTests {
             let registry = runtime.registry
             let tasks = runtime.events.subscribe().tasks
             let id = try await runtime.startBackgroundAgent(name: "worker", prompt: "work", spawner: .topLevel)
-            // Pauses and resumes until the agent has ended (at least 200 times), racing its calls.
+            // 200 pauses and resumes racing its calls (fewer if it ends first), then it runs on
+            // alone. Flipping until it ended starved it: a turn completes only in a window
+            // between two flips, and one run took 190 s.
             let flips = Task {
-                var count = 0
-                while true {
-                    let ended = await registry.snapshot(of: id)?.isTerminal ?? true
-                    if count >= 200, ended { break }
+                for _ in 0..<200 {
+                    if await registry.snapshot(of: id)?.isTerminal ?? true { break }
                     await registry.pause(id)
                     await Task.yield()
                     await registry.resume(id)
-                    count += 1
                 }
             }
             await flips.value
