@@ -107,3 +107,35 @@ int muster_landlock_abi(void) {
     return -1;
 }
 #endif
+
+#if defined(__linux__)
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <string.h>
+
+int muster_set_child_subreaper(int on) {
+    return prctl(PR_SET_CHILD_SUBREAPER, on ? 1 : 0, 0, 0, 0);
+}
+
+int muster_reap_pidfd(int pidfd) {
+    siginfo_t info;
+    memset(&info, 0, sizeof(info));
+    // P_PIDFD is 3 (Linux >= 5.4); spelled out for headers that lack it.
+    if (waitid((idtype_t)3, (id_t)pidfd, &info, WEXITED | WNOHANG) != 0) return -1;
+    return info.si_pid != 0 ? 1 : 0;
+}
+#else
+#include <errno.h>
+
+int muster_set_child_subreaper(int on) {
+    (void)on;
+    errno = ENOSYS;
+    return -1;
+}
+
+int muster_reap_pidfd(int pidfd) {
+    (void)pidfd;
+    errno = ENOSYS;
+    return -1;
+}
+#endif

@@ -21,6 +21,12 @@ struct BackgroundShellBenchmarks {
     func stopLatency(trials: Int) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("muster-bench-shells-\(getpid())")
         defer { try? FileManager.default.removeItem(at: directory) }
+        // Orphaned members reparent to this process and are reaped by it, as in the executable
+        // (which adopts orphans at start): without it they wait for init, and the group is seen
+        // gone only by a listing of /proc. Not the executable's `ownsDescendants`: the bench has
+        // other children (tmux, the binaries it runs).
+        if let problem = ToolProcessRegistry.shared.adoptOrphans(ownsDescendants: false) { throw BenchmarkError(problem) }
+        defer { ToolProcessRegistry.shared.ceaseAdoptingOrphans() }
         let runtime = makeRuntime(directory: directory)
         let registry = runtime.registry
         let events = registry.events.subscribe(where: { if case .task(.finished) = $0 { true } else { false } })

@@ -54,6 +54,12 @@ struct CoreBenchmarks {
             tools: BuiltInTools.workspaceTools(shellGrace: .seconds(2))
         )
         let registry = runtime.registry
+        // Orphaned members reparent to this process and are reaped by it, as in the executable
+        // (which adopts orphans at start): without it they wait for init, and the group is seen
+        // gone only by a listing of /proc. Not the executable's `ownsDescendants`: the bench has
+        // other children (tmux, the binaries it runs).
+        if let problem = ToolProcessRegistry.shared.adoptOrphans(ownsDescendants: false) { throw BenchmarkError(problem) }
+        defer { ToolProcessRegistry.shared.ceaseAdoptingOrphans() }
         let sessionEvents = runtime.events.subscribe()
         let taskEvents = registry.events.subscribe(where: Self.isTaskEvent).compactMap { event -> TaskRegistryEvent? in if case .task(let task) = event { task } else { nil } }
         var samples: [Double] = []

@@ -287,6 +287,76 @@ struct ShellOutputHandlingTests {
         #expect(!group.hasLivingMembers)
     }
 
+    /// Spawns `/bin/sleep 30` as a child of this process in process group `group` (0: a group
+    /// of its own), with an empty signal mask.
+    private static func spawnSleep(inGroup group: pid_t) throws -> pid_t {
+        var child: pid_t = 0
+        var attributes: posix_spawnattr_t = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK))
+        posix_spawnattr_setpgroup(&attributes, group)
+        var noSignals = sigset_t()
+        sigemptyset(&noSignals)
+        posix_spawnattr_setsigmask(&attributes, &noSignals)
+        let arguments = ["/bin/sleep", "30"]
+        var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
+        defer { for pointer in argv { free(pointer) } }
+        let result = posix_spawn(&child, "/bin/sleep", nil, &attributes, &argv, environ)
+        guard result == 0 else { throw ToolError("posix_spawn: \(result)") }
+        return child
+    }
+
+    @Test("A group member that is a zombie child of this process (an adopted orphan) is reaped by pid, so kill(-pgid, 0) says the group is gone; the leader's exit status is left to its spawner")
+    func reapsAdoptedMembers() async throws {
+        // A leader and a second member, both children of this process (as the shell's orphans
+        // are children of Muster, their subreaper): no subreaper needed to make the situation.
+        let leader = try Self.spawnSleep(inGroup: 0)
+        let member = try Self.spawnSleep(inGroup: leader)
+        // Whatever is not reaped by the end (a failed expectation) is killed and reaped here;
+        // a reaped pid is never signalled (it may belong to another process by then).
+        var memberReaped = false
+        var leaderReaped = false
+        defer {
+            var status: Int32 = 0
+            if !memberReaped { kill(member, SIGKILL); _ = waitpid(member, &status, 0) }
+            if !leaderReaped { kill(leader, SIGKILL); _ = waitpid(leader, &status, 0) }
+        }
+        let group = try #require(ProcessGroup(id: leader))
+        let children = try #require(ProcessTable.ownChildren())
+        #expect(children.contains(leader) && children.contains(member), "children: \(children)")
+        #expect(Set(try #require(group.reapAdoptedMembers())) == [leader, member])
+
+        // The member dies (its exit as an event: a pidfd): a zombie of this process, so the
+        // group still answers kill(-pgid, 0) although nothing in it lives.
+        kill(member, SIGTERM)
+        #expect(await ProcessGroup.waitForExits(within: .seconds(10)) { ProcessWatch.isAlive(member) ? [member] : [] } == true)
+        #expect(kill(member, 0) == 0, "a zombie until reaped")
+        #expect(group.reapAdoptedMembers() == [leader])
+        var status: Int32 = 0
+        let afterReap = waitpid(member, &status, WNOHANG)
+        #expect(afterReap == -1 && errno == ECHILD, "reaped")
+        memberReaped = afterReap == -1 || afterReap == member
+        #expect(try #require(ProcessTable.ownChildren()).contains(member) == false)
+        #expect(group.membersToWaitFor() == [leader])
+
+        // The leader dies too: never reaped here (its spawner, swift-subprocess for a shell,
+        // takes its exit status), so the group is still seen until that happens.
+        kill(leader, SIGTERM)
+        #expect(await ProcessGroup.waitForExits(within: .seconds(10)) { ProcessWatch.isAlive(leader) ? [leader] : [] } == true)
+        #expect(group.reapAdoptedMembers() == [])
+        #expect(!group.isGone)
+        #expect(waitpid(leader, &status, WNOHANG) == leader, "the leader's status was kept for its spawner")
+        leaderReaped = true
+        #expect(status & 0x7f == SIGTERM, "killed by SIGTERM")
+        // Now empty without a listing of /proc: the first look of a stop finds nothing.
+        #expect(group.isGone)
+        #expect(!group.hasLivingMembers)
+        #expect(group.membersToWaitFor() == [])
+        let stopped = await group.terminateKeepingTable(grace: .seconds(2), clock: ContinuousClock())
+        #expect(stopped.neededKill == false && stopped.table == nil)
+    }
+
     @Test("Reads this process's own /proc stat line and lists it among /proc's pids")
     func readsOwnProcStat() {
         let me = getpid()

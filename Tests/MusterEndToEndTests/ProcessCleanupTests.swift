@@ -93,6 +93,44 @@ struct ProcessCleanupTests {
         #expect(Self.survivors(tag).isEmpty, "survivors: \(Self.survivors(tag))")
     }
 
+    @Test("a stopped shell call whose command had grandchildren leaves no zombie of its group among Muster's children, and kill(-pgid, 0) finds no such group once the call has answered")
+    func stoppedGroupIsReapedWhenTheCallAnswers() async throws {
+        let scratch = try HeadlessProcess.makeScratch()
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let tag = Self.tag()
+        defer { Self.killSurvivors(tag) }
+        // The first call runs into its timeout (a stop: SIGTERM to the group, from the
+        // cancellation); the second, started only once the first answered, looks at Muster
+        // (its shell's parent) from inside: its group, and the state and group of each child.
+        let first = "echo $$ > pgid; sh -c 'sleep 300.\(tag)1' & sleep 300.\(tag)2; wait"
+        let check = #"g=$(cat pgid); if kill -0 -$g 2>/dev/null; then echo "group $g left"; else echo "group $g gone"; fi; "#
+            + #"for c in $(cat /proc/$PPID/task/*/children); do echo "child $(cut -d' ' -f3,5 /proc/$c/stat 2>/dev/null)"; done; echo checked"#
+        let script = scratch.appendingPathComponent("stop.json")
+        let calls: [[String: Any]] = [
+            ["tools": [["tool": "shell", "args": ["command": first, "timeout_seconds": 2]]]],
+            ["tools": [["tool": "shell", "args": ["command": check]]]],
+            ["say": "Checked: {{last_tool_result}}", "chunk_delay_ms": 0],
+        ]
+        let document: [String: Any] = ["version": 1, "agents": ["main": ["scenarios": [["name": "stop", "turns": calls]]]]]
+        try JSONSerialization.data(withJSONObject: document).write(to: script)
+        let muster = try HeadlessProcess(["-p", "stop"], scratch: scratch, script: script)
+        defer { muster.stop() }
+        #expect(try await muster.waitForExit() == 0)
+        let output = muster.standardOutput
+        #expect(output.contains("checked"), "output: \(output)")
+        let groupLine = try #require(output.split(separator: "\n").first { $0.contains("group ") })
+        let words = groupLine.split(separator: " ").map(String.init)
+        let group = try #require(words.firstIndex(of: "group").flatMap { $0 + 1 < words.count ? words[$0 + 1] : nil })
+        #expect(Int32(group) ?? 0 > 1, "output: \(output)")
+        #expect(groupLine.hasSuffix("group \(group) gone"), "output: \(output)")
+        // "child <state> <pgrp>": none of the stopped group's, zombie or not.
+        let children = output.split(separator: "\n").filter { $0.contains("child ") }
+        #expect(!children.isEmpty, "output: \(output)")
+        #expect(!children.contains { $0.hasSuffix(" \(group)") }, "output: \(output)")
+        #expect(!children.contains { $0.contains("child Z") }, "output: \(output)")
+        #expect(Self.survivors(tag).isEmpty, "survivors: \(Self.survivors(tag))")
+    }
+
     @Test("a second SIGTERM exits at once and still kills every process, also those that ignore SIGTERM")
     func secondSignalKillsEverything() async throws {
         let scratch = try HeadlessProcess.makeScratch()

@@ -36,4 +36,15 @@ int muster_pidfd_open(int pid);
 /// kernel; EOPNOTSUPP: built in but disabled at boot).
 int muster_landlock_abi(void);
 
+/// prctl(PR_SET_CHILD_SUBREAPER, on): makes the calling process a child subreaper (on != 0), or
+/// stops it being one (on == 0: a benchmark that adopted orphans for one measurement). Returns 0,
+/// or -1 with errno set.
+int muster_set_child_subreaper(int on);
+
+/// Reaps the process `pidfd` refers to if it is a zombie child of the caller
+/// (waitid(P_PIDFD, pidfd, WEXITED | WNOHANG)): the descriptor pins the process, so a pid reused
+/// meanwhile can never be reaped by mistake. Returns 1 when reaped, 0 when it has not exited,
+/// -1 with errno set (ECHILD: not a child of the caller, or already reaped).
+int muster_reap_pidfd(int pidfd);
+
 #endif

@@ -46,6 +46,70 @@ struct ProcessTable: Sendable {
         #endif
     }
 
+    /// This process's own children, read from `/proc/self/task/<tid>/children` (one small file
+    /// per thread: a child belongs to the thread that forked it, an adopted orphan to the
+    /// subreaper's first live thread) instead of listing every process of the system. Zombies
+    /// are included. Nil where those files cannot be read (a kernel without
+    /// CONFIG_PROC_CHILDREN, or no /proc).
+    static func ownChildren() -> [pid_t]? {
+        #if os(Linux)
+        guard let directory = opendir("/proc/self/task") else { return nil }
+        defer { closedir(directory) }
+        let base = dirfd(directory)
+        var children: [pid_t] = []
+        var readAny = false
+        while let entry = readdir(directory) {
+            // "<tid>/children\0", built in a small stack buffer (a tid has at most 10 digits).
+            let opened = withUnsafeTemporaryAllocation(of: CChar.self, capacity: 32) { path -> Int32 in
+                guard let start = path.baseAddress else { return -1 }
+                var length = 0
+                let isThread = withUnsafeBytes(of: entry.pointee.d_name) { name -> Bool in
+                    for byte in name {
+                        if byte == 0 { break }
+                        guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9"), length < 12 else { return false }
+                        start[length] = CChar(bitPattern: byte)
+                        length += 1
+                    }
+                    return length > 0
+                }
+                guard isThread else { return -1 }
+                for byte in "/children".utf8 { start[length] = CChar(bitPattern: byte); length += 1 }
+                start[length] = 0
+                return openat(base, start, O_RDONLY | O_CLOEXEC)
+            }
+            guard opened >= 0 else { continue }
+            defer { close(opened) }
+            readAny = true
+            // Space-separated pids; a number may straddle two reads.
+            var value: Int32 = 0
+            var inNumber = false
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 4_096) { buffer in
+                guard let start = buffer.baseAddress else { return }
+                while true {
+                    let got = systemRead(opened, start, buffer.count)
+                    if got < 0, errno == EINTR { continue }
+                    guard got > 0 else { break }
+                    for index in 0..<got {
+                        let byte = start[index]
+                        if byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9"), value < 100_000_000 {
+                            value = value * 10 + Int32(byte - UInt8(ascii: "0"))
+                            inNumber = true
+                        } else if inNumber {
+                            if value > 0 { children.append(value) }
+                            value = 0
+                            inNumber = false
+                        }
+                    }
+                }
+            }
+            if inNumber, value > 0 { children.append(value) }
+        }
+        return readAny ? children : nil
+        #else
+        return nil
+        #endif
+    }
+
     /// Direct children of `parent`.
     func children(of parent: pid_t) -> [pid_t] {
         processes.compactMap { $0.value.parentID == parent ? $0.key : nil }

@@ -40,10 +40,62 @@ public struct ProcessGroup: Sendable, Hashable, CustomStringConvertible {
 
     /// True while any process of the group is alive.
     public var hasLivingMembers: Bool {
-        // Cheap first: no process at all in the group (zombies included).
-        if kill(-id, 0) != 0, errno == ESRCH { return false }
+        // Cheap first: no process at all in the group (zombies included), also once this
+        // process reaped the members it adopted; the listing of /proc only when some remain.
+        if isGone { return false }
+        if reapAdoptedMembers() != nil, isGone { return false }
         guard let members = livingMembers() else { return true }
         return !members.isEmpty
+    }
+
+    /// No process of the group is left, not even a zombie: `kill(-id, 0)` fails with ESRCH.
+    public var isGone: Bool {
+        kill(-id, 0) != 0 && errno == ESRCH
+    }
+
+    /// Reaps the zombies of the group among this process's own children, other than the leader
+    /// (the shell, whose exit status is swift-subprocess's): the members orphaned when the shell
+    /// died, which a child subreaper (Muster) adopts. Until they are reaped `kill(-id, 0)` still
+    /// finds the group, and only a listing of /proc (1.5–3 ms here) could tell it is dead; once
+    /// reaped, `isGone` says so at once. Each is reaped through a pidfd taken before its status
+    /// is read (`waitid(P_PIDFD)`): never `waitpid(-1)` or a group-wide wait, which could take a
+    /// shell's exit status, and never a pid that was reused meanwhile.
+    ///
+    /// Returns this process's children in the group that are still alive (the leader included),
+    /// nil when its children cannot be listed. Safe in any process: a child in the group other
+    /// than its leader was not spawned here (the shell tool's children lead groups of their own).
+    @discardableResult
+    public func reapAdoptedMembers() -> [pid_t]? {
+        guard let children = ProcessTable.ownChildren() else { return nil }
+        var living: [pid_t] = []
+        for child in children {
+            guard child != id else {
+                if ProcessStatus.read(pid: child)?.isAlive == true { living.append(child) }
+                continue
+            }
+            let descriptor = muster_pidfd_open(child)
+            guard descriptor >= 0 else { continue }
+            defer { close(descriptor) }
+            guard let status = ProcessStatus.read(pid: child), status.groupID == id else { continue }
+            if status.isAlive {
+                living.append(child)
+            } else {
+                _ = muster_reap_pidfd(descriptor)
+            }
+        }
+        return living
+    }
+
+    /// The living processes of the group, found the cheap way first: nothing when it is gone
+    /// (after reaping its adopted zombies), this process's living children in it when there
+    /// are any (their exits are waited for, and the group looked at again), else a listing of
+    /// /proc. Nil when /proc cannot be read.
+    func membersToWaitFor() -> [pid_t]? {
+        if isGone { return [] }
+        let children = reapAdoptedMembers()
+        if isGone { return [] }
+        if let children, !children.isEmpty { return children }
+        return livingMembers()
     }
 
     /// Sends `signal` to every process of the group.
@@ -87,7 +139,10 @@ public struct ProcessGroup: Sendable, Hashable, CustomStringConvertible {
     /// living member (nil otherwise), so that the call's cleanup (`ToolProcessCall.finish`) need
     /// not list /proc once more: a listing reads every process's stat file, 1 to 2.5 ms here.
     func terminateKeepingTable(grace: Duration, clock: any Clock<Duration>) async -> (neededKill: Bool, table: ProcessTable?) {
-        if kill(-id, 0) != 0, errno == ESRCH { return (false, nil) }
+        if isGone { return (false, nil) }
+        // The members that died after the shell are this process's zombies when it adopts
+        // orphans: reaped, the group is seen to be gone without a listing.
+        if reapAdoptedMembers() != nil, isGone { return (false, nil) }
         let table = ProcessTable.read()
         if !table.processes.isEmpty, !table.processes.values.contains(where: { $0.groupID == id && $0.isAlive }) {
             return (false, table)
@@ -99,7 +154,7 @@ public struct ProcessGroup: Sendable, Hashable, CustomStringConvertible {
     /// not available (the caller polls then).
     private func waitForExits(within limit: Duration) async -> Bool? {
         let group = self
-        return await Self.waitForExits(within: limit) { group.hasLivingMembers ? group.livingMembers() : [] }
+        return await Self.waitForExits(within: limit) { group.membersToWaitFor() }
     }
 
     /// Waits until `living()` names no process: a pidfd per living process, polled together on a
