@@ -124,6 +124,11 @@ public struct ProcessGroup: Sendable, Hashable, CustomStringConvertible {
     @discardableResult
     public func terminate(grace: Duration, clock: any Clock<Duration>) async -> Bool {
         guard hasLivingMembers else { return false }
+        return await stopLiving(grace: grace, clock: clock)
+    }
+
+    /// `terminate` for a group known to have a living member.
+    private func stopLiving(grace: Duration, clock: any Clock<Duration>) async -> Bool {
         if grace > .zero {
             send(SIGTERM)
             send(SIGCONT)
@@ -142,7 +147,14 @@ public struct ProcessGroup: Sendable, Hashable, CustomStringConvertible {
         if isGone { return (false, nil) }
         // The members that died after the shell are this process's zombies when it adopts
         // orphans: reaped, the group is seen to be gone without a listing.
-        if reapAdoptedMembers() != nil, isGone { return (false, nil) }
+        let children = reapAdoptedMembers()
+        if children != nil, isGone { return (false, nil) }
+        // Some of this process's own children in the group still live (members a stop's SIGTERM
+        // has not ended yet, adopted when the shell died): the group is known to live, so no
+        // listing of /proc; they are stopped and their exits awaited (pidfds).
+        if let children, !children.isEmpty {
+            return (await stopLiving(grace: grace, clock: clock), nil)
+        }
         let table = ProcessTable.read()
         if !table.processes.isEmpty, !table.processes.values.contains(where: { $0.groupID == id && $0.isAlive }) {
             return (false, table)
