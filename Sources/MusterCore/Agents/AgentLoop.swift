@@ -245,8 +245,27 @@ extension AgentRuntime {
     @inline(never)
     func streamTurn(_ request: ModelRequest, agent: AgentRef, task: TaskContext?, interrupt: AgentInterrupt?) async -> StreamEnd {
         guard let interrupt else { return await consumeTurn(request, agent: agent, task: task) }
+        if model.honoursInterruption { return await streamInterruptible(request, agent: agent, task: task, interrupt: interrupt) }
         // An interrupted call's partial answer is dropped, whatever it made of its cancellation.
         switch await interrupt.run(.modelCall, { await self.consumeTurn(request, agent: agent, task: task) }) {
+        case (let end?, nil): return end
+        case (_, .paused): return .paused
+        case (_, .deadline), (nil, nil): return .outOfTime
+        }
+    }
+
+    /// `streamTurn` for a model that `honoursInterruption`: the call runs in this task, and a
+    /// pause or the deadline ends it through the handle in its request (no child task).
+    @inline(never)
+    private func streamInterruptible(_ request: ModelRequest, agent: AgentRef, task: TaskContext?, interrupt: AgentInterrupt) async -> StreamEnd {
+        var end: StreamEnd?
+        if let handle = interrupt.begin() {
+            var request = request
+            request.interruption = handle
+            end = await consumeTurn(request, agent: agent, task: task)
+        }
+        // An interrupted call's partial answer is dropped, whatever it made of its interruption.
+        switch (end, interrupt.end()) {
         case (let end?, nil): return end
         case (_, .paused): return .paused
         case (_, .deadline), (nil, nil): return .outOfTime
