@@ -333,6 +333,8 @@ private final class AgentRun {
     var held: [TaskResult] = []
     var answers: [String] = []
     var step = 0
+    /// The tool calls of the last answer, until `runTools` runs them.
+    var calls: [ToolCall] = []
 
     init(runtime: AgentRuntime, agent: AgentRef, conversation: [ChatMessage], task: TaskContext?, mirror: ToolProgress?,
          delivery: ResultDelivery, persisted: Int) {
@@ -356,8 +358,20 @@ private final class AgentRun {
         persisted = conversation.count
     }
 
+    // The async functions on the way to a model call (`start`, `loop`, `beforeCall`,
+    // `callModel`) stay thin: a coroutine's frame holds a slot for every local of every path
+    // through it, so rarer paths and the synchronous work are functions of their own.
+
     @inline(never)
     func start(resultsFirst: Bool) async throws -> [String] {
+        if try await prepare(resultsFirst: resultsFirst) { return try await loopWithDeadline() }
+        return try await loop()
+    }
+
+    /// The budget from the registry (which tells the interrupt of pauses from now on) and the
+    /// results waiting, when they come first; true when the run has a time budget to watch.
+    @inline(never)
+    func prepare(resultsFirst: Bool) async -> Bool {
         var taskBudget: TaskBudget?
         if let task, let interrupt { taskBudget = await task.interruptOnPause(interrupt) }
         let budget = BudgetGuard(budget: taskBudget, runtime: runtime, task: task, interrupt: interrupt)
@@ -365,7 +379,13 @@ private final class AgentRun {
         var awaitsAnswer = false
         if case .user = conversation.last { awaitsAnswer = true }
         if resultsFirst || !awaitsAnswer { _ = await deliverResults() }
-        guard budget.hasDeadline else { return try await loop() }
+        return budget.hasDeadline
+    }
+
+    /// `loop` with one watch of the time budget's deadline for the whole run.
+    @inline(never)
+    func loopWithDeadline() async throws -> [String] {
+        guard let budget else { return try await loop() }
         return try await AgentRuntime.watchingDeadline(budget, loop)
     }
 
@@ -399,18 +419,23 @@ private final class AgentRun {
         do {
             while true {
                 try await beforeCall()
-                guard let turn = try await callModel() else { continue }
-                switch try await answered(turn) {
+                guard let next = try await callModel() else { continue }
+                switch next {
                 case .goOn: continue
                 case .finished: return answers
-                case .callTools: try await runTools(turn.calls)
+                case .callTools: try await runTools()
                 }
             }
         } catch {
-            // Results taken from the inbox stay in the conversation: delivered once, seen next time.
-            for result in held { conversation.append(.user(BackgroundResultMessage.render(result))) }
+            recover()
             throw error
         }
+    }
+
+    /// Results taken from the inbox stay in the conversation: delivered once, seen next time.
+    @inline(never)
+    func recover() {
+        for result in held { conversation.append(.user(BackgroundResultMessage.render(result))) }
     }
 
     /// Until the next model call may be made: the budget checked (its last turn when used up),
@@ -418,42 +443,69 @@ private final class AgentRun {
     @inline(never)
     func beforeCall() async throws {
         try Task.checkCancellation()
-        if let reason = await budget?.exhaustion() {
-            // One last turn with no tools, told why: its answer is the task's report.
-            conversation.append(.user(BudgetGuard.lastTurnMessage(reason)))
-            await task?.report(step: step + 1, activity: "reporting (budget exhausted)")
-            let report = try await runtime.modelTurn(agent: agent, conversation: &conversation, tools: [], task: task, mirror: mirror).text
-            throw AgentError.budgetExhausted(reason: reason, report: report)
-        }
-        step += 1
-        if step > limit { throw AgentError.stepLimitReached(limit) }
-        await task?.report(step: step, activity: "thinking")
+        if let reason = await budget?.exhaustion() { try await lastTurn(reason) }
+        try countStep()
+        guard let task else { return }
+        await task.report(step: step, activity: "thinking")
         try Task.checkCancellation()
-        if let task {
-            // Paused: no model call until resumed. Messages sent meanwhile are read now.
-            try await task.untilRunning()
-            for message in await task.takeMessages() { conversation.append(.user(message.conversationText)) }
-        }
+        // Paused: no model call until resumed. Messages sent meanwhile are read now.
+        try await task.untilRunning()
+        read(await task.takeMessages())
     }
 
-    /// The model call; nil when a pause or the deadline ended it (the same step is asked again).
     @inline(never)
-    func callModel() async throws -> AgentRuntime.ModelTurn? {
+    func countStep() throws {
+        step += 1
+        if step > limit { throw AgentError.stepLimitReached(limit) }
+    }
+
+    @inline(never)
+    func read(_ messages: [AgentMessage]) {
+        for message in messages { conversation.append(.user(message.conversationText)) }
+    }
+
+    /// One last turn with no tools, told why the budget is used up: its answer is the task's report.
+    @inline(never)
+    func lastTurn(_ reason: String) async throws -> Never {
+        conversation.append(.user(BudgetGuard.lastTurnMessage(reason)))
+        await task?.report(step: step + 1, activity: "reporting (budget exhausted)")
+        let report = try await runtime.modelTurn(agent: agent, conversation: &conversation, tools: [], task: task, mirror: mirror).text
+        throw AgentError.budgetExhausted(reason: reason, report: report)
+    }
+
+    /// The model call and its answer recorded; what comes next, or nil when a pause or the
+    /// deadline ended the call (the same step is asked again).
+    @inline(never)
+    func callModel() async throws -> AgentRuntime.NextRound? {
         persist()
         let end: AgentRuntime.StreamEnd
-        if let interrupt, runtime.model.honoursInterruption {
-            // The call runs in this task (one frame less than `streamTurn`'s way): a pause or the
-            // deadline ends it through the handle in its request.
-            var answer: AgentRuntime.StreamEnd?
-            if let handle = interrupt.begin() {
-                let request = ModelRequest(agentName: agent.name, messages: conversation, tools: specs, interruption: handle)
-                answer = await runtime.consumeTurn(request, agent: agent, task: task)
-            }
-            end = AgentRuntime.settle(answer, interrupt.end())
+        if interrupt != nil, runtime.model.honoursInterruption {
+            end = await callInterruptible()
         } else {
-            end = await runtime.streamTurn(ModelRequest(agentName: agent.name, messages: conversation, tools: specs),
-                                           agent: agent, task: task, interrupt: interrupt)
+            end = await runtime.streamTurn(request(nil), agent: agent, task: task, interrupt: interrupt)
         }
+        guard let turn = try settle(end) else { return nil }
+        return try await answered(turn)
+    }
+
+    /// The call in this task (one frame less than `streamTurn`'s way): a pause or the deadline
+    /// ends it through the handle in its request.
+    @inline(never)
+    func callInterruptible() async -> AgentRuntime.StreamEnd {
+        guard let interrupt else { return .outOfTime }
+        guard let handle = interrupt.begin() else { return AgentRuntime.settle(nil, interrupt.end()) }
+        let answer = await runtime.consumeTurn(request(handle), agent: agent, task: task)
+        return AgentRuntime.settle(answer, interrupt.end())
+    }
+
+    @inline(never)
+    func request(_ interruption: ModelInterruption?) -> ModelRequest {
+        ModelRequest(agentName: agent.name, messages: conversation, tools: specs, interruption: interruption)
+    }
+
+    /// The answered turn, or nil when the call was ended by a pause or the deadline; throws for a failed one.
+    @inline(never)
+    func settle(_ end: AgentRuntime.StreamEnd) throws -> AgentRuntime.ModelTurn? {
         switch end {
         case .paused:
             // The request was cancelled by the pause: nothing of it is kept, and the same
@@ -474,13 +526,16 @@ private final class AgentRun {
         }
     }
 
-    /// The answer recorded; what comes next.
+    /// The answer recorded; what comes next (the calls it asked for kept for `runTools`).
     @inline(never)
     func answered(_ turn: AgentRuntime.ModelTurn) async throws -> AgentRuntime.NextRound {
         await runtime.recordTurn(turn, agent: agent, conversation: &conversation, task: task, mirror: mirror)
         // A stream that ended because the task was cancelled is not an answer.
         try Task.checkCancellation()
-        guard turn.calls.isEmpty else { return .callTools }
+        guard turn.calls.isEmpty else {
+            calls = turn.calls
+            return .callTools
+        }
         answers.append(turn.text)
         // A message came while it answered: it reads it and goes on.
         if let task, await task.hasMessages() { return .goOn }
@@ -493,8 +548,11 @@ private final class AgentRun {
         return .finished
     }
 
+    /// Runs the calls the last answer asked for.
     @inline(never)
-    func runTools(_ calls: [ToolCall]) async throws {
+    func runTools() async throws {
+        let calls = self.calls
+        self.calls = []
         for call in calls { mirror?.report("\(agent.name): \(call.name) \(call.arguments.jsonText)") }
         // The calls, and then their results, are in the log before anything else waits
         // (the calls themselves, a pause): a restart finds them, not a question asked again.
