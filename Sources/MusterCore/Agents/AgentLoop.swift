@@ -230,9 +230,14 @@ extension AgentRuntime {
         return left.grant(requested)
     }
 
-    /// The system prompt of an agent.
+    /// The system prompt of an agent (one string per name, shared by its agents).
     public func systemPrompt(for name: String) -> String {
-        "You are the \(name) agent of Muster, working in \(workspace.path). Use the tools to act; answer concisely."
+        if let prompt = systemPrompts.withLock({ $0[name] }) { return prompt }
+        let prompt = "You are the \(name) agent of Muster, working in \(workspace.path). Use the tools to act; answer concisely."
+        systemPrompts.withLock { prompts in
+            if prompts.count < Self.promptCacheLimit { prompts[name] = prompt }
+        }
+        return prompt
     }
 
     /// Starts a background sub-agent under `spawner`; returns its id at once (or the cap refusal).
@@ -329,6 +334,8 @@ private final class AgentRun {
     /// A task's model calls (and, with a time budget, its tool calls) are work in flight that
     /// a pause or the deadline ends from outside; a stop ends them by cancelling the body.
     let interrupt: AgentInterrupt?
+    /// A task's model calls run in its own task, ended through a handle (the model honours it).
+    let interruptible: Bool
     var budget: BudgetGuard?
     var held: [TaskResult] = []
     var answers: [String] = []
@@ -348,6 +355,7 @@ private final class AgentRun {
         specs = runtime.tools.values.map(\.spec).sorted { $0.name < $1.name }
         limit = agent.taskID == nil ? runtime.stepLimit : runtime.subAgentStepLimit
         interrupt = task.map { _ in AgentInterrupt() }
+        interruptible = task != nil && runtime.model.honoursInterruption
     }
 
     /// Puts what the conversation gained since the last time on the bus.
@@ -372,14 +380,20 @@ private final class AgentRun {
     /// results waiting, when they come first; true when the run has a time budget to watch.
     @inline(never)
     func prepare(resultsFirst: Bool) async -> Bool {
-        var taskBudget: TaskBudget?
-        if let task, let interrupt { taskBudget = await task.interruptOnPause(interrupt) }
-        let budget = BudgetGuard(budget: taskBudget, runtime: runtime, task: task, interrupt: interrupt)
-        self.budget = budget
-        var awaitsAnswer = false
-        if case .user = conversation.last { awaitsAnswer = true }
+        if let task, let interrupt { guardBudget(await task.interruptOnPause(interrupt)) } else { guardBudget(nil) }
         if resultsFirst || !awaitsAnswer { _ = await deliverResults() }
-        return budget.hasDeadline
+        return budget?.hasDeadline == true
+    }
+
+    @inline(never)
+    func guardBudget(_ taskBudget: TaskBudget?) {
+        budget = BudgetGuard(budget: taskBudget, runtime: runtime, task: task, interrupt: interrupt)
+    }
+
+    /// Whether the conversation ends with something to answer.
+    var awaitsAnswer: Bool {
+        if case .user = conversation.last { return true }
+        return false
     }
 
     /// `loop` with one watch of the time budget's deadline for the whole run.
@@ -479,7 +493,7 @@ private final class AgentRun {
     func callModel() async throws -> AgentRuntime.NextRound? {
         persist()
         let end: AgentRuntime.StreamEnd
-        if interrupt != nil, runtime.model.honoursInterruption {
+        if interruptible {
             end = await callInterruptible()
         } else {
             end = await runtime.streamTurn(request(nil), agent: agent, task: task, interrupt: interrupt)
