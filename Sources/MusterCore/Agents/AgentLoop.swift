@@ -10,6 +10,17 @@ extension AgentRuntime {
         try await runAnswering(agent: agent, conversation: &conversation, task: task, mirror: mirror).last ?? ""
     }
 
+    /// A task's body: runs agent `name` on `prompt` until it answers (as `run`, one frame less:
+    /// an idle agent's task holds the memory of its deepest chain of frames); returns the last answer.
+    @inline(never)
+    func runTask(name: String, prompt: String, task: TaskContext, mirror: ToolProgress? = nil) async throws -> String {
+        let run = AgentRun(runtime: self, agent: AgentRef(name: name, taskID: task.id),
+                           conversation: [.system(systemPrompt(for: name)), .user(prompt)], task: task, mirror: mirror,
+                           delivery: .batched, persisted: 0)
+        defer { run.persist() }
+        return try await run.start(resultsFirst: false).last ?? ""
+    }
+
     /// Runs `agent` until its model answers without tool calls and no background result waits;
     /// returns every answer it gave, in order (one, plus one per batch of background results it answered).
     ///
@@ -249,8 +260,7 @@ extension AgentRuntime {
             stepLimit: stepLimit(within: budget), budget: budget
         )
         return try await registry.start(request) { [self] context in
-            var conversation: [ChatMessage] = [.system(systemPrompt(for: name)), .user(prompt)]
-            return try await run(agent: AgentRef(name: name, taskID: context.id), conversation: &conversation, task: context)
+            try await runTask(name: name, prompt: prompt, task: context)
         }
     }
 
@@ -264,8 +274,7 @@ extension AgentRuntime {
             stepLimit: stepLimit(within: budget), budget: budget
         )
         let id = try await registry.start(request) { [self] context in
-            var conversation: [ChatMessage] = [.system(systemPrompt(for: name)), .user(prompt)]
-            return try await run(agent: AgentRef(name: name, taskID: context.id), conversation: &conversation, task: context, mirror: mirror)
+            try await runTask(name: name, prompt: prompt, task: context, mirror: mirror)
         }
         // The launching agent's activity names the task it now waits for (its `agent:` words
         // said only the name): `waiting for #5 explore`.
@@ -492,14 +501,15 @@ private final class AgentRun {
     @inline(never)
     func callModel() async throws -> AgentRuntime.NextRound? {
         persist()
-        let end: AgentRuntime.StreamEnd
-        if interruptible {
-            end = await callInterruptible()
-        } else {
-            end = await runtime.streamTurn(request(nil), agent: agent, task: task, interrupt: interrupt)
-        }
+        let end = interruptible ? await callInterruptible() : await callInChild()
         guard let turn = try settle(end) else { return nil }
         return try await answered(turn)
+    }
+
+    /// The call in a child task of this one (`streamTurn`), for a model that does not honour interruption.
+    @inline(never)
+    func callInChild() async -> AgentRuntime.StreamEnd {
+        await runtime.streamTurn(request(nil), agent: agent, task: task, interrupt: interrupt)
     }
 
     /// The call in this task (one frame less than `streamTurn`'s way): a pause or the deadline
