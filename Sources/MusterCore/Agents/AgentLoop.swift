@@ -501,7 +501,16 @@ private final class AgentRun {
     @inline(never)
     func callModel() async throws -> AgentRuntime.NextRound? {
         persist()
-        let end = interruptible ? await callInterruptible() : await callInChild()
+        let end: AgentRuntime.StreamEnd
+        if interruptible, let interrupt {
+            // The call in this task (no child task, no frame of `streamTurn`'s way): a pause or
+            // the deadline ends it through the handle in its request.
+            var answer: AgentRuntime.StreamEnd?
+            if let handle = interrupt.begin() { answer = await runtime.consumeTurn(request(handle), agent: agent, task: task) }
+            end = AgentRuntime.settle(answer, interrupt.end())
+        } else {
+            end = await callInChild()
+        }
         guard let turn = try settle(end) else { return nil }
         return try await answered(turn)
     }
@@ -510,16 +519,6 @@ private final class AgentRun {
     @inline(never)
     func callInChild() async -> AgentRuntime.StreamEnd {
         await runtime.streamTurn(request(nil), agent: agent, task: task, interrupt: interrupt)
-    }
-
-    /// The call in this task (one frame less than `streamTurn`'s way): a pause or the deadline
-    /// ends it through the handle in its request.
-    @inline(never)
-    func callInterruptible() async -> AgentRuntime.StreamEnd {
-        guard let interrupt else { return .outOfTime }
-        guard let handle = interrupt.begin() else { return AgentRuntime.settle(nil, interrupt.end()) }
-        let answer = await runtime.consumeTurn(request(handle), agent: agent, task: task)
-        return AgentRuntime.settle(answer, interrupt.end())
     }
 
     @inline(never)
