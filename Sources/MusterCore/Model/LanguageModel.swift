@@ -92,7 +92,9 @@ public struct ModelRequest: Sendable {
 ///
 /// Implementations build the stream with `AsyncThrowingStream(unfolding:)` (or another
 /// pull-based sequence) so that all work runs inside the consuming task: cancelling that task
-/// stops the stream at once, and no unowned task is left behind.
+/// stops the stream at once, and no unowned task is left behind. One that feeds a buffered
+/// stream from outside instead (the scripted model, from its timer) owns no task either and
+/// ends the stream with `CancellationError` when it terminates early.
 public protocol LanguageModel: Sendable {
     /// Streams one turn for `request`.
     func streamTurn(_ request: ModelRequest) -> AsyncThrowingStream<ModelEvent, any Error>
