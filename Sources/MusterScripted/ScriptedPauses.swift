@@ -8,11 +8,27 @@ import Synchronization
 ///
 /// Cancelling the pausing task resumes its continuation at once with `CancellationError`, as
 /// `Task.sleep` throws: a pause, a time budget or a stop ends a scripted step as before.
+///
+/// A scripted turn's stream is played from here too (`schedule`): its next event is an action
+/// the timer runs when it is due, so a turn waiting in a pause holds no task frames at all.
 final class ScriptedPauses: Sendable {
     private typealias Instant = ContinuousClock.Instant
 
+    /// What a pause does when it is due: resume a waiting task, or run a scheduled action.
+    private enum Waiter {
+        case continuation(UnsafeContinuation<Void, any Error>)
+        case action(@Sendable () -> Void)
+
+        func resume() {
+            switch self {
+            case .continuation(let continuation): continuation.resume()
+            case .action(let action): action()
+            }
+        }
+    }
+
     private struct State: ~Copyable {
-        var waiting: [Int: (deadline: Instant, continuation: UnsafeContinuation<Void, any Error>)] = [:]
+        var waiting: [Int: (deadline: Instant, waiter: Waiter)] = [:]
         /// Deadlines by time (a binary min-heap); an entry whose id has left `waiting` is skipped.
         var heap: [(deadline: Instant, id: Int)] = []
         /// Pauses cancelled before their continuation was stored (their ids).
@@ -86,23 +102,49 @@ final class ScriptedPauses: Sendable {
             try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<Void, any Error>) in
                 let cancelled = state.withLock { state -> Bool in
                     if state.cancelledEarly.remove(id) != nil { return true }
-                    state.waiting[id] = (deadline, continuation)
-                    state.push(deadline, id)
-                    if state.armed.map({ deadline < $0 }) ?? true { arm(deadline, &state) }
+                    insert(id, deadline, .continuation(continuation), &state)
                     return false
                 }
                 if cancelled { continuation.resume(throwing: CancellationError()) }
             }
         } onCancel: {
             let continuation = state.withLock { state in
-                guard let entry = state.waiting.removeValue(forKey: id) else {
+                guard case .continuation(let continuation)? = state.waiting.removeValue(forKey: id)?.waiter else {
                     state.cancelledEarly.insert(id)
                     return nil as UnsafeContinuation<Void, any Error>?
                 }
-                return entry.continuation
+                return continuation
             }
             continuation?.resume(throwing: CancellationError())
         }
+    }
+
+    /// Runs `action` on the timer's queue after `delay`, unless `cancel` with the id returned
+    /// comes first.
+    func schedule(after delay: Duration, _ action: @escaping @Sendable () -> Void) -> Int {
+        let deadline = Instant.now + delay
+        return state.withLock { state in
+            let id = state.nextID
+            state.nextID += 1
+            insert(id, deadline, .action(action), &state)
+            return id
+        }
+    }
+
+    /// The pauses and actions waiting (for tests).
+    var pendingCount: Int { state.withLock { $0.waiting.count } }
+
+    /// Withdraws the action scheduled as `id`; true when it had not run (and now never will).
+    @discardableResult
+    func cancel(_ id: Int) -> Bool {
+        state.withLock { $0.waiting.removeValue(forKey: id) != nil }
+    }
+
+    /// Adds a pause to the table and the heap, and sets the timer when it is the earliest (under the lock).
+    private func insert(_ id: Int, _ deadline: Instant, _ waiter: Waiter, _ state: inout State) {
+        state.waiting[id] = (deadline, waiter)
+        state.push(deadline, id)
+        if state.armed.map({ deadline < $0 }) ?? true { arm(deadline, &state) }
     }
 
     /// Sets the timer for `deadline` (under the lock).
@@ -114,9 +156,9 @@ final class ScriptedPauses: Sendable {
 
     /// On the timer: resumes every pause whose deadline has come, and sets the timer for the next.
     private func fire() {
-        let due = state.withLock { state -> [UnsafeContinuation<Void, any Error>] in
+        let due = state.withLock { state -> [Waiter] in
             let now = Instant.now
-            var due: [UnsafeContinuation<Void, any Error>] = []
+            var due: [Waiter] = []
             state.armed = nil
             while let first = state.earliest() {
                 guard first <= now else {
@@ -125,11 +167,11 @@ final class ScriptedPauses: Sendable {
                 }
                 let id = state.heap[0].id
                 state.popMin()
-                if let entry = state.waiting.removeValue(forKey: id) { due.append(entry.continuation) }
+                if let entry = state.waiting.removeValue(forKey: id) { due.append(entry.waiter) }
             }
             return due
         }
-        for continuation in due { continuation.resume() }
+        for waiter in due { waiter.resume() }
     }
 }
 

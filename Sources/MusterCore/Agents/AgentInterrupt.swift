@@ -3,7 +3,10 @@
 /// it: cancelling the body reaches the same work, which runs in a child of the body.
 ///
 /// The work runs in an `async let` child of the body (`run`), which holds its own task here while
-/// it runs; an interruption cancels that task and says why. No watch task per model call: the
+/// it runs; an interruption cancels that task and says why. A model call of a model that
+/// `honoursInterruption` runs in the body's own task instead (`begin`/`end`): an interruption
+/// interrupts the call's `ModelInterruption`, and the model ends its stream; no child task, and
+/// no task memory of its own while the call waits. No watch task per model call: the
 /// registry calls `setPaused` in the same isolated step as the pause, and the deadline comes from
 /// one watch per agent with a time budget (`BudgetGuard.watchDeadline`).
 final class AgentInterrupt: Sendable {
@@ -18,12 +21,26 @@ final class AgentInterrupt: Sendable {
     /// What is in flight: a pause ends only a model call; tool calls go on until they finish.
     enum Work: Sendable, Equatable { case modelCall, toolCalls }
 
-    /// The work's own task while it runs. `UnsafeCurrentTask` is not Sendable: it is stored and
-    /// used only under `state`'s lock, and the work removes it (under that lock) before its task
-    /// returns, so it is never used after the task is gone.
-    private struct InFlight: @unchecked Sendable {
-        let task: UnsafeCurrentTask
+    /// How the work in flight is ended: its own task cancelled, or its call's handle interrupted.
+    /// `UnsafeCurrentTask` is not Sendable: it is stored and used only under `state`'s lock, and
+    /// the work removes it (under that lock) before its task returns, so it is never used after
+    /// the task is gone.
+    private enum Target: @unchecked Sendable {
+        case task(UnsafeCurrentTask)
+        case handle(ModelInterruption)
+    }
+
+    private struct InFlight: Sendable {
+        let target: Target
         let work: Work
+
+        /// Ends the work (under `state`'s lock; a handle's handler only finishes a stream).
+        func end() {
+            switch target {
+            case .task(let task): task.cancel()
+            case .handle(let handle): handle.interrupt()
+            }
+        }
     }
 
     private struct State {
@@ -44,7 +61,7 @@ final class AgentInterrupt: Sendable {
             state.isPaused = paused
             if paused, let inFlight = state.inFlight, inFlight.work == .modelCall {
                 state.interrupted = state.interrupted ?? .paused
-                inFlight.task.cancel()
+                inFlight.end()
             }
         }
     }
@@ -56,7 +73,7 @@ final class AgentInterrupt: Sendable {
             state.deadlinePassed = true
             if let inFlight = state.inFlight {
                 state.interrupted = .deadline
-                inFlight.task.cancel()
+                inFlight.end()
             }
         }
     }
@@ -83,23 +100,46 @@ final class AgentInterrupt: Sendable {
     /// first (nil then), and unregisters before it returns.
     private func runInFlight<T: Sendable>(_ work: Work, _ operation: @Sendable () async -> T) async -> T? {
         let admitted = withUnsafeCurrentTask { task -> Bool in
-            state.withLock { state in
-                if state.deadlinePassed {
-                    state.interrupted = .deadline
-                    return false
-                }
-                if work == .modelCall, state.isPaused {
-                    state.interrupted = .paused
-                    return false
-                }
-                // `task` is nil only outside any task, and this runs in the child.
-                if let task { state.inFlight = InFlight(task: task, work: work) }
-                return true
-            }
+            // `task` is nil only outside any task, and this runs in the child.
+            state.withLock { state in Self.admit(work, task.map { .task($0) }, &state) }
         }
         guard admitted else { return nil }
         let value = await operation()
         state.withLock { $0.inFlight = nil }
         return value
+    }
+
+    /// Begins a model call in the caller's own task, ended by an interruption through the handle
+    /// returned (to be passed in the request of a model that `honoursInterruption`); nil when an
+    /// interruption came first and the call must not start (`end` then says why). Every `begin`
+    /// is followed by one `end`, when the call has returned.
+    func begin() -> ModelInterruption? {
+        let handle = ModelInterruption()
+        return state.withLock { state in Self.admit(.modelCall, .handle(handle), &state) } ? handle : nil
+    }
+
+    /// The call begun by `begin` has returned (or never started): why it was interrupted, if it was
+    /// (what it returned is then what it made of the interruption).
+    func end() -> Reason? {
+        state.withLock { state in
+            state.inFlight = nil
+            defer { state.interrupted = nil }
+            return state.interrupted
+        }
+    }
+
+    /// Records `target` as the work in flight unless an interruption came first (its reason then
+    /// recorded); under the lock.
+    private static func admit(_ work: Work, _ target: Target?, _ state: inout State) -> Bool {
+        if state.deadlinePassed {
+            state.interrupted = .deadline
+            return false
+        }
+        if work == .modelCall, state.isPaused {
+            state.interrupted = .paused
+            return false
+        }
+        if let target { state.inFlight = InFlight(target: target, work: work) }
+        return true
     }
 }

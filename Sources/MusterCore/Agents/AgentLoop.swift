@@ -10,6 +10,17 @@ extension AgentRuntime {
         try await runAnswering(agent: agent, conversation: &conversation, task: task, mirror: mirror).last ?? ""
     }
 
+    /// A task's body: runs agent `name` on `prompt` until it answers (as `run`, one frame less:
+    /// an idle agent's task holds the memory of its deepest chain of frames); returns the last answer.
+    @inline(never)
+    func runTask(name: String, prompt: String, task: TaskContext, mirror: ToolProgress? = nil) async throws -> String {
+        let run = AgentRun(runtime: self, agent: AgentRef(name: name, taskID: task.id),
+                           conversation: [.system(systemPrompt(for: name)), .user(prompt)], task: task, mirror: mirror,
+                           delivery: .batched, persisted: 0)
+        defer { run.persist() }
+        return try await run.start(resultsFirst: false).last ?? ""
+    }
+
     /// Runs `agent` until its model answers without tool calls and no background result waits;
     /// returns every answer it gave, in order (one, plus one per batch of background results it answered).
     ///
@@ -22,12 +33,12 @@ extension AgentRuntime {
     /// everything that happened, also when the run throws. `mirror` receives a line per notable
     /// step (a foreground sub-agent's progress shown in its parent's call).
     ///
-    /// Frames: an agent waiting inside a model call holds every async frame of this chain (this
-    /// function, `loop`, `streamTurn`, the call's child and `consumeTurn`) in 1 KB slabs of its
-    /// task, for as long as it waits, so the helpers stay out of line (`@inline(never)`) and
-    /// event values are built in synchronous functions: inlined, each brought its locals (a
-    /// `SessionEvent`, an `async let`'s storage) into the frames of the chain. 15.5 KB per idle
-    /// agent before, most of it these frames (`muster-bench --only scale-breakdown`).
+    /// Frames: an agent waiting inside a model call holds the task memory of the deepest chain
+    /// of async frames its task ever had (the task allocator keeps its 1 KB slabs once made), so
+    /// the run's state lives in one object (`AgentRun`), not in this function's frame (1,200 bytes
+    /// before, a slab of its own), the helpers stay out of line (`@inline(never)`) and event values
+    /// are built in synchronous functions: inlined, each brought its locals (a `SessionEvent`, an
+    /// `async let`'s storage) into the frames of the chain (`muster-bench --only scale-breakdown`).
     @inline(never)
     public func runAnswering(
         agent: AgentRef,
@@ -38,155 +49,15 @@ extension AgentRuntime {
         delivery: ResultDelivery = .batched,
         persistedFrom: Int = 0
     ) async throws -> [String] {
-        let executor = ToolExecutor(runtime: self)
+        let run = AgentRun(runtime: self, agent: agent, conversation: conversation, task: task, mirror: mirror,
+                           delivery: delivery, persisted: persistedFrom)
         // The conversation goes onto the bus (and so into the log) as it grows: what the model is
         // about to see, before each call, and the rest when the run ends, however it ends.
-        var persisted = persistedFrom
-        func persist() {
-            let start = min(persisted, conversation.count)
-            guard start < conversation.count || persisted > conversation.count else { return }
-            publishConversation(agent: agent, from: start, messages: conversation[start...])
-            persisted = conversation.count
+        defer {
+            run.persist()
+            conversation = run.conversation
         }
-        defer { persist() }
-        let specs = tools.values.map(\.spec).sorted { $0.name < $1.name }
-        var held: [TaskResult] = []
-        var answers: [String] = []
-        var step = 0
-        let limit = agent.taskID == nil ? stepLimit : subAgentStepLimit
-
-        // Takes the agent's finished results into the conversation (all, or the oldest with
-        // `.each`); true when one of them asks for an answer.
-        @inline(never) func deliverResults() async -> Bool {
-            held += await registry.drainResults(for: agent.asSpawner)
-            guard !held.isEmpty else { return false }
-            let batch: [TaskResult]
-            if delivery == .each {
-                // The results that wake nobody ride along with the next one that does.
-                let count = (held.firstIndex { Self.wakes($0, for: agent) } ?? held.count - 1) + 1
-                batch = Array(held.prefix(count))
-                held.removeFirst(count)
-            } else {
-                batch = held
-                held = []
-            }
-            let stillRunning = await registry.snapshot().filter { $0.countsAgainstCap && $0.spawner == agent.asSpawner }.count
-            for result in batch {
-                conversation.append(.user(BackgroundResultMessage.render(result, stillRunning: stillRunning)))
-                mirror?.report("\(agent.name): result of \(result.name) \(result.id) arrived (\(result.status.word))")
-            }
-            return batch.contains { Self.wakes($0, for: agent) }
-        }
-
-        var taskBudget: TaskBudget?
-        // A task's model calls (and, with a time budget, its tool calls) are work in flight that
-        // a pause or the deadline ends from outside; a stop ends them by cancelling the body.
-        let interrupt = task.map { _ in AgentInterrupt() }
-        if let task, let interrupt { taskBudget = await task.interruptOnPause(interrupt) }
-        let budget = BudgetGuard(budget: taskBudget, runtime: self, task: task, interrupt: interrupt)
-
-        var awaitsAnswer = false
-        if case .user = conversation.last { awaitsAnswer = true }
-        if resultsFirst || !awaitsAnswer { _ = await deliverResults() }
-        guard budget.hasDeadline else { return try await loop() }
-        return try await Self.watchingDeadline(budget, loop)
-
-        // The rounds' steps are out of line, each with its own frame, so that `loop`'s frame (held
-        // for the whole run) is small, and a model call in flight holds only `callModel`'s.
-        func loop() async throws -> [String] {
-            do {
-                while true {
-                    try await beforeCall()
-                    guard let turn = try await callModel() else { continue }
-                    switch try await answered(turn) {
-                    case .goOn: continue
-                    case .finished: return answers
-                    case .callTools: try await runTools(turn.calls)
-                    }
-                }
-            } catch {
-                // Results taken from the inbox stay in the conversation: delivered once, seen next time.
-                for result in held { conversation.append(.user(BackgroundResultMessage.render(result))) }
-                throw error
-            }
-        }
-
-        // Until the next model call may be made: the budget checked (its last turn when used up),
-        // the step counted, paused waits, messages read.
-        @inline(never) func beforeCall() async throws {
-            try Task.checkCancellation()
-            if let reason = await budget.exhaustion() {
-                // One last turn with no tools, told why: its answer is the task's report.
-                conversation.append(.user(BudgetGuard.lastTurnMessage(reason)))
-                await task?.report(step: step + 1, activity: "reporting (budget exhausted)")
-                let report = try await modelTurn(agent: agent, conversation: &conversation, tools: [], task: task, mirror: mirror).text
-                throw AgentError.budgetExhausted(reason: reason, report: report)
-            }
-            step += 1
-            if step > limit { throw AgentError.stepLimitReached(limit) }
-            await task?.report(step: step, activity: "thinking")
-            try Task.checkCancellation()
-            if let task {
-                // Paused: no model call until resumed. Messages sent meanwhile are read now.
-                try await task.untilRunning()
-                for message in await task.takeMessages() { conversation.append(.user(message.conversationText)) }
-            }
-        }
-
-        // The model call; nil when a pause or the deadline ended it (the same step is asked again).
-        @inline(never) func callModel() async throws -> ModelTurn? {
-            persist()
-            let request = ModelRequest(agentName: agent.name, messages: conversation, tools: specs)
-            switch await streamTurn(request, agent: agent, task: task, interrupt: interrupt) {
-            case .paused:
-                // The request was cancelled by the pause: nothing of it is kept, and the same
-                // step is asked again once resumed.
-                step -= 1
-                return nil
-            case .outOfTime:
-                // The time budget ended the request: nothing of it is kept; the next round
-                // finds the budget used up and asks for the report.
-                step -= 1
-                return nil
-            case .failed(let partial, let error):
-                if !partial.isEmpty { conversation.append(.assistant(text: partial, toolCalls: [])) }
-                if error is CancellationError || Task.isCancelled { throw CancellationError() }
-                throw AgentError.model(TaskRegistry.describe(error))
-            case .answered(let turn):
-                return turn
-            }
-        }
-
-        // The answer recorded; what comes next.
-        @inline(never) func answered(_ turn: ModelTurn) async throws -> NextRound {
-            await recordTurn(turn, agent: agent, conversation: &conversation, task: task, mirror: mirror)
-            // A stream that ended because the task was cancelled is not an answer.
-            try Task.checkCancellation()
-            guard turn.calls.isEmpty else { return .callTools }
-            answers.append(turn.text)
-            // A message came while it answered: it reads it and goes on.
-            if let task, await task.hasMessages() { return .goOn }
-            // Results are a new message: their answer gets the step limit afresh, as a
-            // turn of its own would (50 results must not exhaust a limit of 20).
-            if await deliverResults() {
-                step = 0
-                return .goOn
-            }
-            return .finished
-        }
-
-        @inline(never) func runTools(_ calls: [ToolCall]) async throws {
-            for call in calls { mirror?.report("\(agent.name): \(call.name) \(call.arguments.jsonText)") }
-            // The calls, and then their results, are in the log before anything else waits
-            // (the calls themselves, a pause): a restart finds them, not a question asked again.
-            persist()
-            let outputs = await budget.run(calls, executor: executor, agent: agent)
-            try Task.checkCancellation()
-            for (call, output) in zip(calls, outputs) {
-                conversation.append(.tool(callID: call.id, name: call.name, content: output.isError ? "Error: \(output.content)" : output.content))
-            }
-            persist()
-        }
+        return try await run.start(resultsFirst: resultsFirst)
     }
 
     /// What a round of `runAnswering` does after an answer.
@@ -196,14 +67,14 @@ extension AgentRuntime {
     /// cancelled and awaited when the run ends, however it ends. Out of line, so that the
     /// `async let`'s storage is in the frame of a run with a time budget only.
     @inline(never)
-    private static func watchingDeadline(_ budget: BudgetGuard, _ body: () async throws -> [String]) async throws -> [String] {
+    static func watchingDeadline(_ budget: BudgetGuard, _ body: () async throws -> [String]) async throws -> [String] {
         async let _ = budget.watchDeadline()
         return try await body()
     }
 
     /// Publishes what an agent's conversation gained from `from` on (out of line: see `runAnswering`).
     @inline(never)
-    private func publishConversation(agent: AgentRef, from start: Int, messages: ArraySlice<ChatMessage>) {
+    func publishConversation(agent: AgentRef, from start: Int, messages: ArraySlice<ChatMessage>) {
         events.publish(.conversation(ConversationRecord(agent: agent, from: start, messages: Array(messages))))
     }
 
@@ -239,22 +110,31 @@ extension AgentRuntime {
         case outOfTime
     }
 
-    /// Streams one model turn. A task's request is work in flight of its `interrupt`: a pause
-    /// cancels it at once (no tokens spent while paused) and the turn ends `.paused`; the time
-    /// budget running out ends it `.outOfTime`; a stop cancels it with the body.
+    /// Streams one model turn. A task's request is work in flight of its `interrupt`, run in a
+    /// child task: a pause cancels it at once (no tokens spent while paused) and the turn ends
+    /// `.paused`; the time budget running out ends it `.outOfTime`; a stop cancels it with the
+    /// body. (A model that `honoursInterruption` is called in the body's own task instead: see
+    /// `AgentRun.callModel`.)
     @inline(never)
     func streamTurn(_ request: ModelRequest, agent: AgentRef, task: TaskContext?, interrupt: AgentInterrupt?) async -> StreamEnd {
         guard let interrupt else { return await consumeTurn(request, agent: agent, task: task) }
-        // An interrupted call's partial answer is dropped, whatever it made of its cancellation.
-        switch await interrupt.run(.modelCall, { await self.consumeTurn(request, agent: agent, task: task) }) {
-        case (let end?, nil): return end
-        case (_, .paused): return .paused
-        case (_, .deadline), (nil, nil): return .outOfTime
+        let (answer, interrupted) = await interrupt.run(.modelCall, { await self.consumeTurn(request, agent: agent, task: task) })
+        return Self.settle(answer, interrupted)
+    }
+
+    /// A model call's end given what it returned (nil: never started) and why it was
+    /// interrupted, if it was: an interrupted call's partial answer is dropped, whatever it made
+    /// of its cancellation or interruption.
+    static func settle(_ answer: StreamEnd?, _ interrupted: AgentInterrupt.Reason?) -> StreamEnd {
+        switch (answer, interrupted) {
+        case (let end?, nil): end
+        case (_, .paused): .paused
+        case (_, .deadline), (nil, nil): .outOfTime
         }
     }
 
     @inline(never)
-    private func consumeTurn(_ request: ModelRequest, agent: AgentRef, task: TaskContext?) async -> StreamEnd {
+    func consumeTurn(_ request: ModelRequest, agent: AgentRef, task: TaskContext?) async -> StreamEnd {
         var turn = ModelTurn()
         var writing = WritingActivity()
         do {
@@ -294,7 +174,7 @@ extension AgentRuntime {
     /// One model call on `conversation` offering `tools`, not interrupted by a pause (the last turn of
     /// an exhausted budget): streams it, records it and appends its answer; returns its text.
     @inline(never)
-    private func modelTurn(
+    func modelTurn(
         agent: AgentRef, conversation: inout [ChatMessage], tools: [ToolSpec], task: TaskContext?, mirror: ToolProgress?
     ) async throws -> (text: String, calls: [ToolCall]) {
         let request = ModelRequest(agentName: agent.name, messages: conversation, tools: tools)
@@ -316,7 +196,7 @@ extension AgentRuntime {
 
     /// A finished model turn: its text and usage on the bus, the call counted, the answer appended.
     @inline(never)
-    private func recordTurn(
+    func recordTurn(
         _ turn: ModelTurn, agent: AgentRef, conversation: inout [ChatMessage], task: TaskContext?, mirror: ToolProgress?
     ) async {
         publishTurn(turn, agent: agent)
@@ -361,9 +241,14 @@ extension AgentRuntime {
         return left.grant(requested)
     }
 
-    /// The system prompt of an agent.
+    /// The system prompt of an agent (one string per name, shared by its agents).
     public func systemPrompt(for name: String) -> String {
-        "You are the \(name) agent of Muster, working in \(workspace.path). Use the tools to act; answer concisely."
+        if let prompt = systemPrompts.withLock({ $0[name] }) { return prompt }
+        let prompt = "You are the \(name) agent of Muster, working in \(workspace.path). Use the tools to act; answer concisely."
+        systemPrompts.withLock { prompts in
+            if prompts.count < Self.promptCacheLimit { prompts[name] = prompt }
+        }
+        return prompt
     }
 
     /// Starts a background sub-agent under `spawner`; returns its id at once (or the cap refusal).
@@ -375,8 +260,7 @@ extension AgentRuntime {
             stepLimit: stepLimit(within: budget), budget: budget
         )
         return try await registry.start(request) { [self] context in
-            var conversation: [ChatMessage] = [.system(systemPrompt(for: name)), .user(prompt)]
-            return try await run(agent: AgentRef(name: name, taskID: context.id), conversation: &conversation, task: context)
+            try await runTask(name: name, prompt: prompt, task: context)
         }
     }
 
@@ -390,8 +274,7 @@ extension AgentRuntime {
             stepLimit: stepLimit(within: budget), budget: budget
         )
         let id = try await registry.start(request) { [self] context in
-            var conversation: [ChatMessage] = [.system(systemPrompt(for: name)), .user(prompt)]
-            return try await run(agent: AgentRef(name: name, taskID: context.id), conversation: &conversation, task: context, mirror: mirror)
+            try await runTask(name: name, prompt: prompt, task: context, mirror: mirror)
         }
         // The launching agent's activity names the task it now waits for (its `agent:` words
         // said only the name): `waiting for #5 explore`.
@@ -440,5 +323,268 @@ struct WritingActivity {
         shown = length
         complete = lineEnded || length >= ToolActivity.writingLength
         return ToolActivity.writing(text)
+    }
+}
+
+/// One run of `runAnswering`: its state in one object, so that the frames an idle agent's task
+/// holds are small (see `runAnswering`). Used by its one task only.
+private final class AgentRun {
+    let runtime: AgentRuntime
+    let agent: AgentRef
+    /// Everything that happened, also when the run throws (`runAnswering` hands it back).
+    var conversation: [ChatMessage]
+    let task: TaskContext?
+    let mirror: ToolProgress?
+    let delivery: ResultDelivery
+    /// How much of the conversation is on the bus.
+    var persisted: Int
+    let specs: [ToolSpec]
+    let limit: Int
+    /// A task's model calls (and, with a time budget, its tool calls) are work in flight that
+    /// a pause or the deadline ends from outside; a stop ends them by cancelling the body.
+    let interrupt: AgentInterrupt?
+    /// A task's model calls run in its own task, ended through a handle (the model honours it).
+    let interruptible: Bool
+    var budget: BudgetGuard?
+    var held: [TaskResult] = []
+    var answers: [String] = []
+    var step = 0
+    /// The tool calls of the last answer, until `runTools` runs them.
+    var calls: [ToolCall] = []
+
+    init(runtime: AgentRuntime, agent: AgentRef, conversation: [ChatMessage], task: TaskContext?, mirror: ToolProgress?,
+         delivery: ResultDelivery, persisted: Int) {
+        self.runtime = runtime
+        self.agent = agent
+        self.conversation = conversation
+        self.task = task
+        self.mirror = mirror
+        self.delivery = delivery
+        self.persisted = persisted
+        specs = runtime.tools.values.map(\.spec).sorted { $0.name < $1.name }
+        limit = agent.taskID == nil ? runtime.stepLimit : runtime.subAgentStepLimit
+        interrupt = task.map { _ in AgentInterrupt() }
+        interruptible = task != nil && runtime.model.honoursInterruption
+    }
+
+    /// Puts what the conversation gained since the last time on the bus.
+    func persist() {
+        let start = min(persisted, conversation.count)
+        guard start < conversation.count || persisted > conversation.count else { return }
+        runtime.publishConversation(agent: agent, from: start, messages: conversation[start...])
+        persisted = conversation.count
+    }
+
+    // The async functions on the way to a model call (`start`, `loop`, `beforeCall`,
+    // `callModel`) stay thin: a coroutine's frame holds a slot for every local of every path
+    // through it, so rarer paths and the synchronous work are functions of their own.
+
+    @inline(never)
+    func start(resultsFirst: Bool) async throws -> [String] {
+        if try await prepare(resultsFirst: resultsFirst) { return try await loopWithDeadline() }
+        return try await loop()
+    }
+
+    /// The budget from the registry (which tells the interrupt of pauses from now on) and the
+    /// results waiting, when they come first; true when the run has a time budget to watch.
+    @inline(never)
+    func prepare(resultsFirst: Bool) async -> Bool {
+        if let task, let interrupt { guardBudget(await task.interruptOnPause(interrupt)) } else { guardBudget(nil) }
+        if resultsFirst || !awaitsAnswer { _ = await deliverResults() }
+        return budget?.hasDeadline == true
+    }
+
+    @inline(never)
+    func guardBudget(_ taskBudget: TaskBudget?) {
+        budget = BudgetGuard(budget: taskBudget, runtime: runtime, task: task, interrupt: interrupt)
+    }
+
+    /// Whether the conversation ends with something to answer.
+    var awaitsAnswer: Bool {
+        if case .user = conversation.last { return true }
+        return false
+    }
+
+    /// `loop` with one watch of the time budget's deadline for the whole run.
+    @inline(never)
+    func loopWithDeadline() async throws -> [String] {
+        guard let budget else { return try await loop() }
+        return try await AgentRuntime.watchingDeadline(budget, loop)
+    }
+
+    /// Takes the agent's finished results into the conversation (all, or the oldest with
+    /// `.each`); true when one of them asks for an answer.
+    @inline(never)
+    func deliverResults() async -> Bool {
+        held += await runtime.registry.drainResults(for: agent.asSpawner)
+        guard !held.isEmpty else { return false }
+        let batch: [TaskResult]
+        if delivery == .each {
+            // The results that wake nobody ride along with the next one that does.
+            let count = (held.firstIndex { AgentRuntime.wakes($0, for: agent) } ?? held.count - 1) + 1
+            batch = Array(held.prefix(count))
+            held.removeFirst(count)
+        } else {
+            batch = held
+            held = []
+        }
+        let stillRunning = await runtime.registry.snapshot().filter { $0.countsAgainstCap && $0.spawner == agent.asSpawner }.count
+        for result in batch {
+            conversation.append(.user(BackgroundResultMessage.render(result, stillRunning: stillRunning)))
+            mirror?.report("\(agent.name): result of \(result.name) \(result.id) arrived (\(result.status.word))")
+        }
+        return batch.contains { AgentRuntime.wakes($0, for: agent) }
+    }
+
+    // The rounds' steps are out of line, each with its own frame, so that `loop`'s frame (held
+    // for the whole run) is small, and a model call in flight holds only `callModel`'s.
+    func loop() async throws -> [String] {
+        do {
+            while true {
+                try await beforeCall()
+                guard let next = try await callModel() else { continue }
+                switch next {
+                case .goOn: continue
+                case .finished: return answers
+                case .callTools: try await runTools()
+                }
+            }
+        } catch {
+            recover()
+            throw error
+        }
+    }
+
+    /// Results taken from the inbox stay in the conversation: delivered once, seen next time.
+    @inline(never)
+    func recover() {
+        for result in held { conversation.append(.user(BackgroundResultMessage.render(result))) }
+    }
+
+    /// Until the next model call may be made: the budget checked (its last turn when used up),
+    /// the step counted, paused waits, messages read.
+    @inline(never)
+    func beforeCall() async throws {
+        try Task.checkCancellation()
+        if let reason = await budget?.exhaustion() { try await lastTurn(reason) }
+        try countStep()
+        guard let task else { return }
+        await task.report(step: step, activity: "thinking")
+        try Task.checkCancellation()
+        // Paused: no model call until resumed. Messages sent meanwhile are read now.
+        try await task.untilRunning()
+        read(await task.takeMessages())
+    }
+
+    @inline(never)
+    func countStep() throws {
+        step += 1
+        if step > limit { throw AgentError.stepLimitReached(limit) }
+    }
+
+    @inline(never)
+    func read(_ messages: [AgentMessage]) {
+        for message in messages { conversation.append(.user(message.conversationText)) }
+    }
+
+    /// One last turn with no tools, told why the budget is used up: its answer is the task's report.
+    @inline(never)
+    func lastTurn(_ reason: String) async throws -> Never {
+        conversation.append(.user(BudgetGuard.lastTurnMessage(reason)))
+        await task?.report(step: step + 1, activity: "reporting (budget exhausted)")
+        let report = try await runtime.modelTurn(agent: agent, conversation: &conversation, tools: [], task: task, mirror: mirror).text
+        throw AgentError.budgetExhausted(reason: reason, report: report)
+    }
+
+    /// The model call and its answer recorded; what comes next, or nil when a pause or the
+    /// deadline ended the call (the same step is asked again).
+    @inline(never)
+    func callModel() async throws -> AgentRuntime.NextRound? {
+        persist()
+        let end: AgentRuntime.StreamEnd
+        if interruptible, let interrupt {
+            // The call in this task (no child task, no frame of `streamTurn`'s way): a pause or
+            // the deadline ends it through the handle in its request.
+            var answer: AgentRuntime.StreamEnd?
+            if let handle = interrupt.begin() { answer = await runtime.consumeTurn(request(handle), agent: agent, task: task) }
+            end = AgentRuntime.settle(answer, interrupt.end())
+        } else {
+            end = await callInChild()
+        }
+        guard let turn = try settle(end) else { return nil }
+        return try await answered(turn)
+    }
+
+    /// The call in a child task of this one (`streamTurn`), for a model that does not honour interruption.
+    @inline(never)
+    func callInChild() async -> AgentRuntime.StreamEnd {
+        await runtime.streamTurn(request(nil), agent: agent, task: task, interrupt: interrupt)
+    }
+
+    @inline(never)
+    func request(_ interruption: ModelInterruption?) -> ModelRequest {
+        ModelRequest(agentName: agent.name, messages: conversation, tools: specs, interruption: interruption)
+    }
+
+    /// The answered turn, or nil when the call was ended by a pause or the deadline; throws for a failed one.
+    @inline(never)
+    func settle(_ end: AgentRuntime.StreamEnd) throws -> AgentRuntime.ModelTurn? {
+        switch end {
+        case .paused:
+            // The request was cancelled by the pause: nothing of it is kept, and the same
+            // step is asked again once resumed.
+            step -= 1
+            return nil
+        case .outOfTime:
+            // The time budget ended the request: nothing of it is kept; the next round
+            // finds the budget used up and asks for the report.
+            step -= 1
+            return nil
+        case .failed(let partial, let error):
+            if !partial.isEmpty { conversation.append(.assistant(text: partial, toolCalls: [])) }
+            if error is CancellationError || Task.isCancelled { throw CancellationError() }
+            throw AgentError.model(TaskRegistry.describe(error))
+        case .answered(let turn):
+            return turn
+        }
+    }
+
+    /// The answer recorded; what comes next (the calls it asked for kept for `runTools`).
+    @inline(never)
+    func answered(_ turn: AgentRuntime.ModelTurn) async throws -> AgentRuntime.NextRound {
+        await runtime.recordTurn(turn, agent: agent, conversation: &conversation, task: task, mirror: mirror)
+        // A stream that ended because the task was cancelled is not an answer.
+        try Task.checkCancellation()
+        guard turn.calls.isEmpty else {
+            calls = turn.calls
+            return .callTools
+        }
+        answers.append(turn.text)
+        // A message came while it answered: it reads it and goes on.
+        if let task, await task.hasMessages() { return .goOn }
+        // Results are a new message: their answer gets the step limit afresh, as a
+        // turn of its own would (50 results must not exhaust a limit of 20).
+        if await deliverResults() {
+            step = 0
+            return .goOn
+        }
+        return .finished
+    }
+
+    /// Runs the calls the last answer asked for.
+    @inline(never)
+    func runTools() async throws {
+        let calls = self.calls
+        self.calls = []
+        for call in calls { mirror?.report("\(agent.name): \(call.name) \(call.arguments.jsonText)") }
+        // The calls, and then their results, are in the log before anything else waits
+        // (the calls themselves, a pause): a restart finds them, not a question asked again.
+        persist()
+        let outputs = await budget?.run(calls, executor: ToolExecutor(runtime: runtime), agent: agent) ?? []
+        try Task.checkCancellation()
+        for (call, output) in zip(calls, outputs) {
+            conversation.append(.tool(callID: call.id, name: call.name, content: output.isError ? "Error: \(output.content)" : output.content))
+        }
+        persist()
     }
 }

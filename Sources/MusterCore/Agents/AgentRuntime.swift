@@ -29,6 +29,10 @@ public final class AgentRuntime: Sendable {
     private let callCounter = Atomic<Int>(0)
     private let mainModelCalls = Atomic<Int>(0)
     private let allModelCalls = Atomic<Int>(0)
+    /// System prompts by agent name, made once: every agent's conversation shares the string
+    /// (100,000 agents held 100,000 copies). At most `promptCacheLimit` names.
+    let systemPrompts = Locked<[String: String]>([:])
+    static let promptCacheLimit = 256
 
     public init(
         registry: TaskRegistry,

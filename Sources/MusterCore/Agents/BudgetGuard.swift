@@ -1,7 +1,8 @@
 /// Holds one agent's run to its budget: says when it is used up, ends the work in flight when
 /// its time runs out (a model call, or the tool calls under way, through the agent's
 /// `AgentInterrupt`), and cuts the tool calls that would go past the tool-call budget.
-struct BudgetGuard: Sendable {
+/// A class: a struct of its size was copied into the frame of every async call made through it.
+final class BudgetGuard: Sendable {
     /// Nil when there is nothing to guard (no task, or no limit).
     private let budget: TaskBudget?
     private let runtime: AgentRuntime
