@@ -79,12 +79,21 @@ struct LatencyBenchmarks {
                 target: "< 40 ms", met: finished.p99 < 40
             )
         } catch {
-            terminal.type("/quit\r")
+            await Self.quit(terminal: terminal, probe: probe)
             _ = await app.value
             throw error
         }
-        terminal.type("/quit\r")
+        await Self.quit(terminal: terminal, probe: probe)
         _ = await app.value
+    }
+
+    /// `/quit`, and `y` to the question it asks while agents run (without the answer the app
+    /// waited for it forever, and the bench with it).
+    private static func quit(terminal: PipeTerminal, probe: FrameProbe) async {
+        terminal.type("/quit\r")
+        if (try? await probe.first(within: .seconds(10)) { $0.text.contains("quit? (y/n)") }) != nil {
+            terminal.type("y\r")
+        }
     }
 
     /// A character typed at the prompt, then erased, again and again: from the write into the
