@@ -59,9 +59,9 @@ struct LatencyBenchmarks {
 
         let loadStart = (load.count, ContinuousClock.now)
         do {
-            let stop = try await stopToScreen(registry: registry, terminal: terminal, probe: probe, trials: stops)
+            let (stop, toReply, fromReply) = try await stopToScreen(registry: registry, terminal: terminal, probe: probe, trials: stops)
             let keys = try await keyToFrame(terminal: terminal, probe: probe, keys: quick ? 100 : 500)
-            let finished = try await eventToScreen(registry: registry, probe: probe, trials: quick ? 20 : 100)
+            let (finished, fromPublish) = try await eventToScreen(registry: registry, probe: probe, trials: quick ? 20 : 100)
             let running = await registry.runningBackgroundAgents
             let rate = Double(load.count - loadStart.0) / (ContinuousClock.now - loadStart.1).seconds
             report.add(
@@ -73,18 +73,39 @@ struct LatencyBenchmarks {
             report.add("latency", "key to frame, \(load): p99", keys.p99, unit: "ms", target: "< 8 ms", met: keys.p99 < 8)
             report.add("latency", "stop to screen (Enter on /tasks stop), same load: median", stop.median, unit: "ms")
             report.add("latency", "stop to screen (Enter on /tasks stop), same load: p99", stop.p99, unit: "ms", target: "< 16 ms", met: stop.p99 < 16)
+            report.add(
+                "latency", "the same, Enter to the session's reply published: median / p99 \(BenchmarkReport.format(toReply.p99)) ms",
+                toReply.median, unit: "ms"
+            )
+            report.add(
+                "latency", "the same, reply published to the frame: median / p99 \(BenchmarkReport.format(fromReply.p99)) ms",
+                fromReply.median, unit: "ms"
+            )
             report.add("latency", "event to screen (finished to its completion line), same load: median", finished.median, unit: "ms")
             report.add(
                 "latency", "event to screen (finished to its completion line), same load: p99", finished.p99, unit: "ms",
                 target: "< 40 ms", met: finished.p99 < 40
             )
+            report.add(
+                "latency", "the same, from the registry's publishing of finished: median / p99 \(BenchmarkReport.format(fromPublish.p99)) ms",
+                fromPublish.median, unit: "ms"
+            )
         } catch {
-            terminal.type("/quit\r")
+            await Self.quit(terminal: terminal, probe: probe)
             _ = await app.value
             throw error
         }
-        terminal.type("/quit\r")
+        await Self.quit(terminal: terminal, probe: probe)
         _ = await app.value
+    }
+
+    /// `/quit`, and `y` to the question it asks while agents run (without the answer the app
+    /// waited for it forever, and the bench with it).
+    private static func quit(terminal: PipeTerminal, probe: FrameProbe) async {
+        terminal.type("/quit\r")
+        if (try? await probe.first(within: .seconds(10)) { $0.text.contains("quit? (y/n)") }) != nil {
+            terminal.type("y\r")
+        }
     }
 
     /// A character typed at the prompt, then erased, again and again: from the write into the
@@ -105,29 +126,57 @@ struct LatencyBenchmarks {
     }
 
     /// `/tasks stop <id>` typed, then Enter: from the Enter to the first frame saying the task is stopping.
-    private func stopToScreen(registry: TaskRegistry, terminal: PipeTerminal, probe: FrameProbe, trials: Int) async throws -> Distribution {
+    /// Also split at the instant the session published its reply (stamped on the publisher's
+    /// thread by a filter that takes nothing): the session's part, then the app's.
+    private func stopToScreen(
+        registry: TaskRegistry, terminal: PipeTerminal, probe: FrameProbe, trials: Int
+    ) async throws -> (Distribution, toReply: Distribution, fromReply: Distribution) {
         guard let base = terminal.frame.cursor?.column else { throw LatencyError("no cursor at the prompt") }
         let running = await registry.snapshot().filter { $0.name == "streamer" && !$0.isTerminal }.map(\.id)
         guard running.count >= trials else { throw LatencyError("only \(running.count) agents run") }
+        let replied = Locked<ContinuousClock.Instant?>(nil)
+        let watcher = registry.events.subscribe(where: { event in
+            if case .reply = event { replied.withLock { $0 = .now } }
+            return false
+        })
+        defer { watcher.finish() }
         var samples: [Double] = []
+        var toReply: [Double] = []
+        var fromReply: [Double] = []
         for id in running.suffix(trials) {
             let command = "/tasks stop \(id)"
             terminal.type(command)
             _ = try await probe.first(within: .seconds(10)) { $0.cursor?.column == base + command.count }
+            replied.withLock { $0 = nil }
             let sent = ContinuousClock.now
             terminal.type("\r")
             let shown = try await probe.first(within: .seconds(10)) { $0.text.contains("Stopping task \(id) (") }
             samples.append((shown - sent).milliseconds)
+            if let reply = replied.withLock({ $0 }) {
+                toReply.append((reply - sent).milliseconds)
+                fromReply.append((shown - reply).milliseconds)
+            }
             try await Task.sleep(for: .milliseconds(50))
         }
-        return Distribution(samples)
+        return (Distribution(samples), Distribution(toReply), Distribution(fromReply))
     }
 
     /// A background task returns: from the instant its body returned (before the registry
     /// publishes its `finished` event, so the figure is an upper bound) to the first frame with
     /// its completion line.
-    private func eventToScreen(registry: TaskRegistry, probe: FrameProbe, trials: Int) async throws -> Distribution {
+    /// Also from the instant the registry published `finished` (stamped on the publisher's
+    /// thread by a filter that takes nothing), which splits the registry's part from the app's.
+    private func eventToScreen(registry: TaskRegistry, probe: FrameProbe, trials: Int) async throws -> (Distribution, fromPublish: Distribution) {
         var samples: [Double] = []
+        var fromPublish: [Double] = []
+        let published = Locked<[String: ContinuousClock.Instant]>([:])
+        let watcher = registry.events.subscribe(where: { event in
+            if case .task(.finished(let task)) = event, task.name.hasPrefix("finisher") {
+                published.withLock { $0[task.name] = .now }
+            }
+            return false
+        })
+        defer { watcher.finish() }
         for index in 0..<trials {
             let gate = Gate()
             let returned = Locked<ContinuousClock.Instant?>(nil)
@@ -142,9 +191,10 @@ struct LatencyBenchmarks {
             let shown = try await probe.first(within: .seconds(10)) { $0.text.contains("\"\(name)\" completed") }
             guard let end = returned.withLock({ $0 }) else { throw LatencyError("\(name) shown before it returned") }
             samples.append((shown - end).milliseconds)
+            if let publish = published.withLock({ $0[name] }) { fromPublish.append((shown - publish).milliseconds) }
             try await Task.sleep(for: .milliseconds(30))
         }
-        return Distribution(samples)
+        return (Distribution(samples), Distribution(fromPublish))
     }
 }
 

@@ -69,4 +69,28 @@ struct PipeTerminalTests {
         #expect(!InteractiveApp.shows(.toolProgress(agent: sub, callID: "c1", line: "line")))
         #expect(InteractiveApp.shows(.assistantMessage(agent: sub, text: "done")))
     }
+
+    @Test("a command and its reply come on their own feed, ahead of a backlog of background events, and say they wait")
+    func repliesSkipTheBacklog() async {
+        let hub = SessionEventHub(coalescingKey: SessionEvent.coalescingKey)
+        let feeds = EventFeeds(hub)
+        for index in 0..<1_000 { hub.publish(.warning("background \(index)")) }
+        #expect(!feeds.replyWaiting)
+        hub.publish(.slashCommand(command: "/tasks stop #3"))
+        hub.publish(.reply(.nothingRunning))
+        hub.publish(.conversation(ConversationRecord(agent: .main, from: 0, messages: [])))
+        #expect(feeds.replyWaiting)
+        #expect(await feeds.replies.next() == .slashCommand(command: "/tasks stop #3"))
+        feeds.replyTaken()
+        #expect(feeds.replyWaiting)
+        #expect(await feeds.replies.next() == .reply(.nothingRunning))
+        feeds.replyTaken()
+        #expect(!feeds.replyWaiting)
+        // The background feed has everything else the screen shows, in order, and no reply.
+        hub.finish()
+        var background: [SessionEvent] = []
+        for await event in feeds.background { background.append(event) }
+        #expect(background == (0..<1_000).map { .warning("background \($0)") })
+        #expect(await feeds.replies.next() == nil)
+    }
 }
