@@ -25,9 +25,6 @@ struct RegistryMachine {
         /// snapshot is a few words, and a listing of 100,000 retains boxes instead of copying
         /// about 380 bytes per entry). Trail, usage, step and the rest live only here.
         private(set) var record: TaskSnapshot.Record
-        /// Changed only by `RegistryMachine.move(_:to:)` (or set at the start), which keeps the
-        /// counts derived from it and the status its record shows.
-        fileprivate(set) var phase: TaskPhase
         /// What it said and did (bounded), kept while it is listed.
         fileprivate(set) var transcript = AgentTranscript()
         /// The result has been handed to its spawner (drained or waited for).
@@ -41,10 +38,8 @@ struct RegistryMachine {
 
         init(id: TaskID, request: TaskRegistry.Request, startedAt: Duration, startDate: Date, phase: TaskPhase = .pending) {
             self.id = id
-            self.phase = phase
             self.record = TaskSnapshot.Record(TaskSnapshot.Fields(
-                request: request, status: phase.status, cancelRequested: phase.cancelRequested, startedAt: startedAt,
-                endedAt: phase.endedAt, startDate: startDate, trail: [], lastEventAt: startedAt,
+                request: request, progress: .phase(phase), startedAt: startedAt, startDate: startDate, trail: [], lastEventAt: startedAt,
                 queuedFor: phase == .queued ? nil : .zero
             ))
         }
@@ -56,13 +51,18 @@ struct RegistryMachine {
             record = TaskSnapshot.Record(fields)
         }
 
-        /// Sets the phase and what its record shows of it, with `change` in the same new record.
+        /// Where it is in its life, kept in its record (which snapshots show as status, stop and
+        /// end). Changed only by `RegistryMachine.move(_:to:)` (or set at the start), which keeps
+        /// the counts derived from it.
+        var phase: TaskPhase {
+            guard case .phase(let phase) = record.fields.progress else { preconditionFailure("an entry's record holds its phase") }
+            return phase
+        }
+
+        /// Sets the phase, with `change` in the same new record.
         fileprivate func setPhase(_ next: TaskPhase, _ change: ((inout TaskSnapshot.Fields) -> Void)? = nil) {
-            phase = next
             update { fields in
-                fields.status = next.status
-                fields.cancelRequested = next.cancelRequested
-                fields.endedAt = next.endedAt
+                fields.progress = .phase(next)
                 // Waiting in the queue: its age; once it leaves (started or cancelled), a fixed time.
                 fields.queuedFor = next == .queued ? nil : (fields.queuedFor ?? .zero)
                 change?(&fields)
@@ -86,8 +86,11 @@ struct RegistryMachine {
         /// A stopping agent still holds its slot: its work may still burn a core until the body
         /// returns. A paused one does not: it makes no model call until resumed.
         var holdsCapSlot: Bool {
-            record.fields.request.mode == .background && record.fields.request.kind == .agent && phase.isActive
-                && phase.name != .paused && phase != .queued
+            guard record.fields.request.mode == .background, record.fields.request.kind == .agent else { return false }
+            return switch phase.name {
+            case .pending, .running, .stopping: true
+            case .ended, .paused, .queued: false
+            }
         }
 
         /// A background shell holds a slot of the shell cap until its processes are gone.
@@ -715,7 +718,7 @@ struct RegistryMachine {
         // The record read once: each read of a class's `var` is an access checked at run time.
         let record = entry.record
         var position = 0
-        if entry.phase == .queued {
+        if record.fields.progress.isQueued {
             position = positions?[entry.id] ?? 0
             if positions == nil {
                 for waiting in queue where waiting.phase == .queued {
@@ -725,7 +728,7 @@ struct RegistryMachine {
             }
         }
         return TaskSnapshot(
-            id: entry.id, record: record, age: (record.fields.endedAt ?? now) - record.fields.startedAt, queuePosition: position
+            id: entry.id, record: record, age: (record.fields.progress.endedAt ?? now) - record.fields.startedAt, queuePosition: position
         )
     }
 

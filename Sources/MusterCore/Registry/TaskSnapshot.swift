@@ -11,11 +11,9 @@ public struct TaskSnapshot: Sendable, Equatable, Identifiable {
     struct Fields: Sendable {
         /// Name, kind, description, spawner, mode, step limit and budget.
         var request: TaskRegistry.Request
-        /// A queued status's position is the snapshot's (`queuePosition`), not this one's.
-        var status: TaskStatus
-        var cancelRequested: CancellationSource?
+        /// Status, stop and end. A queued status's position is the snapshot's (`queuePosition`).
+        var progress: Progress
         var startedAt: Duration
-        var endedAt: Duration?
         var startDate: Date
         var trail: [String]
         var usage = TaskUsage()
@@ -24,6 +22,43 @@ public struct TaskSnapshot: Sendable, Equatable, Identifiable {
         var step = 0
         /// nil while it waits in the queue: then all of its age.
         var queuedFor: Duration? = .zero
+    }
+
+    /// Where the task is: a registry entry's phase (the one place its status, its stop and its
+    /// end are kept, so they cannot disagree), or, in a snapshot read from a log or built whole,
+    /// the three as given.
+    enum Progress: Sendable {
+        case phase(TaskPhase)
+        case given(TaskStatus, cancelRequested: CancellationSource?, endedAt: Duration?)
+
+        var status: TaskStatus {
+            switch self {
+            case .phase(let phase): phase.status
+            case .given(let status, _, _): status
+            }
+        }
+
+        var cancelRequested: CancellationSource? {
+            switch self {
+            case .phase(let phase): phase.cancelRequested
+            case .given(_, let source, _): source
+            }
+        }
+
+        var endedAt: Duration? {
+            switch self {
+            case .phase(let phase): phase.endedAt
+            case .given(_, _, let endedAt): endedAt
+            }
+        }
+
+        var isQueued: Bool {
+            switch self {
+            case .phase(let phase): phase == .queued
+            case .given(.queued, _, _): true
+            case .given: false
+            }
+        }
     }
 
     /// The shared, immutable part of snapshots: a new one replaces it on every change.
@@ -60,7 +95,7 @@ public struct TaskSnapshot: Sendable, Equatable, Identifiable {
         var position = 0
         if case .queued(let place) = status { position = place }
         self.init(id: id, record: Record(Fields(
-            request: request, status: status, cancelRequested: cancelRequested, startedAt: startedAt, endedAt: endedAt,
+            request: request, progress: .given(status, cancelRequested: cancelRequested, endedAt: endedAt), startedAt: startedAt,
             startDate: startDate, trail: trail, usage: usage, childrenUsage: childrenUsage, lastEventAt: lastEventAt,
             step: step, queuedFor: queuedFor
         )), age: age, queuePosition: position)
@@ -74,14 +109,14 @@ public struct TaskSnapshot: Sendable, Equatable, Identifiable {
     public var spawner: Spawner { record.fields.request.spawner }
     public var mode: TaskMode { record.fields.request.mode }
     public var status: TaskStatus {
-        if case .queued = record.fields.status { return .queued(position: queuePosition) }
-        return record.fields.status
+        let progress = record.fields.progress
+        return progress.isQueued ? .queued(position: queuePosition) : progress.status
     }
     /// Set once a cancel was requested and until the task reaches a terminal state.
-    public var cancelRequested: CancellationSource? { record.fields.cancelRequested }
+    public var cancelRequested: CancellationSource? { record.fields.progress.cancelRequested }
     /// Start and end on the registry's timeline.
     public var startedAt: Duration { record.fields.startedAt }
-    public var endedAt: Duration? { record.fields.endedAt }
+    public var endedAt: Duration? { record.fields.progress.endedAt }
     /// Wall-clock start, for logs.
     public var startDate: Date { record.fields.startDate }
     /// The most recent progress lines (oldest first).
@@ -141,8 +176,8 @@ public struct TaskSnapshot: Sendable, Equatable, Identifiable {
         return left.request.name == right.request.name && left.request.kind == right.request.kind
             && left.request.description == right.request.description && left.request.spawner == right.request.spawner
             && left.request.mode == right.request.mode && left.request.stepLimit == right.request.stepLimit
-            && left.request.budget == right.request.budget && left.cancelRequested == right.cancelRequested
-            && left.startedAt == right.startedAt && left.endedAt == right.endedAt && left.startDate == right.startDate
+            && left.request.budget == right.request.budget && lhs.cancelRequested == rhs.cancelRequested
+            && left.startedAt == right.startedAt && lhs.endedAt == rhs.endedAt && left.startDate == right.startDate
             && left.trail == right.trail && left.usage == right.usage && left.childrenUsage == right.childrenUsage
             && left.lastEventAt == right.lastEventAt && left.step == right.step
     }
