@@ -60,12 +60,12 @@ struct RegistryMachine {
         }
 
         /// Sets the phase, with `change` in the same new record.
-        fileprivate func setPhase(_ next: TaskPhase, _ change: (inout TaskSnapshot.Fields) -> Void) {
+        fileprivate func setPhase(_ next: TaskPhase, _ change: ((inout TaskSnapshot.Fields) -> Void)? = nil) {
             update { fields in
                 fields.progress = .phase(next)
                 // Waiting in the queue: its age; once it leaves (started or cancelled), a fixed time.
                 fields.queuedFor = next == .queued ? nil : (fields.queuedFor ?? .zero)
-                change(&fields)
+                change?(&fields)
             }
         }
 
@@ -755,7 +755,7 @@ struct RegistryMachine {
     /// The one place a phase changes; refuses (and reports) what the table does not allow.
     @discardableResult
     private mutating func move(
-        _ entry: Entry, to next: TaskPhase, into effects: inout [RegistryEffect], _ change: (inout TaskSnapshot.Fields) -> Void = { _ in }
+        _ entry: Entry, to next: TaskPhase, into effects: inout [RegistryEffect], _ change: ((inout TaskSnapshot.Fields) -> Void)? = nil
     ) -> Bool {
         let from = entry.phase.name
         guard TaskPhase.canMove(from: from, to: next.name) else {
