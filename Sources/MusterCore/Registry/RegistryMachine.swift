@@ -20,22 +20,11 @@ struct RegistryMachine {
 
     final class Entry {
         let id: TaskID
-        /// Changes only by `moveToBackground` (its mode), which keeps the slot counts.
-        fileprivate(set) var request: TaskRegistry.Request
-        let startedAt: Duration
-        let startDate: Date
-        /// Changed only by `RegistryMachine.move(_:to:)`, which keeps the counts derived from it.
-        fileprivate(set) var phase: TaskPhase = .pending
-        /// An array, not a deque: snapshots share its storage instead of copying it (at most
-        /// `trailLength` lines, so dropping the oldest is cheap).
-        fileprivate(set) var trail: [String] = []
-        /// What its own model and tool calls cost, and what its children's did (at any depth).
-        fileprivate(set) var usage = TaskUsage()
-        fileprivate(set) var childrenUsage = TaskUsage()
-        /// When it last reported anything (a step, an activity, usage, a transcript line).
-        fileprivate(set) var lastEventAt: Duration
-        /// The latest model step it reached (kept once it ended).
-        fileprivate(set) var step = 0
+        /// Everything its snapshots show but their age and queue place: an immutable box that
+        /// every snapshot taken until the next change shares, replaced whole by `update` (so a
+        /// snapshot is a few words, and a listing of 100,000 retains boxes instead of copying
+        /// about 380 bytes per entry). Trail, usage, step and the rest live only here.
+        private(set) var record: TaskSnapshot.Record
         /// What it said and did (bounded), kept while it is listed.
         fileprivate(set) var transcript = AgentTranscript()
         /// The result has been handed to its spawner (drained or waited for).
@@ -46,26 +35,67 @@ struct RegistryMachine {
         fileprivate(set) var isListed = true
         /// While queued: makes its body once a slot frees (the body does not exist before).
         fileprivate var deferredBody: ((TaskID) -> Task<Void, Never>?)?
-        /// How long it waited in the queue, once it left it (its time budget counts from then).
-        fileprivate var queuedFor: Duration = .zero
 
-        init(id: TaskID, request: TaskRegistry.Request, startedAt: Duration, startDate: Date) {
+        init(id: TaskID, request: TaskRegistry.Request, startedAt: Duration, startDate: Date, phase: TaskPhase = .pending) {
             self.id = id
-            self.request = request
-            self.startedAt = startedAt
-            self.startDate = startDate
-            self.lastEventAt = startedAt
+            self.record = TaskSnapshot.Record(TaskSnapshot.Fields(
+                request: request, progress: .phase(phase), startedAt: startedAt, startDate: startDate, trail: [], lastEventAt: startedAt,
+                queuedFor: phase == .queued ? nil : .zero
+            ))
         }
+
+        /// Changes `record` by replacing it (snapshots keep the one they have): one box per call.
+        fileprivate func update(_ change: (inout TaskSnapshot.Fields) -> Void) {
+            var fields = record.fields
+            change(&fields)
+            record = TaskSnapshot.Record(fields)
+        }
+
+        /// Where it is in its life, kept in its record (which snapshots show as status, stop and
+        /// end). Changed only by `RegistryMachine.move(_:to:)` (or set at the start), which keeps
+        /// the counts derived from it.
+        var phase: TaskPhase {
+            guard case .phase(let phase) = record.fields.progress else { preconditionFailure("an entry's record holds its phase") }
+            return phase
+        }
+
+        /// Sets the phase, with `change` in the same new record.
+        fileprivate func setPhase(_ next: TaskPhase, _ change: ((inout TaskSnapshot.Fields) -> Void)? = nil) {
+            update { fields in
+                fields.progress = .phase(next)
+                // Waiting in the queue: its age; once it leaves (started or cancelled), a fixed time.
+                fields.queuedFor = next == .queued ? nil : (fields.queuedFor ?? .zero)
+                change?(&fields)
+            }
+        }
+
+        /// Changes only by `moveToBackground` (its mode), which keeps the slot counts.
+        var request: TaskRegistry.Request { record.fields.request }
+        var startedAt: Duration { record.fields.startedAt }
+        var startDate: Date { record.fields.startDate }
+        /// At most `trailLength` lines, oldest first.
+        var trail: [String] { record.fields.trail }
+        /// What its own model and tool calls cost, and what its children's did (at any depth).
+        var usage: TaskUsage { record.fields.usage }
+        var childrenUsage: TaskUsage { record.fields.childrenUsage }
+        /// When it last reported anything (a step, an activity, usage, a transcript line).
+        var lastEventAt: Duration { record.fields.lastEventAt ?? record.fields.startedAt }
+        /// The latest model step it reached (kept once it ended).
+        var step: Int { record.fields.step }
 
         /// A stopping agent still holds its slot: its work may still burn a core until the body
         /// returns. A paused one does not: it makes no model call until resumed.
         var holdsCapSlot: Bool {
-            request.mode == .background && request.kind == .agent && phase.isActive && phase.name != .paused && phase != .queued
+            guard record.fields.request.mode == .background, record.fields.request.kind == .agent else { return false }
+            return switch phase.name {
+            case .pending, .running, .stopping: true
+            case .ended, .paused, .queued: false
+            }
         }
 
         /// A background shell holds a slot of the shell cap until its processes are gone.
         var holdsShellSlot: Bool {
-            request.mode == .background && request.kind == .shell && phase.isActive
+            record.fields.request.mode == .background && record.fields.request.kind == .shell && phase.isActive
         }
     }
 
@@ -139,12 +169,12 @@ struct RegistryMachine {
         // A task that starts paused (a restored agent) takes no cap slot, so the cap cannot refuse it.
         if let refusal = refusal(mode: request.mode, kind: request.kind), !(paused && refusal != .shutDown) { throw refusal }
         let id = claimID(wanted)
-        let entry = Entry(id: id, request: request, startedAt: now, startDate: date)
-        if paused, request.kind == .agent { entry.phase = .paused(step: nil, activity: nil) }
         // Past the cap (and `refusal` let it through): it waits in the queue, with no body yet.
         // A restored paused agent holds no slot, so it never queues.
-        if !paused, request.mode == .background, request.kind == .agent, capSlotsHeld >= limits.maxBackgroundAgents {
-            entry.phase = .queued
+        let queues = !paused && request.mode == .background && request.kind == .agent && capSlotsHeld >= limits.maxBackgroundAgents
+        let phase: TaskPhase = queues ? .queued : paused && request.kind == .agent ? .paused(step: nil, activity: nil) : .pending
+        let entry = Entry(id: id, request: request, startedAt: now, startDate: date, phase: phase)
+        if queues {
             entry.deferredBody = makeBody
             queue.append(entry)
             queuedCount += 1
@@ -198,12 +228,14 @@ struct RegistryMachine {
             name: task.name, kind: task.kind, description: task.description, spawner: task.spawner, mode: task.mode,
             stepLimit: task.stepLimit, budget: task.budget
         )
-        let entry = Entry(id: id, request: request, startedAt: now - task.age, startDate: task.startDate)
-        entry.phase = .ended(status, at: now)
-        entry.trail = Array(task.trail.suffix(limits.trailLength))
-        entry.usage = task.usage
-        entry.childrenUsage = task.childrenUsage
-        entry.step = task.step
+        let entry = Entry(id: id, request: request, startedAt: now - task.age, startDate: task.startDate, phase: .ended(status, at: now))
+        let trailLength = limits.trailLength
+        entry.update { fields in
+            fields.trail = Array(task.trail.suffix(trailLength))
+            fields.usage = task.usage
+            fields.childrenUsage = task.childrenUsage
+            fields.step = task.step
+        }
         entry.delivered = true
         entries[id] = entry
         listed.append(entry)
@@ -260,10 +292,10 @@ struct RegistryMachine {
         while capSlotsHeld < limits.maxBackgroundAgents, !isShuttingDown, let next = queue.popFirst() {
             // Stopped while it waited: it has ended already.
             guard next.phase == .queued else { continue }
-            guard move(next, to: .pending, into: &effects) else { continue }
+            let queuedFor = now - next.startedAt
+            guard move(next, to: .pending, into: &effects, { $0.queuedFor = queuedFor }) else { continue }
             let makeBody = next.deferredBody
             next.deferredBody = nil
-            next.queuedFor = now - next.startedAt
             next.body = makeBody?(next.id)
             effects.append(.publish(.updated(snapshot(of: next, now: now))))
         }
@@ -320,10 +352,13 @@ struct RegistryMachine {
         case .pending, .stopping(_, nil, _), .ended, .paused(nil, _), .queued:
             return
         }
-        guard move(entry, to: next, into: &effects) else { return }
-        entry.lastEventAt = now
-        if let step { entry.step = step }
-        if let activity, joinsTrail { appendTrail(activity, to: entry) }
+        let trailLength = limits.trailLength
+        let moved = move(entry, to: next, into: &effects) { fields in
+            fields.lastEventAt = now
+            if let step { fields.step = step }
+            if let activity, joinsTrail { Self.appendTrail(activity, to: &fields.trail, keeping: trailLength) }
+        }
+        guard moved else { return }
         effects.append(.publish(.updated(snapshot(of: entry, now: now))))
     }
 
@@ -331,12 +366,14 @@ struct RegistryMachine {
     /// publishes an update of each active one.
     mutating func recordUsage(_ id: TaskID, _ delta: TaskUsage, now: Duration, into effects: inout [RegistryEffect]) {
         guard let entry = entries[id], entry.phase.isActive else { return }
-        entry.usage += delta
-        entry.lastEventAt = now
+        entry.update { fields in
+            fields.usage += delta
+            fields.lastEventAt = now
+        }
         effects.append(.publish(.updated(snapshot(of: entry, now: now))))
         var parent = entry.request.spawner.taskID
         while let parentID = parent, let ancestor = entries[parentID] {
-            ancestor.childrenUsage += delta
+            ancestor.update { $0.childrenUsage += delta }
             if ancestor.phase.isActive { effects.append(.publish(.updated(snapshot(of: ancestor, now: now)))) }
             parent = ancestor.request.spawner.taskID
         }
@@ -346,7 +383,7 @@ struct RegistryMachine {
     mutating func transcribe(_ id: TaskID, _ text: String, now: Duration) {
         guard let entry = entries[id], entry.phase.isActive else { return }
         entry.transcript.append(text)
-        entry.lastEventAt = now
+        entry.update { $0.lastEventAt = now }
     }
 
     /// The transcript of a listed task.
@@ -355,7 +392,8 @@ struct RegistryMachine {
     /// Adds a line to an active task's trail; no event.
     mutating func note(_ id: TaskID, _ line: String) {
         guard let entry = entries[id], entry.phase.isActive else { return }
-        appendTrail(line, to: entry)
+        let trailLength = limits.trailLength
+        entry.update { Self.appendTrail(line, to: &$0.trail, keeping: trailLength) }
     }
 
     // MARK: Moving to the background
@@ -369,7 +407,7 @@ struct RegistryMachine {
         if let refusal = refusal(mode: .background, kind: entry.request.kind) { return refusal }
         let heldSlot = entry.holdsCapSlot
         let heldShellSlot = entry.holdsShellSlot
-        entry.request.mode = .background
+        entry.update { $0.request.mode = .background }
         if heldSlot != entry.holdsCapSlot { capSlotsHeld += entry.holdsCapSlot ? 1 : -1 }
         if heldShellSlot != entry.holdsShellSlot { shellSlotsHeld += entry.holdsShellSlot ? 1 : -1 }
         let moved = snapshot(of: entry, now: now)
@@ -489,8 +527,7 @@ struct RegistryMachine {
             return .refused(.capReached(limit: limits.maxBackgroundAgents), snapshot(of: entry, now: now))
         }
         let next: TaskPhase = step.map { .running(step: $0, activity: activity) } ?? .pending
-        guard move(entry, to: next, into: &effects) else { return .notPaused(snapshot(of: entry, now: now)) }
-        entry.lastEventAt = now
+        guard move(entry, to: next, into: &effects, { $0.lastEventAt = now }) else { return .notPaused(snapshot(of: entry, now: now)) }
         effects.append(.publish(.updated(snapshot(of: entry, now: now))))
         effects.append(.log(.resumed(id)))
         resolveControlWaiters(of: id, where: { $0 == .resumed }, with: true, into: &effects)
@@ -678,30 +715,20 @@ struct RegistryMachine {
     }
 
     func snapshot(of entry: Entry, now: Duration, positions: [TaskID: Int]? = nil) -> TaskSnapshot {
-        let phase = entry.phase
-        let endedAt = phase.endedAt
-        var status = phase.status
-        if phase == .queued {
-            var position = positions?[entry.id] ?? 0
+        // The record read once: each read of a class's `var` is an access checked at run time.
+        let record = entry.record
+        var position = 0
+        if record.fields.progress.isQueued {
+            position = positions?[entry.id] ?? 0
             if positions == nil {
                 for waiting in queue where waiting.phase == .queued {
                     position += 1
                     if waiting === entry { break }
                 }
             }
-            status = .queued(position: position)
         }
-        // The request read once: each read of a class's `var` is an access checked at run time.
-        let request = entry.request
         return TaskSnapshot(
-            id: entry.id, name: request.name, kind: request.kind,
-            description: request.description, spawner: request.spawner,
-            mode: request.mode, status: status, cancelRequested: phase.cancelRequested,
-            startedAt: entry.startedAt, endedAt: endedAt, startDate: entry.startDate,
-            age: (endedAt ?? now) - entry.startedAt, trail: entry.trail,
-            usage: entry.usage, childrenUsage: entry.childrenUsage, lastEventAt: entry.lastEventAt,
-            step: entry.step, stepLimit: request.stepLimit, budget: request.budget,
-            queuedFor: phase == .queued ? now - entry.startedAt : entry.queuedFor
+            id: entry.id, record: record, age: (record.fields.progress.endedAt ?? now) - record.fields.startedAt, queuePosition: position
         )
     }
 
@@ -727,7 +754,9 @@ struct RegistryMachine {
 
     /// The one place a phase changes; refuses (and reports) what the table does not allow.
     @discardableResult
-    private mutating func move(_ entry: Entry, to next: TaskPhase, into effects: inout [RegistryEffect]) -> Bool {
+    private mutating func move(
+        _ entry: Entry, to next: TaskPhase, into effects: inout [RegistryEffect], _ change: ((inout TaskSnapshot.Fields) -> Void)? = nil
+    ) -> Bool {
         let from = entry.phase.name
         guard TaskPhase.canMove(from: from, to: next.name) else {
             assertionFailure("illegal task transition \(from) → \(next.name) of \(entry.id)")
@@ -738,7 +767,7 @@ struct RegistryMachine {
         let heldSlot = entry.holdsCapSlot
         let heldShellSlot = entry.holdsShellSlot
         let wasQueued = entry.phase == .queued
-        entry.phase = next
+        entry.setPhase(next, change)
         if wasActive != entry.phase.isActive { activeCount += entry.phase.isActive ? 1 : -1 }
         if wasQueued != (next == .queued) { queuedCount += wasQueued ? -1 : 1 }
         if heldSlot != entry.holdsCapSlot { capSlotsHeld += entry.holdsCapSlot ? 1 : -1 }
@@ -797,9 +826,9 @@ struct RegistryMachine {
         return cancelled
     }
 
-    private func appendTrail(_ line: String, to entry: Entry) {
-        entry.trail.append(line)
-        if entry.trail.count > limits.trailLength { entry.trail.removeFirst(entry.trail.count - limits.trailLength) }
+    private static func appendTrail(_ line: String, to trail: inout [String], keeping length: Int) {
+        trail.append(line)
+        if trail.count > length { trail.removeFirst(trail.count - length) }
     }
 
     private func result(of entry: Entry, now: Duration) -> TaskResult {
