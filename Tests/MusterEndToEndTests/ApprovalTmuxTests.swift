@@ -11,13 +11,21 @@ import Testing
 struct ApprovalTmuxTests {
     static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/approvals.json")
 
+    /// The asker's task id, as its launch line on `screen` gives it.
+    static func askerID(on screen: String) throws -> Int {
+        let match = try #require(screen.firstMatch(of: #/agent "asker" started in the background \(task #(\d+)\)/#))
+        return try #require(Int(match.1))
+    }
+
     @Test("A background agent asks: the pill shows it, the other agent keeps running, y in the dialog approves; a denial's reason reaches the model")
     func backgroundApproval() async throws {
         try await TmuxDriver.withApp(arguments: ["--script", Self.script.path, "--permission-mode", "ask"]) { app in
             try await app.waitForScreen(containing: "/help for commands", timeout: .seconds(20))
             await app.submit("launch")
             let asked = try await app.waitForScreen(containing: "⚠ 1 needs you")
-            #expect(asked.contains("#1 asker asks to run a shell command:"))
+            // The two agents start at once: which gets which id is the scheduler's choice.
+            let id = try Self.askerID(on: asked)
+            #expect(asked.contains("#\(id) asker asks to run a shell command:"))
             #expect(asked.contains("$ touch approved.txt && echo touched"))
             // The ticker finishes while the asker waits: nothing else is blocked.
             try await app.waitForScreen(containing: "Result of ticker: ticker done ticking")
@@ -29,15 +37,15 @@ struct ApprovalTmuxTests {
             try await app.waitForScreen("for the asker listed first with y/n offered") { screen in
                 let rows = screen.split(separator: "\n")
                 guard let title = rows.firstIndex(where: { $0.contains("Tasks (⚠ 1 needs you · 1 running") }), title + 1 < rows.count else { return false }
-                return rows[title + 1].contains(" #1 asker ") && screen.contains("y approve · n deny")
+                return rows[title + 1].contains(" #\(id) asker ") && screen.contains("y approve · n deny")
             }
             await app.type("y")
-            try await app.waitForScreen(containing: "Approved once for #1")
+            try await app.waitForScreen(containing: "Approved once for #\(id)")
             await app.press("Escape")
             try await app.waitForScreen(containing: "$ rm notes.txt && echo removed")
             #expect(FileManager.default.fileExists(atPath: app.scratch.appendingPathComponent("workspace").appendingPathComponent("approved.txt").path))
 
-            await app.submit("/tasks deny 1 keep the notes")
+            await app.submit("/tasks deny \(id) keep the notes")
             let denied = try await app.waitForScreen(containing: "asker heard: Error: The person denied this call: keep the notes")
             #expect(!denied.contains("needs you"))
             #expect(FileManager.default.fileExists(atPath: app.scratch.appendingPathComponent("workspace").appendingPathComponent("notes.txt").path))
@@ -49,14 +57,15 @@ struct ApprovalTmuxTests {
         try await TmuxDriver.withApp(arguments: ["--script", Self.script.path, "--permission-mode", "ask"]) { app in
             try await app.waitForScreen(containing: "/help for commands", timeout: .seconds(20))
             await app.submit("launch")
-            try await app.waitForScreen(containing: "⚠ 1 needs you")
-            await app.submit("/tasks stop 1")
+            let asked = try await app.waitForScreen(containing: "⚠ 1 needs you")
+            let id = try Self.askerID(on: asked)
+            await app.submit("/tasks stop \(id)")
             let stopped = try await app.waitForScreen(containing: "Background agent \"asker\" was cancelled")
             #expect(!stopped.contains("needs you"))
             #expect(!FileManager.default.fileExists(atPath: app.scratch.appendingPathComponent("workspace/approved.txt").path))
             // A late answer finds nothing to answer.
-            await app.submit("/tasks approve 1")
-            try await app.waitForScreen(containing: "Task #1 has no call waiting for approval.")
+            await app.submit("/tasks approve \(id)")
+            try await app.waitForScreen(containing: "Task #\(id) has no call waiting for approval.")
         }
     }
 
