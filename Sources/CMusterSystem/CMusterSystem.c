@@ -139,3 +139,12 @@ int muster_reap_pidfd(int pidfd) {
     return -1;
 }
 #endif
+
+#include <signal.h>
+
+int muster_signal_is_caught(int sig) {
+    struct sigaction action;
+    if (sigaction(sig, NULL, &action) != 0) return 0;
+    if (action.sa_flags & SA_SIGINFO) return action.sa_sigaction != NULL;
+    return action.sa_handler != SIG_DFL && action.sa_handler != SIG_IGN;
+}

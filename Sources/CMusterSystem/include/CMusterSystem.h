@@ -47,4 +47,7 @@ int muster_set_child_subreaper(int on);
 /// -1 with errno set (ECHILD: not a child of the caller, or already reaped).
 int muster_reap_pidfd(int pidfd);
 
+/// 1 when a handler is installed for signal `sig` (neither the default action nor ignored), else 0.
+int muster_signal_is_caught(int sig);
+
 #endif

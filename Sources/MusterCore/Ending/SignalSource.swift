@@ -1,3 +1,4 @@
+import CMusterSystem
 import Dispatch
 
 #if canImport(Glibc)
@@ -11,8 +12,15 @@ import Darwin
 /// The one way Muster observes signals, for every front end: libdispatch signal sources on one
 /// serial queue, each delivery decided by a `SignalRule` and handed to `handler` on that queue.
 ///
-/// A dispatch source observes a signal but does not stop its default action ("die at once"),
-/// so each watched signal is ignored while observed; `cancel` restores the default actions.
+/// A dispatch source observes a signal but does not stop its default action ("die at once").
+/// On Linux, libdispatch installs a handler of its own for each signal, which replaces that
+/// action, but it does so on its manager thread a moment after `resume`: a signal ignored in the
+/// meantime is dropped (the kernel discards an ignored signal when it is sent), and a SIGTERM
+/// that came just then was lost and the run went on. So on Linux the default action stays until
+/// libdispatch's handler is in place, and `init` returns only once it is (a signal in that window
+/// ends the process the default way, as if no source existed yet, never silently); elsewhere
+/// (kqueue, which only observes) each watched signal is ignored while observed. `cancel`
+/// restores the default actions.
 /// With an `ExitDeadline`, the first stop signal arms it and a second exits at once (after
 /// killing every tool process): the handler sees `.stop` and never `.stopNow`. Without one (the
 /// curses UI, which must restore the terminal on the main actor), the handler gets `.stopNow`.
@@ -33,7 +41,9 @@ public final class SignalSource {
         let rule = Locked(SignalRule(stopSignals: Set(stopping)))
         numbers = stopping + watching
         sources = numbers.map { number in
+            #if !os(Linux)
             signal(number, SIG_IGN)
+            #endif
             let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
             source.setEventHandler {
                 let events = rule.withLock { $0.receive(number, count: source.data) }
@@ -54,7 +64,31 @@ public final class SignalSource {
             source.resume()
             return source
         }
+        #if os(Linux)
+        Self.awaitHandlers(for: numbers)
+        #endif
     }
+
+    #if os(Linux)
+    /// Waits until libdispatch's handler is installed for every signal in `numbers` (well under a
+    /// millisecond here; at most `limit`, then it ignores the ones still missing, as before).
+    /// A wait on another thread's registration that takes no locks Muster holds; it blocks the
+    /// calling thread only for that moment, once per front end.
+    private static func awaitHandlers(for numbers: [Int32], limit: Duration = .seconds(2)) {
+        let clock = ContinuousClock()
+        let deadline = clock.now.advanced(by: limit)
+        var missing = numbers.filter { muster_signal_is_caught($0) == 0 }
+        while !missing.isEmpty {
+            guard clock.now < deadline else {
+                for number in missing { signal(number, SIG_IGN) }
+                return
+            }
+            sched_yield()
+            usleep(50)
+            missing.removeAll { muster_signal_is_caught($0) != 0 }
+        }
+    }
+    #endif
 
     /// Stops observing and restores the default actions.
     public func cancel() {
