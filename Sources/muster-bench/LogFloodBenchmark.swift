@@ -23,6 +23,9 @@ struct LogFloodBenchmark {
         let recorder = SessionRecorder.start(
             session: session, log: .file(url), metadata: SessionMetadata(mode: .headless, workspace: workspace.path)
         )
+        // Earlier benchmarks of a whole run leave hundreds of MB freed but resident (glibc keeps
+        // them): give back what it can, and count the flood's growth over what is left.
+        _ = malloc_trim(0)
         let before = ProcessStats.residentBytes()
         await session.start()
         let flooding = Locked(true)
@@ -70,8 +73,10 @@ struct LogFloodBenchmark {
         let accounted = progressRecords.reduce(0) { sum, record in
             sum + (record.firstMatch(of: /"lines":([0-9]+)/).flatMap { Int($0.output.1) } ?? 1)
         }
-        let megabytes = Double(peak) / 1_048_576
-        report.add("log", "session log under \(lines) progress lines (\(String(format: "%.1f", elapsed.seconds)) s): peak resident memory", megabytes, unit: "MB", target: "< 200 MB", met: megabytes < 200, detail: "\(Double(before) / 1_048_576) MB before")
+        // The growth, not the process's peak: in a whole run the process already holds what the
+        // benchmarks before this one left resident (684 MB once, after the 100,000-agent ones).
+        let megabytes = Double(max(0, peak - before)) / 1_048_576
+        report.add("log", "session log under \(lines) progress lines (\(String(format: "%.1f", elapsed.seconds)) s): resident memory growth, peak less start", megabytes, unit: "MB", target: "< 200 MB", met: megabytes < 200, detail: String(format: "%.1f MB at the start, %.1f MB at the peak", Double(before) / 1_048_576, Double(peak) / 1_048_576))
         report.add("log", "session log under the flood: most the log fell behind", lag * 1000, unit: "ms", target: "< 1,000 ms", met: lag < 1)
         report.add("log", "tool_progress records for \(lines) lines", Double(progress), unit: "records")
         report.add("log", "progress lines the log accounts for (its records' `lines` added up)", Double(accounted), unit: "lines", target: "= \(lines)", met: accounted == lines)
@@ -93,3 +98,8 @@ struct LogFloodBenchmark {
 private enum SamplerResult {
     static let shared = Locked<(Int, Double)?>(nil)
 }
+
+/// glibc's `malloc_trim` (in `<malloc.h>`, which the Glibc module does not export): gives the
+/// operating system back the free memory at the top of the heap and in the arenas.
+@_silgen_name("malloc_trim")
+private func malloc_trim(_ pad: Int) -> Int32
