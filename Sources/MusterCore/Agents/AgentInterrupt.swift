@@ -3,10 +3,9 @@
 /// it: cancelling the body reaches the same work, which runs in a child of the body.
 ///
 /// The work runs in an `async let` child of the body (`run`), which holds its own task here while
-/// it runs; an interruption cancels that task and says why. A model call of a model that
-/// `honoursInterruption` runs in the body's own task instead (`begin`/`end`): an interruption
-/// interrupts the call's `ModelInterruption`, and the model ends its stream; no child task, and
-/// no task memory of its own while the call waits. No watch task per model call: the
+/// it runs; an interruption cancels that task and says why. A model call played into a feed
+/// (`LanguageModel.feedTurn`) is read in the body's own task instead (`begin`/`end`): an
+/// interruption interrupts the feed; no child task, and no task memory of its own while the call waits. No watch task per model call: the
 /// registry calls `setPaused` in the same isolated step as the pause, and the deadline comes from
 /// one watch per agent with a time budget (`BudgetGuard.watchDeadline`).
 final class AgentInterrupt: Sendable {
@@ -21,24 +20,24 @@ final class AgentInterrupt: Sendable {
     /// What is in flight: a pause ends only a model call; tool calls go on until they finish.
     enum Work: Sendable, Equatable { case modelCall, toolCalls }
 
-    /// How the work in flight is ended: its own task cancelled, or its call's handle interrupted.
+    /// How the work in flight is ended: its own task cancelled, or its call's feed interrupted.
     /// `UnsafeCurrentTask` is not Sendable: it is stored and used only under `state`'s lock, and
     /// the work removes it (under that lock) before its task returns, so it is never used after
     /// the task is gone.
     private enum Target: @unchecked Sendable {
         case task(UnsafeCurrentTask)
-        case handle(ModelInterruption)
+        case feed(ModelEventFeed)
     }
 
     private struct InFlight: Sendable {
         let target: Target
         let work: Work
 
-        /// Ends the work (under `state`'s lock; a handle's handler only finishes a stream).
+        /// Ends the work (under `state`'s lock; a feed's producer only withdraws a timer action).
         func end() {
             switch target {
             case .task(let task): task.cancel()
-            case .handle(let handle): handle.interrupt()
+            case .feed(let feed): feed.interrupt()
             }
         }
     }
@@ -109,13 +108,14 @@ final class AgentInterrupt: Sendable {
         return value
     }
 
-    /// Begins a model call in the caller's own task, ended by an interruption through the handle
-    /// returned (to be passed in the request of a model that `honoursInterruption`); nil when an
-    /// interruption came first and the call must not start (`end` then says why). Every `begin`
-    /// is followed by one `end`, when the call has returned.
-    func begin() -> ModelInterruption? {
-        let handle = ModelInterruption()
-        return state.withLock { state in Self.admit(.modelCall, .handle(handle), &state) } ? handle : nil
+    /// Begins a model call read from `feed` in the caller's own task, which an interruption
+    /// ends through the feed; false when an interruption came first and the call must not go on
+    /// (the feed is interrupted then, and `end` says why). Every `begin` is followed by one
+    /// `end`, when the call has returned.
+    func begin(_ feed: ModelEventFeed) -> Bool {
+        if state.withLock({ state in Self.admit(.modelCall, .feed(feed), &state) }) { return true }
+        feed.interrupt()
+        return false
     }
 
     /// The call begun by `begin` has returned (or never started): why it was interrupted, if it was

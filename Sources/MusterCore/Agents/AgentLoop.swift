@@ -113,8 +113,7 @@ extension AgentRuntime {
     /// Streams one model turn. A task's request is work in flight of its `interrupt`, run in a
     /// child task: a pause cancels it at once (no tokens spent while paused) and the turn ends
     /// `.paused`; the time budget running out ends it `.outOfTime`; a stop cancels it with the
-    /// body. (A model that `honoursInterruption` is called in the body's own task instead: see
-    /// `AgentRun.callModel`.)
+    /// body. (A model's feed is read in the body's own task instead: see `AgentRun.callModel`.)
     @inline(never)
     func streamTurn(_ request: ModelRequest, agent: AgentRef, task: TaskContext?, interrupt: AgentInterrupt?) async -> StreamEnd {
         guard let interrupt else { return await consumeTurn(request, agent: agent, task: task) }
@@ -133,12 +132,23 @@ extension AgentRuntime {
         }
     }
 
+    /// Streams `request`'s turn from `streamTurn`, in this task.
     @inline(never)
     func consumeTurn(_ request: ModelRequest, agent: AgentRef, task: TaskContext?) async -> StreamEnd {
+        var events = model.streamTurn(request).makeAsyncIterator()
+        return await consume(&events, agent: agent, task: task)
+    }
+
+    /// Reads a turn's events to their end. A turn whose events end because the task was
+    /// cancelled (a stop) is not an answer, whatever the model made of the cancellation: some
+    /// streams just end.
+    @inline(never)
+    func consume<Events: AsyncIteratorProtocol>(_ events: inout Events, agent: AgentRef, task: TaskContext?) async -> StreamEnd
+    where Events.Element == ModelEvent {
         var turn = ModelTurn()
         var writing = WritingActivity()
         do {
-            for try await event in model.streamTurn(request) {
+            while let event = try await events.next() {
                 if let activity = take(event, into: &turn, writing: &writing, agent: agent, watched: task != nil), let task {
                     await Self.report(activity, of: task)
                 }
@@ -146,7 +156,7 @@ extension AgentRuntime {
         } catch {
             return .failed(partial: turn.text, error)
         }
-        return .answered(turn)
+        return Task.isCancelled ? .failed(partial: turn.text, CancellationError()) : .answered(turn)
     }
 
     /// Adds `event` to `turn`; returns the `writing:` activity to report, if any (out of line: see `runAnswering`).
@@ -185,13 +195,20 @@ extension AgentRuntime {
             try Task.checkCancellation()
             return (turn.text, turn.calls)
         case .failed(let partial, let error):
-            if !partial.isEmpty { conversation.append(.assistant(text: partial, toolCalls: [])) }
-            if error is CancellationError || Task.isCancelled { throw CancellationError() }
-            throw AgentError.model(TaskRegistry.describe(error))
+            try AgentRuntime.keep(partial, of: error, in: &conversation)
         case .paused, .outOfTime:
             // Only `streamTurn` is interrupted; `consumeTurn` never ends this way.
             throw CancellationError()
         }
+    }
+
+    /// A failed turn's partial answer goes into the conversation and its error is thrown; a
+    /// cancelled one (a stop) leaves nothing: its streamed start is no answer, and an agent
+    /// stopped by the session's end comes back to ask the same step again.
+    static func keep(_ partial: String, of error: any Error, in conversation: inout [ChatMessage]) throws -> Never {
+        if error is CancellationError || Task.isCancelled { throw CancellationError() }
+        if !partial.isEmpty { conversation.append(.assistant(text: partial, toolCalls: [])) }
+        throw AgentError.model(TaskRegistry.describe(error))
     }
 
     /// A finished model turn: its text and usage on the bus, the call counted, the answer appended.
@@ -343,8 +360,6 @@ private final class AgentRun {
     /// A task's model calls (and, with a time budget, its tool calls) are work in flight that
     /// a pause or the deadline ends from outside; a stop ends them by cancelling the body.
     let interrupt: AgentInterrupt?
-    /// A task's model calls run in its own task, ended through a handle (the model honours it).
-    let interruptible: Bool
     var budget: BudgetGuard?
     var held: [TaskResult] = []
     var answers: [String] = []
@@ -364,7 +379,6 @@ private final class AgentRun {
         specs = runtime.tools.values.map(\.spec).sorted { $0.name < $1.name }
         limit = agent.taskID == nil ? runtime.stepLimit : runtime.subAgentStepLimit
         interrupt = task.map { _ in AgentInterrupt() }
-        interruptible = task != nil && runtime.model.honoursInterruption
     }
 
     /// Puts what the conversation gained since the last time on the bus.
@@ -502,12 +516,10 @@ private final class AgentRun {
     func callModel() async throws -> AgentRuntime.NextRound? {
         persist()
         let end: AgentRuntime.StreamEnd
-        if interruptible, let interrupt {
-            // The call in this task (no child task, no frame of `streamTurn`'s way): a pause or
-            // the deadline ends it through the handle in its request.
-            var answer: AgentRuntime.StreamEnd?
-            if let handle = interrupt.begin() { answer = await runtime.consumeTurn(request(handle), agent: agent, task: task) }
-            end = AgentRuntime.settle(answer, interrupt.end())
+        if let interrupt, let feed = runtime.model.feedTurn(request()) {
+            // Read in this task (no child task, no frame of `streamTurn`'s way): a pause or the
+            // deadline interrupts the feed.
+            end = AgentRuntime.settle(interrupt.begin(feed) ? await read(feed) : nil, interrupt.end())
         } else {
             end = await callInChild()
         }
@@ -515,15 +527,21 @@ private final class AgentRun {
         return try await answered(turn)
     }
 
-    /// The call in a child task of this one (`streamTurn`), for a model that does not honour interruption.
+    @inline(never)
+    func read(_ feed: ModelEventFeed) async -> AgentRuntime.StreamEnd {
+        var events = feed
+        return await runtime.consume(&events, agent: agent, task: task)
+    }
+
+    /// The call in a child task of this one (`streamTurn`), for a model that plays no feed.
     @inline(never)
     func callInChild() async -> AgentRuntime.StreamEnd {
-        await runtime.streamTurn(request(nil), agent: agent, task: task, interrupt: interrupt)
+        await runtime.streamTurn(request(), agent: agent, task: task, interrupt: interrupt)
     }
 
     @inline(never)
-    func request(_ interruption: ModelInterruption?) -> ModelRequest {
-        ModelRequest(agentName: agent.name, messages: conversation, tools: specs, interruption: interruption)
+    func request() -> ModelRequest {
+        ModelRequest(agentName: agent.name, messages: conversation, tools: specs)
     }
 
     /// The answered turn, or nil when the call was ended by a pause or the deadline; throws for a failed one.
@@ -541,9 +559,7 @@ private final class AgentRun {
             step -= 1
             return nil
         case .failed(let partial, let error):
-            if !partial.isEmpty { conversation.append(.assistant(text: partial, toolCalls: [])) }
-            if error is CancellationError || Task.isCancelled { throw CancellationError() }
-            throw AgentError.model(TaskRegistry.describe(error))
+            try AgentRuntime.keep(partial, of: error, in: &conversation)
         case .answered(let turn):
             return turn
         }
