@@ -77,6 +77,18 @@ final class AgentInterrupt: Sendable {
         }
     }
 
+    /// The agent's task was cancelled (a stop): a feed in flight is interrupted, since its reader
+    /// waits with no cancellation handler of its own (`ModelEventFeed.nextUnwatched`); no reason
+    /// is recorded, so the call ends as cancelled. (A child task is cancelled with its parent.)
+    func stop() {
+        state.withLock { state in
+            if case .feed(let feed)? = state.inFlight?.target { feed.interrupt() }
+        }
+    }
+
+    /// Whether the task is paused now (the registry says so in the same step as the pause).
+    var isPaused: Bool { state.withLock { $0.isPaused } }
+
     /// Whether the time budget has run out.
     var hasDeadlinePassed: Bool { state.withLock { $0.deadlinePassed } }
 

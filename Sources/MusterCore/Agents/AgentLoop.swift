@@ -10,15 +10,13 @@ extension AgentRuntime {
         try await runAnswering(agent: agent, conversation: &conversation, task: task, mirror: mirror).last ?? ""
     }
 
-    /// A task's body: runs agent `name` on `prompt` until it answers (as `run`, one frame less:
-    /// an idle agent's task holds the memory of its deepest chain of frames); returns the last answer.
+    /// A task's run of agent `name` on `prompt`, made outside the body's async frame (which then
+    /// holds only the run: an idle agent's task holds the memory of its deepest chain of frames).
     @inline(never)
-    func runTask(name: String, prompt: String, task: TaskContext, mirror: ToolProgress? = nil) async throws -> String {
-        let run = AgentRun(runtime: self, agent: AgentRef(name: name, taskID: task.id),
-                           conversation: [.system(systemPrompt(for: name)), .user(prompt)], task: task, mirror: mirror,
-                           delivery: .batched, persisted: 0)
-        defer { run.persist() }
-        return try await run.start(resultsFirst: false).last ?? ""
+    func taskRun(name: String, prompt: String, task: TaskContext, mirror: ToolProgress? = nil) -> AgentRun {
+        AgentRun(runtime: self, agent: AgentRef(name: name, taskID: task.id),
+                 conversation: [.system(systemPrompt(for: name)), .user(prompt)], task: task, mirror: mirror,
+                 delivery: .batched, persisted: 0)
     }
 
     /// Runs `agent` until its model answers without tool calls and no background result waits;
@@ -51,12 +49,7 @@ extension AgentRuntime {
     ) async throws -> [String] {
         let run = AgentRun(runtime: self, agent: agent, conversation: conversation, task: task, mirror: mirror,
                            delivery: delivery, persisted: persistedFrom)
-        // The conversation goes onto the bus (and so into the log) as it grows: what the model is
-        // about to see, before each call, and the rest when the run ends, however it ends.
-        defer {
-            run.persist()
-            conversation = run.conversation
-        }
+        defer { conversation = run.conversation }
         return try await run.start(resultsFirst: resultsFirst)
     }
 
@@ -161,7 +154,7 @@ extension AgentRuntime {
 
     /// Adds `event` to `turn`; returns the `writing:` activity to report, if any (out of line: see `runAnswering`).
     @inline(never)
-    private func take(_ event: ModelEvent, into turn: inout ModelTurn, writing: inout WritingActivity, agent: AgentRef, watched: Bool) -> String? {
+    func take(_ event: ModelEvent, into turn: inout ModelTurn, writing: inout WritingActivity, agent: AgentRef, watched: Bool) -> String? {
         switch event {
         case .textDelta(let delta):
             turn.text += delta
@@ -277,7 +270,7 @@ extension AgentRuntime {
             stepLimit: stepLimit(within: budget), budget: budget
         )
         return try await registry.start(request) { [self] context in
-            try await runTask(name: name, prompt: prompt, task: context)
+            try await taskRun(name: name, prompt: prompt, task: context).start(resultsFirst: false).last ?? ""
         }
     }
 
@@ -291,7 +284,7 @@ extension AgentRuntime {
             stepLimit: stepLimit(within: budget), budget: budget
         )
         let id = try await registry.start(request) { [self] context in
-            try await runTask(name: name, prompt: prompt, task: context, mirror: mirror)
+            try await taskRun(name: name, prompt: prompt, task: context, mirror: mirror).start(resultsFirst: false).last ?? ""
         }
         // The launching agent's activity names the task it now waits for (its `agent:` words
         // said only the name): `waiting for #5 explore`.
@@ -345,7 +338,7 @@ struct WritingActivity {
 
 /// One run of `runAnswering`: its state in one object, so that the frames an idle agent's task
 /// holds are small (see `runAnswering`). Used by its one task only.
-private final class AgentRun {
+final class AgentRun {
     let runtime: AgentRuntime
     let agent: AgentRef
     /// Everything that happened, also when the run throws (`runAnswering` hands it back).
@@ -393,9 +386,26 @@ private final class AgentRun {
     // `callModel`) stay thin: a coroutine's frame holds a slot for every local of every path
     // through it, so rarer paths and the synchronous work are functions of their own.
 
+    /// Runs the agent until it has answered; returns its answers. The conversation goes onto the
+    /// bus (and so into the log) as it grows: what the model is about to see, before each call,
+    /// and the rest when the run ends, however it ends.
     @inline(never)
     func start(resultsFirst: Bool) async throws -> [String] {
-        if try await prepare(resultsFirst: resultsFirst) { return try await loopWithDeadline() }
+        defer { persist() }
+        guard let interrupt else { return try await rounds(resultsFirst: resultsFirst) }
+        // One cancellation handler for the whole run, not one per wait: a feed's reader waits
+        // with none of its own, in one frame (`ModelEventFeed.nextUnwatched`), and a stop
+        // reaches the feed in flight through the interrupt.
+        return try await withTaskCancellationHandler {
+            try await rounds(resultsFirst: resultsFirst)
+        } onCancel: {
+            interrupt.stop()
+        }
+    }
+
+    @inline(never)
+    func rounds(resultsFirst: Bool) async throws -> [String] {
+        if await prepare(resultsFirst: resultsFirst) { return try await loopWithDeadline() }
         return try await loop()
     }
 
@@ -403,13 +413,16 @@ private final class AgentRun {
     /// results waiting, when they come first; true when the run has a time budget to watch.
     @inline(never)
     func prepare(resultsFirst: Bool) async -> Bool {
-        if let task, let interrupt { guardBudget(await task.interruptOnPause(interrupt)) } else { guardBudget(nil) }
+        // The registry's own call, not `TaskContext`'s async wrapper: one frame fewer.
+        if let task, let interrupt { guardBudget(await task.registry.attach(interrupt, to: task.id)) }
         if resultsFirst || !awaitsAnswer { _ = await deliverResults() }
         return budget?.hasDeadline == true
     }
 
+    /// A guard only for a budget with limits: most runs have none (100,000 agents held 100,000).
     @inline(never)
     func guardBudget(_ taskBudget: TaskBudget?) {
+        guard let taskBudget, !taskBudget.isUnlimited else { return }
         budget = BudgetGuard(budget: taskBudget, runtime: runtime, task: task, interrupt: interrupt)
     }
 
@@ -480,14 +493,22 @@ private final class AgentRun {
     @inline(never)
     func beforeCall() async throws {
         try Task.checkCancellation()
-        if let reason = await budget?.exhaustion() { try await lastTurn(reason) }
+        if let budget { try await checkBudget(budget) }
         try countStep()
         guard let task else { return }
-        await task.report(step: step, activity: "thinking")
+        // The registry's own calls, not `TaskContext`'s async wrappers: no frame of their own.
+        await task.registry.report(task.id, step: step, activity: "thinking")
         try Task.checkCancellation()
-        // Paused: no model call until resumed. Messages sent meanwhile are read now.
-        try await task.untilRunning()
-        read(await task.takeMessages())
+        // Paused: no model call until resumed (a pause coming after this look ends the call
+        // before it starts: `AgentInterrupt.begin`). Messages sent meanwhile are read now.
+        if interrupt?.isPaused == true { try await task.untilRunning() }
+        read(await task.registry.takeMessages(for: task.id))
+    }
+
+    /// The last turn when the budget is used up.
+    @inline(never)
+    func checkBudget(_ budget: BudgetGuard) async throws {
+        if let reason = await budget.exhaustion() { try await lastTurn(reason) }
     }
 
     @inline(never)
@@ -515,28 +536,50 @@ private final class AgentRun {
     @inline(never)
     func callModel() async throws -> AgentRuntime.NextRound? {
         persist()
-        let end: AgentRuntime.StreamEnd
-        if let interrupt, let feed = runtime.model.feedTurn(request()) {
-            // Read in this task (no child task, no frame of `streamTurn`'s way): a pause or the
-            // deadline interrupts the feed.
-            end = AgentRuntime.settle(interrupt.begin(feed) ? await read(feed) : nil, interrupt.end())
-        } else {
-            end = await callInChild()
-        }
-        guard let turn = try settle(end) else { return nil }
+        guard let interrupt, let feed = runtime.model.feedTurn(request()) else { return try await callInChild() }
+        // Read in this task (no child task): a pause or the deadline interrupts the feed.
+        let failure = interrupt.begin(feed) ? await read(feed) : CancellationError()
+        guard let turn = try settle(failure, interrupt.end()) else { return nil }
         return try await answered(turn)
     }
 
+    /// The turn being read from a feed (in the run, not in the frames of the wait).
+    var reading = AgentRuntime.ModelTurn()
+    var writing = WritingActivity()
+
+    /// Reads `feed` into `reading`; returns nil when the turn was answered, else why it ended.
     @inline(never)
-    func read(_ feed: ModelEventFeed) async -> AgentRuntime.StreamEnd {
-        var events = feed
-        return await runtime.consume(&events, agent: agent, task: task)
+    func read(_ feed: ModelEventFeed) async -> (any Error)? {
+        reading = AgentRuntime.ModelTurn()
+        writing = WritingActivity()
+        do {
+            while let event = try await feed.nextUnwatched() {
+                if let activity = runtime.take(event, into: &reading, writing: &writing, agent: agent, watched: task != nil),
+                   let task {
+                    await task.registry.report(task.id, activity: activity, joinsTrail: false)
+                }
+            }
+        } catch {
+            return error
+        }
+        // A turn whose feed ended because the task was cancelled (a stop) is not an answer.
+        return Task.isCancelled ? CancellationError() : nil
+    }
+
+    /// A feed's turn as a call's end (see `AgentRuntime.settle`); nil when a pause or the deadline ended it.
+    @inline(never)
+    func settle(_ failure: (any Error)?, _ interrupted: AgentInterrupt.Reason?) throws -> AgentRuntime.ModelTurn? {
+        let turn = reading
+        reading = AgentRuntime.ModelTurn()
+        return try settle(AgentRuntime.settle(failure.map { .failed(partial: turn.text, $0) } ?? .answered(turn), interrupted))
     }
 
     /// The call in a child task of this one (`streamTurn`), for a model that plays no feed.
     @inline(never)
-    func callInChild() async -> AgentRuntime.StreamEnd {
-        await runtime.streamTurn(request(), agent: agent, task: task, interrupt: interrupt)
+    func callInChild() async throws -> AgentRuntime.NextRound? {
+        let end = await runtime.streamTurn(request(), agent: agent, task: task, interrupt: interrupt)
+        guard let turn = try settle(end) else { return nil }
+        return try await answered(turn)
     }
 
     @inline(never)
@@ -596,7 +639,8 @@ private final class AgentRun {
         // The calls, and then their results, are in the log before anything else waits
         // (the calls themselves, a pause): a restart finds them, not a question asked again.
         persist()
-        let outputs = await budget?.run(calls, executor: ToolExecutor(runtime: runtime), agent: agent) ?? []
+        let executor = ToolExecutor(runtime: runtime)
+        let outputs = if let budget { await budget.run(calls, executor: executor, agent: agent) } else { await executor.run(calls, agent: agent, task: task) }
         try Task.checkCancellation()
         for (call, output) in zip(calls, outputs) {
             conversation.append(.tool(callID: call.id, name: call.name, content: output.isError ? "Error: \(output.content)" : output.content))

@@ -96,22 +96,38 @@ public final class ModelEventFeed: AsyncIteratorProtocol, Sendable {
     /// `CancellationError` when interrupted or when the calling task is cancelled (then at once).
     /// For the one reader only.
     public func next() async throws -> ModelEvent? {
-        if Task.isCancelled { interrupt() }
-        switch try take() {
-        case .event(let event): return event
-        case .end: return nil
-        case .wait: return try await wait()
+        try await withTaskCancellationHandler {
+            try await nextUnwatched()
+        } onCancel: {
+            interrupt()
         }
     }
 
-    private enum Take { case event(ModelEvent), end, wait }
-
-    /// An event buffered, the end, or nothing yet (throws the ending's error).
-    private func take() throws -> Take {
-        try state.withLock { state in try Self.take(&state) }
+    /// `next` for a reader whose cancellation interrupts the feed another way (an agent's run has
+    /// one cancellation handler for all its calls, see `AgentInterrupt.stop`): it waits in one
+    /// frame with no handler of its own. Interrupts the feed when the task is already cancelled.
+    func nextUnwatched() async throws -> ModelEvent? {
+        if Task.isCancelled { interrupt() }
+        if let ready = try state.withLock({ state in try Self.take(&state) }) { return ready.event }
+        return try await withUnsafeThrowingContinuation { (reader: UnsafeContinuation<ModelEvent?, any Error>) in
+            let now = state.withLock { state -> Result<ModelEvent?, any Error>? in
+                do {
+                    if let ready = try Self.take(&state) { return .success(ready.event) }
+                    state.reader = reader
+                    return nil
+                } catch {
+                    return .failure(error)
+                }
+            }
+            if let now { reader.resume(with: now) }
+        }
     }
 
-    private static func take(_ state: inout State) throws -> Take {
+    /// What the reader gets now: an event buffered or the end (nil inside); nil when it must wait.
+    private struct Ready { let event: ModelEvent? }
+
+    /// An event buffered, the end, or nil when nothing is there yet (throws the ending's error).
+    private static func take(_ state: inout State) throws -> Ready? {
         if state.head < state.buffered.count {
             let event = state.buffered[state.head]
             state.head += 1
@@ -119,37 +135,12 @@ public final class ModelEventFeed: AsyncIteratorProtocol, Sendable {
                 state.buffered.removeAll(keepingCapacity: true)
                 state.head = 0
             }
-            return .event(event)
+            return Ready(event: event)
         }
         switch state.ending {
-        case .finished: return .end
+        case .finished: return Ready(event: nil)
         case .failed(let error): throw error
-        case nil: return .wait
-        }
-    }
-
-    /// Parks the reader until an event or the end comes; its cancellation interrupts the feed.
-    @inline(never)
-    private func wait() async throws -> ModelEvent? {
-        try await withTaskCancellationHandler {
-            try await withUnsafeThrowingContinuation { (reader: UnsafeContinuation<ModelEvent?, any Error>) in
-                let now = state.withLock { state -> Result<ModelEvent?, any Error>? in
-                    do {
-                        switch try Self.take(&state) {
-                        case .event(let event): return .success(event)
-                        case .end: return .success(nil)
-                        case .wait:
-                            state.reader = reader
-                            return nil
-                        }
-                    } catch {
-                        return .failure(error)
-                    }
-                }
-                if let now { reader.resume(with: now) }
-            }
-        } onCancel: {
-            interrupt()
+        case nil: return nil
         }
     }
 
