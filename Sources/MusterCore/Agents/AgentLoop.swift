@@ -469,7 +469,10 @@ final class AgentRun {
         do {
             while true {
                 try await beforeCall()
-                guard let next = try await callModel() else { continue }
+                // A feed is read from here, so an agent waiting for its model holds one frame
+                // fewer; the rest of the call is before (`openFeed`) and after (`afterFeed`).
+                let next = if let feed = openFeed() { try await afterFeed(await read(feed)) } else { try await callInChild() }
+                guard let next else { continue }
                 switch next {
                 case .goOn: continue
                 case .finished: return answers
@@ -533,13 +536,22 @@ final class AgentRun {
 
     /// The model call and its answer recorded; what comes next, or nil when a pause or the
     /// deadline ended the call (the same step is asked again).
+    /// The model call's feed, if the model plays one (nil: the call runs in a child task), begun
+    /// as the work in flight; the conversation on the bus first. A feed refused by an
+    /// interruption that came first is interrupted already: its reading ends at once.
     @inline(never)
-    func callModel() async throws -> AgentRuntime.NextRound? {
+    func openFeed() -> ModelEventFeed? {
         persist()
-        guard let interrupt, let feed = runtime.model.feedTurn(request()) else { return try await callInChild() }
-        // Read in this task (no child task): a pause or the deadline interrupts the feed.
-        let failure = interrupt.begin(feed) ? await read(feed) : CancellationError()
-        guard let turn = try settle(failure, interrupt.end()) else { return nil }
+        guard let interrupt, let feed = runtime.model.feedTurn(request()) else { return nil }
+        _ = interrupt.begin(feed)
+        return feed
+    }
+
+    /// The feed's call ended with `failure` (nil: answered): what comes next, or nil when a pause
+    /// or the deadline ended it (the same step is asked again).
+    @inline(never)
+    func afterFeed(_ failure: (any Error)?) async throws -> AgentRuntime.NextRound? {
+        guard let interrupt, let turn = try settle(failure, interrupt.end()) else { return nil }
         return try await answered(turn)
     }
 
@@ -550,20 +562,35 @@ final class AgentRun {
     /// Reads `feed` into `reading`; returns nil when the turn was answered, else why it ended.
     @inline(never)
     func read(_ feed: ModelEventFeed) async -> (any Error)? {
-        reading = AgentRuntime.ModelTurn()
-        writing = WritingActivity()
+        startReading()
         do {
             while let event = try await feed.nextUnwatched() {
-                if let activity = runtime.take(event, into: &reading, writing: &writing, agent: agent, watched: task != nil),
-                   let task {
-                    await task.registry.report(task.id, activity: activity, joinsTrail: false)
-                }
+                if let activity = absorb(event) { await report(activity) }
             }
         } catch {
             return error
         }
         // A turn whose feed ended because the task was cancelled (a stop) is not an answer.
         return Task.isCancelled ? CancellationError() : nil
+    }
+
+    /// A streaming turn's activity, on the task's registry entry (out of line: see `runAnswering`).
+    @inline(never)
+    func report(_ activity: String) async {
+        guard let task else { return }
+        await task.registry.report(task.id, activity: activity, joinsTrail: false)
+    }
+
+    @inline(never)
+    func startReading() {
+        reading = AgentRuntime.ModelTurn()
+        writing = WritingActivity()
+    }
+
+    /// Adds `event` to the turn being read; the `writing:` activity to report, if any.
+    @inline(never)
+    func absorb(_ event: ModelEvent) -> String? {
+        runtime.take(event, into: &reading, writing: &writing, agent: agent, watched: task != nil)
     }
 
     /// A feed's turn as a call's end (see `AgentRuntime.settle`); nil when a pause or the deadline ended it.

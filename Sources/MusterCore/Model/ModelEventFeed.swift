@@ -106,6 +106,7 @@ public final class ModelEventFeed: AsyncIteratorProtocol, Sendable {
     /// `next` for a reader whose cancellation interrupts the feed another way (an agent's run has
     /// one cancellation handler for all its calls, see `AgentInterrupt.stop`): it waits in one
     /// frame with no handler of its own. Interrupts the feed when the task is already cancelled.
+    @inline(never)
     func nextUnwatched() async throws -> ModelEvent? {
         if Task.isCancelled { interrupt() }
         if let ready = try state.withLock({ state in try Self.take(&state) }) { return ready.event }
