@@ -224,7 +224,7 @@ private final class StepCursor: Sendable {
 /// Plays a planned turn into a feed on the pauses' one timer: the events due now are yielded at
 /// once, and each pause is an action of the timer that yields the next ones. The feed's end
 /// before the last step (its reader cancelled, the call interrupted) withdraws the pending action.
-private final class StepPlayer: ModelEventProducer {
+private final class StepPlayer: ModelEventProducer, ScriptedPauseAction {
     private struct State {
         var next = 0
         /// The timer action pending, if a pause is under way.
@@ -282,8 +282,12 @@ private final class StepPlayer: ModelEventProducer {
         state.withLock { state in
             guard !state.stopped else { return }
             // The action may run before `schedule` returns: its id is stored under the lock first.
-            state.pending = pauses.schedule(after: delay) { [self] in advance(paused: true) }
+            state.pending = pauses.schedule(after: delay, self)
         }
+    }
+
+    func pauseEnded() {
+        advance(paused: true)
     }
 
     func stopProducing() {

@@ -17,12 +17,13 @@ final class ScriptedPauses: Sendable {
     /// What a pause does when it is due: resume a waiting task, or run a scheduled action.
     private enum Waiter {
         case continuation(UnsafeContinuation<Void, any Error>)
-        case action(@Sendable () -> Void)
+        /// An object, not a closure: no closure context to allocate per pause.
+        case action(any ScriptedPauseAction)
 
         func resume() {
             switch self {
             case .continuation(let continuation): continuation.resume()
-            case .action(let action): action()
+            case .action(let action): action.pauseEnded()
             }
         }
     }
@@ -119,9 +120,9 @@ final class ScriptedPauses: Sendable {
         }
     }
 
-    /// Runs `action` on the timer's queue after `delay`, unless `cancel` with the id returned
+    /// Has `action` told on the timer's queue after `delay`, unless `cancel` with the id returned
     /// comes first.
-    func schedule(after delay: Duration, _ action: @escaping @Sendable () -> Void) -> Int {
+    func schedule(after delay: Duration, _ action: any ScriptedPauseAction) -> Int {
         let deadline = Instant.now + delay
         return state.withLock { state in
             let id = state.nextID

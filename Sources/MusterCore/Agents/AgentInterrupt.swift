@@ -51,7 +51,7 @@ final class AgentInterrupt: Sendable {
         var interrupted: Reason?
     }
 
-    private let state = Locked(State())
+    private let state = CompactLocked(State())
 
     /// The task is paused (true) or resumed (false): a model call in flight ends at once, and
     /// none starts while it is paused.

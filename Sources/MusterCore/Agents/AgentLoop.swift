@@ -547,31 +547,32 @@ final class AgentRun {
         return feed
     }
 
-    /// The feed's call ended with `failure` (nil: answered): what comes next, or nil when a pause
+    /// The feed's call ended (`failure` nil: answered): what comes next, or nil when a pause
     /// or the deadline ended it (the same step is asked again).
     @inline(never)
-    func afterFeed(_ failure: (any Error)?) async throws -> AgentRuntime.NextRound? {
-        guard let interrupt, let turn = try settle(failure, interrupt.end()) else { return nil }
+    func afterFeed(_ read: (turn: AgentRuntime.ModelTurn, failure: (any Error)?)) async throws -> AgentRuntime.NextRound? {
+        guard let interrupt, let turn = try settle(read, interrupt.end()) else { return nil }
         return try await answered(turn)
     }
 
-    /// The turn being read from a feed (in the run, not in the frames of the wait).
-    var reading = AgentRuntime.ModelTurn()
-    var writing = WritingActivity()
-
-    /// Reads `feed` into `reading`; returns nil when the turn was answered, else why it ended.
+    /// Reads `feed`; returns the turn, answered or (with why it ended) not. Its locals are in
+    /// this frame, not in the run: the frames held while the agent waits fit two 1 KB slabs
+    /// with room to spare, and the run is made per agent.
     @inline(never)
-    func read(_ feed: ModelEventFeed) async -> (any Error)? {
-        startReading()
+    func read(_ feed: ModelEventFeed) async -> (turn: AgentRuntime.ModelTurn, failure: (any Error)?) {
+        var turn = AgentRuntime.ModelTurn()
+        var writing = WritingActivity()
         do {
             while let event = try await feed.nextUnwatched() {
-                if let activity = absorb(event) { await report(activity) }
+                if let activity = runtime.take(event, into: &turn, writing: &writing, agent: agent, watched: task != nil) {
+                    await report(activity)
+                }
             }
         } catch {
-            return error
+            return (turn, error)
         }
         // A turn whose feed ended because the task was cancelled (a stop) is not an answer.
-        return Task.isCancelled ? CancellationError() : nil
+        return (turn, Task.isCancelled ? CancellationError() : nil)
     }
 
     /// A streaming turn's activity, on the task's registry entry (out of line: see `runAnswering`).
@@ -581,24 +582,11 @@ final class AgentRun {
         await task.registry.report(task.id, activity: activity, joinsTrail: false)
     }
 
-    @inline(never)
-    func startReading() {
-        reading = AgentRuntime.ModelTurn()
-        writing = WritingActivity()
-    }
-
-    /// Adds `event` to the turn being read; the `writing:` activity to report, if any.
-    @inline(never)
-    func absorb(_ event: ModelEvent) -> String? {
-        runtime.take(event, into: &reading, writing: &writing, agent: agent, watched: task != nil)
-    }
-
     /// A feed's turn as a call's end (see `AgentRuntime.settle`); nil when a pause or the deadline ended it.
     @inline(never)
-    func settle(_ failure: (any Error)?, _ interrupted: AgentInterrupt.Reason?) throws -> AgentRuntime.ModelTurn? {
-        let turn = reading
-        reading = AgentRuntime.ModelTurn()
-        return try settle(AgentRuntime.settle(failure.map { .failed(partial: turn.text, $0) } ?? .answered(turn), interrupted))
+    func settle(_ read: (turn: AgentRuntime.ModelTurn, failure: (any Error)?), _ interrupted: AgentInterrupt.Reason?) throws -> AgentRuntime.ModelTurn? {
+        let end: AgentRuntime.StreamEnd = read.failure.map { .failed(partial: read.turn.text, $0) } ?? .answered(read.turn)
+        return try settle(AgentRuntime.settle(end, interrupted))
     }
 
     /// The call in a child task of this one (`streamTurn`), for a model that plays no feed.

@@ -27,7 +27,8 @@ public final class ModelEventFeed: AsyncIteratorProtocol, Sendable {
     }
 
     // Locked: the producer yields from its own thread, an interruption comes from whoever pauses.
-    private let state = Locked(State())
+    // One allocation with its lock: one feed per model call of every agent.
+    private let state = CompactLocked(State())
 
     public init() {}
 
