@@ -29,7 +29,9 @@ final class ScriptedPauses: Sendable {
     }
 
     private struct State: ~Copyable {
-        var waiting: [Int: (deadline: Instant, waiter: Waiter)] = [:]
+        /// By id (never reused); the deadline is in the heap only: an entry here is 32 bytes, not
+        /// 48, and with 100,000 agents in a pause the table has 262,144 of them.
+        var waiting: [Int: Waiter] = [:]
         /// Deadlines by time (a binary min-heap); an entry whose id has left `waiting` is skipped.
         var heap: [(deadline: Instant, id: Int)] = []
         /// Pauses cancelled before their continuation was stored (their ids).
@@ -69,7 +71,7 @@ final class ScriptedPauses: Sendable {
         /// The earliest deadline still waited for (dropping the entries of pauses that ended).
         mutating func earliest() -> Instant? {
             while let first = heap.first {
-                if let entry = waiting[first.id], entry.deadline == first.deadline { return first.deadline }
+                if waiting[first.id] != nil { return first.deadline }
                 popMin()
             }
             return nil
@@ -110,7 +112,7 @@ final class ScriptedPauses: Sendable {
             }
         } onCancel: {
             let continuation = state.withLock { state in
-                guard case .continuation(let continuation)? = state.waiting.removeValue(forKey: id)?.waiter else {
+                guard case .continuation(let continuation)? = state.waiting.removeValue(forKey: id) else {
                     state.cancelledEarly.insert(id)
                     return nil as UnsafeContinuation<Void, any Error>?
                 }
@@ -143,7 +145,7 @@ final class ScriptedPauses: Sendable {
 
     /// Adds a pause to the table and the heap, and sets the timer when it is the earliest (under the lock).
     private func insert(_ id: Int, _ deadline: Instant, _ waiter: Waiter, _ state: inout State) {
-        state.waiting[id] = (deadline, waiter)
+        state.waiting[id] = waiter
         state.push(deadline, id)
         if state.armed.map({ deadline < $0 }) ?? true { arm(deadline, &state) }
     }
@@ -168,7 +170,7 @@ final class ScriptedPauses: Sendable {
                 }
                 let id = state.heap[0].id
                 state.popMin()
-                if let entry = state.waiting.removeValue(forKey: id) { due.append(entry.waiter) }
+                if let waiter = state.waiting.removeValue(forKey: id) { due.append(waiter) }
             }
             return due
         }
