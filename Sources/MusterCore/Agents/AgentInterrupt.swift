@@ -1,14 +1,17 @@
 /// Ends one agent's work in flight from outside without cancelling its body: the one way a pause
-/// and a time budget end a model call (and a time budget a tool call). A stop needs nothing of
-/// it: cancelling the body reaches the same work, which runs in a child of the body.
+/// and a time budget end a model call (and a time budget a tool call). A stop needs little of
+/// it: cancelling the body reaches the same work, which runs in a child of the body, except a
+/// feed read in the body's own task, which `stop` interrupts.
 ///
 /// The work runs in an `async let` child of the body (`run`), which holds its own task here while
 /// it runs; an interruption cancels that task and says why. A model call played into a feed
 /// (`LanguageModel.feedTurn`) is read in the body's own task instead (`begin`/`end`): an
-/// interruption interrupts the feed; no child task, and no task memory of its own while the call waits. No watch task per model call: the
-/// registry calls `setPaused` in the same isolated step as the pause, and the deadline comes from
-/// one watch per agent with a time budget (`BudgetGuard.watchDeadline`).
-final class AgentInterrupt: Sendable {
+/// interruption interrupts the feed; no child task, and no task memory of its own while the call
+/// waits. No watch task per model call: the registry calls `setPaused` in the same isolated step
+/// as the pause, and the deadline comes from one watch per agent with a time budget
+/// (`BudgetGuard.watchDeadline`). A handle to one allocation (the state and its lock): the
+/// registry's copy and the run's are the same interrupt.
+struct AgentInterrupt: Sendable {
     /// Why the work in flight was ended.
     enum Reason: Sendable, Equatable {
         /// The task was paused: a model call ends (its partial answer dropped) and is asked again on resume.

@@ -369,7 +369,7 @@ final class AgentRun {
         self.mirror = mirror
         self.delivery = delivery
         self.persisted = persisted
-        specs = runtime.tools.values.map(\.spec).sorted { $0.name < $1.name }
+        specs = runtime.toolSpecs
         limit = agent.taskID == nil ? runtime.stepLimit : runtime.subAgentStepLimit
         interrupt = task.map { _ in AgentInterrupt() }
     }

@@ -5,8 +5,9 @@
 /// Not an `AsyncThrowingStream`: an idle agent's task keeps the memory of the deepest chain of
 /// frames it ever had, and a reader waits here in one shallow, non-generic frame (a
 /// continuation and a cancellation handler), where the stream's iterator went through its
-/// generic storage's frames. A continuation, not a `CheckedContinuation`: no box per wait.
-public final class ModelEventFeed: AsyncIteratorProtocol, Sendable {
+/// generic storage's frames. A continuation, not a `CheckedContinuation`: no box per wait. A
+/// handle to one allocation (the state and its lock): copies read and feed the same turn.
+public struct ModelEventFeed: AsyncIteratorProtocol, Sendable {
     public typealias Element = ModelEvent
 
     private enum Ending {
