@@ -1,12 +1,17 @@
 import Foundation
 @testable import MusterCore
+@testable import MusterScripted
 import Synchronization
 import Testing
 
-/// An agent stopped while its model streams: what the turn had streamed is not an answer,
-/// even from a model whose stream just ends (no error) when its call is cancelled.
+/// An agent stopped while its model streams: what the turn had streamed is not an answer, from
+/// a scripted step (its feed ends with `CancellationError`) or from a model whose stream just
+/// ends (no error) when its call is cancelled.
 @Suite("An agent stopped mid-stream", .timeLimit(.minutes(1)))
 struct AgentStopTests {
+    /// "a" at once, then an hour before "b".
+    static let hourLong = #"{"version": 1, "agents": {"worker": {"scenarios": [{"name": "slow", "turns": [{"say": "ab", "chunk_chars": 1, "chunk_delay_ms": 3600000}]}]}}}"#
+
     /// Streams "a", then waits an hour before "b"; cancelled meanwhile, its stream ends with no
     /// error, as a cut connection's byte stream may.
     struct QuietlyCutModel: LanguageModel {
@@ -30,10 +35,11 @@ struct AgentStopTests {
         func advance() -> Int { value.add(1, ordering: .relaxed).oldValue }
     }
 
-    @Test("a stopped agent whose model's stream ends quietly publishes no answer, counts no call and keeps no partial answer")
-    func stopWhileStreaming() async throws {
-        let runtime = makeRuntime(model: QuietlyCutModel(), tools: [])
-        let registry = runtime.registry
+    /// Starts a background agent "worker" on `model`, stops it once it has streamed "a", and
+    /// checks what it left when its task finished.
+    func stopAfterFirstChunk(of model: any LanguageModel) async throws {
+        let registry = TaskRegistry()
+        let runtime = AgentRuntime(registry: registry, model: model, tools: [], workspace: URL(fileURLWithPath: NSTemporaryDirectory()))
         let events = runtime.events.subscribe()
         var iterator = events.makeAsyncIterator()
         let id = try await runtime.startBackgroundAgent(name: "worker", prompt: "work", spawner: .topLevel)
@@ -53,6 +59,7 @@ struct AgentStopTests {
                 conversation = Array(conversation.prefix(record.from)) + record.messages
             case .task(.finished(let task)) where task.id == id:
                 #expect(task.status == .cancelled(by: .user))
+                #expect(task.usage.modelCalls == 0)
                 #expect(answers.isEmpty)
                 #expect(usages == 0)
                 #expect(runtime.modelCalls.total == 0)
@@ -64,5 +71,17 @@ struct AgentStopTests {
             }
         }
         Issue.record("the task never finished")
+    }
+
+    @Test("an agent stopped after its scripted step's first chunk publishes no answer, records no call, transcribes nothing, keeps no partial answer and leaves no pause")
+    func scriptedStep() async throws {
+        let model = ScriptedModel(script: try ScriptLoader.load(text: Self.hourLong), clock: ContinuousClock())
+        try await stopAfterFirstChunk(of: model)
+        #expect(model.pauses?.pendingCount == 0)
+    }
+
+    @Test("a stopped agent whose model's stream ends quietly publishes no answer, counts no call and keeps no partial answer")
+    func quietlyCutStream() async throws {
+        try await stopAfterFirstChunk(of: QuietlyCutModel())
     }
 }
