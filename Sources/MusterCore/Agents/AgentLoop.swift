@@ -106,7 +106,7 @@ extension AgentRuntime {
     /// Streams one model turn. A task's request is work in flight of its `interrupt`, run in a
     /// child task: a pause cancels it at once (no tokens spent while paused) and the turn ends
     /// `.paused`; the time budget running out ends it `.outOfTime`; a stop cancels it with the
-    /// body. (A model's feed is read in the body's own task instead: see `AgentRun.callModel`.)
+    /// body. (A model's feed is read in the body's own task instead: see `AgentRun.read`.)
     @inline(never)
     func streamTurn(_ request: ModelRequest, agent: AgentRef, task: TaskContext?, interrupt: AgentInterrupt?) async -> StreamEnd {
         guard let interrupt else { return await consumeTurn(request, agent: agent, task: task) }
@@ -382,8 +382,8 @@ final class AgentRun {
         persisted = conversation.count
     }
 
-    // The async functions on the way to a model call (`start`, `loop`, `beforeCall`,
-    // `callModel`) stay thin: a coroutine's frame holds a slot for every local of every path
+    // The async functions on the way to a model call (`start`, `rounds`, `loop`, `beforeCall`,
+    // `read`) stay thin: a coroutine's frame holds a slot for every local of every path
     // through it, so rarer paths and the synchronous work are functions of their own.
 
     /// Runs the agent until it has answered; returns its answers. The conversation goes onto the
@@ -464,7 +464,8 @@ final class AgentRun {
     }
 
     // The rounds' steps are out of line, each with its own frame, so that `loop`'s frame (held
-    // for the whole run) is small, and a model call in flight holds only `callModel`'s.
+    // for the whole run) is small, and a feed's call in flight holds only `read`'s and the
+    // feed's wait (two 1 KB slabs for the whole chain, the registry's wrapper included).
     func loop() async throws -> [String] {
         do {
             while true {

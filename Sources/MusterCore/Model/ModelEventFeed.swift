@@ -1,11 +1,11 @@
 /// One model turn played into a buffer from outside any task (a model's timer) and read by the
-/// one task that called the model (`LanguageModel.playTurn`), which an interruption (a pause, a
+/// one task that called the model (`LanguageModel.feedTurn`), which an interruption (a pause, a
 /// time budget) or the reader's cancellation ends at once with `CancellationError`.
 ///
 /// Not an `AsyncThrowingStream`: an idle agent's task keeps the memory of the deepest chain of
-/// frames it ever had, and a reader waits here in one shallow, non-generic frame (a
-/// continuation and a cancellation handler), where the stream's iterator went through its
-/// generic storage's frames. A continuation, not a `CheckedContinuation`: no box per wait. A
+/// frames it ever had, and an agent waits here in one shallow, non-generic frame holding a
+/// continuation (`nextUnwatched`), where the stream's iterator went through its generic
+/// storage's frames and a cancellation handler per wait. A continuation, not a `CheckedContinuation`: no box per wait. A
 /// handle to one allocation (the state and its lock): copies read and feed the same turn.
 public struct ModelEventFeed: AsyncIteratorProtocol, Sendable {
     public typealias Element = ModelEvent
