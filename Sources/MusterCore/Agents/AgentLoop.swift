@@ -351,7 +351,8 @@ final class AgentRun {
     let specs: [ToolSpec]
     let limit: Int
     /// A task's model calls (and, with a time budget, its tool calls) are work in flight that
-    /// a pause or the deadline ends from outside; a stop ends them by cancelling the body.
+    /// a pause or the deadline ends from outside; a stop ends them by cancelling the body (and,
+    /// for a feed read in the body's own task, through the run's cancellation handler).
     let interrupt: AgentInterrupt?
     var budget: BudgetGuard?
     var held: [TaskResult] = []
