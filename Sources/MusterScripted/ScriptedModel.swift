@@ -57,26 +57,30 @@ public struct ScriptedModel: LanguageModel {
         var errorDescription: String? { description }
     }
 
-    /// On the real clock the turn is played by the pauses' one timer, so the request's
-    /// interruption can end it from outside (a pause or a time budget, with no child task).
-    public var honoursInterruption: Bool { pauses != nil }
-
-    /// Streams the planned turn. On the real clock the one timer of `pauses` plays it into the
-    /// stream (`StepPlayer`): the consuming task only awaits the next event, and its cancellation
-    /// or the request's interruption ends the stream at once with `CancellationError`. On another
-    /// clock all pauses happen in the consuming task, so cancelling it ends the stream.
-    public func streamTurn(_ request: ModelRequest) -> AsyncThrowingStream<ModelEvent, any Error> {
-        let steps: [Step]
+    /// On the real clock the one timer of `pauses` plays the planned turn into a feed
+    /// (`StepPlayer`): the agent's task only waits for the next event, and its cancellation or an
+    /// interruption ends the feed at once with `CancellationError`. Nil on another clock.
+    public func feedTurn(_ request: ModelRequest) -> ModelEventFeed? {
+        guard let pauses else { return nil }
+        let feed = ModelEventFeed()
         do {
-            steps = try plan(for: request)
+            StepPlayer.play(try plan(for: request), on: pauses, into: feed)
         } catch {
-            let failure: any Error = error
-            if pauses != nil { return AsyncThrowingStream { $0.finish(throwing: failure) } }
-            let cursor = StepCursor(steps: [], failure: failure, clock: clock, pauses: pauses)
-            return AsyncThrowingStream(unfolding: { try await cursor.next() })
+            feed.finish(throwing: error)
         }
-        if let pauses { return StepPlayer.play(steps, on: pauses, interruption: request.interruption) }
-        let cursor = StepCursor(steps: steps, failure: nil, clock: clock, pauses: pauses)
+        return feed
+    }
+
+    /// Streams the planned turn: on the real clock the feed of `feedTurn`, read in the consuming
+    /// task; on another clock all pauses happen in the consuming task, so cancelling it ends the stream.
+    public func streamTurn(_ request: ModelRequest) -> AsyncThrowingStream<ModelEvent, any Error> {
+        if let feed = feedTurn(request) { return feed.stream() }
+        let cursor: StepCursor
+        do {
+            cursor = StepCursor(steps: try plan(for: request), failure: nil, clock: clock)
+        } catch {
+            cursor = StepCursor(steps: [], failure: error, clock: clock)
+        }
         return AsyncThrowingStream(unfolding: { try await cursor.next() })
     }
 
@@ -197,14 +201,12 @@ private final class StepCursor: Sendable {
     private let steps: [ScriptedModel.Step]
     private let failure: (any Error)?
     private let clock: any Clock<Duration>
-    private let pauses: ScriptedPauses?
     private let position = Atomic<Int>(0)
 
-    init(steps: [ScriptedModel.Step], failure: (any Error)?, clock: any Clock<Duration>, pauses: ScriptedPauses?) {
+    init(steps: [ScriptedModel.Step], failure: (any Error)?, clock: any Clock<Duration>) {
         self.steps = steps
         self.failure = failure
         self.clock = clock
-        self.pauses = pauses
     }
 
     /// The next event after its pause; nil after the last; throws when cancelled during a pause.
@@ -214,69 +216,60 @@ private final class StepCursor: Sendable {
         if index == 0, let failure { throw failure }
         guard index < steps.count else { return nil }
         let step = steps[index]
-        if step.delay > .zero {
-            if let pauses { try await pauses.pause(for: step.delay) } else { try await clock.sleep(for: step.delay) }
-        }
+        if step.delay > .zero { try await clock.sleep(for: step.delay) }
         return step.event
     }
 }
 
-/// Plays a planned turn into a buffered stream on the pauses' one timer: the events due now are
-/// yielded at once, and each pause is an action of the timer that yields the next ones. The
-/// consumer's cancellation (the stream's termination) or the request's interruption withdraws
-/// the pending action and ends the stream with `CancellationError`, as `Task.sleep` would throw.
-private final class StepPlayer: Sendable {
+/// Plays a planned turn into a feed on the pauses' one timer: the events due now are yielded at
+/// once, and each pause is an action of the timer that yields the next ones. The feed's end
+/// before the last step (its reader cancelled, the call interrupted) withdraws the pending action.
+private final class StepPlayer: ModelEventProducer, ScriptedPauseAction {
     private struct State {
         var next = 0
         /// The timer action pending, if a pause is under way.
         var pending: Int?
-        var ended = false
+        var stopped = false
     }
 
     private let steps: [ScriptedModel.Step]
     private let pauses: ScriptedPauses
-    private let continuation: AsyncThrowingStream<ModelEvent, any Error>.Continuation
+    private let feed: ModelEventFeed
     private let state = Mutex(State())
 
-    private init(steps: [ScriptedModel.Step], pauses: ScriptedPauses, continuation: AsyncThrowingStream<ModelEvent, any Error>.Continuation) {
+    private init(steps: [ScriptedModel.Step], pauses: ScriptedPauses, feed: ModelEventFeed) {
         self.steps = steps
         self.pauses = pauses
-        self.continuation = continuation
+        self.feed = feed
     }
 
-    static func play(_ steps: [ScriptedModel.Step], on pauses: ScriptedPauses, interruption: ModelInterruption?) -> AsyncThrowingStream<ModelEvent, any Error> {
-        let (stream, continuation) = AsyncThrowingStream<ModelEvent, any Error>.makeStream()
-        let player = StepPlayer(steps: steps, pauses: pauses, continuation: continuation)
-        // Runs before the stream's own ending on a cancelled consumer: the error is what it sees.
-        continuation.onTermination = { _ in player.stop() }
-        interruption?.onInterrupt { player.stop() }
+    static func play(_ steps: [ScriptedModel.Step], on pauses: ScriptedPauses, into feed: ModelEventFeed) {
+        let player = StepPlayer(steps: steps, pauses: pauses, feed: feed)
+        feed.attach(player)
         player.advance(paused: false)
-        return stream
     }
 
     /// Yields the events due now (the next one's pause over when `paused`), then schedules the
-    /// pause before the one after, or finishes the stream after the last.
+    /// pause before the one after, or finishes the feed after the last.
     private func advance(paused: Bool) {
         var paused = paused
         while true {
             let step = state.withLock { state -> ScriptedModel.Step? in
                 state.pending = nil
-                guard !state.ended, state.next < steps.count else { return nil }
+                guard !state.stopped, state.next < steps.count else { return nil }
                 let step = steps[state.next]
-                guard paused || step.delay <= .zero else {
-                    // The action may run before `schedule` returns: its id is stored first.
-                    return step
-                }
-                state.next += 1
+                // A step still to wait for stays next until its pause is over.
+                if paused || step.delay <= .zero { state.next += 1 }
                 return step
             }
             guard let step else {
-                if state.withLock({ state in defer { state.ended = true }; return !state.ended }) { continuation.finish() }
+                // Ignored by a feed that has ended meanwhile.
+                feed.finish()
                 return
             }
             if paused || step.delay <= .zero {
                 paused = false
-                continuation.yield(step.event)
+                feed.yield(step.event)
                 continue
             }
             schedulePause(step.delay)
@@ -284,25 +277,25 @@ private final class StepPlayer: Sendable {
         }
     }
 
-    /// Schedules the end of the pause before the next step (or nothing when the stream has ended meanwhile).
+    /// Schedules the end of the pause before the next step (or nothing once stopped).
     private func schedulePause(_ delay: Duration) {
         state.withLock { state in
-            guard !state.ended else { return }
-            state.pending = pauses.schedule(after: delay) { [self] in advance(paused: true) }
+            guard !state.stopped else { return }
+            // The action may run before `schedule` returns: its id is stored under the lock first.
+            state.pending = pauses.schedule(after: delay, self)
         }
     }
 
-    /// The consumer went away or the call was interrupted: no more events; the stream ends with
-    /// `CancellationError` (unless it had ended already).
-    private func stop() {
-        let pending = state.withLock { state -> Int?? in
-            guard !state.ended else { return .none }
-            state.ended = true
+    func pauseEnded() {
+        advance(paused: true)
+    }
+
+    func stopProducing() {
+        let pending = state.withLock { state -> Int? in
+            state.stopped = true
             defer { state.pending = nil }
-            return .some(state.pending)
+            return state.pending
         }
-        guard let pending else { return }
-        if let id = pending { pauses.cancel(id) }
-        continuation.finish(throwing: CancellationError())
+        if let pending { pauses.cancel(pending) }
     }
 }

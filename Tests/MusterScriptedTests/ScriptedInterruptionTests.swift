@@ -10,50 +10,80 @@ struct ScriptedInterruptionTests {
     /// "a" at once, then an hour before "b".
     static let hourLong = #"{"version": 1, "agents": {"main": {"scenarios": [{"name": "slow", "turns": [{"say": "ab", "chunk_chars": 1, "chunk_delay_ms": 3600000}]}]}}}"#
 
-    @Test("a handle calls its handler once: at once when already interrupted, else when interrupted")
-    func handle() {
-        let calls = Locked(0)
-        let early = ModelInterruption()
-        early.onInterrupt { calls.withLock { $0 += 1 } }
-        #expect(calls.withLock { $0 } == 0 && !early.isInterrupted)
-        early.interrupt()
-        early.interrupt()
-        #expect(calls.withLock { $0 } == 1 && early.isInterrupted)
-        let late = ModelInterruption()
-        late.interrupt()
-        late.onInterrupt { calls.withLock { $0 += 10 } }
-        #expect(calls.withLock { $0 } == 11)
+    /// Records when it is told to stop.
+    final class Producer: ModelEventProducer {
+        let stops = Locked(0)
+        func stopProducing() { stops.withLock { $0 += 1 } }
     }
 
-    @Test("on the real clock the model honours interruption; on another clock it does not")
-    func honours() throws {
+    @Test("a feed hands over what was yielded, in order, then its end; interrupted, its producer is told once and its reader gets CancellationError")
+    func feed() async throws {
+        let feed = ModelEventFeed()
+        let producer = Producer()
+        feed.attach(producer)
+        feed.yield(.textDelta("a"))
+        feed.yield(.textDelta("b"))
+        #expect(try await feed.next() == .textDelta("a"))
+        #expect(feed.bufferedCount == 1)
+        feed.interrupt()
+        feed.interrupt()
+        #expect(producer.stops.withLock { $0 } == 1)
+        #expect(feed.bufferedCount == 0)
+        await #expect(throws: CancellationError.self) { _ = try await feed.next() }
+        feed.yield(.textDelta("c"))
+        await #expect(throws: CancellationError.self) { _ = try await feed.next() }
+
+        let finished = ModelEventFeed()
+        finished.attach(producer)
+        finished.yield(.textDelta("x"))
+        finished.finish()
+        #expect(try await finished.next() == .textDelta("x"))
+        #expect(try await finished.next() == nil)
+        // A producer attached to a feed that has ended is told to stop at once.
+        let late = Producer()
+        feed.attach(late)
+        #expect(producer.stops.withLock { $0 } == 1 && late.stops.withLock { $0 } == 1)
+    }
+
+    @Test("a feed's reader cancelled while it waits gets CancellationError at once and its producer is told to stop")
+    func cancelledReader() async throws {
+        let feed = ModelEventFeed()
+        let producer = Producer()
+        feed.attach(producer)
+        let reader = Task { try await feed.next() }
+        reader.cancel()
+        await #expect(throws: CancellationError.self) { _ = try await reader.value }
+        #expect(producer.stops.withLock { $0 } == 1)
+    }
+
+    @Test("on the real clock the model plays a turn into a feed; on another clock it does not")
+    func feeds() throws {
         let script = try ScriptLoader.load(text: Self.hourLong)
-        #expect(ScriptedModel(script: script, clock: ContinuousClock()).honoursInterruption)
-        #expect(!ScriptedModel(script: script, clock: SuspendingClock()).honoursInterruption)
+        let request = ModelRequest(agentName: "main", messages: [.user("x")], tools: [])
+        #expect(ScriptedModel(script: script, clock: ContinuousClock()).feedTurn(request) != nil)
+        #expect(ScriptedModel(script: script, clock: SuspendingClock()).feedTurn(request) == nil)
     }
 
-    @Test("interrupting a call in an hour-long pause ends its stream at once with CancellationError and withdraws the pause")
+    @Test("interrupting a call in an hour-long pause ends its feed at once with CancellationError and withdraws the pause")
     func interruptDuringPause() async throws {
         let model = ScriptedModel(script: try ScriptLoader.load(text: Self.hourLong), clock: ContinuousClock())
-        let handle = ModelInterruption()
-        var events = model.streamTurn(ModelRequest(agentName: "main", messages: [.user("x")], tools: [], interruption: handle)).makeAsyncIterator()
-        #expect(try await events.next() == .textDelta("a"))
+        let feed = try #require(model.feedTurn(ModelRequest(agentName: "main", messages: [.user("x")], tools: [])))
+        #expect(try await feed.next() == .textDelta("a"))
         #expect(model.pauses?.pendingCount == 1)
         let start = ContinuousClock.now
-        handle.interrupt()
-        await #expect(throws: CancellationError.self) { _ = try await events.next() }
+        let reader = Task { try await feed.next() }
+        feed.interrupt()
+        await #expect(throws: CancellationError.self) { _ = try await reader.value }
         #expect(ContinuousClock.now - start < .seconds(30))
         #expect(model.pauses?.pendingCount == 0)
-        #expect(try await events.next() == nil)
     }
 
-    @Test("a call interrupted before it streams yields nothing and throws CancellationError")
+    @Test("a call interrupted before it is read yields nothing and throws CancellationError")
     func interruptedFirst() async throws {
         let model = ScriptedModel(script: try ScriptLoader.load(text: Self.hourLong), clock: ContinuousClock())
-        let handle = ModelInterruption()
-        handle.interrupt()
-        var events = model.streamTurn(ModelRequest(agentName: "main", messages: [.user("x")], tools: [], interruption: handle)).makeAsyncIterator()
-        await #expect(throws: CancellationError.self) { _ = try await events.next() }
+        let feed = try #require(model.feedTurn(ModelRequest(agentName: "main", messages: [.user("x")], tools: [])))
+        feed.interrupt()
+        await #expect(throws: CancellationError.self) { _ = try await feed.next() }
         #expect(model.pauses?.pendingCount == 0)
     }
 

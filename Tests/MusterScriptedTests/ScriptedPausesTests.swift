@@ -1,48 +1,52 @@
 import Foundation
+import Synchronization
 import Testing
 @testable import MusterScripted
 
 @Suite("The scripted model's pauses on one timer", .timeLimit(.minutes(1)))
 struct ScriptedPausesTests {
-    @Test("pauses end in deadline order, each no earlier than its own deadline, whatever order they began in")
+    /// Records when its pause ended, and tells whoever waits.
+    final class Recorder: ScriptedPauseAction {
+        let label: Int
+        let ended: AsyncStream<(Int, ContinuousClock.Instant)>.Continuation
+
+        init(_ label: Int, _ ended: AsyncStream<(Int, ContinuousClock.Instant)>.Continuation) {
+            self.label = label
+            self.ended = ended
+        }
+
+        func pauseEnded() { ended.yield((label, .now)) }
+    }
+
+    @Test("actions run in deadline order, each no earlier than its own deadline, whatever order they were scheduled in")
     func order() async throws {
         let pauses = ScriptedPauses()
+        let (stream, continuation) = AsyncStream<(Int, ContinuousClock.Instant)>.makeStream()
         let start = ContinuousClock.now
-        let ended = try await withThrowingTaskGroup(of: (Int, Duration).self) { group in
-            for milliseconds in [60, 20, 40, 0] {
-                group.addTask {
-                    try await pauses.pause(for: .milliseconds(milliseconds))
-                    return (milliseconds, ContinuousClock.now - start)
-                }
-            }
-            var ended: [(Int, Duration)] = []
-            for try await result in group { ended.append(result) }
-            return ended
+        for milliseconds in [60, 20, 40, 0] {
+            _ = pauses.schedule(after: .milliseconds(milliseconds), Recorder(milliseconds, continuation))
+        }
+        var ended: [(Int, Duration)] = []
+        for await (label, instant) in stream {
+            ended.append((label, instant - start))
+            if ended.count == 4 { break }
         }
         #expect(ended.map(\.0) == [0, 20, 40, 60])
         for (milliseconds, elapsed) in ended { #expect(elapsed >= .milliseconds(milliseconds)) }
+        #expect(pauses.pendingCount == 0)
     }
 
-    @Test("cancelling a paused task ends its pause at once with CancellationError; the others go on")
+    @Test("a cancelled action never runs and leaves the table at once; the others go on")
     func cancel() async throws {
         let pauses = ScriptedPauses()
-        let long = Task { try await pauses.pause(for: .seconds(3600)) }
-        let short = Task { try await pauses.pause(for: .milliseconds(30)) }
-        // Whether the cancel comes before or after the pause is registered, it ends it.
-        let start = ContinuousClock.now
-        long.cancel()
-        await #expect(throws: CancellationError.self) { try await long.value }
-        #expect(ContinuousClock.now - start < .seconds(5))
-        try await short.value
-    }
-
-    @Test("a task cancelled before it pauses does not pause")
-    func cancelledFirst() async throws {
-        let pauses = ScriptedPauses()
-        let task = Task {
-            withUnsafeCurrentTask { $0?.cancel() }
-            try await pauses.pause(for: .seconds(3600))
-        }
-        await #expect(throws: CancellationError.self) { try await task.value }
+        let (stream, continuation) = AsyncStream<(Int, ContinuousClock.Instant)>.makeStream()
+        let long = pauses.schedule(after: .seconds(3600), Recorder(1, continuation))
+        _ = pauses.schedule(after: .milliseconds(30), Recorder(3, continuation))
+        #expect(pauses.cancel(long))
+        #expect(!pauses.cancel(long))
+        #expect(pauses.pendingCount == 1)
+        var iterator = stream.makeAsyncIterator()
+        #expect(await iterator.next()?.0 == 3)
+        #expect(pauses.pendingCount == 0)
     }
 }

@@ -1,15 +1,17 @@
 /// Ends one agent's work in flight from outside without cancelling its body: the one way a pause
-/// and a time budget end a model call (and a time budget a tool call). A stop needs nothing of
-/// it: cancelling the body reaches the same work, which runs in a child of the body.
+/// and a time budget end a model call (and a time budget a tool call). A stop needs little of
+/// it: cancelling the body reaches the same work, which runs in a child of the body, except a
+/// feed read in the body's own task, which `stop` interrupts.
 ///
 /// The work runs in an `async let` child of the body (`run`), which holds its own task here while
-/// it runs; an interruption cancels that task and says why. A model call of a model that
-/// `honoursInterruption` runs in the body's own task instead (`begin`/`end`): an interruption
-/// interrupts the call's `ModelInterruption`, and the model ends its stream; no child task, and
-/// no task memory of its own while the call waits. No watch task per model call: the
-/// registry calls `setPaused` in the same isolated step as the pause, and the deadline comes from
-/// one watch per agent with a time budget (`BudgetGuard.watchDeadline`).
-final class AgentInterrupt: Sendable {
+/// it runs; an interruption cancels that task and says why. A model call played into a feed
+/// (`LanguageModel.feedTurn`) is read in the body's own task instead (`begin`/`end`): an
+/// interruption interrupts the feed; no child task, and no task memory of its own while the call
+/// waits. No watch task per model call: the registry calls `setPaused` in the same isolated step
+/// as the pause, and the deadline comes from one watch per agent with a time budget
+/// (`BudgetGuard.watchDeadline`). A handle to one allocation (the state and its lock): the
+/// registry's copy and the run's are the same interrupt.
+struct AgentInterrupt: Sendable {
     /// Why the work in flight was ended.
     enum Reason: Sendable, Equatable {
         /// The task was paused: a model call ends (its partial answer dropped) and is asked again on resume.
@@ -21,24 +23,24 @@ final class AgentInterrupt: Sendable {
     /// What is in flight: a pause ends only a model call; tool calls go on until they finish.
     enum Work: Sendable, Equatable { case modelCall, toolCalls }
 
-    /// How the work in flight is ended: its own task cancelled, or its call's handle interrupted.
+    /// How the work in flight is ended: its own task cancelled, or its call's feed interrupted.
     /// `UnsafeCurrentTask` is not Sendable: it is stored and used only under `state`'s lock, and
     /// the work removes it (under that lock) before its task returns, so it is never used after
     /// the task is gone.
     private enum Target: @unchecked Sendable {
         case task(UnsafeCurrentTask)
-        case handle(ModelInterruption)
+        case feed(ModelEventFeed)
     }
 
     private struct InFlight: Sendable {
         let target: Target
         let work: Work
 
-        /// Ends the work (under `state`'s lock; a handle's handler only finishes a stream).
+        /// Ends the work (under `state`'s lock; a feed's producer only withdraws a timer action).
         func end() {
             switch target {
             case .task(let task): task.cancel()
-            case .handle(let handle): handle.interrupt()
+            case .feed(let feed): feed.interrupt()
             }
         }
     }
@@ -52,7 +54,7 @@ final class AgentInterrupt: Sendable {
         var interrupted: Reason?
     }
 
-    private let state = Locked(State())
+    private let state = CompactLocked(State())
 
     /// The task is paused (true) or resumed (false): a model call in flight ends at once, and
     /// none starts while it is paused.
@@ -77,6 +79,18 @@ final class AgentInterrupt: Sendable {
             }
         }
     }
+
+    /// The agent's task was cancelled (a stop): a feed in flight is interrupted, since its reader
+    /// waits with no cancellation handler of its own (`ModelEventFeed.nextUnwatched`); no reason
+    /// is recorded, so the call ends as cancelled. (A child task is cancelled with its parent.)
+    func stop() {
+        state.withLock { state in
+            if case .feed(let feed)? = state.inFlight?.target { feed.interrupt() }
+        }
+    }
+
+    /// Whether the task is paused now (the registry says so in the same step as the pause).
+    var isPaused: Bool { state.withLock { $0.isPaused } }
 
     /// Whether the time budget has run out.
     var hasDeadlinePassed: Bool { state.withLock { $0.deadlinePassed } }
@@ -109,13 +123,14 @@ final class AgentInterrupt: Sendable {
         return value
     }
 
-    /// Begins a model call in the caller's own task, ended by an interruption through the handle
-    /// returned (to be passed in the request of a model that `honoursInterruption`); nil when an
-    /// interruption came first and the call must not start (`end` then says why). Every `begin`
-    /// is followed by one `end`, when the call has returned.
-    func begin() -> ModelInterruption? {
-        let handle = ModelInterruption()
-        return state.withLock { state in Self.admit(.modelCall, .handle(handle), &state) } ? handle : nil
+    /// Begins a model call read from `feed` in the caller's own task, which an interruption
+    /// ends through the feed; false when an interruption came first and the call must not go on
+    /// (the feed is interrupted then, and `end` says why). Every `begin` is followed by one
+    /// `end`, when the call has returned.
+    func begin(_ feed: ModelEventFeed) -> Bool {
+        if state.withLock({ state in Self.admit(.modelCall, .feed(feed), &state) }) { return true }
+        feed.interrupt()
+        return false
     }
 
     /// The call begun by `begin` has returned (or never started): why it was interrupted, if it was

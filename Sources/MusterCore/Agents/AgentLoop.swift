@@ -10,15 +10,13 @@ extension AgentRuntime {
         try await runAnswering(agent: agent, conversation: &conversation, task: task, mirror: mirror).last ?? ""
     }
 
-    /// A task's body: runs agent `name` on `prompt` until it answers (as `run`, one frame less:
-    /// an idle agent's task holds the memory of its deepest chain of frames); returns the last answer.
+    /// A task's run of agent `name` on `prompt`, made outside the body's async frame (which then
+    /// holds only the run: an idle agent's task holds the memory of its deepest chain of frames).
     @inline(never)
-    func runTask(name: String, prompt: String, task: TaskContext, mirror: ToolProgress? = nil) async throws -> String {
-        let run = AgentRun(runtime: self, agent: AgentRef(name: name, taskID: task.id),
-                           conversation: [.system(systemPrompt(for: name)), .user(prompt)], task: task, mirror: mirror,
-                           delivery: .batched, persisted: 0)
-        defer { run.persist() }
-        return try await run.start(resultsFirst: false).last ?? ""
+    func taskRun(name: String, prompt: String, task: TaskContext, mirror: ToolProgress? = nil) -> AgentRun {
+        AgentRun(runtime: self, agent: AgentRef(name: name, taskID: task.id),
+                 conversation: [.system(systemPrompt(for: name)), .user(prompt)], task: task, mirror: mirror,
+                 delivery: .batched, persisted: 0)
     }
 
     /// Runs `agent` until its model answers without tool calls and no background result waits;
@@ -51,12 +49,7 @@ extension AgentRuntime {
     ) async throws -> [String] {
         let run = AgentRun(runtime: self, agent: agent, conversation: conversation, task: task, mirror: mirror,
                            delivery: delivery, persisted: persistedFrom)
-        // The conversation goes onto the bus (and so into the log) as it grows: what the model is
-        // about to see, before each call, and the rest when the run ends, however it ends.
-        defer {
-            run.persist()
-            conversation = run.conversation
-        }
+        defer { conversation = run.conversation }
         return try await run.start(resultsFirst: resultsFirst)
     }
 
@@ -113,8 +106,7 @@ extension AgentRuntime {
     /// Streams one model turn. A task's request is work in flight of its `interrupt`, run in a
     /// child task: a pause cancels it at once (no tokens spent while paused) and the turn ends
     /// `.paused`; the time budget running out ends it `.outOfTime`; a stop cancels it with the
-    /// body. (A model that `honoursInterruption` is called in the body's own task instead: see
-    /// `AgentRun.callModel`.)
+    /// body. (A model's feed is read in the body's own task instead: see `AgentRun.read`.)
     @inline(never)
     func streamTurn(_ request: ModelRequest, agent: AgentRef, task: TaskContext?, interrupt: AgentInterrupt?) async -> StreamEnd {
         guard let interrupt else { return await consumeTurn(request, agent: agent, task: task) }
@@ -133,12 +125,23 @@ extension AgentRuntime {
         }
     }
 
+    /// Streams `request`'s turn from `streamTurn`, in this task.
     @inline(never)
     func consumeTurn(_ request: ModelRequest, agent: AgentRef, task: TaskContext?) async -> StreamEnd {
+        var events = model.streamTurn(request).makeAsyncIterator()
+        return await consume(&events, agent: agent, task: task)
+    }
+
+    /// Reads a turn's events to their end. A turn whose events end because the task was
+    /// cancelled (a stop) is not an answer, whatever the model made of the cancellation: some
+    /// streams just end.
+    @inline(never)
+    func consume<Events: AsyncIteratorProtocol>(_ events: inout Events, agent: AgentRef, task: TaskContext?) async -> StreamEnd
+    where Events.Element == ModelEvent {
         var turn = ModelTurn()
         var writing = WritingActivity()
         do {
-            for try await event in model.streamTurn(request) {
+            while let event = try await events.next() {
                 if let activity = take(event, into: &turn, writing: &writing, agent: agent, watched: task != nil), let task {
                     await Self.report(activity, of: task)
                 }
@@ -146,12 +149,12 @@ extension AgentRuntime {
         } catch {
             return .failed(partial: turn.text, error)
         }
-        return .answered(turn)
+        return Task.isCancelled ? .failed(partial: turn.text, CancellationError()) : .answered(turn)
     }
 
     /// Adds `event` to `turn`; returns the `writing:` activity to report, if any (out of line: see `runAnswering`).
     @inline(never)
-    private func take(_ event: ModelEvent, into turn: inout ModelTurn, writing: inout WritingActivity, agent: AgentRef, watched: Bool) -> String? {
+    func take(_ event: ModelEvent, into turn: inout ModelTurn, writing: inout WritingActivity, agent: AgentRef, watched: Bool) -> String? {
         switch event {
         case .textDelta(let delta):
             turn.text += delta
@@ -185,13 +188,20 @@ extension AgentRuntime {
             try Task.checkCancellation()
             return (turn.text, turn.calls)
         case .failed(let partial, let error):
-            if !partial.isEmpty { conversation.append(.assistant(text: partial, toolCalls: [])) }
-            if error is CancellationError || Task.isCancelled { throw CancellationError() }
-            throw AgentError.model(TaskRegistry.describe(error))
+            try AgentRuntime.keep(partial, of: error, in: &conversation)
         case .paused, .outOfTime:
             // Only `streamTurn` is interrupted; `consumeTurn` never ends this way.
             throw CancellationError()
         }
+    }
+
+    /// A failed turn's partial answer goes into the conversation and its error is thrown; a
+    /// cancelled one (a stop) leaves nothing: its streamed start is no answer, and an agent
+    /// stopped by the session's end comes back to ask the same step again.
+    static func keep(_ partial: String, of error: any Error, in conversation: inout [ChatMessage]) throws -> Never {
+        if error is CancellationError || Task.isCancelled { throw CancellationError() }
+        if !partial.isEmpty { conversation.append(.assistant(text: partial, toolCalls: [])) }
+        throw AgentError.model(TaskRegistry.describe(error))
     }
 
     /// A finished model turn: its text and usage on the bus, the call counted, the answer appended.
@@ -260,7 +270,7 @@ extension AgentRuntime {
             stepLimit: stepLimit(within: budget), budget: budget
         )
         return try await registry.start(request) { [self] context in
-            try await runTask(name: name, prompt: prompt, task: context)
+            try await taskRun(name: name, prompt: prompt, task: context).start(resultsFirst: false).last ?? ""
         }
     }
 
@@ -274,7 +284,7 @@ extension AgentRuntime {
             stepLimit: stepLimit(within: budget), budget: budget
         )
         let id = try await registry.start(request) { [self] context in
-            try await runTask(name: name, prompt: prompt, task: context, mirror: mirror)
+            try await taskRun(name: name, prompt: prompt, task: context, mirror: mirror).start(resultsFirst: false).last ?? ""
         }
         // The launching agent's activity names the task it now waits for (its `agent:` words
         // said only the name): `waiting for #5 explore`.
@@ -328,7 +338,7 @@ struct WritingActivity {
 
 /// One run of `runAnswering`: its state in one object, so that the frames an idle agent's task
 /// holds are small (see `runAnswering`). Used by its one task only.
-private final class AgentRun {
+final class AgentRun {
     let runtime: AgentRuntime
     let agent: AgentRef
     /// Everything that happened, also when the run throws (`runAnswering` hands it back).
@@ -341,10 +351,9 @@ private final class AgentRun {
     let specs: [ToolSpec]
     let limit: Int
     /// A task's model calls (and, with a time budget, its tool calls) are work in flight that
-    /// a pause or the deadline ends from outside; a stop ends them by cancelling the body.
+    /// a pause or the deadline ends from outside; a stop ends them by cancelling the body (and,
+    /// for a feed read in the body's own task, through the run's cancellation handler).
     let interrupt: AgentInterrupt?
-    /// A task's model calls run in its own task, ended through a handle (the model honours it).
-    let interruptible: Bool
     var budget: BudgetGuard?
     var held: [TaskResult] = []
     var answers: [String] = []
@@ -361,10 +370,9 @@ private final class AgentRun {
         self.mirror = mirror
         self.delivery = delivery
         self.persisted = persisted
-        specs = runtime.tools.values.map(\.spec).sorted { $0.name < $1.name }
+        specs = runtime.toolSpecs
         limit = agent.taskID == nil ? runtime.stepLimit : runtime.subAgentStepLimit
         interrupt = task.map { _ in AgentInterrupt() }
-        interruptible = task != nil && runtime.model.honoursInterruption
     }
 
     /// Puts what the conversation gained since the last time on the bus.
@@ -375,13 +383,30 @@ private final class AgentRun {
         persisted = conversation.count
     }
 
-    // The async functions on the way to a model call (`start`, `loop`, `beforeCall`,
-    // `callModel`) stay thin: a coroutine's frame holds a slot for every local of every path
+    // The async functions on the way to a model call (`start`, `rounds`, `loop`, `beforeCall`,
+    // `read`) stay thin: a coroutine's frame holds a slot for every local of every path
     // through it, so rarer paths and the synchronous work are functions of their own.
 
+    /// Runs the agent until it has answered; returns its answers. The conversation goes onto the
+    /// bus (and so into the log) as it grows: what the model is about to see, before each call,
+    /// and the rest when the run ends, however it ends.
     @inline(never)
     func start(resultsFirst: Bool) async throws -> [String] {
-        if try await prepare(resultsFirst: resultsFirst) { return try await loopWithDeadline() }
+        defer { persist() }
+        guard let interrupt else { return try await rounds(resultsFirst: resultsFirst) }
+        // One cancellation handler for the whole run, not one per wait: a feed's reader waits
+        // with none of its own, in one frame (`ModelEventFeed.nextUnwatched`), and a stop
+        // reaches the feed in flight through the interrupt.
+        return try await withTaskCancellationHandler {
+            try await rounds(resultsFirst: resultsFirst)
+        } onCancel: {
+            interrupt.stop()
+        }
+    }
+
+    @inline(never)
+    func rounds(resultsFirst: Bool) async throws -> [String] {
+        if await prepare(resultsFirst: resultsFirst) { return try await loopWithDeadline() }
         return try await loop()
     }
 
@@ -389,13 +414,16 @@ private final class AgentRun {
     /// results waiting, when they come first; true when the run has a time budget to watch.
     @inline(never)
     func prepare(resultsFirst: Bool) async -> Bool {
-        if let task, let interrupt { guardBudget(await task.interruptOnPause(interrupt)) } else { guardBudget(nil) }
+        // The registry's own call, not `TaskContext`'s async wrapper: one frame fewer.
+        if let task, let interrupt { guardBudget(await task.registry.attach(interrupt, to: task.id)) }
         if resultsFirst || !awaitsAnswer { _ = await deliverResults() }
         return budget?.hasDeadline == true
     }
 
+    /// A guard only for a budget with limits: most runs have none (100,000 agents held 100,000).
     @inline(never)
     func guardBudget(_ taskBudget: TaskBudget?) {
+        guard let taskBudget, !taskBudget.isUnlimited else { return }
         budget = BudgetGuard(budget: taskBudget, runtime: runtime, task: task, interrupt: interrupt)
     }
 
@@ -437,12 +465,16 @@ private final class AgentRun {
     }
 
     // The rounds' steps are out of line, each with its own frame, so that `loop`'s frame (held
-    // for the whole run) is small, and a model call in flight holds only `callModel`'s.
+    // for the whole run) is small, and a feed's call in flight holds only `read`'s and the
+    // feed's wait (two 1 KB slabs for the whole chain, the registry's wrapper included).
     func loop() async throws -> [String] {
         do {
             while true {
                 try await beforeCall()
-                guard let next = try await callModel() else { continue }
+                // A feed is read from here, so an agent waiting for its model holds one frame
+                // fewer; the rest of the call is before (`openFeed`) and after (`afterFeed`).
+                let next = if let feed = openFeed() { try await afterFeed(await read(feed)) } else { try await callInChild() }
+                guard let next else { continue }
                 switch next {
                 case .goOn: continue
                 case .finished: return answers
@@ -466,14 +498,22 @@ private final class AgentRun {
     @inline(never)
     func beforeCall() async throws {
         try Task.checkCancellation()
-        if let reason = await budget?.exhaustion() { try await lastTurn(reason) }
+        if let budget { try await checkBudget(budget) }
         try countStep()
         guard let task else { return }
-        await task.report(step: step, activity: "thinking")
+        // The registry's own calls, not `TaskContext`'s async wrappers: no frame of their own.
+        await task.registry.report(task.id, step: step, activity: "thinking")
         try Task.checkCancellation()
-        // Paused: no model call until resumed. Messages sent meanwhile are read now.
-        try await task.untilRunning()
-        read(await task.takeMessages())
+        // Paused: no model call until resumed (a pause coming after this look ends the call
+        // before it starts: `AgentInterrupt.begin`). Messages sent meanwhile are read now.
+        if interrupt?.isPaused == true { try await task.untilRunning() }
+        read(await task.registry.takeMessages(for: task.id))
+    }
+
+    /// The last turn when the budget is used up.
+    @inline(never)
+    func checkBudget(_ budget: BudgetGuard) async throws {
+        if let reason = await budget.exhaustion() { try await lastTurn(reason) }
     }
 
     @inline(never)
@@ -498,32 +538,70 @@ private final class AgentRun {
 
     /// The model call and its answer recorded; what comes next, or nil when a pause or the
     /// deadline ended the call (the same step is asked again).
+    /// The model call's feed, if the model plays one (nil: the call runs in a child task), begun
+    /// as the work in flight; the conversation on the bus first. A feed refused by an
+    /// interruption that came first is interrupted already: its reading ends at once.
     @inline(never)
-    func callModel() async throws -> AgentRuntime.NextRound? {
+    func openFeed() -> ModelEventFeed? {
         persist()
-        let end: AgentRuntime.StreamEnd
-        if interruptible, let interrupt {
-            // The call in this task (no child task, no frame of `streamTurn`'s way): a pause or
-            // the deadline ends it through the handle in its request.
-            var answer: AgentRuntime.StreamEnd?
-            if let handle = interrupt.begin() { answer = await runtime.consumeTurn(request(handle), agent: agent, task: task) }
-            end = AgentRuntime.settle(answer, interrupt.end())
-        } else {
-            end = await callInChild()
+        guard let interrupt, let feed = runtime.model.feedTurn(request()) else { return nil }
+        _ = interrupt.begin(feed)
+        return feed
+    }
+
+    /// The feed's call ended (`failure` nil: answered): what comes next, or nil when a pause
+    /// or the deadline ended it (the same step is asked again).
+    @inline(never)
+    func afterFeed(_ read: (turn: AgentRuntime.ModelTurn, failure: (any Error)?)) async throws -> AgentRuntime.NextRound? {
+        guard let interrupt, let turn = try settle(read, interrupt.end()) else { return nil }
+        return try await answered(turn)
+    }
+
+    /// Reads `feed`; returns the turn, answered or (with why it ended) not. Its locals are in
+    /// this frame, not in the run: the frames held while the agent waits fit two 1 KB slabs
+    /// with room to spare, and the run is made per agent.
+    @inline(never)
+    func read(_ feed: ModelEventFeed) async -> (turn: AgentRuntime.ModelTurn, failure: (any Error)?) {
+        var turn = AgentRuntime.ModelTurn()
+        var writing = WritingActivity()
+        do {
+            while let event = try await feed.nextUnwatched() {
+                if let activity = runtime.take(event, into: &turn, writing: &writing, agent: agent, watched: task != nil) {
+                    await report(activity)
+                }
+            }
+        } catch {
+            return (turn, error)
         }
+        // A turn whose feed ended because the task was cancelled (a stop) is not an answer.
+        return (turn, Task.isCancelled ? CancellationError() : nil)
+    }
+
+    /// A streaming turn's activity, on the task's registry entry (out of line: see `runAnswering`).
+    @inline(never)
+    func report(_ activity: String) async {
+        guard let task else { return }
+        await task.registry.report(task.id, activity: activity, joinsTrail: false)
+    }
+
+    /// A feed's turn as a call's end (see `AgentRuntime.settle`); nil when a pause or the deadline ended it.
+    @inline(never)
+    func settle(_ read: (turn: AgentRuntime.ModelTurn, failure: (any Error)?), _ interrupted: AgentInterrupt.Reason?) throws -> AgentRuntime.ModelTurn? {
+        let end: AgentRuntime.StreamEnd = read.failure.map { .failed(partial: read.turn.text, $0) } ?? .answered(read.turn)
+        return try settle(AgentRuntime.settle(end, interrupted))
+    }
+
+    /// The call in a child task of this one (`streamTurn`), for a model that plays no feed.
+    @inline(never)
+    func callInChild() async throws -> AgentRuntime.NextRound? {
+        let end = await runtime.streamTurn(request(), agent: agent, task: task, interrupt: interrupt)
         guard let turn = try settle(end) else { return nil }
         return try await answered(turn)
     }
 
-    /// The call in a child task of this one (`streamTurn`), for a model that does not honour interruption.
     @inline(never)
-    func callInChild() async -> AgentRuntime.StreamEnd {
-        await runtime.streamTurn(request(nil), agent: agent, task: task, interrupt: interrupt)
-    }
-
-    @inline(never)
-    func request(_ interruption: ModelInterruption?) -> ModelRequest {
-        ModelRequest(agentName: agent.name, messages: conversation, tools: specs, interruption: interruption)
+    func request() -> ModelRequest {
+        ModelRequest(agentName: agent.name, messages: conversation, tools: specs)
     }
 
     /// The answered turn, or nil when the call was ended by a pause or the deadline; throws for a failed one.
@@ -541,9 +619,7 @@ private final class AgentRun {
             step -= 1
             return nil
         case .failed(let partial, let error):
-            if !partial.isEmpty { conversation.append(.assistant(text: partial, toolCalls: [])) }
-            if error is CancellationError || Task.isCancelled { throw CancellationError() }
-            throw AgentError.model(TaskRegistry.describe(error))
+            try AgentRuntime.keep(partial, of: error, in: &conversation)
         case .answered(let turn):
             return turn
         }
@@ -580,7 +656,8 @@ private final class AgentRun {
         // The calls, and then their results, are in the log before anything else waits
         // (the calls themselves, a pause): a restart finds them, not a question asked again.
         persist()
-        let outputs = await budget?.run(calls, executor: ToolExecutor(runtime: runtime), agent: agent) ?? []
+        let executor = ToolExecutor(runtime: runtime)
+        let outputs = if let budget { await budget.run(calls, executor: executor, agent: agent) } else { await executor.run(calls, agent: agent, task: task) }
         try Task.checkCancellation()
         for (call, output) in zip(calls, outputs) {
             conversation.append(.tool(callID: call.id, name: call.name, content: output.isError ? "Error: \(output.content)" : output.content))

@@ -8,6 +8,9 @@ public final class AgentRuntime: Sendable {
     public let registry: TaskRegistry
     public let model: any LanguageModel
     public let tools: [String: any Tool]
+    /// What every agent's model call offers, sorted by name: made once, shared by every agent's
+    /// run (made per run, 100,000 agents held 100,000 copies).
+    let toolSpecs: [ToolSpec]
     /// The session's event bus: the registry's, which publishes its transitions onto it too.
     public let events: SessionEventHub
     public let workspace: URL
@@ -50,6 +53,7 @@ public final class AgentRuntime: Sendable {
         self.registry = registry
         self.model = model
         self.tools = Dictionary(tools.map { ($0.name, $0) }, uniquingKeysWith: { _, last in last })
+        toolSpecs = self.tools.values.map(\.spec).sorted { $0.name < $1.name }
         self.events = registry.events
         self.workspace = workspace
         self.clock = clock
