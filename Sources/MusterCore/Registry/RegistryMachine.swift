@@ -100,7 +100,7 @@ struct RegistryMachine {
     }
 
     /// How a body ended, as its wrapper saw it.
-    enum BodyOutcome {
+    enum BodyOutcome: Sendable {
         case returned(String)
         case threw(any Error)
     }
@@ -285,6 +285,18 @@ struct RegistryMachine {
         }
         finish(entry, final, now: now, into: &effects)
         promoteQueued(now: now, into: &effects)
+    }
+
+    /// `bodyEnded` for each of `ends`, in order, in one step; `flush` is handed the effects
+    /// every `batch` ends (see `cancelAll`).
+    mutating func bodiesEnded(
+        _ ends: [BodyEndMailbox.End], now: Duration, into effects: inout [RegistryEffect],
+        batch: Int = 64, flush: ((inout [RegistryEffect]) -> Void)? = nil
+    ) {
+        for end in ends {
+            bodyEnded(end.id, outcome: end.outcome, now: now, into: &effects)
+            if let flush, effects.count >= batch { flush(&effects) }
+        }
     }
 
     /// Starts queued agents in launch order while slots are free.

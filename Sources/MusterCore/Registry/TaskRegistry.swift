@@ -177,6 +177,11 @@ public actor TaskRegistry {
     private var machine: RegistryMachine
     /// What the machine's last step asked for; reused so hot paths do not allocate.
     private var effects: [RegistryEffect] = []
+    /// The events of the effects being carried out, published together at the end of the step
+    /// (or before a waiter is resumed): one lock and at most one wake-up per subscriber.
+    private var outgoing: [SessionEvent] = []
+    /// Ended bodies not yet recorded (see `drainBodyEnds`).
+    private nonisolated let bodyEnds = BodyEndMailbox()
     private var resultWaiters = WaiterTable<WaitOutcome>()
     private var idleWaiters = WaiterTable<Void>()
     /// Pause and resume watches, by token (see `awaitControl`).
@@ -252,17 +257,19 @@ public actor TaskRegistry {
         let id = try machine.start(request, now: timeline.now, date: Date(), paused: paused, id: wanted, makeBody: { id in
             let context = TaskContext(id: id, registry: self)
             return Task.detached { [self] in
-                guard await self.bodyBegins(id) else {
-                    await self.bodyEnded(id, outcome: .threw(CancellationError()))
-                    return
-                }
                 let outcome: RegistryMachine.BodyOutcome
-                do {
-                    outcome = .returned(try await body(context))
-                } catch {
-                    outcome = .threw(error)
+                if await self.bodyBegins(id) {
+                    do {
+                        outcome = .returned(try await body(context))
+                    } catch {
+                        outcome = .threw(error)
+                    }
+                } else {
+                    outcome = .threw(CancellationError())
                 }
-                await self.bodyEnded(id, outcome: outcome)
+                // The body has returned: its end goes to the mailbox, and only the first end
+                // since the last drain hops onto this actor, to record every end posted by then.
+                if self.bodyEnds.post(.init(id: id, outcome: outcome)) { await self.drainBodyEnds() }
             }
         }, into: &effects)
         performEffects()
@@ -355,7 +362,7 @@ public actor TaskRegistry {
     public func cancelAll(source: CancellationSource = .user) -> [TaskID] {
         // The effects are carried out as they come, a batch at a time, all in this one step.
         let ids = machine.cancelAll(source: source, now: timeline.now, into: &effects, flush: { batch in
-            self.perform(batch)
+            self.carryOut(batch)
             batch.removeAll(keepingCapacity: true)
         })
         performEffects()
@@ -566,7 +573,7 @@ public actor TaskRegistry {
     public func shutdown(grace: Duration? = nil) async -> ShutdownReport {
         // As in cancelAll: the effects carried out a batch at a time, all in this one step.
         let wasActive = machine.beginShutdown(now: timeline.now, into: &effects, flush: { batch in
-            self.perform(batch)
+            self.carryOut(batch)
             batch.removeAll(keepingCapacity: true)
         })
         performEffects()
@@ -603,9 +610,14 @@ public actor TaskRegistry {
         return run
     }
 
-    private func bodyEnded(_ id: TaskID, outcome: RegistryMachine.BodyOutcome) {
-        interrupts[id] = nil
-        machine.bodyEnded(id, outcome: outcome, now: timeline.now, into: &effects)
+    /// Records every end posted to the mailbox, in the order posted, in one step.
+    private func drainBodyEnds() {
+        let ends = bodyEnds.take()
+        for end in ends { interrupts[end.id] = nil }
+        machine.bodiesEnded(ends, now: timeline.now, into: &effects, flush: { batch in
+            self.carryOut(batch)
+            batch.removeAll(keepingCapacity: true)
+        })
         performEffects()
     }
 
@@ -620,27 +632,50 @@ public actor TaskRegistry {
         }
         // Keeps the storage of ordinary steps, not that of a cancelAll of thousands.
         effects.removeAll(keepingCapacity: effects.count <= 64)
+        publishOutgoing()
     }
 
     private func perform(_ effects: [RegistryEffect]) {
+        carryOut(effects)
+        publishOutgoing()
+    }
+
+    /// Carries out `effects` but leaves their events in `outgoing`: the step goes on.
+    private func carryOut(_ effects: [RegistryEffect]) {
         for effect in effects { perform(effect) }
     }
 
     private func perform(_ effect: RegistryEffect) {
         switch effect {
         case .publish(let event):
-            events.publish(.task(event))
+            outgoing.append(.task(event))
+            if outgoing.count >= 512 { publishOutgoing() }
         case .cancelBody(_, let body):
             body?.cancel()
         case .resolveWaiter(let token, let outcome):
+            // A resumed caller runs at once: what happened before its answer is on the bus first.
+            publishOutgoing()
             resultWaiters.resolve(token, with: outcome)
         case .resolveControlWaiter(let token, let value):
+            publishOutgoing()
             controlWaiters.removeValue(forKey: token)?.resolve(value)
         case .resolveIdleWaiters:
+            publishOutgoing()
             idleWaiters.resolveAll(with: ())
         case .log(let entry):
             log(entry)
         }
+    }
+
+    /// Publishes the events gathered so far, in order.
+    private func publishOutgoing() {
+        guard !outgoing.isEmpty else { return }
+        if outgoing.count == 1 {
+            events.publish(outgoing[0])
+        } else {
+            events.publish(contentsOf: outgoing)
+        }
+        outgoing.removeAll(keepingCapacity: outgoing.count <= 512)
     }
 
     private func log(_ entry: RegistryLogEntry) {
