@@ -135,6 +135,9 @@ struct RegistryMachine {
     /// stay in the deque until they reach its front, and `queuedCount` counts only those still queued.
     private var queue = Deque<Entry>()
     private(set) var queuedCount = 0
+    /// The handles of bodies that ended in this step, for the caller to drop off the actor (see
+    /// `takeEndedBodies`).
+    private var endedBodies: [Task<Void, Never>] = []
 
     init(limits: Limits) {
         self.limits = limits
@@ -299,6 +302,15 @@ struct RegistryMachine {
         }
     }
 
+    /// The handles of the bodies that ended since the last call. A body posts its end and returns,
+    /// so the registry's handle is the last reference to its task: dropped in the step, it freed
+    /// every ended task's memory on the registry's actor, in the way of the next steps.
+    mutating func takeEndedBodies() -> [Task<Void, Never>] {
+        guard !endedBodies.isEmpty else { return [] }
+        defer { endedBodies = [] }
+        return endedBodies
+    }
+
     /// Starts queued agents in launch order while slots are free.
     private mutating func promoteQueued(now: Duration, into effects: inout [RegistryEffect]) {
         while capSlotsHeld < limits.maxBackgroundAgents, !isShuttingDown, let next = queue.popFirst() {
@@ -317,6 +329,7 @@ struct RegistryMachine {
     private mutating func finish(_ entry: Entry, _ final: TaskStatus, now: Duration, into effects: inout [RegistryEffect]) {
         let id = entry.id
         guard move(entry, to: .ended(final, at: now), into: &effects) else { return }
+        if let body = entry.body { endedBodies.append(body) }
         entry.body = nil
         let spawner = entry.request.spawner
         if case .failed(let error) = final { entry.transcript.append("error: \(error)") }

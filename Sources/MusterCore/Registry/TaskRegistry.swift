@@ -269,7 +269,11 @@ public actor TaskRegistry {
                 }
                 // The body has returned: its end goes to the mailbox, and only the first end
                 // since the last drain hops onto this actor, to record every end posted by then.
-                if self.bodyEnds.post(.init(id: id, outcome: outcome)) { await self.drainBodyEnds() }
+                if self.bodyEnds.post(.init(id: id, outcome: outcome)) {
+                    // The ended tasks are freed here, off the actor, when the handles go.
+                    let ended = await self.drainBodyEnds()
+                    withExtendedLifetime(ended) {}
+                }
             }
         }, into: &effects)
         performEffects()
@@ -610,8 +614,9 @@ public actor TaskRegistry {
         return run
     }
 
-    /// Records every end posted to the mailbox, in the order posted, in one step.
-    private func drainBodyEnds() {
+    /// Records every end posted to the mailbox, in the order posted, in one step; returns the
+    /// handles of the bodies that ended, for the caller to drop off this actor.
+    private func drainBodyEnds() -> [Task<Void, Never>] {
         let ends = bodyEnds.take()
         for end in ends { interrupts[end.id] = nil }
         machine.bodiesEnded(ends, now: timeline.now, into: &effects, flush: { batch in
@@ -619,6 +624,7 @@ public actor TaskRegistry {
             batch.removeAll(keepingCapacity: true)
         })
         performEffects()
+        return machine.takeEndedBodies()
     }
 
     // MARK: Carrying out effects
