@@ -180,6 +180,9 @@ public actor TaskRegistry {
     /// The events of the effects being carried out, published together at the end of the step
     /// (or before a waiter is resumed): one lock and at most one wake-up per subscriber.
     private var outgoing: [SessionEvent] = []
+    /// While set (by a step that stops everything), `cancelBody` effects gather their bodies
+    /// here instead of cancelling them in the step (see `cancelGathered`).
+    private var gatheredCancels: [Task<Void, Never>]?
     /// Ended bodies not yet recorded (see `drainBodyEnds`).
     private nonisolated let bodyEnds = BodyEndMailbox()
     private var resultWaiters = WaiterTable<WaitOutcome>()
@@ -361,16 +364,35 @@ public actor TaskRegistry {
         return ids
     }
 
-    /// Cancels every active task; returns their ids.
+    /// Cancels every active task; returns their ids once every body has been cancelled.
     @discardableResult
-    public func cancelAll(source: CancellationSource = .user) -> [TaskID] {
-        // The effects are carried out as they come, a batch at a time, all in this one step.
+    public func cancelAll(source: CancellationSource = .user) async -> [TaskID] {
+        // The effects are carried out as they come, a batch at a time, all in this one step,
+        // but for the bodies' cancellation (see `cancelGathered`).
+        gatheredCancels = []
         let ids = machine.cancelAll(source: source, now: timeline.now, into: &effects, flush: { batch in
             self.carryOut(batch)
             batch.removeAll(keepingCapacity: true)
         })
         performEffects()
+        await cancelGathered()
         return ids
+    }
+
+    /// Cancels the bodies gathered since `gatheredCancels` was set, off this actor. Every stop
+    /// is already recorded and published, so nothing depends on the order: a body cancelled
+    /// meanwhile just ends. Cancelling runs each body's cancellation handlers (a model stream
+    /// ending, a timer withdrawn): 100,000 of them took a fifth of a second in the step, while
+    /// the bodies that ended could not be recorded; now they are recorded as they end.
+    private func cancelGathered() async {
+        let bodies = gatheredCancels ?? []
+        gatheredCancels = nil
+        await Self.cancel(bodies)
+    }
+
+    @concurrent
+    private nonisolated static func cancel(_ bodies: [Task<Void, Never>]) async {
+        for body in bodies { body.cancel() }
     }
 
     // MARK: Pausing, resuming and messages
@@ -575,12 +597,15 @@ public actor TaskRegistry {
     /// Refuses new starts, cancels everything, and waits up to `grace` for every body to stop.
     /// The bus stays open: whoever owns it (the session) finishes it after this returns.
     public func shutdown(grace: Duration? = nil) async -> ShutdownReport {
-        // As in cancelAll: the effects carried out a batch at a time, all in this one step.
+        // As in cancelAll: the effects carried out a batch at a time, all in this one step,
+        // and the bodies cancelled off this actor.
+        gatheredCancels = []
         let wasActive = machine.beginShutdown(now: timeline.now, into: &effects, flush: { batch in
             self.carryOut(batch)
             batch.removeAll(keepingCapacity: true)
         })
         performEffects()
+        await cancelGathered()
         if machine.activeCount > 0 {
             let token = idleWaiters.register()
             let clock = self.clock
@@ -657,7 +682,8 @@ public actor TaskRegistry {
             outgoing.append(.task(event))
             if outgoing.count >= 512 { publishOutgoing() }
         case .cancelBody(_, let body):
-            body?.cancel()
+            guard let body else { break }
+            if gatheredCancels != nil { gatheredCancels?.append(body) } else { body.cancel() }
         case .resolveWaiter(let token, let outcome):
             // A resumed caller runs at once: what happened before its answer is on the bus first.
             publishOutgoing()
