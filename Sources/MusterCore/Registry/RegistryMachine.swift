@@ -42,6 +42,9 @@ struct RegistryMachine {
         private var isBackgroundShell: Bool
         /// It has launched a task (so it may have children to stop, or results in an inbox).
         fileprivate(set) var hasLaunched = false
+        /// Its agent's interrupt while its body runs, told of its pauses and resumes (see
+        /// `TaskRegistry.attach`): here rather than in a table of its own, one lookup fewer.
+        fileprivate(set) var interrupt: AgentInterrupt?
 
         init(id: TaskID, request: TaskRegistry.Request, startedAt: Duration, startDate: Date, phase: TaskPhase = .pending) {
             self.id = id
@@ -333,6 +336,17 @@ struct RegistryMachine {
         return endedBodies
     }
 
+    /// Keeps `interrupt` for active task `id` until it ends; returns whether it is paused now and
+    /// its budget, or nil when it is not active.
+    mutating func attach(_ interrupt: AgentInterrupt, to id: TaskID) -> (paused: Bool, budget: TaskBudget)? {
+        guard let entry = entries[id], entry.isActive else { return nil }
+        entry.interrupt = interrupt
+        return (entry.phaseName == .paused, entry.request.budget)
+    }
+
+    /// The interrupt attached to task `id`, while its body runs.
+    func interrupt(of id: TaskID) -> AgentInterrupt? { entries[id]?.interrupt }
+
     /// Starts queued agents in launch order while slots are free.
     private mutating func promoteQueued(now: Duration, into effects: inout [RegistryEffect]) {
         while capSlotsHeld < limits.maxBackgroundAgents, !isShuttingDown, let next = queue.popFirst() {
@@ -353,6 +367,7 @@ struct RegistryMachine {
         guard move(entry, to: .ended(final, at: now), into: &effects) else { return }
         if let body = entry.body { endedBodies.append(body) }
         entry.body = nil
+        entry.interrupt = nil
         let spawner = entry.request.spawner
         if case .failed(let error) = final { entry.transcript.append("error: \(error)") }
         if let parent = spawner.taskID, let parentEntry = entries[parent], parentEntry.phase.isActive {

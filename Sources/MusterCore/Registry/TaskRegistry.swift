@@ -189,8 +189,6 @@ public actor TaskRegistry {
     private var idleWaiters = WaiterTable<Void>()
     /// Pause and resume watches, by token (see `awaitControl`).
     private var controlWaiters: [Int: CancellableWaiter<Bool>] = [:]
-    /// Each running agent's interrupt, told of its pauses and resumes (see `attach`).
-    private var interrupts: [TaskID: AgentInterrupt] = [:]
     private var nextControlToken = 0
     /// Called (on this actor) when a paused task's body parks to wait for its resume: tests
     /// wait for it instead of guessing when the body got there.
@@ -402,7 +400,7 @@ public actor TaskRegistry {
     @discardableResult
     public func pause(_ id: TaskID) -> PauseOutcome {
         let outcome = machine.pause(id, now: timeline.now, into: &effects)
-        if case .paused = outcome { interrupts[id]?.setPaused(true) }
+        if case .paused = outcome { machine.interrupt(of: id)?.setPaused(true) }
         performEffects()
         return outcome
     }
@@ -411,7 +409,7 @@ public actor TaskRegistry {
     @discardableResult
     public func resume(_ id: TaskID) -> PauseOutcome {
         let outcome = machine.resume(id, now: timeline.now, into: &effects)
-        if case .resumed = outcome { interrupts[id]?.setPaused(false) }
+        if case .resumed = outcome { machine.interrupt(of: id)?.setPaused(false) }
         performEffects()
         return outcome
     }
@@ -420,7 +418,7 @@ public actor TaskRegistry {
     @discardableResult
     public func pauseAll() -> [TaskID] {
         let ids = machine.pauseAll(now: timeline.now, into: &effects)
-        for id in ids { interrupts[id]?.setPaused(true) }
+        for id in ids { machine.interrupt(of: id)?.setPaused(true) }
         performEffects()
         return ids
     }
@@ -429,7 +427,7 @@ public actor TaskRegistry {
     @discardableResult
     public func resumeAll() -> (resumed: [TaskID], refused: [TaskID], refusal: StartRefusal?) {
         let outcome = machine.resumeAll(now: timeline.now, into: &effects)
-        for id in outcome.resumed { interrupts[id]?.setPaused(false) }
+        for id in outcome.resumed { machine.interrupt(of: id)?.setPaused(false) }
         performEffects()
         return outcome
     }
@@ -438,10 +436,9 @@ public actor TaskRegistry {
     /// starting with whether it is paused now. The pause and the interruption are one isolated
     /// step, so no model call can start between them. Returns the task's budget.
     func attach(_ interrupt: AgentInterrupt, to id: TaskID) -> TaskBudget? {
-        guard let phase = machine.phase(of: id), phase.isActive else { return nil }
-        interrupts[id] = interrupt
-        interrupt.setPaused(phase.name == .paused)
-        return machine.snapshot(of: id, now: timeline.now)?.budget
+        guard let (paused, budget) = machine.attach(interrupt, to: id) else { return nil }
+        interrupt.setPaused(paused)
+        return budget
     }
 
     /// Puts `text` in agent `id`'s inbox: it reads it before its next model call.
@@ -643,7 +640,6 @@ public actor TaskRegistry {
     /// handles of the bodies that ended, for the caller to drop off this actor.
     private func drainBodyEnds() -> [Task<Void, Never>] {
         let ends = bodyEnds.take()
-        for end in ends { interrupts[end.id] = nil }
         machine.bodiesEnded(ends, now: timeline.now, into: &effects, flush: { batch in
             self.carryOut(batch)
             batch.removeAll(keepingCapacity: true)

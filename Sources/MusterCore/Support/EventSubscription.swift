@@ -135,7 +135,9 @@ public final class EventSubscription<Event: Sendable, Key: Hashable & Sendable>:
                 // `local` is empty: the publishers keep its capacity, the reader takes the events.
                 swap(&local, &shared.events)
                 shared.head += local.count
-                if !shared.positions.isEmpty { shared.positions = [:] }
+                // Its storage is kept (up to a bound): regrown from nothing after every batch
+                // taken, its resizing was a quarter of publishing a burst of updates.
+                if !shared.positions.isEmpty { shared.positions.removeAll(keepingCapacity: shared.positions.count <= 4_096) }
             }
             return local.popFirst()
         }
