@@ -385,12 +385,11 @@ public actor TaskRegistry {
     private func cancelGathered() async {
         let bodies = gatheredCancels ?? []
         gatheredCancels = nil
-        // Handed over whole: a body that ended meanwhile is freed with the array, off this actor.
-        await Self.cancel(consume bodies)
+        await Self.cancel(bodies)
     }
 
     @concurrent
-    private nonisolated static func cancel(_ bodies: consuming [Task<Void, Never>]) async {
+    private nonisolated static func cancel(_ bodies: [Task<Void, Never>]) async {
         for body in bodies { body.cancel() }
     }
 
