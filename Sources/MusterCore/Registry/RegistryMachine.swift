@@ -215,10 +215,10 @@ struct RegistryMachine {
         let place: [TaskID: Int]? = entry.phase == .queued ? [id: queuedCount] : nil
         effects.append(.publish(.started(snapshot(of: entry, now: now, positions: place))))
         effects.append(.log(.started(id, name: request.name, mode: request.mode)))
-        // A restored paused agent may hang under a restored paused parent. (A switch, not an
-        // array of the living phases: that array was allocated on every start.)
         // A restored id may have children listed or results waiting from before its start.
         if wanted != nil { entry.hasLaunched = activeChildren[.task(id)] != nil || inboxes[.task(id)] != nil }
+        // A restored paused agent may hang under a restored paused parent. (A switch, not an
+        // array of the living phases: that array was allocated on every start.)
         if let parent = request.spawner.taskID {
             entries[parent]?.hasLaunched = true
             let parentLives = switch entries[parent]?.phase.name {
