@@ -189,6 +189,44 @@ struct EventHubTests {
         #expect(kept.pendingCount == 1)
     }
 
+    @Test("A batch reaches every subscriber as its events published one by one would: in order, coalesced, filtered")
+    func batchIsDeliveredAsOneByOne() async {
+        let batch: [Note] = [
+            .said("a"), .progress("one", 1), .said("b"), .progress("two", 1), .progress("one", 2), .said("c"), .progress("one", 3),
+        ]
+        let isProgress: @Sendable (Note) -> Bool = { if case .progress = $0 { true } else { false } }
+        let oneByOne = makeHub()
+        let together = makeHub()
+        let subscriptions = [oneByOne, together].map { hub in (all: hub.subscribe(), progress: hub.subscribe(where: isProgress)) }
+        oneByOne.publish(.progress("one", 0))
+        together.publish(.progress("one", 0))
+        for note in batch { oneByOne.publish(note) }
+        together.publish(contentsOf: batch)
+        together.publish(contentsOf: [])
+        for hub in [oneByOne, together] { hub.finish() }
+        for subscription in subscriptions {
+            #expect(await subscription.all.readToEnd()
+                == [.progress("one", 3), .said("a"), .said("b"), .progress("two", 1), .said("c")])
+            #expect(await subscription.progress.readToEnd() == [.progress("one", 3), .progress("two", 1)])
+        }
+    }
+
+    @Test("A reader waiting when a batch comes gets its first event, and the rest stays buffered behind it in order")
+    func batchWakesWaitingReaderOnce() async {
+        let hub = makeHub()
+        let subscription = hub.subscribe()
+        let filtered = hub.subscribe(where: { $0 != .said("a") })
+        async let next = subscription.next()
+        async let nextFiltered = filtered.next()
+        // Whether or not the readers were parked yet, the same events come out.
+        hub.publish(contentsOf: [.said("a"), .said("x"), .progress("one", 1), .said("b"), .progress("one", 2)])
+        #expect(await next == .said("a"))
+        #expect(await nextFiltered == .said("x"))
+        hub.finish()
+        #expect(await subscription.readToEnd() == [.said("x"), .progress("one", 2), .said("b")])
+        #expect(await filtered.readToEnd() == [.progress("one", 2), .said("b")])
+    }
+
     @Test("Publishers on many tasks at once never lose an event")
     func concurrentPublishers() async {
         let hub = makeHub()

@@ -172,6 +172,48 @@ struct RegistryMachineTests {
         #expect(machine.activeCount == 0)
     }
 
+    @Test("A parent whose ended children outnumber its active ones still stops exactly the active ones, in id order, when it ends")
+    func childrenListSweptOnTheWay() throws {
+        var machine = Self.machine(cap: 200)
+        let parent = try Self.running(.background(), in: &machine)
+        let children = try (0..<60).map { _ in try Self.running(.background(spawner: .task(parent)), in: &machine) }
+        // 46 of the first 50 end: the ended ones soon outnumber the active ones enough for the
+        // list to be swept on the way.
+        let ended = Set(children.prefix(50).enumerated().filter { $0.offset % 10 != 0 || $0.offset == 0 }.map(\.element))
+        for child in children where ended.contains(child) {
+            _ = machine.bodyEnded(child, outcome: .returned("done"), now: Self.t0)
+        }
+        #expect(machine.invariantViolation() == nil)
+        let effects = machine.bodyEnded(parent, outcome: .returned("P"), now: Self.t0)
+        #expect(Self.cancelled(effects) == children.filter { !ended.contains($0) })
+        #expect(machine.invariantViolation() == nil)
+    }
+
+    @Test("Ends recorded together give each task the effects of its own end, in the order posted")
+    func bodiesEndedTogether() throws {
+        var machine = Self.machine(cap: 10)
+        let ids = try (0..<5).map { _ in try Self.running(.background(), in: &machine) }
+        var one = Self.machine(cap: 10)
+        for _ in ids { _ = try Self.running(.background(), in: &one) }
+        var together: [RegistryEffect] = []
+        var flushed: [RegistryEffect] = []
+        let ends = ids.reversed().map { BodyEndMailbox.End(id: $0, outcome: .returned("done \($0)")) }
+        machine.bodiesEnded(ends, now: .seconds(2), into: &together, batch: 4, flush: { batch in
+            #expect(batch.count >= 4)
+            flushed += batch
+            batch.removeAll()
+        })
+        let byOne = ends.flatMap { one.bodyEnded($0.id, outcome: $0.outcome, now: .seconds(2)) }
+        // Snapshots compare by their record's identity: the finished ones by what they say.
+        let said = { (effects: [RegistryEffect]) in
+            effects.map { if case .publish(.finished(let task)) = $0 { "finished \(task.id) \(task.status)" } else { "\($0)" } }
+        }
+        #expect(said(flushed + together) == said(byOne))
+        #expect(Self.published(byOne).compactMap { if case .finished(let task) = $0 { task.id } else { nil } } == ids.reversed())
+        #expect(machine.activeCount == 0 && machine.pendingResultCount(for: .topLevel) == 5)
+        #expect(machine.invariantViolation() == nil)
+    }
+
     @Test("A background result goes to the inbox and is delivered once: drained, then alreadyDelivered")
     func inboxDeliversOnce() throws {
         var machine = Self.machine()

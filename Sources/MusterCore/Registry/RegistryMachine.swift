@@ -35,6 +35,16 @@ struct RegistryMachine {
         fileprivate(set) var isListed = true
         /// While queued: makes its body once a slot frees (the body does not exist before).
         fileprivate var deferredBody: ((TaskID) -> Task<Void, Never>?)?
+        /// `phase.name` and whether it is a background agent or shell, kept beside the record
+        /// (set where the record changes): the slot counts' checks on every move read no record.
+        private(set) var phaseName: TaskPhase.Name
+        private var isBackgroundAgent: Bool
+        private var isBackgroundShell: Bool
+        /// It has launched a task (so it may have children to stop, or results in an inbox).
+        fileprivate(set) var hasLaunched = false
+        /// Its agent's interrupt while its body runs, told of its pauses and resumes (see
+        /// `TaskRegistry.attach`): here rather than in a table of its own, one lookup fewer.
+        fileprivate(set) var interrupt: AgentInterrupt?
 
         init(id: TaskID, request: TaskRegistry.Request, startedAt: Duration, startDate: Date, phase: TaskPhase = .pending) {
             self.id = id
@@ -42,12 +52,17 @@ struct RegistryMachine {
                 request: request, progress: .phase(phase), startedAt: startedAt, startDate: startDate, trail: [], lastEventAt: startedAt,
                 queuedFor: phase == .queued ? nil : .zero
             ))
+            phaseName = phase.name
+            isBackgroundAgent = request.mode == .background && request.kind == .agent
+            isBackgroundShell = request.mode == .background && request.kind == .shell
         }
 
         /// Changes `record` by replacing it (snapshots keep the one they have): one box per call.
         fileprivate func update(_ change: (inout TaskSnapshot.Fields) -> Void) {
             var fields = record.fields
             change(&fields)
+            isBackgroundAgent = fields.request.mode == .background && fields.request.kind == .agent
+            isBackgroundShell = fields.request.mode == .background && fields.request.kind == .shell
             record = TaskSnapshot.Record(fields)
         }
 
@@ -61,6 +76,7 @@ struct RegistryMachine {
 
         /// Sets the phase, with `change` in the same new record.
         fileprivate func setPhase(_ next: TaskPhase, _ change: ((inout TaskSnapshot.Fields) -> Void)? = nil) {
+            phaseName = next.name
             update { fields in
                 fields.progress = .phase(next)
                 // Waiting in the queue: its age; once it leaves (started or cancelled), a fixed time.
@@ -86,8 +102,8 @@ struct RegistryMachine {
         /// A stopping agent still holds its slot: its work may still burn a core until the body
         /// returns. A paused one does not: it makes no model call until resumed.
         var holdsCapSlot: Bool {
-            guard record.fields.request.mode == .background, record.fields.request.kind == .agent else { return false }
-            return switch phase.name {
+            guard isBackgroundAgent else { return false }
+            return switch phaseName {
             case .pending, .running, .stopping: true
             case .ended, .paused, .queued: false
             }
@@ -95,12 +111,15 @@ struct RegistryMachine {
 
         /// A background shell holds a slot of the shell cap until its processes are gone.
         var holdsShellSlot: Bool {
-            record.fields.request.mode == .background && record.fields.request.kind == .shell && phase.isActive
+            isBackgroundShell && phaseName != .ended
         }
+
+        /// Not ended yet (`phase.isActive`, without reading the record).
+        var isActive: Bool { phaseName != .ended }
     }
 
     /// How a body ended, as its wrapper saw it.
-    enum BodyOutcome {
+    enum BodyOutcome: Sendable {
         case returned(String)
         case threw(any Error)
     }
@@ -117,7 +136,8 @@ struct RegistryMachine {
     /// are skipped and swept out once they are half of it.
     private var listed = Deque<Entry>()
     private var unlistedCount = 0
-    private var activeChildren: [Spawner: Set<TaskID>] = [:]
+    /// The tasks each spawner launched that may still be active, in id order (see `Children`).
+    private var activeChildren: [Spawner: Children] = [:]
     private var inboxes: [Spawner: Deque<TaskResult>] = [:]
     private var finishedOrder = Deque<TaskID>()
     private var resultWaiters: [TaskID: [Int]] = [:]
@@ -135,6 +155,9 @@ struct RegistryMachine {
     /// stay in the deque until they reach its front, and `queuedCount` counts only those still queued.
     private var queue = Deque<Entry>()
     private(set) var queuedCount = 0
+    /// The handles of bodies that ended in this step, for the caller to drop off the actor (see
+    /// `takeEndedBodies`).
+    private var endedBodies: [Task<Void, Never>] = []
 
     init(limits: Limits) {
         self.limits = limits
@@ -186,15 +209,18 @@ struct RegistryMachine {
         activeCount += 1
         if entry.holdsCapSlot { capSlotsHeld += 1 }
         if entry.holdsShellSlot { shellSlotsHeld += 1 }
-        activeChildren[request.spawner, default: []].insert(id)
+        activeChildren[request.spawner, default: Children()].append(id)
         if paused { effects.append(.log(.paused(id))) }
         // A queued entry is last in line: its place is known without walking the queue.
         let place: [TaskID: Int]? = entry.phase == .queued ? [id: queuedCount] : nil
         effects.append(.publish(.started(snapshot(of: entry, now: now, positions: place))))
         effects.append(.log(.started(id, name: request.name, mode: request.mode)))
+        // A restored id may have children listed or results waiting from before its start.
+        if wanted != nil { entry.hasLaunched = activeChildren[.task(id)] != nil || inboxes[.task(id)] != nil }
         // A restored paused agent may hang under a restored paused parent. (A switch, not an
         // array of the living phases: that array was allocated on every start.)
         if let parent = request.spawner.taskID {
+            entries[parent]?.hasLaunched = true
             let parentLives = switch entries[parent]?.phase.name {
             case .pending?, .running?: true
             case .paused?: paused
@@ -237,6 +263,8 @@ struct RegistryMachine {
             fields.step = task.step
         }
         entry.delivered = true
+        entry.hasLaunched = activeChildren[.task(id)] != nil || inboxes[.task(id)] != nil
+        if let parent = request.spawner.taskID { entries[parent]?.hasLaunched = true }
         entries[id] = entry
         listed.append(entry)
         effects.append(.publish(.started(snapshot(of: entry, now: now))))
@@ -267,7 +295,7 @@ struct RegistryMachine {
     /// Records the one terminal state, by id: a late body can never touch another entry. A task
     /// asked to stop always ends cancelled, whatever its body did.
     mutating func bodyEnded(_ id: TaskID, outcome: BodyOutcome, now: Duration, into effects: inout [RegistryEffect]) {
-        guard let entry = entries[id], entry.phase.isActive else { return }
+        guard let entry = entries[id], entry.isActive else { return }
         let final: TaskStatus
         if let source = entry.phase.cancelRequested {
             final = .cancelled(by: source)
@@ -287,6 +315,38 @@ struct RegistryMachine {
         promoteQueued(now: now, into: &effects)
     }
 
+    /// `bodyEnded` for each of `ends`, in order, in one step; `flush` is handed the effects
+    /// every `batch` ends (see `cancelAll`).
+    mutating func bodiesEnded(
+        _ ends: [BodyEndMailbox.End], now: Duration, into effects: inout [RegistryEffect],
+        batch: Int = 64, flush: ((inout [RegistryEffect]) -> Void)? = nil
+    ) {
+        for end in ends {
+            bodyEnded(end.id, outcome: end.outcome, now: now, into: &effects)
+            if let flush, effects.count >= batch { flush(&effects) }
+        }
+    }
+
+    /// The handles of the bodies that ended since the last call. A body posts its end and returns,
+    /// so the registry's handle is the last reference to its task: dropped in the step, it freed
+    /// every ended task's memory on the registry's actor, in the way of the next steps.
+    mutating func takeEndedBodies() -> [Task<Void, Never>] {
+        guard !endedBodies.isEmpty else { return [] }
+        defer { endedBodies = [] }
+        return endedBodies
+    }
+
+    /// Keeps `interrupt` for active task `id` until it ends; returns whether it is paused now and
+    /// its budget, or nil when it is not active.
+    mutating func attach(_ interrupt: AgentInterrupt, to id: TaskID) -> (paused: Bool, budget: TaskBudget)? {
+        guard let entry = entries[id], entry.isActive else { return nil }
+        entry.interrupt = interrupt
+        return (entry.phaseName == .paused, entry.request.budget)
+    }
+
+    /// The interrupt attached to task `id`, while its body runs.
+    func interrupt(of id: TaskID) -> AgentInterrupt? { entries[id]?.interrupt }
+
     /// Starts queued agents in launch order while slots are free.
     private mutating func promoteQueued(now: Duration, into effects: inout [RegistryEffect]) {
         while capSlotsHeld < limits.maxBackgroundAgents, !isShuttingDown, let next = queue.popFirst() {
@@ -305,7 +365,9 @@ struct RegistryMachine {
     private mutating func finish(_ entry: Entry, _ final: TaskStatus, now: Duration, into effects: inout [RegistryEffect]) {
         let id = entry.id
         guard move(entry, to: .ended(final, at: now), into: &effects) else { return }
+        if let body = entry.body { endedBodies.append(body) }
         entry.body = nil
+        entry.interrupt = nil
         let spawner = entry.request.spawner
         if case .failed(let error) = final { entry.transcript.append("error: \(error)") }
         if let parent = spawner.taskID, let parentEntry = entries[parent], parentEntry.phase.isActive {
@@ -316,18 +378,30 @@ struct RegistryMachine {
             }
             parentEntry.transcript.append("← \(id) \(entry.request.name) \(outcome)")
         }
-        activeChildren[spawner]?.remove(id)
-        if activeChildren[spawner]?.isEmpty == true { activeChildren[spawner] = nil }
+        if let index = activeChildren.index(forKey: spawner) {
+            activeChildren.values[index].active -= 1
+            if activeChildren.values[index].active == 0 {
+                activeChildren.remove(at: index)
+            } else if activeChildren.values[index].needsSweep {
+                let entries = self.entries
+                activeChildren.values[index].sweep { entries[$0]?.isActive == true }
+            }
+        }
         effects.append(.publish(.finished(snapshot(of: entry, now: now))))
         effects.append(.log(.ended(id, status: final.word)))
         deliver(entry, now: now, into: &effects)
-        // Everything this task launched ends with it.
-        cancel(spawnedBy: .task(id), source: .parentEnded(id), now: now, into: &effects)
-        if inboxes.removeValue(forKey: .task(id)) != nil {
-            effects.append(.publish(.resultsWaiting(.task(id), count: 0)))
+        // Everything this task launched ends with it. (Lookups skipped when nothing can be
+        // found: each hashes, for every end.)
+        if entry.hasLaunched {
+            cancel(spawnedBy: .task(id), source: .parentEnded(id), now: now, into: &effects)
+            if inboxes.removeValue(forKey: .task(id)) != nil {
+                effects.append(.publish(.resultsWaiting(.task(id), count: 0)))
+            }
         }
-        for message in messages.removeValue(forKey: id) ?? [] {
-            effects.append(.publish(.message(AgentMessageEvent(message, .dropped(status: final.word)))))
+        if !messages.isEmpty {
+            for message in messages.removeValue(forKey: id) ?? [] {
+                effects.append(.publish(.message(AgentMessageEvent(message, .dropped(status: final.word)))))
+            }
         }
         resolveControlWaiters(of: id, where: { _ in true }, with: false, into: &effects)
         finishedOrder.append(id)
@@ -584,7 +658,7 @@ struct RegistryMachine {
     }
 
     private mutating func resolveControlWaiters(of id: TaskID, where matches: (ControlWait) -> Bool, with value: Bool, into effects: inout [RegistryEffect]) {
-        guard let waiters = controlWaiters[id] else { return }
+        guard !controlWaiters.isEmpty, let waiters = controlWaiters[id] else { return }
         let (resolved, kept) = (waiters.filter { matches($0.kind) }, waiters.filter { !matches($0.kind) })
         controlWaiters[id] = kept.isEmpty ? nil : kept
         for waiter in resolved { effects.append(.resolveControlWaiter(token: waiter.token, value)) }
@@ -757,19 +831,18 @@ struct RegistryMachine {
     private mutating func move(
         _ entry: Entry, to next: TaskPhase, into effects: inout [RegistryEffect], _ change: ((inout TaskSnapshot.Fields) -> Void)? = nil
     ) -> Bool {
-        let from = entry.phase.name
-        guard TaskPhase.canMove(from: from, to: next.name) else {
-            assertionFailure("illegal task transition \(from) → \(next.name) of \(entry.id)")
-            effects.append(.log(.illegalTransition(entry.id, from: from, to: next.name)))
+        let from = entry.phaseName
+        let to = next.name
+        guard TaskPhase.canMove(from: from, to: to) else {
+            assertionFailure("illegal task transition \(from) → \(to) of \(entry.id)")
+            effects.append(.log(.illegalTransition(entry.id, from: from, to: to)))
             return false
         }
-        let wasActive = entry.phase.isActive
         let heldSlot = entry.holdsCapSlot
         let heldShellSlot = entry.holdsShellSlot
-        let wasQueued = entry.phase == .queued
         entry.setPhase(next, change)
-        if wasActive != entry.phase.isActive { activeCount += entry.phase.isActive ? 1 : -1 }
-        if wasQueued != (next == .queued) { queuedCount += wasQueued ? -1 : 1 }
+        if (from == .ended) != (to == .ended) { activeCount += to == .ended ? -1 : 1 }
+        if (from == .queued) != (to == .queued) { queuedCount += from == .queued ? -1 : 1 }
         if heldSlot != entry.holdsCapSlot { capSlotsHeld += entry.holdsCapSlot ? 1 : -1 }
         if heldShellSlot != entry.holdsShellSlot { shellSlotsHeld += entry.holdsShellSlot ? 1 : -1 }
         return true
@@ -809,18 +882,19 @@ struct RegistryMachine {
         effects.append(.cancelBody(entry.id, entry.body))
         effects.append(.publish(.updated(snapshot(of: entry, now: now))))
         effects.append(.log(.cancelRequested(entry.id, source)))
-        cancel(spawnedBy: .task(entry.id), source: .parentEnded(entry.id), now: now, into: &effects)
+        if entry.hasLaunched { cancel(spawnedBy: .task(entry.id), source: .parentEnded(entry.id), now: now, into: &effects) }
         return true
     }
 
     /// Cancels every active task launched by `spawner` (and, transitively, theirs).
     @discardableResult
     mutating func cancel(spawnedBy spawner: Spawner, source: CancellationSource, now: Duration, into effects: inout [RegistryEffect]) -> [TaskID] {
-        // Most tasks launched nothing: no set, no sort, no array (this runs for every ended task).
-        guard let children = activeChildren[spawner], !children.isEmpty else { return [] }
+        // Most tasks launched nothing: no array (this runs for every ended task).
+        guard let children = activeChildren[spawner] else { return [] }
         var cancelled: [TaskID] = []
-        for child in children.sorted() {
-            guard let entry = entries[child] else { continue }
+        for child in children.ids {
+            // An ended child not swept yet answers false.
+            guard let entry = entries[child], entry.isActive else { continue }
             if requestStop(entry, source: source, now: now, into: &effects) { cancelled.append(child) }
         }
         return cancelled
@@ -842,7 +916,7 @@ struct RegistryMachine {
     /// Hands a finished result to a suspended `wait`, else (background only) to the spawner's inbox.
     private mutating func deliver(_ entry: Entry, now: Duration, into effects: inout [RegistryEffect]) {
         let spawner = entry.request.spawner
-        if let tokens = resultWaiters.removeValue(forKey: entry.id), let first = tokens.first {
+        if !resultWaiters.isEmpty, let tokens = resultWaiters.removeValue(forKey: entry.id), let first = tokens.first {
             entry.delivered = true
             effects.append(.resolveWaiter(token: first, .finished(result(of: entry, now: now))))
             for token in tokens.dropFirst() {

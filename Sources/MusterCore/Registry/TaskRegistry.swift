@@ -177,12 +177,18 @@ public actor TaskRegistry {
     private var machine: RegistryMachine
     /// What the machine's last step asked for; reused so hot paths do not allocate.
     private var effects: [RegistryEffect] = []
+    /// The events of the effects being carried out, published together at the end of the step
+    /// (or before a waiter is resumed): one lock and at most one wake-up per subscriber.
+    private var outgoing: [SessionEvent] = []
+    /// While set (by a step that stops everything), `cancelBody` effects gather their bodies
+    /// here instead of cancelling them in the step (see `cancelGathered`).
+    private var gatheredCancels: [Task<Void, Never>]?
+    /// Ended bodies not yet recorded (see `drainBodyEnds`).
+    private nonisolated let bodyEnds = BodyEndMailbox()
     private var resultWaiters = WaiterTable<WaitOutcome>()
     private var idleWaiters = WaiterTable<Void>()
     /// Pause and resume watches, by token (see `awaitControl`).
     private var controlWaiters: [Int: CancellableWaiter<Bool>] = [:]
-    /// Each running agent's interrupt, told of its pauses and resumes (see `attach`).
-    private var interrupts: [TaskID: AgentInterrupt] = [:]
     private var nextControlToken = 0
     /// Called (on this actor) when a paused task's body parks to wait for its resume: tests
     /// wait for it instead of guessing when the body got there.
@@ -252,17 +258,23 @@ public actor TaskRegistry {
         let id = try machine.start(request, now: timeline.now, date: Date(), paused: paused, id: wanted, makeBody: { id in
             let context = TaskContext(id: id, registry: self)
             return Task.detached { [self] in
-                guard await self.bodyBegins(id) else {
-                    await self.bodyEnded(id, outcome: .threw(CancellationError()))
-                    return
-                }
                 let outcome: RegistryMachine.BodyOutcome
-                do {
-                    outcome = .returned(try await body(context))
-                } catch {
-                    outcome = .threw(error)
+                if await self.bodyBegins(id) {
+                    do {
+                        outcome = .returned(try await body(context))
+                    } catch {
+                        outcome = .threw(error)
+                    }
+                } else {
+                    outcome = .threw(CancellationError())
                 }
-                await self.bodyEnded(id, outcome: outcome)
+                // The body has returned: its end goes to the mailbox, and only the first end
+                // since the last drain hops onto this actor, to record every end posted by then.
+                if self.bodyEnds.post(.init(id: id, outcome: outcome)) {
+                    // The ended tasks are freed here, off the actor, when the handles go.
+                    let ended = await self.drainBodyEnds()
+                    withExtendedLifetime(ended) {}
+                }
             }
         }, into: &effects)
         performEffects()
@@ -350,16 +362,35 @@ public actor TaskRegistry {
         return ids
     }
 
-    /// Cancels every active task; returns their ids.
+    /// Cancels every active task; returns their ids once every body has been cancelled.
     @discardableResult
-    public func cancelAll(source: CancellationSource = .user) -> [TaskID] {
-        // The effects are carried out as they come, a batch at a time, all in this one step.
+    public func cancelAll(source: CancellationSource = .user) async -> [TaskID] {
+        // The effects are carried out as they come, a batch at a time, all in this one step,
+        // but for the bodies' cancellation (see `cancelGathered`).
+        gatheredCancels = []
         let ids = machine.cancelAll(source: source, now: timeline.now, into: &effects, flush: { batch in
-            self.perform(batch)
+            self.carryOut(batch)
             batch.removeAll(keepingCapacity: true)
         })
         performEffects()
+        await cancelGathered()
         return ids
+    }
+
+    /// Cancels the bodies gathered since `gatheredCancels` was set, off this actor. Every stop
+    /// is already recorded and published, so nothing depends on the order: a body cancelled
+    /// meanwhile just ends. Cancelling runs each body's cancellation handlers (a model stream
+    /// ending, a timer withdrawn): 100,000 of them took a fifth of a second in the step, while
+    /// the bodies that ended could not be recorded; now they are recorded as they end.
+    private func cancelGathered() async {
+        let bodies = gatheredCancels ?? []
+        gatheredCancels = nil
+        await Self.cancel(bodies)
+    }
+
+    @concurrent
+    private nonisolated static func cancel(_ bodies: [Task<Void, Never>]) async {
+        for body in bodies { body.cancel() }
     }
 
     // MARK: Pausing, resuming and messages
@@ -369,7 +400,7 @@ public actor TaskRegistry {
     @discardableResult
     public func pause(_ id: TaskID) -> PauseOutcome {
         let outcome = machine.pause(id, now: timeline.now, into: &effects)
-        if case .paused = outcome { interrupts[id]?.setPaused(true) }
+        if case .paused = outcome { machine.interrupt(of: id)?.setPaused(true) }
         performEffects()
         return outcome
     }
@@ -378,7 +409,7 @@ public actor TaskRegistry {
     @discardableResult
     public func resume(_ id: TaskID) -> PauseOutcome {
         let outcome = machine.resume(id, now: timeline.now, into: &effects)
-        if case .resumed = outcome { interrupts[id]?.setPaused(false) }
+        if case .resumed = outcome { machine.interrupt(of: id)?.setPaused(false) }
         performEffects()
         return outcome
     }
@@ -387,7 +418,7 @@ public actor TaskRegistry {
     @discardableResult
     public func pauseAll() -> [TaskID] {
         let ids = machine.pauseAll(now: timeline.now, into: &effects)
-        for id in ids { interrupts[id]?.setPaused(true) }
+        for id in ids { machine.interrupt(of: id)?.setPaused(true) }
         performEffects()
         return ids
     }
@@ -396,7 +427,7 @@ public actor TaskRegistry {
     @discardableResult
     public func resumeAll() -> (resumed: [TaskID], refused: [TaskID], refusal: StartRefusal?) {
         let outcome = machine.resumeAll(now: timeline.now, into: &effects)
-        for id in outcome.resumed { interrupts[id]?.setPaused(false) }
+        for id in outcome.resumed { machine.interrupt(of: id)?.setPaused(false) }
         performEffects()
         return outcome
     }
@@ -405,10 +436,9 @@ public actor TaskRegistry {
     /// starting with whether it is paused now. The pause and the interruption are one isolated
     /// step, so no model call can start between them. Returns the task's budget.
     func attach(_ interrupt: AgentInterrupt, to id: TaskID) -> TaskBudget? {
-        guard let phase = machine.phase(of: id), phase.isActive else { return nil }
-        interrupts[id] = interrupt
-        interrupt.setPaused(phase.name == .paused)
-        return machine.snapshot(of: id, now: timeline.now)?.budget
+        guard let (paused, budget) = machine.attach(interrupt, to: id) else { return nil }
+        interrupt.setPaused(paused)
+        return budget
     }
 
     /// Puts `text` in agent `id`'s inbox: it reads it before its next model call.
@@ -564,12 +594,15 @@ public actor TaskRegistry {
     /// Refuses new starts, cancels everything, and waits up to `grace` for every body to stop.
     /// The bus stays open: whoever owns it (the session) finishes it after this returns.
     public func shutdown(grace: Duration? = nil) async -> ShutdownReport {
-        // As in cancelAll: the effects carried out a batch at a time, all in this one step.
+        // As in cancelAll: the effects carried out a batch at a time, all in this one step,
+        // and the bodies cancelled off this actor.
+        gatheredCancels = []
         let wasActive = machine.beginShutdown(now: timeline.now, into: &effects, flush: { batch in
-            self.perform(batch)
+            self.carryOut(batch)
             batch.removeAll(keepingCapacity: true)
         })
         performEffects()
+        await cancelGathered()
         if machine.activeCount > 0 {
             let token = idleWaiters.register()
             let clock = self.clock
@@ -603,10 +636,16 @@ public actor TaskRegistry {
         return run
     }
 
-    private func bodyEnded(_ id: TaskID, outcome: RegistryMachine.BodyOutcome) {
-        interrupts[id] = nil
-        machine.bodyEnded(id, outcome: outcome, now: timeline.now, into: &effects)
+    /// Records every end posted to the mailbox, in the order posted, in one step; returns the
+    /// handles of the bodies that ended, for the caller to drop off this actor.
+    private func drainBodyEnds() -> [Task<Void, Never>] {
+        let ends = bodyEnds.take()
+        machine.bodiesEnded(ends, now: timeline.now, into: &effects, flush: { batch in
+            self.carryOut(batch)
+            batch.removeAll(keepingCapacity: true)
+        })
         performEffects()
+        return machine.takeEndedBodies()
     }
 
     // MARK: Carrying out effects
@@ -620,27 +659,51 @@ public actor TaskRegistry {
         }
         // Keeps the storage of ordinary steps, not that of a cancelAll of thousands.
         effects.removeAll(keepingCapacity: effects.count <= 64)
+        publishOutgoing()
     }
 
     private func perform(_ effects: [RegistryEffect]) {
+        carryOut(effects)
+        publishOutgoing()
+    }
+
+    /// Carries out `effects` but leaves their events in `outgoing`: the step goes on.
+    private func carryOut(_ effects: [RegistryEffect]) {
         for effect in effects { perform(effect) }
     }
 
     private func perform(_ effect: RegistryEffect) {
         switch effect {
         case .publish(let event):
-            events.publish(.task(event))
+            outgoing.append(.task(event))
+            if outgoing.count >= 512 { publishOutgoing() }
         case .cancelBody(_, let body):
-            body?.cancel()
+            guard let body else { break }
+            if gatheredCancels != nil { gatheredCancels?.append(body) } else { body.cancel() }
         case .resolveWaiter(let token, let outcome):
+            // A resumed caller runs at once: what happened before its answer is on the bus first.
+            publishOutgoing()
             resultWaiters.resolve(token, with: outcome)
         case .resolveControlWaiter(let token, let value):
+            publishOutgoing()
             controlWaiters.removeValue(forKey: token)?.resolve(value)
         case .resolveIdleWaiters:
+            publishOutgoing()
             idleWaiters.resolveAll(with: ())
         case .log(let entry):
             log(entry)
         }
+    }
+
+    /// Publishes the events gathered so far, in order.
+    private func publishOutgoing() {
+        guard !outgoing.isEmpty else { return }
+        if outgoing.count == 1 {
+            events.publish(outgoing[0])
+        } else {
+            events.publish(contentsOf: outgoing)
+        }
+        outgoing.removeAll(keepingCapacity: outgoing.count <= 512)
     }
 
     private func log(_ entry: RegistryLogEntry) {

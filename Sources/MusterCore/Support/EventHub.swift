@@ -51,12 +51,24 @@ public final class EventHub<Event: Sendable, Key: Hashable & Sendable>: Sendable
 
     /// Delivers `event` to every live subscriber; never waits for any of them.
     public func publish(_ event: Event) {
+        forEachSubscriber { $0.enqueue(event) }
+    }
+
+    /// Delivers `events` in order to every live subscriber, as publishing them one by one
+    /// would, with one lock and at most one wake-up per subscriber (a registry step that ends
+    /// or stops thousands of tasks woke each reader once per event).
+    public func publish(contentsOf events: [Event]) {
+        guard !events.isEmpty else { return }
+        forEachSubscriber { $0.enqueue(contentsOf: events) }
+    }
+
+    private func forEachSubscriber(_ deliver: (EventSubscription<Event, Key>) -> Void) {
         let registrations = state.withLock { $0.subscribers }
         var sawReleased = false
         // By index: a `for` over the array would copy each weak reference, and destroy the copy.
         for index in registrations.indices {
             if let subscription = registrations[index].subscription {
-                subscription.enqueue(event)
+                deliver(subscription)
             } else {
                 sawReleased = true
             }

@@ -52,17 +52,41 @@ public final class EventSubscription<Event: Sendable, Key: Hashable & Sendable>:
                 buffer.waiter = nil
                 return waiter
             }
-            if let key {
-                if let position = buffer.positions[key] {
-                    buffer.events[position - buffer.head] = event
-                    return nil
-                }
-                buffer.positions[key] = buffer.head + buffer.events.count
-            }
-            buffer.events.append(event)
+            Self.append(event, key: key, to: &buffer)
             return nil
         }
         waiter?.resume(returning: event)
+    }
+
+    /// The same as enqueueing each of `events` in turn, with one lock and at most one wake-up of
+    /// the reader: a parked reader gets the first accepted event, the rest is buffered behind it.
+    func enqueue(contentsOf events: [Event]) {
+        // The filter runs outside the lock, as for one event: it is the subscriber's code.
+        let accepted = filter.map { events.filter($0) } ?? events
+        guard let first = accepted.first else { return }
+        let keyOf = coalescingKey
+        let waiter = buffer.withLock { buffer -> CheckedContinuation<Event?, Never>? in
+            guard !buffer.finished else { return nil }
+            let waiter = buffer.waiter
+            buffer.waiter = nil
+            for index in accepted.indices where waiter == nil || index > accepted.startIndex {
+                Self.append(accepted[index], key: keyOf(accepted[index]), to: &buffer)
+            }
+            return waiter
+        }
+        waiter?.resume(returning: first)
+    }
+
+    /// Buffers `event`, in place of the undelivered one with the same key if there is one.
+    private static func append(_ event: Event, key: Key?, to buffer: inout Buffer) {
+        if let key {
+            if let position = buffer.positions[key] {
+                buffer.events[position - buffer.head] = event
+                return
+            }
+            buffer.positions[key] = buffer.head + buffer.events.count
+        }
+        buffer.events.append(event)
     }
 
     /// Stops the subscription: buffered events are still read, then iteration ends.
@@ -111,7 +135,9 @@ public final class EventSubscription<Event: Sendable, Key: Hashable & Sendable>:
                 // `local` is empty: the publishers keep its capacity, the reader takes the events.
                 swap(&local, &shared.events)
                 shared.head += local.count
-                if !shared.positions.isEmpty { shared.positions = [:] }
+                // Its storage is kept (up to a bound): regrown from nothing after every batch
+                // taken, its resizing was a quarter of publishing a burst of updates.
+                if !shared.positions.isEmpty { shared.positions.removeAll(keepingCapacity: shared.positions.count <= 4_096) }
             }
             return local.popFirst()
         }
