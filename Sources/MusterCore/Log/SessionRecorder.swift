@@ -104,10 +104,14 @@ public final class SessionRecorder: Sendable {
             // own event bus.
             events.publish(.warning(message))
         }
-        let sinks: [any SessionRecordSink] = (logWriter.map { [$0] } ?? []) + extraSinks
-        let channels = sinks.map { SinkChannel(sink: $0, coalescingThreshold: coalescingThreshold, onFirstFailure: report) }
+        // The other sinks follow the log: none writes a record before the log has it, so a
+        // record anyone saw (the `stream-json` output) survives a kill in the log too.
+        let logChannel = logWriter.map { SinkChannel(sink: $0, coalescingThreshold: coalescingThreshold, onFirstFailure: report) }
+        let channels = (logChannel.map { [$0] } ?? []) + extraSinks.map {
+            SinkChannel(sink: $0, coalescingThreshold: coalescingThreshold, onFirstFailure: report, following: logChannel)
+        }
         self.channels = channels
-        self.logChannel = logWriter == nil ? nil : channels.first
+        self.logChannel = logChannel
 
         let start = SessionStart(sessionID: sessionID, pid: getpid(), logFile: logFile?.path, metadata: metadata)
         SessionRecorder.admit(.sessionStart(start), at: now, state: state, channels: channels, sessionID: sessionID)

@@ -5,7 +5,10 @@ import Foundation
 /// records in one write, and a sink that stalls (a full pipe nobody reads) holds back only itself.
 ///
 /// `append` never waits: records collect in a `RecordBuffer` (bounded under a flood of progress
-/// lines) while a write is under way, and the next write takes all of them at once.
+/// lines) while a write is under way, and the next write takes all of them at once. A channel
+/// that follows another (an output following the log) writes a batch only once the one it
+/// follows has written every record handed to it before: the follower never gets ahead, and a
+/// stalled follower never holds back the one it follows.
 final class SinkChannel: Sendable {
     private struct State {
         var buffer: RecordBuffer
@@ -16,6 +19,8 @@ final class SinkChannel: Sendable {
         /// The most records ever waiting at once (for tests of the bound).
         var mostWaiting = 0
         var closed = false
+        /// Given up on (stuck): its followers stop waiting for it.
+        var abandoned = false
         var failed = false
         var waiters: [(target: Int, continuation: CheckedContinuation<Void, Never>)] = []
     }
@@ -24,15 +29,23 @@ final class SinkChannel: Sendable {
     private let queue: DispatchQueue
     private let state: Locked<State>
     private let onFirstFailure: @Sendable (String) -> Void
+    /// The channel this one never gets ahead of (the log's), if any.
+    private let leader: SinkChannel?
+    /// Wakes followers blocked on their own queues in `waitWritten` when a write ends.
+    private let progress = NSCondition()
 
     /// Most records written in one `write`, so that one write stays a few hundred kilobytes.
     private static let batchLimit = 1024
 
-    init(sink: any SessionRecordSink, coalescingThreshold: Int, onFirstFailure: @escaping @Sendable (String) -> Void) {
+    init(
+        sink: any SessionRecordSink, coalescingThreshold: Int, onFirstFailure: @escaping @Sendable (String) -> Void,
+        following leader: SinkChannel? = nil
+    ) {
         self.sink = sink
         self.queue = DispatchQueue(label: "muster.session-recorder.sink")
         self.state = Locked(State(buffer: RecordBuffer(coalescingThreshold: coalescingThreshold)))
         self.onFirstFailure = onFirstFailure
+        self.leader = leader
     }
 
     /// Queues `record` for the sink (text deltas only if the sink wants them). Never waits.
@@ -93,9 +106,31 @@ final class SinkChannel: Sendable {
         queue.async { [sink] in sink.close() }
     }
 
-    /// Stops taking records without waiting for the sink (it is stuck).
+    /// Stops taking records without waiting for the sink (it is stuck); its followers go on.
     func abandon() {
-        state.withLock { $0.closed = true }
+        state.withLock {
+            $0.closed = true
+            $0.abandoned = true
+        }
+        wakeFollowers()
+    }
+
+    /// Blocks the calling thread, a follower's own serial queue (never the cooperative pool),
+    /// until the first `target` records handed in are written or the channel is abandoned.
+    private func waitWritten(_ target: Int) {
+        progress.lock()
+        defer { progress.unlock() }
+        // The count is read under `progress`, and a write's end signals under it: no wake-up
+        // can fall between the check and the wait.
+        while !state.withLock({ $0.done >= target || $0.abandoned }) {
+            progress.wait()
+        }
+    }
+
+    private func wakeFollowers() {
+        progress.lock()
+        progress.broadcast()
+        progress.unlock()
     }
 
     private func suspend(until target: Int) async {
@@ -135,6 +170,10 @@ final class SinkChannel: Sendable {
                 return (taken, taken.reduce(0) { $0 + $1.event.standsFor })
             }
             guard let batch else { return }
+            // Every record of the batch was handed to the leader before it was to this channel
+            // (the recorder appends to the log's channel first, in one step): once the leader has
+            // written what it had been handed by now, none of the batch is ahead of it.
+            if let leader { leader.waitWritten(leader.admitted) }
             var start = 0
             while start < batch.records.count {
                 let end = min(start + Self.batchLimit, batch.records.count)
@@ -152,6 +191,7 @@ final class SinkChannel: Sendable {
                 start = end
             }
             state.withLock { $0.done += batch.count }
+            wakeFollowers()
             resumeWaiters()
         }
     }
