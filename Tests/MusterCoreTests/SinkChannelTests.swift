@@ -4,21 +4,26 @@ import Testing
 
 @Suite("Sink channels: an output never ahead of the log")
 struct SinkChannelTests {
-    private static func records(_ count: Int) -> [SessionRecord] {
-        (1...count).map { SessionRecord(sequence: $0, time: Date(), event: .warning("record \($0)"), sessionID: "s") }
+    /// A log's channel and an output's channel following it, with `count` records handed to
+    /// both as the recorder hands them over: to the log's channel first, in one step.
+    private static func channels(
+        log: GatedSink, output: GatedSink, records count: Int
+    ) -> (log: SinkChannel, output: SinkChannel) {
+        let logChannel = SinkChannel(sink: log, coalescingThreshold: 100, onFirstFailure: { _ in })
+        let outputChannel = SinkChannel(sink: output, coalescingThreshold: 100, onFirstFailure: { _ in }, following: logChannel)
+        for sequence in 1...count {
+            let record = SessionRecord(sequence: sequence, time: Date(), event: .warning("record \(sequence)"), sessionID: "s")
+            logChannel.append(record)
+            outputChannel.append(record)
+        }
+        return (logChannel, outputChannel)
     }
 
     @Test("a follower writes nothing the log has not written: while the log's write is held, the output waits; then it writes the same records")
     func followerWaitsForTheLog() async throws {
         let log = GatedSink()
         let output = GatedSink(open: true)
-        let logChannel = SinkChannel(sink: log, coalescingThreshold: 100, onFirstFailure: { _ in })
-        let outputChannel = SinkChannel(sink: output, coalescingThreshold: 100, onFirstFailure: { _ in }, following: logChannel)
-        // As the recorder hands them over: to the log's channel first, in one step.
-        for record in Self.records(3) {
-            logChannel.append(record)
-            outputChannel.append(record)
-        }
+        let (_, outputChannel) = Self.channels(log: log, output: output, records: 3)
         // Before: the output wrote all three at once while the log's write was still held.
         #expect(await !outputChannel.waitUntilWritten(3, patience: .milliseconds(300)), "the output got ahead of the log")
         #expect(output.lines.isEmpty)
@@ -33,12 +38,7 @@ struct SinkChannelTests {
     func stalledFollowerDoesNotHoldTheLog() async throws {
         let log = GatedSink(open: true)
         let output = GatedSink()
-        let logChannel = SinkChannel(sink: log, coalescingThreshold: 100, onFirstFailure: { _ in })
-        let outputChannel = SinkChannel(sink: output, coalescingThreshold: 100, onFirstFailure: { _ in }, following: logChannel)
-        for record in Self.records(5) {
-            logChannel.append(record)
-            outputChannel.append(record)
-        }
+        let (logChannel, outputChannel) = Self.channels(log: log, output: output, records: 5)
         #expect(await logChannel.waitUntilWritten(5, patience: .seconds(10)))
         #expect(log.lines.count == 5)
         output.open()
@@ -49,12 +49,7 @@ struct SinkChannelTests {
     func abandonedLeaderReleasesFollowers() async throws {
         let log = GatedSink()
         let output = GatedSink(open: true)
-        let logChannel = SinkChannel(sink: log, coalescingThreshold: 100, onFirstFailure: { _ in })
-        let outputChannel = SinkChannel(sink: output, coalescingThreshold: 100, onFirstFailure: { _ in }, following: logChannel)
-        for record in Self.records(2) {
-            logChannel.append(record)
-            outputChannel.append(record)
-        }
+        let (logChannel, outputChannel) = Self.channels(log: log, output: output, records: 2)
         logChannel.abandon()
         #expect(await outputChannel.waitUntilWritten(2, patience: .seconds(10)))
         #expect(output.lines.count == 2)
