@@ -46,13 +46,22 @@ struct QueueEndToEndTests {
             open.yield()
             try await muster.waitForOutput { $0.components(separatedBy: #"Background agent "worker" completed"#).count == 5 }
             let answered = server.requests(from: "worker").map(\.latestUserText)
-            #expect(answered == ["first", "second", "third", "fourth"], "started in launch order")
             let output = String(decoding: muster.standardOutput.utf8.dropFirst(mark), as: UTF8.self)
             // Pill lines may be merged under load; the last one says the queue is empty.
             let pills = output.split(separator: "\n").filter { $0.hasPrefix("[") && $0.contains("agents") }
             #expect(pills.last.map { !$0.contains("queued") } == true, "pills after the release: \(pills)")
             try input.fileHandleForWriting.close()
             #expect(try await muster.waitForExit() == 0)
+
+            // The four `agent` calls of one turn run at once, so the launch order (the ids, the
+            // queue's order) is the registry's, not the calls': the log's task_started records say it.
+            let log = try HeadlessProcess.records(String(contentsOf: muster.sessionLog(), encoding: .utf8))
+            let launched = log.compactMap { record -> String? in
+                guard case .task(.started(let task)) = record.event, task.name == "worker" else { return nil }
+                return task.description
+            }
+            #expect(launched.sorted() == ["first", "fourth", "second", "third"])
+            #expect(answered == launched, "started in launch order")
         }
     }
 }
