@@ -1,5 +1,6 @@
 import Foundation
 import MusterCore
+import Synchronization
 import Testing
 
 /// The queue past the cap, in the real binary (plain mode, piped): shown in `/tasks` and the pill,
@@ -9,9 +10,12 @@ struct QueueEndToEndTests {
     @Test("with cap 1 and queue 3, four launches show as running and queued 1st to 3rd, the pill counts the queue, and it drains in order", .timeLimit(.minutes(2)))
     func drains() async throws {
         let (release, open) = AsyncStream<Void>.makeStream()
+        // The first worker to ask holds its slot until released, whichever prompt it has: the
+        // four calls of one turn run at once, so which of them becomes #1 is not fixed.
+        let held = Mutex(false)
         try await CountingOpenAIServer.with(respond: { request in
             guard request.agent == "main" else {
-                if request.latestUserText == "first" {
+                if held.withLock({ wasHeld in defer { wasHeld = true }; return !wasHeld }) {
                     for await _ in release { break }
                 }
                 return .text("done \(request.latestUserText)")
