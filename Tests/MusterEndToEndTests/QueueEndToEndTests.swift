@@ -10,8 +10,8 @@ struct QueueEndToEndTests {
     @Test("with cap 1 and queue 3, four launches show as running and queued 1st to 3rd, the pill counts the queue, and it drains in order", .timeLimit(.minutes(2)))
     func drains() async throws {
         let (release, open) = AsyncStream<Void>.makeStream()
-        // The first worker to ask holds its slot until released, whichever prompt it has: the
-        // four calls of one turn run at once, so which of them becomes #1 is not fixed.
+        // The first worker to ask (#1, "first", as the launches keep the calls' order) holds its
+        // slot until released.
         let held = Mutex(false)
         try await CountingOpenAIServer.with(respond: { request in
             guard request.agent == "main" else {
@@ -57,14 +57,14 @@ struct QueueEndToEndTests {
             try input.fileHandleForWriting.close()
             #expect(try await muster.waitForExit() == 0)
 
-            // The four `agent` calls of one turn run at once, so the launch order (the ids, the
-            // queue's order) is the registry's, not the calls': the log's task_started records say it.
+            // The four `agent` calls of one turn run at once but register in the order listed:
+            // the log's task_started records say the launch order (the ids, the queue's order).
             let log = try HeadlessProcess.records(String(contentsOf: muster.sessionLog(), encoding: .utf8))
             let launched = log.compactMap { record -> String? in
                 guard case .task(.started(let task)) = record.event, task.name == "worker" else { return nil }
                 return task.description
             }
-            #expect(launched.sorted() == ["first", "fourth", "second", "third"])
+            #expect(launched == ["first", "second", "third", "fourth"])
             #expect(answered == launched, "started in launch order")
         }
     }

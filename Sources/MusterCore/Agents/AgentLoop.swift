@@ -276,8 +276,10 @@ extension AgentRuntime {
 
     /// Runs a foreground sub-agent: registered like any task (visible, stoppable), awaited here.
     /// Cancelling the caller cancels the sub-agent.
+    /// `registered` is told the id once the task is registered, before the wait.
     public func runForegroundAgent(
-        name: String, prompt: String, spawner: Spawner, budget: TaskBudget = TaskBudget(), mirror: ToolProgress?
+        name: String, prompt: String, spawner: Spawner, budget: TaskBudget = TaskBudget(), mirror: ToolProgress?,
+        registered: @Sendable (TaskID) -> Void = { _ in }
     ) async throws -> TaskResult {
         let request = TaskRegistry.Request(
             name: name, kind: .agent, description: prompt, spawner: spawner, mode: .foreground,
@@ -286,6 +288,7 @@ extension AgentRuntime {
         let id = try await registry.start(request) { [self] context in
             try await taskRun(name: name, prompt: prompt, task: context, mirror: mirror).start(resultsFirst: false).last ?? ""
         }
+        registered(id)
         // The launching agent's activity names the task it now waits for (its `agent:` words
         // said only the name): `waiting for #5 explore`.
         if let parent = spawner.taskID {

@@ -39,9 +39,13 @@ struct ToolExecutor: Sendable {
     }
 
     private func runConcurrently(_ batch: [ToolCall], agent: AgentRef) async -> [ToolOutput] {
-        await withTaskGroup(of: (Int, ToolOutput).self) { group in
+        // The calls that start tasks register them in the order listed (`LaunchOrder`).
+        let launching = batch.indices.filter { runtime.tools[batch[$0].name]?.startsTasks == true }
+        let order = launching.count > 1 ? LaunchOrder(positions: launching.count) : nil
+        return await withTaskGroup(of: (Int, ToolOutput).self) { group in
             for (offset, call) in batch.enumerated() {
-                group.addTask { (offset, await runOne(call, agent: agent)) }
+                let ticket = order.flatMap { order in launching.firstIndex(of: offset).map(order.ticket) }
+                group.addTask { (offset, await runOne(call, agent: agent, launchTicket: ticket)) }
             }
             var results = [ToolOutput?](repeating: nil, count: batch.count)
             for await (offset, output) in group { results[offset] = output }
@@ -50,7 +54,9 @@ struct ToolExecutor: Sendable {
     }
 
     /// One call with its own progress stream, closed exactly once whatever happens.
-    func runOne(_ call: ToolCall, agent: AgentRef) async -> ToolOutput {
+    func runOne(_ call: ToolCall, agent: AgentRef, launchTicket: LaunchTicket? = nil) async -> ToolOutput {
+        // However the call ends, the next call that starts tasks does not wait for it any more.
+        defer { launchTicket?.handOn() }
         let events = runtime.events
         events.publish(.toolStart(agent: agent, callID: call.id, tool: call.name, arguments: call.arguments))
         guard let tool = runtime.tools[call.name] else {
@@ -70,7 +76,8 @@ struct ToolExecutor: Sendable {
             events.publish(.toolProgress(agent: agent, callID: callID, line: line))
         }
         let context = ToolContext(
-            callID: call.id, agent: agent, workspace: runtime.workspace, progress: progress, runtime: runtime
+            callID: call.id, agent: agent, workspace: runtime.workspace, progress: progress, runtime: runtime,
+            launchTicket: launchTicket
         )
         let output: ToolOutput
         do {

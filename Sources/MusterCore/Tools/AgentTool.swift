@@ -22,8 +22,14 @@ public struct AgentTool: Tool {
     )
 
     public var isConcurrencySafe: Bool { true }
+    public var startsTasks: Bool { true }
 
     public func run(_ arguments: JSONValue, context: ToolContext) async throws -> ToolOutput {
+        // Launched in the order the model listed the calls: the ids, the slots under the cap,
+        // the queue's order and the budgets granted follow it. A cancelled turn launches nothing more.
+        let ticket = context.launchTicket
+        if let ticket, await !ticket.waitTurn() { throw CancellationError() }
+        defer { ticket?.handOn() }
         let name = try arguments.requiredString("name").trimmingCharacters(in: .whitespacesAndNewlines)
         let prompt = try arguments.requiredString("prompt")
         let background = try arguments.optionalBool("background") ?? false
@@ -50,6 +56,7 @@ public struct AgentTool: Tool {
             }
             do {
                 let id = try await runtime.startBackgroundAgent(name: name, prompt: prompt, spawner: spawner, budget: budget)
+                ticket?.handOn()
                 if let queued = await runtime.registry.snapshot(of: id), queued.isQueued {
                     context.progress.report("queued \(name) \(id) (\(queued.statusWord))")
                     return ToolOutput("Background agent \"\(name)\" queued (task \(id), \(queued.statusWord)): every slot is taken; it starts when one frees, and its result arrives when it finishes. Stop it with cancel_task if it is no longer needed." + cutNote)
@@ -63,7 +70,9 @@ public struct AgentTool: Tool {
 
         let result: TaskResult
         do {
-            result = try await runtime.runForegroundAgent(name: name, prompt: prompt, spawner: spawner, budget: budget, mirror: context.progress)
+            result = try await runtime.runForegroundAgent(
+                name: name, prompt: prompt, spawner: spawner, budget: budget, mirror: context.progress, registered: { _ in ticket?.handOn() }
+            )
         } catch let moved as MovedToBackground {
             return ToolOutput("Sub-agent \"\(name)\" was moved to the background as task \(moved.task.id); its result arrives when it finishes.")
         }

@@ -6,12 +6,16 @@ public protocol Tool: Sendable {
     var spec: ToolSpec { get }
     /// True when calls may run in parallel with other calls of the same turn.
     var isConcurrencySafe: Bool { get }
+    /// True when a call may register tasks (`agent`): concurrent calls of the same turn then
+    /// register theirs in the order the model listed them (`ToolContext.launchTicket`).
+    var startsTasks: Bool { get }
     /// Runs one call. Throw `ToolError` for a clear error result; honour cancellation.
     func run(_ arguments: JSONValue, context: ToolContext) async throws -> ToolOutput
 }
 
 extension Tool {
     public var name: String { spec.name }
+    public var startsTasks: Bool { false }
 }
 
 /// Reads typed arguments with clear errors.

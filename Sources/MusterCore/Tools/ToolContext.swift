@@ -10,13 +10,20 @@ public struct ToolContext: Sendable {
     public let progress: ToolProgress
     /// Runtime services (sub-agents, the registry); nil in isolated tool tests.
     public let runtime: AgentRuntime?
+    /// For a tool that starts tasks, run at once with others that do: its place in the order
+    /// the model listed them, to wait for before registering (nil: no one to wait for).
+    public let launchTicket: LaunchTicket?
 
-    public init(callID: String, agent: AgentRef, workspace: URL, progress: ToolProgress, runtime: AgentRuntime?) {
+    public init(
+        callID: String, agent: AgentRef, workspace: URL, progress: ToolProgress, runtime: AgentRuntime?,
+        launchTicket: LaunchTicket? = nil
+    ) {
         self.callID = callID
         self.agent = agent
         self.workspace = workspace
         self.progress = progress
         self.runtime = runtime
+        self.launchTicket = launchTicket
     }
 
     /// The task id of the calling agent, if it is a sub-agent.
