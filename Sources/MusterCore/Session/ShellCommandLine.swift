@@ -31,7 +31,10 @@ public enum ShellCommandLine {
             switch await registry.wait(for: id, requestedBy: .topLevel) {
             case .finished(let result):
                 output = await Self.output(of: result, shells: runtime.backgroundShells)
-            case .movedToBackground, .cancelled where await wasMoved():
+            case .movedToBackground:
+                output = ToolOutput(BackgroundShells.movedAnswer(id))
+            case .cancelled where await wasMoved():
+                // The wait was cancelled because the command was moved to the background: not interrupted.
                 output = ToolOutput(BackgroundShells.movedAnswer(id))
             case .cancelled:
                 interrupted = true
