@@ -26,10 +26,11 @@ public struct AgentTool: Tool {
 
     public func run(_ arguments: JSONValue, context: ToolContext) async throws -> ToolOutput {
         // Launched in the order the model listed the calls: the ids, the slots under the cap,
-        // the queue's order and the budgets granted follow it. A cancelled turn launches nothing more.
+        // the queue's order and the budgets granted follow it. A cancelled turn launches nothing
+        // more. The turn is handed on once registered; a call that ends without registering
+        // hands it on as it ends (`ToolExecutor.runOne`).
         let ticket = context.launchTicket
         if let ticket, await !ticket.waitTurn() { throw CancellationError() }
-        defer { ticket?.handOn() }
         let name = try arguments.requiredString("name").trimmingCharacters(in: .whitespacesAndNewlines)
         let prompt = try arguments.requiredString("prompt")
         let background = try arguments.optionalBool("background") ?? false

@@ -70,6 +70,40 @@ struct LaunchOrderTests {
         }
     }
 
+    @Test("a call that fails before registering (a bad argument) does not hold up the calls after it")
+    func failedCallHandsOn() async throws {
+        let model = ClosureModel { agent, turn, request in
+            switch (agent, turn) {
+            case ("main", 0) where request.latestUserMessage == "go":
+                return [
+                    .call("agent", ["name": "w0", "prompt": "p", "background": true], id: "c0"),
+                    .call("agent", ["prompt": "no name", "background": true], id: "c1"),
+                    .call("agent", ["name": "w2", "prompt": "p", "background": true], id: "c2"),
+                ] + [.end]
+            case ("main", _):
+                return [.textDelta("ok"), .end]
+            default:
+                return [.textDelta("done"), .end]
+            }
+        }
+        let runtime = makeRuntime(model: model, tools: [])
+        let events = runtime.registry.events.subscribe().tasks
+        var conversation: [ChatMessage] = [.user("go")]
+        _ = try await runtime.run(agent: .main, conversation: &conversation)
+        let results = conversation.compactMap { message -> String? in
+            if case .tool(_, _, let content) = message { content } else { nil }
+        }
+        #expect(results.count == 3)
+        #expect(results.count == 3 && results[1].contains("name"), "\(results)")
+        var started: [(TaskID, String)] = []
+        _ = await events.read(until: { event in
+            if case .started(let task) = event { started.append((task.id, task.name)) }
+            return started.count == 2
+        })
+        #expect(started.sorted { $0.0 < $1.0 }.map(\.1) == ["w0", "w2"])
+        _ = await runtime.registry.shutdown(grace: .seconds(1))
+    }
+
     @Test("a turn opens to the next position only once every earlier one has handed it on")
     func turnsOpenInOrder() async throws {
         let order = LaunchOrder(positions: 4)
