@@ -33,12 +33,7 @@ struct LaunchOrderTests {
             _ = try await runtime.run(agent: .main, conversation: &conversation)
             expected += (0..<perTurn).map { "r\(round)-w\($0)" }
         }
-        var started: [(TaskID, String)] = []
-        _ = await events.read(until: { event in
-            if case .started(let task) = event { started.append((task.id, task.name)) }
-            return started.count == expected.count
-        })
-        #expect(started.sorted { $0.0 < $1.0 }.map(\.1) == expected)
+        #expect(await Self.namesInIDOrder(of: expected.count, startedOn: events) == expected)
         _ = await runtime.registry.shutdown(grace: .seconds(1))
     }
 
@@ -95,12 +90,7 @@ struct LaunchOrderTests {
         }
         #expect(results.count == 3)
         #expect(results.count == 3 && results[1].contains("name"), "\(results)")
-        var started: [(TaskID, String)] = []
-        _ = await events.read(until: { event in
-            if case .started(let task) = event { started.append((task.id, task.name)) }
-            return started.count == 2
-        })
-        #expect(started.sorted { $0.0 < $1.0 }.map(\.1) == ["w0", "w2"])
+        #expect(await Self.namesInIDOrder(of: 2, startedOn: events) == ["w0", "w2"])
         _ = await runtime.registry.shutdown(grace: .seconds(1))
     }
 
@@ -147,5 +137,15 @@ struct LaunchOrderTests {
         order.ticket(1).handOn()
         order.ticket(0).handOn()
         #expect(await order.ticket(2).waitTurn())
+    }
+
+    /// The names of the next `count` tasks started on `events`, in id order.
+    static func namesInIDOrder(of count: Int, startedOn events: TaskEvents) async -> [String] {
+        var started: [(id: TaskID, name: String)] = []
+        _ = await events.read(until: { event in
+            if case .started(let task) = event { started.append((task.id, task.name)) }
+            return started.count == count
+        })
+        return started.sorted { $0.id < $1.id }.map(\.name)
     }
 }
