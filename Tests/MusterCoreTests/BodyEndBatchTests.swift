@@ -3,39 +3,47 @@ import Clocks
 import MusterTestSupport
 import Testing
 
-/// Bodies that end together are recorded in batches (`BodyEndMailbox`), and a step that stops
+/// Bodies that end together are recorded in batches (`BodyMailbox`), and a step that stops
 /// everything cancels the bodies off the registry's actor.
 @Suite("Bodies ending together", .timeLimit(.minutes(1)))
 struct BodyEndBatchTests {
-    private static func end(_ id: Int) -> BodyEndMailbox.End {
-        BodyEndMailbox.End(id: TaskID(id), outcome: .returned("done"))
+    private static func end(_ id: Int) -> BodyMailbox.End {
+        BodyMailbox.End(id: TaskID(id), outcome: .returned("done"))
+    }
+
+    /// The ids of the ends among `posts`, in order.
+    private static func ended(_ posts: [BodyMailbox.Post]) -> [TaskID] {
+        posts.compactMap { if case .ended(let end) = $0 { end.id } else { nil } }
     }
 
     @Test("Only the first end posted since the last drain asks for a drain, and a drain takes every end posted by then, oldest first")
-    func mailboxAsksOncePerDrain() {
-        let mailbox = BodyEndMailbox()
-        #expect(mailbox.post(Self.end(1)))
-        #expect(!mailbox.post(Self.end(2)))
-        #expect(!mailbox.post(Self.end(3)))
-        #expect(mailbox.take().map(\.id) == [TaskID(1), TaskID(2), TaskID(3)])
+    func mailboxAsksOncePerDrain() throws {
+        let mailbox = BodyMailbox()
+        let ticket = try #require(mailbox.post(Self.end(1)))
+        #expect(mailbox.hasPosts && !mailbox.isTaken(ticket))
+        #expect(mailbox.post(Self.end(2)) == nil)
+        #expect(mailbox.post(Self.end(3)) == nil)
+        #expect(Self.ended(mailbox.take()) == [TaskID(1), TaskID(2), TaskID(3)])
+        // Taken by a step: the poster holding the ticket need not drain.
+        #expect(mailbox.isTaken(ticket) && !mailbox.hasPosts)
         #expect(mailbox.count == 0)
         // The drain has taken them: the next end must ask again, or it would wait for nobody.
-        #expect(mailbox.post(Self.end(4)))
-        #expect(mailbox.take().map(\.id) == [TaskID(4)])
+        #expect(mailbox.post(Self.end(4)) != nil)
+        #expect(Self.ended(mailbox.take()) == [TaskID(4)])
         #expect(mailbox.take().isEmpty)
     }
 
     @Test("Ends posted from many threads while drains take them are each drained exactly once, none left behind")
     func mailboxDrainRacingPostsLosesNothing() async {
         for _ in 0..<20 {
-            let mailbox = BodyEndMailbox()
+            let mailbox = BodyMailbox()
             let drained = Recorder<[TaskID]>()
             let posts = 2_000
             await withTaskGroup(of: Void.self) { group in
                 for index in 1...posts {
                     group.addTask {
                         // As the body's wrapper does: the post that asks for a drain drains.
-                        if mailbox.post(Self.end(index)) { drained.record(mailbox.take().map(\.id)) }
+                        if mailbox.post(Self.end(index)) != nil { drained.record(Self.ended(mailbox.take())) }
                     }
                 }
             }

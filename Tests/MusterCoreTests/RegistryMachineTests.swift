@@ -197,8 +197,8 @@ struct RegistryMachineTests {
         for _ in ids { _ = try Self.running(.background(), in: &one) }
         var together: [RegistryEffect] = []
         var flushed: [RegistryEffect] = []
-        let ends = ids.reversed().map { BodyEndMailbox.End(id: $0, outcome: .returned("done \($0)")) }
-        machine.bodiesEnded(ends, now: .seconds(2), into: &together, batch: 4, flush: { batch in
+        let ends = ids.reversed().map { BodyMailbox.End(id: $0, outcome: .returned("done \($0)")) }
+        machine.receive(ends.map(BodyMailbox.Post.ended), now: .seconds(2), into: &together, batch: 4, flush: { batch in
             #expect(batch.count >= 4)
             flushed += batch
             batch.removeAll()

@@ -49,12 +49,20 @@ struct AgentInterrupt: Sendable {
         var inFlight: InFlight?
         /// Mirrors the registry's phase: true from the pause until the resume.
         var isPaused = false
+        /// Messages wait in the task's inbox (set by the registry as one is sent, cleared as
+        /// they are taken): the run asks for them only then, with no trip to the registry.
+        var messagesWaiting = false
         var deadlinePassed = false
         /// Why the work in flight was ended (read and cleared by `run`).
         var interrupted: Reason?
     }
 
-    private let state = CompactLocked(State())
+    private let state: CompactLocked<State>
+
+    /// `paused`: the task starts paused (a restored agent).
+    init(paused: Bool = false) {
+        state = CompactLocked(State(isPaused: paused))
+    }
 
     /// The task is paused (true) or resumed (false): a model call in flight ends at once, and
     /// none starts while it is paused.
@@ -91,6 +99,14 @@ struct AgentInterrupt: Sendable {
 
     /// Whether the task is paused now (the registry says so in the same step as the pause).
     var isPaused: Bool { state.withLock { $0.isPaused } }
+
+    /// Messages were sent to the task (true) or all taken (false); told by the registry in the step that did it.
+    func setMessagesWaiting(_ waiting: Bool) {
+        state.withLock { $0.messagesWaiting = waiting }
+    }
+
+    /// Whether a message waits to be read.
+    var hasMessagesWaiting: Bool { state.withLock { $0.messagesWaiting } }
 
     /// Whether the time budget has run out.
     var hasDeadlinePassed: Bool { state.withLock { $0.deadlinePassed } }

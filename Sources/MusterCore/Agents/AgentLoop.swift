@@ -375,7 +375,9 @@ final class AgentRun {
         self.persisted = persisted
         specs = runtime.toolSpecs
         limit = agent.taskID == nil ? runtime.stepLimit : runtime.subAgentStepLimit
-        interrupt = task.map { _ in AgentInterrupt() }
+        // The registry's interrupt for its agent, told of pauses and messages; a task of
+        // another kind runs with one of its own.
+        interrupt = task.map { $0.interrupt ?? AgentInterrupt() }
     }
 
     /// Puts what the conversation gained since the last time on the bus.
@@ -413,12 +415,11 @@ final class AgentRun {
         return try await loop()
     }
 
-    /// The budget from the registry (which tells the interrupt of pauses from now on) and the
-    /// results waiting, when they come first; true when the run has a time budget to watch.
+    /// The budget granted at the task's start and the results waiting, when they come first;
+    /// true when the run has a time budget to watch.
     @inline(never)
     func prepare(resultsFirst: Bool) async -> Bool {
-        // The registry's own call, not `TaskContext`'s async wrapper: one frame fewer.
-        if let task, let interrupt { guardBudget(await task.registry.attach(interrupt, to: task.id)) }
+        if let task { guardBudget(task.budget) }
         if resultsFirst || !awaitsAnswer { _ = await deliverResults() }
         return budget?.hasDeadline == true
     }
@@ -504,13 +505,14 @@ final class AgentRun {
         if let budget { try await checkBudget(budget) }
         try countStep()
         guard let task else { return }
-        // The registry's own calls, not `TaskContext`'s async wrappers: no frame of their own.
-        await task.registry.report(task.id, step: step, activity: "thinking")
+        // Posted, not a trip to the registry (see `BodyMailbox`): an agent on its way to a
+        // model call makes none, unless it is paused or has messages.
+        await task.registry.post(.report(task.id, step: step, activity: "thinking", joinsTrail: true))
         try Task.checkCancellation()
         // Paused: no model call until resumed (a pause coming after this look ends the call
         // before it starts: `AgentInterrupt.begin`). Messages sent meanwhile are read now.
         if interrupt?.isPaused == true { try await task.untilRunning() }
-        read(await task.registry.takeMessages(for: task.id))
+        if interrupt?.hasMessagesWaiting ?? true { read(await task.registry.takeMessages(for: task.id)) }
     }
 
     /// The last turn when the budget is used up.
@@ -584,7 +586,7 @@ final class AgentRun {
     @inline(never)
     func report(_ activity: String) async {
         guard let task else { return }
-        await task.registry.report(task.id, activity: activity, joinsTrail: false)
+        await task.registry.post(.report(task.id, step: nil, activity: activity, joinsTrail: false))
     }
 
     /// A feed's turn as a call's end (see `AgentRuntime.settle`); nil when a pause or the deadline ended it.

@@ -42,8 +42,9 @@ struct RegistryMachine {
         private var isBackgroundShell: Bool
         /// It has launched a task (so it may have children to stop, or results in an inbox).
         fileprivate(set) var hasLaunched = false
-        /// Its agent's interrupt while its body runs, told of its pauses and resumes (see
-        /// `TaskRegistry.attach`): here rather than in a table of its own, one lookup fewer.
+        /// Its agent's interrupt until it ends, told of its pauses, resumes and messages (see
+        /// `TaskRegistry.pause`): made with the entry, so its body reads them with no trip to
+        /// the actor; here rather than in a table of its own, one lookup fewer.
         fileprivate(set) var interrupt: AgentInterrupt?
 
         init(id: TaskID, request: TaskRegistry.Request, startedAt: Duration, startDate: Date, phase: TaskPhase = .pending) {
@@ -184,10 +185,11 @@ struct RegistryMachine {
     /// already stopping or gone (it would otherwise outlive it unsupervised, its result dropped),
     /// so the caller must store the body's handle before carrying them out.
     ///
-    /// `makeBody` starts the body of the new id and returns its handle (nil in tests).
+    /// `makeBody` starts the body of the new id and returns its handle (nil in tests);
+    /// `interrupt`: its agent's, kept until it ends and told of its pauses by the actor.
     mutating func start(
         _ request: TaskRegistry.Request, now: Duration, date: Date, paused: Bool = false, id wanted: TaskID? = nil,
-        makeBody: @escaping (TaskID) -> Task<Void, Never>?, into effects: inout [RegistryEffect]
+        interrupt: AgentInterrupt? = nil, makeBody: @escaping (TaskID) -> Task<Void, Never>?, into effects: inout [RegistryEffect]
     ) throws(TaskRegistry.StartRefusal) -> TaskID {
         // A task that starts paused (a restored agent) takes no cap slot, so the cap cannot refuse it.
         if let refusal = refusal(mode: request.mode, kind: request.kind), !(paused && refusal != .shutDown) { throw refusal }
@@ -197,6 +199,7 @@ struct RegistryMachine {
         let queues = !paused && request.mode == .background && request.kind == .agent && capSlotsHeld >= limits.maxBackgroundAgents
         let phase: TaskPhase = queues ? .queued : paused && request.kind == .agent ? .paused(step: nil, activity: nil) : .pending
         let entry = Entry(id: id, request: request, startedAt: now, startDate: date, phase: phase)
+        entry.interrupt = interrupt
         if queues {
             entry.deferredBody = makeBody
             queue.append(entry)
@@ -315,14 +318,21 @@ struct RegistryMachine {
         promoteQueued(now: now, into: &effects)
     }
 
-    /// `bodyEnded` for each of `ends`, in order, in one step; `flush` is handed the effects
-    /// every `batch` ends (see `cancelAll`).
-    mutating func bodiesEnded(
-        _ ends: [BodyEndMailbox.End], now: Duration, into effects: inout [RegistryEffect],
+    /// What bodies posted (`BodyMailbox`), each in turn, in order, in one step; `flush` is
+    /// handed the effects every `batch` posts' worth (see `cancelAll`).
+    mutating func receive(
+        _ posts: [BodyMailbox.Post], now: Duration, into effects: inout [RegistryEffect],
         batch: Int = 64, flush: ((inout [RegistryEffect]) -> Void)? = nil
     ) {
-        for end in ends {
-            bodyEnded(end.id, outcome: end.outcome, now: now, into: &effects)
+        for post in posts {
+            switch post {
+            case .began(let id):
+                _ = bodyBegins(id, now: now, into: &effects)
+            case .report(let id, let step, let activity, let joinsTrail):
+                report(id, step: step, activity: activity, joinsTrail: joinsTrail, now: now, into: &effects)
+            case .ended(let end):
+                bodyEnded(end.id, outcome: end.outcome, now: now, into: &effects)
+            }
             if let flush, effects.count >= batch { flush(&effects) }
         }
     }
@@ -336,15 +346,7 @@ struct RegistryMachine {
         return endedBodies
     }
 
-    /// Keeps `interrupt` for active task `id` until it ends; returns whether it is paused now and
-    /// its budget, or nil when it is not active.
-    mutating func attach(_ interrupt: AgentInterrupt, to id: TaskID) -> (paused: Bool, budget: TaskBudget)? {
-        guard let entry = entries[id], entry.isActive else { return nil }
-        entry.interrupt = interrupt
-        return (entry.phaseName == .paused, entry.request.budget)
-    }
-
-    /// The interrupt attached to task `id`, while its body runs.
+    /// The interrupt of task `id`, until it ends.
     func interrupt(of id: TaskID) -> AgentInterrupt? { entries[id]?.interrupt }
 
     /// Starts queued agents in launch order while slots are free.

@@ -6,6 +6,18 @@ public struct TaskContext: Sendable {
     /// The task's own id.
     public let id: TaskID
     let registry: TaskRegistry
+    /// Its agent's interrupt (nil for other kinds): the registry tells it of the task's pauses,
+    /// resumes and messages in the step that makes them, so the run reads them here.
+    let interrupt: AgentInterrupt?
+    /// What it may spend, as granted at its start.
+    let budget: TaskBudget
+
+    init(id: TaskID, registry: TaskRegistry, interrupt: AgentInterrupt? = nil, budget: TaskBudget = TaskBudget()) {
+        self.id = id
+        self.registry = registry
+        self.interrupt = interrupt
+        self.budget = budget
+    }
 
     /// Moves to a new step and/or activity (e.g. the tool running now); `joinsTrail` false for
     /// an activity that only updates the current one (the start of the text being written).
@@ -32,13 +44,6 @@ public struct TaskContext: Sendable {
     /// `CancellationError` when the task is stopped (or its caller cancelled) instead.
     public func untilRunning() async throws {
         guard await registry.awaitControl(id, waitingFor: .resumed) else { throw CancellationError() }
-    }
-
-    /// Has the registry tell `interrupt` when the task is paused or resumed (in the same step as
-    /// the pause), until its body ends: a pause then ends its model call in flight. Returns the
-    /// task's budget (one trip to the registry for both, as an agent's run begins).
-    func interruptOnPause(_ interrupt: AgentInterrupt) async -> TaskBudget? {
-        await registry.attach(interrupt, to: id)
     }
 
     /// Takes the task's unread messages, oldest first.

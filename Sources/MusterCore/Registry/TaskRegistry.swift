@@ -174,6 +174,8 @@ public actor TaskRegistry {
     /// so a task's `started` is on it before anything its body publishes.
     public nonisolated let events: SessionEventHub
 
+    /// Every step that reads or changes it begins with `receiveBodyMail`: it decides on no
+    /// entry older than what its body told.
     private var machine: RegistryMachine
     /// What the machine's last step asked for; reused so hot paths do not allocate.
     private var effects: [RegistryEffect] = []
@@ -183,8 +185,8 @@ public actor TaskRegistry {
     /// While set (by a step that stops everything), `cancelBody` effects gather their bodies
     /// here instead of cancelling them in the step (see `cancelGathered`).
     private var gatheredCancels: [Task<Void, Never>]?
-    /// Ended bodies not yet recorded (see `drainBodyEnds`).
-    private nonisolated let bodyEnds = BodyEndMailbox()
+    /// What bodies told and the machine has not taken in yet (see `receiveBodyMail`).
+    nonisolated let bodyMail = BodyMailbox()
     private var resultWaiters = WaiterTable<WaitOutcome>()
     private var idleWaiters = WaiterTable<Void>()
     /// Pause and resume watches, by token (see `awaitControl`).
@@ -222,7 +224,8 @@ public actor TaskRegistry {
 
     /// Cheap check before any setup: the refusal a background start would get now, or nil.
     public func preflight(mode: TaskMode, kind: TaskKind = .agent) -> StartRefusal? {
-        machine.refusal(mode: mode, kind: kind)
+        receiveBodyMail()
+        return machine.refusal(mode: mode, kind: kind)
     }
 
     /// Registers a task and starts its body; returns its id at once, without awaiting any work.
@@ -244,6 +247,7 @@ public actor TaskRegistry {
     /// `undelivered` result goes to its spawner's inbox now, to be delivered once. Returns its id.
     @discardableResult
     public func restoreFinished(_ task: TaskSnapshot, status: TaskStatus? = nil, undelivered: Bool) -> TaskID {
+        receiveBodyMail()
         // A status read from a log that is not terminal would list an ended entry as running.
         let final = status ?? (task.status.isTerminal ? task.status : .failed(error: "not finished"))
         let id = machine.restoreFinished(task, status: final, undelivered: undelivered, now: timeline.now, into: &effects)
@@ -252,33 +256,46 @@ public actor TaskRegistry {
     }
 
     private func start(_ request: Request, paused: Bool, id wanted: TaskID? = nil, body: @escaping Body) throws(StartRefusal) -> TaskID {
+        receiveBodyMail()
+        // An agent's interrupt is made with its entry, paused if it starts paused: its body
+        // reads its pauses and messages there, with no trip to this actor.
+        let interrupt = request.kind == .agent ? AgentInterrupt(paused: paused) : nil
+        let budget = request.budget
         // Detached so the body never runs on this actor; the machine stores the handle before
-        // the body can reach the registry again (it must hop onto this actor first) and before
-        // the effects, which may cancel it at once.
-        let id = try machine.start(request, now: timeline.now, date: Date(), paused: paused, id: wanted, makeBody: { id in
-            let context = TaskContext(id: id, registry: self)
+        // the effects, which may cancel it at once. Its beginning and end are posted, not hops
+        // onto this actor (see `BodyMailbox`): a stop before it began cancelled its `Task`.
+        let id = try machine.start(request, now: timeline.now, date: Date(), paused: paused, id: wanted, interrupt: interrupt, makeBody: { id in
+            let context = TaskContext(id: id, registry: self, interrupt: interrupt, budget: budget)
             return Task.detached { [self] in
                 let outcome: RegistryMachine.BodyOutcome
-                if await self.bodyBegins(id) {
+                if Task.isCancelled {
+                    outcome = .threw(CancellationError())
+                } else {
+                    await self.post(.began(id))
                     do {
                         outcome = .returned(try await body(context))
                     } catch {
                         outcome = .threw(error)
                     }
-                } else {
-                    outcome = .threw(CancellationError())
                 }
-                // The body has returned: its end goes to the mailbox, and only the first end
-                // since the last drain hops onto this actor, to record every end posted by then.
-                if self.bodyEnds.post(.init(id: id, outcome: outcome)) {
-                    // The ended tasks are freed here, off the actor, when the handles go.
-                    let ended = await self.drainBodyEnds()
-                    withExtendedLifetime(ended) {}
-                }
+                // The body has returned: its end goes to the mailbox, recorded with every post made by then.
+                await self.post(.ended(.init(id: id, outcome: outcome)))
             }
         }, into: &effects)
         performEffects()
         return id
+    }
+
+    /// Posts what a body tells (see `BodyMailbox`). Only the post that finds no drain on its way
+    /// drains, and first lets the work already queued run: under a burst a step of this actor
+    /// takes the posts in meanwhile (every step does, see `receiveBodyMail`), and the hop is not made.
+    nonisolated func post(_ post: BodyMailbox.Post) async {
+        guard let ticket = bodyMail.post(post) else { return }
+        await Task.yield()
+        guard !bodyMail.isTaken(ticket) else { return }
+        // The ended tasks are freed here, off the actor, when the handles go.
+        let ended = await drainBodyMail()
+        withExtendedLifetime(ended) {}
     }
 
     // MARK: Progress
@@ -286,28 +303,33 @@ public actor TaskRegistry {
     /// Moves a running task to `step` and/or a new activity; appends the activity to its trail
     /// unless `joinsTrail` is false.
     public func report(_ id: TaskID, step: Int? = nil, activity: String?, joinsTrail: Bool = true) {
+        receiveBodyMail()
         machine.report(id, step: step, activity: activity, joinsTrail: joinsTrail, now: timeline.now, into: &effects)
         performEffects()
     }
 
     /// Adds `delta` to a task's own usage and to its ancestors' children's usage.
     public func recordUsage(_ id: TaskID, _ delta: TaskUsage) {
+        receiveBodyMail()
         machine.recordUsage(id, delta, now: timeline.now, into: &effects)
         performEffects()
     }
 
     /// Adds `text` to a task's transcript (one line per line of it).
     public func transcribe(_ id: TaskID, _ text: String) {
+        receiveBodyMail()
         machine.transcribe(id, text, now: timeline.now)
     }
 
     /// What a listed task said and did, bounded (nil once it is no longer listed).
     public func transcript(of id: TaskID) -> AgentTranscript? {
-        machine.transcript(of: id)
+        receiveBodyMail()
+        return machine.transcript(of: id)
     }
 
     /// Adds a line to a task's progress trail without changing its status.
     public func note(_ id: TaskID, _ line: String) {
+        receiveBodyMail()
         machine.note(id, line)
     }
 
@@ -324,6 +346,7 @@ public actor TaskRegistry {
     /// Moves a running foreground task to the background (Ctrl+B): it keeps its id, its body and
     /// everything it did; its result reaches its spawner's inbox when it ends.
     public func moveToBackground(_ id: TaskID) -> MoveOutcome {
+        receiveBodyMail()
         let refusal = machine.moveToBackground(id, now: timeline.now, into: &effects)
         performEffects()
         switch refusal {
@@ -341,6 +364,7 @@ public actor TaskRegistry {
     /// Cancels the task's real `Task` (idempotent) and, transitively, everything it launched.
     @discardableResult
     public func cancel(_ id: TaskID, source: CancellationSource = .user) -> CancelOutcome {
+        receiveBodyMail()
         let outcome = machine.cancel(id, source: source, now: timeline.now, into: &effects)
         performEffects()
         return outcome
@@ -349,6 +373,7 @@ public actor TaskRegistry {
     /// The model-facing variant: only the task's own spawner may cancel it.
     @discardableResult
     public func cancel(_ id: TaskID, requestedBy caller: Spawner) -> CancelOutcome {
+        receiveBodyMail()
         let outcome = machine.cancel(id, requestedBy: caller, now: timeline.now, into: &effects)
         performEffects()
         return outcome
@@ -357,6 +382,7 @@ public actor TaskRegistry {
     /// Cancels every active task launched by `spawner` (and, transitively, theirs); returns their ids.
     @discardableResult
     public func cancel(spawnedBy spawner: Spawner, source: CancellationSource) -> [TaskID] {
+        receiveBodyMail()
         let ids = machine.cancel(spawnedBy: spawner, source: source, now: timeline.now, into: &effects)
         performEffects()
         return ids
@@ -365,6 +391,7 @@ public actor TaskRegistry {
     /// Cancels every active task; returns their ids once every body has been cancelled.
     @discardableResult
     public func cancelAll(source: CancellationSource = .user) async -> [TaskID] {
+        receiveBodyMail()
         // The effects are carried out as they come, a batch at a time, all in this one step,
         // but for the bodies' cancellation (see `cancelGathered`).
         gatheredCancels = []
@@ -399,6 +426,7 @@ public actor TaskRegistry {
     /// tool calls under way finish, its children keep running. It holds no cap slot while paused.
     @discardableResult
     public func pause(_ id: TaskID) -> PauseOutcome {
+        receiveBodyMail()
         let outcome = machine.pause(id, now: timeline.now, into: &effects)
         if case .paused = outcome { machine.interrupt(of: id)?.setPaused(true) }
         performEffects()
@@ -408,6 +436,7 @@ public actor TaskRegistry {
     /// Resumes a paused agent, unless the cap is full (`.refused` with the cap message).
     @discardableResult
     public func resume(_ id: TaskID) -> PauseOutcome {
+        receiveBodyMail()
         let outcome = machine.resume(id, now: timeline.now, into: &effects)
         if case .resumed = outcome { machine.interrupt(of: id)?.setPaused(false) }
         performEffects()
@@ -417,6 +446,7 @@ public actor TaskRegistry {
     /// Pauses every running or pending agent; returns their ids.
     @discardableResult
     public func pauseAll() -> [TaskID] {
+        receiveBodyMail()
         let ids = machine.pauseAll(now: timeline.now, into: &effects)
         for id in ids { machine.interrupt(of: id)?.setPaused(true) }
         performEffects()
@@ -426,25 +456,19 @@ public actor TaskRegistry {
     /// Resumes every paused agent, oldest first, while the cap allows.
     @discardableResult
     public func resumeAll() -> (resumed: [TaskID], refused: [TaskID], refusal: StartRefusal?) {
+        receiveBodyMail()
         let outcome = machine.resumeAll(now: timeline.now, into: &effects)
         for id in outcome.resumed { machine.interrupt(of: id)?.setPaused(false) }
         performEffects()
         return outcome
     }
 
-    /// Tells `interrupt` of task `id`'s pauses and resumes from now until its body ends,
-    /// starting with whether it is paused now. The pause and the interruption are one isolated
-    /// step, so no model call can start between them. Returns the task's budget.
-    func attach(_ interrupt: AgentInterrupt, to id: TaskID) -> TaskBudget? {
-        guard let (paused, budget) = machine.attach(interrupt, to: id) else { return nil }
-        interrupt.setPaused(paused)
-        return budget
-    }
-
     /// Puts `text` in agent `id`'s inbox: it reads it before its next model call.
     @discardableResult
     public func sendMessage(_ text: String, to id: TaskID, from sender: MessageSender = .person) -> MessageOutcome {
+        receiveBodyMail()
         let outcome = machine.sendMessage(text, to: id, from: sender, requestedBy: nil, now: timeline.now, into: &effects)
+        if case .queued = outcome { machine.interrupt(of: id)?.setMessagesWaiting(true) }
         performEffects()
         return outcome
     }
@@ -452,26 +476,32 @@ public actor TaskRegistry {
     /// The model-facing variant: only the agent's own spawner may message it.
     @discardableResult
     public func sendMessage(_ text: String, to id: TaskID, requestedBy caller: Spawner) -> MessageOutcome {
+        receiveBodyMail()
         let outcome = machine.sendMessage(text, to: id, from: .agent(caller), requestedBy: caller, now: timeline.now, into: &effects)
+        if case .queued = outcome { machine.interrupt(of: id)?.setMessagesWaiting(true) }
         performEffects()
         return outcome
     }
 
     /// Takes agent `id`'s unread messages, oldest first (each `message_read` is published).
     public func takeMessages(for id: TaskID) -> [AgentMessage] {
+        receiveBodyMail()
         let messages = machine.takeMessages(id, into: &effects)
+        machine.interrupt(of: id)?.setMessagesWaiting(false)
         performEffects()
         return messages
     }
 
     /// Unread messages in agent `id`'s inbox.
     public func unreadMessageCount(for id: TaskID) -> Int {
-        machine.unreadMessageCount(id)
+        receiveBodyMail()
+        return machine.unreadMessageCount(id)
     }
 
     /// Suspends until task `id` is paused (`.paused`) or no longer paused (`.resumed`); true when
     /// it got there, false when it never will (stopping, ended) or the caller was cancelled.
     func awaitControl(_ id: TaskID, waitingFor kind: RegistryMachine.ControlWait) async -> Bool {
+        receiveBodyMail()
         if let ready = machine.controlAnswer(id, waitingFor: kind) { return ready }
         if Task.isCancelled { return false }
         let token = nextControlToken
@@ -497,6 +527,7 @@ public actor TaskRegistry {
     }
 
     private func expireControlWaiter(_ token: Int, task id: TaskID) {
+        receiveBodyMail()
         perform(machine.expireControlWaiter(token, for: id))
     }
 
@@ -504,6 +535,7 @@ public actor TaskRegistry {
 
     /// Takes every finished background result waiting for `spawner`, oldest first; each is delivered once.
     public func drainResults(for spawner: Spawner) -> [TaskResult] {
+        receiveBodyMail()
         let (results, effects) = machine.drainResults(for: spawner)
         perform(effects)
         return results
@@ -511,12 +543,14 @@ public actor TaskRegistry {
 
     /// Finished background results waiting for `spawner`.
     public func pendingResultCount(for spawner: Spawner) -> Int {
-        machine.pendingResultCount(for: spawner)
+        receiveBodyMail()
+        return machine.pendingResultCount(for: spawner)
     }
 
     /// Waits for a task that `caller` launched, up to `timeout` (nil: until it ends); a result
     /// returned here is consumed. A cancelled caller gets `.cancelled` at once.
     public func wait(for id: TaskID, requestedBy caller: Spawner, timeout: Duration? = nil) async -> WaitOutcome {
+        receiveBodyMail()
         let (answer, effects) = machine.answerWait(for: id, requestedBy: caller, now: timeline.now)
         perform(effects)
         if let answer { return answer }
@@ -557,34 +591,52 @@ public actor TaskRegistry {
 
     /// Every listed entry sorted by id, with live age: active ones and the last finished ones.
     public func snapshot() -> [TaskSnapshot] {
-        machine.snapshot(now: timeline.now)
+        receiveBodyMail()
+        return machine.snapshot(now: timeline.now)
     }
 
     /// A window of the listing, the rows a screen shows: at most `limit` entries in id order from
     /// `first` on, and how many are listed in all. Costs what the window holds, whatever the total.
     public func snapshot(from first: TaskID, limit: Int) -> (rows: [TaskSnapshot], total: Int) {
-        machine.snapshot(from: first, limit: limit, now: timeline.now)
+        receiveBodyMail()
+        return machine.snapshot(from: first, limit: limit, now: timeline.now)
     }
 
     /// One entry, if still listed.
     public func snapshot(of id: TaskID) -> TaskSnapshot? {
-        machine.snapshot(of: id, now: timeline.now)
+        receiveBodyMail()
+        return machine.snapshot(of: id, now: timeline.now)
     }
 
     /// Background agents that count against the cap right now (stopping ones included).
-    public var runningBackgroundAgents: Int { machine.capSlotsHeld }
+    public var runningBackgroundAgents: Int {
+        receiveBodyMail()
+        return machine.capSlotsHeld
+    }
 
     /// Background shells that count against the shell cap right now (stopping ones included).
-    public var runningBackgroundShells: Int { machine.shellSlotsHeld }
+    public var runningBackgroundShells: Int {
+        receiveBodyMail()
+        return machine.shellSlotsHeld
+    }
 
     /// Background agents waiting in the queue for a slot.
-    public var queuedBackgroundAgents: Int { machine.queuedCount }
+    public var queuedBackgroundAgents: Int {
+        receiveBodyMail()
+        return machine.queuedCount
+    }
 
     /// Tasks not yet in a terminal state.
-    public var activeTasks: Int { machine.activeCount }
+    public var activeTasks: Int {
+        receiveBodyMail()
+        return machine.activeCount
+    }
 
     /// Whether `shutdown` has begun.
-    public var isShutDown: Bool { machine.isShuttingDown }
+    public var isShutDown: Bool {
+        receiveBodyMail()
+        return machine.isShuttingDown
+    }
 
     /// Waits still suspended, as the machine and the waiter table count them (for tests).
     var suspendedWaits: (machine: Int, table: Int) { (machine.waiterCount, resultWaiters.count) }
@@ -594,6 +646,7 @@ public actor TaskRegistry {
     /// Refuses new starts, cancels everything, and waits up to `grace` for every body to stop.
     /// The bus stays open: whoever owns it (the session) finishes it after this returns.
     public func shutdown(grace: Duration? = nil) async -> ShutdownReport {
+        receiveBodyMail()
         // As in cancelAll: the effects carried out a batch at a time, all in this one step,
         // and the bodies cancelled off this actor.
         gatheredCancels = []
@@ -617,6 +670,8 @@ public actor TaskRegistry {
                 group.cancelAll()
             }
         }
+        // The ends posted while it waited, before it names stragglers.
+        receiveBodyMail()
         let now = timeline.now
         let stragglers = machine.activeSnapshots(now: now)
         let cancelled = wasActive.map { machine.snapshot(of: $0, now: now) }
@@ -628,24 +683,26 @@ public actor TaskRegistry {
 
     // MARK: Body lifecycle (called by the task's own body wrapper)
 
-    /// pending → running, unless the task was cancelled before its body got to run.
-    private func bodyBegins(_ id: TaskID) -> Bool {
-        guard !Task.isCancelled else { return false }
-        let run = machine.bodyBegins(id, now: timeline.now, into: &effects)
-        performEffects()
-        return run
+    /// Records every post made to the mailbox, in the order posted, in one step (nothing when a
+    /// step took them in already); returns the handles of the bodies that ended, for the caller
+    /// to drop off this actor.
+    private func drainBodyMail() -> [Task<Void, Never>] {
+        receiveBodyMail()
+        return machine.takeEndedBodies()
     }
 
-    /// Records every end posted to the mailbox, in the order posted, in one step; returns the
-    /// handles of the bodies that ended, for the caller to drop off this actor.
-    private func drainBodyEnds() -> [Task<Void, Never>] {
-        let ends = bodyEnds.take()
-        machine.bodiesEnded(ends, now: timeline.now, into: &effects, flush: { batch in
+    /// Takes in what bodies posted (`BodyMailbox`) and carries out what follows: the first thing
+    /// every step that reads or changes an entry does, so it decides on no entry older than
+    /// what its body told, and a body's own later call finds its posts recorded, in order. Only
+    /// at a step's start: taken in between two of a step's calls of the machine, an end would
+    /// change what the first call found (a wait registered for a task that had just ended).
+    private func receiveBodyMail() {
+        guard bodyMail.hasPosts else { return }
+        machine.receive(bodyMail.take(), now: timeline.now, into: &effects, flush: { batch in
             self.carryOut(batch)
             batch.removeAll(keepingCapacity: true)
         })
         performEffects()
-        return machine.takeEndedBodies()
     }
 
     // MARK: Carrying out effects
@@ -731,10 +788,12 @@ public actor TaskRegistry {
     }
 
     private func expireResultWaiter(_ token: Int, task id: TaskID, because expiry: RegistryMachine.WaitExpiry) {
+        receiveBodyMail()
         perform(machine.expireWaiter(token, for: id, because: expiry, now: timeline.now))
     }
 
     private func suspendIdleWaiter(_ token: Int) async {
+        receiveBodyMail()
         if machine.activeCount == 0 { resolveIdleWaiter(token) }
         if idleWaiters.takeIfResolved(token) != nil { return }
         await withCheckedContinuation { continuation in
