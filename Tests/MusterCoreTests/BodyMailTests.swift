@@ -1,3 +1,4 @@
+import Foundation
 @testable import MusterCore
 import MusterTestSupport
 import Testing
@@ -132,5 +133,30 @@ struct BodyMailTests {
         #expect(!interrupt.hasMessagesWaiting)
         #expect(await registry.takeMessages(for: id).isEmpty)
         gate.open()
+    }
+
+    @Test("A stop and a body's beginning decide once: a body that began is recorded running before it stops; one stopped first never runs", arguments: [true, false])
+    func stopRacingTheBodysBeginning(bodyFirst: Bool) throws {
+        var machine = RegistryMachineTests.machine()
+        let start = BodyStart()
+        var effects: [RegistryEffect] = []
+        let id = try machine.start(.background(), now: .zero, date: Date(), bodyStart: start, makeBody: { _ in nil }, into: &effects)
+        // The body's side, before or after the stop; its posted beginning is not taken in yet.
+        let began = bodyFirst ? start.begin() : false
+        let (outcome, stopped) = machine.cancel(id, source: .user, now: .seconds(1))
+        guard case .cancelling = outcome else { Issue.record("not cancelling: \(outcome)"); return }
+        let words = RegistryMachineTests.published(stopped).compactMap { if case .updated(let task) = $0 { task.status.word } else { nil } }
+        if bodyFirst {
+            #expect(began)
+            #expect(words == ["running", "running"], "recorded running, then stopping (still running until its body returns)")
+            #expect(machine.snapshot(of: id, now: .seconds(1))?.cancelRequested == .user)
+        } else {
+            #expect(!start.begin(), "a body stopped before it began must not run")
+            #expect(words == ["pending"])
+        }
+        // Its posted beginning, taken in late, changes nothing.
+        var late: [RegistryEffect] = []
+        machine.receive([.began(id)], now: .seconds(2), into: &late)
+        #expect(late.isEmpty)
     }
 }

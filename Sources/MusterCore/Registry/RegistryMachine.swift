@@ -46,6 +46,8 @@ struct RegistryMachine {
         /// `TaskRegistry.pause`): made with the entry, so its body reads them with no trip to
         /// the actor; here rather than in a table of its own, one lookup fewer.
         fileprivate(set) var interrupt: AgentInterrupt?
+        /// Decides between its body's beginning and a stop (nil in tests: the stop decides).
+        fileprivate(set) var bodyStart: BodyStart?
 
         init(id: TaskID, request: TaskRegistry.Request, startedAt: Duration, startDate: Date, phase: TaskPhase = .pending) {
             self.id = id
@@ -186,10 +188,11 @@ struct RegistryMachine {
     /// so the caller must store the body's handle before carrying them out.
     ///
     /// `makeBody` starts the body of the new id and returns its handle (nil in tests);
-    /// `interrupt`: its agent's, kept until it ends and told of its pauses by the actor.
+    /// `interrupt`: its agent's, kept until it ends and told of its pauses by the actor;
+    /// `bodyStart`: what its body and a stop decide with (see `requestStop`).
     mutating func start(
         _ request: TaskRegistry.Request, now: Duration, date: Date, paused: Bool = false, id wanted: TaskID? = nil,
-        interrupt: AgentInterrupt? = nil, makeBody: @escaping (TaskID) -> Task<Void, Never>?, into effects: inout [RegistryEffect]
+        interrupt: AgentInterrupt? = nil, bodyStart: BodyStart? = nil, makeBody: @escaping (TaskID) -> Task<Void, Never>?, into effects: inout [RegistryEffect]
     ) throws(TaskRegistry.StartRefusal) -> TaskID {
         // A task that starts paused (a restored agent) takes no cap slot, so the cap cannot refuse it.
         if let refusal = refusal(mode: request.mode, kind: request.kind), !(paused && refusal != .shutDown) { throw refusal }
@@ -200,6 +203,7 @@ struct RegistryMachine {
         let phase: TaskPhase = queues ? .queued : paused && request.kind == .agent ? .paused(step: nil, activity: nil) : .pending
         let entry = Entry(id: id, request: request, startedAt: now, startDate: date, phase: phase)
         entry.interrupt = interrupt
+        entry.bodyStart = bodyStart
         if queues {
             entry.deferredBody = makeBody
             queue.append(entry)
@@ -874,10 +878,19 @@ struct RegistryMachine {
             finish(entry, .cancelled(by: source), now: now, into: &effects)
             return true
         case .pending:
-            next = .stopping(source, step: nil, activity: nil)
+            // Its body may have begun and posted so, not yet taken in: then it is recorded
+            // running first, as it is (its body runs, and is cancelled like any running one).
+            if entry.bodyStart?.stop() == false, bodyBegins(entry.id, now: now, into: &effects),
+               case .running(let step, let activity) = entry.phase {
+                next = .stopping(source, step: step, activity: activity)
+            } else {
+                next = .stopping(source, step: nil, activity: nil)
+            }
         case .running(let step, let activity):
             next = .stopping(source, step: step, activity: activity)
         case .paused(let step, let activity):
+            // Paused before its body began: a body that has not begun yet never will.
+            if step == nil { _ = entry.bodyStart?.stop() }
             next = .stopping(source, step: step, activity: activity)
         }
         guard move(entry, to: next, into: &effects) else { return false }

@@ -261,14 +261,15 @@ public actor TaskRegistry {
         // reads its pauses and messages there, with no trip to this actor.
         let interrupt = request.kind == .agent ? AgentInterrupt(paused: paused) : nil
         let budget = request.budget
+        let bodyStart = BodyStart()
         // Detached so the body never runs on this actor; the machine stores the handle before
         // the effects, which may cancel it at once. Its beginning and end are posted, not hops
-        // onto this actor (see `BodyMailbox`): a stop before it began cancelled its `Task`.
-        let id = try machine.start(request, now: timeline.now, date: Date(), paused: paused, id: wanted, interrupt: interrupt, makeBody: { id in
+        // onto this actor (see `BodyMailbox`); it runs only if no stop came first (`BodyStart`).
+        let id = try machine.start(request, now: timeline.now, date: Date(), paused: paused, id: wanted, interrupt: interrupt, bodyStart: bodyStart, makeBody: { id in
             let context = TaskContext(id: id, registry: self, interrupt: interrupt, budget: budget)
             return Task.detached { [self] in
                 let outcome: RegistryMachine.BodyOutcome
-                if Task.isCancelled {
+                if Task.isCancelled || !bodyStart.begin() {
                     outcome = .threw(CancellationError())
                 } else {
                     await self.post(.began(id))
