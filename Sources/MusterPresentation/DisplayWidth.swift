@@ -16,10 +16,22 @@ public enum DisplayWidth {
         public let width: Int
     }
 
-    /// Columns `text` takes.
+    /// Columns `text` takes: what its `clusters` add up to, counted without making them (a
+    /// dialog's frame measured every row's text, and made every cell's string to do so).
     public static func of(_ text: some StringProtocol) -> Int {
         if text.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) { return text.utf8.count }
-        return clusters(of: text).reduce(0) { $0 + $1.width }
+        return UTF8Locale.shared.withLocale {
+            var columns = 0
+            var started = false
+            for scalar in text.unicodeScalars {
+                let width = scalar.value >= 0x20 && scalar.value < 0x7F ? 1 : UTF8Locale.shared.columns(scalar).clamped
+                // A zero-width scalar joins the cell before it; one at the start takes a cell.
+                if width == 0, started { continue }
+                columns += max(1, width)
+                started = true
+            }
+            return columns
+        }
     }
 
     /// Columns one scalar takes: 0, 1 or 2 (control characters count 1; they are never shown raw).
@@ -30,8 +42,15 @@ public enum DisplayWidth {
 
     /// Splits `text` into screen cells: each spacing scalar starts one, zero-width ones join it.
     public static func clusters(of text: some StringProtocol) -> [Cluster] {
+        var clusters: [Cluster] = []
+        forEachCluster(of: text) { clusters.append($0) }
+        return clusters
+    }
+
+    /// The cells of `text`, as `clusters` makes them, handed over one by one as they are made
+    /// (no array: a frame draws most of its text this way); stops when `body` returns false.
+    public static func forEachCluster(of text: some StringProtocol, _ body: (Cluster) -> Bool) {
         UTF8Locale.shared.withLocale {
-            var clusters: [Cluster] = []
             var current = String.UnicodeScalarView()
             var currentWidth = 0
             for scalar in text.unicodeScalars {
@@ -45,12 +64,19 @@ public enum DisplayWidth {
                     current.append(scalar)
                     continue
                 }
-                if !current.isEmpty { clusters.append(Cluster(text: String(current), width: currentWidth)) }
+                if !current.isEmpty, !body(Cluster(text: String(current), width: currentWidth)) { return }
                 current = String.UnicodeScalarView([scalar])
                 currentWidth = max(1, width)
             }
-            if !current.isEmpty { clusters.append(Cluster(text: String(current), width: currentWidth)) }
-            return clusters
+            if !current.isEmpty { _ = body(Cluster(text: String(current), width: currentWidth)) }
+        }
+    }
+
+    /// `forEachCluster` for a body that takes them all.
+    public static func forEachCluster(of text: some StringProtocol, _ body: (Cluster) -> Void) {
+        forEachCluster(of: text) { (cluster: Cluster) -> Bool in
+            body(cluster)
+            return true
         }
     }
 
@@ -61,10 +87,11 @@ public enum DisplayWidth {
         guard text.utf8.count > width, of(text) > width else { return text }
         var result = ""
         var used = 0
-        for cluster in clusters(of: text) {
-            if used + cluster.width > width - 1 { break }
+        forEachCluster(of: text) { cluster -> Bool in
+            if used + cluster.width > width - 1 { return false }
             result += cluster.text
             used += cluster.width
+            return true
         }
         return result + "…"
     }

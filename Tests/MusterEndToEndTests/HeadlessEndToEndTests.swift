@@ -253,8 +253,13 @@ struct HeadlessEndToEndTests {
         let logFile = scratch.appendingPathComponent("run.jsonl")
         let muster = try HeadlessProcess(["-p", prompt, "--output-format", "stream-json", "--log-file", logFile.path], scratch: scratch)
         defer { muster.stop() }
-        // Signal once the sleeper's shell command runs.
-        try await muster.waitForOutput { $0.contains(#""tool":"shell""#) }
+        // Signal once the sleeper's shell command runs and `fast` has finished: which of the
+        // two gets there first is the machine's business, and only the sleeper is to be cancelled.
+        try await muster.waitForOutput { output in
+            output.contains(#""tool":"shell""#) && output.split(separator: "\n").contains { line in
+                line.contains(#""type":"task_finished""#) && line.contains(#""name":"fast""#)
+            }
+        }
         try await HeadlessProcess.waitUntil(timeout: .seconds(30), what: "the shell's sleep to start") {
             !HeadlessProcess.processes(containing: "sleep \(prompt)").isEmpty
         }

@@ -54,6 +54,19 @@ struct CommandsTerminalTextTests {
         #expect(DisplayWidth.clusters(of: "e\u{301}").first?.text == "e\u{301}")
     }
 
+    @Test("a width counted without making the cells is what the cells add up to, and they join back into the text", arguments: [
+        "plain", "日本語", "e\u{301}\u{302}x", "\u{301}lead", "\u{200D}", "👩\u{200D}💻 team", "❤\u{FE0F}", "🇫🇷", "tab\there",
+        "\u{7}bell", "⠋ running │ 3m ●", "mixed 日 a\u{301} 🎉 end", "\u{0}", "",
+    ])
+    func widthMatchesClusters(text: String) {
+        let clusters = DisplayWidth.clusters(of: text)
+        #expect(DisplayWidth.of(text) == clusters.reduce(0) { $0 + $1.width })
+        #expect(clusters.map(\.text).joined() == text)
+        var seen: [DisplayWidth.Cluster] = []
+        DisplayWidth.forEachCluster(of: text) { seen.append($0) }
+        #expect(seen == clusters)
+    }
+
     @Test("truncation and padding count columns, not characters")
     func truncateAndPad() {
         #expect(DisplayWidth.truncate("日本語テキスト", to: 7) == "日本語…")

@@ -49,17 +49,18 @@ public struct Frame: Hashable, Sendable {
             }
             return x
         }
-        for cluster in DisplayWidth.clusters(of: text) {
-            guard x < end else { break }
+        DisplayWidth.forEachCluster(of: text) { cluster -> Bool in
+            guard x < end else { return false }
             if x + cluster.width > end {
                 self[row, x] = Cell(" ", style: style)
                 x += 1
-                break
+                return false
             }
             clearWideNeighbours(row: row, column: x, width: cluster.width)
             self[row, x] = Cell(cluster.text, style: style)
             if cluster.width == 2 { self[row, x + 1] = Cell("", style: style) }
             x += cluster.width
+            return true
         }
         return x
     }
