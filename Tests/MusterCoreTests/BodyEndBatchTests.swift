@@ -7,8 +7,8 @@ import Testing
 /// everything cancels the bodies off the registry's actor.
 @Suite("Bodies ending together", .timeLimit(.minutes(1)))
 struct BodyEndBatchTests {
-    private static func end(_ id: Int) -> BodyMailbox.End {
-        BodyMailbox.End(id: TaskID(id), outcome: .returned("done"))
+    private static func end(_ id: Int) -> BodyMailbox.Post {
+        .ended(BodyMailbox.End(id: TaskID(id), outcome: .returned("done")))
     }
 
     /// The ids of the ends among `posts`, in order.

@@ -9,23 +9,26 @@ import Testing
 /// registry in the step that makes it.
 @Suite("What bodies post", .timeLimit(.minutes(1)))
 struct BodyMailTests {
-    /// A task whose body waits at `gate`, running (its beginning recorded).
-    private static func waitingTask(in registry: TaskRegistry, gate: Gate) async throws -> TaskID {
-        let id = try await registry.start(.background()) { _ in
+    /// An agent whose body waits at `gate`, running (its beginning recorded), and the interrupt
+    /// its body was handed.
+    private static func waitingAgent(in registry: TaskRegistry, gate: Gate) async throws -> (id: TaskID, interrupt: AgentInterrupt?) {
+        let interrupts = Recorder<AgentInterrupt?>()
+        let id = try await registry.start(.background()) { context in
+            interrupts.record(context.interrupt)
             await gate.waitIgnoringCancellation()
             return "done"
         }
         await gate.untilArrivals(1)
         // Any step takes in the posted beginning.
         #expect(await registry.snapshot(of: id)?.status.word == "running")
-        return id
+        return (id, interrupts.values.first ?? nil)
     }
 
     @Test("A report posted and never drained shows in the next snapshot and on the bus: a step takes it in before it reads")
     func postedReportSeenByTheNextStep() async throws {
         let registry = TaskRegistry()
         let gate = Gate()
-        let id = try await Self.waitingTask(in: registry, gate: gate)
+        let id = try await Self.waitingAgent(in: registry, gate: gate).id
         let events = registry.events.subscribe().tasks
         // Posted as a body posts, but no drain follows: only the next step can take it in.
         _ = registry.bodyMail.post(.report(id, step: 4, activity: "posted", joinsTrail: true))
@@ -45,7 +48,7 @@ struct BodyMailTests {
     func postedThenDirectKeepsOrder() async throws {
         let registry = TaskRegistry()
         let gate = Gate()
-        let id = try await Self.waitingTask(in: registry, gate: gate)
+        let id = try await Self.waitingAgent(in: registry, gate: gate).id
         _ = registry.bodyMail.post(.report(id, step: 2, activity: "first", joinsTrail: true))
         await registry.report(id, activity: "second")
         let snapshot = try #require(await registry.snapshot(of: id))
@@ -58,7 +61,7 @@ struct BodyMailTests {
     func postedEndTakenByAStep() async throws {
         let registry = TaskRegistry()
         let gate = Gate()
-        let id = try await Self.waitingTask(in: registry, gate: gate)
+        let id = try await Self.waitingAgent(in: registry, gate: gate).id
         // A made-up end for the live entry: whichever comes first wins, and it comes first.
         _ = registry.bodyMail.post(.ended(.init(id: id, outcome: .returned("posted end"))))
         let snapshot = try #require(await registry.snapshot(of: id))
@@ -99,13 +102,8 @@ struct BodyMailTests {
         }
         _ = await registry.wait(for: shell, requestedBy: .topLevel, timeout: nil)
         #expect(interrupts.values.count == 1 && interrupts.values[0] == nil)
-        let agent = try await registry.start(.background()) { context in
-            interrupts.record(context.interrupt)
-            await gate.waitIgnoringCancellation()
-            return "done"
-        }
-        await gate.untilArrivals(1)
-        let interrupt = try #require(interrupts.values.last ?? nil)
+        let (agent, handed) = try await Self.waitingAgent(in: registry, gate: gate)
+        let interrupt = try #require(handed)
         #expect(!interrupt.isPaused)
         guard case .paused = await registry.pause(agent) else { Issue.record("not paused"); return }
         #expect(interrupt.isPaused)
@@ -118,14 +116,8 @@ struct BodyMailTests {
     func messagesWaitingFollowsTheInbox() async throws {
         let registry = TaskRegistry()
         let gate = Gate()
-        let interrupts = Recorder<AgentInterrupt?>()
-        let id = try await registry.start(.background()) { context in
-            interrupts.record(context.interrupt)
-            await gate.waitIgnoringCancellation()
-            return "done"
-        }
-        await gate.untilArrivals(1)
-        let interrupt = try #require(interrupts.values.first ?? nil)
+        let (id, handed) = try await Self.waitingAgent(in: registry, gate: gate)
+        let interrupt = try #require(handed)
         #expect(!interrupt.hasMessagesWaiting)
         guard case .queued = await registry.sendMessage("one", to: id) else { Issue.record("not queued"); return }
         #expect(interrupt.hasMessagesWaiting)

@@ -62,11 +62,6 @@ final class BodyMailbox: Sendable {
         state.withLock { $0.takes != ticket.takes }
     }
 
-    /// Adds an end; a ticket when the caller must see it drained.
-    func post(_ end: End) -> Ticket? {
-        post(.ended(end))
-    }
-
     /// Whether anything was posted since the last `take` (a drain is then on its way).
     var hasPosts: Bool { waiting.load(ordering: .acquiring) }
 
